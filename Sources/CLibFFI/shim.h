@@ -1,0 +1,4 @@
+#ifndef EDDY_CLIBFFI_SHIM_H
+#define EDDY_CLIBFFI_SHIM_H
+#include <ffi.h>
+#endif
