@@ -1,0 +1,227 @@
+import CRdKafka
+import Logging
+
+/// A Kafka consumer in a consumer group.
+///
+/// Rebalances are handled synchronously inside ``poll(maxRecords:timeout:_:)``: the listener
+/// sees assigned / revoked / lost partitions before they are applied, for both the eager and
+/// the cooperative-sticky protocol. Use one consumer from one thread at a time; the calls that
+/// block (poll, commit, committed, close) belong on a dedicated thread, never on Swift's
+/// cooperative pool.
+public final class KafkaConsumer: @unchecked Sendable {
+    let client: KafkaClient
+    private var closed = false
+
+    /// Creates a consumer.
+    ///
+    /// - Parameters:
+    ///   - configuration: librdkafka properties (`group.id` is required to subscribe);
+    ///     ``KafkaConfiguration/consumerDefaults`` fill what it leaves unset.
+    ///   - logger: where librdkafka's log lines and client errors go.
+    ///   - rebalanceListener: sees each assignment change on the polling thread.
+    ///   - onStatistics: called with each `statistics.interval.ms` report, on the polling thread.
+    public init(
+        configuration: KafkaConfiguration,
+        logger: Logger = Logger(label: "eddy.kafka.consumer"),
+        rebalanceListener: KafkaRebalanceListener? = nil,
+        onStatistics: ((KafkaStatistics) -> Void)? = nil
+    ) throws(KafkaError) {
+        // librdkafka 2.0.2 refuses even a manual assign() without a group.id; a private one
+        // that is never joined or committed to keeps assign-only readers working.
+        let groupDefault = ["group.id": "eddy-reader-\(UInt64.random(in: 0...UInt64.max))"]
+        client = try KafkaClient(
+            type: RD_KAFKA_CONSUMER,
+            configuration: configuration.withDefaults(KafkaConfiguration.consumerDefaults).withDefaults(groupDefault),
+            logger: logger
+        ) { conf in
+            rd_kafka_conf_set_rebalance_cb(conf, KafkaConsumer.rebalanceCallback)
+        }
+        client.context.onStatistics = onStatistics
+        if let rebalanceListener {
+            client.context.onRebalance = { [unowned self] event in rebalanceListener(self, event) }
+        }
+        rd_kafka_poll_set_consumer(client.handle)
+    }
+
+    deinit {
+        client.context.onRebalance = nil
+        close()
+    }
+
+    /// The client's name as librdkafka reports it.
+    public var name: String { client.name }
+
+    // MARK: - Group membership and assignment
+
+    /// Joins the group and subscribes to `topics` (a name starting with `^` is a regex).
+    public func subscribe(topics: [String]) throws(KafkaError) {
+        let list = TopicPartitionList(topics.map { KafkaTopicPartition(topic: $0, partition: -1) })
+        try KafkaError.check(list.withNative { rd_kafka_subscribe(client.handle, $0) }, "subscribe to \(topics.joined(separator: ", "))")
+    }
+
+    /// Reads exactly these partitions from these offsets, outside any group rebalancing.
+    public func assign(_ offsets: [KafkaTopicPartitionOffset]) throws(KafkaError) {
+        try KafkaError.check(TopicPartitionList(offsets).withNative { rd_kafka_assign(client.handle, $0) }, "assign")
+    }
+
+    /// The partitions currently assigned to this consumer, sorted.
+    public func assignment() throws(KafkaError) -> [KafkaTopicPartition] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        try KafkaError.check(rd_kafka_assignment(client.handle, &list), "assignment")
+        guard let list else { return [] }
+        return TopicPartitionList(taking: list).partitions.sorted()
+    }
+
+    /// The protocol the group is using; `.none` before the first assignment.
+    public var rebalanceProtocol: KafkaRebalanceProtocol {
+        rd_kafka_rebalance_protocol(client.handle).flatMap { KafkaRebalanceProtocol(rawValue: String(cString: $0)) } ?? .none
+    }
+
+    /// This member's group id, generation and member id, for transactional offset commits.
+    public func groupMetadata() throws(KafkaError) -> KafkaConsumerGroupMetadata {
+        guard let metadata = rd_kafka_consumer_group_metadata(client.handle) else {
+            throw .client(operation: "consumer group metadata", reason: "this consumer has no group.id")
+        }
+        return KafkaConsumerGroupMetadata(taking: metadata)
+    }
+
+    // MARK: - Reading
+
+    /// Waits up to `timeout` for the first record, then takes what is already fetched, up to
+    /// `maxRecords`, calling `body` with each record borrowed (no copy). Rebalance listeners
+    /// run inside this call. Returns the number of records visited.
+    @discardableResult
+    public func poll(
+        maxRecords: Int, timeout: Duration, _ body: (borrowing KafkaRecordView) throws -> Void
+    ) throws -> Int {
+        var visited = 0
+        var wait = timeout.milliseconds
+        while visited < maxRecords, let message = rd_kafka_consumer_poll(client.handle, wait) {
+            wait = 0
+            defer { rd_kafka_message_destroy(message) }
+            let err = message.pointee.err
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                try handleMessageError(message)
+                continue
+            }
+            try body(KafkaRecordView(message))
+            visited += 1
+        }
+        return visited
+    }
+
+    /// Like ``poll(maxRecords:timeout:_:)`` but returns owned copies of the records.
+    public func poll(maxRecords: Int, timeout: Duration) throws -> [KafkaConsumerRecord] {
+        var records: [KafkaConsumerRecord] = []
+        try poll(maxRecords: maxRecords, timeout: timeout) { records.append($0.toRecord()) }
+        return records
+    }
+
+    /// Stops fetching these partitions (flow control) without giving them up.
+    public func pause(_ partitions: [KafkaTopicPartition]) throws(KafkaError) {
+        let list = TopicPartitionList(partitions)
+        try KafkaError.check(list.withNative { rd_kafka_pause_partitions(client.handle, $0) }, "pause")
+        if let error = list.firstError("pause") { throw error }
+    }
+
+    /// Resumes fetching paused partitions.
+    public func resume(_ partitions: [KafkaTopicPartition]) throws(KafkaError) {
+        let list = TopicPartitionList(partitions)
+        try KafkaError.check(list.withNative { rd_kafka_resume_partitions(client.handle, $0) }, "resume")
+        if let error = list.firstError("resume") { throw error }
+    }
+
+    /// Moves the fetch position of assigned partitions (for example back to the committed
+    /// offsets after an aborted transaction).
+    public func seek(_ offsets: [KafkaTopicPartitionOffset], timeout: Duration = .seconds(10)) throws(KafkaError) {
+        let list = TopicPartitionList(offsets)
+        if let error = list.withNative({ rd_kafka_seek_partitions(client.handle, $0, timeout.milliseconds) }) {
+            throw KafkaError.take(error, "seek")
+        }
+        if let error = list.firstError("seek") { throw error }
+    }
+
+    /// The next offset this consumer will read in each partition (``KafkaOffset/invalid`` when
+    /// nothing has been read yet).
+    public func position(_ partitions: [KafkaTopicPartition]) throws(KafkaError) -> [KafkaTopicPartitionOffset] {
+        let list = TopicPartitionList(partitions)
+        try KafkaError.check(list.withNative { rd_kafka_position(client.handle, $0) }, "position")
+        return list.offsets
+    }
+
+    // MARK: - Committing
+
+    /// The group's committed offsets for these partitions (blocks on the group coordinator).
+    public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) throws(KafkaError) -> [KafkaTopicPartitionOffset] {
+        let list = TopicPartitionList(partitions)
+        let err = list.withNative { rd_kafka_committed(client.handle, $0, timeout.milliseconds) }
+        if err == RD_KAFKA_RESP_ERR__TIMED_OUT { throw client.explainTimeout("committed offsets") }
+        try KafkaError.check(err, "committed offsets")
+        if let error = list.firstError("committed offsets") { throw error }
+        return list.offsets
+    }
+
+    /// Commits offsets (the next offset to read, per partition) to the group.
+    ///
+    /// - Parameters:
+    ///   - offsets: what to commit; `nil` commits the current positions of every assigned partition.
+    ///   - synchronously: wait for the coordinator's answer and throw on failure; when `false`
+    ///     the commit is sent and failures are logged.
+    public func commit(_ offsets: [KafkaTopicPartitionOffset]? = nil, synchronously: Bool = true) throws(KafkaError) {
+        let async: Int32 = synchronously ? 0 : 1
+        guard let offsets else {
+            let err = rd_kafka_commit(client.handle, nil, async)
+            if err == RD_KAFKA_RESP_ERR__NO_OFFSET { return }
+            try KafkaError.check(err, "commit")
+            return
+        }
+        let list = TopicPartitionList(offsets)
+        try KafkaError.check(list.withNative { rd_kafka_commit(client.handle, $0, async) }, "commit")
+        if synchronously, let error = list.firstError("commit") { throw error }
+    }
+
+    /// Leaves the group cleanly (revoking the assignment through the listener) and stops the
+    /// consumer. Idempotent; also run on deinit.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        let err = rd_kafka_consumer_close(client.handle)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            client.context.logger.warning("consumer close: \(KafkaErrorCode(err).message)")
+        }
+    }
+
+    // MARK: - Private
+
+    private func handleMessageError(_ message: UnsafeMutablePointer<rd_kafka_message_t>) throws(KafkaError) {
+        let code = KafkaErrorCode(message.pointee.err)
+        if code == .partitionEOF { return }
+        if let fatal = client.fatalError() { throw fatal }
+        let reason = String(cString: rd_kafka_message_errstr(message))
+        client.context.lastError.withLock { $0 = (code, reason) }
+        client.context.logger.warning("consumer: \(reason)", metadata: ["code": "\(code.name)"])
+    }
+
+    /// librdkafka's rebalance callback: runs inside `rd_kafka_consumer_poll` on the polling
+    /// thread. It shows the change to the listener first, then applies it, with the incremental
+    /// calls under the cooperative protocol and a full (un)assign under the eager one.
+    static let rebalanceCallback: @convention(c) (
+        OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?
+    ) -> Void = { rk, err, list, opaque in
+        guard let rk, let list, let context = KafkaCallbacks.context(opaque) else { return }
+        let partitions = TopicPartitionList.partitions(of: list).sorted()
+        let cooperative = rd_kafka_rebalance_protocol(rk).map { String(cString: $0) } == KafkaRebalanceProtocol.cooperative.rawValue
+        let assigning = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS
+        let event: KafkaRebalanceEvent =
+            assigning ? .assigned(partitions) : rd_kafka_assignment_lost(rk) != 0 ? .lost(partitions) : .revoked(partitions)
+        context.logger.info("rebalance: \(event)")
+        context.onRebalance?(event)
+        if cooperative {
+            let error = assigning ? rd_kafka_incremental_assign(rk, list) : rd_kafka_incremental_unassign(rk, list)
+            if let error { context.logger.error("\(KafkaError.take(error, "applying the rebalance"))") }
+        } else {
+            let err = rd_kafka_assign(rk, assigning ? list : nil)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { context.logger.error("applying the rebalance: \(KafkaErrorCode(err).message)") }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import CRdKafka
+import Logging
+
+/// A Kafka producer: idempotent by default, with librdkafka's transactional API.
+///
+/// All methods are synchronous and some block (``flush(timeout:)``, the transactional calls):
+/// call them from a dedicated thread — a stream thread, or ``KafkaBlockingExecutor`` — never
+/// from Swift's cooperative pool. Delivery reports are delivered on the thread that calls
+/// ``poll(timeout:)`` or ``flush(timeout:)``. Use one producer from one thread at a time.
+public final class KafkaProducer: @unchecked Sendable {
+    let client: KafkaClient
+
+    /// Creates a producer.
+    ///
+    /// - Parameters:
+    ///   - configuration: librdkafka properties; ``KafkaConfiguration/producerDefaults`` fill
+    ///     what it leaves unset (idempotence on).
+    ///   - logger: where librdkafka's log lines and client errors go.
+    ///   - onDelivery: called once per produced record, on the polling thread.
+    ///   - onStatistics: called with each `statistics.interval.ms` report, on the polling thread.
+    public init(
+        configuration: KafkaConfiguration,
+        logger: Logger = Logger(label: "eddy.kafka.producer"),
+        onDelivery: ((borrowing KafkaDeliveryReport) -> Void)? = nil,
+        onStatistics: ((KafkaStatistics) -> Void)? = nil
+    ) throws(KafkaError) {
+        client = try KafkaClient(
+            type: RD_KAFKA_PRODUCER,
+            configuration: configuration.withDefaults(KafkaConfiguration.producerDefaults),
+            logger: logger
+        ) { conf in
+            rd_kafka_conf_set_dr_msg_cb(conf, KafkaProducer.deliveryCallback)
+        }
+        client.context.onDelivery = onDelivery
+        client.context.onStatistics = onStatistics
+    }
+
+    /// The client's name as librdkafka reports it.
+    public var name: String { client.name }
+
+    /// Records produced but not yet acknowledged (or failed) by the brokers.
+    public var inFlightCount: Int { Int(rd_kafka_outq_len(client.handle)) }
+
+    // MARK: - Producing
+
+    /// Enqueues one record for delivery; the outcome arrives as a ``KafkaDeliveryReport``.
+    ///
+    /// When librdkafka's local queue is full (`queue.buffering.max.messages`) this serves
+    /// delivery reports and waits, up to `maxBlock`: backpressure flows to the caller instead
+    /// of growing an unbounded queue.
+    public func send(_ record: KafkaProducerRecord, maxBlock: Duration = .seconds(60)) throws(KafkaError) {
+        try withOptionalBytes(record.key) { key throws(KafkaError) in
+            try withOptionalBytes(record.value) { value throws(KafkaError) in
+                try send(
+                    topic: record.topic, partition: record.partition, key: key, value: value,
+                    headers: record.headers, timestamp: record.timestamp, maxBlock: maxBlock)
+            }
+        }
+    }
+
+    /// Enqueues one record whose key and value are borrowed byte buffers, copied by librdkafka
+    /// before this returns. This is the allocation-free path the runtime uses.
+    public func send(
+        topic: String, partition: Int32? = nil, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        headers: [KafkaHeader] = [], timestamp: Int64? = nil, maxBlock: Duration = .seconds(60)
+    ) throws(KafkaError) {
+        let deadline = ContinuousClock.now.advanced(by: maxBlock)
+        while true {
+            let err = produce(
+                topic: topic, partition: partition, key: key, value: value, headers: headers, timestamp: timestamp)
+            guard err == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
+                try checkProduce(err, topic: topic, partition: partition)
+                return
+            }
+            guard ContinuousClock.now < deadline else { throw .queueFull(topic: topic, waited: maxBlock) }
+            rd_kafka_poll(client.handle, 10)
+        }
+    }
+
+    /// Serves delivery reports (and statistics, errors) for up to `timeout`; returns how many
+    /// events were served.
+    @discardableResult
+    public func poll(timeout: Duration = .zero) -> Int {
+        Int(rd_kafka_poll(client.handle, timeout.milliseconds))
+    }
+
+    /// Waits until every enqueued record is acknowledged or failed, serving delivery reports.
+    public func flush(timeout: Duration) throws(KafkaError) {
+        let err = rd_kafka_flush(client.handle, timeout.milliseconds)
+        if err == RD_KAFKA_RESP_ERR__TIMED_OUT {
+            throw client.explainTimeout("flush (\(inFlightCount) records still in flight)")
+        }
+        try KafkaError.check(err, "flush")
+    }
+
+    // MARK: - Private
+
+    private func produce(
+        topic: String, partition: Int32?, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        headers: [KafkaHeader], timestamp: Int64?
+    ) -> rd_kafka_resp_err_t {
+        topic.withCString { topicName in
+            withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 6 + headers.count) { vus in
+                var n = 0
+                func append(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+                    var vu = rd_kafka_vu_t()
+                    vu.vtype = type
+                    fill(&vu)
+                    vus.initializeElement(at: n, to: vu)
+                    n += 1
+                }
+                append(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topicName }
+                append(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+                append(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition ?? RD_KAFKA_PARTITION_UA }
+                if let key {
+                    append(RD_KAFKA_VTYPE_KEY) { $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: key.baseAddress), size: key.count) }
+                }
+                if let value {
+                    append(RD_KAFKA_VTYPE_VALUE) { $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: value.baseAddress), size: value.count) }
+                }
+                if let timestamp {
+                    append(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestamp }
+                }
+                return produceWithHeaders(headers[...], vus: vus, count: n)
+            }
+        }
+    }
+
+    /// Appends one `RD_KAFKA_VTYPE_HEADER` entry per header, keeping each header name a valid C
+    /// string until `rd_kafka_produceva` has copied it.
+    private func produceWithHeaders(
+        _ headers: ArraySlice<KafkaHeader>, vus: UnsafeMutableBufferPointer<rd_kafka_vu_t>, count: Int
+    ) -> rd_kafka_resp_err_t {
+        guard let header = headers.first else {
+            guard let error = rd_kafka_produceva(client.handle, vus.baseAddress, count) else {
+                return RD_KAFKA_RESP_ERR_NO_ERROR
+            }
+            defer { rd_kafka_error_destroy(error) }
+            return rd_kafka_error_code(error)
+        }
+        return header.key.withCString { name in
+            withOptionalBytes(header.value) { bytes in
+                var vu = rd_kafka_vu_t()
+                vu.vtype = RD_KAFKA_VTYPE_HEADER
+                vu.u.header.name = name
+                vu.u.header.val = bytes.flatMap { $0.baseAddress }
+                vu.u.header.size = bytes.map { $0.count } ?? -1
+                vus.initializeElement(at: count, to: vu)
+                return produceWithHeaders(headers.dropFirst(), vus: vus, count: count + 1)
+            }
+        }
+    }
+
+    private func checkProduce(_ err: rd_kafka_resp_err_t, topic: String, partition: Int32?) throws(KafkaError) {
+        guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { return }
+        let code = KafkaErrorCode(err)
+        if let fatal = client.fatalError() { throw fatal }
+        throw .delivery(topic: topic, partition: partition ?? -1, code: code, reason: code.message)
+    }
+
+    /// librdkafka's delivery-report callback: runs on the thread that polls this producer.
+    static let deliveryCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
+        _, message, opaque in
+        guard let message, let opaque else { return }
+        Unmanaged<KafkaClientContext>.fromOpaque(opaque)._withUnsafeGuaranteedRef { context in
+            guard let onDelivery = context.onDelivery else { return }
+            let m = message.pointee
+            let topic = String(cString: rd_kafka_topic_name(m.rkt))
+            let error: KafkaError? =
+                m.err == RD_KAFKA_RESP_ERR_NO_ERROR
+                ? nil
+                : .delivery(topic: topic, partition: m.partition, code: KafkaErrorCode(m.err), reason: String(cString: rd_kafka_message_errstr(message)))
+            onDelivery(KafkaDeliveryReport(topic: topic, partition: m.partition, offset: m.offset, error: error))
+        }
+    }
+}
+
+/// Calls `body` with the bytes of `array`, or with `nil` when there is no array.
+func withOptionalBytes<R, E: Error>(_ array: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws(E) -> R) throws(E) -> R {
+    guard let array else { return try body(nil) }
+    do {
+        return try array.withUnsafeBytes { try body($0) }
+    } catch {
+        throw error as! E  // `withUnsafeBytes` rethrows untyped: the only error is `body`'s.
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, clamped to librdkafka's `int` timeouts.
+    var milliseconds: Int32 {
+        let (seconds, attoseconds) = components
+        let ms = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return Int32(clamping: ms)
+    }
+}

@@ -1,0 +1,60 @@
+import CRdKafka
+
+/// A record borrowed from librdkafka for the duration of one visitor call: no copy, no
+/// allocation. Copy what must outlive the call (``toRecord()`` copies everything).
+///
+/// Never keep a view (or the buffers it hands out) past the visitor call that received it.
+public struct KafkaRecordView {
+    let message: UnsafeMutablePointer<rd_kafka_message_t>
+
+    init(_ message: UnsafeMutablePointer<rd_kafka_message_t>) { self.message = message }
+
+    public var partition: Int32 { message.pointee.partition }
+    public var offset: Int64 { message.pointee.offset }
+
+    /// The topic name (allocates a `String`; compare with ``topicHandle`` on hot paths).
+    public var topic: String { String(cString: rd_kafka_topic_name(message.pointee.rkt)) }
+
+    /// librdkafka's topic handle: stable for the client's lifetime, cheap to compare.
+    public var topicHandle: OpaquePointer { message.pointee.rkt }
+
+    /// The key bytes, or `nil` for a null key.
+    public var key: UnsafeRawBufferPointer? {
+        message.pointee.key.map { UnsafeRawBufferPointer(start: $0, count: message.pointee.key_len) }
+    }
+
+    /// The value bytes, or `nil` for a null value (a tombstone).
+    public var value: UnsafeRawBufferPointer? {
+        message.pointee.payload.map { UnsafeRawBufferPointer(start: $0, count: message.pointee.len) }
+    }
+
+    /// Milliseconds since the Unix epoch, or -1 when the record has no timestamp.
+    public var timestamp: Int64 {
+        var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        return rd_kafka_message_timestamp(message, &type)
+    }
+
+    /// The record's headers, copied.
+    public var headers: [KafkaHeader] {
+        var hdrs: OpaquePointer?
+        guard rd_kafka_message_headers(message, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR, let hdrs else { return [] }
+        var result: [KafkaHeader] = []
+        var name: UnsafePointer<CChar>?
+        var value: UnsafeRawPointer?
+        var size = 0
+        var index = 0
+        while rd_kafka_header_get_all(hdrs, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+            let bytes = value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }
+            result.append(KafkaHeader(key: String(cString: name!), value: bytes))
+            index += 1
+        }
+        return result
+    }
+
+    /// Copies the record out of librdkafka's buffers.
+    public func toRecord() -> KafkaConsumerRecord {
+        KafkaConsumerRecord(
+            topic: topic, partition: partition, offset: offset, key: key.map { Array($0) },
+            value: value.map { Array($0) }, headers: headers, timestamp: timestamp)
+    }
+}

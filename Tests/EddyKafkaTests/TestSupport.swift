@@ -1,0 +1,89 @@
+import EddyKafka
+import Foundation
+import Synchronization
+
+/// A topic or group name no other test uses.
+func uniqueName(_ prefix: String) -> String {
+    "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
+}
+
+/// Short group timeouts: the mock cluster finishes a join round only after
+/// `session.timeout.ms − 1 s`.
+func groupConsumerConfig(bootstrap: String, group: String, strategy: String) -> KafkaConfiguration {
+    KafkaConfiguration([
+        "bootstrap.servers": bootstrap,
+        "group.id": group,
+        "session.timeout.ms": "6000",
+        "heartbeat.interval.ms": "500",
+        "fetch.wait.max.ms": "10",
+        "partition.assignment.strategy": strategy,
+    ])
+}
+
+/// A value that test threads append to and the test waits on, without sleeping: every change
+/// signals waiters, which re-check their condition until a deadline.
+final class Observed<Value: Sendable>: Sendable {
+    private let state: Mutex<Value>
+    private let changed = DispatchSemaphore(value: 0)
+
+    init(_ initial: Value) { state = Mutex(initial) }
+
+    var value: Value { state.withLock { $0 } }
+
+    func update(_ body: (inout Value) -> Void) {
+        state.withLock { body(&$0) }
+        changed.signal()
+    }
+
+    /// Waits until `condition` holds, failing with `what` after `timeout`.
+    func wait(for what: String, timeout: Duration = .seconds(60), _ condition: (Value) -> Bool) throws {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while !condition(value) {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { throw TimedOut(what: what, last: "\(value)") }
+            _ = changed.wait(timeout: .now() + .milliseconds(Int(left.components.seconds * 1000 + 1)))
+        }
+    }
+}
+
+struct TimedOut: Error, CustomStringConvertible {
+    let what: String
+    let last: String
+    var description: String { "timed out waiting for \(what); last state: \(last)" }
+}
+
+/// Polls a consumer on its own thread (polling blocks) until stopped, recording rebalance
+/// events and the assignment after each poll.
+final class PollingConsumer: @unchecked Sendable {
+    let events = Observed<[KafkaRebalanceEvent]>([])
+    let assignment = Observed<Set<KafkaTopicPartition>>([])
+    private let stop = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+    private(set) var consumer: KafkaConsumer!
+
+    init(configuration: KafkaConfiguration, topic: String) throws {
+        let events = self.events
+        consumer = try KafkaConsumer(configuration: configuration) { _, event in
+            events.update { $0.append(event) }
+        }
+        try consumer.subscribe(topics: [topic])
+        let thread = Thread { [self] in
+            while !stop.load(ordering: .relaxed) {
+                _ = try? consumer.poll(maxRecords: 100, timeout: .milliseconds(50))
+                if let current = try? consumer.assignment() {
+                    let set = Set(current)
+                    if set != assignment.value { assignment.update { $0 = set } }
+                }
+            }
+            consumer.close()
+            finished.signal()
+        }
+        thread.start()
+    }
+
+    /// Leaves the group (the listener sees the revocation) and waits for the thread to end.
+    func close() {
+        stop.store(true, ordering: .relaxed)
+        finished.wait()
+    }
+}
