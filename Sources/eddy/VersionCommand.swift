@@ -1,0 +1,14 @@
+import ArgumentParser
+import EddyKafka
+
+/// `eddy version`: what this host is made of, for bug reports and plugin compatibility.
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "version", abstract: "Print the host, ABI, librdkafka and Swift toolchain versions.")
+
+    func run() {
+        print("eddy \(EddyVersion.host)")
+        print("librdkafka \(KafkaVersion.librdkafka)")
+        print("swift \(EddyVersion.swiftToolchain)")
+    }
+}
