@@ -40,5 +40,6 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "EddyKafkaTests", dependencies: ["EddyKafka"]),
+        .testTarget(name: "EddyCLITests", dependencies: ["EddyKafka"]),
     ]
 )
