@@ -1,0 +1,27 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// The Eddy SDK: everything a processor author depends on, and nothing beyond the toolchain.
+///
+/// - `CEddyABI`: the C ABI (`include/eddy/eddy.h`), the only thing that crosses host <-> plugin.
+/// - `EddySDK`: the Swift face of the ABI: `Processor`, `ProcessorContext`, stores, serdes,
+///   and the one-line plugin export.
+/// - `EddyHost`: the host side of the ABI in Swift (the `eddy_host_api` table over an
+///   overridable `HostContext`), shared by the test driver and the Eddy host.
+/// - `EddyTestKit`: runs a plugin's processors in-process, with no Kafka and no `dlopen`.
+let package = Package(
+    name: "eddy-sdk",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "EddySDK", targets: ["EddySDK"]),
+        .library(name: "EddyHost", targets: ["EddyHost"]),
+        .library(name: "EddyTestKit", targets: ["EddyTestKit"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CEddyABI", path: "include"),
+        .target(name: "EddySDK", dependencies: ["CEddyABI"]),
+        .target(name: "EddyHost", dependencies: ["CEddyABI", "EddySDK"]),
+        .target(name: "EddyTestKit", dependencies: ["EddySDK", "EddyHost"]),
+        .testTarget(name: "EddySDKTests", dependencies: ["EddySDK", "EddyTestKit"]),
+    ]
+)

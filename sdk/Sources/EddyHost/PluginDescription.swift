@@ -1,0 +1,109 @@
+import EddySDK
+
+/// A plugin descriptor (`eddy_plugin`) read into Swift values, honouring every struct's
+/// `struct_size`. Holds raw pointers into the plugin image, which is never unloaded.
+public struct PluginDescription: @unchecked Sendable {
+    public let name: String
+    public let version: String
+    public let doc: String?
+    public let abiMajor: UInt32
+    public let abiMinor: UInt32
+    public let toolchain: String
+    public let processors: [ProcessorDescription]
+    public let functions: [FunctionDescription]
+    /// The descriptor itself.
+    public let descriptor: UnsafePointer<eddy_plugin>
+
+    /// Reads `descriptor`. Call only after checking `struct_size` and `abi_major`.
+    ///
+    /// - Throws: `DescriptorError` when a store kind or config type is not one `eddy.h` defines.
+    public init(_ descriptor: UnsafePointer<eddy_plugin>) throws {
+        let plugin = descriptor.pointee
+        self.descriptor = descriptor
+        self.name = text(plugin.name) ?? ""
+        self.version = text(plugin.version) ?? ""
+        self.doc = text(plugin.doc)
+        self.abiMajor = plugin.abi_major
+        self.abiMinor = plugin.abi_minor
+        self.toolchain = text(plugin.toolchain) ?? ""
+        self.processors = try pointers(plugin.processors, plugin.processor_count).map(ProcessorDescription.init)
+        self.functions = pointers(plugin.functions, plugin.function_count).map(FunctionDescription.init)
+    }
+
+    /// The processor named `name`.
+    public func processor(named name: String) -> ProcessorDescription? {
+        processors.first { $0.name == name }
+    }
+}
+
+/// A processor entry of a descriptor.
+public struct ProcessorDescription: @unchecked Sendable {
+    public let name: String
+    public let doc: String?
+    public let stores: [StoreDeclaration]
+    public let config: [ConfigKey]
+    /// The processor entry itself.
+    public let entry: UnsafePointer<eddy_processor>
+
+    init(_ entry: UnsafePointer<eddy_processor>) throws {
+        let processor = entry.pointee
+        let name = text(processor.name) ?? ""
+        self.entry = entry
+        self.name = name
+        self.doc = text(processor.doc)
+        self.stores = try pointers(processor.stores, processor.store_count).map { pointer in
+            let store = pointer.pointee
+            let storeName = text(store.name) ?? ""
+            guard let kind = StoreDeclaration.Kind(rawValue: store.kind) else {
+                throw DescriptorError(
+                    "processor \(name): store \(storeName) has kind \(store.kind), which is not EDDY_STORE_KEY_VALUE (1), EDDY_STORE_WINDOW (2) or EDDY_STORE_SESSION (3)")
+            }
+            return StoreDeclaration(
+                name: storeName, kind: kind,
+                keySerde: text(store.key_serde) ?? "bytes", valueSerde: text(store.value_serde) ?? "bytes",
+                changelog: store.changelog, retentionMilliseconds: store.retention_ms,
+                windowSizeMilliseconds: store.window_size_ms)
+        }
+        self.config = try pointers(processor.config, processor.config_count).map { pointer in
+            let key = pointer.pointee
+            let keyName = text(key.name) ?? ""
+            guard let type = ConfigKey.ValueType(rawValue: key.type) else {
+                throw DescriptorError(
+                    "processor \(name): config key \(keyName) has type \(key.type), which is not one of EDDY_CONFIG_STRING/INT/DOUBLE/BOOL (1-4)")
+            }
+            return ConfigKey(keyName, type, default: text(key.default_value), doc: text(key.doc))
+        }
+    }
+}
+
+/// A typed-function entry of a descriptor.
+public struct FunctionDescription: @unchecked Sendable {
+    public let name: String
+    public let signature: String
+    public let doc: String?
+    /// The function's address, or nil when the plugin left it NULL.
+    public let address: UnsafeRawPointer?
+
+    init(_ entry: UnsafePointer<eddy_function>) {
+        let function = entry.pointee
+        self.name = text(function.name) ?? ""
+        self.signature = text(function.signature) ?? ""
+        self.doc = text(function.doc)
+        self.address = function.function.map { unsafeBitCast($0, to: UnsafeRawPointer.self) }
+    }
+}
+
+/// A descriptor holds a value `eddy.h` does not define.
+public struct DescriptorError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+private func text(_ pointer: UnsafePointer<CChar>?) -> String? {
+    pointer.map { String(cString: $0) }
+}
+
+private func pointers<T>(_ array: UnsafePointer<UnsafePointer<T>?>?, _ count: Int) -> [UnsafePointer<T>] {
+    guard let array, count > 0 else { return [] }
+    return (0..<count).compactMap { array[$0] }
+}

@@ -1,0 +1,242 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+// The C-facing layer of the SDK: builds the static `eddy_plugin` descriptor from a `Plugin`
+// and bridges the descriptor's entries to `Processor` values. All pointer work of the
+// plugin side lives here.
+
+/// One descriptor per `Plugin` type, built on first use and kept for the life of the image
+/// (the host never unloads plugins). Keyed by the type's identity, never by its name.
+final class DescriptorCache: @unchecked Sendable {
+    static let shared = DescriptorCache()
+
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private var descriptors: [ObjectIdentifier: UnsafePointer<eddy_plugin>] = [:]
+
+    private init() {
+        mutex = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+    }
+
+    func descriptor<P: Plugin>(for plugin: P.Type) -> UnsafePointer<eddy_plugin> {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        if let descriptor = descriptors[ObjectIdentifier(plugin)] { return descriptor }
+        let descriptor = DescriptorBuilder.build(plugin)
+        descriptors[ObjectIdentifier(plugin)] = descriptor
+        return descriptor
+    }
+}
+
+/// Lays a `Plugin` out as C structs that are never freed (the image is never unloaded).
+enum DescriptorBuilder {
+    static func build<P: Plugin>(_ plugin: P.Type) -> UnsafePointer<eddy_plugin> {
+        var descriptor = eddy_plugin()
+        descriptor.struct_size = UInt32(MemoryLayout<eddy_plugin>.size)
+        descriptor.abi_major = ABIVersion.major
+        descriptor.abi_minor = ABIVersion.minor
+        descriptor.toolchain = permanent(Toolchain.fingerprint)
+        descriptor.name = permanent(P.name)
+        descriptor.version = permanent(P.version)
+        descriptor.doc = P.doc.map(permanent)
+        let processors = P.processors.map { processor(from: $0) }
+        descriptor.processors = permanentArray(processors)
+        descriptor.processor_count = processors.count
+        let functions = P.functions.map(function(from:))
+        descriptor.functions = permanentArray(functions)
+        descriptor.function_count = functions.count
+        return permanentStruct(descriptor)
+    }
+
+    private static func processor(from type: any Processor.Type) -> UnsafePointer<eddy_processor>? {
+        var entry = eddy_processor()
+        entry.struct_size = UInt32(MemoryLayout<eddy_processor>.size)
+        entry.name = permanent(type.name)
+        entry.doc = type.doc.map(permanent)
+        let stores = type.stores.map(store(from:))
+        entry.stores = permanentArray(stores)
+        entry.store_count = stores.count
+        let config = type.config.map(configKey(from:))
+        entry.config = permanentArray(config)
+        entry.config_count = config.count
+        entry.plugin_data = UnsafeRawPointer(Unmanaged.passRetained(factory(for: type)).toOpaque())
+        entry.`init` = ProcessorThunks.initialize
+        entry.process = ProcessorThunks.process
+        entry.punctuate = ProcessorThunks.punctuate
+        entry.close = ProcessorThunks.close
+        return permanentStruct(entry)
+    }
+
+    private static func factory<P: Processor>(for type: P.Type) -> ProcessorFactory {
+        ProcessorFactory { host, ctx in
+            let context = ProcessorContext(host: host, ctx: ctx)
+            return ProcessorBox<P>(processor: try P(context: context), context: context)
+        }
+    }
+
+    private static func store(from declaration: StoreDeclaration) -> UnsafePointer<eddy_store_decl>? {
+        var store = eddy_store_decl()
+        store.struct_size = UInt32(MemoryLayout<eddy_store_decl>.size)
+        store.name = permanent(declaration.name)
+        store.kind = declaration.kind.rawValue
+        store.key_serde = permanent(declaration.keySerde)
+        store.value_serde = permanent(declaration.valueSerde)
+        store.changelog = declaration.changelog
+        store.retention_ms = declaration.retentionMilliseconds
+        store.window_size_ms = declaration.windowSizeMilliseconds
+        return permanentStruct(store)
+    }
+
+    private static func configKey(from key: ConfigKey) -> UnsafePointer<eddy_config_key>? {
+        var entry = eddy_config_key()
+        entry.struct_size = UInt32(MemoryLayout<eddy_config_key>.size)
+        entry.name = permanent(key.name)
+        entry.type = key.type.rawValue
+        entry.default_value = key.defaultValue.map(permanent)
+        entry.doc = key.doc.map(permanent)
+        return permanentStruct(entry)
+    }
+
+    private static func function(from function: TypedFunction) -> UnsafePointer<eddy_function>? {
+        var entry = eddy_function()
+        entry.struct_size = UInt32(MemoryLayout<eddy_function>.size)
+        entry.name = permanent(function.name)
+        entry.signature = permanent(function.signature)
+        entry.doc = function.doc.map(permanent)
+        entry.function = unsafeBitCast(function.address, to: (@convention(c) () -> Void).self)
+        return permanentStruct(entry)
+    }
+
+    private static func permanent(_ text: String) -> UnsafePointer<CChar> {
+        UnsafePointer(strdup(text)!)
+    }
+
+    private static func permanentStruct<T>(_ value: T) -> UnsafePointer<T> {
+        let pointer = UnsafeMutablePointer<T>.allocate(capacity: 1)
+        pointer.initialize(to: value)
+        return UnsafePointer(pointer)
+    }
+
+    private static func permanentArray<T>(_ elements: [UnsafePointer<T>?]) -> UnsafePointer<UnsafePointer<T>?>? {
+        guard !elements.isEmpty else { return nil }
+        let array = UnsafeMutablePointer<UnsafePointer<T>?>.allocate(capacity: elements.count)
+        array.initialize(from: elements, count: elements.count)
+        return UnsafePointer(array)
+    }
+}
+
+/// Creates processor instances for one processor type (kept in `plugin_data`).
+final class ProcessorFactory {
+    let make: (UnsafePointer<eddy_host_api>, OpaquePointer) throws -> AnyProcessorBox
+
+    init(make: @escaping (UnsafePointer<eddy_host_api>, OpaquePointer) throws -> AnyProcessorBox) {
+        self.make = make
+    }
+}
+
+/// A processor instance as the C side sees it: an object whose `process`, `punctuate` and
+/// `close` the thunks reach with one class dispatch. `ProcessorBox<P>` is the only subclass.
+class AnyProcessorBox {
+    func process(_ record: UnsafePointer<eddy_record>) -> eddy_status { preconditionFailure("ProcessorBox overrides") }
+    func punctuate(_ scheduleId: UInt64, _ timestamp: Int64) -> eddy_status { preconditionFailure("ProcessorBox overrides") }
+    func close() { preconditionFailure("ProcessorBox overrides") }
+}
+
+final class ProcessorBox<P: Processor>: AnyProcessorBox {
+    var processor: P
+    let context: ProcessorContext
+
+    init(processor: P, context: ProcessorContext) {
+        self.processor = processor
+        self.context = context
+    }
+
+    override func process(_ record: UnsafePointer<eddy_record>) -> eddy_status {
+        do {
+            try processor.process(Record(unsafeRecord: record))
+            return eddy_status(EDDY_OK)
+        } catch {
+            return context.report(error)
+        }
+    }
+
+    override func punctuate(_ scheduleId: UInt64, _ timestamp: Int64) -> eddy_status {
+        do {
+            try processor.punctuate(Schedule(id: scheduleId), timestamp: timestamp)
+            return eddy_status(EDDY_OK)
+        } catch {
+            return context.report(error)
+        }
+    }
+
+    override func close() {
+        processor.close()
+    }
+}
+
+extension ProcessorContext {
+    /// Hands `error`'s message to the host and returns the status that says what it means.
+    func report(_ error: any Error) -> eddy_status {
+        reportMessage(String(describing: error))
+        if case ProcessorError.reject = error { return eddy_status(EDDY_REJECT) }
+        return eddy_status(EDDY_ERROR)
+    }
+
+    static func report(_ message: String, host: UnsafePointer<eddy_host_api>, ctx: OpaquePointer) {
+        var text = message
+        text.withUTF8 { host.pointee.set_error!(ctx, eddy_str(borrowing: UnsafeRawBufferPointer($0))) }
+    }
+
+    func reportMessage(_ message: String) {
+        Self.report(message, host: host, ctx: ctx)
+    }
+}
+
+/// The C entries of every processor descriptor. Static members (not top-level closures), so
+/// they carry no actor isolation and run on whatever stream thread calls them; instances
+/// are reached with unmanaged, guaranteed references (no retain/release per call).
+enum ProcessorThunks {
+    static let initialize:
+        @convention(c) (
+            UnsafePointer<eddy_processor>?, UnsafePointer<eddy_host_api>?, OpaquePointer?,
+            UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+        ) -> eddy_status = { processor, host, ctx, instanceOut in
+            guard let processor, let host, let ctx, let instanceOut, let data = processor.pointee.plugin_data else {
+                return eddy_status(EDDY_INVALID_ARGUMENT)
+            }
+            return Unmanaged<ProcessorFactory>.fromOpaque(data)._withUnsafeGuaranteedRef { factory in
+                do {
+                    let box = try factory.make(host, ctx)
+                    instanceOut.pointee = Unmanaged.passRetained(box).toOpaque()
+                    return eddy_status(EDDY_OK)
+                } catch {
+                    ProcessorContext.report("init failed: \(error)", host: host, ctx: ctx)
+                    return eddy_status(EDDY_ERROR)
+                }
+            }
+        }
+
+    static let process: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<eddy_record>?) -> eddy_status = {
+        instance, record in
+        Unmanaged<AnyProcessorBox>.fromOpaque(instance.unsafelyUnwrapped)._withUnsafeGuaranteedRef {
+            $0.process(record.unsafelyUnwrapped)
+        }
+    }
+
+    static let punctuate: @convention(c) (UnsafeMutableRawPointer?, UInt64, Int64) -> eddy_status = {
+        instance, scheduleId, timestamp in
+        Unmanaged<AnyProcessorBox>.fromOpaque(instance.unsafelyUnwrapped)._withUnsafeGuaranteedRef {
+            $0.punctuate(scheduleId, timestamp)
+        }
+    }
+
+    static let close: @convention(c) (UnsafeMutableRawPointer?) -> Void = { instance in
+        guard let instance else { return }
+        let box = Unmanaged<AnyProcessorBox>.fromOpaque(instance)
+        box._withUnsafeGuaranteedRef { $0.close() }
+        box.release()
+    }
+}

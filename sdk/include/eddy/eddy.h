@@ -1,0 +1,641 @@
+/*
+ * eddy.h — the Eddy processor ABI, version 1.
+ *
+ * This header is the whole contract between the Eddy host and a plugin: a shared
+ * library that offers stream processors and typed functions. It is plain C (C99), so
+ * a plugin may be written in any language that can export C symbols; the Swift SDK
+ * (`EddySDK`) is one such face of it.
+ *
+ * Shape of the contract
+ * ---------------------
+ * - The plugin exports exactly one symbol, `eddy_plugin_v1` (the ABI major version is in
+ *   the name, so a plugin built for another major fails to resolve instead of
+ *   misbehaving). It returns a descriptor (`eddy_plugin`) that lists processors and
+ *   typed functions.
+ * - Plugin-implemented entries (`init`, `process`, `punctuate`, `close`, typed
+ *   functions) are reached through the descriptor. Host services (forward, stores,
+ *   schedules, time, config, log, metrics) are reached through ONE table,
+ *   `eddy_host_api`, handed to every processor instance at `init`. A plugin links no
+ *   host symbol at all.
+ * - Every extensible struct begins with `uint32_t struct_size` (the `sizeof` the writer
+ *   was compiled with). Fields are only ever appended within a major version: never
+ *   reordered, never removed. A reader must check `struct_size` before touching a field
+ *   that a newer minor version appended (see `EDDY_HAS_FIELD`). The only structs
+ *   without `struct_size` are the two frozen value types `eddy_bytes` and `eddy_str`,
+ *   which are passed by value and will never change within a major version.
+ * - Data from the host to the plugin is borrowed: `(pointer, length)` slices valid only
+ *   for the duration of the call that passed them (or as stated). Data from the plugin
+ *   to the host is copied by the host before the host function returns. No allocation
+ *   ownership crosses the boundary, and nothing assumes a shared address space beyond
+ *   these borrowed slices, so a host may run a plugin in a separate process.
+ * - Fallible functions return `eddy_status` and write results through out-parameters;
+ *   simple getters return their value directly. A plugin explains a failure by calling
+ *   `eddy_host_api.set_error` before returning a non-OK status.
+ *
+ * Threading
+ * ---------
+ * The host creates one processor instance per task (for example task `1_3`:
+ * sub-topology 1, partition 3) with `init`, and calls that instance's `process`,
+ * `punctuate` and `close` on the stream thread that owns the task: never concurrently
+ * for one instance, but different instances (of one or many processors) run
+ * concurrently on different threads. Plugin-global state must therefore be immutable
+ * or thread-safe. Host API functions may only be called on the thread that is currently
+ * inside a callback for the context they are given, and only during that callback.
+ * Typed functions may be called concurrently from any thread and must be pure.
+ *
+ * Lifetime
+ * --------
+ * The host never unloads a plugin image (`dlclose` is never called), so the descriptor
+ * and every string and array it points to must stay valid and unchanged for the life
+ * of the process. Hot reload loads a new image next to the old one, `init`s new
+ * instances, and at a commit boundary `close`s the old instances. State lives in the
+ * host's stores, not in the plugin, so it survives the swap.
+ */
+#ifndef EDDY_EDDY_H
+#define EDDY_EDDY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------------------
+ * Versions, symbols, toolchain
+ * ---------------------------------------------------------------------------------- */
+
+/** ABI major version. A change here is incompatible; it also renames the entry symbol. */
+#define EDDY_ABI_MAJOR 1
+/** ABI minor version: raised when fields are appended to structs of this header. */
+#define EDDY_ABI_MINOR 0
+/** Name of the one symbol a plugin exports; see `eddy_plugin_v1`. */
+#define EDDY_ENTRY_SYMBOL "eddy_plugin_v1"
+
+/**
+ * Toolchain fingerprint of a plugin with no Swift (or other runtime) dependency, such as
+ * a plugin written in plain C. The host accepts it from any compiler.
+ */
+#define EDDY_TOOLCHAIN_NONE "none"
+
+/**
+ * Identity of the C compiler embedded in the compiler that compiles this header.
+ *
+ * When Swift code imports this header, the expression is evaluated by the clang inside
+ * `swiftc`, whose version string names the exact llvm-project commit of that Swift
+ * toolchain. The Swift SDK uses it (with the Swift compiler version) to build the
+ * toolchain fingerprint, because Swift has no stable ABI on Linux: a Swift plugin and
+ * its host must come from the same toolchain. Returns a static string.
+ */
+static inline const char *eddy_compiler_identity(void) {
+#if defined(__VERSION__)
+    return __VERSION__;
+#else
+    return "unknown";
+#endif
+}
+
+/**
+ * True when the struct at `ptr`, whose first field is `struct_size`, is large enough to
+ * contain `field` of type `type`. Use it before reading a field appended by a newer minor
+ * version, for example `EDDY_HAS_FIELD(eddy_host_api, host, request_commit)`.
+ */
+#define EDDY_HAS_FIELD(type, ptr, field) \
+    ((ptr)->struct_size >= offsetof(type, field) + sizeof(((type *)0)->field))
+
+/* ------------------------------------------------------------------------------------
+ * Status codes
+ * ---------------------------------------------------------------------------------- */
+
+/** Result of a fallible call. Values are fixed; new codes are only ever added. */
+typedef int32_t eddy_status;
+
+/** Success. */
+#define EDDY_OK 0
+/**
+ * The processor rejects this record (bad content, failed validation). The host routes the
+ * record to the dead-letter topic with the message given to `set_error` as the reason,
+ * then goes on with the next record. Only meaningful as a return of `process`.
+ */
+#define EDDY_REJECT 1
+/**
+ * The call failed in a way that is not about one record (a bug, a broken invariant, an
+ * unusable configuration). The host fails the task, with the message given to
+ * `set_error`, and never drops the record silently.
+ */
+#define EDDY_ERROR 2
+/** A lookup found nothing: missing store key, unknown config key, iterator at its end. */
+#define EDDY_NOT_FOUND 3
+/** An argument is invalid: undeclared store, wrong store kind, unknown child name. */
+#define EDDY_INVALID_ARGUMENT 4
+/** The host does not offer this service (for example a test host without metrics). */
+#define EDDY_UNSUPPORTED 5
+
+/* ------------------------------------------------------------------------------------
+ * Value types (frozen: passed by value, never extended)
+ * ---------------------------------------------------------------------------------- */
+
+/**
+ * A byte slice. `ptr == NULL` means "absent" (a null Kafka key or value, a tombstone);
+ * a non-NULL `ptr` with `len == 0` is an empty, present value. Who owns the bytes and for
+ * how long is stated wherever a slice is passed.
+ */
+typedef struct eddy_bytes {
+    const uint8_t *ptr;
+    size_t len;
+} eddy_bytes;
+
+/**
+ * A UTF-8 string slice, not necessarily NUL-terminated. `ptr == NULL` means absent.
+ * Ownership is stated wherever one is passed.
+ */
+typedef struct eddy_str {
+    const char *ptr;
+    size_t len;
+} eddy_str;
+
+/* ------------------------------------------------------------------------------------
+ * Opaque handles (owned by the host)
+ * ---------------------------------------------------------------------------------- */
+
+/**
+ * The host's side of one processor instance: which task it belongs to, its stores,
+ * schedules, config and error slot. Created by the host before `init`, valid until
+ * `close` returns. Only the host dereferences it.
+ */
+typedef struct eddy_context eddy_context;
+
+/** A state store of one processor instance; obtained from `get_store`, valid until close. */
+typedef struct eddy_store eddy_store;
+
+/**
+ * A cursor over store entries, from `kv_range`, `kv_prefix_scan` or `window_fetch`.
+ * Owned by the host; the plugin must release it with `iterator_close` during the same
+ * callback that opened it.
+ */
+typedef struct eddy_iterator eddy_iterator;
+
+/* ------------------------------------------------------------------------------------
+ * Records
+ * ---------------------------------------------------------------------------------- */
+
+/** One record header (Kafka header): a string key and an optional byte value. */
+typedef struct eddy_header {
+    /** `sizeof(eddy_header)` of the writer; also the stride of a header array. */
+    uint32_t struct_size;
+    /** Header key (UTF-8). */
+    eddy_str key;
+    /** Header value; `ptr == NULL` for a null value. */
+    eddy_bytes value;
+} eddy_header;
+
+/**
+ * A view of one record. When the host passes it to `process`, the struct and everything
+ * it points to are borrowed for the duration of that call: copy what you keep. When the
+ * plugin passes it to `forward`, the plugin owns it and the host copies what it needs
+ * before `forward` returns.
+ */
+typedef struct eddy_record {
+    /** `sizeof(eddy_record)` of the writer. */
+    uint32_t struct_size;
+    /** Record key; `ptr == NULL` for a null key. */
+    eddy_bytes key;
+    /** Record value; `ptr == NULL` for a null value (a tombstone). */
+    eddy_bytes value;
+    /** Event time, milliseconds since the Unix epoch. */
+    int64_t timestamp;
+    /**
+     * Source topic of the record being processed, or absent (`ptr == NULL`) when
+     * unknown, for example for records forwarded from a punctuation. Ignored in `forward`.
+     */
+    eddy_str topic;
+    /** Source partition, or -1 when unknown. Ignored in `forward`. */
+    int32_t partition;
+    /** Source offset, or -1 when unknown. Ignored in `forward`. */
+    int64_t offset;
+    /**
+     * `header_count` headers laid out with a stride of `headers[0].struct_size` bytes
+     * (use `eddy_record_header`). NULL when `header_count` is 0.
+     */
+    const eddy_header *headers;
+    size_t header_count;
+} eddy_record;
+
+/**
+ * The `index`-th header of `record` (0-based, `index < record->header_count`), honouring
+ * the stride written by the producer of the array. Borrowed like the record.
+ */
+static inline const eddy_header *eddy_record_header(const eddy_record *record, size_t index) {
+    return (const eddy_header *)((const char *)record->headers +
+                                 index * (size_t)record->headers->struct_size);
+}
+
+/** One entry yielded by an iterator; filled in by the host in `iterator_next`. */
+typedef struct eddy_entry {
+    /** Set by the plugin to `sizeof(eddy_entry)` before calling `iterator_next`. */
+    uint32_t struct_size;
+    /** Entry key. */
+    eddy_bytes key;
+    /** Entry value. */
+    eddy_bytes value;
+    /** Window start (ms) for window stores; 0 for key-value stores. */
+    int64_t window_start;
+    /** Window end (ms, exclusive) for window stores; 0 for key-value stores. */
+    int64_t window_end;
+} eddy_entry;
+
+/* ------------------------------------------------------------------------------------
+ * Declarations inside the descriptor
+ * ---------------------------------------------------------------------------------- */
+
+/** Kind of a state store. */
+typedef int32_t eddy_store_kind;
+/** Key-value store: get / put / delete / range / prefix scan. */
+#define EDDY_STORE_KEY_VALUE 1
+/** Window store: values per (key, window start), fetched by time range. */
+#define EDDY_STORE_WINDOW 2
+/** Session store: values per (key, session window). Host services come in a later minor. */
+#define EDDY_STORE_SESSION 3
+
+/**
+ * A state store a processor declares. The host creates it (persistent, one instance per
+ * task, with a changelog topic if asked) before `init`, and keeps it across hot reloads.
+ * All strings are static, owned by the plugin image.
+ */
+typedef struct eddy_store_decl {
+    /** `sizeof(eddy_store_decl)` of the plugin. */
+    uint32_t struct_size;
+    /** Store name, unique within the processor; becomes part of the changelog topic name. */
+    const char *name;
+    /** `EDDY_STORE_KEY_VALUE`, `EDDY_STORE_WINDOW` or `EDDY_STORE_SESSION`. */
+    eddy_store_kind kind;
+    /** Serde of keys, e.g. "string", "bytes", "i64", "json" (informative: the host stores bytes). */
+    const char *key_serde;
+    /** Serde of values, same vocabulary as `key_serde`. */
+    const char *value_serde;
+    /** Whether the host keeps a changelog topic so the store survives a move of its task. */
+    bool changelog;
+    /** Window and session stores: how long data is kept, in ms; 0 for key-value stores. */
+    int64_t retention_ms;
+    /** Window stores: window size in ms; 0 for other kinds. */
+    int64_t window_size_ms;
+} eddy_store_decl;
+
+/** Type of a config value, for validation and documentation. Values are passed as text. */
+typedef int32_t eddy_config_type;
+#define EDDY_CONFIG_STRING 1
+#define EDDY_CONFIG_INT 2
+#define EDDY_CONFIG_DOUBLE 3
+#define EDDY_CONFIG_BOOL 4
+
+/**
+ * One configuration key a processor accepts. The host validates the app's config against
+ * these (type, required) before `init` and fills in defaults, so `config` at runtime only
+ * returns well-typed text. All strings are static, owned by the plugin image.
+ */
+typedef struct eddy_config_key {
+    /** `sizeof(eddy_config_key)` of the plugin. */
+    uint32_t struct_size;
+    /** Key, dotted Kafka style, e.g. "high.risk.threshold". */
+    const char *name;
+    /** One of `EDDY_CONFIG_*`. */
+    eddy_config_type type;
+    /** Default as text, or NULL when the key is required. */
+    const char *default_value;
+    /** One line of documentation, or NULL. */
+    const char *doc;
+} eddy_config_key;
+
+/** How a punctuation is driven. */
+typedef int32_t eddy_punctuation_type;
+/** Fires as stream time (the largest record timestamp seen by the task) advances. */
+#define EDDY_PUNCTUATE_STREAM_TIME 1
+/** Fires as the host's wall clock advances. */
+#define EDDY_PUNCTUATE_WALL_CLOCK 2
+
+struct eddy_host_api;
+
+/**
+ * A processor: the unit a topology node runs. All strings and arrays are static, owned
+ * by the plugin image.
+ */
+typedef struct eddy_processor {
+    /** `sizeof(eddy_processor)` of the plugin. */
+    uint32_t struct_size;
+    /** Name, unique within the plugin; topologies refer to `plugin/name`. */
+    const char *name;
+    /** One line of documentation, or NULL. */
+    const char *doc;
+    /** `store_count` pointers to the stores this processor uses; NULL when none. */
+    const eddy_store_decl *const *stores;
+    size_t store_count;
+    /** `config_count` pointers to the config keys this processor accepts; NULL when none. */
+    const eddy_config_key *const *config;
+    size_t config_count;
+    /** Opaque plugin data for the plugin's own use in `init` (e.g. a factory); may be NULL. */
+    const void *plugin_data;
+
+    /**
+     * Creates one instance for one task.
+     *
+     * Called on the stream thread that will own the instance, after the host created the
+     * declared stores and validated the config. The instance may call host services
+     * through `host` with `ctx` (for example fetch its stores, read config, schedule
+     * punctuations) during `init` and during every later callback, never after `close`.
+     *
+     * @param processor    this descriptor entry (to reach `plugin_data`); static.
+     * @param host         the host API table; valid until `close` returns.
+     * @param ctx          the host's context for this instance; valid until `close` returns.
+     * @param instance_out where the plugin writes its instance pointer (plugin-owned,
+     *                     opaque to the host, passed back to every later call).
+     * @return `EDDY_OK`, or `EDDY_ERROR` after `set_error` (the host does not call
+     *         `close` for an instance whose `init` failed).
+     */
+    eddy_status (*init)(const struct eddy_processor *processor,
+                        const struct eddy_host_api *host,
+                        eddy_context *ctx,
+                        void **instance_out);
+
+    /**
+     * Processes one record. May call `forward` any number of times and use the stores.
+     *
+     * @param instance from `init`.
+     * @param record   borrowed for the duration of this call.
+     * @return `EDDY_OK`; `EDDY_REJECT` to send this record to the dead-letter topic; or
+     *         `EDDY_ERROR` to fail the task. Call `set_error` before any non-OK return.
+     */
+    eddy_status (*process)(void *instance, const eddy_record *record);
+
+    /**
+     * A scheduled punctuation fired (see `schedule`). May forward and use stores.
+     * May be NULL when the processor never schedules.
+     *
+     * @param instance    from `init`.
+     * @param schedule_id the id `schedule` returned.
+     * @param timestamp   the stream time or wall-clock time (ms) that fired it.
+     * @return `EDDY_OK`, or `EDDY_ERROR` after `set_error` to fail the task.
+     */
+    eddy_status (*punctuate)(void *instance, uint64_t schedule_id, int64_t timestamp);
+
+    /**
+     * Ends the instance: the task was revoked, the app stops, or a hot reload replaced
+     * the plugin version at a commit boundary. The plugin releases what `init` created.
+     * Host services may be used during `close` (e.g. a final flush to a store); after it
+     * returns, `ctx` and the host table are gone for this instance.
+     */
+    void (*close)(void *instance);
+} eddy_processor;
+
+/**
+ * A typed function the declarative topology may call (filters, maps, computed fields),
+ * through libffi, with the C signature spelled by `signature`.
+ *
+ * Signature grammar: `ret(arg,arg,...)` with no spaces, e.g. `f64(f64,str)`, `bool(str)`,
+ * `i64(bytes)`, `i32()`. Argument types and the C type each becomes:
+ *   bool -> bool, i32 -> int32_t, i64 -> int64_t, f64 -> double,
+ *   str -> eddy_str (by value, borrowed for the call), bytes -> eddy_bytes (by value,
+ *   borrowed for the call).
+ * Return types: bool, i32, i64, f64, or void.
+ *
+ * Typed functions must be pure (the same arguments give the same result) and
+ * thread-safe; they may be called concurrently from any thread, and get no context.
+ */
+typedef struct eddy_function {
+    /** `sizeof(eddy_function)` of the plugin. */
+    uint32_t struct_size;
+    /** Name, unique within the plugin, e.g. "risk_score". */
+    const char *name;
+    /** Signature string, see above. The host refuses the plugin if it does not parse. */
+    const char *signature;
+    /** The function, cast to a generic function pointer; the host calls it via libffi. */
+    void (*function)(void);
+    /** One line of documentation, or NULL. */
+    const char *doc;
+} eddy_function;
+
+/**
+ * The descriptor the entry symbol returns. Static: it and everything it points to must
+ * stay valid and unchanged for the life of the process.
+ */
+typedef struct eddy_plugin {
+    /** `sizeof(eddy_plugin)` of the plugin. */
+    uint32_t struct_size;
+    /** Must be `EDDY_ABI_MAJOR`. */
+    uint32_t abi_major;
+    /** `EDDY_ABI_MINOR` of the header the plugin was built with. */
+    uint32_t abi_minor;
+    /**
+     * The toolchain that built the plugin: for Swift plugins the fingerprint the SDK bakes
+     * in at compile time (the host refuses one that differs from its own); for plugins
+     * with no Swift runtime dependency, `EDDY_TOOLCHAIN_NONE`.
+     */
+    const char *toolchain;
+    /** Plugin name, e.g. "wordcount"; with `version` the key of the host's registry. */
+    const char *name;
+    /** Plugin version, e.g. "1.2.0". */
+    const char *version;
+    /** One line of documentation, or NULL. */
+    const char *doc;
+    /** `processor_count` pointers to processors; NULL when none. */
+    const eddy_processor *const *processors;
+    size_t processor_count;
+    /** `function_count` pointers to typed functions; NULL when none. */
+    const eddy_function *const *functions;
+    size_t function_count;
+} eddy_plugin;
+
+/* ------------------------------------------------------------------------------------
+ * Host API table (implemented by the host; append-only)
+ * ---------------------------------------------------------------------------------- */
+
+/** Log levels for `log`. */
+typedef int32_t eddy_log_level;
+#define EDDY_LOG_TRACE 0
+#define EDDY_LOG_DEBUG 1
+#define EDDY_LOG_INFO 2
+#define EDDY_LOG_WARN 3
+#define EDDY_LOG_ERROR 4
+
+/**
+ * Services the host offers to processor instances. One static table per host, valid for
+ * the life of every instance it was given to. Every function takes the `ctx` of the
+ * calling instance and may only be called on the thread that is inside a callback of
+ * that instance (`init`, `process`, `punctuate`, `close`), during that callback.
+ *
+ * Slices the host returns through out-parameters are owned by the host and valid until
+ * the next call into this table with the same `ctx`, or the end of the current callback,
+ * whichever comes first, unless a function says otherwise. Slices and strings the plugin
+ * passes in are borrowed by the host for the duration of the call only.
+ */
+typedef struct eddy_host_api {
+    /** `sizeof(eddy_host_api)` of the host: check it with `EDDY_HAS_FIELD` for new fields. */
+    uint32_t struct_size;
+    /** The host's `EDDY_ABI_MAJOR`. */
+    uint32_t abi_major;
+    /** The host's `EDDY_ABI_MINOR`. */
+    uint32_t abi_minor;
+
+    /* --- errors -------------------------------------------------------------------- */
+
+    /**
+     * Records why the current callback fails; call it before returning a non-OK status.
+     * The host copies `message`. A later call in the same callback replaces the message.
+     */
+    void (*set_error)(eddy_context *ctx, eddy_str message);
+
+    /* --- forwarding ---------------------------------------------------------------- */
+
+    /**
+     * Sends a record downstream, to every child node, or to the one named `child`.
+     * The host copies the record's key, value and headers before returning; `topic`,
+     * `partition` and `offset` are ignored.
+     *
+     * @param child  NUL-terminated child node name, or NULL for all children.
+     * @param record owned by the plugin.
+     * @return `EDDY_OK`, or `EDDY_INVALID_ARGUMENT` for an unknown child (message set).
+     */
+    eddy_status (*forward)(eddy_context *ctx, const char *child, const eddy_record *record);
+
+    /* --- stores ---------------------------------------------------------------------- */
+
+    /**
+     * Looks up a store the processor declared.
+     *
+     * @param name      NUL-terminated store name, borrowed for the call.
+     * @param store_out receives the host-owned handle, valid until `close` returns.
+     * @return `EDDY_OK`, or `EDDY_NOT_FOUND` when the processor did not declare it.
+     */
+    eddy_status (*get_store)(eddy_context *ctx, const char *name, eddy_store **store_out);
+
+    /**
+     * Reads a key of a key-value store.
+     *
+     * @param value_out receives the value (host-owned, see the table's lifetime rule).
+     * @return `EDDY_OK`, `EDDY_NOT_FOUND` when absent, `EDDY_INVALID_ARGUMENT` for a store
+     *         of another kind.
+     */
+    eddy_status (*kv_get)(eddy_context *ctx, eddy_store *store, eddy_bytes key,
+                          eddy_bytes *value_out);
+
+    /** Writes a key of a key-value store; the host copies key and value. */
+    eddy_status (*kv_put)(eddy_context *ctx, eddy_store *store, eddy_bytes key,
+                          eddy_bytes value);
+
+    /** Deletes a key of a key-value store; deleting an absent key is `EDDY_OK`. */
+    eddy_status (*kv_delete)(eddy_context *ctx, eddy_store *store, eddy_bytes key);
+
+    /**
+     * Opens an iterator over keys in `[from, to]` (both inclusive, bytewise order). An
+     * absent `from` (`ptr == NULL`) starts at the first key; an absent `to` ends at the
+     * last one.
+     */
+    eddy_status (*kv_range)(eddy_context *ctx, eddy_store *store, eddy_bytes from,
+                            eddy_bytes to, eddy_iterator **iterator_out);
+
+    /** Opens an iterator over the keys that start with `prefix`, in bytewise order. */
+    eddy_status (*kv_prefix_scan)(eddy_context *ctx, eddy_store *store, eddy_bytes prefix,
+                                  eddy_iterator **iterator_out);
+
+    /** Writes the value of `key` for the window starting at `window_start` (ms). */
+    eddy_status (*window_put)(eddy_context *ctx, eddy_store *store, eddy_bytes key,
+                              int64_t window_start, eddy_bytes value);
+
+    /**
+     * Opens an iterator over the windows of `key` whose start is in
+     * `[time_from, time_to]` (ms, inclusive), in order of window start.
+     */
+    eddy_status (*window_fetch)(eddy_context *ctx, eddy_store *store, eddy_bytes key,
+                                int64_t time_from, int64_t time_to,
+                                eddy_iterator **iterator_out);
+
+    /**
+     * Advances an iterator. The plugin sets `entry_out->struct_size` first.
+     * The entry's slices are host-owned and valid until the next `iterator_next` or
+     * `iterator_close` on this iterator.
+     *
+     * @return `EDDY_OK` with an entry, or `EDDY_NOT_FOUND` at the end.
+     */
+    eddy_status (*iterator_next)(eddy_context *ctx, eddy_iterator *iterator,
+                                 eddy_entry *entry_out);
+
+    /** Releases an iterator; it must not be used afterwards. */
+    void (*iterator_close)(eddy_context *ctx, eddy_iterator *iterator);
+
+    /* --- time and punctuation -------------------------------------------------------- */
+
+    /**
+     * Schedules `punctuate` every `interval_ms`, driven by stream time or the wall clock
+     * (`EDDY_PUNCTUATE_*`). If time jumps over several intervals, it fires once.
+     *
+     * @param schedule_id_out receives an id, passed to `punctuate` and `cancel`.
+     * @return `EDDY_OK`, or `EDDY_INVALID_ARGUMENT` for a non-positive interval or an
+     *         unknown type.
+     */
+    eddy_status (*schedule)(eddy_context *ctx, eddy_punctuation_type type, int64_t interval_ms,
+                            uint64_t *schedule_id_out);
+
+    /** Cancels a schedule; cancelling an unknown id is `EDDY_NOT_FOUND`. */
+    eddy_status (*cancel)(eddy_context *ctx, uint64_t schedule_id);
+
+    /** Stream time of the task (ms): the largest timestamp seen; -1 before any record. */
+    int64_t (*stream_time)(eddy_context *ctx);
+
+    /** The host's wall-clock time (ms since the epoch); tests may drive it. */
+    int64_t (*wall_clock_time)(eddy_context *ctx);
+
+    /* --- identity and config --------------------------------------------------------- */
+
+    /** Task id, e.g. "1_3" (sub-topology 1, partition 3); host-owned, valid until close. */
+    eddy_str (*task_id)(eddy_context *ctx);
+
+    /** The application id (`application.id`); host-owned, valid until close. */
+    eddy_str (*application_id)(eddy_context *ctx);
+
+    /**
+     * Reads a config value, already validated against the declared keys (defaults
+     * applied), as text.
+     *
+     * @param key       NUL-terminated key, borrowed for the call.
+     * @param value_out receives the text, host-owned, valid until `close` returns.
+     * @return `EDDY_OK`, or `EDDY_NOT_FOUND` when the key is unset and has no default.
+     */
+    eddy_status (*config)(eddy_context *ctx, const char *key, eddy_str *value_out);
+
+    /* --- observability --------------------------------------------------------------- */
+
+    /** Logs a message at `level` (`EDDY_LOG_*`), tagged with the task and processor. */
+    void (*log)(eddy_context *ctx, eddy_log_level level, eddy_str message);
+
+    /** Adds `delta` to the counter `name` (NUL-terminated) of this processor instance. */
+    void (*counter_add)(eddy_context *ctx, const char *name, int64_t delta);
+
+    /** Sets the gauge `name` (NUL-terminated) of this processor instance to `value`. */
+    void (*gauge_set)(eddy_context *ctx, const char *name, double value);
+
+    /**
+     * Asks the host to commit as soon as possible after the current callback (like Kafka
+     * Streams' `context.commit()`); the host may coalesce requests.
+     */
+    void (*request_commit)(eddy_context *ctx);
+} eddy_host_api;
+
+/* ------------------------------------------------------------------------------------
+ * The entry symbol
+ * ---------------------------------------------------------------------------------- */
+
+/**
+ * The one symbol a plugin exports. Returns the plugin's static descriptor; may be called
+ * more than once and from any thread, and must return the same pointer each time. Must
+ * not call into the host (it has no host table). The host calls it once after `dlopen`.
+ */
+const eddy_plugin *eddy_plugin_v1(void);
+
+/** Type of `eddy_plugin_v1`, for hosts that resolve it with `dlsym`. */
+typedef const eddy_plugin *(*eddy_plugin_entry)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EDDY_EDDY_H */
