@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The README's test command: set up the machine, build everything (host, plugins, the
+# embedded broker, tests) and run every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash broker/build.sh
+echo "==> building host, plugins and tests"
+swift build --build-tests -q
+echo "==> testing"
+swift test --skip-build
