@@ -7,8 +7,14 @@ let package = Package(
     products: [
         .executable(name: "eddy", targets: ["eddy"]),
         .library(name: "EddyKafka", targets: ["EddyKafka"]),
+        .library(name: "EddyPlugins", targets: ["EddyPlugins"]),
+        // Example plugins: each its own shared library, loaded by the host with dlopen.
+        .library(name: "WordCount", type: .dynamic, targets: ["WordCountPlugin"]),
+        .library(name: "Enrich", type: .dynamic, targets: ["EnrichPlugin"]),
+        .library(name: "Uppercase", type: .dynamic, targets: ["Uppercase"]),
     ],
     dependencies: [
+        .package(path: "sdk"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
@@ -29,6 +35,31 @@ let package = Package(
             name: "EddyKafka",
             dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]),
 
+        .target(
+            name: "EddyPlugins",
+            dependencies: [
+                "CLibFFI",
+                .product(name: "EddySDK", package: "sdk"),
+                .product(name: "EddyHost", package: "sdk"),
+            ]),
+
+        // MARK: - Example plugins (Plugins/): the SDK's living documentation
+        .target(
+            name: "WordCount", dependencies: [.product(name: "EddySDK", package: "sdk")],
+            path: "Plugins/WordCount/Sources/WordCount"),
+        .target(
+            name: "WordCountPlugin", dependencies: ["WordCount", .product(name: "EddySDK", package: "sdk")],
+            path: "Plugins/WordCount/Sources/WordCountPlugin"),
+        .target(
+            name: "Enrich", dependencies: [.product(name: "EddySDK", package: "sdk")],
+            path: "Plugins/Enrich/Sources/Enrich"),
+        .target(
+            name: "EnrichPlugin", dependencies: ["Enrich", .product(name: "EddySDK", package: "sdk")],
+            path: "Plugins/Enrich/Sources/EnrichPlugin"),
+        .target(
+            name: "Uppercase", path: "Plugins/Uppercase",
+            publicHeadersPath: ".", cSettings: [.headerSearchPath("../../sdk/include")]),
+
         // MARK: - The CLI
         .executableTarget(
             name: "eddy",
@@ -40,6 +71,15 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "EddyKafkaTests", dependencies: ["EddyKafka"]),
+        .testTarget(
+            name: "EddyPluginsTests",
+            dependencies: ["EddyPlugins", .product(name: "EddyTestKit", package: "sdk")]),
+        .testTarget(
+            name: "WordCountTests", dependencies: ["WordCount", .product(name: "EddyTestKit", package: "sdk")],
+            path: "Plugins/WordCount/Tests"),
+        .testTarget(
+            name: "EnrichTests", dependencies: ["Enrich", .product(name: "EddyTestKit", package: "sdk")],
+            path: "Plugins/Enrich/Tests"),
         .testTarget(name: "EddyCLITests", dependencies: ["EddyKafka"]),
     ]
 )

@@ -97,12 +97,14 @@ public struct Float64Serde: Serde {
     }
 }
 
-/// JSON through `Codable`.
+/// JSON through `Codable`. Encodes with sorted keys, so equal values give equal bytes.
 public struct JSONSerde<Value: Codable>: Serde {
     public init(_ type: Value.Type = Value.self) {}
     public var name: String { "json" }
     public func serialize<R>(_ value: Value, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
-        let data = try JSONEncoder().encode(value)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(value)
         return try data.withUnsafeBytes(body)
     }
     public func deserialize(_ bytes: UnsafeRawBufferPointer) throws -> Value {

@@ -1,0 +1,14 @@
+import EddySDK
+
+/// The `enrich` plugin: the `enrich` processor and the `risk_score` typed function.
+public enum EnrichPlugin: Plugin {
+    public static let name = "enrich"
+    public static let version = "1.0.0"
+    public static let doc: String? = "Payment enrichment with a risk model."
+    public static var processors: [any Processor.Type] { [Enricher.self] }
+    public static let functions: [TypedFunction] = [
+        TypedFunction(
+            "risk_score", signature: "f64(f64,str)", doc: "Risk of a payment (amount, country) in 0...1.",
+            RiskModel.riskScoreFunction)
+    ]
+}

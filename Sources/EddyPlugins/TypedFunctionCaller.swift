@@ -1,0 +1,211 @@
+import CLibFFI
+import EddySDK
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Calls one typed function of a loaded plugin through libffi.
+///
+/// The `ffi_cif` (the call interface for the function's C signature) is prepared once, when
+/// the caller is made; every call then only converts arguments and runs `ffi_call`. Use it
+/// from any thread: a call keeps its argument storage on its own.
+public final class TypedFunctionCaller: @unchecked Sendable {
+    /// The function's name.
+    public let name: String
+    /// Its parsed signature.
+    public let signature: FunctionSignature
+    private let address: UnsafeRawPointer
+    private let cif: UnsafeMutablePointer<ffi_cif>
+    private let argumentTypes: UnsafeMutablePointer<UnsafeMutablePointer<ffi_type>?>
+
+    /// Prepares the call interface for `address`, a C function with `signature`.
+    ///
+    /// - Throws: `FFIError` when libffi refuses the signature.
+    public init(name: String, signature: FunctionSignature, address: UnsafeRawPointer) throws {
+        self.name = name
+        self.signature = signature
+        self.address = address
+        cif = .allocate(capacity: 1)
+        argumentTypes = .allocate(capacity: max(signature.arguments.count, 1))
+        for (index, type) in signature.arguments.enumerated() {
+            argumentTypes[index] = FFITypes.shared.type(of: type)
+        }
+        let returnType = signature.returnType.map { FFITypes.shared.type(of: $0) } ?? FFITypes.shared.void
+        let status = ffi_prep_cif(
+            cif, FFI_DEFAULT_ABI, UInt32(signature.arguments.count), returnType, argumentTypes)
+        guard status == FFI_OK else {
+            cif.deallocate()
+            argumentTypes.deallocate()
+            throw FFIError(function: name, reason: "ffi_prep_cif refused signature \(signature) (status \(status.rawValue))")
+        }
+    }
+
+    deinit {
+        cif.deallocate()
+        argumentTypes.deallocate()
+    }
+
+    /// Calls the function with `arguments`, which must match the signature in count and type.
+    ///
+    /// - Throws: `ArgumentError` for a wrong count or type.
+    public func call(_ arguments: [TypedValue]) throws -> TypedValue {
+        guard arguments.count == signature.arguments.count else {
+            throw ArgumentError(
+                function: name, position: 0, type: nil,
+                reason: "takes \(signature.arguments.count) argument(s) (\(signature.arguments.map(\.rawValue).joined(separator: ", "))), got \(arguments.count)")
+        }
+        for (index, (value, expected)) in zip(arguments, signature.arguments).enumerated() where value.type != expected {
+            throw ArgumentError(
+                function: name, position: index + 1, type: expected,
+                reason: "expects \(expected.rawValue), got \(value.type?.rawValue ?? "void") \(value)")
+        }
+        return invoke(arguments)
+    }
+
+    /// Calls the function with command-line arguments, converted to the signature's types.
+    public func call(arguments texts: [String]) throws -> TypedValue {
+        guard texts.count == signature.arguments.count else {
+            throw ArgumentError(
+                function: name, position: 0, type: nil,
+                reason: "takes \(signature.arguments.count) argument(s) (\(signature.arguments.map(\.rawValue).joined(separator: ", "))), got \(texts.count)")
+        }
+        let values = try zip(texts, signature.arguments).enumerated().map { index, pair in
+            try TypedValue(argument: pair.0, as: pair.1, position: index + 1, function: name)
+        }
+        return invoke(values)
+    }
+
+    /// Calls the function with JSON values (e.g. fields of a record), converted to its types.
+    public func call(json values: [JSONValue]) throws -> TypedValue {
+        guard values.count == signature.arguments.count else {
+            throw ArgumentError(
+                function: name, position: 0, type: nil,
+                reason: "takes \(signature.arguments.count) argument(s), got \(values.count)")
+        }
+        let converted = try zip(values, signature.arguments).enumerated().map { index, pair in
+            try TypedValue(json: pair.0, as: pair.1, position: index + 1, function: name)
+        }
+        return invoke(converted)
+    }
+
+    // MARK: - The call
+
+    /// Each argument gets a 16-byte, 16-aligned slot (big enough for a slice by value);
+    /// string and byte contents are copied behind the slots so they stay valid for the call.
+    private func invoke(_ arguments: [TypedValue]) -> TypedValue {
+        let slotSize = 16
+        let payload = arguments.reduce(0) { total, value in
+            switch value {
+            case .str(let text): return total + text.utf8.count
+            case .bytes(let bytes): return total + bytes.count
+            default: return total
+            }
+        }
+        let storage = UnsafeMutableRawPointer.allocate(
+            byteCount: slotSize * max(arguments.count, 1) + max(payload, 1), alignment: 16)
+        let argumentPointers = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: max(arguments.count, 1))
+        let result = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 16)
+        defer {
+            storage.deallocate()
+            argumentPointers.deallocate()
+            result.deallocate()
+        }
+        var cursor = storage + slotSize * max(arguments.count, 1)
+        func place(_ bytes: some Collection<UInt8>) -> eddy_bytes {
+            let start = cursor
+            UnsafeMutableRawBufferPointer(start: start, count: bytes.count).copyBytes(from: bytes)
+            cursor += bytes.count
+            return eddy_bytes(ptr: start.assumingMemoryBound(to: UInt8.self), len: bytes.count)
+        }
+        for (index, value) in arguments.enumerated() {
+            let slot = storage + slotSize * index
+            switch value {
+            case .bool(let flag): slot.storeBytes(of: flag, as: Bool.self)
+            case .i32(let number): slot.storeBytes(of: number, as: Int32.self)
+            case .i64(let number): slot.storeBytes(of: number, as: Int64.self)
+            case .f64(let number): slot.storeBytes(of: number, as: Double.self)
+            case .str(let text):
+                let bytes = place(text.utf8)
+                slot.storeBytes(
+                    of: eddy_str(ptr: UnsafeRawPointer(bytes.ptr)?.assumingMemoryBound(to: CChar.self), len: bytes.len),
+                    as: eddy_str.self)
+            case .bytes(let data): slot.storeBytes(of: place(data), as: eddy_bytes.self)
+            case .void: break
+            }
+            argumentPointers[index] = slot
+        }
+        ffi_call(cif, unsafeBitCast(address, to: (@convention(c) () -> Void).self), result, argumentPointers)
+        // libffi widens integral returns narrower than a register to `ffi_arg`.
+        let register = result.load(as: UInt64.self)
+        switch signature.returnType {
+        case nil: return .void
+        case .bool: return .bool(register & 0xff != 0)
+        case .i32: return .i32(Int32(truncatingIfNeeded: register))
+        case .i64: return .i64(Int64(bitPattern: register))
+        case .f64: return .f64(result.load(as: Double.self))
+        case .str, .bytes: preconditionFailure("FunctionSignature refuses str and bytes returns")
+        }
+    }
+}
+
+/// libffi refused to prepare a call.
+public struct FFIError: Error, CustomStringConvertible {
+    public let function: String
+    public let reason: String
+    public var description: String { "typed function \(function): \(reason)" }
+}
+
+/// The libffi type descriptions, looked up once. libffi's predefined `ffi_type_*` are C
+/// globals; their addresses are read with `dlsym` so Swift never touches them as mutable
+/// global state. The slice types (`eddy_str`, `eddy_bytes`: pointer + size_t) are structs
+/// built here once and never freed.
+final class FFITypes: @unchecked Sendable {
+    static let shared = FFITypes()
+
+    let void: UnsafeMutablePointer<ffi_type>
+    private let uint8: UnsafeMutablePointer<ffi_type>
+    private let sint32: UnsafeMutablePointer<ffi_type>
+    private let sint64: UnsafeMutablePointer<ffi_type>
+    private let double: UnsafeMutablePointer<ffi_type>
+    private let slice: UnsafeMutablePointer<ffi_type>
+
+    private init() {
+        func predefined(_ symbol: String) -> UnsafeMutablePointer<ffi_type> {
+            guard let address = dlsym(UnsafeMutableRawPointer(bitPattern: 0), symbol) else {
+                preconditionFailure("libffi is linked but \(symbol) is missing: \(String(cString: dlerror()))")
+            }
+            return address.assumingMemoryBound(to: ffi_type.self)
+        }
+        void = predefined("ffi_type_void")
+        uint8 = predefined("ffi_type_uint8")
+        sint32 = predefined("ffi_type_sint32")
+        sint64 = predefined("ffi_type_sint64")
+        double = predefined("ffi_type_double")
+        let elements = UnsafeMutablePointer<UnsafeMutablePointer<ffi_type>?>.allocate(capacity: 3)
+        elements[0] = predefined("ffi_type_pointer")
+        elements[1] = predefined("ffi_type_uint64")
+        elements[2] = nil
+        slice = .allocate(capacity: 1)
+        slice.initialize(to: ffi_type(size: 0, alignment: 0, type: UInt16(FFI_TYPE_STRUCT), elements: elements))
+        // libffi computes a struct type's size and alignment the first time a cif uses it;
+        // do it now, once, so concurrent `ffi_prep_cif` calls only read it.
+        let layoutCif = UnsafeMutablePointer<ffi_cif>.allocate(capacity: 1)
+        let layoutArguments = UnsafeMutablePointer<UnsafeMutablePointer<ffi_type>?>.allocate(capacity: 1)
+        layoutArguments[0] = slice
+        let status = ffi_prep_cif(layoutCif, FFI_DEFAULT_ABI, 1, void, layoutArguments)
+        precondition(status == FFI_OK, "libffi cannot lay out the eddy_str/eddy_bytes struct")
+        layoutCif.deallocate()
+        layoutArguments.deallocate()
+    }
+
+    func type(of type: ABIType) -> UnsafeMutablePointer<ffi_type> {
+        switch type {
+        case .bool: return uint8
+        case .i32: return sint32
+        case .i64: return sint64
+        case .f64: return double
+        case .str, .bytes: return slice
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import EddyHost
+@testable import EddyPlugins
+import EddySDK
+import Foundation
+import Testing
+
+/// Every refusal of the loader, each with its exact message.
+@Suite struct PluginRefusalTests {
+    private func loadError(_ path: String, _ fixture: PluginFixture) -> String? {
+        let loader = PluginLoader(pluginDirectory: fixture.pluginDirectory, cacheDirectory: fixture.cacheDirectory)
+        do {
+            _ = try loader.load(path)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func refusesADirectory() throws {
+        let fixture = try PluginFixture()
+        let path = fixture.pluginDirectory + "/sub"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        #expect(
+            loadError(path, fixture)
+                == "plugin path \(path) is a directory, not a regular file — point at the plugin's shared library itself")
+    }
+
+    @Test func refusesASymbolicLink() throws {
+        let fixture = try PluginFixture()
+        let target = try fixture.install(product: "Uppercase")
+        let link = fixture.pluginDirectory + "/link.so"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        #expect(
+            loadError(link, fixture)
+                == "plugin path \(link) is a symbolic link, not a regular file — point at the plugin's shared library itself")
+    }
+
+    @Test func refusesAGroupWritableFile() throws {
+        let fixture = try PluginFixture()
+        let path = try fixture.install(product: "Uppercase")
+        try FileManager.default.setAttributes([.posixPermissions: 0o775], ofItemAtPath: path)
+        #expect(
+            loadError(path, fixture)
+                == "plugin file \(path) is writable by group or others (mode 775) — anyone could swap its code; run chmod go-w \(path)")
+    }
+
+    @Test func refusesAFileOutsideThePluginDirectory() throws {
+        let fixture = try PluginFixture()
+        let inside = try fixture.install(product: "Uppercase")
+        let outside = fixture.root + "/libUppercase.so"
+        try FileManager.default.copyItem(atPath: inside, toPath: outside)
+        #expect(
+            loadError(outside, fixture)
+                == "plugin file \(outside) lies outside the plugin directory \(fixture.pluginDirectory) — copy it into \(fixture.pluginDirectory) or configure that directory")
+    }
+
+    @Test func refusesAMissingFile() throws {
+        let fixture = try PluginFixture()
+        let path = fixture.pluginDirectory + "/nope.so"
+        #expect(loadError(path, fixture) == "cannot read plugin file \(path): No such file or directory — check the path")
+    }
+
+    @Test func refusesAFileThatIsNoSharedLibrary() throws {
+        let fixture = try PluginFixture()
+        let path = fixture.pluginDirectory + "/notes.so"
+        try "just text".write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        let message = try #require(loadError(path, fixture))
+        #expect(message.hasPrefix("cannot load plugin notes.so: "))
+        #expect(message.hasSuffix(" — is it a shared library built for this platform?"))
+    }
+
+    @Test func refusesALibraryWithoutTheEntrySymbol() throws {
+        let fixture = try PluginFixture()
+        let path = try fixture.compileC("int unrelated(void) { return 1; }\n", as: "libplain.so")
+        #expect(
+            loadError(path, fixture)
+                == "plugin libplain.so does not export eddy_plugin_v1 — is it an Eddy plugin? A Swift plugin exports it with @_cdecl(\"eddy_plugin_v1\"), a C plugin defines const eddy_plugin *eddy_plugin_v1(void)")
+    }
+
+    @Test func refusesAPluginForAnotherABIMajor() throws {
+        let fixture = try PluginFixture()
+        let path = try fixture.compileC(
+            CPluginSources.plugin(abiMajor: "2", entry: "eddy_plugin_v2"), as: "libfuture.so")
+        #expect(
+            loadError(path, fixture)
+                == "plugin libfuture.so was built for Eddy ABI 2 (it exports eddy_plugin_v2); this host speaks ABI 1 — rebuild the plugin against this host's sdk")
+    }
+
+    @Test func refusesADescriptorWhoseMajorContradictsItsSymbol() throws {
+        let fixture = try PluginFixture()
+        let path = try fixture.compileC(CPluginSources.plugin(abiMajor: "3"), as: "libodd.so")
+        #expect(
+            loadError(path, fixture)
+                == "plugin libodd.so declares ABI major 3 in its descriptor but exports eddy_plugin_v1 — rebuild it against this host's sdk (ABI 1.0)")
+    }
+
+    @Test func refusesAnotherSwiftToolchain() throws {
+        let fixture = try PluginFixture()
+        let fingerprint = "swift-6.2; Clang 17.0.0 (https://github.com/swiftlang/llvm-project.git 0123456789abcdef)"
+        let path = try fixture.compileC(CPluginSources.plugin(toolchain: "\"\(fingerprint)\""), as: "libWordCount.so")
+        #expect(
+            loadError(path, fixture)
+                == "plugin libWordCount.so was built with Swift toolchain 6.2 (fingerprint \(fingerprint)); this host runs \(Toolchain.swiftVersion) (fingerprint \(Toolchain.fingerprint)) — rebuild the plugin with the host's toolchain")
+    }
+
+    @Test func refusesAnUnknownFingerprint() throws {
+        let fixture = try PluginFixture()
+        let path = try fixture.compileC(CPluginSources.plugin(toolchain: "\"rustc 1.80\""), as: "librust.so")
+        #expect(
+            loadError(path, fixture)
+                == "plugin librust.so declares toolchain fingerprint \"rustc 1.80\", which is neither a Swift fingerprint nor \"none\" — rebuild it with the Eddy SDK")
+    }
+
+    @Test func refusesATooSmallDescriptor() throws {
+        let fixture = try PluginFixture()
+        let path = try fixture.compileC(CPluginSources.plugin(structSize: "16"), as: "libsmall.so")
+        #expect(
+            loadError(path, fixture)
+                == "plugin libsmall.so has a descriptor (eddy_plugin) of struct_size 16 bytes, smaller than ABI 1.0's \(MemoryLayout<eddy_plugin>.size) — it was not built against eddy.h 1.0 or later")
+    }
+
+    @Test func refusesDuplicateProcessorNames() throws {
+        let fixture = try PluginFixture()
+        let path = try fixture.compileC(CPluginSources.plugin(processors: ["twin", "twin"]), as: "libtwins.so")
+        #expect(
+            loadError(path, fixture)
+                == "plugin libtwins.so declares processor \"twin\" twice — processor names must be unique within a plugin")
+    }
+
+    @Test func refusesDuplicateFunctionNames() throws {
+        let fixture = try PluginFixture()
+        let functions = """
+            static int32_t one(void) { return 1; }
+            static const eddy_function a = { .struct_size = sizeof(eddy_function), .name = "one", .signature = "i32()", .function = (void (*)(void))one };
+            static const eddy_function b = { .struct_size = sizeof(eddy_function), .name = "one", .signature = "i32()", .function = (void (*)(void))one };
+            """
+        let path = try fixture.compileC(
+            CPluginSources.plugin(functions: functions, functionList: ["&a", "&b"]), as: "libdup.so")
+        #expect(
+            loadError(path, fixture)
+                == "plugin libdup.so declares typed function \"one\" twice — function names must be unique within a plugin")
+    }
+
+    @Test func refusesASignatureThatDoesNotParse() throws {
+        let fixture = try PluginFixture()
+        let functions = """
+            static double f(double x) { return x; }
+            static const eddy_function a = { .struct_size = sizeof(eddy_function), .name = "f", .signature = "f64(float)", .function = (void (*)(void))f };
+            """
+        let path = try fixture.compileC(CPluginSources.plugin(functions: functions, functionList: ["&a"]), as: "libsig.so")
+        #expect(
+            loadError(path, fixture)
+                == "plugin libsig.so typed function f: signature \"f64(float)\" does not parse: argument 1 has unknown type \"float\"; the types are bool, i32, i64, f64, str, bytes (and void as a return type)")
+    }
+
+    @Test func refusesAnEntryThatReturnsNull() throws {
+        let fixture = try PluginFixture()
+        let path = try fixture.compileC(
+            "#include <eddy/eddy.h>\nconst eddy_plugin *eddy_plugin_v1(void) { return NULL; }\n", as: "libnull.so")
+        #expect(
+            loadError(path, fixture)
+                == "plugin libnull.so: eddy_plugin_v1 returned NULL — the plugin could not build its descriptor")
+    }
+
+    @Test func refusesASecondBuildUnderATakenNameAndVersion() throws {
+        let fixture = try PluginFixture()
+        let registry = PluginRegistry(
+            loader: PluginLoader(pluginDirectory: fixture.pluginDirectory, cacheDirectory: fixture.cacheDirectory))
+        let first = try registry.load(try fixture.compileC(CPluginSources.plugin(marker: "a"), as: "liba.so"))
+        let second = try fixture.compileC(CPluginSources.plugin(marker: "b"), as: "libb.so")
+        let secondSHA = SHA256.hex(of: Array(try Data(contentsOf: URL(fileURLWithPath: second))))
+        let error = #expect(throws: PluginLoadError.self) { try registry.load(second) }
+        #expect(
+            error?.description
+                == "plugin sample 1.0.0 is already loaded from \(first.sourcePath) (sha256 \(first.sha256)), and \(second) is a different build (sha256 \(secondSHA)) with the same name and version — give the new build a new version")
+    }
+}

@@ -1,0 +1,117 @@
+@testable import EddyPlugins
+import Testing
+
+/// libffi calls of every supported type, and clear refusals of bad signatures and arguments.
+@Suite struct TypedFunctionCallerTests {
+    private func plugin() throws -> (PluginFixture, LoadedPlugin) {
+        let fixture = try PluginFixture()
+        let path = try fixture.compileC(
+            CPluginSources.plugin(
+                name: "types", functions: CPluginSources.typedFunctions, functionList: CPluginSources.typedFunctionList),
+            as: "libtypes.so")
+        let loader = PluginLoader(pluginDirectory: fixture.pluginDirectory, cacheDirectory: fixture.cacheDirectory)
+        return (fixture, try loader.load(path))
+    }
+
+    @Test func everyTypeRoundTrips() throws {
+        let (_, plugin) = try plugin()
+        #expect(try plugin.function(named: "negate").call([.bool(true)]) == .bool(false))
+        #expect(try plugin.function(named: "negate").call([.bool(false)]) == .bool(true))
+        #expect(try plugin.function(named: "add_i32").call([.i32(-7), .i32(2_000_000_000)]) == .i32(1_999_999_993))
+        #expect(try plugin.function(named: "mul_i64").call([.i64(3_000_000_000), .i64(-3)]) == .i64(-9_000_000_000))
+        #expect(try plugin.function(named: "half").call([.f64(5)]) == .f64(2.5))
+        #expect(try plugin.function(named: "str_len").call([.str("héllo")]) == .i64(6))
+        #expect(try plugin.function(named: "str_len").call([.str("")]) == .i64(0))
+        #expect(try plugin.function(named: "str_eq").call([.str("same"), .str("same")]) == .bool(true))
+        #expect(try plugin.function(named: "str_eq").call([.str("same"), .str("diff")]) == .bool(false))
+        #expect(try plugin.function(named: "bytes_sum").call([.bytes([1, 2, 250])]) == .i64(253))
+        #expect(try plugin.function(named: "answer").call([]) == .i32(42))
+        #expect(try plugin.function(named: "touch").call([]) == .void)
+        #expect(
+            try plugin.function(named: "mix").call([.i32(1), .f64(0.5), .i64(20), .bool(true), .str("ab")])
+                == .f64(21_021.5))
+    }
+
+    @Test func convertsCommandLineArguments() throws {
+        let (_, plugin) = try plugin()
+        #expect(try plugin.function(named: "mix").call(arguments: ["1", "0.5", "20", "false", "abc"]) == .f64(30_021.5))
+        #expect(try plugin.function(named: "bytes_sum").call(arguments: ["hex:0102ff"]) == .i64(258))
+        #expect(try plugin.function(named: "bytes_sum").call(arguments: ["AB"]) == .i64(131))
+    }
+
+    @Test func convertsJSONFields() throws {
+        let (_, plugin) = try plugin()
+        let record = try JSONValue(parsing: Array(#"{"a": 2, "b": 1.5, "c": 7, "d": true, "e": "x"}"#.utf8))
+        let fields = ["a", "b", "c", "d", "e"].map { record[field: $0]! }
+        #expect(try plugin.function(named: "mix").call(json: fields) == .f64(11_010.5))
+    }
+
+    @Test func refusesAWrongArgumentType() throws {
+        let (_, plugin) = try plugin()
+        let add = try plugin.function(named: "add_i32")
+        let typed = #expect(throws: ArgumentError.self) { try add.call([.i32(1), .str("2")]) }
+        #expect(typed?.description == "add_i32 argument 2 (i32) expects i32, got str 2")
+        let text = #expect(throws: ArgumentError.self) { try add.call(arguments: ["1", "two"]) }
+        #expect(text?.description == "add_i32 argument 2 (i32) expects a 32-bit integer, got \"two\"")
+        let overflow = #expect(throws: ArgumentError.self) { try add.call(arguments: ["1", "3000000000"]) }
+        #expect(overflow?.description == "add_i32 argument 2 (i32) expects a 32-bit integer, got \"3000000000\"")
+        let json = #expect(throws: ArgumentError.self) {
+            try plugin.function(named: "str_len").call(json: [.integer(5)])
+        }
+        #expect(json?.description == "str_len argument 1 (str) expects a JSON string, got JSON integer")
+        let flag = #expect(throws: ArgumentError.self) { try plugin.function(named: "negate").call(arguments: ["yes"]) }
+        #expect(flag?.description == "negate argument 1 (bool) expects true or false, got \"yes\"")
+    }
+
+    @Test func refusesAWrongArgumentCount() throws {
+        let (_, plugin) = try plugin()
+        let error = #expect(throws: ArgumentError.self) { try plugin.function(named: "add_i32").call(arguments: ["1"]) }
+        #expect(error?.description == "add_i32 takes 2 argument(s) (i32, i32), got 1")
+    }
+
+    @Test func refusesAnUnknownFunction() throws {
+        let (_, plugin) = try plugin()
+        let error = #expect(throws: UnknownFunctionError.self) { try plugin.function(named: "nope") }
+        #expect(
+            error?.description
+                == "plugin types 1.0.0 has no typed function nope; it has: add_i32, answer, bytes_sum, half, mix, mul_i64, negate, str_eq, str_len, touch")
+    }
+}
+
+/// The signature grammar.
+@Suite struct FunctionSignatureTests {
+    @Test func parsesValidSignatures() throws {
+        #expect(try FunctionSignature(parsing: "f64(f64,str)") == FunctionSignature(returnType: .f64, arguments: [.f64, .str]))
+        #expect(try FunctionSignature(parsing: "void()") == FunctionSignature(returnType: nil, arguments: []))
+        #expect(try FunctionSignature(parsing: "i64(bytes)").description == "i64(bytes)")
+    }
+
+    @Test func refusesInvalidSignaturesWithTheReason() {
+        let cases: [(String, String)] = [
+            ("f64", "expected the form ret(arg,arg,...), e.g. f64(f64,str)"),
+            ("(i32)", "expected the form ret(arg,arg,...), e.g. f64(f64,str)"),
+            ("float(i32)", "unknown return type \"float\""),
+            ("str(i32)", "return type str is not supported; return bool, i32, i64, f64 or void"),
+            ("i32(i32,)", "argument 2 has unknown type \"\""),
+            ("i32(i32, i64)", "argument 2 has unknown type \" i64\""),
+            ("i32(void)", "argument 1 has unknown type \"void\""),
+        ]
+        for (text, reason) in cases {
+            #expect(throws: SignatureError(signature: text, reason: reason)) { try FunctionSignature(parsing: text) }
+        }
+    }
+}
+
+/// The content address: SHA-256 against the standard test vectors.
+@Suite struct SHA256Tests {
+    @Test func matchesTheStandardVectors() {
+        #expect(SHA256.hex(of: []) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(of: Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            SHA256.hex(of: Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(
+            SHA256.hex(of: [UInt8](repeating: 0x61, count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+}
