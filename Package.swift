@@ -65,6 +65,8 @@ let package = Package(
             name: "eddy",
             dependencies: [
                 "EddyKafka",
+                "EddyPlugins",
+                .product(name: "EddySDK", package: "sdk"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

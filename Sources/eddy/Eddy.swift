@@ -11,6 +11,7 @@ struct Eddy: AsyncParsableCommand {
             TopicCommand.self,
             ProduceCommand.self,
             ConsumeCommand.self,
+            PluginCommand.self,
         ]
     )
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EddyKafka
+import EddySDK
 
 /// `eddy version`: what this host is made of, for bug reports and plugin compatibility.
 struct VersionCommand: ParsableCommand {
@@ -8,6 +9,7 @@ struct VersionCommand: ParsableCommand {
 
     func run() {
         print("eddy \(EddyVersion.host)")
+        print("abi \(ABIVersion.description) (\(ABIVersion.entrySymbol), toolchain \(Toolchain.fingerprint))")
         print("librdkafka \(KafkaVersion.librdkafka)")
         print("swift \(EddyVersion.swiftToolchain)")
     }

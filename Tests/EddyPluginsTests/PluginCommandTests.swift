@@ -1,0 +1,107 @@
+@testable import EddyPlugins
+import EddySDK
+import Foundation
+import Testing
+
+/// `eddy plugin inspect|call|new`, run as a user would: the built `eddy` binary.
+@Suite struct PluginCommandTests {
+    private var eddy: String {
+        get throws {
+            let path = PluginFixture.productsDirectory + "/eddy"
+            guard FileManager.default.isExecutableFile(atPath: path) else {
+                throw FixtureError("\(path) not found: build it first with `swift build --build-tests`")
+            }
+            return path
+        }
+    }
+
+    @Test func inspectPrintsTheDescriptor() throws {
+        let fixture = try PluginFixture()
+        let path = try fixture.install(product: "Uppercase")
+        let sha = SHA256.hex(of: Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        let result = try CommandRunner.run(
+            try eddy, ["plugin", "inspect", path, "--cache-dir", fixture.cacheDirectory])
+        #expect(result.status == 0)
+        #expect(
+            result.stdout == """
+                plugin     uppercase 1.0.0
+                doc        Upper-casing in plain C.
+                file       \(path) (\(size) bytes)
+                sha256     \(sha)
+                abi        1.0 (host 1.0)
+                toolchain  none (no Swift runtime dependency)
+                processors 1
+                  uppercase — Upper-cases the ASCII letters of every value.
+                functions  1
+                  is_upper bool(str) — True when the text has no ASCII lower-case letter.
+
+                """)
+    }
+
+    @Test func inspectShowsStoresAndTheMatchingToolchain() throws {
+        let fixture = try PluginFixture()
+        let path = try fixture.install(product: "WordCount")
+        let result = try CommandRunner.run(
+            try eddy, ["plugin", "inspect", path, "--cache-dir", fixture.cacheDirectory])
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(result.status == 0)
+        #expect(lines.contains("toolchain  \(Toolchain.fingerprint) (same as this host)"))
+        #expect(lines.contains("    store  counts: key-value, key string, value i64, changelog on"))
+        #expect(lines.contains("  word-count — Splits text values into lower-case words and forwards word -> running count."))
+    }
+
+    @Test func callRunsATypedFunctionAndRefusesBadArguments() throws {
+        let fixture = try PluginFixture()
+        let path = try fixture.install(product: "Enrich")
+        let ok = try CommandRunner.run(
+            try eddy, ["plugin", "call", path, "risk_score", "5000", "BR", "--cache-dir", fixture.cacheDirectory])
+        #expect(ok.status == 0)
+        #expect(ok.stdout == "0.65\n")
+        let bad = try CommandRunner.run(
+            try eddy, ["plugin", "call", path, "risk_score", "lots", "BR", "--cache-dir", fixture.cacheDirectory])
+        #expect(bad.status != 0)
+        #expect(bad.stderr == "Error: risk_score argument 1 (f64) expects a number, got \"lots\"\n")
+        let missing = try CommandRunner.run(
+            try eddy, ["plugin", "call", path, "nope", "--cache-dir", fixture.cacheDirectory])
+        #expect(missing.stderr == "Error: plugin enrich 1.0.0 has no typed function nope; it has: risk_score\n")
+    }
+
+    @Test func inspectRefusesAWritableFile() throws {
+        let fixture = try PluginFixture()
+        let path = try fixture.install(product: "Uppercase")
+        try FileManager.default.setAttributes([.posixPermissions: 0o666], ofItemAtPath: path)
+        let result = try CommandRunner.run(
+            try eddy, ["plugin", "inspect", path, "--cache-dir", fixture.cacheDirectory])
+        #expect(result.status != 0)
+        #expect(
+            result.stderr
+                == "Error: plugin file \(path) is writable by group or others (mode 666) — anyone could swap its code; run chmod go-w \(path)\n")
+    }
+
+    /// The scaffold builds against the SDK and its own TestKit test passes (takes a minute).
+    @Test func newScaffoldsAPackageThatBuildsAndPassesItsTest() throws {
+        let fixture = try PluginFixture()
+        let sdk = (PluginFixture.sdkInclude as NSString).deletingLastPathComponent
+        let created = try CommandRunner.run(
+            try eddy, ["plugin", "new", "Greeter", "--dir", fixture.root, "--sdk", sdk])
+        #expect(created.status == 0, "\(created.stderr)")
+        let package = fixture.root + "/Greeter"
+        #expect(created.stdout.hasPrefix("created \(package)\n"))
+        let test = try CommandRunner.run(
+            "/usr/bin/env", ["swift", "test", "--package-path", package], timeoutSeconds: 600)
+        #expect(test.status == 0, "swift test failed:\n\(test.stdout)\n\(test.stderr)")
+        #expect(test.stdout.contains("Test greetsAndCounts() passed"))
+
+        let again = try CommandRunner.run(try eddy, ["plugin", "new", "Greeter", "--dir", fixture.root, "--sdk", sdk])
+        #expect(again.stderr == "Error: \(package) already exists — choose another name or --dir\n")
+    }
+
+    @Test func newRefusesANameThatIsNoModuleName() throws {
+        let fixture = try PluginFixture()
+        let result = try CommandRunner.run(try eddy, ["plugin", "new", "my-plugin", "--dir", fixture.root, "--sdk", "/x"])
+        #expect(
+            result.stderr
+                == "Error: plugin name \"my-plugin\" is not usable as a Swift module name — use ASCII letters and digits, starting with a letter (e.g. Greeter)\n")
+    }
+}
