@@ -21,7 +21,7 @@ public protocol Serde: Sendable {
 }
 
 /// A value could not be decoded: which serde, and what was wrong.
-public struct SerdeError: Error, CustomStringConvertible {
+public struct SerdeError: Error, CustomStringConvertible, Equatable {
     /// The serde's name.
     public let serde: String
     /// What was wrong with the bytes.

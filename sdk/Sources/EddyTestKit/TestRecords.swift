@@ -1,4 +1,5 @@
 import EddySDK
+@_exported import struct EddyHost.StoreEntry
 
 /// A record a processor forwarded, as raw bytes.
 public struct ForwardedRecord: Equatable, Sendable {
@@ -43,6 +44,14 @@ public struct DeadLetter: Equatable, Sendable {
     public var timestamp: Int64
     public var offset: Int64
     public var reason: String
+
+    public init(key: [UInt8]?, value: [UInt8]?, timestamp: Int64, offset: Int64, reason: String) {
+        self.key = key
+        self.value = value
+        self.timestamp = timestamp
+        self.offset = offset
+        self.reason = reason
+    }
 }
 
 /// The test driver could not do what was asked.
