@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "eddy", targets: ["eddy"]),
         .library(name: "EddyKafka", targets: ["EddyKafka"]),
+        .library(name: "EddyState", targets: ["EddyState"]),
         .library(name: "EddyPlugins", targets: ["EddyPlugins"]),
         // Example plugins: each its own shared library, loaded by the host with dlopen.
         .library(name: "WordCount", type: .dynamic, targets: ["WordCountPlugin"]),
@@ -34,6 +35,7 @@ let package = Package(
         .target(
             name: "EddyKafka",
             dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "EddyState", dependencies: ["CRocksDB"]),
 
         .target(
             name: "EddyPlugins",
@@ -73,6 +75,7 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "EddyKafkaTests", dependencies: ["EddyKafka"]),
+        .testTarget(name: "EddyStateTests", dependencies: ["EddyState"]),
         .testTarget(
             name: "EddyPluginsTests",
             dependencies: ["EddyPlugins", .product(name: "EddyTestKit", package: "sdk")]),

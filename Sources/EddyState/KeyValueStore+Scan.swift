@@ -1,0 +1,73 @@
+extension KeyValueStore {
+    /// Visits the entries with keys in `[from, to]` (both inclusive; nil means unbounded) in
+    /// unsigned byte order, merging uncommitted writes over committed data: a cached value
+    /// replaces the committed one, a cached delete hides it. `visit` gets borrowed buffers
+    /// and returns false to stop.
+    public func range(
+        from: UnsafeRawBufferPointer?, to: UnsafeRawBufferPointer?,
+        _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        if let from, let to, compareBytes(from, to) > 0 { return }
+        try scan(from: from, bound: to.map { .through($0) } ?? .unbounded, visit)
+    }
+
+    /// Visits the entries whose keys start with `prefix`, in unsigned byte order, merging
+    /// uncommitted writes over committed data as ``range(from:to:_:)`` does.
+    public func prefixScan(
+        _ prefix: UnsafeRawBufferPointer, _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        try scan(from: prefix, bound: .prefix(prefix), visit)
+    }
+
+    func scan(
+        from: UnsafeRawBufferPointer?, bound: ScanBound,
+        _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        try ensureOpen()
+        switch backend {
+        case .rocksDB(let db):
+            let iterator = db.makeIterator()
+            iterator.seek(from)
+            try merge(from: from, bound: bound, committed: iterator, visit)
+        case .inMemory(let memory):
+            try merge(from: from, bound: bound, committed: InMemoryCursor(memory.data, from: from), visit)
+        }
+    }
+
+    /// Walks the cache and the committed cursor side by side; on equal keys the cache wins.
+    private func merge<Cursor: StoreCursor>(
+        from: UnsafeRawBufferPointer?, bound: ScanBound, committed: Cursor,
+        _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        var committed = committed
+        let cached = cache.entries
+        var p = cached.start(atOrAfter: from)
+        while true {
+            let cacheLive = cached.isValid(p) && cached.withKey(at: p) { bound.admits($0) }
+            let committedLive = committed.isValid && committed.withKey { bound.admits($0) }
+            if !cacheLive && !committedLive { break }
+            let order: Int
+            if cacheLive && committedLive {
+                order = committed.withKey { c in cached.withKey(at: p) { compareBytes($0, c) } }
+            } else {
+                order = cacheLive ? -1 : 1
+            }
+            var keepGoing = true
+            if order <= 0 {
+                let entry = cached.entry(at: p)
+                if !entry.value.isTombstone {
+                    keepGoing = try entry.key.withUnsafeBytes { k in
+                        try entry.value.bytes.withUnsafeBytes { v in try visit(k, v) }
+                    }
+                }
+                if order == 0 { committed.next() }
+                p = cached.position(after: p)
+            } else {
+                keepGoing = try committed.withEntry(visit)
+                committed.next()
+            }
+            if !keepGoing { return }
+        }
+        try committed.checkError()
+    }
+}

@@ -1,0 +1,172 @@
+import CRocksDB
+
+/// One RocksDB instance: the C-facing layer under a persistent store.
+///
+/// Two column families: `default` holds the store's data, keys exactly as the store sees
+/// them (no prefix to strip on the hot path); `eddy.checkpoint` holds the checkpoint, one
+/// entry per changelog partition. Both are written in the same write batch, which RocksDB
+/// applies atomically, so the checkpoint never runs ahead of (or behind) the data.
+final class RocksDBDatabase {
+    static let checkpointFamilyName = "eddy.checkpoint"
+
+    let path: String
+    let environment: RocksDBEnvironment
+    private(set) var db: OpaquePointer?
+    let dataFamily: OpaquePointer
+    let checkpointFamily: OpaquePointer
+    private let readOptions: OpaquePointer
+    private let writeOptions: OpaquePointer
+
+    /// Opens (creating when missing) the database at `path`.
+    init(path: String, environment: RocksDBEnvironment) throws {
+        self.path = path
+        self.environment = environment
+
+        let options = rocksdb_options_create()!
+        defer { rocksdb_options_destroy(options) }
+        rocksdb_options_set_create_if_missing(options, 1)
+        rocksdb_options_set_create_missing_column_families(options, 1)
+        rocksdb_options_set_block_based_table_factory(options, environment.tableOptions)
+        rocksdb_options_set_write_buffer_size(options, environment.writeBufferSizeForNewStore())
+        rocksdb_options_set_max_write_buffer_number(options, RocksDBEnvironment.maxWriteBufferNumber)
+        rocksdb_options_set_level_compaction_dynamic_level_bytes(options, 1)
+        rocksdb_options_set_max_background_jobs(options, 2)
+        rocksdb_options_set_max_open_files(options, 256)
+        rocksdb_options_set_info_log_level(options, 2)
+        rocksdb_options_set_keep_log_file_num(options, 2)
+        rocksdb_options_set_max_log_file_size(options, 1024 * 1024)
+        rocksdb_options_set_atomic_flush(options, 1)
+
+        let checkpointOptions = rocksdb_options_create_copy(options)!
+        defer { rocksdb_options_destroy(checkpointOptions) }
+        rocksdb_options_set_write_buffer_size(checkpointOptions, 64 * 1024)
+
+        var handles: [OpaquePointer?] = [nil, nil]
+        var error: UnsafeMutablePointer<CChar>?
+        let names = ["default", Self.checkpointFamilyName]
+        let opened: OpaquePointer? = names[0].withCString { n0 in
+            names[1].withCString { n1 in
+                var cNames: [UnsafePointer<CChar>?] = [n0, n1]
+                var cOptions: [OpaquePointer?] = [options, checkpointOptions]
+                return rocksdb_open_column_families(options, path, 2, &cNames, &cOptions, &handles, &error)
+            }
+        }
+        if let message = Self.take(error) {
+            throw StateStoreError.rocksDB(
+                operation: "open", directory: path,
+                message: message + " (if the store is damaged, delete its directory to rebuild it from its changelog)")
+        }
+        guard let opened, let data = handles[0], let checkpoint = handles[1] else {
+            throw StateStoreError.rocksDB(operation: "open", directory: path, message: "no handle returned")
+        }
+        db = opened
+        dataFamily = data
+        checkpointFamily = checkpoint
+        readOptions = rocksdb_readoptions_create()
+        writeOptions = rocksdb_writeoptions_create()
+        do {
+            try environment.register(opened)
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    deinit { close() }
+
+    /// Closes the database; further calls do nothing. Pending memtables stay in the WAL,
+    /// which RocksDB replays at the next open.
+    func close() {
+        guard let db else { return }
+        environment.unregister(db)
+        rocksdb_column_family_handle_destroy(dataFamily)
+        rocksdb_column_family_handle_destroy(checkpointFamily)
+        rocksdb_readoptions_destroy(readOptions)
+        rocksdb_writeoptions_destroy(writeOptions)
+        rocksdb_close(db)
+        self.db = nil
+    }
+
+    // MARK: - Reads
+
+    /// Calls `body` with the value stored for `key` (borrowed for the call) or nil.
+    func get<R>(_ key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) throws -> R) throws -> R {
+        var error: UnsafeMutablePointer<CChar>?
+        let slice = rocksdb_get_pinned_cf(
+            db, readOptions, dataFamily, key.baseAddress?.assumingMemoryBound(to: CChar.self), key.count, &error)
+        if let message = Self.take(error) {
+            throw StateStoreError.rocksDB(operation: "get", directory: path, message: message)
+        }
+        guard let slice else { return try body(nil) }
+        defer { rocksdb_pinnableslice_destroy(slice) }
+        var length = 0
+        let value = rocksdb_pinnableslice_value(slice, &length)
+        return try body(UnsafeRawBufferPointer(start: value, count: length))
+    }
+
+    /// An iterator over the data column family.
+    func makeIterator() -> RocksDBIterator {
+        RocksDBIterator(rocksdb_create_iterator_cf(db, readOptions, dataFamily), path: path)
+    }
+
+    /// The greatest key of the data, or nil when the store is empty.
+    func lastKey() throws -> [UInt8]? {
+        let iterator = makeIterator()
+        iterator.seekToLast()
+        defer { _ = try? iterator.checkError() }
+        return iterator.isValid ? Array(iterator.key) : nil
+    }
+
+    /// The checkpoint stored with the data: changelog partition → next offset to read.
+    func readCheckpoint() throws -> [ChangelogPartition: Int64] {
+        let iterator = RocksDBIterator(rocksdb_create_iterator_cf(db, readOptions, checkpointFamily), path: path)
+        iterator.seek(nil)
+        var checkpoint: [ChangelogPartition: Int64] = [:]
+        while iterator.isValid {
+            let (partition, offset) = try iterator.withEntry { key, value in
+                try CheckpointCodec.decode(key: key, value: value, directory: path)
+            }
+            checkpoint[partition] = offset
+            iterator.next()
+        }
+        try iterator.checkError()
+        return checkpoint
+    }
+
+    /// RocksDB's estimate of the number of keys (`rocksdb.estimate-num-keys`).
+    func estimatedKeyCount() -> Int {
+        var count: UInt64 = 0
+        let ok = rocksdb_property_int_cf(db, dataFamily, "rocksdb.estimate-num-keys", &count)
+        return ok == 0 ? Int(count) : 0
+    }
+
+    // MARK: - Writes
+
+    /// Applies `batch` atomically, through the write-ahead log.
+    func write(_ batch: RocksDBWriteBatch) throws {
+        var error: UnsafeMutablePointer<CChar>?
+        rocksdb_write(db, writeOptions, batch.handle, &error)
+        if let message = Self.take(error) {
+            throw StateStoreError.rocksDB(operation: "write", directory: path, message: message)
+        }
+    }
+
+    /// Flushes the memtables to SST files and waits for it.
+    func flush() throws {
+        let options = rocksdb_flushoptions_create()
+        defer { rocksdb_flushoptions_destroy(options) }
+        rocksdb_flushoptions_set_wait(options, 1)
+        var error: UnsafeMutablePointer<CChar>?
+        rocksdb_flush(db, options, &error)
+        if let message = Self.take(error) {
+            throw StateStoreError.rocksDB(operation: "flush", directory: path, message: message)
+        }
+    }
+
+    /// Turns a RocksDB error string into a Swift string and frees it.
+    static func take(_ error: UnsafeMutablePointer<CChar>?) -> String? {
+        guard let error else { return nil }
+        defer { rocksdb_free(error) }
+        return String(cString: error)
+    }
+}

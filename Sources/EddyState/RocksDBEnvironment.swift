@@ -1,0 +1,137 @@
+import CRocksDB
+import Synchronization
+
+/// The RocksDB resources shared by every persistent store of the process, sized from one
+/// memory budget (`rocksdb.memory.mb`) so that opening more stores does not multiply memory.
+///
+/// The budget is split in two halves:
+/// - **block cache**: one LRU cache shared by all stores; index and filter blocks are
+///   charged to it too (`cache_index_and_filter_blocks`), so table readers do not grow
+///   outside the budget;
+/// - **memtables**: RocksDB 7.8.3's C API has no `WriteBufferManager`, so the closest honest
+///   bound is kept by hand: each store may hold at most `max_write_buffer_number` (2)
+///   memtables of ``writeBufferSizePerStore`` bytes, and that size is recomputed for every
+///   open store (through `rocksdb_set_options`) whenever a store opens or closes, so that
+///   all memtables together stay within half the budget. Below a floor of
+///   ``minimumWriteBufferSize`` per memtable the bound is exceeded; ``isOverCommitted`` says so.
+///
+/// Thread-safe: stores of different stream threads open and close concurrently.
+public final class RocksDBEnvironment: @unchecked Sendable {
+    /// The default of `rocksdb.memory.mb`.
+    public static let defaultMemoryMB = 128
+    /// The smallest memtable a store gets, whatever the number of stores.
+    public static let minimumWriteBufferSize = 256 * 1024
+    /// Memtables per store: one being written, one being flushed.
+    static let maxWriteBufferNumber: Int32 = 2
+
+    /// The whole budget, in bytes.
+    public let memoryBudgetBytes: Int
+    /// The shared block cache's capacity, in bytes.
+    public let blockCacheBytes: Int
+    /// What all memtables of all stores may hold together, in bytes.
+    public let memtableBudgetBytes: Int
+
+    let blockCache: OpaquePointer
+    let tableOptions: OpaquePointer
+    private let openDatabases = Mutex<OpenDatabases>(OpenDatabases())
+
+    /// An open `rocksdb_t*`; RocksDB's `SetOptions` may be called on it from any thread.
+    private struct DatabaseHandle: @unchecked Sendable, Equatable {
+        let pointer: OpaquePointer
+    }
+
+    private struct OpenDatabases {
+        var handles: [DatabaseHandle] = []
+        var writeBufferSize = 0
+    }
+
+    /// Creates the shared resources for a budget of `memoryMB` mebibytes (at least 8).
+    public init(memoryMB: Int = RocksDBEnvironment.defaultMemoryMB) {
+        memoryBudgetBytes = max(8, memoryMB) * 1024 * 1024
+        blockCacheBytes = memoryBudgetBytes / 2
+        memtableBudgetBytes = memoryBudgetBytes - blockCacheBytes
+        blockCache = rocksdb_cache_create_lru(blockCacheBytes)
+        tableOptions = rocksdb_block_based_options_create()
+        rocksdb_block_based_options_set_block_cache(tableOptions, blockCache)
+        rocksdb_block_based_options_set_cache_index_and_filter_blocks(tableOptions, 1)
+        rocksdb_block_based_options_set_pin_l0_filter_and_index_blocks_in_cache(tableOptions, 1)
+        rocksdb_block_based_options_set_filter_policy(tableOptions, rocksdb_filterpolicy_create_bloom_full(10))
+        rocksdb_block_based_options_set_format_version(tableOptions, 5)
+    }
+
+    deinit {
+        rocksdb_block_based_options_destroy(tableOptions)
+        rocksdb_cache_destroy(blockCache)
+    }
+
+    /// How many persistent stores are open on this environment.
+    public var openStoreCount: Int { openDatabases.withLock { $0.handles.count } }
+
+    /// The memtable size each open store currently gets.
+    public var writeBufferSizePerStore: Int {
+        openDatabases.withLock { $0.writeBufferSize == 0 ? writeBufferSize(forStores: 1) : $0.writeBufferSize }
+    }
+
+    /// Whether so many stores are open that the per-store memtable floor breaks the budget.
+    public var isOverCommitted: Bool {
+        openDatabases.withLock {
+            $0.handles.count * Int(Self.maxWriteBufferNumber) * Self.minimumWriteBufferSize > memtableBudgetBytes
+        }
+    }
+
+    /// Bytes the shared block cache holds now (data, index and filter blocks).
+    public var blockCacheUsage: Int { rocksdb_cache_get_usage(blockCache) }
+
+    // MARK: - Store registration
+
+    /// The memtable size for the next store to open, before it is registered.
+    func writeBufferSizeForNewStore() -> Int {
+        openDatabases.withLock { writeBufferSize(forStores: $0.handles.count + 1) }
+    }
+
+    /// Adds an open database and shrinks every store's memtables to keep the budget.
+    func register(_ db: OpaquePointer) throws {
+        let handle = DatabaseHandle(pointer: db)
+        try openDatabases.withLock { state in
+            state.handles.append(handle)
+            try rebalance(&state)
+        }
+    }
+
+    /// Removes a database that is about to close and lets the others grow their memtables.
+    func unregister(_ db: OpaquePointer) {
+        let handle = DatabaseHandle(pointer: db)
+        openDatabases.withLock { state in
+            state.handles.removeAll { $0 == handle }
+            try? rebalance(&state)
+        }
+    }
+
+    // MARK: - Private
+
+    private func writeBufferSize(forStores count: Int) -> Int {
+        max(Self.minimumWriteBufferSize, memtableBudgetBytes / (max(1, count) * Int(Self.maxWriteBufferNumber)))
+    }
+
+    private func rebalance(_ state: inout OpenDatabases) throws {
+        let size = writeBufferSize(forStores: state.handles.count)
+        guard size != state.writeBufferSize else { return }
+        state.writeBufferSize = size
+        let value = String(size)
+        for db in state.handles {
+            var error: UnsafeMutablePointer<CChar>?
+            "write_buffer_size".withCString { key in
+                value.withCString { val in
+                    var keys: [UnsafePointer<CChar>?] = [key]
+                    var values: [UnsafePointer<CChar>?] = [val]
+                    rocksdb_set_options(db.pointer, 1, &keys, &values, &error)
+                }
+            }
+            if let error {
+                let message = String(cString: error)
+                rocksdb_free(error)
+                throw StateStoreError.rocksDB(operation: "set write_buffer_size", directory: "(shared)", message: message)
+            }
+        }
+    }
+}

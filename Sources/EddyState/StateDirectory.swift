@@ -1,0 +1,111 @@
+import Foundation
+
+/// The state directory of one application on this machine:
+/// `state.dir/<application.id>/<task id>/<store>`, one RocksDB instance per task and store.
+///
+/// One instance per store keeps a store's lifecycle independent (a task's stores open,
+/// close, and are wiped or restored one by one; a revoked task's directory can be deleted
+/// as a whole) and matches this layout; memory stays bounded regardless, because all
+/// instances share the ``RocksDBEnvironment``'s block cache and memtable budget.
+public struct StateDirectory: Sendable {
+    /// `state.dir`.
+    public let root: String
+    /// `application.id`.
+    public let applicationId: String
+    /// The process-wide RocksDB resources that every persistent store uses.
+    public let environment: RocksDBEnvironment
+
+    public init(root: String, applicationId: String, environment: RocksDBEnvironment) throws {
+        try Self.checkName(applicationId, what: "application.id")
+        self.root = root
+        self.applicationId = applicationId
+        self.environment = environment
+    }
+
+    /// `state.dir/<application.id>`.
+    public var applicationPath: String { root + "/" + applicationId }
+
+    /// `state.dir/<application.id>/<task id>`.
+    public func taskPath(_ taskId: String) -> String { applicationPath + "/" + taskId }
+
+    /// Creates the task's directory if needed and takes its lock; throws
+    /// ``StateStoreError/taskDirectoryLocked(directory:holder:)`` naming the holder when
+    /// another owner has it.
+    public func lockTask(_ taskId: String) throws -> TaskStateDirectory {
+        try Self.checkName(taskId, what: "task id")
+        let path = taskPath(taskId)
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw StateStoreError.io(operation: "create directory", path: path, errno: errno)
+        }
+        return TaskStateDirectory(
+            taskId: taskId, path: path, lock: try TaskDirectoryLock(directory: path), environment: environment)
+    }
+
+    static func checkName(_ name: String, what: String) throws {
+        if name.isEmpty || name == "." || name == ".." || name.contains("/") || name.contains("\0") {
+            throw StateStoreError.invalidArgument(
+                store: name, reason: "\(what) '\(name)' cannot name a directory: use a non-empty name without '/'")
+        }
+    }
+}
+
+/// A locked task directory: the place where the task's stores are opened. The lock is held
+/// until ``unlock()`` (or deinit); close the task's stores first.
+public final class TaskStateDirectory {
+    /// The task id, e.g. `0_3`.
+    public let taskId: String
+    /// `state.dir/<application.id>/<task id>`.
+    public let path: String
+    private let lock: TaskDirectoryLock
+    private let environment: RocksDBEnvironment
+
+    init(taskId: String, path: String, lock: TaskDirectoryLock, environment: RocksDBEnvironment) {
+        self.taskId = taskId
+        self.path = path
+        self.lock = lock
+        self.environment = environment
+    }
+
+    /// `<task directory>/<store>`.
+    public func storePath(_ store: String) -> String { path + "/" + store }
+
+    /// Opens (creating when new) the key-value store `spec.name` of this task, checking its
+    /// metadata against `spec`; uncommitted writes are charged to `cacheBudget`.
+    public func openKeyValueStore(_ spec: StoreSpec, cacheBudget: RecordCacheBudget) throws -> KeyValueStore {
+        guard spec.kind == .keyValue else {
+            throw StateStoreError.invalidArgument(
+                store: spec.name, reason: "declared as a \(spec.kind.name) store; open it with openWindowStore")
+        }
+        return try openStore(spec, cacheBudget: cacheBudget)
+    }
+
+    /// Opens (creating when new) the window store `spec.name` of this task.
+    public func openWindowStore(_ spec: StoreSpec, cacheBudget: RecordCacheBudget) throws -> WindowStore {
+        guard case let .window(retentionMs, segmentIntervalMs) = spec.kind else {
+            throw StateStoreError.invalidArgument(
+                store: spec.name, reason: "declared as a key-value store; open it with openKeyValueStore")
+        }
+        let store = try openStore(spec, cacheBudget: cacheBudget)
+        return try WindowStore(store: store, retentionMs: retentionMs, segmentIntervalMs: segmentIntervalMs)
+    }
+
+    /// Releases the task directory lock.
+    public func unlock() { lock.release() }
+
+    // MARK: - Private
+
+    private func openStore(_ spec: StoreSpec, cacheBudget: RecordCacheBudget) throws -> KeyValueStore {
+        try StateDirectory.checkName(spec.name, what: "store name")
+        guard spec.persistent else {
+            return try KeyValueStore(
+                name: spec.name, directory: nil, backend: .inMemory(InMemoryDatabase()), cacheBudget: cacheBudget)
+        }
+        let directory = storePath(spec.name)
+        try StoreMetadata.prepare(directory: directory, spec: spec)
+        let database = try RocksDBDatabase(path: directory, environment: environment)
+        return try KeyValueStore(
+            name: spec.name, directory: directory, backend: .rocksDB(database), cacheBudget: cacheBudget)
+    }
+}

@@ -1,0 +1,247 @@
+/// A window store of one task: (record key, window start) → value, with retention by
+/// stream time, built on a ``KeyValueStore`` (same cache, commit, checkpoint and restore
+/// path). Layout: see ``WindowKeyCodec``.
+///
+/// Retention: with observed stream time `t` (the greatest window start put, or what the
+/// runtime passes to ``advanceStreamTime(to:)``), a window is live while its start is at
+/// least `t - retentionMs + 1`. Puts to expired windows are dropped, reads never return
+/// them, and whole segments that have expired are deleted at the next commit in the same
+/// write batch as the data.
+///
+/// Not thread-safe; belongs to the stream thread that owns the task, like ``KeyValueStore``.
+public final class WindowStore {
+    /// How long windows are kept behind stream time.
+    public let retentionMs: Int64
+    /// The time span of one segment; fixed at creation (it is part of the layout).
+    public let segmentIntervalMs: Int64
+    /// The greatest stream time seen; `Int64.min` before any.
+    public private(set) var observedStreamTime: Int64 = .min
+
+    let store: KeyValueStore
+    private let codec: WindowKeyCodec
+    private var keyBuffer: [UInt8] = []
+    private var upperBuffer: [UInt8] = []
+    private var purgedBelowSegment: Int64 = 0
+
+    /// The segment interval Kafka Streams would choose: half the retention, at least a minute.
+    public static func defaultSegmentInterval(retentionMs: Int64) -> Int64 {
+        max(retentionMs / 2, 60_000)
+    }
+
+    init(store: KeyValueStore, retentionMs: Int64, segmentIntervalMs: Int64) throws {
+        guard retentionMs > 0, segmentIntervalMs > 0 else {
+            throw StateStoreError.invalidArgument(
+                store: store.name,
+                reason: "retention (\(retentionMs) ms) and segment interval (\(segmentIntervalMs) ms) must be positive")
+        }
+        self.store = store
+        self.retentionMs = retentionMs
+        self.segmentIntervalMs = segmentIntervalMs
+        codec = WindowKeyCodec(segmentIntervalMs: segmentIntervalMs)
+        try recoverStreamTime()
+    }
+
+    /// The store's name.
+    public var name: String { store.name }
+    /// The changelog offsets the committed data reaches (see ``KeyValueStore/checkpoint``).
+    public var checkpoint: [ChangelogPartition: Int64] { store.checkpoint }
+    /// Whether the shared record-cache budget is full: the runtime should commit now.
+    public var needsCommit: Bool { store.needsCommit }
+    /// The number of (key, window) entries written since the last commit.
+    public var dirtyEntryCount: Int { store.dirtyEntryCount }
+
+    /// The earliest window start that is still live.
+    public var earliestLiveWindowStart: Int64 {
+        observedStreamTime == .min ? 0 : max(0, observedStreamTime - retentionMs + 1)
+    }
+
+    /// Moves stream time forward (never back); windows that fall out of retention disappear.
+    public func advanceStreamTime(to time: Int64) {
+        if time > observedStreamTime { observedStreamTime = time }
+    }
+
+    // MARK: - Reads and writes
+
+    /// Sets (or, with `value` nil, deletes) the window of `key` starting at `windowStart`,
+    /// advancing stream time to `windowStart`. Returns false, writing nothing, when the
+    /// window has already expired.
+    @discardableResult
+    public func put(_ key: UnsafeRawBufferPointer, windowStart: Int64, value: UnsafeRawBufferPointer?) throws -> Bool {
+        try checkStart(windowStart)
+        advanceStreamTime(to: windowStart)
+        guard windowStart >= earliestLiveWindowStart else { return false }
+        codec.encode(key, windowStart: windowStart, into: &keyBuffer)
+        keyBuffer.withUnsafeBytes { k in
+            if let value { store.put(k, value) } else { store.delete(k) }
+        }
+        return true
+    }
+
+    /// Calls `body` with the value of `key`'s window starting at `windowStart`, or nil.
+    public func get<R>(
+        _ key: UnsafeRawBufferPointer, windowStart: Int64, _ body: (UnsafeRawBufferPointer?) throws -> R
+    ) throws -> R {
+        try checkStart(windowStart)
+        guard windowStart >= earliestLiveWindowStart else { return try body(nil) }
+        codec.encode(key, windowStart: windowStart, into: &keyBuffer)
+        let encoded = keyBuffer
+        return try encoded.withUnsafeBytes { try store.get($0, body) }
+    }
+
+    /// Visits `key`'s live windows with starts in `[from, to]`, by ascending start.
+    /// `visit` gets the start and the borrowed value, and returns false to stop.
+    public func fetch(
+        _ key: UnsafeRawBufferPointer, from: Int64, to: Int64,
+        _ visit: (Int64, UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        guard let (low, high) = liveRange(from: from, to: to) else { return }
+        let expectedLength = key.count + 16
+        for segment in codec.segment(of: low)...codec.segment(of: high) {
+            let segmentLow = max(low, segment * segmentIntervalMs)
+            let segmentHigh = min(high, segment &* segmentIntervalMs &+ (segmentIntervalMs - 1))
+            codec.encode(key, windowStart: segmentLow, into: &keyBuffer)
+            codec.encode(key, windowStart: segmentHigh, into: &upperBuffer)
+            var keepGoing = true
+            let lower = keyBuffer
+            let upper = upperBuffer
+            try lower.withUnsafeBytes { l in
+                try upper.withUnsafeBytes { u in
+                    try store.range(from: l, to: u) { k, v in
+                        guard k.count == expectedLength else { return true }
+                        keepGoing = try visit(WindowKeyCodec.readInt64(k, at: k.count - 8), v)
+                        return keepGoing
+                    }
+                }
+            }
+            if !keepGoing { return }
+        }
+    }
+
+    /// Visits every key's live windows with starts in `[from, to]`, ordered by segment, then
+    /// by the stored bytes of key and start together (one key's windows by start; a key that
+    /// is a byte-prefix of another may sort after it). `visit` gets the borrowed key, the start and the borrowed
+    /// value, and returns false to stop.
+    public func fetchAll(
+        from: Int64, to: Int64, _ visit: (UnsafeRawBufferPointer, Int64, UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        guard let (low, high) = liveRange(from: from, to: to) else { return }
+        let lastSegment = codec.segment(of: high)
+        let start = WindowKeyCodec.segmentPrefix(codec.segment(of: low))
+        try start.withUnsafeBytes { s in
+            try store.range(from: s, to: nil) { k, v in
+                guard k.count >= 16 else { return true }
+                if WindowKeyCodec.readInt64(k, at: 0) > lastSegment { return false }
+                let windowStart = WindowKeyCodec.readInt64(k, at: k.count - 8)
+                guard windowStart >= low, windowStart <= high else { return true }
+                return try visit(UnsafeRawBufferPointer(rebasing: k[8..<(k.count - 8)]), windowStart, v)
+            }
+        }
+    }
+
+    // MARK: - Commit and restore
+
+    /// Calls `body` for each (key, window) written since the last commit, in stored order,
+    /// with its changelog key (`[record key][window start: 8 bytes big-endian]`) and value,
+    /// nil for a delete. See ``KeyValueStore/forEachDirtyEntry(_:)``.
+    public func forEachDirtyEntry(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> Void) rethrows {
+        try store.forEachDirtyEntry { key, value in
+            try body(UnsafeRawBufferPointer(rebasing: key[8...]), value)
+        }
+    }
+
+    /// Writes the uncommitted windows, deletes expired segments and records the checkpoint,
+    /// in one atomic batch. See ``KeyValueStore/commit(checkpoint:)``.
+    public func commit(checkpoint offsets: [ChangelogPartition: Int64]) throws {
+        let firstLiveSegment = codec.segment(of: earliestLiveWindowStart)
+        if firstLiveSegment > purgedBelowSegment {
+            store.deleteRangeAtCommit(
+                from: WindowKeyCodec.segmentPrefix(0), to: WindowKeyCodec.segmentPrefix(firstLiveSegment))
+        }
+        try store.commit(checkpoint: offsets)
+        purgedBelowSegment = max(purgedBelowSegment, firstLiveSegment)
+    }
+
+    /// Drops every uncommitted write (after an aborted transaction).
+    public func discardUncommitted() {
+        store.discardUncommitted()
+    }
+
+    /// Applies a batch of changelog records (keys in changelog form) and advances the
+    /// checkpoint, atomically. See ``KeyValueStore/restore(_:nextOffset:_:)``.
+    public func restore(
+        _ partition: ChangelogPartition, nextOffset: Int64, _ fill: (inout WindowRestoreBatch) throws -> Void
+    ) throws {
+        var latest = observedStreamTime
+        try store.restore(partition, nextOffset: nextOffset) { inner in
+            var batch = WindowRestoreBatch(inner: inner, codec: codec, storeName: store.name, buffer: keyBuffer)
+            try fill(&batch)
+            inner = batch.inner
+            keyBuffer = batch.buffer
+            latest = max(latest, batch.latestWindowStart)
+        }
+        advanceStreamTime(to: latest)
+    }
+
+    /// Closes the store, dropping uncommitted writes.
+    public func close() {
+        store.close()
+    }
+
+    // MARK: - Private
+
+    private func checkStart(_ windowStart: Int64) throws {
+        guard windowStart >= 0 else {
+            throw StateStoreError.invalidArgument(
+                store: store.name, reason: "window start \(windowStart) is negative; window starts are epoch milliseconds")
+        }
+    }
+
+    /// `[from, to]` clipped to live windows and to stream time, or nil when empty.
+    private func liveRange(from: Int64, to: Int64) -> (Int64, Int64)? {
+        guard observedStreamTime != .min else { return nil }
+        let low = max(from, earliestLiveWindowStart)
+        let high = min(to, observedStreamTime)
+        return low <= high ? (low, high) : nil
+    }
+
+    /// Stream time after a restart: the greatest window start in the newest segment.
+    private func recoverStreamTime() throws {
+        guard let last = try store.lastCommittedKey(), last.count >= 16 else { return }
+        let prefix = Array(last[0..<8])
+        var latest = Int64.min
+        try prefix.withUnsafeBytes { p in
+            try store.prefixScan(p) { k, _ in
+                if k.count >= 16 { latest = max(latest, WindowKeyCodec.readInt64(k, at: k.count - 8)) }
+                return true
+            }
+        }
+        advanceStreamTime(to: latest)
+    }
+}
+
+/// The changelog records of one window-store restore batch: keys in changelog form
+/// (`[record key][window start: 8 bytes big-endian]`).
+public struct WindowRestoreBatch {
+    var inner: StoreRestoreBatch
+    let codec: WindowKeyCodec
+    let storeName: String
+    var buffer: [UInt8]
+    /// The greatest window start restored in this batch.
+    public private(set) var latestWindowStart: Int64 = .min
+
+    /// Records added so far.
+    public var count: Int { inner.count }
+
+    /// Adds a changelog record; `value` nil is a tombstone. Throws on a key too short to
+    /// hold a window start.
+    public mutating func apply(_ changelogKey: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?) throws {
+        guard let start = codec.encode(changelogKey: changelogKey, into: &buffer) else {
+            throw StateStoreError.invalidArgument(
+                store: storeName,
+                reason: "a changelog key of \(changelogKey.count) bytes does not end with an 8-byte window start")
+        }
+        latestWindowStart = max(latestWindowStart, start)
+        let encoded = buffer
+        encoded.withUnsafeBytes { inner.apply($0, value) }
+    }
+}

@@ -1,0 +1,65 @@
+import Testing
+
+@testable import EddyState
+
+@Suite struct RestoreTests {
+    @Test(arguments: [true, false])
+    func restoreSetsExactContentsAndCheckpoint(persistent: Bool) throws {
+        try withStateDirectory { state in
+            let task = try state.lockTask("0_3")
+            defer { task.unlock() }
+            let store = try task.openKeyValueStore(kvSpec(persistent: persistent), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
+            defer { store.close() }
+            try store.restore([("a", "1"), ("b", "1"), ("a", "2"), ("c", "1")], nextOffset: 4)
+            #expect(store.checkpoint == [testPartition: 4])
+            try store.restore([("b", nil), ("d", "1"), ("c", "3")], nextOffset: 8)
+            #expect(store.checkpoint == [testPartition: 8])
+            #expect(try store.range(nil, nil) == ["a=2", "c=3", "d=1"])
+            #expect(store.dirtyEntryCount == 0)
+        }
+    }
+
+    @Test func restoredDataAndCheckpointSurviveAReopenAndTheTailResumes() throws {
+        try withStateDirectory { state in
+            do {
+                let task = try state.lockTask("0_3")
+                defer { task.unlock() }
+                let store = try task.openKeyValueStore(kvSpec(), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
+                try store.restore([("a", "1"), ("b", "1")], nextOffset: 2)
+                // A batch whose filling fails is not applied at all, checkpoint included.
+                struct ConsumerFailed: Error {}
+                #expect(throws: ConsumerFailed.self) {
+                    try store.restore(testPartition, nextOffset: 5) { batch in
+                        bytes("c").withUnsafeBytes { k in bytes("1").withUnsafeBytes { batch.apply(k, $0) } }
+                        throw ConsumerFailed()
+                    }
+                }
+                store.close()
+            }
+            let task = try state.lockTask("0_3")
+            defer { task.unlock() }
+            let store = try task.openKeyValueStore(kvSpec(), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
+            defer { store.close() }
+            #expect(store.checkpoint == [testPartition: 2])
+            #expect(try store.range(nil, nil) == ["a=1", "b=1"])
+            try store.restore([("c", "1"), ("a", nil)], nextOffset: 5)
+            #expect(try store.range(nil, nil) == ["b=1", "c=1"])
+            #expect(store.checkpoint == [testPartition: 5])
+        }
+    }
+
+    @Test func restoreRefusesToRunOverUncommittedWrites() throws {
+        try withStateDirectory { state in
+            let task = try state.lockTask("0_3")
+            defer { task.unlock() }
+            let store = try task.openKeyValueStore(kvSpec(), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
+            defer { store.close() }
+            store.put("a", "1")
+            let error = stateError { try store.restore([("b", "1")], nextOffset: 1) }
+            #expect(error == .misuse(
+                store: "counts",
+                reason: "restore called with 1 uncommitted writes; restore before processing, or commit or discard the writes first"))
+            #expect(store.checkpoint == [:])
+        }
+    }
+}
