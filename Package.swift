@@ -18,6 +18,7 @@ let package = Package(
         .package(path: "sdk"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: - C libraries (system packages from Debian)
@@ -36,6 +37,17 @@ let package = Package(
             name: "EddyKafka",
             dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]),
         .target(name: "EddyState", dependencies: ["CRocksDB"]),
+
+        .target(
+            name: "EddyRuntime",
+            dependencies: [
+                "EddyKafka",
+                "EddyPlugins",
+                .product(name: "EddyHost", package: "sdk"),
+                .product(name: "EddySDK", package: "sdk"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
 
         .target(
             name: "EddyPlugins",
@@ -67,6 +79,7 @@ let package = Package(
             name: "eddy",
             dependencies: [
                 "EddyKafka",
+                "EddyRuntime",
                 "EddyPlugins",
                 .product(name: "EddySDK", package: "sdk"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

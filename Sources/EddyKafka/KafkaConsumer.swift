@@ -11,6 +11,7 @@ import Logging
 public final class KafkaConsumer: @unchecked Sendable {
     let client: KafkaClient
     private var closed = false
+    private var endReached: Set<KafkaTopicPartition> = []
 
     /// Creates a consumer.
     ///
@@ -61,6 +62,7 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// Reads exactly these partitions from these offsets, outside any group rebalancing.
     public func assign(_ offsets: [KafkaTopicPartitionOffset]) throws(KafkaError) {
+        endReached.subtract(offsets.map(\.topicPartition))
         try KafkaError.check(TopicPartitionList(offsets).withNative { rd_kafka_assign(client.handle, $0) }, "assign")
     }
 
@@ -134,6 +136,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Moves the fetch position of assigned partitions (for example back to the committed
     /// offsets after an aborted transaction).
     public func seek(_ offsets: [KafkaTopicPartitionOffset], timeout: Duration = .seconds(10)) throws(KafkaError) {
+        endReached.subtract(offsets.map(\.topicPartition))
         let list = TopicPartitionList(offsets)
         if let error = list.withNative({ rd_kafka_seek_partitions(client.handle, $0, timeout.milliseconds) }) {
             throw KafkaError.take(error, "seek")
@@ -147,6 +150,13 @@ public final class KafkaConsumer: @unchecked Sendable {
         let list = TopicPartitionList(partitions)
         try KafkaError.check(list.withNative { rd_kafka_position(client.handle, $0) }, "position")
         return list.offsets
+    }
+
+    /// Whether the consumer has read to the end of `partition` since it was last assigned or
+    /// sought (needs `enable.partition.eof=true`). Under `read_committed` the end is the last
+    /// stable offset, past any trailing transaction markers.
+    public func hasReachedEnd(_ partition: KafkaTopicPartition) -> Bool {
+        endReached.contains(partition)
     }
 
     // MARK: - Committing
@@ -195,7 +205,11 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     private func handleMessageError(_ message: UnsafeMutablePointer<rd_kafka_message_t>) throws(KafkaError) {
         let code = KafkaErrorCode(message.pointee.err)
-        if code == .partitionEOF { return }
+        if code == .partitionEOF {
+            let m = message.pointee
+            endReached.insert(KafkaTopicPartition(topic: String(cString: rd_kafka_topic_name(m.rkt)), partition: m.partition))
+            return
+        }
         if let fatal = client.fatalError() { throw fatal }
         let reason = String(cString: rd_kafka_message_errstr(message))
         client.context.lastError.withLock { $0 = (code, reason) }

@@ -35,6 +35,12 @@ struct ConsumeCommand: ParsableCommand {
     @Option(name: .long, help: "read_committed (default) hides aborted and open transactions.") var isolation: Isolation = .readCommitted
     @Option(name: .shortAndLong, help: "Consume as this consumer group (commits offsets).") var group: String?
     @Option(name: .shortAndLong, help: "Output: value, key-value or json.") var format: Format = .value
+    @Option(name: .customLong("value-serde"), help: "How to print values: string, or long (8-byte big-endian integers).")
+    var valueSerde: PrintedSerde = .string
+
+    enum PrintedSerde: String, ExpressibleByArgument, CaseIterable {
+        case string, long
+    }
 
     func run() throws {
         CommandLogging.bootstrap()
@@ -46,7 +52,7 @@ struct ConsumeCommand: ParsableCommand {
         if group != nil {
             try consumer.subscribe(topics: [topic])
         } else {
-            let metadata = try KafkaAdmin(configuration: configuration).metadata(topic: topic)
+            let metadata = try KafkaAdmin(configuration: kafka.configuration()).metadata(topic: topic)
             guard let partitions = metadata.topic(topic)?.partitions, !partitions.isEmpty else {
                 throw KafkaError.unknownTopic(topic: topic, reason: "the cluster reports no partitions for it")
             }
@@ -73,7 +79,11 @@ struct ConsumeCommand: ParsableCommand {
     }
 
     private func render(_ record: borrowing KafkaRecordView) -> String {
-        let value = record.value.map { String(decoding: $0, as: UTF8.self) }
+        let value = record.value.map { bytes in
+            valueSerde == .long && bytes.count == 8
+                ? String(bytes.reduce(Int64(0)) { $0 << 8 | Int64($1) })
+                : String(decoding: bytes, as: UTF8.self)
+        }
         let key = record.key.map { String(decoding: $0, as: UTF8.self) }
         switch format {
         case .value:

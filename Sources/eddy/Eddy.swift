@@ -11,6 +11,8 @@ struct Eddy: AsyncParsableCommand {
             TopicCommand.self,
             ProduceCommand.self,
             ConsumeCommand.self,
+            RunCommand.self,
+            TopologyCommand.self,
             PluginCommand.self,
         ]
     )

@@ -1,0 +1,172 @@
+import Foundation
+import Yams
+
+extension AppConfig {
+    /// Reads and validates an application file.
+    public static func load(path: String) throws(AppConfigError) -> AppConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw AppConfigError(file: path, line: nil, key: "", message: "cannot read the file: \(error.localizedDescription)")
+        }
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(yaml: text, file: path, relativeTo: base)
+    }
+
+    /// Parses and validates application YAML; relative paths resolve against `relativeTo`.
+    public static func parse(yaml: String, file: String, relativeTo base: String = ".") throws(AppConfigError) -> AppConfig {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw AppConfigError(file: file, line: nil, key: "", message: "the file is empty — see the README for an example app.yaml")
+            }
+            root = node
+        } catch let error as AppConfigError {
+            throw error
+        } catch {
+            throw AppConfigError(file: file, line: nil, key: "", message: "not valid YAML: \(error)")
+        }
+        let r = try YAMLReader(file: file, path: "", node: root)
+        try r.rejectUnknownKeys([
+            "application.id", "bootstrap.servers", "processing.guarantee", "num.stream.threads", "commit.interval.ms",
+            "state.dir", "plugins.dir", "instance.id", "default.deserialization.exception.handler",
+            "dead.letter.topic", "transaction.timeout.ms", "kafka", "topology",
+        ])
+
+        let applicationId = try r.requiredString("application.id", "wordcount")
+        guard applicationId.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) else {
+            throw r.error("application.id", "'\(applicationId)' may contain only letters, digits, '.', '_' and '-' (it names topics)")
+        }
+        let bootstrap: BootstrapServers
+        switch try r.stringList("bootstrap.servers") {
+        case nil:
+            throw r.error("bootstrap.servers", "is required — give host:port list, or `embedded` for the development broker")
+        case ["embedded"]?:
+            bootstrap = .embedded
+        case let servers?:
+            bootstrap = .servers(servers.joined(separator: ","))
+        }
+        let guarantee = try r.choice("processing.guarantee", ProcessingGuarantee.self) ?? .atLeastOnce
+        let handler = try r.choice("default.deserialization.exception.handler", ErrorHandler.self) ?? .deadLetter
+        let hostName = ProcessInfo.processInfo.hostName
+
+        var config = AppConfig(
+            file: file,
+            applicationId: applicationId,
+            bootstrapServers: bootstrap,
+            processingGuarantee: guarantee,
+            numStreamThreads: try r.int("num.stream.threads", range: 1...64) ?? 1,
+            commitIntervalMs: try r.int("commit.interval.ms", range: 1...3_600_000) ?? (guarantee == .exactlyOnceV2 ? 100 : 30_000),
+            stateDir: Self.resolve(try r.string("state.dir") ?? "state", against: base),
+            pluginsDir: Self.resolve(try r.string("plugins.dir") ?? "plugins", against: base),
+            instanceId: try r.string("instance.id") ?? (hostName.isEmpty ? "eddy" : hostName),
+            errorHandler: handler,
+            deadLetterTopic: try r.string("dead.letter.topic") ?? "\(applicationId)-dlq",
+            kafka: try r.stringMap("kafka"),
+            transactionTimeoutMs: try r.int("transaction.timeout.ms", range: 1000...900_000) ?? 10_000,
+            topology: TopologySpec(sources: [], processors: [], sinks: [], stores: []))
+        guard let topology = try r.child("topology") else {
+            throw r.error("topology", "is required — declare sources, processors and sinks (see the README)")
+        }
+        config.topology = try parseTopology(topology)
+        return config
+    }
+
+    private static func resolve(_ path: String, against base: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).standardized.path
+    }
+
+    // MARK: - Topology
+
+    private static func parseTopology(_ r: YAMLReader) throws(AppConfigError) -> TopologySpec {
+        try r.rejectUnknownKeys(["sources", "processors", "sinks", "stores"])
+        var spec = TopologySpec(sources: [], processors: [], sinks: [], stores: [])
+        for s in try r.list("sources") {
+            try s.rejectUnknownKeys(["name", "topics", "key.serde", "value.serde", "timestamp.field"])
+            let name = try s.requiredString("name", "lines")
+            guard let topics = try s.stringList("topics"), !topics.isEmpty else {
+                throw s.error("topics", "is required — the topics this source reads, e.g. `topics: [text-input]`")
+            }
+            spec.sources.append(
+                SourceSpec(
+                    name: name, topics: topics,
+                    keySerde: try s.choice("key.serde", SerdeName.self) ?? .string,
+                    valueSerde: try s.choice("value.serde", SerdeName.self) ?? .string,
+                    timestamp: try s.string("timestamp.field").map { .jsonField($0) } ?? .record,
+                    line: YAMLReader.line(of: s.node)))
+        }
+        for p in try r.list("processors") {
+            spec.processors.append(try parseProcessor(p))
+        }
+        for s in try r.list("sinks") {
+            try s.rejectUnknownKeys(["name", "topic", "inputs", "key.serde", "value.serde"])
+            spec.sinks.append(
+                SinkSpec(
+                    name: try s.requiredString("name", "output"),
+                    topic: try s.requiredString("topic", "word-counts"),
+                    inputs: try requiredInputs(s),
+                    keySerde: try s.choice("key.serde", SerdeName.self) ?? .string,
+                    valueSerde: try s.choice("value.serde", SerdeName.self) ?? .string,
+                    line: YAMLReader.line(of: s.node)))
+        }
+        for s in try r.list("stores") {
+            try s.rejectUnknownKeys(["name", "persistent", "logged"])
+            spec.stores.append(
+                StoreSpec(
+                    name: try s.requiredString("name", "counts"), persistent: try s.bool("persistent") ?? true,
+                    logged: try s.bool("logged") ?? true, line: YAMLReader.line(of: s.node)))
+        }
+        guard !spec.sources.isEmpty else { throw r.error("sources", "at least one source is required") }
+        guard !spec.sinks.isEmpty else { throw r.error("sinks", "at least one sink is required") }
+        return spec
+    }
+
+    private static func requiredInputs(_ r: YAMLReader) throws(AppConfigError) -> [String] {
+        guard let inputs = try r.stringList("inputs"), !inputs.isEmpty else {
+            throw r.error("inputs", "is required — the nodes this one reads from, e.g. `inputs: [lines]`")
+        }
+        return inputs
+    }
+
+    private static func parseProcessor(_ p: YAMLReader) throws(AppConfigError) -> ProcessorSpec {
+        let name = try p.requiredString("name", "count")
+        let type = try p.string("type") ?? "plugin"
+        let common = ["name", "type", "inputs"]
+        let kind: ProcessorSpec.Kind
+        switch type {
+        case "plugin":
+            try p.rejectUnknownKeys(common + ["plugin", "processor", "config"])
+            kind = .plugin(
+                plugin: try p.requiredString("plugin", "WordCount"),
+                processor: try p.requiredString("processor", "word-count"),
+                config: try p.stringMap("config"))
+        case "filter":
+            try p.rejectUnknownKeys(common + ["function", "fields"])
+            kind = .filter(try functionCall(p))
+        case "map_values":
+            try p.rejectUnknownKeys(common + ["function", "fields", "output.field"])
+            kind = .mapValues(try functionCall(p), outputField: try p.requiredString("output.field", "risk"))
+        case "select_key":
+            try p.rejectUnknownKeys(common + ["field"])
+            kind = .selectKey(field: try p.requiredString("field", "user"))
+        case "repartition":
+            try p.rejectUnknownKeys(common + ["partitions"])
+            kind = .repartition(partitions: try p.int("partitions", range: 1...10_000))
+        default:
+            throw p.error("type", "'\(type)' is not one of plugin, filter, map_values, select_key, repartition", at: p["type"])
+        }
+        return ProcessorSpec(name: name, inputs: try requiredInputs(p), kind: kind, line: YAMLReader.line(of: p.node))
+    }
+
+    /// `function: Plugin.name` plus `fields: [a, b]`.
+    private static func functionCall(_ p: YAMLReader) throws(AppConfigError) -> FunctionCall {
+        let qualified = try p.requiredString("function", "Enrich.risk_score")
+        guard let dot = qualified.firstIndex(of: "."), dot != qualified.startIndex, qualified.index(after: dot) != qualified.endIndex else {
+            throw p.error("function", "'\(qualified)' must be Plugin.function, e.g. Enrich.risk_score", at: p["function"])
+        }
+        return FunctionCall(
+            plugin: String(qualified[..<dot]), function: String(qualified[qualified.index(after: dot)...]),
+            fields: try p.stringList("fields") ?? [])
+    }
+}

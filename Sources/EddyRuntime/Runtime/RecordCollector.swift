@@ -1,0 +1,58 @@
+import EddyKafka
+
+/// Writes a stream thread's outputs, changelog updates and dead letters through its producer.
+///
+/// Under exactly-once it opens the thread's transaction lazily, before the first write after a
+/// commit, so that an idle thread commits nothing. Under at-least-once it remembers the first
+/// delivery failure, which fails the next commit (nothing is acknowledged as processed unless
+/// its outputs were written).
+final class RecordCollector {
+    let producer: KafkaProducer
+    let transactional: Bool
+    private(set) var inTransaction = false
+    /// Records written since the worker started, by topic.
+    private(set) var sent: [String: Int] = [:]
+    let deliveryFailure: DeliveryFailureSlot
+
+    init(producer: KafkaProducer, transactional: Bool, deliveryFailure: DeliveryFailureSlot) {
+        self.producer = producer
+        self.transactional = transactional
+        self.deliveryFailure = deliveryFailure
+    }
+
+    /// Writes one record (bytes borrowed for the call).
+    func send(
+        topic: String, partition: Int32?, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        headers: [KafkaHeader], timestamp: Int64
+    ) throws {
+        try beginIfNeeded()
+        try producer.send(
+            topic: topic, partition: partition, key: key, value: value, headers: headers,
+            timestamp: timestamp >= 0 ? timestamp : nil)
+        sent[topic, default: 0] += 1
+    }
+
+    /// Starts the thread's transaction if one is not open (exactly-once only).
+    func beginIfNeeded() throws {
+        guard transactional, !inTransaction else { return }
+        try producer.beginTransaction()
+        inTransaction = true
+    }
+
+    /// Marks the transaction finished (committed or aborted).
+    func transactionEnded() { inTransaction = false }
+}
+
+/// The first delivery failure reported on the producing thread, if any.
+final class DeliveryFailureSlot {
+    private(set) var first: KafkaError?
+
+    func record(_ error: KafkaError) {
+        if first == nil { first = error }
+    }
+
+    func take() -> KafkaError? {
+        defer { first = nil }
+        return first
+    }
+}

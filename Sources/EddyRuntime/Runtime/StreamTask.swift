@@ -1,0 +1,315 @@
+import EddyHost
+import EddyKafka
+import EddyPlugins
+import EddySDK
+import Foundation
+import Logging
+
+/// One sub-topology running for one partition: its nodes (plugin processor instances,
+/// built-in operators, sinks), its stores, its stream time and its consumed positions.
+///
+/// Used only by the stream thread that owns it. Records travel between nodes as borrowed
+/// `eddy_record` views: a plugin's `forward` reaches its children without a copy.
+final class StreamTask {
+    enum Action {
+        case source(SourceSpec.Timestamp, keySerde: SerdeName, valueSerde: SerdeName)
+        case plugin(ProcessorInstance, plugin: String)
+        case filter(TypedFunctionCaller, FunctionCall)
+        case mapValues(TypedFunctionCaller, FunctionCall, outputField: String)
+        case selectKey(field: String)
+        case sink(topic: String)
+    }
+
+    struct Node {
+        let name: String
+        var action: Action
+        let children: [Int]
+        let childIndex: [String: Int]
+    }
+
+    let id: TaskId
+    let subTopology: Topology.SubTopology
+    private(set) var nodes: [Node] = []
+    private var sourceByTopic: [String: Int] = [:]
+    let stores: [LoggedKeyValueStore]
+    let collector: RecordCollector
+    let errorHandler: AppConfig.ErrorHandler
+    let deadLetterTopic: String
+    let logger: Logger
+
+    /// The largest record timestamp seen (ms), -1 before the first record.
+    private(set) var streamTime: Int64 = -1
+    /// The next offset to commit, per input partition.
+    private(set) var positions: [KafkaTopicPartition: Int64] = [:]
+    /// Records taken from the inputs (including those sent to the dead-letter topic).
+    private(set) var processed = 0
+    /// Records handed to the error handler.
+    private(set) var failed = 0
+    /// Set when a processor asks for a commit.
+    var commitRequested: Bool { nodes.contains { if case .plugin(let p, _) = $0.action { p.context.commitRequested } else { false } } }
+
+    /// The record being processed, for error reports.
+    private var current: (topic: String, partition: Int32, offset: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, headers: [KafkaHeader])?
+    /// An error raised inside the node graph (C callbacks cannot throw).
+    private var pendingError: Error?
+
+    init(
+        id: TaskId, subTopology: Topology.SubTopology, config: AppConfig, plugins: PluginSet,
+        stores: [LoggedKeyValueStore], collector: RecordCollector, logger: Logger
+    ) throws {
+        self.id = id
+        self.subTopology = subTopology
+        self.stores = stores
+        self.collector = collector
+        self.errorHandler = config.errorHandler
+        self.deadLetterTopic = config.deadLetterTopic
+        self.logger = logger
+        let index = Dictionary(uniqueKeysWithValues: subTopology.nodes.enumerated().map { ($1.name, $0) })
+        let storeByName = Dictionary(uniqueKeysWithValues: stores.map { ($0.name, $0) })
+        for node in subTopology.nodes {
+            let children = node.children.compactMap { index[$0] }
+            let childIndex = Dictionary(uniqueKeysWithValues: node.children.compactMap { name in index[name].map { (name, $0) } })
+            let action: Action
+            switch node.kind {
+            case .source(let topics, let keySerde, let valueSerde, let timestamp):
+                for topic in topics { sourceByTopic[topic] = nodes.count }
+                action = .source(timestamp, keySerde: keySerde, valueSerde: valueSerde)
+            case .plugin(let pluginName, let processorName, let given):
+                let plugin = plugins.plugins[pluginName]!
+                let description = plugin.processor(named: processorName)!
+                let resolved = try ConfigResolver.resolve(given, for: processorName, declared: description.config)
+                let hostStores = try description.stores.map { declaration -> HostStore in
+                    switch declaration.kind {
+                    case .keyValue:
+                        guard let store = storeByName[declaration.name] else {
+                            throw ProcessingFailed(description: "store \(declaration.name) of \(processorName) was not created for task \(id)")
+                        }
+                        return HostStore(name: declaration.name, storage: .keyValue(store))
+                    default:
+                        return HostStore(name: declaration.name, storage: .window(InMemoryWindowStore(windowSize: declaration.windowSizeMilliseconds)))
+                    }
+                }
+                let context = TaskContext(
+                    task: self, nodeIndex: nodes.count, applicationId: config.applicationId, config: resolved,
+                    stores: hostStores, logger: logger)
+                action = .plugin(
+                    try ProcessorInstance(processor: description.entry, context: context), plugin: "\(plugin.name)@\(plugin.version)")
+            case .filter(let call):
+                action = .filter(try plugins.plugins[call.plugin]!.function(named: call.function), call)
+            case .mapValues(let call, let field):
+                action = .mapValues(try plugins.plugins[call.plugin]!.function(named: call.function), call, outputField: field)
+            case .selectKey(let field):
+                action = .selectKey(field: field)
+            case .sink(let topic, _, _):
+                action = .sink(topic: topic)
+            }
+            nodes.append(Node(name: node.name, action: action, children: children, childIndex: childIndex))
+        }
+    }
+
+    // MARK: - Processing
+
+    /// Processes one record from `topic` (borrowed for the call): checks it against the
+    /// source's serdes, advances stream time, runs it through the graph, and records its
+    /// offset for the next commit. Throws when the `fail` handler stops processing.
+    func process(_ record: borrowing KafkaRecordView, topic: String) throws {
+        guard let sourceIndex = sourceByTopic[topic], case .source(let timestampSource, let keySerde, let valueSerde) = nodes[sourceIndex].action else {
+            throw ProcessingFailed(description: "task \(id) received a record of \(topic), which none of its sources reads")
+        }
+        let partition = record.partition, offset = record.offset
+        let key = record.key, value = record.value
+        positions[KafkaTopicPartition(topic: topic, partition: partition)] = offset + 1
+        processed += 1
+        current = (topic, partition, offset, key, value, [])
+        defer { current = nil }
+
+        if let problem = SerdeCheck.problem(key, as: keySerde).map({ "key is \($0) (key.serde: \(keySerde.rawValue))" })
+            ?? SerdeCheck.problem(value, as: valueSerde).map({ "value is \($0) (value.serde: \(valueSerde.rawValue))" })
+        {
+            current?.headers = record.headers
+            try handle(RecordFailure(kind: .deserialization, reason: problem, topic: topic, partition: partition, offset: offset, node: nodes[sourceIndex].name, plugin: nil))
+            return
+        }
+        var timestamp = record.timestamp
+        if case .jsonField(let field) = timestampSource {
+            guard let extracted = Self.jsonTimestamp(value, field: field) else {
+                current?.headers = record.headers
+                try handle(RecordFailure(
+                    kind: .deserialization, reason: "value has no numeric timestamp field '\(field)' (timestamp.field)",
+                    topic: topic, partition: partition, offset: offset, node: nodes[sourceIndex].name, plugin: nil))
+                return
+            }
+            timestamp = extracted
+        }
+        let advanced = timestamp > streamTime
+        if advanced { streamTime = timestamp }
+
+        let headers = record.headers
+        current?.headers = headers
+        try withRecord(key: key, value: value, timestamp: timestamp, topic: topic, partition: partition, offset: offset, headers: headers) { eddyRecord in
+            for child in nodes[sourceIndex].children { _ = deliver(child, eddyRecord) }
+        }
+        if let error = pendingError {
+            pendingError = nil
+            throw error
+        }
+        if advanced { try punctuate(.streamTime, now: streamTime) }
+    }
+
+    /// Fires wall-clock punctuations that are due.
+    func punctuateWallClock(now: Int64) throws {
+        try punctuate(.wallClockTime, now: now)
+    }
+
+    /// The store updates since the last commit, sent to the changelog topics (inside the
+    /// current transaction under exactly-once).
+    func flushChangelogs() throws {
+        for store in stores {
+            guard let topic = store.changelogTopic else { continue }
+            for update in store.takeChangelog() {
+                try update.key.withUnsafeBytes { key in
+                    try withOptional(update.value) { value in
+                        try collector.send(topic: topic, partition: id.partition, key: key, value: value, headers: [], timestamp: streamTime)
+                    }
+                }
+            }
+        }
+        for node in nodes { if case .plugin(let instance, _) = node.action { instance.context.commitRequested = false } }
+    }
+
+    /// Closes every processor instance (`close` entry). The stores stay with the caller.
+    func close() {
+        for node in nodes { if case .plugin(let instance, _) = node.action { instance.close() } }
+    }
+
+    // MARK: - The graph
+
+    /// A plugin's `forward`: to the named child, or to every child.
+    func forward(from index: Int, to child: String?, _ record: UnsafePointer<eddy_record>, context: HostContext) -> eddy_status {
+        let node = nodes[index]
+        guard let child else {
+            for next in node.children { _ = deliver(next, record) }
+            return eddy_status(EDDY_OK)
+        }
+        guard let next = node.childIndex[child] else {
+            context.setError("forward: \(node.name) has no child '\(child)' (children: \(node.childIndex.keys.sorted().joined(separator: ", ")))")
+            return eddy_status(EDDY_INVALID_ARGUMENT)
+        }
+        return deliver(next, record)
+    }
+
+    /// Runs node `index` on `record`; failures go to the error handler.
+    private func deliver(_ index: Int, _ record: UnsafePointer<eddy_record>) -> eddy_status {
+        guard pendingError == nil else { return eddy_status(EDDY_ERROR) }
+        let node = nodes[index]
+        switch node.action {
+        case .source:
+            return eddy_status(EDDY_OK)
+        case .plugin(let instance, let plugin):
+            switch instance.process(record) {
+            case .ok:
+                return eddy_status(EDDY_OK)
+            case .rejected(let reason), .failed(let reason):
+                report(reason, node: node.name, plugin: plugin)
+                return eddy_status(EDDY_OK)
+            }
+        case .sink(let topic):
+            let r = record.pointee
+            do {
+                try collector.send(
+                    topic: topic, partition: nil, key: Self.buffer(r.key), value: Self.buffer(r.value),
+                    headers: Self.headers(r), timestamp: r.timestamp)
+            } catch {
+                pendingError = error
+                return eddy_status(EDDY_ERROR)
+            }
+            return eddy_status(EDDY_OK)
+        case .filter(let caller, let call):
+            do {
+                guard case .bool(true) = try caller.call(json: try Self.arguments(record, call)) else { return eddy_status(EDDY_OK) }
+            } catch {
+                report("\(error)", node: node.name, plugin: call.plugin)
+                return eddy_status(EDDY_OK)
+            }
+            for next in node.children { _ = deliver(next, record) }
+            return eddy_status(EDDY_OK)
+        case .mapValues(let caller, let call, let field):
+            let mapped: [UInt8]
+            do {
+                let result = try caller.call(json: try Self.arguments(record, call))
+                mapped = try Self.setting(field, to: result, in: record)
+            } catch {
+                report("\(error)", node: node.name, plugin: call.plugin)
+                return eddy_status(EDDY_OK)
+            }
+            var copy = record.pointee
+            mapped.withUnsafeBytes { bytes in
+                copy.value = eddy_bytes(ptr: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), len: bytes.count)
+                for next in node.children { _ = deliver(next, &copy) }
+            }
+            return eddy_status(EDDY_OK)
+        case .selectKey(let field):
+            let newKey: [UInt8]
+            do {
+                newKey = try Self.keyField(field, of: record)
+            } catch {
+                report("\(error)", node: node.name, plugin: nil)
+                return eddy_status(EDDY_OK)
+            }
+            var copy = record.pointee
+            newKey.withUnsafeBytes { bytes in
+                copy.key = eddy_bytes(ptr: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? Self.emptyByte, len: bytes.count)
+                for next in node.children { _ = deliver(next, &copy) }
+            }
+            return eddy_status(EDDY_OK)
+        }
+    }
+
+    /// Sends a failure of the current record to the error handler; a `fail` handler (or a
+    /// dead-letter write that fails) stops processing.
+    private func report(_ reason: String, node: String, plugin: String?) {
+        guard let current else {
+            pendingError = ProcessingFailed(description: "\(node) failed outside a record: \(reason)")
+            return
+        }
+        do {
+            try handle(RecordFailure(
+                kind: .processor, reason: reason, topic: current.topic, partition: current.partition, offset: current.offset,
+                node: node, plugin: plugin))
+        } catch {
+            pendingError = error
+        }
+    }
+
+    private func handle(_ failure: RecordFailure) throws {
+        failed += 1
+        switch errorHandler {
+        case .fail:
+            throw ProcessingFailed(description: "\(failure.description) — stopping (default.deserialization.exception.handler: fail)")
+        case .logAndContinue:
+            logger.warning("skipping record: \(failure.description)", metadata: ["task": "\(id)"])
+        case .deadLetter:
+            logger.warning("dead-lettering record to \(deadLetterTopic): \(failure.description)", metadata: ["task": "\(id)"])
+            try collector.send(
+                topic: deadLetterTopic, partition: nil, key: current?.key, value: current?.value,
+                headers: (current?.headers ?? []) + failure.headers, timestamp: streamTime)
+        }
+    }
+
+    private func punctuate(_ type: PunctuationType, now: Int64) throws {
+        for node in nodes {
+            guard case .plugin(let instance, let plugin) = node.action else { continue }
+            for (_, outcome) in instance.punctuate(type, now: now) {
+                switch outcome {
+                case .ok: continue
+                case .rejected(let reason), .failed(let reason):
+                    throw ProcessingFailed(description: "punctuation of \(node.name) (\(plugin)) in task \(id) failed: \(reason)")
+                }
+            }
+            if let error = pendingError {
+                pendingError = nil
+                throw error
+            }
+        }
+    }
+}

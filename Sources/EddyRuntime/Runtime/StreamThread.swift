@@ -1,0 +1,318 @@
+import EddyHost
+import EddyKafka
+import Foundation
+import Logging
+import Synchronization
+
+/// One stream thread: a dedicated OS thread with its own consumer (a member of the
+/// application's group), its own producer (transactional under exactly-once) and the tasks
+/// of the partitions the group assigns to it.
+///
+/// Everything here runs on that thread; other threads only read the counters and ask it to
+/// stop. Blocking librdkafka calls therefore never touch Swift's cooperative pool.
+final class StreamThread: @unchecked Sendable {
+    let index: Int
+    let config: AppConfig
+    let topology: Topology
+    let plugins: PluginSet
+    let kafka: KafkaConfiguration
+    let logger: Logger
+    let metrics: ThreadMetrics
+
+    private let stopRequested = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+    private let failure = Mutex<(any Error)?>(nil)
+
+    // Owned by the thread.
+    private var consumer: KafkaConsumer!
+    private var producer: KafkaProducer!
+    private var collector: RecordCollector!
+    private var tasks: [TaskId: StreamTask] = [:]
+    private var committed: [KafkaTopicPartition: Int64] = [:]
+    private var lastCommit = ContinuousClock.now
+    /// Set while the thread is failing: the revocation on close must not commit.
+    private var failing = false
+
+    init(index: Int, config: AppConfig, topology: Topology, plugins: PluginSet, kafka: KafkaConfiguration, logger: Logger) {
+        self.index = index
+        self.config = config
+        self.topology = topology
+        self.plugins = plugins
+        self.kafka = kafka
+        var logger = logger
+        logger[metadataKey: "thread"] = "\(index)"
+        self.logger = logger
+        self.metrics = ThreadMetrics()
+    }
+
+    /// The `transactional.id` of this thread: stable across restarts of the same worker, so
+    /// that a restarted worker fences its own zombie at once.
+    var transactionalId: String { "\(config.applicationId)-\(config.instanceId)-\(index)" }
+
+    func start() {
+        let thread = Thread { [self] in
+            run()
+            finished.signal()
+        }
+        thread.name = "eddy-stream-\(index)"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Asks the thread to commit, close its tasks and leave the group.
+    func requestStop() { stopRequested.store(true, ordering: .relaxed) }
+
+    /// Whether the thread ended with an error.
+    var hasFailed: Bool { failure.withLock { $0 != nil } }
+
+    /// Waits for the thread to end; returns the error that ended it, if any.
+    func join() -> (any Error)? {
+        finished.wait()
+        finished.signal()
+        return failure.withLock { $0 }
+    }
+
+    // MARK: - The loop
+
+    private func run() {
+        while !stopRequested.load(ordering: .relaxed) {
+            do {
+                try runSession()
+                return
+            } catch let error as KafkaError {
+                if case .transaction(let txn) = error, txn.kind == .fatal {
+                    logger.error("producer fenced or failed fatally; closing tasks dirty and rejoining: \(txn)")
+                    closeSessionDirty()
+                    continue
+                }
+                logger.error("stream thread \(index) stopped: \(error)")
+                failure.withLock { $0 = error }
+                closeSessionDirty()
+                return
+            } catch {
+                logger.error("stream thread \(index) stopped: \(error)")
+                failure.withLock { $0 = error }
+                closeSessionDirty()
+                return
+            }
+        }
+    }
+
+    /// One membership of the group: create clients, process until asked to stop, commit and
+    /// leave. Throws on errors that end the session.
+    private func runSession() throws {
+        failing = false
+        let deliveryFailures = DeliveryFailureSlot()
+        var producerConfig = kafka.withDefaults(["partitioner": "murmur2_random", "acks": "all"])
+        if config.isExactlyOnce {
+            producerConfig["transactional.id"] = transactionalId
+            producerConfig["transaction.timeout.ms"] = String(config.transactionTimeoutMs)
+        }
+        producer = try KafkaProducer(configuration: producerConfig, logger: logger) { report in
+            if let error = report.error { deliveryFailures.record(error) }
+        }
+        if config.isExactlyOnce { try producer.initTransactions(timeout: .seconds(60)) }
+        collector = RecordCollector(producer: producer, transactional: config.isExactlyOnce, deliveryFailure: deliveryFailures)
+
+        var consumerConfig = kafka
+        consumerConfig["group.id"] = config.applicationId
+        consumerConfig["partition.assignment.strategy"] = "cooperative-sticky"
+        consumerConfig["isolation.level"] = config.isExactlyOnce ? "read_committed" : "read_uncommitted"
+        consumerConfig = consumerConfig.withDefaults(["statistics.interval.ms": "1000", "fetch.wait.max.ms": "50"])
+        let metrics = self.metrics
+        consumer = try KafkaConsumer(
+            configuration: consumerConfig, logger: logger,
+            rebalanceListener: { [unowned self] _, event in rebalance(event) },
+            onStatistics: { stats in metrics.lag.withLock { $0 = stats.consumerLag } })
+        try consumer.subscribe(topics: topology.sourceTopics)
+        logger.info("stream thread \(index) joined group \(config.applicationId) for \(topology.sourceTopics.joined(separator: ", "))")
+
+        while !stopRequested.load(ordering: .relaxed) {
+            try pollAndProcess()
+            let now = Self.wallClock()
+            for task in tasks.values { try task.punctuateWallClock(now: now) }
+            if ContinuousClock.now - lastCommit >= .milliseconds(config.commitIntervalMs) || tasks.values.contains(where: \.commitRequested) {
+                try commitOrRecover()
+            }
+            producer.poll()
+        }
+        try commitOrRecover()
+        consumer.close()
+        closeAllTasks()
+        if config.isExactlyOnce == false { try producer.flush(timeout: .seconds(30)) }
+        logger.info("stream thread \(index) stopped cleanly")
+    }
+
+    private func pollAndProcess() throws {
+        var pendingError: (any Error)?
+        let count = try consumer.poll(maxRecords: 1000, timeout: .milliseconds(50)) { record in
+            guard pendingError == nil else { return }
+            let topic = record.topic
+            guard let sub = topology.subTopology(readingTopic: topic),
+                let task = tasks[TaskId(subTopology: sub.id, partition: record.partition)]
+            else {
+                logger.warning("no task for \(topic)-\(record.partition); record at offset \(record.offset) left for its owner")
+                return
+            }
+            do {
+                try task.process(record, topic: topic)
+            } catch {
+                pendingError = error
+            }
+        }
+        metrics.processed.add(count, ordering: .relaxed)
+        if let pendingError {
+            failing = true
+            throw pendingError
+        }
+    }
+
+    // MARK: - Commit
+
+    /// Commits; under exactly-once an abortable failure aborts the transaction and rewinds
+    /// every task to its last committed state.
+    private func commitOrRecover() throws {
+        do {
+            try commit()
+        } catch KafkaError.transaction(let txn) where txn.kind == .abortable {
+            logger.warning("transaction aborted, rewinding tasks to their committed offsets: \(txn)")
+            try producer.abortTransaction(timeout: .seconds(60))
+            collector.transactionEnded()
+            try rewindAllTasks()
+        }
+    }
+
+    private func commit() throws {
+        for task in tasks.values { try task.flushChangelogs() }
+        var offsets: [KafkaTopicPartitionOffset] = []
+        for task in tasks.values {
+            for (tp, next) in task.positions where committed[tp] != next {
+                offsets.append(KafkaTopicPartitionOffset(topic: tp.topic, partition: tp.partition, offset: next))
+            }
+        }
+        defer { lastCommit = .now }
+        if config.isExactlyOnce {
+            guard collector.inTransaction || !offsets.isEmpty else { return }
+            try collector.beginIfNeeded()
+            if !offsets.isEmpty {
+                try producer.sendOffsetsToTransaction(offsets, groupMetadata: consumer.groupMetadata(), timeout: .seconds(60))
+            }
+            try producer.commitTransaction(timeout: .seconds(60))
+            collector.transactionEnded()
+        } else {
+            guard !offsets.isEmpty || producer.inFlightCount > 0 else { return }
+            try producer.flush(timeout: .seconds(60))
+            if let failure = collector.deliveryFailure.take() { throw failure }
+            if !offsets.isEmpty { try consumer.commit(offsets) }
+        }
+        for offset in offsets { committed[offset.topicPartition] = offset.offset }
+        metrics.commits.add(1, ordering: .relaxed)
+    }
+
+    // MARK: - Tasks
+
+    /// The rebalance listener, on this thread inside `poll`.
+    private func rebalance(_ event: KafkaRebalanceEvent) {
+        do {
+            switch event {
+            case .assigned(let partitions):
+                for id in Set(partitions.compactMap(taskId)) where tasks[id] == nil {
+                    tasks[id] = try createTask(id)
+                }
+            case .revoked(let partitions):
+                let affected = Set(partitions.compactMap(taskId)).filter { tasks[$0] != nil }
+                guard !affected.isEmpty else { return }
+                if !failing { try commitOrRecover() }
+                for id in affected { closeTask(id) }
+            case .lost(let partitions):
+                let affected = Set(partitions.compactMap(taskId)).filter { tasks[$0] != nil }
+                if config.isExactlyOnce, collector.inTransaction {
+                    try? producer.abortTransaction(timeout: .seconds(30))
+                    collector.transactionEnded()
+                }
+                for id in affected { closeTask(id) }
+            }
+            metrics.tasks.store(tasks.count, ordering: .relaxed)
+        } catch {
+            logger.error("rebalance (\(event)) failed: \(error)")
+            failing = true
+            failure.withLock { $0 = $0 ?? error }
+            requestStop()
+        }
+    }
+
+    private func taskId(_ tp: KafkaTopicPartition) -> TaskId? {
+        topology.subTopology(readingTopic: tp.topic).map { TaskId(subTopology: $0.id, partition: tp.partition) }
+    }
+
+    /// Creates a task with fresh stores restored from their changelogs.
+    private func createTask(_ id: TaskId) throws -> StreamTask {
+        let sub = topology.subTopologies[id.subTopology]
+        let stores = StoreLayout.stores(of: sub, config: config, plugins: plugins).map { spec in
+            LoggedKeyValueStore(
+                name: spec.name, changelogTopic: spec.logged ? Topology.changelogTopic(config.applicationId, spec.name) : nil,
+                inner: InMemoryKeyValueStore())
+        }
+        let restored = try StateRestorer(configuration: kafka, logger: logger).restore(stores, partition: id.partition)
+        metrics.restored.add(restored, ordering: .relaxed)
+        let task = try StreamTask(
+            id: id, subTopology: sub, config: config, plugins: plugins, stores: stores, collector: collector, logger: logger)
+        logger.info("task \(id) created (\(restored) changelog records restored)")
+        return task
+    }
+
+    private func closeTask(_ id: TaskId) {
+        guard let task = tasks.removeValue(forKey: id) else { return }
+        task.close()
+        for tp in task.positions.keys { committed[tp] = nil }
+        logger.info("task \(id) closed")
+    }
+
+    private func closeAllTasks() {
+        for id in tasks.keys.sorted() { closeTask(id) }
+        metrics.tasks.store(0, ordering: .relaxed)
+    }
+
+    /// After an aborted transaction: drop every task's state and uncommitted progress, seek
+    /// back to the committed offsets and rebuild the tasks from their changelogs.
+    private func rewindAllTasks() throws {
+        let ids = tasks.keys.sorted()
+        let partitions = tasks.values.flatMap { $0.positions.keys }
+        closeAllTasks()
+        let assigned = try consumer.assignment()
+        let committedOffsets = try consumer.committed(assigned, timeout: .seconds(30))
+        try consumer.seek(committedOffsets.map {
+            KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.offset >= 0 ? $0.offset : KafkaOffset.beginning)
+        })
+        for tp in partitions { committed[tp] = nil }
+        for id in ids { tasks[id] = try createTask(id) }
+        metrics.tasks.store(tasks.count, ordering: .relaxed)
+    }
+
+    /// Ends a failed session: abort what is open, close tasks without committing, leave.
+    private func closeSessionDirty() {
+        failing = true
+        if config.isExactlyOnce, let collector, collector.inTransaction {
+            try? producer.abortTransaction(timeout: .seconds(10))
+            collector.transactionEnded()
+        }
+        consumer?.close()
+        closeAllTasks()
+        consumer = nil
+        producer = nil
+        collector = nil
+    }
+
+    static func wallClock() -> Int64 {
+        Int64(Date().timeIntervalSince1970 * 1000)
+    }
+}
+
+/// Counters a stream thread publishes for progress reports.
+final class ThreadMetrics: Sendable {
+    let processed = Atomic<Int>(0)
+    let restored = Atomic<Int>(0)
+    let commits = Atomic<Int>(0)
+    let tasks = Atomic<Int>(0)
+    let lag = Mutex<[KafkaTopicPartition: Int64]>([:])
+}

@@ -1,0 +1,132 @@
+import EddyKafka
+import Foundation
+import Logging
+
+/// A worker node: what `eddy run app.yaml` runs. Like Kafka Streams' `KafkaStreams`, it
+/// checks the topology against the cluster, creates the internal topics, and runs
+/// `num.stream.threads` stream threads in the application's consumer group. Workers with
+/// the same `application.id` share the partitions.
+public final class StreamsApp: @unchecked Sendable {
+    public let config: AppConfig
+    public let topology: Topology
+    public let plugins: PluginSet
+    public let logger: Logger
+    /// The bootstrap servers in use (the embedded broker's when `bootstrap.servers: embedded`).
+    public let bootstrapServers: String
+    private let embeddedBroker: EmbeddedBroker?
+    private var threads: [StreamThread] = []
+
+    /// Loads the plugins and validates the topology against them; starts the embedded broker
+    /// when the application asks for one.
+    public init(config: AppConfig, logger: Logger = Logger(label: "eddy.runtime")) throws {
+        self.config = config
+        self.logger = logger
+        topology = try Topology.build(config)
+        plugins = try PluginSet.load(for: config)
+        try StoreLayout.validate(topology, config: config, plugins: plugins)
+        switch config.bootstrapServers {
+        case .embedded:
+            let broker = try EmbeddedBroker()
+            embeddedBroker = broker
+            bootstrapServers = broker.bootstrapServers
+            logger.info("started the embedded broker at \(broker.bootstrapServers)")
+        case .servers(let servers):
+            embeddedBroker = nil
+            bootstrapServers = servers
+        }
+    }
+
+    /// librdkafka properties for every client: the app's `kafka:` section plus the cluster.
+    public var kafkaConfiguration: KafkaConfiguration {
+        var configuration = KafkaConfiguration(config.kafka)
+        configuration["bootstrap.servers"] = bootstrapServers
+        return configuration
+    }
+
+    /// Checks that the source topics exist, creates the internal topics, and starts the threads.
+    public func start() throws {
+        try createInternalTopics()
+        threads = (0..<config.numStreamThreads).map {
+            StreamThread(index: $0, config: config, topology: topology, plugins: plugins, kafka: kafkaConfiguration, logger: logger)
+        }
+        threads.forEach { $0.start() }
+        logger.info("\(config.applicationId): \(threads.count) stream thread(s) started, \(config.processingGuarantee.rawValue)")
+    }
+
+    /// Asks every thread to commit, close its tasks and leave the group.
+    public func requestStop() { threads.forEach { $0.requestStop() } }
+
+    /// Waits for every thread to end; the first error that ended one, if any.
+    public func join() -> (any Error)? {
+        var first: (any Error)?
+        for thread in threads {
+            if let error = thread.join(), first == nil { first = error }
+        }
+        embeddedBroker?.stop()
+        return first
+    }
+
+    /// Whether any thread has ended (by error or by request).
+    public var anyThreadFailed: Bool { threads.contains { $0.hasFailed } }
+
+    /// Counters across threads, for the progress line.
+    public func progress() -> Progress {
+        var lag: [KafkaTopicPartition: Int64] = [:]
+        for thread in threads { lag.merge(thread.metrics.lag.withLock { $0 }) { $1 } }
+        return Progress(
+            processed: threads.reduce(0) { $0 + $1.metrics.processed.load(ordering: .relaxed) },
+            restored: threads.reduce(0) { $0 + $1.metrics.restored.load(ordering: .relaxed) },
+            commits: threads.reduce(0) { $0 + $1.metrics.commits.load(ordering: .relaxed) },
+            tasks: threads.reduce(0) { $0 + $1.metrics.tasks.load(ordering: .relaxed) },
+            lag: lag)
+    }
+
+    public struct Progress: Sendable {
+        public var processed: Int
+        public var restored: Int
+        public var commits: Int
+        public var tasks: Int
+        public var lag: [KafkaTopicPartition: Int64]
+        public var totalLag: Int64 { lag.values.reduce(0, +) }
+    }
+
+    // MARK: - Topics
+
+    private func createInternalTopics() throws {
+        let admin = try KafkaAdmin(configuration: kafkaConfiguration, logger: logger)
+        let metadata = try admin.metadata()
+        let internalNames = Set(topology.internalTopics.map(\.name))
+        var partitionsOf: [Int: Int32] = [:]
+        for sub in topology.subTopologies {
+            for topic in sub.sourceTopics where !internalNames.contains(topic) {
+                guard let found = metadata.topic(topic), found.error == nil, !found.partitions.isEmpty else {
+                    throw AppConfigError(
+                        file: config.file, line: nil, key: "topology.sources",
+                        message: "source topic '\(topic)' does not exist — create it first, e.g. `eddy topic create \(topic) --partitions 6`")
+                }
+                partitionsOf[sub.id] = max(partitionsOf[sub.id] ?? 0, Int32(found.partitions.count))
+            }
+        }
+        var newTopics: [KafkaNewTopic] = []
+        for repartition in topology.internalTopics where repartition.kind == .repartition {
+            let upstream = topology.subTopologies.first { $0.sinkTopics.contains(repartition.name) }.flatMap { partitionsOf[$0.id] }
+            let partitions = Int32(repartition.partitions ?? Int(upstream ?? 1))
+            partitionsOf[repartition.subTopology] = partitions
+            newTopics.append(KafkaNewTopic(name: repartition.name, partitions: partitions))
+        }
+        for sub in topology.subTopologies {
+            for store in StoreLayout.stores(of: sub, config: config, plugins: plugins) where store.logged {
+                newTopics.append(KafkaNewTopic(
+                    name: Topology.changelogTopic(config.applicationId, store.name), partitions: partitionsOf[sub.id] ?? 1,
+                    configs: ["cleanup.policy": "compact"]))
+            }
+        }
+        if config.errorHandler == .deadLetter {
+            newTopics.append(KafkaNewTopic(name: config.deadLetterTopic, partitions: 1))
+        }
+        if !newTopics.isEmpty {
+            try admin.createTopics(newTopics, ifNotExists: true)
+            logger.info("internal topics ready: \(newTopics.map(\.name).joined(separator: ", "))")
+        }
+    }
+}

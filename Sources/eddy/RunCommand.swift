@@ -1,0 +1,87 @@
+import ArgumentParser
+import Dispatch
+import EddyRuntime
+import Foundation
+import Logging
+
+/// `eddy run app.yaml`: run a worker node of an application until SIGINT/SIGTERM.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a worker of an application; workers with the same application.id share the partitions.")
+
+    @Argument(help: "The application file.") var app: String
+    @Option(name: .customLong("instance-id"), help: "Override instance.id (a worker's stable identity).") var instanceId: String?
+    @Flag(name: .customLong("quiet"), help: "No progress line.") var quiet = false
+
+    func run() throws {
+        CommandLogging.bootstrap(defaultLevel: .info)
+        let logger = Logger(label: "eddy.run")
+        var config = try AppConfig.load(path: app)
+        if let instanceId { config.instanceId = instanceId }
+        let streams = try StreamsApp(config: config, logger: logger)
+        try streams.start()
+
+        let stop: @Sendable (Int32) -> Void = { signal in
+            logger.info("received signal \(signal): committing and leaving the group")
+            streams.requestStop()
+        }
+        let sources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { stop(number) }
+            source.resume()
+            return source
+        }
+        defer { sources.forEach { $0.cancel() } }
+
+        let done = DispatchSemaphore(value: 0)
+        let outcome = ThreadOutcome()
+        Thread {
+            outcome.error = streams.join()
+            done.signal()
+        }.start()
+        let meter = ProgressMeter(interactive: isatty(STDERR_FILENO) != 0, quiet: quiet)
+        while done.wait(timeout: .now() + .seconds(1)) == .timedOut {
+            meter.report(streams.progress())
+            if streams.anyThreadFailed { streams.requestStop() }
+        }
+        meter.finish(streams.progress())
+        if let error = outcome.error {
+            throw CleanExit.message("eddy run: stopped by an error: \(error)")
+        }
+    }
+}
+
+/// The error a worker ended with, handed from the joining thread to the main one.
+final class ThreadOutcome: @unchecked Sendable {
+    var error: (any Error)?
+}
+
+/// Prints records/s, lag and tasks once a second: in place on a terminal, as log lines otherwise.
+final class ProgressMeter {
+    private let interactive: Bool
+    private let quiet: Bool
+    private var last = 0
+    private var ticks = 0
+
+    init(interactive: Bool, quiet: Bool) {
+        self.interactive = interactive
+        self.quiet = quiet
+    }
+
+    func report(_ progress: StreamsApp.Progress) {
+        defer { last = progress.processed }
+        ticks += 1
+        guard !quiet, interactive || ticks % 10 == 0 else { return }
+        let rate = interactive ? progress.processed - last : (progress.processed - last) / 10
+        let line = "processed \(progress.processed) records (\(rate)/s), lag \(progress.totalLag), tasks \(progress.tasks), commits \(progress.commits), restored \(progress.restored)"
+        FileHandle.standardError.write(Data((interactive ? "\r\u{1B}[K" + line : line + "\n").utf8))
+        if !interactive { last = progress.processed }
+    }
+
+    func finish(_ progress: StreamsApp.Progress) {
+        guard !quiet else { return }
+        FileHandle.standardError.write(Data(((interactive ? "\n" : "") + "stopped after \(progress.processed) records\n").utf8))
+    }
+}
