@@ -91,10 +91,12 @@ public final class TypedFunctionCaller: @unchecked Sendable {
 
     // MARK: - The call
 
-    /// Each argument gets a 16-byte, 16-aligned slot (big enough for a slice by value);
-    /// string and byte contents are copied behind the slots so they stay valid for the call.
+    /// One stack buffer holds everything a call needs: the result register, a pointer per
+    /// argument, a 16-byte slot per argument (big enough for a slice by value), and the
+    /// string and byte contents, copied so they stay valid for the call.
     private func invoke(_ arguments: [TypedValue]) -> TypedValue {
         let slotSize = 16
+        let count = arguments.count
         let payload = arguments.reduce(0) { total, value in
             switch value {
             case .str(let text): return total + text.utf8.count
@@ -102,49 +104,49 @@ public final class TypedFunctionCaller: @unchecked Sendable {
             default: return total
             }
         }
-        let storage = UnsafeMutableRawPointer.allocate(
-            byteCount: slotSize * max(arguments.count, 1) + max(payload, 1), alignment: 16)
-        let argumentPointers = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: max(arguments.count, 1))
-        let result = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 16)
-        defer {
-            storage.deallocate()
-            argumentPointers.deallocate()
-            result.deallocate()
-        }
-        var cursor = storage + slotSize * max(arguments.count, 1)
-        func place(_ bytes: some Collection<UInt8>) -> eddy_bytes {
-            let start = cursor
-            UnsafeMutableRawBufferPointer(start: start, count: bytes.count).copyBytes(from: bytes)
-            cursor += bytes.count
-            return eddy_bytes(ptr: start.assumingMemoryBound(to: UInt8.self), len: bytes.count)
-        }
-        for (index, value) in arguments.enumerated() {
-            let slot = storage + slotSize * index
-            switch value {
-            case .bool(let flag): slot.storeBytes(of: flag, as: Bool.self)
-            case .i32(let number): slot.storeBytes(of: number, as: Int32.self)
-            case .i64(let number): slot.storeBytes(of: number, as: Int64.self)
-            case .f64(let number): slot.storeBytes(of: number, as: Double.self)
-            case .str(let text):
-                let bytes = place(text.utf8)
-                slot.storeBytes(
-                    of: eddy_str(ptr: UnsafeRawPointer(bytes.ptr)?.assumingMemoryBound(to: CChar.self), len: bytes.len),
-                    as: eddy_str.self)
-            case .bytes(let data): slot.storeBytes(of: place(data), as: eddy_bytes.self)
-            case .void: break
+        let pointersOffset = 16
+        let slotsOffset = pointersOffset + ((count * MemoryLayout<UnsafeRawPointer>.stride + 15) & ~15)
+        let payloadOffset = slotsOffset + slotSize * count
+        return withUnsafeTemporaryAllocation(byteCount: payloadOffset + payload, alignment: 16) { buffer in
+            let base = buffer.baseAddress!
+            let result = base
+            let argumentPointers = (base + pointersOffset).bindMemory(to: UnsafeMutableRawPointer?.self, capacity: max(count, 1))
+            var cursor = base + payloadOffset
+            func place(_ bytes: some Collection<UInt8>) -> eddy_bytes {
+                let start = cursor
+                UnsafeMutableRawBufferPointer(start: start, count: bytes.count).copyBytes(from: bytes)
+                cursor += bytes.count
+                return eddy_bytes(ptr: start.assumingMemoryBound(to: UInt8.self), len: bytes.count)
             }
-            argumentPointers[index] = slot
-        }
-        ffi_call(cif, unsafeBitCast(address, to: (@convention(c) () -> Void).self), result, argumentPointers)
-        // libffi widens integral returns narrower than a register to `ffi_arg`.
-        let register = result.load(as: UInt64.self)
-        switch signature.returnType {
-        case nil: return .void
-        case .bool: return .bool(register & 0xff != 0)
-        case .i32: return .i32(Int32(truncatingIfNeeded: register))
-        case .i64: return .i64(Int64(bitPattern: register))
-        case .f64: return .f64(result.load(as: Double.self))
-        case .str, .bytes: preconditionFailure("FunctionSignature refuses str and bytes returns")
+            for (index, value) in arguments.enumerated() {
+                let slot = base + slotsOffset + slotSize * index
+                switch value {
+                case .bool(let flag): slot.storeBytes(of: flag, as: Bool.self)
+                case .i32(let number): slot.storeBytes(of: number, as: Int32.self)
+                case .i64(let number): slot.storeBytes(of: number, as: Int64.self)
+                case .f64(let number): slot.storeBytes(of: number, as: Double.self)
+                case .str(let text):
+                    let bytes = place(text.utf8)
+                    slot.storeBytes(
+                        of: eddy_str(ptr: UnsafeRawPointer(bytes.ptr)?.assumingMemoryBound(to: CChar.self), len: bytes.len),
+                        as: eddy_str.self)
+                case .bytes(let data): slot.storeBytes(of: place(data), as: eddy_bytes.self)
+                case .void: break
+                }
+                argumentPointers[index] = slot
+            }
+            result.storeBytes(of: 0, as: UInt64.self)
+            ffi_call(cif, unsafeBitCast(address, to: (@convention(c) () -> Void).self), result, argumentPointers)
+            // libffi widens integral returns narrower than a register to `ffi_arg`.
+            let register = result.load(as: UInt64.self)
+            switch signature.returnType {
+            case nil: return .void
+            case .bool: return .bool(register & 0xff != 0)
+            case .i32: return .i32(Int32(truncatingIfNeeded: register))
+            case .i64: return .i64(Int64(bitPattern: register))
+            case .f64: return .f64(result.load(as: Double.self))
+            case .str, .bytes: preconditionFailure("FunctionSignature refuses str and bytes returns")
+            }
         }
     }
 }

@@ -62,9 +62,10 @@ import Testing
             try eddy, ["plugin", "call", path, "risk_score", "lots", "BR", "--cache-dir", fixture.cacheDirectory])
         #expect(bad.status != 0)
         #expect(bad.stderr == "Error: risk_score argument 1 (f64) expects a number, got \"lots\"\n")
+        let uppercase = try fixture.install(product: "Uppercase")
         let missing = try CommandRunner.run(
-            try eddy, ["plugin", "call", path, "nope", "--cache-dir", fixture.cacheDirectory])
-        #expect(missing.stderr == "Error: plugin enrich 1.0.0 has no typed function nope; it has: risk_score\n")
+            try eddy, ["plugin", "call", uppercase, "nope", "--cache-dir", fixture.cacheDirectory])
+        #expect(missing.stderr == "Error: plugin uppercase 1.0.0 has no typed function nope; it has: is_upper\n")
     }
 
     @Test func inspectRefusesAWritableFile() throws {

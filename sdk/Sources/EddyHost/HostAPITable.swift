@@ -70,7 +70,7 @@ public enum HostAPITable {
                 context.setError("forward: record is NULL")
                 return eddy_status(EDDY_INVALID_ARGUMENT)
             }
-            return context.forward(record, to: child.map { String(cString: $0) })
+            return context.forward(record, to: child)
         }
     }
 

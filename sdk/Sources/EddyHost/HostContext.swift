@@ -54,10 +54,11 @@ open class HostContext {
 
     // MARK: - What subclasses decide
 
-    /// A record the plugin forwards (borrowed for this call: copy what you keep), to
-    /// `child` or to all children when nil. Return `EDDY_INVALID_ARGUMENT` (after
-    /// `setError`) for an unknown child. The base class has no children and refuses.
-    open func forward(_ record: UnsafePointer<eddy_record>, to child: String?) -> eddy_status {
+    /// A record the plugin forwards (borrowed for this call: copy what you keep), to the
+    /// child named by the NUL-terminated `child`, or to all children when nil. Return
+    /// `EDDY_INVALID_ARGUMENT` (after `setError`) for an unknown child. The base class has
+    /// no children and refuses. (Raw arguments: this is the per-record hot path.)
+    open func forward(_ record: UnsafePointer<eddy_record>, to child: UnsafePointer<CChar>?) -> eddy_status {
         setError("this host context has no downstream nodes to forward to")
         return eddy_status(EDDY_UNSUPPORTED)
     }

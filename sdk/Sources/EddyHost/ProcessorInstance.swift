@@ -28,8 +28,10 @@ public final class ProcessorInstance {
     /// The host side of this instance.
     public let context: HostContext
     private let processor: UnsafePointer<eddy_processor>
-    private let processEntry: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<eddy_record>?) -> eddy_status
-    private var instance: UnsafeMutableRawPointer?
+    @usableFromInline
+    let processEntry: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<eddy_record>?) -> eddy_status
+    @usableFromInline
+    var instance: UnsafeMutableRawPointer?
 
     /// Creates an instance: calls the processor's `init` with the host table and `context`.
     ///
@@ -56,8 +58,9 @@ public final class ProcessorInstance {
 
     deinit { close() }
 
-    /// Runs `process` for one record (borrowed for the call).
-    @inline(__always)
+    /// Runs `process` for one record (borrowed for the call). The per-record hot path:
+    /// inlinable, one C call, and an outcome without allocation when it succeeds.
+    @inlinable
     public func process(_ record: UnsafePointer<eddy_record>) -> ProcessorOutcome {
         let status = processEntry(instance, record)
         return status == EDDY_OK ? .ok : outcome(status)
@@ -108,7 +111,8 @@ public final class ProcessorInstance {
         context.closeIterators()
     }
 
-    private func outcome(_ status: eddy_status) -> ProcessorOutcome {
+    @usableFromInline
+    func outcome(_ status: eddy_status) -> ProcessorOutcome {
         let message = context.takeError(status: status)
         return status == EDDY_REJECT ? .rejected(message) : .failed(message)
     }

@@ -145,18 +145,27 @@ class AnyProcessorBox {
     func close() { preconditionFailure("ProcessorBox overrides") }
 }
 
+/// Holds the processor value out of line: mutating it through a pointer avoids the dynamic
+/// exclusivity check a class's stored `var` costs on every call (the host never calls one
+/// instance concurrently, so the check could never fire).
 final class ProcessorBox<P: Processor>: AnyProcessorBox {
-    var processor: P
+    let processor: UnsafeMutablePointer<P>
     let context: ProcessorContext
 
     init(processor: P, context: ProcessorContext) {
-        self.processor = processor
+        self.processor = .allocate(capacity: 1)
+        self.processor.initialize(to: processor)
         self.context = context
+    }
+
+    deinit {
+        processor.deinitialize(count: 1)
+        processor.deallocate()
     }
 
     override func process(_ record: UnsafePointer<eddy_record>) -> eddy_status {
         do {
-            try processor.process(Record(unsafeRecord: record))
+            try processor.pointee.process(Record(unsafeRecord: record))
             return eddy_status(EDDY_OK)
         } catch {
             return context.report(error)
@@ -165,7 +174,7 @@ final class ProcessorBox<P: Processor>: AnyProcessorBox {
 
     override func punctuate(_ scheduleId: UInt64, _ timestamp: Int64) -> eddy_status {
         do {
-            try processor.punctuate(Schedule(id: scheduleId), timestamp: timestamp)
+            try processor.pointee.punctuate(Schedule(id: scheduleId), timestamp: timestamp)
             return eddy_status(EDDY_OK)
         } catch {
             return context.report(error)
@@ -173,7 +182,7 @@ final class ProcessorBox<P: Processor>: AnyProcessorBox {
     }
 
     override func close() {
-        processor.close()
+        processor.pointee.close()
     }
 }
 

@@ -21,7 +21,13 @@ public struct ProcessorContext {
     /// Forwards `record` unchanged, to every child or to the child named `child`. Free of
     /// copies: the host reads the borrowed record.
     @inlinable
-    public func forward(_ record: Record, to child: String? = nil) throws {
+    public func forward(_ record: Record) throws {
+        let status = host.pointee.forward.unsafelyUnwrapped(ctx, nil, record.raw)
+        guard status == EDDY_OK else { throw HostCallError(operation: "forward(to: all children)", status: status) }
+    }
+
+    /// Forwards `record` unchanged to the child named `child`.
+    public func forward(_ record: Record, to child: String) throws {
         try forwardRaw(record.raw, to: child)
     }
 

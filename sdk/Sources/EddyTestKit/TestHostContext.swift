@@ -18,7 +18,8 @@ final class TestHostContext: HostContext {
         super.init(taskId: taskId, applicationId: applicationId, config: config, stores: stores)
     }
 
-    override func forward(_ record: UnsafePointer<eddy_record>, to child: String?) -> eddy_status {
+    override func forward(_ record: UnsafePointer<eddy_record>, to childName: UnsafePointer<CChar>?) -> eddy_status {
+        let child = childName.map { String(cString: $0) }
         if let child, let children, !children.contains(child) {
             setError("forward: no child named \(child); children are \(children.sorted().joined(separator: ", "))")
             return eddy_status(EDDY_INVALID_ARGUMENT)

@@ -1,0 +1,32 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Eddy's benchmarks: plain release executables, kept out of the test build.
+///
+///     swift build -c release --package-path Benchmarks
+///     Benchmarks/.build/release/eddy-abi-bench
+let package = Package(
+    name: "eddy-benchmarks",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "eddy-abi-bench", targets: ["eddy-abi-bench"]),
+        // Pass-through plugins, loaded by the benchmark with dlopen.
+        .library(name: "BenchSwiftPassthrough", type: .dynamic, targets: ["BenchSwiftPassthrough"]),
+        .library(name: "BenchCPassthrough", type: .dynamic, targets: ["BenchCPassthrough"]),
+    ],
+    dependencies: [
+        .package(name: "eddy", path: ".."),
+        .package(path: "../sdk"),
+    ],
+    targets: [
+        .target(name: "BenchSwiftPassthrough", dependencies: [.product(name: "EddySDK", package: "sdk")]),
+        .target(name: "BenchCPassthrough", publicHeadersPath: "."),
+        .executableTarget(
+            name: "eddy-abi-bench",
+            dependencies: [
+                .product(name: "EddyPlugins", package: "eddy"),
+                .product(name: "EddyHost", package: "sdk"),
+                .product(name: "EddySDK", package: "sdk"),
+            ]),
+    ]
+)

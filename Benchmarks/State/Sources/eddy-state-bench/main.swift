@@ -1,0 +1,159 @@
+import EddyState
+
+// Restore rate, put/get costs and memory of EddyState, printed as one line per figure.
+// Usage: eddy-state-bench [records (default 1,000,000)] [rocksdb.memory.mb for one store (default 128)].
+
+let records = CommandLine.arguments.dropFirst().first.flatMap { UInt64($0) } ?? 1_000_000
+let partition = ChangelogPartition(topic: "bench-store-changelog", partition: 0)
+let memoryMB = CommandLine.arguments.dropFirst(2).first.flatMap { Int($0) } ?? RocksDBEnvironment.defaultMemoryMB
+
+func openStore(_ root: String, persistent: Bool, memoryMB: Int, task: String = "0_0",
+               budget: RecordCacheBudget) throws -> (TaskStateDirectory, KeyValueStore) {
+    let state = try StateDirectory(root: root, applicationId: "bench", environment: RocksDBEnvironment(memoryMB: memoryMB))
+    let directory = try state.lockTask(task)
+    let spec = StoreSpec(name: "store", keySerde: "bytes", valueSerde: "bytes", persistent: persistent)
+    return (directory, try directory.openKeyValueStore(spec, cacheBudget: budget))
+}
+
+/// Restores `records` records in batches of `batchSize`, as the runtime does from the changelog.
+func benchRestore(persistent: Bool, batchSize: UInt64) throws {
+    try withScratchDirectory { root in
+        let (task, store) = try openStore(root, persistent: persistent, memoryMB: memoryMB, budget: RecordCacheBudget(maxBytes: 1 << 20))
+        defer {
+            store.close()
+            task.unlock()
+        }
+        var workload = Workload()
+        let elapsed = try seconds {
+            var next: UInt64 = 0
+            while next < records {
+                let end = min(records, next + batchSize)
+                try store.restore(partition, nextOffset: Int64(end)) { batch in
+                    for i in next..<end {
+                        workload.fill(i)
+                        workload.key.withUnsafeBytes { k in workload.value.withUnsafeBytes { batch.apply(k, $0) } }
+                    }
+                }
+                next = end
+            }
+        }
+        let kind = persistent ? "rocksdb" : "in-memory"
+        print("restore \(kind) batch=\(batchSize): \(records) records in \(format(elapsed, 2)) s = "
+            + "\(format(Double(records) / elapsed)) records/s")
+    }
+}
+
+/// Costs per operation through the record cache and RocksDB.
+func benchOperations() throws {
+    try withScratchDirectory { root in
+        let budget = RecordCacheBudget(maxBytes: 512 << 20)
+        let (task, store) = try openStore(root, persistent: true, memoryMB: memoryMB, budget: budget)
+        defer {
+            store.close()
+            task.unlock()
+        }
+        let n: UInt64 = 200_000
+        var workload = Workload()
+        let put = seconds {
+            for i in 0..<n {
+                workload.fill(i)
+                workload.key.withUnsafeBytes { k in workload.value.withUnsafeBytes { store.put(k, $0) } }
+            }
+        }
+        var found = 0
+        let cachedGet = try seconds {
+            for i in 0..<n {
+                workload.fill(i)
+                found += try workload.key.withUnsafeBytes { k in try store.get(k) { $0?.count ?? 0 } }
+            }
+        }
+        let update = seconds {
+            workload.fill(7)
+            for _ in 0..<n {
+                workload.key.withUnsafeBytes { k in workload.value.withUnsafeBytes { store.put(k, $0) } }
+            }
+        }
+        let commit = try seconds { try store.commit(checkpoint: [partition: Int64(n)]) }
+        let storedGet = try seconds {
+            for i in 0..<n {
+                workload.fill(i)
+                found += try workload.key.withUnsafeBytes { k in try store.get(k) { $0?.count ?? 0 } }
+            }
+        }
+        let missingGet = try seconds {
+            for i in n..<(2 * n) {
+                workload.fill(i)
+                found += try workload.key.withUnsafeBytes { k in try store.get(k) { $0?.count ?? 0 } }
+            }
+        }
+        var scanned = 0
+        let scan = try seconds {
+            try store.range(from: nil, to: nil) { _, v in
+                scanned += v.count
+                return true
+            }
+        }
+        precondition(found == Int(2 * n) * Workload.valueSize && scanned == Int(n) * Workload.valueSize)
+        func perOp(_ s: Double, _ count: UInt64 = n) -> String { format(s * 1e9 / Double(count)) + " ns/op" }
+        print("put into the cache (new key): \(perOp(put))")
+        print("put into the cache (same key again): \(perOp(update))")
+        print("get from the cache: \(perOp(cachedGet))")
+        print("commit \(n) entries + checkpoint in one write batch: \(perOp(commit)) (\(format(commit * 1000, 1)) ms)")
+        print("get from RocksDB (present): \(perOp(storedGet))")
+        print("get from RocksDB (absent, bloom filter): \(perOp(missingGet))")
+        print("range scan of RocksDB: \(perOp(scan))")
+    }
+}
+
+/// A million keys across twelve stores under one 64 MiB budget: RocksDB's accounting and RSS.
+func benchMemory() throws {
+    let before = residentMemoryMB()
+    try withScratchDirectory { root in
+        let environment = RocksDBEnvironment(memoryMB: 64)
+        let state = try StateDirectory(root: root, applicationId: "bench", environment: environment)
+        let budget = RecordCacheBudget(maxBytes: 16 << 20)
+        var tasks: [TaskStateDirectory] = []
+        var stores: [KeyValueStore] = []
+        for t in 0..<12 {
+            let task = try state.lockTask("0_\(t)")
+            tasks.append(task)
+            stores.append(try task.openKeyValueStore(
+                StoreSpec(name: "store", keySerde: "bytes", valueSerde: "bytes"), cacheBudget: budget))
+        }
+        var workload = Workload()
+        var offset: Int64 = 0
+        func commitAll() throws {
+            offset += 1
+            for store in stores { try store.commit(checkpoint: [partition: offset]) }
+        }
+        for i in 0..<records {
+            workload.fill(i)
+            let store = stores[Int(i % 12)]
+            workload.key.withUnsafeBytes { k in workload.value.withUnsafeBytes { store.put(k, $0) } }
+            if budget.isFull { try commitAll() }
+        }
+        try commitAll()
+        var found = 0
+        for i in stride(from: UInt64(0), to: records, by: 7) {
+            workload.fill(i)
+            found += try workload.key.withUnsafeBytes { k in try stores[Int(i % 12)].get(k) { $0?.count ?? 0 } }
+        }
+        precondition(found > 0)
+        let usage = environment.usage
+        let after = residentMemoryMB()
+        print("memory: \(records) keys in 12 stores, rocksdb.memory.mb=64: RocksDB holds "
+            + "\(format(Double(usage.total) / 1048576, 1)) MiB (block cache \(format(Double(usage.blockCache) / 1048576, 1)), "
+            + "memtables \(format(Double(usage.memtables) / 1048576, 1)), table readers "
+            + "\(format(Double(usage.tableReadersOutsideCache) / 1048576, 1))); RSS \(format(before.current, 1)) MiB before, "
+            + "\(format(after.current, 1)) MiB after, peak \(format(after.peak, 1)) MiB "
+            + "(includes the 16 MiB record cache)")
+        for store in stores { store.close() }
+        for task in tasks { task.unlock() }
+    }
+}
+
+if CommandLine.arguments.count < 4 { try benchMemory() }
+try benchRestore(persistent: true, batchSize: 1_000)
+try benchRestore(persistent: true, batchSize: 10_000)
+try benchRestore(persistent: false, batchSize: 10_000)
+try benchOperations()
