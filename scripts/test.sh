@@ -9,3 +9,6 @@ echo "==> building host, plugins and tests"
 swift build --build-tests -q
 echo "==> testing"
 swift test --skip-build
+echo "==> testing the SDK package (sdk/)"
+swift build --package-path sdk --build-tests -q
+swift test --package-path sdk --skip-build
