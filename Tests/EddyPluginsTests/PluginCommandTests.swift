@@ -15,6 +15,14 @@ import Testing
         }
     }
 
+    @Test func versionNamesTheABIAndToolchain() throws {
+        let result = try CommandRunner.run(try eddy, ["version"])
+        #expect(result.status == 0)
+        #expect(
+            result.stdout.split(separator: "\n").map(String.init)
+                .contains("abi 1.0 (eddy_plugin_v1, toolchain \(Toolchain.fingerprint))"))
+    }
+
     @Test func inspectPrintsTheDescriptor() throws {
         let fixture = try PluginFixture()
         let path = try fixture.install(product: "Uppercase")
