@@ -63,12 +63,14 @@ import Testing
         #expect(plugin.description.functions.map(\.signature) == ["bool(str)"])
 
         let driver = try TestDriver(descriptor: plugin.description.descriptor, processor: "uppercase")
-        try driver.pipe(key: Array("k1".utf8), value: Array("hello, World 1".utf8), timestamp: 3)
+        let headers = [Header(key: "trace", text: "abc"), Header(key: "none", value: nil)]
+        try driver.pipe(key: Array("k1".utf8), value: Array("hello, World 1".utf8), timestamp: 3, headers: headers)
         try driver.pipe(key: nil, value: nil, timestamp: 4)
         try driver.pipe(key: Array("k3".utf8), value: [], timestamp: 5)
         #expect(
             driver.readOutput() == [
-                ForwardedRecord(key: Array("k1".utf8), value: Array("HELLO, WORLD 1".utf8), timestamp: 3),
+                ForwardedRecord(
+                    key: Array("k1".utf8), value: Array("HELLO, WORLD 1".utf8), timestamp: 3, headers: headers),
                 ForwardedRecord(key: nil, value: nil, timestamp: 4),
                 ForwardedRecord(key: Array("k3".utf8), value: [], timestamp: 5),
             ])

@@ -1,4 +1,4 @@
-import EddySDK
+@_spi(EddyHost) import EddySDK
 
 /// What became of one call into a processor.
 public enum ProcessorOutcome: Equatable, Sendable {
@@ -69,21 +69,26 @@ public final class ProcessorInstance {
     /// Runs `process` for a record built from these fields (`topic` nil when unknown).
     public func process(
         key: [UInt8]?, value: [UInt8]?, timestamp: Int64, topic: String? = nil, partition: Int32 = -1,
-        offset: Int64 = -1
+        offset: Int64 = -1, headers: [Header] = []
     ) -> ProcessorOutcome {
         var topicBytes = Array((topic ?? "").utf8)
         return withBytes(key) { keySlice in
             withBytes(value) { valueSlice in
                 topicBytes.withUnsafeMutableBytes { topicBuffer in
-                    var record = eddy_record()
-                    record.struct_size = UInt32(MemoryLayout<eddy_record>.size)
-                    record.key = keySlice
-                    record.value = valueSlice
-                    record.timestamp = timestamp
-                    record.topic = topic == nil ? eddy_str(ptr: nil, len: 0) : eddy_str(borrowing: UnsafeRawBufferPointer(topicBuffer))
-                    record.partition = partition
-                    record.offset = offset
-                    return process(&record)
+                    withHeaderArray(headers) { headerArray, headerCount in
+                        var record = eddy_record()
+                        record.struct_size = UInt32(MemoryLayout<eddy_record>.size)
+                        record.key = keySlice
+                        record.value = valueSlice
+                        record.timestamp = timestamp
+                        record.topic =
+                            topic == nil ? eddy_str(ptr: nil, len: 0) : eddy_str(borrowing: UnsafeRawBufferPointer(topicBuffer))
+                        record.partition = partition
+                        record.offset = offset
+                        record.headers = headerCount > 0 ? headerArray : nil
+                        record.header_count = headerCount
+                        return process(&record)
+                    }
                 }
             }
         }

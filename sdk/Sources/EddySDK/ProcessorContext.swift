@@ -206,7 +206,8 @@ func withSerialized<S: Serde, R>(_ value: S.Value?, _ serde: S, _ body: (eddy_by
 
 /// Lays `headers` out as an `eddy_header` array, with its bytes in one buffer, for the
 /// duration of `body`.
-func withHeaderArray<R>(_ headers: [Header], _ body: (UnsafePointer<eddy_header>, Int) throws -> R) throws -> R {
+@_spi(EddyHost)
+public func withHeaderArray<R>(_ headers: [Header], _ body: (UnsafePointer<eddy_header>, Int) throws -> R) rethrows -> R {
     let byteCount = headers.reduce(0) { $0 + $1.key.utf8.count + ($1.value?.count ?? 0) }
     let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(byteCount, 1), alignment: 1)
     let array = UnsafeMutablePointer<eddy_header>.allocate(capacity: headers.count)

@@ -88,23 +88,27 @@ public final class TestDriver {
     /// then fires the stream-time punctuations that became due.
     ///
     /// A rejected record lands in `deadLetters`; a failure throws `TestDriverError.failed`.
-    public func pipe(key: [UInt8]?, value: [UInt8]?, timestamp: Int64, partition: Int32 = 0) throws {
+    public func pipe(
+        key: [UInt8]?, value: [UInt8]?, timestamp: Int64, headers: [Header] = [], partition: Int32 = 0
+    ) throws {
         context.streamTime = max(context.streamTime, timestamp)
         let offset = nextOffset
         nextOffset += 1
         let outcome = instance.process(
-            key: key, value: value, timestamp: timestamp, topic: inputTopic, partition: partition, offset: offset)
+            key: key, value: value, timestamp: timestamp, topic: inputTopic, partition: partition, offset: offset,
+            headers: headers)
         try settle(outcome, record: DeadLetter(key: key, value: value, timestamp: timestamp, offset: offset, reason: ""))
         try firePunctuations(.streamTime, now: context.streamTime)
     }
 
     /// Pipes one record whose key and value are encoded with the given serdes.
     public func pipe<K: Serde, V: Serde>(
-        key: K.Value?, value: V.Value?, keySerde: K, valueSerde: V, timestamp: Int64, partition: Int32 = 0
+        key: K.Value?, value: V.Value?, keySerde: K, valueSerde: V, timestamp: Int64, headers: [Header] = [],
+        partition: Int32 = 0
     ) throws {
         let keyBytes = try key.map { try keySerde.serialize($0) { Array($0) } }
         let valueBytes = try value.map { try valueSerde.serialize($0) { Array($0) } }
-        try pipe(key: keyBytes, value: valueBytes, timestamp: timestamp, partition: partition)
+        try pipe(key: keyBytes, value: valueBytes, timestamp: timestamp, headers: headers, partition: partition)
     }
 
     /// Pipes one record with a null key and a value encoded with `valueSerde`.

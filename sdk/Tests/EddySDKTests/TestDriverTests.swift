@@ -7,14 +7,20 @@ import Testing
         let driver = try TestDriver(
             SDKTestPlugin.self, processor: "echo", taskId: "1_3", applicationId: "app", inputTopic: "orders",
             wallClockTime: 5_000, children: ["audit", "other"])
-        try driver.pipe(key: Array("k".utf8), value: Array("v".utf8), timestamp: 100, partition: 3)
+        try driver.pipe(
+            key: Array("k".utf8), value: Array("v".utf8), timestamp: 100,
+            headers: [Header(key: "trace", text: "t1"), Header(key: "empty", value: nil)], partition: 3)
         try driver.pipe(key: nil, value: nil, timestamp: 50)
         #expect(
             driver.readOutput() == [
                 ForwardedRecord(
                     key: Array("k".utf8), value: Array("orders/3/0/1_3/app/100/5000".utf8), timestamp: 101,
-                    headers: [Header(key: "seen", text: "yes")]),
-                ForwardedRecord(key: Array("k".utf8), value: Array("v".utf8), timestamp: 100, child: "audit"),
+                    headers: [
+                        Header(key: "trace", text: "t1"), Header(key: "empty", value: nil), Header(key: "seen", text: "yes"),
+                    ]),
+                ForwardedRecord(
+                    key: Array("k".utf8), value: Array("v".utf8), timestamp: 100,
+                    headers: [Header(key: "trace", text: "t1"), Header(key: "empty", value: nil)], child: "audit"),
                 ForwardedRecord(
                     key: nil, value: Array("orders/0/1/1_3/app/100/5000".utf8), timestamp: 51,
                     headers: [Header(key: "seen", text: "yes")]),
