@@ -65,15 +65,20 @@ enum PluginFile {
         return bytes
     }
 
-    /// Writes `bytes` to `<cache>/<sha256>/<name>` (once; later loads reuse it), read-only,
-    /// through a temporary file and a rename so a crash never leaves a partial copy.
+    /// Writes `bytes` to `<cache>/<sha256>/<name>`, read-only, through a temporary file and a
+    /// rename so a crash never leaves a partial copy. A copy already there is reused only if
+    /// its content still hashes to `sha256`; anything else at that path is replaced.
     static func contentAddressedCopy(of bytes: [UInt8], sha256: String, name: String, cacheDirectory: String) throws
         -> String
     {
         let directory = cacheDirectory + "/" + sha256
         let target = directory + "/" + name
         var info = stat()
-        if stat(target, &info) == 0, Int(info.st_size) == bytes.count { return target }
+        if lstat(target, &info) == 0, info.st_mode & S_IFMT == S_IFREG, Int(info.st_size) == bytes.count,
+            let existing = try? read(target), SHA256.hex(of: existing) == sha256
+        {
+            return target
+        }
         try makeDirectories(directory)
         let temporary = directory + "/.\(name).\(getpid()).\(UInt(pthread_self())).tmp"
         guard let file = fopen(temporary, "wb") else {

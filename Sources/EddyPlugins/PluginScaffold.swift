@@ -26,6 +26,11 @@ public struct PluginScaffold: Sendable {
         self.sdkPath = sdkPath
     }
 
+    /// SwiftPM's identity of the SDK package: its directory's name.
+    private var sdkPackage: String {
+        swiftLiteral(String(sdkPath.split(separator: "/").last ?? "sdk"))
+    }
+
     /// The processor's name in topologies: the lower-cased package name.
     public var processorName: String { name.lowercased() }
 
@@ -70,13 +75,13 @@ public struct PluginScaffold: Sendable {
                 .library(name: "\(name)", type: .dynamic, targets: ["\(name)"])
             ],
             dependencies: [
-                .package(path: "\(sdkPath)")
+                .package(path: "\(swiftLiteral(sdkPath))")
             ],
             targets: [
-                .target(name: "\(name)", dependencies: [.product(name: "EddySDK", package: "sdk")]),
+                .target(name: "\(name)", dependencies: [.product(name: "EddySDK", package: "\(sdkPackage)")]),
                 .testTarget(
                     name: "\(name)Tests",
-                    dependencies: ["\(name)", .product(name: "EddyTestKit", package: "sdk")]),
+                    dependencies: ["\(name)", .product(name: "EddyTestKit", package: "\(sdkPackage)")]),
             ]
         )
 
@@ -179,6 +184,14 @@ public struct PluginScaffold: Sendable {
         host refuses a plugin from another toolchain.
 
         """
+    }
+}
+
+/// `text` escaped for use inside a Swift string literal.
+private func swiftLiteral(_ text: String) -> String {
+    text.reduce(into: "") { escaped, character in
+        if character == "\\" || character == "\"" { escaped.append("\\") }
+        escaped.append(character)
     }
 }
 

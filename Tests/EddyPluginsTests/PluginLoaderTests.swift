@@ -55,6 +55,23 @@ import Testing
         #expect(registry.retainedBytes == first.byteCount)
     }
 
+    @Test func replacesATamperedCopyInTheCache() throws {
+        let fixture = try PluginFixture()
+        let loader = PluginLoader(pluginDirectory: fixture.pluginDirectory, cacheDirectory: fixture.cacheDirectory)
+        let path = try fixture.install(product: "Uppercase")
+        let original = try Data(contentsOf: URL(fileURLWithPath: path))
+        let sha = SHA256.hex(of: Array(original))
+        let planted = fixture.cacheDirectory + "/\(sha)/libUppercase.so"
+        try FileManager.default.createDirectory(
+            atPath: fixture.cacheDirectory + "/\(sha)", withIntermediateDirectories: true)
+        try Data(repeating: 0x90, count: original.count).write(to: URL(fileURLWithPath: planted))
+
+        let plugin = try loader.load(path)
+        #expect(plugin.loadedPath == planted)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: planted)) == original)
+        #expect(plugin.name == "uppercase")
+    }
+
     @Test func runsTheCPluginAndItsTypedFunction() throws {
         let fixture = try PluginFixture()
         let loader = PluginLoader(pluginDirectory: fixture.pluginDirectory, cacheDirectory: fixture.cacheDirectory)
