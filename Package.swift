@@ -99,5 +99,6 @@ let package = Package(
             name: "EnrichTests", dependencies: ["Enrich", .product(name: "EddyTestKit", package: "sdk")],
             path: "Plugins/Enrich/Tests"),
         .testTarget(name: "EddyCLITests", dependencies: ["EddyKafka"]),
+        .testTarget(name: "EddyRuntimeTests", dependencies: ["EddyRuntime", "EddyKafka"]),
     ]
 )

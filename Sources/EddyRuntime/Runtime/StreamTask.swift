@@ -36,6 +36,7 @@ final class StreamTask {
     let errorHandler: AppConfig.ErrorHandler
     let deadLetterTopic: String
     let logger: Logger
+    let clock: WallClock
 
     /// The largest record timestamp seen (ms), -1 before the first record.
     private(set) var streamTime: Int64 = -1
@@ -55,9 +56,10 @@ final class StreamTask {
 
     init(
         id: TaskId, subTopology: Topology.SubTopology, config: AppConfig, plugins: PluginSet,
-        stores: [LoggedKeyValueStore], collector: RecordCollector, logger: Logger
+        stores: [LoggedKeyValueStore], collector: RecordCollector, clock: WallClock, logger: Logger
     ) throws {
         self.id = id
+        self.clock = clock
         self.subTopology = subTopology
         self.stores = stores
         self.collector = collector
@@ -142,7 +144,10 @@ final class StreamTask {
             timestamp = extracted
         }
         let advanced = timestamp > streamTime
-        if advanced { streamTime = timestamp }
+        if advanced {
+            streamTime = timestamp
+            for node in nodes { if case .plugin(let instance, _) = node.action { instance.context.streamTime = timestamp } }
+        }
 
         let headers = record.headers
         current?.headers = headers

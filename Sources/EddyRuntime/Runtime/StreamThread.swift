@@ -18,6 +18,7 @@ final class StreamThread: @unchecked Sendable {
     let kafka: KafkaConfiguration
     let logger: Logger
     let metrics: ThreadMetrics
+    let clock: WallClock
 
     private let stopRequested = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
@@ -33,7 +34,11 @@ final class StreamThread: @unchecked Sendable {
     /// Set while the thread is failing: the revocation on close must not commit.
     private var failing = false
 
-    init(index: Int, config: AppConfig, topology: Topology, plugins: PluginSet, kafka: KafkaConfiguration, logger: Logger) {
+    init(
+        index: Int, config: AppConfig, topology: Topology, plugins: PluginSet, kafka: KafkaConfiguration, clock: WallClock,
+        logger: Logger
+    ) {
+        self.clock = clock
         self.index = index
         self.config = config
         self.topology = topology
@@ -129,7 +134,7 @@ final class StreamThread: @unchecked Sendable {
 
         while !stopRequested.load(ordering: .relaxed) {
             try pollAndProcess()
-            let now = Self.wallClock()
+            let now = clock.now()
             for task in tasks.values { try task.punctuateWallClock(now: now) }
             if ContinuousClock.now - lastCommit >= .milliseconds(config.commitIntervalMs) || tasks.values.contains(where: \.commitRequested) {
                 try commitOrRecover()
@@ -203,10 +208,24 @@ final class StreamThread: @unchecked Sendable {
             guard !offsets.isEmpty || producer.inFlightCount > 0 else { return }
             try producer.flush(timeout: .seconds(60))
             if let failure = collector.deliveryFailure.take() { throw failure }
-            if !offsets.isEmpty { try consumer.commit(offsets) }
+            if !offsets.isEmpty, try !commitOffsetsUnlessRebalancing(offsets) { return }
         }
         for offset in offsets { committed[offset.topicPartition] = offset.offset }
         metrics.commits.add(1, ordering: .relaxed)
+    }
+
+    /// REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID: a commit raced a rebalance.
+    static let rebalanceCodes: Set<Int32> = [27, 22, 25]
+
+    /// Commits consumer offsets (at-least-once); returns false when the group is rebalancing.
+    /// The offsets then stay uncommitted, so records after the last commit may be processed
+    /// again by their next owner — the at-least-once contract.
+    private func commitOffsetsUnlessRebalancing(_ offsets: [KafkaTopicPartitionOffset]) throws -> Bool {
+        let outcome = Result<Void, KafkaError> { () throws(KafkaError) in try consumer.commit(offsets) }
+        guard case .failure(let error) = outcome else { return true }
+        guard case .request(_, let code, let reason) = error, Self.rebalanceCodes.contains(code.rawValue) else { throw error }
+        logger.warning("offsets not committed, the group is rebalancing: \(reason)")
+        return false
     }
 
     // MARK: - Tasks
@@ -256,7 +275,8 @@ final class StreamThread: @unchecked Sendable {
         let restored = try StateRestorer(configuration: kafka, logger: logger).restore(stores, partition: id.partition)
         metrics.restored.add(restored, ordering: .relaxed)
         let task = try StreamTask(
-            id: id, subTopology: sub, config: config, plugins: plugins, stores: stores, collector: collector, logger: logger)
+            id: id, subTopology: sub, config: config, plugins: plugins, stores: stores, collector: collector, clock: clock,
+            logger: logger)
         logger.info("task \(id) created (\(restored) changelog records restored)")
         return task
     }
@@ -301,10 +321,6 @@ final class StreamThread: @unchecked Sendable {
         consumer = nil
         producer = nil
         collector = nil
-    }
-
-    static func wallClock() -> Int64 {
-        Int64(Date().timeIntervalSince1970 * 1000)
     }
 }
 

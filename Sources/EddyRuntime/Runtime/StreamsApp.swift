@@ -14,12 +14,14 @@ public final class StreamsApp: @unchecked Sendable {
     /// The bootstrap servers in use (the embedded broker's when `bootstrap.servers: embedded`).
     public let bootstrapServers: String
     private let embeddedBroker: EmbeddedBroker?
+    private let clock: WallClock
     private var threads: [StreamThread] = []
 
     /// Loads the plugins and validates the topology against them; starts the embedded broker
     /// when the application asks for one.
-    public init(config: AppConfig, logger: Logger = Logger(label: "eddy.runtime")) throws {
+    public init(config: AppConfig, clock: WallClock = .system, logger: Logger = Logger(label: "eddy.runtime")) throws {
         self.config = config
+        self.clock = clock
         self.logger = logger
         topology = try Topology.build(config)
         plugins = try PluginSet.load(for: config)
@@ -47,7 +49,9 @@ public final class StreamsApp: @unchecked Sendable {
     public func start() throws {
         try createInternalTopics()
         threads = (0..<config.numStreamThreads).map {
-            StreamThread(index: $0, config: config, topology: topology, plugins: plugins, kafka: kafkaConfiguration, logger: logger)
+            StreamThread(
+                index: $0, config: config, topology: topology, plugins: plugins, kafka: kafkaConfiguration, clock: clock,
+                logger: logger)
         }
         threads.forEach { $0.start() }
         logger.info("\(config.applicationId): \(threads.count) stream thread(s) started, \(config.processingGuarantee.rawValue)")

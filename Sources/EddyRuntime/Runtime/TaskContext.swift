@@ -16,9 +16,11 @@ final class TaskContext: HostContext {
         super.init(taskId: task.id.description, applicationId: applicationId, config: config, stores: stores)
     }
 
-    override func forward(_ record: UnsafePointer<eddy_record>, to child: String?) -> eddy_status {
-        task.forward(from: nodeIndex, to: child, record, context: self)
+    override func forward(_ record: UnsafePointer<eddy_record>, to child: UnsafePointer<CChar>?) -> eddy_status {
+        task.forward(from: nodeIndex, to: child.map { String(cString: $0) }, record, context: self)
     }
+
+    override var wallClockTime: Int64 { task.clock.now() }
 
     override func log(_ level: LogLevel, _ message: String) {
         let swiftLevel: Logger.Level =

@@ -1,6 +1,7 @@
 import EddySDK
 
-/// The `enrich` plugin: the `enrich` processor and the `risk_score` typed function.
+/// The `enrich` plugin: the `enrich` processor and the `risk_score`, `is_large` and
+/// `amount_cents` typed functions.
 public enum EnrichPlugin: Plugin {
     public static let name = "enrich"
     public static let version = "1.0.0"
@@ -9,6 +10,10 @@ public enum EnrichPlugin: Plugin {
     public static let functions: [TypedFunction] = [
         TypedFunction(
             "risk_score", signature: "f64(f64,str)", doc: "Risk of a payment (amount, country) in 0...1.",
-            RiskModel.riskScoreFunction)
+            RiskModel.riskScoreFunction),
+        TypedFunction(
+            "is_large", signature: "bool(f64)", doc: "Whether a payment amount is above 10.", PaymentFunctions.isLarge),
+        TypedFunction(
+            "amount_cents", signature: "i64(f64)", doc: "A payment amount in cents, rounded.", PaymentFunctions.amountCents),
     ]
 }

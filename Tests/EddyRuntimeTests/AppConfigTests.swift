@@ -1,0 +1,125 @@
+import EddyRuntime
+import Testing
+
+/// Every mistake in an application file gets an error naming the file, line, key and fix.
+@Suite struct AppConfigTests {
+    static let header = """
+        application.id: shop
+        bootstrap.servers: localhost:9092
+        plugins.dir: \(productsDirectory)
+
+        """
+
+    func error(_ yaml: String) -> AppConfigError? {
+        do {
+            let config = try AppConfig.parse(yaml: yaml, file: "app.yaml")
+            let topology = try Topology.build(config)
+            _ = try PluginSet.load(for: config)
+            _ = topology
+            return nil
+        } catch let error as AppConfigError {
+            return error
+        } catch {
+            Issue.record("unexpected error: \(error)")
+            return nil
+        }
+    }
+
+    @Test func unknownKeySuggestsTheKnownOne() {
+        #expect(error(Self.header + "num.stream.thread: 2\n")?.description == """
+            app.yaml:4: num.stream.thread: unknown key — did you mean 'num.stream.threads'? (known keys here: application.id, bootstrap.servers, processing.guarantee, num.stream.threads, commit.interval.ms, state.dir, plugins.dir, instance.id, default.deserialization.exception.handler, dead.letter.topic, transaction.timeout.ms, kafka, topology)
+            """)
+    }
+
+    @Test func missingPluginNamesTheDirectory() {
+        let yaml = Self.header + """
+            topology:
+              sources: [{name: in, topics: [a]}]
+              processors: [{name: p, plugin: NoSuchPlugin, processor: x, inputs: [in]}]
+              sinks: [{name: out, topic: b, inputs: [p]}]
+            """
+        #expect(error(yaml)?.description == """
+            app.yaml:6: topology.processors[0].plugin: plugin 'NoSuchPlugin' not found in plugins.dir \(productsDirectory) (looked for libNoSuchPlugin.so and NoSuchPlugin.so) — build it or fix plugins.dir
+            """)
+    }
+
+    @Test func unknownProcessorListsTheOnesThePluginOffers() {
+        let yaml = Self.header + """
+            topology:
+              sources: [{name: in, topics: [a]}]
+              processors: [{name: p, plugin: WordCount, processor: wordcount, inputs: [in]}]
+              sinks: [{name: out, topic: b, inputs: [p]}]
+            """
+        #expect(error(yaml)?.description == """
+            app.yaml:6: topology.processors[0].processor: plugin 'WordCount' has no processor 'wordcount' (it offers: word-count, split, count, activity)
+            """)
+    }
+
+    @Test func cycleIsShownNodeByNode() {
+        let yaml = Self.header + """
+            topology:
+              sources: [{name: in, topics: [a]}]
+              processors:
+                - {name: p1, plugin: WordCount, processor: split, inputs: [in, p2]}
+                - {name: p2, plugin: WordCount, processor: split, inputs: [p1]}
+              sinks: [{name: out, topic: b, inputs: [p2]}]
+            """
+        #expect(error(yaml)?.description == """
+            app.yaml:7: topology.processors[0].inputs: the graph has a cycle: p1 -> p2 -> p1 — a processor cannot read its own output; use a topic in between
+            """)
+    }
+
+    @Test func storeDeclaredTwice() {
+        let yaml = Self.header + """
+            topology:
+              sources: [{name: in, topics: [a]}]
+              processors: [{name: p, plugin: WordCount, processor: word-count, inputs: [in]}]
+              sinks: [{name: out, topic: b, inputs: [p]}]
+              stores:
+                - {name: counts, persistent: true}
+                - {name: counts, persistent: false}
+            """
+        #expect(error(yaml)?.description == """
+            app.yaml:10: topology.stores[1].name: store 'counts' is declared twice (first at topology.stores[0]) — declare each store once
+            """)
+    }
+
+    @Test func badValuesNameTheAllowedOnes() {
+        #expect(error(Self.header + "processing.guarantee: exactly_once\n")?.description == """
+            app.yaml:4: processing.guarantee: 'exactly_once' is not one of at_least_once, exactly_once_v2
+            """)
+        #expect(error("bootstrap.servers: embedded\n")?.description == """
+            app.yaml:1: application.id: is required — add e.g. `application.id: wordcount`
+            """)
+        #expect(error(Self.header + "topology:\n  sources: [{name: in, topics: [a]}]\n  sinks: [{name: out, topic: b, inputs: [nope]}]\n")?.description == """
+            app.yaml:6: topology.sinks[0].inputs: unknown input 'nope' (inputs must be sources or processors)
+            """)
+    }
+
+    @Test func describeShowsSubTopologiesSplitAtTheRepartitionTopic() throws {
+        let config = try AppConfig.parse(yaml: Self.header + "topology:\n" + WordCountCase.topology.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"), file: "app.yaml")
+        let topology = try Topology.build(config)
+        let plugins = try PluginSet.load(for: config)
+        #expect(topology.describe(stores: plugins.storesByNode(topology)) == """
+            Topologies:
+               Sub-topology: 0
+                Source: lines (topics: [text-input])
+                  --> split
+                Processor: split (plugin: WordCount.split) (stores: [])
+                  --> by-word-sink
+                  <-- lines
+                Sink: by-word-sink (topic: shop-by-word-repartition)
+                  <-- split
+               Sub-topology: 1
+                Source: by-word (topics: [shop-by-word-repartition])
+                  --> count
+                Processor: count (plugin: WordCount.count) (stores: [key-counts])
+                  --> out
+                  <-- by-word
+                Sink: out (topic: word-counts)
+                  <-- count
+            """)
+        #expect(topology.internalTopics.map(\.name) == ["shop-by-word-repartition"])
+        #expect(topology.internalTopics.map(\.subTopology) == [1])
+    }
+}

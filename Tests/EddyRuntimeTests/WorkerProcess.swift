@@ -1,0 +1,66 @@
+import Foundation
+
+/// `eddy run` as a separate process, so tests can stop it gracefully or kill it with SIGKILL.
+final class WorkerProcess {
+    let process = Process()
+    let logPath: String
+
+    /// Starts `eddy run <app> --instance-id <instance>`, logging to a file in `directory`.
+    init(app: String, instance: String, directory: TemporaryDirectory) throws {
+        let eddy = URL(fileURLWithPath: productsDirectory).appendingPathComponent("eddy")
+        guard FileManager.default.isExecutableFile(atPath: eddy.path) else {
+            throw WorkerError(description: "\(eddy.path) not found: build it first with `swift build --build-tests`")
+        }
+        logPath = (directory.path as NSString).appendingPathComponent("\(instance)-\(UUID().uuidString.prefix(4)).log")
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.executableURL = eddy
+        process.arguments = ["run", app, "--instance-id", instance, "--quiet"]
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    /// SIGKILL: no commit, no leaving the group, an open transaction left behind.
+    func crash() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM, then waits (bounded) for a clean exit; returns the exit status.
+    func stop(timeout: Duration = .seconds(60)) throws -> Int32 {
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        let exited = DispatchSemaphore(value: 0)
+        Thread { [process] in
+            process.waitUntilExit()
+            exited.signal()
+        }.start()
+        guard exited.wait(timeout: .now() + .seconds(Int((deadline - .now).components.seconds))) == .success else {
+            throw WorkerError(description: "worker did not stop within \(timeout); log: \(log)")
+        }
+        return process.terminationStatus
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Waits (bounded) until the worker's log contains `text`, e.g. until it owns a task.
+    func waitForLog(_ text: String, timeout: Duration = .seconds(60)) throws {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while !log.contains(text) {
+            guard ContinuousClock.now < deadline, process.isRunning else {
+                throw WorkerError(description: "worker log never showed '\(text)' within \(timeout); log:\n\(log.suffix(4000))")
+            }
+            usleep(50_000)
+        }
+    }
+}
+
+struct WorkerError: Error, CustomStringConvertible {
+    let description: String
+}
