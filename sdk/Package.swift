@@ -22,6 +22,6 @@ let package = Package(
         .target(name: "EddySDK", dependencies: ["CEddyABI"]),
         .target(name: "EddyHost", dependencies: ["CEddyABI", "EddySDK"]),
         .target(name: "EddyTestKit", dependencies: ["EddySDK", "EddyHost"]),
-        .testTarget(name: "EddySDKTests", dependencies: ["EddySDK", "EddyTestKit"]),
+        .testTarget(name: "EddySDKTests", dependencies: ["EddySDK", "EddyHost", "EddyTestKit"]),
     ]
 )

@@ -54,7 +54,7 @@ struct DescriptorValidator {
                 throw refuse("has a NULL processor at index \(index) of \(plugin.processor_count)")
             }
             let processor = entry.pointee
-            try requireSize(processor.struct_size, MemoryLayout<eddy_processor>.size, "processor \(index)")
+            try requireSize(processor.struct_size, ABI10.processorSize, "processor \(index)")
             guard let name = processor.name.map({ String(cString: $0) }), !name.isEmpty else {
                 throw refuse("has a processor without a name (index \(index))")
             }
@@ -118,11 +118,18 @@ struct DescriptorValidator {
     private func requireSize(_ size: UInt32, _ minimum: Int, _ what: String) throws {
         guard Int(size) >= minimum else {
             throw refuse(
-                "has a \(what) of struct_size \(size) bytes, smaller than ABI \(ABIVersion.description)'s \(minimum) — it was not built against eddy.h \(ABIVersion.description) or later")
+                "has a \(what) of struct_size \(size) bytes, smaller than ABI \(ABIVersion.major).0's \(minimum) — it was not built against eddy.h")
         }
     }
 
     private func refuse(_ message: String) -> PluginLoadError {
         PluginLoadError(path: path, "plugin \(fileName) \(message)")
     }
+}
+
+/// The struct sizes of ABI 1.0, the smallest a plugin of this major may have: later minors
+/// only append fields, which the host reads only when `struct_size` covers them.
+enum ABI10 {
+    /// `eddy_processor` ended with `close` in 1.0 (`process_batch` came in 1.1).
+    static let processorSize = MemoryLayout<eddy_processor>.offset(of: \.close)! + MemoryLayout<UnsafeRawPointer>.size
 }

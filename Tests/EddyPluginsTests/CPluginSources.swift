@@ -7,12 +7,12 @@ enum CPluginSources {
         name: String = "sample", version: String = "1.0.0", toolchain: String = "EDDY_TOOLCHAIN_NONE",
         abiMajor: String = "EDDY_ABI_MAJOR", entry: String = "eddy_plugin_v1", marker: String = "one",
         processors: [String] = ["marker"], functions: String = "", functionList: [String] = [],
-        structSize: String = "sizeof(eddy_plugin)"
+        structSize: String = "sizeof(eddy_plugin)", processorSize: String = "sizeof(eddy_processor)"
     ) -> String {
         let processorEntries = processors.enumerated().map { index, processorName in
             """
             static const eddy_processor processor_\(index) = {
-                .struct_size = sizeof(eddy_processor), .name = "\(processorName)",
+                .struct_size = \(processorSize), .name = "\(processorName)",
                 .init = marker_init, .process = marker_process, .close = marker_close,
             };
             """

@@ -20,7 +20,7 @@ import Testing
         #expect(result.status == 0)
         #expect(
             result.stdout.split(separator: "\n").map(String.init)
-                .contains("abi 1.0 (eddy_plugin_v1, toolchain \(Toolchain.fingerprint))"))
+                .contains("abi 1.1 (eddy_plugin_v1, toolchain \(Toolchain.fingerprint))"))
     }
 
     @Test func inspectPrintsTheDescriptor() throws {
@@ -37,7 +37,7 @@ import Testing
                 doc        Upper-casing in plain C.
                 file       \(path) (\(size) bytes)
                 sha256     \(sha)
-                abi        1.0 (host 1.0)
+                abi        1.1 (host 1.1)
                 toolchain  none (no Swift runtime dependency)
                 processors 1
                   uppercase — Upper-cases the ASCII letters of every value.

@@ -92,7 +92,7 @@ import Testing
         let path = try fixture.compileC(CPluginSources.plugin(abiMajor: "3"), as: "libodd.so")
         #expect(
             loadError(path, fixture)
-                == "plugin libodd.so declares ABI major 3 in its descriptor but exports eddy_plugin_v1 — rebuild it against this host's sdk (ABI 1.0)")
+                == "plugin libodd.so declares ABI major 3 in its descriptor but exports eddy_plugin_v1 — rebuild it against this host's sdk (ABI 1.1)")
     }
 
     @Test func refusesAnotherSwiftToolchain() throws {
@@ -117,7 +117,15 @@ import Testing
         let path = try fixture.compileC(CPluginSources.plugin(structSize: "16"), as: "libsmall.so")
         #expect(
             loadError(path, fixture)
-                == "plugin libsmall.so has a descriptor (eddy_plugin) of struct_size 16 bytes, smaller than ABI 1.0's \(MemoryLayout<eddy_plugin>.size) — it was not built against eddy.h 1.0 or later")
+                == "plugin libsmall.so has a descriptor (eddy_plugin) of struct_size 16 bytes, smaller than ABI 1.0's \(MemoryLayout<eddy_plugin>.size) — it was not built against eddy.h")
+    }
+
+    @Test func refusesATooSmallProcessor() throws {
+        let fixture = try PluginFixture()
+        let path = try fixture.compileC(CPluginSources.plugin(processorSize: "8"), as: "libtiny.so")
+        #expect(
+            loadError(path, fixture)
+                == "plugin libtiny.so has a processor 0 of struct_size 8 bytes, smaller than ABI 1.0's \(MemoryLayout<eddy_processor>.offset(of: \.close)! + 8) — it was not built against eddy.h")
     }
 
     @Test func refusesDuplicateProcessorNames() throws {

@@ -24,6 +24,20 @@ static eddy_status passthrough_process(void *instance, const eddy_record *record
     return self->host->forward(self->ctx, NULL, record);
 }
 
+static eddy_status passthrough_process_batch(void *instance, const eddy_record *records, size_t count,
+                                             size_t *processed_out) {
+    const passthrough *self = instance;
+    for (size_t i = 0; i < count; i++) {
+        eddy_status status = self->host->forward(self->ctx, NULL, eddy_record_at(records, i));
+        if (status != EDDY_OK) {
+            *processed_out = i;
+            return status;
+        }
+    }
+    *processed_out = count;
+    return EDDY_OK;
+}
+
 static void passthrough_close(void *instance) { free(instance); }
 
 static double scale(double value, int64_t factor) { return value * (double)factor; }
@@ -34,6 +48,7 @@ static const eddy_processor processor = {
     .init = passthrough_init,
     .process = passthrough_process,
     .close = passthrough_close,
+    .process_batch = passthrough_process_batch,
 };
 
 static const eddy_function scale_function = {

@@ -95,6 +95,29 @@ func abiRun(_ plugin: LoadedPlugin) -> (ns: Double, forwarded: Int) {
     return (ns, context.forwarded)
 }
 
+/// The same, a run of `batch` records per `process_batch` crossing.
+let batch = 64
+
+func abiBatchRun(_ plugin: LoadedPlugin) -> Double {
+    let context = CountingContext()
+    let instance = try! ProcessorInstance(processor: plugin.processor(named: "passthrough")!.entry, context: context)
+    let ns = withRecord { record in
+        withUnsafeTemporaryAllocation(of: eddy_record.self, capacity: batch) { run in
+            for index in 0..<batch { run[index] = record.pointee }
+            return measure(records) { count in
+                for _ in 0..<(count / batch) {
+                    guard case .ok = instance.process(batch: run.baseAddress!, count: batch).outcome else {
+                        fatalError("process_batch failed")
+                    }
+                }
+            }
+        }
+    }
+    instance.close()
+    precondition(context.forwarded == records / batch * batch * rounds)
+    return ns
+}
+
 let direct: (ns: Double, forwarded: Int) = {
     let context = CountingContext()
     let processor = DirectPassthrough(sink: context)
@@ -107,6 +130,8 @@ let direct: (ns: Double, forwarded: Int) = {
 }()
 let swiftABI = abiRun(swiftPlugin)
 let cABI = abiRun(cPlugin)
+let swiftBatch = abiBatchRun(swiftPlugin)
+let cBatch = abiBatchRun(cPlugin)
 
 precondition(direct.forwarded == records * rounds && swiftABI.forwarded == records * rounds && cABI.forwarded == records * rounds)
 
@@ -131,6 +156,9 @@ print("per record: host -> process -> one forward back")
 print("  direct Swift (no ABI)        \(format(direct.ns)) ns")
 print("  Swift plugin through the ABI \(format(swiftABI.ns)) ns   (ABI crossing: \(format(swiftABI.ns - direct.ns)) ns)")
 print("  C plugin through the ABI     \(format(cABI.ns)) ns   (ABI crossing: \(format(cABI.ns - direct.ns)) ns)")
+print("per record, in runs of \(batch) through process_batch")
+print("  Swift plugin                 \(format(swiftBatch)) ns   (ABI crossing: \(format(swiftBatch - direct.ns)) ns)")
+print("  C plugin                     \(format(cBatch)) ns   (ABI crossing: \(format(cBatch - direct.ns)) ns)")
 print("per typed-function call: scale f64(f64,i64)")
 print("  libffi via TypedFunctionCaller \(format(ffiNs)) ns")
 print("  direct C function pointer      \(format(directCallNs)) ns")

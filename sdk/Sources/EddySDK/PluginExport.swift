@@ -67,6 +67,7 @@ enum DescriptorBuilder {
         entry.process = ProcessorThunks.process
         entry.punctuate = ProcessorThunks.punctuate
         entry.close = ProcessorThunks.close
+        entry.process_batch = ProcessorThunks.processBatch
         return permanentStruct(entry)
     }
 
@@ -141,6 +142,9 @@ final class ProcessorFactory {
 /// `close` the thunks reach with one class dispatch. `ProcessorBox<P>` is the only subclass.
 class AnyProcessorBox {
     func process(_ record: UnsafePointer<eddy_record>) -> eddy_status { preconditionFailure("ProcessorBox overrides") }
+    func processBatch(_ records: UnsafePointer<eddy_record>, _ count: Int, _ processed: UnsafeMutablePointer<Int>)
+        -> eddy_status
+    { preconditionFailure("ProcessorBox overrides") }
     func punctuate(_ scheduleId: UInt64, _ timestamp: Int64) -> eddy_status { preconditionFailure("ProcessorBox overrides") }
     func close() { preconditionFailure("ProcessorBox overrides") }
 }
@@ -168,6 +172,26 @@ final class ProcessorBox<P: Processor>: AnyProcessorBox {
             try processor.pointee.process(Record(unsafeRecord: record))
             return eddy_status(EDDY_OK)
         } catch {
+            return context.report(error)
+        }
+    }
+
+    override func processBatch(
+        _ records: UnsafePointer<eddy_record>, _ count: Int, _ processed: UnsafeMutablePointer<Int>
+    ) -> eddy_status {
+        let stride = Int(records.pointee.struct_size)
+        let base = UnsafeRawPointer(records)
+        var index = 0
+        do {
+            while index < count {
+                let record = (base + index * stride).assumingMemoryBound(to: eddy_record.self)
+                try processor.pointee.process(Record(unsafeRecord: record))
+                index += 1
+            }
+            processed.pointee = count
+            return eddy_status(EDDY_OK)
+        } catch {
+            processed.pointee = index
             return context.report(error)
         }
     }
@@ -234,6 +258,14 @@ enum ProcessorThunks {
             $0.process(record.unsafelyUnwrapped)
         }
     }
+
+    static let processBatch:
+        @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<eddy_record>?, Int, UnsafeMutablePointer<Int>?)
+            -> eddy_status = { instance, records, count, processedOut in
+                Unmanaged<AnyProcessorBox>.fromOpaque(instance.unsafelyUnwrapped)._withUnsafeGuaranteedRef {
+                    $0.processBatch(records.unsafelyUnwrapped, count, processedOut.unsafelyUnwrapped)
+                }
+            }
 
     static let punctuate: @convention(c) (UnsafeMutableRawPointer?, UInt64, Int64) -> eddy_status = {
         instance, scheduleId, timestamp in

@@ -68,8 +68,11 @@ extern "C" {
 
 /** ABI major version. A change here is incompatible; it also renames the entry symbol. */
 #define EDDY_ABI_MAJOR 1
-/** ABI minor version: raised when fields are appended to structs of this header. */
-#define EDDY_ABI_MINOR 0
+/**
+ * ABI minor version: raised when fields are appended to structs of this header.
+ * 1.1 appended `eddy_processor.process_batch`.
+ */
+#define EDDY_ABI_MINOR 1
 /** Name of the one symbol a plugin exports; see `eddy_plugin_v1`. */
 #define EDDY_ENTRY_SYMBOL "eddy_plugin_v1"
 
@@ -231,6 +234,14 @@ static inline const eddy_header *eddy_record_header(const eddy_record *record, s
                                  index * (size_t)record->headers->struct_size);
 }
 
+/**
+ * The `index`-th record of an array of records (as passed to `process_batch`), honouring
+ * the stride `records[0].struct_size` written by the producer of the array.
+ */
+static inline const eddy_record *eddy_record_at(const eddy_record *records, size_t index) {
+    return (const eddy_record *)((const char *)records + index * (size_t)records->struct_size);
+}
+
 /** One entry yielded by an iterator; filled in by the host in `iterator_next`. */
 typedef struct eddy_entry {
     /** Set by the plugin to `sizeof(eddy_entry)` before calling `iterator_next`. */
@@ -385,6 +396,29 @@ typedef struct eddy_processor {
      * returns, `ctx` and the host table are gone for this instance.
      */
     void (*close)(void *instance);
+
+    /* --- appended in ABI 1.1 ------------------------------------------------------- */
+
+    /**
+     * Processes `count` records in order, exactly as `count` calls of `process` would, in
+     * one crossing of the ABI. Optional: NULL when the plugin has none, and absent from
+     * plugins built against ABI 1.0 (check `EDDY_HAS_FIELD(eddy_processor, p,
+     * process_batch)`); the host then calls `process` per record. Hosts use it for runs of
+     * records of one task.
+     *
+     * @param instance      from `init`.
+     * @param records       `count` records laid out with a stride of `records[0].struct_size`
+     *                      bytes, borrowed for the duration of this call.
+     * @param count         at least 1.
+     * @param processed_out receives how many records, from the first, were processed with
+     *                      `EDDY_OK`: `count` when the call returns `EDDY_OK`; otherwise the
+     *                      index of the record that was rejected or failed (the return value
+     *                      and `set_error` say which and why). After a rejection the host
+     *                      dead-letters that record and continues with the next one.
+     * @return `EDDY_OK`, `EDDY_REJECT` or `EDDY_ERROR`, as for `process`.
+     */
+    eddy_status (*process_batch)(void *instance, const eddy_record *records, size_t count,
+                                 size_t *processed_out);
 } eddy_processor;
 
 /**
