@@ -100,5 +100,6 @@ let package = Package(
             path: "Plugins/Enrich/Tests"),
         .testTarget(name: "EddyCLITests", dependencies: ["EddyKafka"]),
         .testTarget(name: "EddyRuntimeTests", dependencies: ["EddyRuntime", "EddyKafka"]),
+        .testTarget(name: "EddyBrokerTests", dependencies: ["EddyKafka"]),
     ]
 )

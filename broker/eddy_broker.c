@@ -294,9 +294,24 @@ int main(int argc, char **argv) {
                 return 1;
         }
         signal_pipe_write = sigpipe[1];
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
-        signal(SIGPIPE, SIG_IGN);
+        {
+                /* A parent may have exec'd us with these signals blocked
+                 * (the signal mask survives exec): unblock them. */
+                struct sigaction sa;
+                sigset_t stop_signals;
+
+                memset(&sa, 0, sizeof(sa));
+                sa.sa_handler = on_signal;
+                sigemptyset(&sa.sa_mask);
+                sigaction(SIGINT, &sa, NULL);
+                sigaction(SIGTERM, &sa, NULL);
+                signal(SIGPIPE, SIG_IGN);
+
+                sigemptyset(&stop_signals);
+                sigaddset(&stop_signals, SIGINT);
+                sigaddset(&stop_signals, SIGTERM);
+                sigprocmask(SIG_UNBLOCK, &stop_signals, NULL);
+        }
 
         /* The mock cluster needs a client handle for its bookkeeping. */
         conf = rd_kafka_conf_new();

@@ -13,6 +13,7 @@ struct Eddy: AsyncParsableCommand {
             ConsumeCommand.self,
             RunCommand.self,
             TopologyCommand.self,
+            BrokerCommand.self,
             PluginCommand.self,
         ]
     )
