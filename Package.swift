@@ -42,6 +42,7 @@ let package = Package(
             name: "EddyRuntime",
             dependencies: [
                 "EddyKafka",
+                "EddyState",
                 "EddyPlugins",
                 .product(name: "EddyHost", package: "sdk"),
                 .product(name: "EddySDK", package: "sdk"),

@@ -12,6 +12,8 @@ struct RunCommand: ParsableCommand {
 
     @Argument(help: "The application file.") var app: String
     @Option(name: .customLong("instance-id"), help: "Override instance.id (a worker's stable identity).") var instanceId: String?
+    @Option(name: .customLong("state-dir"), help: "Override state.dir (e.g. to run several workers on one machine).")
+    var stateDir: String?
     @Flag(name: .customLong("quiet"), help: "No progress line.") var quiet = false
 
     func run() throws {
@@ -19,6 +21,7 @@ struct RunCommand: ParsableCommand {
         let logger = Logger(label: "eddy.run")
         var config = try AppConfig.load(path: app)
         if let instanceId { config.instanceId = instanceId }
+        if let stateDir { config.stateDir = stateDir }
         let streams = try StreamsApp(config: config, logger: logger)
         try streams.start()
 

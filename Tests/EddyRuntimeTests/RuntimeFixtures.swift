@@ -47,6 +47,26 @@ final class Cluster {
         try read(topic, until: "\(count) records", isolation: isolation, timeout: timeout) { $0.count >= count }
     }
 
+    /// Every committed record of `topic` now in the cluster: reads each partition to its end.
+    func readToEnd(_ topic: String, timeout: Duration = .seconds(60)) throws -> [KafkaConsumerRecord] {
+        let consumer = try KafkaConsumer(
+            configuration: configuration.withDefaults(["isolation.level": "read_committed", "enable.partition.eof": "true"]))
+        let partitions = (try KafkaAdmin(configuration: configuration).metadata(topic: topic).topic(topic)?.partitions ?? [])
+            .map { KafkaTopicPartition(topic: topic, partition: $0) }
+        try consumer.assign(partitions.map { KafkaTopicPartitionOffset(topic: topic, partition: $0.partition, offset: KafkaOffset.beginning) })
+        var records: [KafkaConsumerRecord] = []
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while !partitions.allSatisfy(consumer.hasReachedEnd) {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("\(topic) was not read to its end within \(timeout)")
+                break
+            }
+            records += try consumer.poll(maxRecords: 10_000, timeout: .milliseconds(100))
+        }
+        consumer.close()
+        return records
+    }
+
     /// Reads `topic` from the beginning until `done` holds for what arrived (failing after
     /// `timeout`), then keeps reading briefly to catch any extra record.
     func read(

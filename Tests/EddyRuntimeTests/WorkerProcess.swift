@@ -5,7 +5,8 @@ final class WorkerProcess {
     let process = Process()
     let logPath: String
 
-    /// Starts `eddy run <app> --instance-id <instance>`, logging to a file in `directory`.
+    /// Starts `eddy run <app> --instance-id <instance>` with a state directory of its own (as on
+    /// its own machine), logging to a file in `directory`.
     init(app: String, instance: String, directory: TemporaryDirectory) throws {
         let eddy = URL(fileURLWithPath: productsDirectory).appendingPathComponent("eddy")
         guard FileManager.default.isExecutableFile(atPath: eddy.path) else {
@@ -15,7 +16,7 @@ final class WorkerProcess {
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = eddy
-        process.arguments = ["run", app, "--instance-id", instance, "--quiet"]
+        process.arguments = ["run", app, "--instance-id", instance, "--state-dir", (directory.path as NSString).appendingPathComponent("state-\(instance)"), "--quiet"]
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice

@@ -47,6 +47,11 @@ public struct AppConfig: Sendable {
     /// `transaction.timeout.ms` for exactly-once producers: short, so that a dead worker's
     /// open transaction does not hold `read_committed` readers for long.
     public var transactionTimeoutMs: Int
+    /// The record cache of each stream thread's stores (`cache.max.bytes.buffering`): uncommitted
+    /// writes live there until a commit, which is brought forward when it fills.
+    public var cacheMaxBytes: Int
+    /// The one memory budget all RocksDB stores of the process share (block cache + memtables).
+    public var rocksDBMemoryMB: Int
     public var topology: TopologySpec
 
     public var isExactlyOnce: Bool { processingGuarantee == .exactlyOnceV2 }

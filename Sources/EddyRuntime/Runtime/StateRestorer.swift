@@ -1,43 +1,94 @@
 import EddyKafka
+import EddyState
 import Logging
 
-/// Fills a new task's stores from their changelog topics before the task processes
-/// anything, reading committed records only.
+/// Brings a new task's logged stores up to date from their changelog topics before the task
+/// processes anything: from each store's checkpoint (the offset its disk state is complete
+/// to) to the end of the changelog, reading committed records only. A store restored to its
+/// checkpoint replays only the tail; an in-memory store replays everything.
 struct StateRestorer {
     let configuration: KafkaConfiguration
     let logger: Logger
 
-    /// Replays each logged store's changelog partition from its start to its end; returns the
-    /// number of changelog records applied.
-    func restore(_ stores: [LoggedKeyValueStore], partition: Int32, timeout: Duration = .seconds(120)) throws -> Int {
-        let logged = stores.filter { $0.changelogTopic != nil }
+    /// Restores every logged store; returns the number of changelog records applied.
+    func restore(_ stores: [TaskStore], timeout: Duration = .seconds(300)) throws -> Int {
+        let logged = stores.filter { $0.changelog != nil }
         guard !logged.isEmpty else { return 0 }
         var restoreConfiguration = configuration
         restoreConfiguration["isolation.level"] = "read_committed"
         restoreConfiguration["enable.partition.eof"] = "true"
         restoreConfiguration["group.id"] = nil
-        let consumer = try KafkaConsumer(configuration: restoreConfiguration.withDefaults(["fetch.wait.max.ms": "10"]), logger: logger)
+        let consumer = try KafkaConsumer(
+            configuration: restoreConfiguration.withDefaults(["fetch.wait.max.ms": "10"]), logger: logger)
         defer { consumer.close() }
-        var applied = 0
+        var total = 0
+        var buffer = RestoreBuffer()
         for store in logged {
-            let tp = KafkaTopicPartition(topic: store.changelogTopic!, partition: partition)
+            let changelog = store.changelog!
+            let tp = KafkaTopicPartition(topic: changelog.topic, partition: changelog.partition)
             let (low, high) = try consumer.watermarks(tp, timeout: .seconds(30))
-            logger.info("restoring \(store.name) from \(tp): offsets \(low)..<\(high)")
-            guard high > low else { continue }
-            try consumer.assign([KafkaTopicPartitionOffset(topic: tp.topic, partition: partition, offset: KafkaOffset.beginning)])
-            let deadline = ContinuousClock.now.advanced(by: timeout)
+            let start = max(store.checkpoint ?? low, low)
+            guard start < high else {
+                logger.debug("\(store.name) for \(tp) is up to date at offset \(start)")
+                continue
+            }
+            let started = ContinuousClock.now
+            try consumer.assign([KafkaTopicPartitionOffset(topic: tp.topic, partition: tp.partition, offset: start)])
+            var applied = 0
             while try !consumer.hasReachedEnd(tp) && (consumer.position([tp]).first.map { $0.offset < high } ?? true) {
-                guard ContinuousClock.now < deadline else {
+                guard ContinuousClock.now - started < timeout else {
                     throw ProcessingFailed(description: "restoring \(store.name) from \(tp) did not reach offset \(high) within \(timeout)")
                 }
+                buffer.removeAll()
+                var next: Int64 = -1
                 try consumer.poll(maxRecords: 10_000, timeout: .milliseconds(100)) { record in
+                    next = record.offset + 1
                     guard let key = record.key else { return }
-                    store.restore(key: key, value: record.value)
-                    applied += 1
+                    buffer.append(key: key, value: record.value)
                 }
+                guard next >= 0 else { continue }
+                try store.store.restore(changelog, nextOffset: next) { batch in buffer.forEach { batch.apply($0, $1) } }
+                applied += buffer.count
             }
-            logger.info("restored \(store.name) for partition \(partition): \(applied) records up to offset \(high)")
+            total += applied
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            logger.info(
+                "restored \(store.name) from \(tp): \(applied) records, offsets \(start)..<\(high)\(seconds > 0 ? ", \(Int(Double(applied) / seconds)) records/s" : "")")
         }
-        return applied
+        return total
+    }
+}
+
+/// Changelog records of one poll, copied into one reused byte arena (no allocation per
+/// record once warm) so they can be applied in a single write batch.
+struct RestoreBuffer {
+    private var bytes: [UInt8] = []
+    /// (key start, key length, value start, value length or -1 for a tombstone).
+    private var entries: [(Int, Int, Int, Int)] = []
+
+    var count: Int { entries.count }
+
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        entries.removeAll(keepingCapacity: true)
+    }
+
+    mutating func append(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer?) {
+        let keyStart = bytes.count
+        bytes.append(contentsOf: key)
+        let valueStart = bytes.count
+        if let value { bytes.append(contentsOf: value) }
+        entries.append((keyStart, key.count, valueStart, value?.count ?? -1))
+    }
+
+    func forEach(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) -> Void) {
+        bytes.withUnsafeBytes { all in
+            for (keyStart, keyCount, valueStart, valueCount) in entries {
+                let key = UnsafeRawBufferPointer(rebasing: all[keyStart..<(keyStart + keyCount)])
+                let value = valueCount < 0 ? nil : UnsafeRawBufferPointer(rebasing: all[valueStart..<(valueStart + valueCount)])
+                body(key, value)
+            }
+        }
     }
 }

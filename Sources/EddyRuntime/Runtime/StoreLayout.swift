@@ -8,6 +8,8 @@ enum StoreLayout {
         var name: String
         var logged: Bool
         var persistent: Bool
+        var keySerde: String
+        var valueSerde: String
     }
 
     /// The key-value stores of `sub`'s processors.
@@ -21,7 +23,7 @@ enum StoreLayout {
                 let options = config.topology.stores.first { $0.name == declaration.name }
                 result.append(Store(
                     name: declaration.name, logged: options?.logged ?? declaration.changelog,
-                    persistent: options?.persistent ?? true))
+                    persistent: options?.persistent ?? true, keySerde: declaration.keySerde, valueSerde: declaration.valueSerde))
             }
         }
         return result

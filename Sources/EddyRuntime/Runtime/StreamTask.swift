@@ -31,7 +31,7 @@ final class StreamTask {
     let subTopology: Topology.SubTopology
     private(set) var nodes: [Node] = []
     private var sourceByTopic: [String: Int] = [:]
-    let stores: [LoggedKeyValueStore]
+    let stores: [TaskStore]
     let collector: RecordCollector
     let errorHandler: AppConfig.ErrorHandler
     let deadLetterTopic: String
@@ -56,7 +56,7 @@ final class StreamTask {
 
     init(
         id: TaskId, subTopology: Topology.SubTopology, config: AppConfig, plugins: PluginSet,
-        stores: [LoggedKeyValueStore], collector: RecordCollector, clock: WallClock, logger: Logger
+        stores: [TaskStore], collector: RecordCollector, clock: WallClock, logger: Logger
     ) throws {
         self.id = id
         self.clock = clock
@@ -154,7 +154,7 @@ final class StreamTask {
         try withRecord(key: key, value: value, timestamp: timestamp, topic: topic, partition: partition, offset: offset, headers: headers) { eddyRecord in
             for child in nodes[sourceIndex].children { _ = deliver(child, eddyRecord) }
         }
-        if let error = pendingError {
+        if let error = pendingError ?? stores.lazy.compactMap({ $0.takeFailure() }).first {
             pendingError = nil
             throw error
         }
@@ -166,21 +166,21 @@ final class StreamTask {
         try punctuate(.wallClockTime, now: now)
     }
 
-    /// The store updates since the last commit, sent to the changelog topics (inside the
-    /// current transaction under exactly-once).
+    /// Sends the store updates since the last commit (latest value per key) to the changelog
+    /// topics, inside the current transaction under exactly-once.
     func flushChangelogs() throws {
         for store in stores {
-            guard let topic = store.changelogTopic else { continue }
-            for update in store.takeChangelog() {
-                try update.key.withUnsafeBytes { key in
-                    try withOptional(update.value) { value in
-                        try collector.send(topic: topic, partition: id.partition, key: key, value: value, headers: [], timestamp: streamTime)
-                    }
-                }
+            guard let changelog = store.changelog else { continue }
+            try store.store.forEachDirtyEntry { key, value in
+                try collector.send(
+                    topic: changelog.topic, partition: changelog.partition, key: key, value: value, headers: [], timestamp: streamTime)
             }
         }
         for node in nodes { if case .plugin(let instance, _) = node.action { instance.context.commitRequested = false } }
     }
+
+    /// Whether a store's record cache is full, so the thread should commit now.
+    var storesNeedCommit: Bool { stores.contains { $0.store.needsCommit } }
 
     /// Closes every processor instance (`close` entry). The stores stay with the caller.
     func close() {

@@ -1,5 +1,6 @@
 import EddyHost
 import EddyKafka
+import EddyState
 import Foundation
 import Logging
 import Synchronization
@@ -19,6 +20,7 @@ final class StreamThread: @unchecked Sendable {
     let logger: Logger
     let metrics: ThreadMetrics
     let clock: WallClock
+    let stateDirectory: StateDirectory
 
     private let stopRequested = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
@@ -29,6 +31,12 @@ final class StreamThread: @unchecked Sendable {
     private var producer: KafkaProducer!
     private var collector: RecordCollector!
     private var tasks: [TaskId: StreamTask] = [:]
+    /// Each task's locked state directory.
+    private var taskDirectories: [TaskId: TaskStateDirectory] = [:]
+    /// The record cache budget this thread's stores share.
+    private lazy var cacheBudget = RecordCacheBudget(maxBytes: config.cacheMaxBytes)
+    /// The offset after the last changelog record delivered, per changelog partition.
+    private let changelogEnds = ChangelogEnds()
     private var committed: [KafkaTopicPartition: Int64] = [:]
     private var lastCommit = ContinuousClock.now
     /// Set while the thread is failing: the revocation on close must not commit.
@@ -36,9 +44,10 @@ final class StreamThread: @unchecked Sendable {
 
     init(
         index: Int, config: AppConfig, topology: Topology, plugins: PluginSet, kafka: KafkaConfiguration, clock: WallClock,
-        logger: Logger
+        stateDirectory: StateDirectory, logger: Logger
     ) {
         self.clock = clock
+        self.stateDirectory = stateDirectory
         self.index = index
         self.config = config
         self.topology = topology
@@ -113,8 +122,13 @@ final class StreamThread: @unchecked Sendable {
             producerConfig["transactional.id"] = transactionalId
             producerConfig["transaction.timeout.ms"] = String(config.transactionTimeoutMs)
         }
+        let changelogEnds = self.changelogEnds
         producer = try KafkaProducer(configuration: producerConfig, logger: logger) { report in
-            if let error = report.error { deliveryFailures.record(error) }
+            if let error = report.error {
+                deliveryFailures.record(error)
+            } else if report.topic.hasSuffix("-changelog") {
+                changelogEnds.delivered(report.topic, report.partition, report.offset)
+            }
         }
         if config.isExactlyOnce { try producer.initTransactions(timeout: .seconds(60)) }
         collector = RecordCollector(producer: producer, transactional: config.isExactlyOnce, deliveryFailure: deliveryFailures)
@@ -136,7 +150,9 @@ final class StreamThread: @unchecked Sendable {
             try pollAndProcess()
             let now = clock.now()
             for task in tasks.values { try task.punctuateWallClock(now: now) }
-            if ContinuousClock.now - lastCommit >= .milliseconds(config.commitIntervalMs) || tasks.values.contains(where: \.commitRequested) {
+            if ContinuousClock.now - lastCommit >= .milliseconds(config.commitIntervalMs)
+                || tasks.values.contains(where: { $0.commitRequested || $0.storesNeedCommit })
+            {
                 try commitOrRecover()
             }
             producer.poll()
@@ -204,14 +220,30 @@ final class StreamThread: @unchecked Sendable {
             }
             try producer.commitTransaction(timeout: .seconds(60))
             collector.transactionEnded()
+            try checkpointStores()
         } else {
-            guard !offsets.isEmpty || producer.inFlightCount > 0 else { return }
+            guard !offsets.isEmpty || producer.inFlightCount > 0 || tasks.values.contains(where: { $0.stores.contains { $0.store.dirtyEntryCount > 0 } })
+            else { return }
             try producer.flush(timeout: .seconds(60))
             if let failure = collector.deliveryFailure.take() { throw failure }
+            try checkpointStores()
             if !offsets.isEmpty, try !commitOffsetsUnlessRebalancing(offsets) { return }
         }
         for offset in offsets { committed[offset.topicPartition] = offset.offset }
         metrics.commits.add(1, ordering: .relaxed)
+    }
+
+    /// After the changelog records are committed (exactly-once) or acknowledged
+    /// (at-least-once): writes each store's cached updates to disk with the changelog offset
+    /// after them, in one write batch, so the checkpoint never covers data the store lacks.
+    private func checkpointStores() throws {
+        producer.poll()
+        for task in tasks.values {
+            for store in task.stores where store.store.dirtyEntryCount > 0 {
+                let end = store.changelog.flatMap { changelogEnds.end(of: $0.topic, $0.partition) }
+                try store.commit(changelogEnd: end)
+            }
+        }
     }
 
     /// REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID: a commit raced a rebalance.
@@ -264,26 +296,45 @@ final class StreamThread: @unchecked Sendable {
         topology.subTopology(readingTopic: tp.topic).map { TaskId(subTopology: $0.id, partition: tp.partition) }
     }
 
-    /// Creates a task with fresh stores restored from their changelogs.
+    /// Creates a task: locks its state directory, opens its stores and restores them from
+    /// their changelogs (only the tail after each store's checkpoint).
     private func createTask(_ id: TaskId) throws -> StreamTask {
         let sub = topology.subTopologies[id.subTopology]
-        let stores = StoreLayout.stores(of: sub, config: config, plugins: plugins).map { spec in
-            LoggedKeyValueStore(
-                name: spec.name, changelogTopic: spec.logged ? Topology.changelogTopic(config.applicationId, spec.name) : nil,
-                inner: InMemoryKeyValueStore())
+        let directory = try stateDirectory.lockTask(id.description)
+        do {
+            let stores = try StoreLayout.stores(of: sub, config: config, plugins: plugins).map { spec in
+                TaskStore(
+                    name: spec.name,
+                    store: try directory.openKeyValueStore(
+                        EddyState.StoreSpec(name: spec.name, keySerde: spec.keySerde, valueSerde: spec.valueSerde, persistent: spec.persistent),
+                        cacheBudget: cacheBudget),
+                    changelog: spec.logged
+                        ? ChangelogPartition(topic: Topology.changelogTopic(config.applicationId, spec.name), partition: id.partition) : nil)
+            }
+            let restored = try StateRestorer(configuration: kafka, logger: logger).restore(stores)
+            metrics.restored.add(restored, ordering: .relaxed)
+            let task = try StreamTask(
+                id: id, subTopology: sub, config: config, plugins: plugins, stores: stores, collector: collector, clock: clock,
+                logger: logger)
+            taskDirectories[id] = directory
+            logger.info("task \(id) created (\(restored) changelog records restored)")
+            return task
+        } catch {
+            directory.unlock()
+            throw error
         }
-        let restored = try StateRestorer(configuration: kafka, logger: logger).restore(stores, partition: id.partition)
-        metrics.restored.add(restored, ordering: .relaxed)
-        let task = try StreamTask(
-            id: id, subTopology: sub, config: config, plugins: plugins, stores: stores, collector: collector, clock: clock,
-            logger: logger)
-        logger.info("task \(id) created (\(restored) changelog records restored)")
-        return task
     }
 
+    /// Closes a task: its processors, then its stores. Uncommitted store writes are dropped
+    /// (after a clean commit there are none), so the disk keeps its last checkpointed state.
     private func closeTask(_ id: TaskId) {
         guard let task = tasks.removeValue(forKey: id) else { return }
         task.close()
+        for store in task.stores {
+            store.store.discardUncommitted()
+            store.store.close()
+        }
+        taskDirectories.removeValue(forKey: id)?.unlock()
         for tp in task.positions.keys { committed[tp] = nil }
         logger.info("task \(id) closed")
     }
@@ -322,6 +373,18 @@ final class StreamThread: @unchecked Sendable {
         producer = nil
         collector = nil
     }
+}
+
+/// The offset after the last changelog record the brokers acknowledged, per changelog
+/// partition, filled from delivery reports on the stream thread.
+final class ChangelogEnds: @unchecked Sendable {
+    private var ends: [String: [Int32: Int64]] = [:]
+
+    func delivered(_ topic: String, _ partition: Int32, _ offset: Int64) {
+        if offset + 1 > ends[topic, default: [:]][partition] ?? -1 { ends[topic, default: [:]][partition] = offset + 1 }
+    }
+
+    func end(of topic: String, _ partition: Int32) -> Int64? { ends[topic]?[partition] }
 }
 
 /// Counters a stream thread publishes for progress reports.

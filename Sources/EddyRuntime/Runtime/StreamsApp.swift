@@ -1,4 +1,5 @@
 import EddyKafka
+import EddyState
 import Foundation
 import Logging
 
@@ -48,10 +49,12 @@ public final class StreamsApp: @unchecked Sendable {
     /// Checks that the source topics exist, creates the internal topics, and starts the threads.
     public func start() throws {
         try createInternalTopics()
+        let stateDirectory = try StateDirectory(
+            root: config.stateDir, applicationId: config.applicationId, environment: RocksDBEnvironment(memoryMB: config.rocksDBMemoryMB))
         threads = (0..<config.numStreamThreads).map {
             StreamThread(
                 index: $0, config: config, topology: topology, plugins: plugins, kafka: kafkaConfiguration, clock: clock,
-                logger: logger)
+                stateDirectory: stateDirectory, logger: logger)
         }
         threads.forEach { $0.start() }
         logger.info("\(config.applicationId): \(threads.count) stream thread(s) started, \(config.processingGuarantee.rawValue)")
