@@ -7,13 +7,15 @@ enum CPluginSources {
         name: String = "sample", version: String = "1.0.0", toolchain: String = "EDDY_TOOLCHAIN_NONE",
         abiMajor: String = "EDDY_ABI_MAJOR", entry: String = "eddy_plugin_v1", marker: String = "one",
         processors: [String] = ["marker"], functions: String = "", functionList: [String] = [],
-        structSize: String = "sizeof(eddy_plugin)", processorSize: String = "sizeof(eddy_processor)"
+        structSize: String = "sizeof(eddy_plugin)", processorSize: String = "sizeof(eddy_processor)",
+        declarations: String = "", processorFields: String = ""
     ) -> String {
         let processorEntries = processors.enumerated().map { index, processorName in
             """
             static const eddy_processor processor_\(index) = {
                 .struct_size = \(processorSize), .name = "\(processorName)",
                 .init = marker_init, .process = marker_process, .close = marker_close,
+                \(processorFields)
             };
             """
         }.joined(separator: "\n")
@@ -52,6 +54,8 @@ enum CPluginSources {
             }
 
             static void marker_close(void *instance) { free(instance); }
+
+            \(declarations)
 
             \(processorEntries)
             static const eddy_processor *const processors[] = {\(processorList)};

@@ -136,6 +136,51 @@ import Testing
                 == "plugin libtwins.so declares processor \"twin\" twice — processor names must be unique within a plugin")
     }
 
+    @Test func refusesDuplicateStoreNames() throws {
+        let fixture = try PluginFixture()
+        let declarations = """
+            static const eddy_store_decl s = { .struct_size = sizeof(eddy_store_decl), .name = "counts",
+                .kind = EDDY_STORE_KEY_VALUE, .key_serde = "string", .value_serde = "i64", .changelog = true };
+            static const eddy_store_decl *const stores[] = {&s, &s};
+            """
+        let path = try fixture.compileC(
+            CPluginSources.plugin(declarations: declarations, processorFields: ".stores = stores, .store_count = 2,"),
+            as: "libstores.so")
+        #expect(
+            loadError(path, fixture)
+                == "plugin libstores.so processor marker declares store \"counts\" twice — store names must be unique")
+    }
+
+    @Test func refusesDuplicateConfigKeys() throws {
+        let fixture = try PluginFixture()
+        let declarations = """
+            static const eddy_config_key k = { .struct_size = sizeof(eddy_config_key), .name = "limit",
+                .type = EDDY_CONFIG_INT, .default_value = "3" };
+            static const eddy_config_key *const keys[] = {&k, &k};
+            """
+        let path = try fixture.compileC(
+            CPluginSources.plugin(declarations: declarations, processorFields: ".config = keys, .config_count = 2,"),
+            as: "libkeys.so")
+        #expect(
+            loadError(path, fixture)
+                == "plugin libkeys.so processor marker declares config key \"limit\" twice — config keys must be unique")
+    }
+
+    @Test func refusesAnUnknownStoreKind() throws {
+        let fixture = try PluginFixture()
+        let declarations = """
+            static const eddy_store_decl s = { .struct_size = sizeof(eddy_store_decl), .name = "odd", .kind = 9,
+                .key_serde = "bytes", .value_serde = "bytes" };
+            static const eddy_store_decl *const stores[] = {&s};
+            """
+        let path = try fixture.compileC(
+            CPluginSources.plugin(declarations: declarations, processorFields: ".stores = stores, .store_count = 1,"),
+            as: "libkind.so")
+        #expect(
+            loadError(path, fixture)
+                == "plugin libkind.so has an invalid descriptor: processor marker: store odd has kind 9, which is not EDDY_STORE_KEY_VALUE (1), EDDY_STORE_WINDOW (2) or EDDY_STORE_SESSION (3)")
+    }
+
     @Test func refusesDuplicateFunctionNames() throws {
         let fixture = try PluginFixture()
         let functions = """
