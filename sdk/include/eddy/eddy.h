@@ -295,9 +295,13 @@ typedef struct eddy_store_decl {
 
 /** Type of a config value, for validation and documentation. Values are passed as text. */
 typedef int32_t eddy_config_type;
+/** Any text. */
 #define EDDY_CONFIG_STRING 1
+/** A decimal 64-bit integer, e.g. "42" or "-7". */
 #define EDDY_CONFIG_INT 2
+/** A decimal number, e.g. "0.8". */
 #define EDDY_CONFIG_DOUBLE 3
+/** "true" or "false". */
 #define EDDY_CONFIG_BOOL 4
 
 /**
@@ -483,12 +487,17 @@ typedef struct eddy_plugin {
  * Host API table (implemented by the host; append-only)
  * ---------------------------------------------------------------------------------- */
 
-/** Log levels for `log`. */
+/** Log levels for `log`, from the most to the least verbose. */
 typedef int32_t eddy_log_level;
+/** Step-by-step detail, normally off. */
 #define EDDY_LOG_TRACE 0
+/** Detail useful when debugging the processor. */
 #define EDDY_LOG_DEBUG 1
+/** Normal operation worth recording. */
 #define EDDY_LOG_INFO 2
+/** Something unexpected that the processor handled. */
 #define EDDY_LOG_WARN 3
+/** Something failed; usually followed by a non-OK status. */
 #define EDDY_LOG_ERROR 4
 
 /**
