@@ -609,7 +609,10 @@ typedef struct eddy_host_api {
 
     /**
      * Schedules `punctuate` every `interval_ms`, driven by stream time or the wall clock
-     * (`EDDY_PUNCTUATE_*`). If time jumps over several intervals, it fires once.
+     * (`EDDY_PUNCTUATE_*`). It first fires one interval after it was scheduled (for stream
+     * time with no record seen yet: one interval after the first record's timestamp). If
+     * time jumps over several intervals it fires once, and is next due at the first
+     * interval boundary after the current time.
      *
      * @param schedule_id_out receives an id, passed to `punctuate` and `cancel`.
      * @return `EDDY_OK`, or `EDDY_INVALID_ARGUMENT` for a non-positive interval or an
