@@ -2,18 +2,6 @@
 public enum ABIType: String, CaseIterable, Sendable {
     case bool, i32, i64, f64, str, bytes
 
-    /// The C type a function sees for this ABI type.
-    public var cType: String {
-        switch self {
-        case .bool: return "bool"
-        case .i32: return "int32_t"
-        case .i64: return "int64_t"
-        case .f64: return "double"
-        case .str: return "eddy_str"
-        case .bytes: return "eddy_bytes"
-        }
-    }
-
     /// The ABI types a function may return (`str` and `bytes` are arguments only).
     public static let returnable: Set<ABIType> = [.bool, .i32, .i64, .f64]
 }
