@@ -14,12 +14,14 @@ enum CommandRunner {
         var description: String { "\(command) did not finish within \(seconds) s" }
     }
 
-    static func run(_ executable: String, _ arguments: [String], in directory: String? = nil, timeoutSeconds: Int = 60)
-        throws -> Result
-    {
+    static func run(
+        _ executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:],
+        timeoutSeconds: Int = 60
+    ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, override in override }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let stdout = Pipe()
         let stderr = Pipe()

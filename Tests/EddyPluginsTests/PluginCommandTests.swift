@@ -97,8 +97,12 @@ import Testing
         #expect(created.status == 0, "\(created.stderr)")
         let package = fixture.root + "/Greeter"
         #expect(created.stdout.hasPrefix("created \(package)\n"))
+        // SwiftPM keeps lock files in TMPDIR: keep them inside the fixture, which is removed.
+        let temporary = fixture.root + "/tmp"
+        try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
         let test = try CommandRunner.run(
-            "/usr/bin/env", ["swift", "test", "--package-path", package], timeoutSeconds: 600)
+            "/usr/bin/env", ["swift", "test", "--package-path", package], environment: ["TMPDIR": temporary],
+            timeoutSeconds: 600)
         #expect(test.status == 0, "swift test failed:\n\(test.stdout)\n\(test.stderr)")
         #expect(test.stdout.contains("Test greetsAndCounts() passed"))
 
