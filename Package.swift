@@ -81,6 +81,7 @@ let package = Package(
             dependencies: [
                 "EddyKafka",
                 "EddyRuntime",
+                "EddyState",
                 "EddyPlugins",
                 .product(name: "EddySDK", package: "sdk"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -100,7 +101,7 @@ let package = Package(
             name: "EnrichTests", dependencies: ["Enrich", .product(name: "EddyTestKit", package: "sdk")],
             path: "Plugins/Enrich/Tests"),
         .testTarget(name: "EddyCLITests", dependencies: ["EddyKafka"]),
-        .testTarget(name: "EddyRuntimeTests", dependencies: ["EddyRuntime", "EddyKafka"]),
+        .testTarget(name: "EddyRuntimeTests", dependencies: ["EddyRuntime", "EddyKafka", "EddyState"]),
         .testTarget(name: "EddyBrokerTests", dependencies: ["EddyKafka"]),
     ]
 )

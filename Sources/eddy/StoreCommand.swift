@@ -1,0 +1,257 @@
+import ArgumentParser
+import EddyRuntime
+import EddyState
+import Foundation
+
+/// `eddy store dump|get`: read the local state a stopped worker left in its `state.dir`,
+/// printed with each store's declared serdes. The debugging tool for "what does the store
+/// really hold?".
+struct StoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store",
+        abstract: "Read a stopped worker's local state stores.",
+        discussion: """
+            Reads state.dir/<application.id>/<task>/<store> read-only, with the task directory locked:
+            a running worker holds that lock, so stop it first. Keys and values are printed with the
+            serdes the store was created with: string and json as text, integers (i64, long, …) and
+            f64 as decimals, anything else as hex.
+            """,
+        subcommands: [Dump.self, Get.self])
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        /// Tab-separated columns.
+        case text
+        /// One JSON object per line.
+        case json
+    }
+
+    /// Where the state is, shared by both subcommands.
+    struct Location: ParsableArguments {
+        @Argument(help: "The application file (for application.id and state.dir).") var app: String
+        @Argument(help: "The store name, as the topology declares it.") var store: String
+        @Option(name: .long, help: "Only this task, e.g. 1_3 (default: every task that has the store).") var task: String?
+        @Option(name: .customLong("state-dir"), help: "Override state.dir (as given to eddy run --state-dir).")
+        var stateDir: String?
+        @Option(name: .shortAndLong, help: "Output: text (tab-separated) or json (one object per line).")
+        var format: Format = .text
+
+        /// The stores named `store` on disk, in task order, or an error listing what exists.
+        func selectStores() throws -> (StateInspector, [StateInspector.StoreOnDisk]) {
+            let config = try AppConfig.load(path: app)
+            let inspector = try StateInspector(root: stateDir ?? config.stateDir, applicationId: config.applicationId)
+            let all = try inspector.stores()
+            guard !all.isEmpty else {
+                throw StoreCommandError(
+                    "no local state for application '\(config.applicationId)' in \(inspector.applicationPath): no worker "
+                        + "has run here with this state.dir — check state.dir in \(app), or pass --state-dir")
+            }
+            let named = all.filter { $0.name == store }.sorted { Self.taskOrder($0.taskId, $1.taskId) }
+            guard !named.isEmpty else {
+                throw StoreCommandError(
+                    "no store '\(store)' in \(inspector.applicationPath); stores there: "
+                        + Set(all.map(\.name)).sorted().joined(separator: ", "))
+            }
+            guard let task else { return (inspector, named) }
+            guard let one = named.first(where: { $0.taskId == task }) else {
+                throw StoreCommandError(
+                    "task \(task) has no store '\(store)' in \(inspector.applicationPath); tasks with it: "
+                        + named.map(\.taskId).joined(separator: ", "))
+            }
+            return (inspector, [one])
+        }
+
+        /// Opens a store read-only, turning a held lock into the advice to stop the worker.
+        func open(_ found: StateInspector.StoreOnDisk, with inspector: StateInspector) throws -> InspectedStore {
+            guard found.kind == "keyValue" else {
+                throw StoreCommandError(
+                    "store '\(found.name)' in \(found.directory) is a \(found.kind) store; eddy store reads key-value stores only")
+            }
+            do {
+                return try inspector.open(found)
+            } catch StateStoreError.taskDirectoryLocked(let directory, let holder) {
+                throw StoreCommandError(
+                    "task directory \(directory) is locked by \(holder): a worker is running with this state — "
+                        + "stop the worker first (eddy store reads only a stopped worker's state)")
+            }
+        }
+
+        /// `1_2` before `1_10`; names that are not task ids after, by name.
+        private static func taskOrder(_ a: String, _ b: String) -> Bool {
+            switch (TaskId(a), TaskId(b)) {
+            case let (x?, y?): return x < y
+            case (.some, nil): return true
+            case (nil, .some): return false
+            case (nil, nil): return a < b
+            }
+        }
+    }
+
+    struct Dump: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print every entry of a store: task, key and value per line, in key order within each task.")
+
+        @OptionGroup var location: Location
+
+        func run() throws {
+            let (inspector, stores) = try location.selectStores()
+            for found in stores {
+                let store = try location.open(found, with: inspector)
+                defer { store.close() }
+                var lines = ""
+                try store.forEach { key, value in
+                    let k = StoredValue(key, serde: found.keySerde), v = StoredValue(value, serde: found.valueSerde)
+                    lines += location.format == .text
+                        ? "\(found.taskId)\t\(k.text)\t\(v.text)\n"
+                        : StoredValue.jsonLine(["task": found.taskId, "key": k.json, "value": v.json]) + "\n"
+                    if lines.utf8.count >= 1 << 16 {
+                        FileHandle.standardOutput.write(Data(lines.utf8))
+                        lines.removeAll(keepingCapacity: true)
+                    }
+                }
+                FileHandle.standardOutput.write(Data(lines.utf8))
+            }
+        }
+    }
+
+    struct Get: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the value of one key: the task that holds it and the value.",
+            discussion: "The key is written as the store's key serde reads it: text, a decimal, or hex for bytes.")
+
+        @OptionGroup var location: Location
+        @Argument(help: "The key.") var key: String
+
+        func run() throws {
+            let (inspector, stores) = try location.selectStores()
+            var found = false
+            for candidate in stores {
+                let keyBytes = try StoredValue.encode(key, serde: candidate.keySerde, store: candidate.name)
+                let store = try location.open(candidate, with: inspector)
+                defer { store.close() }
+                let line: String? = try keyBytes.withUnsafeBytes { k in
+                    try store.get(k) { value in
+                        value.map { value in
+                            let v = StoredValue(value, serde: candidate.valueSerde)
+                            return location.format == .text
+                                ? "\(candidate.taskId)\t\(v.text)"
+                                : StoredValue.jsonLine([
+                                    "task": candidate.taskId, "key": StoredValue(k, serde: candidate.keySerde).json, "value": v.json,
+                                ])
+                        }
+                    }
+                }
+                if let line {
+                    print(line)
+                    found = true
+                }
+            }
+            guard found else {
+                throw StoreCommandError(
+                    "key \(key) is not in store '\(location.store)' (tasks searched: \(stores.map(\.taskId).joined(separator: ", ")))")
+            }
+        }
+    }
+}
+
+/// A failure of `eddy store`, printed as `Error: <message>`.
+struct StoreCommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Stored bytes decoded with a serde name from a store's metadata.
+struct StoredValue {
+    /// The value as a line of text output.
+    let text: String
+    /// The value as a JSON value: a string or a number.
+    let json: Any
+
+    init(_ bytes: UnsafeRawBufferPointer, serde: String) {
+        switch serde {
+        case "string", "json":
+            if let text = String(validating: bytes, as: UTF8.self) {
+                self.text = text
+                json = text
+                return
+            }
+        case "f64" where bytes.count == 8:
+            let number = Double(bitPattern: Self.bigEndian(bytes))
+            text = String(number)
+            json = number
+            return
+        default:
+            if let width = Self.integerWidths[serde], width == bytes.count {
+                let raw = Self.bigEndian(bytes)
+                let signed = serde == "long" || serde.hasPrefix("i")
+                let shift = UInt64(64 - width * 8)
+                let number: Any = signed ? Int64(bitPattern: raw << shift) >> Int64(shift) : raw
+                text = "\(number)"
+                json = number
+                return
+            }
+        }
+        let hex = bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        text = hex
+        json = hex
+    }
+
+    /// The bytes of `text` under `serde`, for looking a key up.
+    static func encode(_ text: String, serde: String, store: String) throws -> [UInt8] {
+        switch serde {
+        case "string", "json":
+            return Array(text.utf8)
+        case "f64":
+            guard let number = Double(text) else {
+                throw StoreCommandError("key '\(text)' is not a number, but store '\(store)' declares f64 keys")
+            }
+            return withUnsafeBytes(of: number.bitPattern.bigEndian) { Array($0) }
+        default:
+            if let width = integerWidths[serde] {
+                let signed = serde == "long" || serde.hasPrefix("i")
+                let value: UInt64? = signed ? Int64(text).map { UInt64(bitPattern: $0) } : UInt64(text)
+                guard let value, width == 8 || (signed ? fitsSigned(Int64(bitPattern: value), width) : value >> (width * 8) == 0) else {
+                    throw StoreCommandError("key '\(text)' is not a \(serde) number, but store '\(store)' declares \(serde) keys")
+                }
+                return withUnsafeBytes(of: value.bigEndian) { Array($0.suffix(width)) }
+            }
+            let digits = text.hasPrefix("0x") ? String(text.dropFirst(2)) : text
+            var bytes: [UInt8] = []
+            var index = digits.startIndex
+            while index < digits.endIndex, let next = digits.index(index, offsetBy: 2, limitedBy: digits.endIndex),
+                let byte = UInt8(digits[index..<next], radix: 16)
+            {
+                bytes.append(byte)
+                index = next
+            }
+            guard index == digits.endIndex else {
+                throw StoreCommandError(
+                    "key '\(text)' is not hex, but store '\(store)' declares \(serde) keys — write the key as hex digits, e.g. 0a1b")
+            }
+            return bytes
+        }
+    }
+
+    static func jsonLine(_ object: [String: Any]) -> String {
+        let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    // MARK: - Private
+
+    private static let integerWidths = ["long": 8, "i64": 8, "u64": 8, "i32": 4, "u32": 4, "i16": 2, "u16": 2, "i8": 1, "u8": 1]
+
+    private static func bigEndian(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    }
+
+    private static func fitsSigned(_ value: Int64, _ width: Int) -> Bool {
+        let bits = Int64(width * 8)
+        return value >= -(1 << (bits - 1)) && value < (1 << (bits - 1))
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
