@@ -23,6 +23,11 @@ up_to_date() {
     done
 }
 
+# One build at a time (tests and scripts may call this concurrently).
+mkdir -p "$out"
+exec 9>"$out/.lock"
+flock 9
+
 if up_to_date; then
     echo "==> eddy-broker is up to date ($bin/eddy-broker)"
     exit 0
@@ -56,13 +61,33 @@ EOF
     $SUDO apt-get update -qq >/dev/null
 fi
 
+src="$out/librdkafka-$upstream"
+lib="$src/src/librdkafka.a"
+lib_up_to_date() {
+    local p
+    [ -f "$lib" ] || return 1
+    for p in broker/patches/*.patch; do
+        [ "$lib" -nt "$p" ] || return 1
+    done
+}
+
 mkdir -p "$out/debian-source"
 dsc="$out/debian-source/librdkafka_${version#*:}.dsc"
-if [ ! -f "$dsc" ]; then
+if lib_up_to_date; then
+    echo "==> patched librdkafka $version is up to date"
+elif [ ! -f "$dsc" ]; then
     echo "==> fetching Debian's librdkafka $version source"
-    (cd "$out/debian-source" &&
-        apt-get source --download-only -qq "librdkafka=$version" 2>&1 |
-        grep -v -e 'unsandboxed as root' -e '^Reading' -e '^NOTICE' -e '^Please use' -e '^git clone' -e '^$' || true)
+    fetch_source() {
+        (cd "$out/debian-source" &&
+            apt-get source --download-only -qq "librdkafka=$version" 2>&1 |
+            grep -v -e 'unsandboxed as root' -e '^Reading' -e '^NOTICE' -e '^Please use' -e '^git clone' -e '^$' || true)
+    }
+    fetch_source
+    if [ ! -f "$dsc" ]; then
+        echo "==> refreshing apt's source lists and retrying"
+        $SUDO apt-get update -qq >/dev/null
+        fetch_source
+    fi
     if [ ! -f "$dsc" ]; then
         echo "error: could not download librdkafka $version source (apt-get source);" \
             "check the deb-src entry and run apt-get update" >&2
@@ -70,27 +95,28 @@ if [ ! -f "$dsc" ]; then
     fi
 fi
 
-src="$out/librdkafka-$upstream"
-rm -rf "$src"
-echo "==> unpacking and patching librdkafka $version"
-dpkg-source --no-check -x "$dsc" "$src" >/dev/null
-for p in broker/patches/*.patch; do
-    patch -d "$src" -p1 --batch --quiet <"$p"
-done
-
-echo "==> building static librdkafka (minimal features)"
 start=$(date +%s)
-(cd "$src" &&
-    ./configure --disable-ssl --disable-gssapi --disable-zstd --disable-curl \
-        --disable-lz4-ext --disable-zlib --disable-syslog >eddy-configure.log 2>&1 ||
-    { cat eddy-configure.log >&2; exit 1; })
-make -C "$src/src" -j"$(nproc)" librdkafka.a >"$src/eddy-make.log" 2>&1 ||
-    { tail -n 40 "$src/eddy-make.log" >&2; exit 1; }
+if ! lib_up_to_date; then
+    rm -rf "$src"
+    echo "==> unpacking and patching librdkafka $version"
+    dpkg-source --no-check -x "$dsc" "$src" >/dev/null
+    for p in broker/patches/*.patch; do
+        patch -d "$src" -p1 --batch --quiet <"$p"
+    done
+
+    echo "==> building static librdkafka (minimal features)"
+    (cd "$src" &&
+        ./configure --disable-ssl --disable-gssapi --disable-zstd --disable-curl \
+            --disable-lz4-ext --disable-zlib --disable-syslog >eddy-configure.log 2>&1 ||
+        { cat eddy-configure.log >&2; exit 1; })
+    make -C "$src/src" -j"$(nproc)" librdkafka.a >"$src/eddy-make.log" 2>&1 ||
+        { tail -n 40 "$src/eddy-make.log" >&2; exit 1; }
+fi
 
 echo "==> linking eddy-broker and eddy-txn-probe"
 mkdir -p "$bin"
 cflags=(-O2 -Wall -Wextra -Wno-unused-parameter -I"$src/src")
-libs=("$src/src/librdkafka.a" -lpthread -lm -ldl)
+libs=("$lib" -lpthread -lm -ldl)
 cc "${cflags[@]}" -o "$bin/eddy-broker.tmp" broker/eddy_broker.c "${libs[@]}"
 cc "${cflags[@]}" -o "$bin/eddy-txn-probe.tmp" broker/txn_probe.c "${libs[@]}"
 mv "$bin/eddy-broker.tmp" "$bin/eddy-broker"

@@ -1,5 +1,6 @@
 import EddyKafka
 import Foundation
+import Testing
 
 /// A topic, group or transactional id no other test uses.
 func uniqueName(_ prefix: String) -> String {
@@ -97,3 +98,8 @@ func pollFor(_ consumer: KafkaConsumer, _ window: Duration) throws -> [String] {
 func values(_ prefix: String, _ count: Int) -> [String] {
     (0..<count).map { "\(prefix)-\($0)" }
 }
+
+/// Every broker test, one at a time: each starts its own `eddy-broker`, and the timing
+/// assertions (a rebalance in under 2 s) must not compete for the CPU with the 2-million-record
+/// test.
+@Suite(.serialized) struct BrokerTests {}

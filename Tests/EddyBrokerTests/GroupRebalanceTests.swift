@@ -3,30 +3,32 @@ import Foundation
 import Synchronization
 import Testing
 
-/// Join rounds end as soon as every known member has rejoined (the stock mock waits
-/// `session.timeout.ms − 1 s` per round and 3 s for the first).
-@Suite struct GroupRebalanceTests {
-    @Test func twoMembersReachAStableAssignmentQuickly() throws {
-        let broker = try EmbeddedBroker()
-        let topic = uniqueName("group")
-        let group = uniqueName("members")
-        try createTopic(broker, topic, partitions: 4)
-        let all = Set((0..<4).map { KafkaTopicPartition(topic: topic, partition: $0) })
+extension BrokerTests {
+    /// Join rounds end as soon as every known member has rejoined (the stock mock waits
+    /// `session.timeout.ms − 1 s` per round and 3 s for the first).
+    @Suite struct GroupRebalanceTests {
+        @Test func twoMembersReachAStableAssignmentQuickly() throws {
+            let broker = try EmbeddedBroker()
+            let topic = uniqueName("group")
+            let group = uniqueName("members")
+            try createTopic(broker, topic, partitions: 4)
+            let all = Set((0..<4).map { KafkaTopicPartition(topic: topic, partition: $0) })
 
-        let first = try GroupMember(configuration: consumerConfig(broker, group: group), topic: topic)
-        defer { first.close() }
-        try first.waitForAssignment("the first member to own all partitions") { $0 == all }
+            let first = try GroupMember(configuration: consumerConfig(broker, group: group), topic: topic)
+            defer { first.close() }
+            try first.waitForAssignment("the first member to own all partitions") { $0 == all }
 
-        let joined = ContinuousClock.now
-        let second = try GroupMember(configuration: consumerConfig(broker, group: group), topic: topic)
-        defer { second.close() }
-        try second.waitForAssignment("the second member to own two partitions") { $0.count == 2 }
-        try first.waitForAssignment("the first member to keep the other two") { $0.count == 2 }
-        let elapsed = ContinuousClock.now - joined
+            let joined = ContinuousClock.now
+            let second = try GroupMember(configuration: consumerConfig(broker, group: group), topic: topic)
+            defer { second.close() }
+            try second.waitForAssignment("the second member to own two partitions") { $0.count == 2 }
+            try first.waitForAssignment("the first member to keep the other two") { $0.count == 2 }
+            let elapsed = ContinuousClock.now - joined
 
-        #expect(first.assignment.union(second.assignment) == all)
-        #expect(first.assignment.isDisjoint(with: second.assignment))
-        #expect(elapsed < .seconds(2), "stable assignment took \(elapsed)")
+            #expect(first.assignment.union(second.assignment) == all)
+            #expect(first.assignment.isDisjoint(with: second.assignment))
+            #expect(elapsed < .seconds(2), "stable assignment took \(elapsed)")
+        }
     }
 }
 
