@@ -38,6 +38,7 @@ extension KeyValueStore {
             throw StateStoreError.invalidArgument(
                 store: name, reason: "checkpoint offset \(offset) for \(partition) is negative")
         }
+        try completeRestore()
         let deletions = takePendingRangeDeletions()
         switch backend {
         case .rocksDB(let db):

@@ -24,6 +24,7 @@ extension KeyValueStore {
         _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
     ) throws {
         try ensureOpen()
+        try completeRestore()
         switch backend {
         case .rocksDB(let db):
             let iterator = db.makeIterator()

@@ -28,6 +28,7 @@ public final class KeyValueStore {
     var cache: RecordCache
     let backend: StoreBackend
     private var batch: RocksDBWriteBatch?
+    private var staging: RestoreStaging?
     private var pendingRangeDeletions: [(from: [UInt8], to: [UInt8])] = []
     private var isClosed = false
 
@@ -59,7 +60,8 @@ public final class KeyValueStore {
 
     /// Calls `body` with the value of `key`, borrowed for the call, or nil when there is none.
     public func get<R>(_ key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) throws -> R) throws -> R {
-        try cache.lookup(key) { found, cached in
+        if staging != nil { try completeRestore() }
+        return try cache.lookup(key) { found, cached in
             switch found {
             case .value: return try body(cached)
             case .tombstone: return try body(nil)
@@ -87,7 +89,8 @@ public final class KeyValueStore {
 
     /// RocksDB's estimate of the number of keys plus the uncommitted new keys; exact for an
     /// in-memory store without uncommitted writes.
-    public func approximateCount() -> Int {
+    public func approximateCount() throws -> Int {
+        try completeRestore()
         let committed: Int
         switch backend {
         case .rocksDB(let db): committed = db.estimatedKeyCount()
@@ -107,12 +110,15 @@ public final class KeyValueStore {
     /// Whether the shared record-cache budget is full: the runtime should commit now.
     public var needsCommit: Bool { cache.budget.isFull }
 
-    /// Closes the store, dropping uncommitted writes. Committed data and the checkpoint stay.
+    /// Closes the store, dropping uncommitted writes. Committed data, restored records and
+    /// the checkpoint stay.
     public func close() {
         guard !isClosed else { return }
+        try? completeRestore()
         isClosed = true
         cache.removeAll()
         batch = nil
+        staging = nil
         if case .rocksDB(let db) = backend { db.close() }
     }
 
@@ -126,6 +132,25 @@ public final class KeyValueStore {
     }
 
     func writeBatch() -> RocksDBWriteBatch? { batch }
+
+    /// The restore staging area when it holds something to write.
+    func pendingRestore() -> RestoreStaging? {
+        guard let staging, !staging.isEmpty else { return nil }
+        return staging
+    }
+
+    /// Frees the restore staging area once its records are written.
+    func releaseRestoreStaging() {
+        staging = nil
+    }
+
+    /// The reusable restore staging area, created on the first restore.
+    func restoreStaging() -> RestoreStaging {
+        if let staging { return staging }
+        let created = RestoreStaging()
+        staging = created
+        return created
+    }
 
     func takePendingRangeDeletions() -> [(from: [UInt8], to: [UInt8])] {
         defer { pendingRangeDeletions.removeAll(keepingCapacity: true) }
@@ -144,6 +169,7 @@ public final class KeyValueStore {
 extension KeyValueStore {
     /// The greatest committed key, or nil when no data is committed.
     func lastCommittedKey() throws -> [UInt8]? {
+        try completeRestore()
         switch backend {
         case .rocksDB(let db): return try db.lastKey()
         case .inMemory(let memory): return memory.data.chunks.last?.last?.key

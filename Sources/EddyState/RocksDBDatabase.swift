@@ -17,6 +17,11 @@ final class RocksDBDatabase {
     private let readOptions: OpaquePointer
     private let writeOptions: OpaquePointer
 
+    /// The handles the shared environment keeps while the database is open.
+    var handle: RocksDBEnvironment.DatabaseHandle {
+        RocksDBEnvironment.DatabaseHandle(db: db!, checkpointFamily: checkpointFamily)
+    }
+
     /// Opens (creating when missing) the database at `path`.
     init(path: String, environment: RocksDBEnvironment) throws {
         self.path = path
@@ -39,7 +44,7 @@ final class RocksDBDatabase {
 
         let checkpointOptions = rocksdb_options_create_copy(options)!
         defer { rocksdb_options_destroy(checkpointOptions) }
-        rocksdb_options_set_write_buffer_size(checkpointOptions, 64 * 1024)
+        rocksdb_options_set_write_buffer_size(checkpointOptions, RocksDBEnvironment.checkpointWriteBufferSize)
 
         var handles: [OpaquePointer?] = [nil, nil]
         var error: UnsafeMutablePointer<CChar>?
@@ -65,7 +70,7 @@ final class RocksDBDatabase {
         readOptions = rocksdb_readoptions_create()
         writeOptions = rocksdb_writeoptions_create()
         do {
-            try environment.register(opened)
+            try environment.register(handle)
         } catch {
             close()
             throw error
@@ -77,14 +82,14 @@ final class RocksDBDatabase {
     /// Closes the database; further calls do nothing. Pending memtables stay in the WAL,
     /// which RocksDB replays at the next open.
     func close() {
-        guard let db else { return }
-        environment.unregister(db)
+        guard db != nil else { return }
+        environment.unregister(handle)
         rocksdb_column_family_handle_destroy(dataFamily)
         rocksdb_column_family_handle_destroy(checkpointFamily)
         rocksdb_readoptions_destroy(readOptions)
         rocksdb_writeoptions_destroy(writeOptions)
         rocksdb_close(db)
-        self.db = nil
+        db = nil
     }
 
     // MARK: - Reads

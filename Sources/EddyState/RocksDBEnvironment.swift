@@ -9,20 +9,23 @@ import Synchronization
 ///   charged to it too (`cache_index_and_filter_blocks`), so table readers do not grow
 ///   outside the budget;
 /// - **memtables**: RocksDB 7.8.3's C API has no `WriteBufferManager`, so the closest honest
-///   bound is kept by hand: each store may hold at most `max_write_buffer_number` (2)
-///   memtables of ``writeBufferSizePerStore`` bytes, and that size is recomputed for every
-///   open store (through `rocksdb_set_options`) whenever a store opens or closes, so that
-///   all memtables together stay within half the budget. Below a floor of
-///   ``minimumWriteBufferSize`` per memtable the bound is exceeded; ``isOverCommitted`` says so.
+///   bound is kept by hand. Each store may hold at most `max_write_buffer_number` (2) data
+///   memtables of ``writeBufferSizePerStore`` bytes plus two small checkpoint memtables;
+///   the data memtable size is recomputed for every open store (through
+///   `rocksdb_set_options`) whenever a store opens or closes, so that all memtables together
+///   stay within half the budget. Below a floor of ``minimumWriteBufferSize`` per memtable
+///   the bound is exceeded, and ``isOverCommitted`` says so.
 ///
 /// Thread-safe: stores of different stream threads open and close concurrently.
 public final class RocksDBEnvironment: @unchecked Sendable {
     /// The default of `rocksdb.memory.mb`.
     public static let defaultMemoryMB = 128
-    /// The smallest memtable a store gets, whatever the number of stores.
+    /// The smallest data memtable a store gets, whatever the number of stores.
     public static let minimumWriteBufferSize = 256 * 1024
-    /// Memtables per store: one being written, one being flushed.
+    /// Memtables per column family: one being written, one being flushed.
     static let maxWriteBufferNumber: Int32 = 2
+    /// The memtable size of the small checkpoint column family.
+    static let checkpointWriteBufferSize = 64 * 1024
 
     /// The whole budget, in bytes.
     public let memoryBudgetBytes: Int
@@ -35,9 +38,11 @@ public final class RocksDBEnvironment: @unchecked Sendable {
     let tableOptions: OpaquePointer
     private let openDatabases = Mutex<OpenDatabases>(OpenDatabases())
 
-    /// An open `rocksdb_t*`; RocksDB's `SetOptions` may be called on it from any thread.
-    private struct DatabaseHandle: @unchecked Sendable, Equatable {
-        let pointer: OpaquePointer
+    /// An open database and its checkpoint column family; RocksDB allows `SetOptions` and
+    /// property reads on them from any thread.
+    struct DatabaseHandle: @unchecked Sendable, Equatable {
+        let db: OpaquePointer
+        let checkpointFamily: OpaquePointer
     }
 
     private struct OpenDatabases {
@@ -67,31 +72,39 @@ public final class RocksDBEnvironment: @unchecked Sendable {
     /// How many persistent stores are open on this environment.
     public var openStoreCount: Int { openDatabases.withLock { $0.handles.count } }
 
-    /// The memtable size each open store currently gets.
+    /// The data memtable size each open store currently gets.
     public var writeBufferSizePerStore: Int {
-        openDatabases.withLock { $0.writeBufferSize == 0 ? writeBufferSize(forStores: 1) : $0.writeBufferSize }
+        openDatabases.withLock { writeBufferSize(forStores: max(1, $0.handles.count)) }
     }
 
     /// Whether so many stores are open that the per-store memtable floor breaks the budget.
     public var isOverCommitted: Bool {
-        openDatabases.withLock {
-            $0.handles.count * Int(Self.maxWriteBufferNumber) * Self.minimumWriteBufferSize > memtableBudgetBytes
-        }
+        openDatabases.withLock { $0.handles.count * Self.memtableCeiling(Self.minimumWriteBufferSize) > memtableBudgetBytes }
     }
 
-    /// Bytes the shared block cache holds now (data, index and filter blocks).
-    public var blockCacheUsage: Int { rocksdb_cache_get_usage(blockCache) }
+    /// What RocksDB holds now against the budget, summed over all open stores.
+    public var usage: RocksDBMemoryUsage {
+        let handles = openDatabases.withLock { $0.handles }
+        var memtables = 0
+        var tableReaders = 0
+        for handle in handles {
+            memtables += Self.property(handle.db, nil, "rocksdb.size-all-mem-tables")
+            memtables += Self.property(handle.db, handle.checkpointFamily, "rocksdb.size-all-mem-tables")
+            tableReaders += Self.property(handle.db, nil, "rocksdb.estimate-table-readers-mem")
+        }
+        return RocksDBMemoryUsage(
+            blockCache: rocksdb_cache_get_usage(blockCache), memtables: memtables, tableReadersOutsideCache: tableReaders)
+    }
 
     // MARK: - Store registration
 
-    /// The memtable size for the next store to open, before it is registered.
+    /// The data memtable size for the next store to open, before it is registered.
     func writeBufferSizeForNewStore() -> Int {
         openDatabases.withLock { writeBufferSize(forStores: $0.handles.count + 1) }
     }
 
     /// Adds an open database and shrinks every store's memtables to keep the budget.
-    func register(_ db: OpaquePointer) throws {
-        let handle = DatabaseHandle(pointer: db)
+    func register(_ handle: DatabaseHandle) throws {
         try openDatabases.withLock { state in
             state.handles.append(handle)
             try rebalance(&state)
@@ -99,8 +112,7 @@ public final class RocksDBEnvironment: @unchecked Sendable {
     }
 
     /// Removes a database that is about to close and lets the others grow their memtables.
-    func unregister(_ db: OpaquePointer) {
-        let handle = DatabaseHandle(pointer: db)
+    func unregister(_ handle: DatabaseHandle) {
         openDatabases.withLock { state in
             state.handles.removeAll { $0 == handle }
             try? rebalance(&state)
@@ -109,8 +121,14 @@ public final class RocksDBEnvironment: @unchecked Sendable {
 
     // MARK: - Private
 
+    /// The most memtable memory one store can hold with data memtables of `size` bytes.
+    private static func memtableCeiling(_ size: Int) -> Int {
+        Int(maxWriteBufferNumber) * (size + checkpointWriteBufferSize)
+    }
+
     private func writeBufferSize(forStores count: Int) -> Int {
-        max(Self.minimumWriteBufferSize, memtableBudgetBytes / (max(1, count) * Int(Self.maxWriteBufferNumber)))
+        let share = memtableBudgetBytes / max(1, count)
+        return max(Self.minimumWriteBufferSize, share / Int(Self.maxWriteBufferNumber) - Self.checkpointWriteBufferSize)
     }
 
     private func rebalance(_ state: inout OpenDatabases) throws {
@@ -118,20 +136,37 @@ public final class RocksDBEnvironment: @unchecked Sendable {
         guard size != state.writeBufferSize else { return }
         state.writeBufferSize = size
         let value = String(size)
-        for db in state.handles {
+        for handle in state.handles {
             var error: UnsafeMutablePointer<CChar>?
             "write_buffer_size".withCString { key in
                 value.withCString { val in
                     var keys: [UnsafePointer<CChar>?] = [key]
                     var values: [UnsafePointer<CChar>?] = [val]
-                    rocksdb_set_options(db.pointer, 1, &keys, &values, &error)
+                    rocksdb_set_options(handle.db, 1, &keys, &values, &error)
                 }
             }
-            if let error {
-                let message = String(cString: error)
-                rocksdb_free(error)
+            if let message = RocksDBDatabase.take(error) {
                 throw StateStoreError.rocksDB(operation: "set write_buffer_size", directory: "(shared)", message: message)
             }
         }
     }
+
+    private static func property(_ db: OpaquePointer, _ family: OpaquePointer?, _ name: String) -> Int {
+        var value: UInt64 = 0
+        let status = family.map { rocksdb_property_int_cf(db, $0, name, &value) } ?? rocksdb_property_int(db, name, &value)
+        return status == 0 ? Int(value) : 0
+    }
+}
+
+/// Memory RocksDB holds against the ``RocksDBEnvironment`` budget.
+public struct RocksDBMemoryUsage: Sendable, Equatable {
+    /// Bytes in the shared block cache (data, index and filter blocks).
+    public var blockCache: Int
+    /// Bytes in all memtables of all stores, active and waiting for flush.
+    public var memtables: Int
+    /// Table-reader memory not charged to the block cache.
+    public var tableReadersOutsideCache: Int
+
+    /// The sum of all parts.
+    public var total: Int { blockCache + memtables + tableReadersOutsideCache }
 }

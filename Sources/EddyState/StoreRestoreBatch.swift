@@ -4,7 +4,7 @@
 /// Records must be added in changelog order; a later record for a key replaces an earlier one.
 public struct StoreRestoreBatch {
     enum Target {
-        case rocksDB(RocksDBWriteBatch)
+        case rocksDB(RestoreStaging)
         case inMemory(InMemoryDatabase)
     }
 
@@ -20,8 +20,8 @@ public struct StoreRestoreBatch {
     public mutating func apply(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?) {
         count += 1
         switch target {
-        case .rocksDB(let batch):
-            if let value { batch.put(key, value) } else { batch.delete(key) }
+        case .rocksDB(let staging):
+            staging.add(key, value)
         case .inMemory(let memory):
             if let value { memory.put(key, value) } else { memory.delete(key) }
         }

@@ -1,11 +1,15 @@
 import EddyState
+import Foundation
 
 // Restore rate, put/get costs and memory of EddyState, printed as one line per figure.
-// Usage: eddy-state-bench [records (default 1,000,000)] [rocksdb.memory.mb for one store (default 128)].
+// Usage: eddy-state-bench [all|restore|operations|memory] [records (default 1,000,000)]
+//                         [rocksdb.memory.mb for the single-store runs (default 128)]
 
-let records = CommandLine.arguments.dropFirst().first.flatMap { UInt64($0) } ?? 1_000_000
+let arguments = Array(CommandLine.arguments.dropFirst())
+let mode = arguments.first ?? "all"
+let records = arguments.dropFirst().first.flatMap { UInt64($0) } ?? 1_000_000
 let partition = ChangelogPartition(topic: "bench-store-changelog", partition: 0)
-let memoryMB = CommandLine.arguments.dropFirst(2).first.flatMap { Int($0) } ?? RocksDBEnvironment.defaultMemoryMB
+let memoryMB = arguments.dropFirst(2).first.flatMap { Int($0) } ?? RocksDBEnvironment.defaultMemoryMB
 
 func openStore(_ root: String, persistent: Bool, memoryMB: Int, task: String = "0_0",
                budget: RecordCacheBudget) throws -> (TaskStateDirectory, KeyValueStore) {
@@ -24,7 +28,7 @@ func benchRestore(persistent: Bool, batchSize: UInt64) throws {
             task.unlock()
         }
         var workload = Workload()
-        let elapsed = try seconds {
+        let (elapsed, cpu) = try timed {
             var next: UInt64 = 0
             while next < records {
                 let end = min(records, next + batchSize)
@@ -39,7 +43,8 @@ func benchRestore(persistent: Bool, batchSize: UInt64) throws {
         }
         let kind = persistent ? "rocksdb" : "in-memory"
         print("restore \(kind) batch=\(batchSize): \(records) records in \(format(elapsed, 2)) s = "
-            + "\(format(Double(records) / elapsed)) records/s")
+            + "\(format(Double(records) / elapsed)) records/s (\(format(cpu, 2)) CPU s = "
+            + "\(format(Double(records) / cpu)) records per CPU second)")
     }
 }
 
@@ -152,8 +157,15 @@ func benchMemory() throws {
     }
 }
 
-if CommandLine.arguments.count < 4 { try benchMemory() }
-try benchRestore(persistent: true, batchSize: 1_000)
-try benchRestore(persistent: true, batchSize: 10_000)
-try benchRestore(persistent: false, batchSize: 10_000)
-try benchOperations()
+guard ["all", "restore", "operations", "memory"].contains(mode) else {
+    print("usage: eddy-state-bench [all|restore|operations|memory] [records] [rocksdb.memory.mb]")
+    exit(2)
+}
+if mode == "all" || mode == "memory" { try benchMemory() }
+if mode == "all" || mode == "restore" {
+    try benchRestore(persistent: true, batchSize: 1_000)
+    try benchRestore(persistent: true, batchSize: 10_000)
+    try benchRestore(persistent: true, batchSize: 100_000)
+    try benchRestore(persistent: false, batchSize: 10_000)
+}
+if mode == "all" || mode == "operations" { try benchOperations() }
