@@ -49,6 +49,7 @@ struct StateRestorer {
                 guard next >= 0 else { continue }
                 try store.store.restore(changelog, nextOffset: next) { batch in buffer.forEach { batch.apply($0, $1) } }
                 applied += buffer.count
+                FaultInjection.reach(.duringRestoration)
             }
             total += applied
             let elapsed = ContinuousClock.now - started

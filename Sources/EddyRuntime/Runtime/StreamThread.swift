@@ -240,6 +240,7 @@ final class StreamThread: @unchecked Sendable {
         producer.poll()
         for task in tasks.values {
             for store in task.stores where store.store.dirtyEntryCount > 0 {
+                FaultInjection.reach(.afterCommitBeforeCheckpoint)
                 let end = store.changelog.flatMap { changelogEnds.end(of: $0.topic, $0.partition) }
                 try store.commit(changelogEnd: end)
             }

@@ -1,0 +1,46 @@
+import Foundation
+import Synchronization
+
+/// Crash points for tests: `EDDY_FAULT=<point>:<n>` makes the worker kill itself with
+/// SIGKILL — exactly what `kill -9` does — the n-th time it reaches `<point>`, so that tests
+/// can hit a window that timing alone hits only by luck. Without the variable every point
+/// is one check of a constant.
+///
+/// The points:
+/// - `crash-after-commit-before-checkpoint`: the changelog records of a store are durable
+///   (the exactly-once transaction committed, or the at-least-once flush was acknowledged),
+///   but the store has not yet written them with its checkpoint; counted per store;
+/// - `crash-during-restoration`: a restoring store has just applied one batch of changelog
+///   records with its checkpoint; counted per batch, across the stores of the process.
+enum FaultInjection {
+    enum Point: String, CaseIterable {
+        case afterCommitBeforeCheckpoint = "crash-after-commit-before-checkpoint"
+        case duringRestoration = "crash-during-restoration"
+    }
+
+    /// Called at `point`: kills the process if this is the armed point's n-th arrival.
+    static func reach(_ point: Point) {
+        guard let armed, armed.point == point else { return }
+        let count = arrivals.add(1, ordering: .relaxed).newValue
+        guard count == armed.occurrence else { return }
+        FileHandle.standardError.write(
+            Data("EDDY_FAULT: killing this process with SIGKILL at \(point.rawValue), arrival \(count)\n".utf8))
+        kill(getpid(), SIGKILL)
+    }
+
+    // MARK: - Private
+
+    private static let arrivals = Atomic<Int>(0)
+
+    private static let armed: (point: Point, occurrence: Int)? = {
+        guard let value = ProcessInfo.processInfo.environment["EDDY_FAULT"], !value.isEmpty else { return nil }
+        let parts = value.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let point = Point(rawValue: parts[0]), let n = Int(parts[1]), n > 0 else {
+            FileHandle.standardError.write(Data(
+                ("EDDY_FAULT='\(value)' is not <point>:<n> with n ≥ 1 and a point among "
+                    + "\(Point.allCases.map(\.rawValue).joined(separator: ", ")); unset it, it is for tests only\n").utf8))
+            exit(64)
+        }
+        return (point, n)
+    }()
+}
