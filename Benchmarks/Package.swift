@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "eddy-abi-bench", targets: ["eddy-abi-bench"]),
+        .executable(name: "eddy-state-bench", targets: ["eddy-state-bench"]),
         // Pass-through plugins, loaded by the benchmark with dlopen.
         .library(name: "BenchSwiftPassthrough", type: .dynamic, targets: ["BenchSwiftPassthrough"]),
         .library(name: "BenchCPassthrough", type: .dynamic, targets: ["BenchCPassthrough"]),
@@ -28,5 +29,6 @@ let package = Package(
                 .product(name: "EddyHost", package: "sdk"),
                 .product(name: "EddySDK", package: "sdk"),
             ]),
+        .executableTarget(name: "eddy-state-bench", dependencies: [.product(name: "EddyState", package: "eddy")]),
     ]
 )

@@ -1,9 +1,13 @@
 import EddyState
 import Foundation
 
-// Restore rate, put/get costs and memory of EddyState, printed as one line per figure.
-// Usage: eddy-state-bench [all|restore|operations|memory] [records (default 1,000,000)]
-//                         [rocksdb.memory.mb for the single-store runs (default 128)]
+// eddy-state-bench: restore rate, put/get costs through the record cache, and the memory
+// of EddyState, printed as one line per figure.
+//
+//     swift build -c release --package-path Benchmarks --product eddy-state-bench
+//     Benchmarks/.build/release/eddy-state-bench [all|restore|operations|memory] [records] [rocksdb.memory.mb]
+//
+// records defaults to 1,000,000; rocksdb.memory.mb (for the single-store runs) to 128.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let mode = arguments.first ?? "all"
