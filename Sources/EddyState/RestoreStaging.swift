@@ -13,7 +13,7 @@ import Darwin
 /// a batch allocates nothing once the arena has grown to the batch size.
 final class RestoreStaging {
     private struct Record {
-        /// The key's first 8 bytes, big-endian, zero-padded: most comparisons end here.
+        /// ``bytePrefix(_:)`` of the key: most comparisons end here.
         var prefix: UInt64
         var keyOffset: Int
         var keyLength: Int
@@ -43,8 +43,7 @@ final class RestoreStaging {
     }
 
     func add(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?) {
-        var prefix: UInt64 = 0
-        for i in 0..<min(8, key.count) { prefix |= UInt64(key[i]) << (56 - 8 * UInt64(i)) }
+        let prefix = bytePrefix(key)
         let keyOffset = arena.count
         arena.append(contentsOf: key)
         let valueOffset = arena.count

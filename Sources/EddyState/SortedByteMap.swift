@@ -7,7 +7,15 @@
 struct SortedByteMap<Value> {
     struct Entry {
         var key: [UInt8]
+        /// The key's first 8 bytes, big-endian, zero-padded (see ``bytePrefix(_:)``).
+        let prefix: UInt64
         var value: Value
+
+        init(key: [UInt8], value: Value) {
+            self.key = key
+            prefix = key.withUnsafeBytes { bytePrefix($0) }
+            self.value = value
+        }
     }
 
     /// A place in the map: chunk number and index inside it. `chunk == chunks.count` is the end.
@@ -16,9 +24,12 @@ struct SortedByteMap<Value> {
         var index: Int
     }
 
-    private static var chunkCapacity: Int { 256 }
+    private static var chunkCapacity: Int { 128 }
 
     private(set) var chunks: [[Entry]] = []
+    /// The prefix of each chunk's last key: the outer search reads this flat array and
+    /// follows a key pointer only when prefixes tie.
+    private var lastPrefixes: [UInt64] = []
     private(set) var count = 0
 
     var isEmpty: Bool { count == 0 }
@@ -27,23 +38,30 @@ struct SortedByteMap<Value> {
 
     /// The first position whose key is not less than `key`, and whether that key equals it.
     func lowerBound(_ key: UnsafeRawBufferPointer) -> (position: Position, found: Bool) {
+        let prefix = bytePrefix(key)
         var lo = 0
         var hi = chunks.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            let last = chunks[mid][chunks[mid].count - 1].key
-            if last.withUnsafeBytes({ compareBytes($0, key) }) < 0 { lo = mid + 1 } else { hi = mid }
+            let last = lastPrefixes[mid]
+            let less: Bool
+            if last != prefix {
+                less = last < prefix
+            } else {
+                less = chunks[mid][chunks[mid].count - 1].key.withUnsafeBytes { compareBytes($0, key) } < 0
+            }
+            if less { lo = mid + 1 } else { hi = mid }
         }
         guard lo < chunks.count else { return (endPosition, false) }
-        let chunk = chunks[lo]
-        var l = 0
-        var h = chunk.count
-        while l < h {
-            let mid = (l + h) / 2
-            if chunk[mid].key.withUnsafeBytes({ compareBytes($0, key) }) < 0 { l = mid + 1 } else { h = mid }
+        return chunks[lo].withUnsafeBufferPointer { chunk in
+            var l = 0
+            var h = chunk.count
+            while l < h {
+                let mid = (l + h) / 2
+                if Self.compare(chunk[mid], key, prefix) < 0 { l = mid + 1 } else { h = mid }
+            }
+            return (Position(chunk: lo, index: l), Self.compare(chunk[l], key, prefix) == 0)
         }
-        let found = chunk[l].key.withUnsafeBytes { compareBytes($0, key) } == 0
-        return (Position(chunk: lo, index: l), found)
     }
 
     /// The first position at or after `key`, or the start when `key` is nil.
@@ -94,7 +112,12 @@ struct SortedByteMap<Value> {
         let (p, found) = lowerBound(key)
         guard found else { return nil }
         let removed = chunks[p.chunk].remove(at: p.index)
-        if chunks[p.chunk].isEmpty { chunks.remove(at: p.chunk) }
+        if chunks[p.chunk].isEmpty {
+            chunks.remove(at: p.chunk)
+            lastPrefixes.remove(at: p.chunk)
+        } else {
+            refreshLastPrefix(p.chunk)
+        }
         count -= 1
         return removed.value
     }
@@ -110,8 +133,10 @@ struct SortedByteMap<Value> {
             removed += 1
             if chunks[p.chunk].isEmpty {
                 chunks.remove(at: p.chunk)
+                lastPrefixes.remove(at: p.chunk)
                 p = Position(chunk: p.chunk, index: 0)
             } else if p.index >= chunks[p.chunk].count {
+                refreshLastPrefix(p.chunk)
                 p = Position(chunk: p.chunk + 1, index: 0)
             }
         }
@@ -121,15 +146,27 @@ struct SortedByteMap<Value> {
 
     mutating func removeAll() {
         chunks.removeAll()
+        lastPrefixes.removeAll()
         count = 0
     }
 
     // MARK: - Private
 
+    @inline(__always)
+    private static func compare(_ entry: Entry, _ key: UnsafeRawBufferPointer, _ prefix: UInt64) -> Int {
+        if entry.prefix != prefix { return entry.prefix < prefix ? -1 : 1 }
+        return entry.key.withUnsafeBytes { compareBytes($0, key) }
+    }
+
+    private mutating func refreshLastPrefix(_ c: Int) {
+        lastPrefixes[c] = chunks[c][chunks[c].count - 1].prefix
+    }
+
     private mutating func insert(_ entry: Entry, at p: Position) {
         count += 1
         if chunks.isEmpty {
             chunks.append([entry])
+            lastPrefixes.append(entry.prefix)
             return
         }
         var c = p.chunk
@@ -143,6 +180,21 @@ struct SortedByteMap<Value> {
             let tail = Array(chunks[c][Self.chunkCapacity...])
             chunks[c].removeSubrange(Self.chunkCapacity...)
             chunks.insert(tail, at: c + 1)
+            lastPrefixes.insert(0, at: c + 1)
+            refreshLastPrefix(c + 1)
         }
+        refreshLastPrefix(c)
     }
+}
+
+/// The first 8 bytes of `key` as a big-endian integer, zero-padded. Comparing two prefixes
+/// orders two keys whenever the prefixes differ (a shorter key pads with zeros, and a key
+/// that is a proper prefix of another sorts first either way); equal prefixes need the full
+/// comparison.
+@inline(__always)
+func bytePrefix(_ key: UnsafeRawBufferPointer) -> UInt64 {
+    if key.count >= 8 { return UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)) }
+    var prefix: UInt64 = 0
+    for i in 0..<key.count { prefix |= UInt64(key[i]) << (56 - 8 * UInt64(i)) }
+    return prefix
 }
