@@ -13,14 +13,17 @@
  * Memory-only, single process: production points at a real Kafka cluster.
  */
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "rdkafka.h"
@@ -226,6 +229,38 @@ static int control(rd_kafka_mock_cluster_t *mcluster, int broker_cnt,
         return 0;
 }
 
+/**
+ * Checks that 127.0.0.1:port .. port+cnt-1 can be bound, and says which one
+ * cannot: the mock cluster aborts the process when a bind fails.
+ */
+static int check_ports_free(int port, int cnt) {
+        int i;
+        for (i = 0; i < cnt; i++) {
+                struct sockaddr_in sin;
+                int on = 1;
+                int s  = socket(AF_INET, SOCK_STREAM, 0);
+                if (s == -1) {
+                        perror("eddy-broker: socket");
+                        return -1;
+                }
+                memset(&sin, 0, sizeof(sin));
+                sin.sin_family      = AF_INET;
+                sin.sin_port        = htons((uint16_t)(port + i));
+                sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+                if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+                        fprintf(stderr,
+                                "eddy-broker: cannot listen on 127.0.0.1:%d "
+                                "(broker %d): %s; choose another --port\n",
+                                port + i, i + 1, strerror(errno));
+                        close(s);
+                        return -1;
+                }
+                close(s);
+        }
+        return 0;
+}
+
 int main(int argc, char **argv) {
         long broker_cnt = 1, port = 0, rebalance_delay_ms = 0;
         int use_stdin = 1, debug = 0;
@@ -288,6 +323,9 @@ int main(int argc, char **argv) {
                         port, broker_cnt);
                 return 2;
         }
+
+        if (port > 0 && check_ports_free((int)port, (int)broker_cnt))
+                return 1;
 
         if (pipe(sigpipe) == -1) {
                 perror("eddy-broker: pipe");
