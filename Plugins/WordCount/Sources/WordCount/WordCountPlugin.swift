@@ -5,5 +5,5 @@ public enum WordCountPlugin: Plugin {
     public static let name = "wordcount"
     public static let version = "1.0.0"
     public static let doc: String? = "Word counting, the hello world of stream processing."
-    public static var processors: [any Processor.Type] { [WordCounter.self, WordSplitter.self, KeyCounter.self, ActivityReporter.self] }
+    public static var processors: [any Processor.Type] { [WordCounter.self, WordSplitter.self, KeyCounter.self, ActivityReporter.self, Passthrough.self] }
 }
