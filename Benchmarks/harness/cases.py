@@ -1,0 +1,102 @@
+"""The benchmark's cases: the librdkafka baseline and Eddy's workloads W1-W3."""
+
+from dataclasses import dataclass
+
+#: librdkafka settings both sides run with (the baseline sets the same in passthrough.c).
+KAFKA_TUNING = {
+    "linger.ms": "5",
+    "batch.num.messages": "10000",
+    "batch.size": "1048576",
+    "queue.buffering.max.messages": "1000000",
+    "queue.buffering.max.kbytes": "1048576",
+    "queued.min.messages": "1000000",
+    "fetch.wait.max.ms": "10",
+    "fetch.max.bytes": "52428800",
+    "max.partition.fetch.bytes": "4194304",
+}
+
+TOPOLOGIES = {
+    # W1: every record through a plugin processor (WordCount's `passthrough`, Swift).
+    "W1": """
+  sources:
+    - {{name: in, topics: [{input}]}}
+  processors:
+    - {{name: pass, plugin: WordCount, processor: passthrough, inputs: [in]}}
+  sinks:
+    - {{name: out, topic: {output}, inputs: [pass]}}
+""",
+    # W2: parse JSON, keep amount > 10 (Enrich.is_large), add amount_cents (Enrich.amount_cents).
+    "W2": """
+  sources:
+    - {{name: in, topics: [{input}], value.serde: json}}
+  processors:
+    - {{name: large, type: filter, function: Enrich.is_large, fields: [amount], inputs: [in]}}
+    - {{name: cents, type: map_values, function: Enrich.amount_cents, fields: [amount], output.field: amount_cents, inputs: [large]}}
+  sinks:
+    - {{name: out, topic: {output}, inputs: [cents], value.serde: json}}
+""",
+    # W3: count per user (the record key) in WordCount's changelogged `key-counts` store.
+    "W3": """
+  sources:
+    - {{name: in, topics: [{input}]}}
+  processors:
+    - {{name: count, plugin: WordCount, processor: count, inputs: [in]}}
+  sinks:
+    - {{name: out, topic: {output}, inputs: [count], value.serde: long}}
+""",
+}
+
+GUARANTEES = {"alo": "at_least_once", "eos": "exactly_once_v2"}
+
+#: Goals from issue 8, as a fraction of the baseline of the same guarantee.
+GOALS = {
+    ("W1", "alo"): 0.90, ("W2", "alo"): 0.80, ("W3", "alo"): 0.60,
+    ("W1", "eos"): 0.90, ("W2", "eos"): 0.90, ("W3", "eos"): 0.90,
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row of the table: a workload (or the baseline) under one guarantee."""
+
+    workload: str  # "baseline", "W1", "W2", "W3"
+    guarantee: str  # "alo" or "eos"
+
+    @property
+    def name(self):
+        return f"{self.workload}-{self.guarantee}"
+
+    @property
+    def is_baseline(self):
+        return self.workload == "baseline"
+
+    def expected_outputs(self, first, count):
+        """How many output records inputs first..<first+count produce."""
+        if self.workload == "W2":
+            return (first + count) // 2 - first // 2
+        return count
+
+    def command(self, tools, app_id, input_topic, output_topic, commit_ms, broker):
+        """The command line of the measured process (the app file, for Eddy, written by the caller)."""
+        if self.is_baseline:
+            return [tools.passthrough, broker.bootstrap, input_topic, output_topic, app_id, self.guarantee, str(commit_ms)]
+        return [tools.eddy, "run", "--quiet", tools.app_file(app_id)]
+
+    def app_yaml(self, app_id, bootstrap, input_topic, output_topic, threads, commit_ms, plugins_dir, state_dir):
+        kafka = "\n".join(f'  {key}: "{value}"' for key, value in KAFKA_TUNING.items())
+        topology = TOPOLOGIES[self.workload].format(input=input_topic, output=output_topic)
+        return (
+            f"application.id: {app_id}\n"
+            f"bootstrap.servers: {bootstrap}\n"
+            f"processing.guarantee: {GUARANTEES[self.guarantee]}\n"
+            f"num.stream.threads: {threads}\n"
+            f"commit.interval.ms: {commit_ms}\n"
+            f"plugins.dir: {plugins_dir}\n"
+            f"state.dir: {state_dir}\n"
+            f"kafka:\n{kafka}\n"
+            f"topology:{topology}")
+
+
+def all_cases():
+    """Baseline first in each guarantee, so runs alternate baseline and Eddy (A B A B …)."""
+    return [Case(w, g) for g in ("alo", "eos") for w in ("baseline", "W1", "W2", "W3")]

@@ -1,0 +1,177 @@
+"""Runs one measured process: throughput from the broker's committed offsets, CPU and
+peak RSS from the kernel's accounting of the child (wait4), latency from a paced run."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+
+POLL_SECONDS = 0.01
+
+
+@dataclass
+class Tools:
+    """Paths of the programs and directories a run needs."""
+
+    eddy: str
+    plugins_dir: str
+    passthrough: str
+    load: str
+    observe: str
+    work_dir: str
+    #: When set, `perf record` samples every Eddy run into PERF_DIR/<run>.perf.data (its
+    #: CPU and RSS figures then include perf's own).
+    perf_dir: str | None = None
+
+    def app_file(self, app_id):
+        return os.path.join(self.work_dir, f"{app_id}.yaml")
+
+    def log_file(self, app_id):
+        return os.path.join(self.work_dir, f"{app_id}.log")
+
+
+@dataclass
+class Settings:
+    partitions: int
+    threads: int
+    commit_ms: int
+    timeout_s: float
+
+
+class Measured:
+    """The process under test: the baseline or `eddy run`, optionally sampled by `perf record`."""
+
+    def __init__(self, case, tools, settings, broker, app_id, input_topic, output_topic):
+        if not case.is_baseline:
+            state_dir = os.path.join(tools.work_dir, f"{app_id}.state")
+            with open(tools.app_file(app_id), "w") as file:
+                file.write(case.app_yaml(app_id, broker.bootstrap, input_topic, output_topic, settings.threads,
+                                         settings.commit_ms, tools.plugins_dir, state_dir))
+        self.log_path = tools.log_file(app_id)
+        self.log = open(self.log_path, "w")
+        command = case.command(tools, app_id, input_topic, output_topic, settings.commit_ms, broker)
+        if tools.perf_dir and not case.is_baseline:
+            # perf runs the process and passes the final SIGTERM on to it.
+            command = ["perf", "record", "-F", "1999", "-g", "-o",
+                       os.path.join(tools.perf_dir, f"{app_id}.perf.data"), "--", *command]
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
+        self.usage = None
+
+    def _reap(self, flags):
+        """Collects the exit status and resource usage once the process has ended."""
+        if self.usage is None:
+            pid, status, usage = os.wait4(self.process.pid, flags)
+            if pid:
+                self.usage = usage
+                self.process.returncode = os.waitstatus_to_exitcode(status)
+        return self.usage is not None
+
+    def check_alive(self):
+        if self._reap(os.WNOHANG):
+            raise RuntimeError(f"the measured process exited early with status {self.process.returncode}; "
+                               f"see {self.log_path}")
+
+    def stop(self, timeout_s=60):
+        """SIGTERM (each side then commits and leaves), wait, and return (cpu seconds, peak RSS in MB)."""
+        if self.usage is None:
+            self.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        while not self._reap(os.WNOHANG):
+            if time.monotonic() > deadline:
+                self.process.kill()
+                self._reap(0)
+                break
+            time.sleep(POLL_SECONDS)
+        self.log.close()
+        return self.usage.ru_utime + self.usage.ru_stime, self.usage.ru_maxrss / 1024.0
+
+
+def wait_for_commits(broker, measured, group, topic, partitions, target, timeout_s):
+    """Polls the group's committed input offsets until they reach target.
+
+    Returns the (monotonic time, committed sum) samples at which the sum changed.
+    """
+    samples = []
+    last = -1
+    deadline = time.monotonic() + timeout_s
+    while last < target:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{group}: committed {last} of {target} input records within {timeout_s:.0f} s; "
+                               f"see {measured.log_path}")
+        measured.check_alive()
+        committed = broker.committed(group, topic, partitions)
+        if committed != last:
+            samples.append((time.monotonic(), committed))
+            last = committed
+        time.sleep(POLL_SECONDS)
+    return samples
+
+
+def throughput(samples, records):
+    """Records/s between the first commit and the commit of the last input record.
+
+    Starting at the first commit leaves out process start-up and the group join, which
+    both sides pay once and which say nothing about the steady rate.
+    """
+    first = next((s for s in samples if s[1] > 0), None)
+    last = samples[-1]
+    commits = sum(1 for s in samples if s[1] > 0)
+    if first is None or last[1] <= first[1] or commits < 3:
+        raise RuntimeError(f"too few commits ({commits}) to measure a rate: use more records")
+    return (last[1] - first[1]) / (last[0] - first[0]), commits
+
+
+def run_throughput(case, tools, settings, broker, run_id, input_topic, records):
+    """One throughput run over the preloaded input; returns a dict of measurements."""
+    output_topic = f"out-{run_id}"
+    broker.create_topic(output_topic, settings.partitions)
+    measured = Measured(case, tools, settings, broker, run_id, input_topic, output_topic)
+    try:
+        samples = wait_for_commits(broker, measured, run_id, input_topic, settings.partitions, records,
+                                   settings.timeout_s)
+    finally:
+        cpu, rss = measured.stop()
+    broker.delete_topic(output_topic)
+    rate, commits = throughput(samples, records)
+    return {"records_per_s": rate, "commits": commits, "cpu_s": cpu, "cpu_s_per_million": cpu / records * 1e6,
+            "peak_rss_mb": rss}
+
+
+def run_tool(command, timeout_s):
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
+    if result.returncode != 0:
+        raise RuntimeError(f"{os.path.basename(command[0])} failed ({result.returncode}): "
+                           f"{result.stderr.strip()} {result.stdout.strip()}")
+    return json.loads(result.stdout)
+
+
+def run_latency(case, tools, settings, broker, run_id, rate, seconds):
+    """A paced run: the input arrives at `rate` records/s while the process runs; returns
+    the end-to-end latency percentiles of the outputs of the paced records."""
+    input_topic, output_topic = f"lat-in-{run_id}", f"lat-out-{run_id}"
+    broker.create_topic(input_topic, settings.partitions)
+    broker.create_topic(output_topic, settings.partitions)
+    warmup = 1000
+    run_tool([tools.load, broker.bootstrap, input_topic, "0", str(warmup)], 120)
+    measured = Measured(case, tools, settings, broker, run_id, input_topic, output_topic)
+    try:
+        # Live when it has processed and committed the warm-up records.
+        wait_for_commits(broker, measured, run_id, input_topic, settings.partitions, warmup, settings.timeout_s)
+        count = rate * seconds
+        expected = case.expected_outputs(warmup, count)
+        since = int(time.time() * 1000)
+        observer = subprocess.Popen(
+            [tools.observe, broker.bootstrap, output_topic, str(settings.partitions), str(since), str(expected),
+             str(int(seconds + 60))], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        run_tool([tools.load, broker.bootstrap, input_topic, str(warmup), str(count), str(rate)], seconds + 120)
+        out, err = observer.communicate(timeout=seconds + 90)
+        if observer.returncode != 0:
+            raise RuntimeError(f"observe: saw fewer than {expected} outputs: {out.strip()} {err.strip()}")
+        result = json.loads(out)
+    finally:
+        measured.stop()
+    broker.delete_topic(input_topic)
+    broker.delete_topic(output_topic)
+    return result
