@@ -28,10 +28,17 @@ struct BrokerCommand: ParsableCommand {
 
     @Option(name: .long, help: "Number of brokers (ids 1...N).") var brokers: Int = 1
     @Option(name: .long, help: "Bind broker i to 127.0.0.1:P+i-1 (default: ephemeral ports).") var port: Int?
+    @Option(
+        name: .customLong("group-initial-rebalance-delay-ms"),
+        help: "How long a new consumer group's first join round waits for more members.")
+    var groupInitialRebalanceDelayMs: Int = 0
     @Flag(name: .long, help: "Read control commands from stdin and stop when it ends.") var control = false
 
     func validate() throws {
         guard (1...64).contains(brokers) else { throw ValidationError("--brokers must be from 1 to 64, got \(brokers)") }
+        guard groupInitialRebalanceDelayMs >= 0 else {
+            throw ValidationError("--group-initial-rebalance-delay-ms must not be negative")
+        }
         if let port, port < 1 || port + brokers - 1 > 65535 {
             throw ValidationError("--port \(port) with \(brokers) broker(s) leaves the port range 1...65535")
         }
@@ -43,6 +50,7 @@ struct BrokerCommand: ParsableCommand {
         let path = try EmbeddedBroker.locateExecutable()
         var arguments = [path, "--brokers", "\(brokers)"]
         if let port { arguments += ["--port", "\(port)"] }
+        arguments += ["--group-initial-rebalance-delay-ms", "\(groupInitialRebalanceDelayMs)"]
         if !control { arguments.append("--no-stdin") }
         fflush(nil)
         let cArguments = arguments.map { strdup($0) } + [nil]
