@@ -11,9 +11,9 @@ import Synchronization
 /// - **memtables**: RocksDB 7.8.3's C API has no `WriteBufferManager`, so the closest honest
 ///   bound is kept by hand. Each store may hold at most `max_write_buffer_number` (2) data
 ///   memtables of ``writeBufferSizePerStore`` bytes plus two small checkpoint memtables;
-///   the data memtable size is recomputed for every open store (through
-///   `rocksdb_set_options`) whenever a store opens or closes, so that all memtables together
-///   stay within half the budget. Below a floor of ``minimumWriteBufferSize`` per memtable
+///   the data memtable size (a power of two) is recomputed for every open store (through
+///   `rocksdb_set_options`) when opening a store changes it, so that all memtables
+///   together stay within half the budget. Below a floor of ``minimumWriteBufferSize`` per memtable
 ///   the bound is exceeded, and ``isOverCommitted`` says so.
 ///
 /// Thread-safe: stores of different stream threads open and close concurrently.
@@ -111,11 +111,12 @@ public final class RocksDBEnvironment: @unchecked Sendable {
         }
     }
 
-    /// Removes a database that is about to close and lets the others grow their memtables.
+    /// Removes a database that is about to close. The others keep their memtable size (still
+    /// within the budget) until the next open recomputes it: resizing rewrites each store's
+    /// OPTIONS file with an fsync, which a task closing all its stores should not pay.
     func unregister(_ handle: DatabaseHandle) {
         openDatabases.withLock { state in
             state.handles.removeAll { $0 == handle }
-            try? rebalance(&state)
         }
     }
 
@@ -126,9 +127,13 @@ public final class RocksDBEnvironment: @unchecked Sendable {
         Int(maxWriteBufferNumber) * (size + checkpointWriteBufferSize)
     }
 
+    /// The data memtable size when `count` stores share the budget, rounded down to a power
+    /// of two: changing it rewrites every open store's OPTIONS file, so it changes only when
+    /// the store count crosses a power of two, not on every open.
     private func writeBufferSize(forStores count: Int) -> Int {
-        let share = memtableBudgetBytes / max(1, count)
-        return max(Self.minimumWriteBufferSize, share / Int(Self.maxWriteBufferNumber) - Self.checkpointWriteBufferSize)
+        let share = memtableBudgetBytes / max(1, count) / Int(Self.maxWriteBufferNumber) - Self.checkpointWriteBufferSize
+        guard share > Self.minimumWriteBufferSize else { return Self.minimumWriteBufferSize }
+        return 1 << (Int.bitWidth - 1 - share.leadingZeroBitCount)
     }
 
     private func rebalance(_ state: inout OpenDatabases) throws {

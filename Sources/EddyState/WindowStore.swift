@@ -182,6 +182,12 @@ public final class WindowStore {
         advanceStreamTime(to: latest)
     }
 
+    /// Writes the changelog records gathered by ``restore(_:nextOffset:_:)``; see
+    /// ``KeyValueStore/completeRestore()``.
+    public func completeRestore() throws {
+        try store.completeRestore()
+    }
+
     /// Closes the store, dropping uncommitted writes.
     public func close() {
         store.close()

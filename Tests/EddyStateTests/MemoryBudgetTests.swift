@@ -49,8 +49,9 @@ import Testing
             }
             #expect(environment.openStoreCount == storeCount)
             #expect(!environment.isOverCommitted)
-            // 12 stores share 32 MiB of memtables: 2 × (1,333,333 − 65,536) + 2 × 65,536 each.
-            #expect(environment.writeBufferSizePerStore == (32 << 20) / 12 / 2 - 64 * 1024)
+            // 12 stores share 32 MiB of memtables: 2 × 65,536 for checkpoints and at most
+            // 2 × (1,398,101 − 65,536) for data each, rounded down to 2 × 1 MiB.
+            #expect(environment.writeBufferSizePerStore == 1 << 20)
 
             var peak = RocksDBMemoryUsage(blockCache: 0, memtables: 0, tableReadersOutsideCache: 0)
             var offsets = [Int64](repeating: 0, count: storeCount)

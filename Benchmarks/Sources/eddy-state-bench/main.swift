@@ -114,6 +114,41 @@ func benchOperations() throws {
     }
 }
 
+/// What one more RocksDB instance costs: open time and resident memory per empty store, the
+/// price of one instance per task and store rather than column families in one instance.
+func benchOpenCost() throws {
+    try withScratchDirectory { root in
+        let state = try StateDirectory(root: root, applicationId: "bench", environment: RocksDBEnvironment(memoryMB: 64))
+        let budget = RecordCacheBudget(maxBytes: 1 << 20)
+        let count = 48
+        func openAll() throws -> ([TaskStateDirectory], [KeyValueStore]) {
+            var tasks: [TaskStateDirectory] = []
+            var stores: [KeyValueStore] = []
+            for t in 0..<count {
+                let task = try state.lockTask("0_\(t)")
+                tasks.append(task)
+                stores.append(try task.openKeyValueStore(
+                    StoreSpec(name: "store", keySerde: "bytes", valueSerde: "bytes"), cacheBudget: budget))
+            }
+            return (tasks, stores)
+        }
+        func closeAll(_ opened: ([TaskStateDirectory], [KeyValueStore])) {
+            for store in opened.1 { store.close() }
+            for task in opened.0 { task.unlock() }
+        }
+        let before = residentMemoryMB().current
+        var opened: ([TaskStateDirectory], [KeyValueStore]) = ([], [])
+        let create = try seconds { opened = try openAll() }
+        let after = residentMemoryMB().current
+        closeAll(opened)
+        let reopen = try seconds { opened = try openAll() }
+        closeAll(opened)
+        print("open: \(count) stores created in \(format(create * 1000, 0)) ms (\(format(create * 1000 / Double(count), 1)) ms "
+            + "each), reopened in \(format(reopen * 1000, 0)) ms (\(format(reopen * 1000 / Double(count), 1)) ms each); "
+            + "RSS +\(format((after - before) * 1024 / Double(count), 0)) KiB per open empty store")
+    }
+}
+
 /// A million keys across twelve stores under one 64 MiB budget: RocksDB's accounting and RSS.
 func benchMemory() throws {
     let before = residentMemoryMB()
@@ -165,7 +200,10 @@ guard ["all", "restore", "operations", "memory"].contains(mode) else {
     print("usage: eddy-state-bench [all|restore|operations|memory] [records] [rocksdb.memory.mb]")
     exit(2)
 }
-if mode == "all" || mode == "memory" { try benchMemory() }
+if mode == "all" || mode == "memory" {
+    try benchMemory()
+    try benchOpenCost()
+}
 if mode == "all" || mode == "restore" {
     try benchRestore(persistent: true, batchSize: 1_000)
     try benchRestore(persistent: true, batchSize: 10_000)
