@@ -12,7 +12,7 @@
 ///    entries and the changelog offsets they reach in one atomic RocksDB write batch; after
 ///    an abort, call ``discardUncommitted()``;
 /// 3. on start: read ``checkpoint``, replay the changelog from there with
-///    ``restore(_:nextOffset:_:)``.
+///    ``restore(_:nextOffset:_:)``, then call ``completeRestore()``.
 ///
 /// Not thread-safe: a store belongs to the stream thread that owns its task. Calls block on
 /// disk I/O, so they belong on that dedicated thread, never on Swift's cooperative pool.
@@ -21,8 +21,10 @@ public final class KeyValueStore {
     public let name: String
     /// The store's directory, or nil for an in-memory store.
     public let directory: String?
-    /// The changelog offsets the committed data reaches: partition → next offset to read.
-    /// Empty for a new store and always for an in-memory store when opened.
+    /// The changelog offsets the store's data reaches: partition → next offset to read.
+    /// Empty for a new store, and always for an in-memory store when opened. Restore batches
+    /// count as soon as they are applied; on disk they count once written with their
+    /// checkpoint (see ``completeRestore()``), so after a crash this may be lower again.
     public private(set) var checkpoint: [ChangelogPartition: Int64]
 
     var cache: RecordCache
@@ -60,6 +62,7 @@ public final class KeyValueStore {
 
     /// Calls `body` with the value of `key`, borrowed for the call, or nil when there is none.
     public func get<R>(_ key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) throws -> R) throws -> R {
+        try ensureOpen()
         if staging != nil { try completeRestore() }
         return try cache.lookup(key) { found, cached in
             switch found {

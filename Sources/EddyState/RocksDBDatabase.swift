@@ -156,18 +156,6 @@ final class RocksDBDatabase {
         }
     }
 
-    /// Flushes the memtables to SST files and waits for it.
-    func flush() throws {
-        let options = rocksdb_flushoptions_create()
-        defer { rocksdb_flushoptions_destroy(options) }
-        rocksdb_flushoptions_set_wait(options, 1)
-        var error: UnsafeMutablePointer<CChar>?
-        rocksdb_flush(db, options, &error)
-        if let message = Self.take(error) {
-            throw StateStoreError.rocksDB(operation: "flush", directory: path, message: message)
-        }
-    }
-
     /// Turns a RocksDB error string into a Swift string and frees it.
     static func take(_ error: UnsafeMutablePointer<CChar>?) -> String? {
         guard let error else { return nil }

@@ -84,13 +84,16 @@ public final class RocksDBEnvironment: @unchecked Sendable {
 
     /// What RocksDB holds now against the budget, summed over all open stores.
     public var usage: RocksDBMemoryUsage {
-        let handles = openDatabases.withLock { $0.handles }
-        var memtables = 0
-        var tableReaders = 0
-        for handle in handles {
-            memtables += Self.property(handle.db, nil, "rocksdb.size-all-mem-tables")
-            memtables += Self.property(handle.db, handle.checkpointFamily, "rocksdb.size-all-mem-tables")
-            tableReaders += Self.property(handle.db, nil, "rocksdb.estimate-table-readers-mem")
+        // Read under the lock: a store cannot close (and free its handle) meanwhile.
+        let (memtables, tableReaders) = openDatabases.withLock { state in
+            var memtables = 0
+            var tableReaders = 0
+            for handle in state.handles {
+                memtables += Self.property(handle.db, nil, "rocksdb.size-all-mem-tables")
+                memtables += Self.property(handle.db, handle.checkpointFamily, "rocksdb.size-all-mem-tables")
+                tableReaders += Self.property(handle.db, nil, "rocksdb.estimate-table-readers-mem")
+            }
+            return (memtables, tableReaders)
         }
         return RocksDBMemoryUsage(
             blockCache: rocksdb_cache_get_usage(blockCache), memtables: memtables, tableReadersOutsideCache: tableReaders)

@@ -13,8 +13,6 @@ final class RocksDBWriteBatch {
 
     deinit { rocksdb_writebatch_destroy(handle) }
 
-    var count: Int { Int(rocksdb_writebatch_count(handle)) }
-
     func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
         rocksdb_writebatch_put_cf(
             handle, database.dataFamily,

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Why a state store or state directory operation failed, in words a user can act on.
 ///
 /// Every case names the directory or store involved and says what to do about it, because
@@ -48,9 +54,3 @@ public enum StateStoreError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
