@@ -48,6 +48,44 @@ import Testing
         }
     }
 
+    @Test func gatheredRestoreBatchesAreWrittenOnceTheBufferFills() throws {
+        try withStateDirectory { state in
+            let task = try state.lockTask("0_3")
+            defer { task.unlock() }
+            let store = try task.openKeyValueStore(kvSpec(), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
+            defer { store.close() }
+            let value = [UInt8](repeating: 7, count: 1000)
+            // Each batch holds 5,000 records of about 1 KB: under the 16 MiB buffer alone.
+            func restoreBatch(_ number: Int) throws {
+                try store.restore(testPartition, nextOffset: Int64((number + 1) * 5000)) { batch in
+                    for i in 0..<5000 {
+                        bytes("k\(number * 5000 + i)").withUnsafeBytes { k in value.withUnsafeBytes { batch.apply(k, $0) } }
+                    }
+                }
+            }
+            try restoreBatch(0)
+            #expect(store.pendingRestore() != nil)
+            #expect(store.checkpoint == [testPartition: 5000])
+            try restoreBatch(1)
+            try restoreBatch(2)
+            try restoreBatch(3)
+            // 20,000 records of about 1 KB passed 16 MiB: written with their checkpoint.
+            #expect(store.pendingRestore() == nil)
+            try restoreBatch(4)
+            #expect(store.pendingRestore() != nil)
+            try store.completeRestore()
+            #expect(store.pendingRestore() == nil)
+            #expect(store.checkpoint == [testPartition: 25_000])
+            var count = 0
+            try store.range(from: nil, to: nil) { _, v in
+                #expect(v.count == 1000)
+                count += 1
+                return true
+            }
+            #expect(count == 25_000)
+        }
+    }
+
     @Test func restoreRefusesToRunOverUncommittedWrites() throws {
         try withStateDirectory { state in
             let task = try state.lockTask("0_3")
