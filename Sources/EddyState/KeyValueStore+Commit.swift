@@ -42,8 +42,7 @@ extension KeyValueStore {
         let deletions = takePendingRangeDeletions()
         switch backend {
         case .rocksDB(let db):
-            let batch = writeBatch()!
-            defer { batch.clear() }
+            let batch = RocksDBWriteBatch(for: db)
             forEachDirtyEntry { key, value in
                 if let value { batch.put(key, value) } else { batch.delete(key) }
             }

@@ -57,8 +57,7 @@ extension KeyValueStore {
     /// and ``close()`` call it too.
     public func completeRestore() throws {
         guard case .rocksDB(let db) = backend, let staging = pendingRestore() else { return }
-        let batch = writeBatch()!
-        defer { batch.clear() }
+        let batch = RocksDBWriteBatch(for: db)
         staging.drain(into: batch)
         for (partition, offset) in staging.pendingCheckpoint { batch.putCheckpoint(partition, nextOffset: offset) }
         releaseRestoreStaging()

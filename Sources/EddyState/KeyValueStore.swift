@@ -29,7 +29,6 @@ public final class KeyValueStore {
 
     var cache: RecordCache
     let backend: StoreBackend
-    private var batch: RocksDBWriteBatch?
     private var staging: RestoreStaging?
     private var pendingRangeDeletions: [(from: [UInt8], to: [UInt8])] = []
     private var isClosed = false
@@ -42,7 +41,6 @@ public final class KeyValueStore {
         switch backend {
         case .rocksDB(let db):
             checkpoint = try db.readCheckpoint()
-            batch = RocksDBWriteBatch(for: db)
         case .inMemory:
             checkpoint = [:]
         }
@@ -120,7 +118,6 @@ public final class KeyValueStore {
         try? completeRestore()
         isClosed = true
         cache.removeAll()
-        batch = nil
         staging = nil
         if case .rocksDB(let db) = backend { db.close() }
     }
@@ -133,8 +130,6 @@ public final class KeyValueStore {
         from.withUnsafeBytes { f in to.withUnsafeBytes { t in cache.removeAll(from: f, to: t) } }
         pendingRangeDeletions.append((from, to))
     }
-
-    func writeBatch() -> RocksDBWriteBatch? { batch }
 
     /// The restore staging area when it holds something to write.
     func pendingRestore() -> RestoreStaging? {

@@ -1,7 +1,8 @@
 import CRocksDB
 
-/// A reusable RocksDB write batch for one database: data writes and checkpoint entries
-/// that RocksDB applies all or nothing.
+/// A RocksDB write batch for one database: data writes and checkpoint entries that RocksDB
+/// applies all or nothing. One per commit: a batch kept for reuse would hold on to the
+/// memory of the largest commit it ever carried.
 final class RocksDBWriteBatch {
     let handle: OpaquePointer
     private let database: RocksDBDatabase
@@ -46,6 +47,4 @@ final class RocksDBWriteBatch {
             }
         }
     }
-
-    func clear() { rocksdb_writebatch_clear(handle) }
 }
