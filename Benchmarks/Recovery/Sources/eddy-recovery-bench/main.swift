@@ -1,0 +1,31 @@
+import Foundation
+
+// Usage: eddy-recovery-bench <products dir with eddy and libWordCount.so> [all|restore|recovery]
+//          [restore records (default 1,000,000)] [session.timeout.ms for recovery (default 1000)]
+// Prints one line per figure. The broker, the workers and this process share the machine.
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let products = arguments.first.map({ URL(fileURLWithPath: $0).standardizedFileURL.path }),
+    FileManager.default.isExecutableFile(atPath: products + "/eddy")
+else {
+    FileHandle.standardError.write(Data(
+        "usage: eddy-recovery-bench <directory with a release eddy and libWordCount.so, e.g. .build/release> [all|restore|recovery] [records] [session.timeout.ms]\n".utf8))
+    exit(64)
+}
+let mode = arguments.dropFirst().first ?? "all"
+let records = arguments.dropFirst(2).first.flatMap { Int($0) } ?? 1_000_000
+let sessionTimeoutMs = arguments.dropFirst(3).first.flatMap { Int($0) } ?? 1000
+
+do {
+    if mode == "all" || mode == "restore" {
+        try benchRestoreRate(products: products, records: records, runs: 3)
+    }
+    if mode == "all" || mode == "recovery" {
+        for keys in [100_000, 1_000_000] {
+            try benchRecoveryTime(products: products, keys: keys, updates: 200_000, sessionTimeoutMs: sessionTimeoutMs)
+        }
+    }
+} catch {
+    FileHandle.standardError.write(Data("eddy-recovery-bench: \(error)\n".utf8))
+    exit(1)
+}
