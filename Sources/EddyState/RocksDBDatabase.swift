@@ -57,9 +57,11 @@ final class RocksDBDatabase {
             }
         }
         if let message = Self.take(error) {
-            throw StateStoreError.rocksDB(
-                operation: "open", directory: path,
-                message: message + " (if the store is damaged, delete its directory to rebuild it from its changelog)")
+            let advice =
+                message.contains("LOCK")
+                ? " (the store is already open: close the other instance first)"
+                : " (if the store is damaged, delete its directory to rebuild it from its changelog)"
+            throw StateStoreError.rocksDB(operation: "open", directory: path, message: message + advice)
         }
         guard let opened, let data = handles[0], let checkpoint = handles[1] else {
             throw StateStoreError.rocksDB(operation: "open", directory: path, message: "no handle returned")

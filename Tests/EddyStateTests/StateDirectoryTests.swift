@@ -161,6 +161,24 @@ import Testing
         }
     }
 
+    @Test func aStoreOpenTwiceIsAClearError() throws {
+        try withStateDirectory { state in
+            let task = try state.lockTask("0_0")
+            defer { task.unlock() }
+            let budget = RecordCacheBudget(maxBytes: 1024)
+            let first = try task.openKeyValueStore(kvSpec(), cacheBudget: budget)
+            defer { first.close() }
+            let error = stateError { _ = try task.openKeyValueStore(kvSpec(), cacheBudget: budget) }
+            guard case let .rocksDB(operation, directory, message) = error else {
+                Issue.record("expected a RocksDB error, got \(String(describing: error))")
+                return
+            }
+            #expect(operation == "open")
+            #expect(directory == task.storePath("counts"))
+            #expect(message.hasSuffix("(the store is already open: close the other instance first)"))
+        }
+    }
+
     @Test func namesThatCannotBeDirectoriesAreRefused() throws {
         try withStateDirectory { state in
             #expect(stateError { _ = try state.lockTask("../0_0") } == .invalidArgument(
