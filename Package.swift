@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "EddyPlugins", targets: ["EddyPlugins"]),
         // Example plugins: each its own shared library, loaded by the host with dlopen.
         .library(name: "WordCount", type: .dynamic, targets: ["WordCountPlugin"]),
+        .library(name: "WordCountV2", type: .dynamic, targets: ["WordCountV2Plugin"]),
         .library(name: "Enrich", type: .dynamic, targets: ["EnrichPlugin"]),
         .library(name: "Uppercase", type: .dynamic, targets: ["Uppercase"]),
     ],
@@ -66,6 +67,9 @@ let package = Package(
             name: "WordCountPlugin", dependencies: ["WordCount", .product(name: "EddySDK", package: "sdk")],
             path: "Plugins/WordCount/Sources/WordCountPlugin"),
         .target(
+            name: "WordCountV2Plugin", dependencies: ["WordCount", .product(name: "EddySDK", package: "sdk")],
+            path: "Plugins/WordCountV2"),
+        .target(
             name: "Enrich", dependencies: [.product(name: "EddySDK", package: "sdk")],
             path: "Plugins/Enrich/Sources/Enrich"),
         .target(
@@ -75,12 +79,17 @@ let package = Package(
             name: "Uppercase", path: "Plugins/Uppercase",
             publicHeadersPath: ".", cSettings: [.headerSearchPath("../../sdk/include")]),
 
+        .target(
+            name: "EddyServer",
+            dependencies: ["EddyRuntime", .product(name: "Logging", package: "swift-log")]),
+
         // MARK: - The CLI
         .executableTarget(
             name: "eddy",
             dependencies: [
                 "EddyKafka",
                 "EddyRuntime",
+                "EddyServer",
                 "EddyState",
                 "EddyPlugins",
                 .product(name: "EddySDK", package: "sdk"),

@@ -6,7 +6,7 @@ import Foundation
 struct PluginCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugin", abstract: "Inspect plugins, call their typed functions, scaffold new ones.",
-        subcommands: [Inspect.self, Call.self, New.self])
+        subcommands: [Inspect.self, Call.self, New.self, PluginReloadCommand.self, PluginRollbackCommand.self, PluginStatusCommand.self])
 
     /// Where a plugin file may come from and where its content-addressed copy goes.
     struct LoadOptions: ParsableArguments {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import EddyRuntime
+import EddyServer
 import Foundation
 import Logging
 
@@ -24,6 +25,9 @@ struct RunCommand: ParsableCommand {
         if let stateDir { config.stateDir = stateDir }
         let streams = try StreamsApp(config: config, logger: logger)
         try streams.start()
+        let admin = try AdminSocket(app: streams, logger: logger)
+        defer { admin.stop() }
+        logger.info("admin socket: \(admin.path) (eddy plugin reload|rollback|status --app \(app))")
 
         let stop: @Sendable (Int32) -> Void = { signal in
             logger.info("received signal \(signal): committing and leaving the group")
@@ -36,7 +40,16 @@ struct RunCommand: ParsableCommand {
             source.resume()
             return source
         }
-        defer { sources.forEach { $0.cancel() } }
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hangup.setEventHandler {
+            logger.info("received SIGHUP: reloading every plugin whose file changed")
+            for result in streams.reloadChanged() {
+                if case .failure(let error) = result { logger.error("\(error)") }
+            }
+        }
+        hangup.resume()
+        defer { (sources + [hangup]).forEach { $0.cancel() } }
 
         let done = DispatchSemaphore(value: 0)
         let outcome = ThreadOutcome()

@@ -116,6 +116,43 @@ import Testing
                 + "no worker has run here with this state.dir — check state.dir in \(app), or pass --state-dir\n")
     }
 
+    @Test func bytesKeysArePrintedAndLookedUpAsHex() throws {
+        let cluster = try Cluster()
+        try cluster.createTopic("events", partitions: 1)
+        try cluster.createTopic("event-counts", partitions: 1)
+        let dir = TemporaryDirectory()
+        let app = try dir.write("app.yaml", appYAML(
+            id: unique("store-hex"), cluster: cluster, threads: 1, stateDir: dir.path + "/state",
+            topology: """
+                sources:
+                  - name: events
+                    topics: [events]
+                processors:
+                  - name: count
+                    plugin: WordCount
+                    processor: count
+                    inputs: [events]
+                sinks:
+                  - name: out
+                    topic: event-counts
+                    inputs: [count]
+                    value.serde: long
+                """))
+        try cluster.produce("events", [("a", [1]), ("b\t", [2]), ("a", [3])])
+        try runWorker(try AppConfig.load(path: app)) { _ = try cluster.read("event-counts", count: 3) }
+
+        let dump = try EddyInvocation.run(["store", "dump", app, "key-counts"], in: dir)
+        #expect(dump.status == 0, "\(dump.stderr)")
+        #expect(dump.stdout == "0_0\t61\t2\n0_0\t6209\t1\n")
+        #expect(try EddyInvocation.run(["store", "get", app, "key-counts", "61"], in: dir).stdout == "0_0\t2\n")
+        #expect(try EddyInvocation.run(["store", "get", app, "key-counts", "0x6209"], in: dir).stdout == "0_0\t1\n")
+        let notHex = try EddyInvocation.run(["store", "get", app, "key-counts", "a"], in: dir)
+        #expect(notHex.status == 1)
+        #expect(
+            notHex.stderr
+                == "Error: key 'a' is not hex, but store 'key-counts' declares bytes keys — write the key as hex digits, e.g. 0a1b\n")
+    }
+
     /// Each file under `root` (but the task locks) with its size and modification time.
     static func files(under root: String) throws -> [String: String] {
         var files: [String: String] = [:]

@@ -31,7 +31,7 @@ extension AppConfig {
         try r.rejectUnknownKeys([
             "application.id", "bootstrap.servers", "processing.guarantee", "num.stream.threads", "commit.interval.ms",
             "state.dir", "plugins.dir", "instance.id", "default.deserialization.exception.handler",
-            "dead.letter.topic", "transaction.timeout.ms", "cache.max.bytes.buffering", "rocksdb.memory.mb", "kafka",
+            "dead.letter.topic", "transaction.timeout.ms", "cache.max.bytes.buffering", "rocksdb.memory.mb", "plugin.version.header", "plugins.watch", "kafka",
             "topology",
         ])
 
@@ -68,6 +68,8 @@ extension AppConfig {
             transactionTimeoutMs: try r.int("transaction.timeout.ms", range: 1000...900_000) ?? 10_000,
             cacheMaxBytes: try r.int("cache.max.bytes.buffering", range: 0...(1 << 34)) ?? 10 * 1024 * 1024,
             rocksDBMemoryMB: try r.int("rocksdb.memory.mb", range: 8...1 << 20) ?? 128,
+            pluginVersionHeader: try r.bool("plugin.version.header") ?? true,
+            watchPlugins: try r.bool("plugins.watch") ?? true,
             topology: TopologySpec(sources: [], processors: [], sinks: [], stores: []))
         guard let topology = try r.child("topology") else {
             throw r.error("topology", "is required — declare sources, processors and sinks (see the README)")

@@ -52,6 +52,12 @@ public struct AppConfig: Sendable {
     public var cacheMaxBytes: Int
     /// The one memory budget all RocksDB stores of the process share (block cache + memtables).
     public var rocksDBMemoryMB: Int
+    /// Whether output records carry an `eddy.plugin.version` header naming the plugin build
+    /// that produced them (`plugin.version.header`, default true).
+    public var pluginVersionHeader: Bool
+    /// Whether a new build of a plugin file appearing in `plugins.dir` is reloaded
+    /// automatically (`plugins.watch`, default true).
+    public var watchPlugins: Bool
     public var topology: TopologySpec
 
     public var isExactlyOnce: Bool { processingGuarantee == .exactlyOnceV2 }

@@ -1,15 +1,31 @@
 import EddyHost
 import EddyPlugins
 import Foundation
+import Synchronization
 
 /// The plugins an application uses, loaded from `plugins.dir` and checked against the
 /// topology: every processor and typed function it names exists, and every processor's
-/// config is valid.
-public final class PluginSet: @unchecked Sendable {
-    /// Loaded plugins by the name the topology uses.
-    public let plugins: [String: LoadedPlugin]
+/// config is valid. It also keeps every build ever loaded (an image is never unloaded), so
+/// that a reload can be rolled back.
+public final class PluginSet: Sendable {
+    struct State {
+        var current: [String: LoadedPlugin]
+        /// Every build loaded, per plugin, oldest first; the current one among them.
+        var history: [String: [LoadedPlugin]]
+        /// Why the last reload of a plugin was refused, if it was.
+        var lastError: [String: String] = [:]
+    }
 
-    init(plugins: [String: LoadedPlugin]) { self.plugins = plugins }
+    let state: Mutex<State>
+    let loader: PluginLoader
+
+    init(plugins: [String: LoadedPlugin], loader: PluginLoader) {
+        state = Mutex(State(current: plugins, history: plugins.mapValues { [$0] }))
+        self.loader = loader
+    }
+
+    /// The builds in use, by the name the topology uses.
+    public var plugins: [String: LoadedPlugin] { state.withLock { $0.current } }
 
     /// Loads every plugin the topology names and validates the topology against them.
     public static func load(for config: AppConfig) throws -> PluginSet {
@@ -64,14 +80,18 @@ public final class PluginSet: @unchecked Sendable {
                 continue
             }
         }
-        return PluginSet(plugins: plugins)
+        return PluginSet(plugins: plugins, loader: loader)
     }
 
     /// `lib<Name>.so`, `<Name>.so` or `<Name>` itself inside `directory`.
     static func locate(_ name: String, in directory: String) -> String? {
-        let candidates = name.hasSuffix(".so") ? [name] : ["lib\(name).so", "\(name).so"]
-        return candidates.map { URL(fileURLWithPath: directory).appendingPathComponent($0).path }
+        fileNames(of: name).map { URL(fileURLWithPath: directory).appendingPathComponent($0).path }
             .first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    /// The file names a plugin named `name` in the topology may have in `plugins.dir`.
+    static func fileNames(of name: String) -> [String] {
+        name.hasSuffix(".so") ? [name] : ["lib\(name).so", "\(name).so"]
     }
 }
 

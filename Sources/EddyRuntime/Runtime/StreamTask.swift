@@ -13,7 +13,7 @@ import Logging
 final class StreamTask {
     enum Action {
         case source(SourceSpec.Timestamp, keySerde: SerdeName, valueSerde: SerdeName)
-        case plugin(ProcessorInstance, plugin: String)
+        case plugin(PluginNode)
         case filter(TypedFunctionCaller, FunctionCall)
         case mapValues(TypedFunctionCaller, FunctionCall, outputField: String)
         case selectKey(field: String)
@@ -47,7 +47,16 @@ final class StreamTask {
     /// Records handed to the error handler.
     private(set) var failed = 0
     /// Set when a processor asks for a commit.
-    var commitRequested: Bool { nodes.contains { if case .plugin(let p, _) = $0.action { p.context.commitRequested } else { false } } }
+    var commitRequested: Bool { nodes.contains { if case .plugin(let p) = $0.action { p.instance.context.commitRequested } else { false } } }
+    /// The plugin nodes, for reloads and reports.
+    var pluginNodes: [PluginNode] { nodes.compactMap { if case .plugin(let p) = $0.action { p } else { nil } } }
+    /// Whether outputs carry the `eddy.plugin.version` header.
+    let versionHeader: Bool
+    /// The plugin node whose `process` is running, for the version header.
+    private var activePlugin: PluginNode?
+    /// The task's stores as processors see them, shared by every build of a processor.
+    private var hostStores: [String: HostStore] = [:]
+    let applicationId: String
 
     /// The record being processed, for error reports.
     private var current: (topic: String, partition: Int32, offset: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, headers: [KafkaHeader])?
@@ -55,7 +64,7 @@ final class StreamTask {
     private var pendingError: Error?
 
     init(
-        id: TaskId, subTopology: Topology.SubTopology, config: AppConfig, plugins: PluginSet,
+        id: TaskId, subTopology: Topology.SubTopology, config: AppConfig, plugins: [String: LoadedPlugin],
         stores: [TaskStore], collector: RecordCollector, clock: WallClock, logger: Logger
     ) throws {
         self.id = id
@@ -66,6 +75,8 @@ final class StreamTask {
         self.errorHandler = config.errorHandler
         self.deadLetterTopic = config.deadLetterTopic
         self.logger = logger
+        self.versionHeader = config.pluginVersionHeader
+        self.applicationId = config.applicationId
         let index = Dictionary(uniqueKeysWithValues: subTopology.nodes.enumerated().map { ($1.name, $0) })
         let storeByName = Dictionary(uniqueKeysWithValues: stores.map { ($0.name, $0) })
         for node in subTopology.nodes {
@@ -77,29 +88,27 @@ final class StreamTask {
                 for topic in topics { sourceByTopic[topic] = nodes.count }
                 action = .source(timestamp, keySerde: keySerde, valueSerde: valueSerde)
             case .plugin(let pluginName, let processorName, let given):
-                let plugin = plugins.plugins[pluginName]!
-                let description = plugin.processor(named: processorName)!
-                let resolved = try ConfigResolver.resolve(given, for: processorName, declared: description.config)
-                let hostStores = try description.stores.map { declaration -> HostStore in
+                let plugin = plugins[pluginName]!
+                for declaration in plugin.processor(named: processorName)!.stores where hostStores[declaration.name] == nil {
                     switch declaration.kind {
                     case .keyValue:
                         guard let store = storeByName[declaration.name] else {
                             throw ProcessingFailed(description: "store \(declaration.name) of \(processorName) was not created for task \(id)")
                         }
-                        return HostStore(name: declaration.name, storage: .keyValue(store))
+                        hostStores[declaration.name] = HostStore(name: declaration.name, storage: .keyValue(store))
                     default:
-                        return HostStore(name: declaration.name, storage: .window(InMemoryWindowStore(windowSize: declaration.windowSizeMilliseconds)))
+                        hostStores[declaration.name] = HostStore(
+                            name: declaration.name, storage: .window(InMemoryWindowStore(windowSize: declaration.windowSizeMilliseconds)))
                     }
                 }
-                let context = TaskContext(
-                    task: self, nodeIndex: nodes.count, applicationId: config.applicationId, config: resolved,
-                    stores: hostStores, logger: logger)
-                action = .plugin(
-                    try ProcessorInstance(processor: description.entry, context: context), plugin: "\(plugin.name)@\(plugin.version)")
+                action = .plugin(PluginNode(
+                    plugin: pluginName, processor: processorName, config: given,
+                    instance: try makeInstance(nodeIndex: nodes.count, plugin: plugin, processor: processorName, config: given),
+                    version: PluginVersion(plugin)))
             case .filter(let call):
-                action = .filter(try plugins.plugins[call.plugin]!.function(named: call.function), call)
+                action = .filter(try plugins[call.plugin]!.function(named: call.function), call)
             case .mapValues(let call, let field):
-                action = .mapValues(try plugins.plugins[call.plugin]!.function(named: call.function), call, outputField: field)
+                action = .mapValues(try plugins[call.plugin]!.function(named: call.function), call, outputField: field)
             case .selectKey(let field):
                 action = .selectKey(field: field)
             case .sink(let topic, _, _):
@@ -146,7 +155,7 @@ final class StreamTask {
         let advanced = timestamp > streamTime
         if advanced {
             streamTime = timestamp
-            for node in nodes { if case .plugin(let instance, _) = node.action { instance.context.streamTime = timestamp } }
+            for node in nodes { if case .plugin(let plugin) = node.action { plugin.instance.context.streamTime = timestamp } }
         }
 
         let headers = record.headers
@@ -176,7 +185,7 @@ final class StreamTask {
                     topic: changelog.topic, partition: changelog.partition, key: key, value: value, headers: [], timestamp: streamTime)
             }
         }
-        for node in nodes { if case .plugin(let instance, _) = node.action { instance.context.commitRequested = false } }
+        for node in nodes { if case .plugin(let plugin) = node.action { plugin.instance.context.commitRequested = false } }
     }
 
     /// Whether a store's record cache is full, so the thread should commit now.
@@ -184,7 +193,66 @@ final class StreamTask {
 
     /// Closes every processor instance (`close` entry). The stores stay with the caller.
     func close() {
-        for node in nodes { if case .plugin(let instance, _) = node.action { instance.close() } }
+        for node in nodes { if case .plugin(let plugin) = node.action { plugin.instance.close() } }
+    }
+
+    // MARK: - Plugin instances and hot reload
+
+    /// Creates (`init`) an instance of `processor` from `plugin` for node `nodeIndex`, over the
+    /// task's existing stores.
+    func makeInstance(nodeIndex: Int, plugin: LoadedPlugin, processor: String, config: [String: String]) throws -> ProcessorInstance {
+        guard let description = plugin.processor(named: processor) else {
+            throw ProcessingFailed(description: "plugin \(plugin.name) \(plugin.version) has no processor '\(processor)'")
+        }
+        let resolved = try ConfigResolver.resolve(config, for: processor, declared: description.config)
+        let context = TaskContext(
+            task: self, nodeIndex: nodeIndex, applicationId: applicationId, config: resolved,
+            stores: description.stores.compactMap { hostStores[$0.name] }, logger: logger)
+        context.streamTime = streamTime
+        return try ProcessorInstance(processor: description.entry, context: context)
+    }
+
+    /// New instances, from `plugin`, of every node that runs the plugin named `name` in the
+    /// topology: the trial `init` of a reload. Nothing is installed; on a failure the
+    /// instances created so far are closed and the error is thrown.
+    func prepareReload(of name: String, to plugin: LoadedPlugin) throws -> [(node: Int, instance: ProcessorInstance)] {
+        var prepared: [(node: Int, instance: ProcessorInstance)] = []
+        do {
+            for (index, node) in nodes.enumerated() {
+                guard case .plugin(let current) = node.action, current.plugin == name else { continue }
+                prepared.append((index, try makeInstance(nodeIndex: index, plugin: plugin, processor: current.processor, config: current.config)))
+            }
+        } catch {
+            prepared.forEach { $0.instance.close() }
+            throw error
+        }
+        return prepared
+    }
+
+    /// Installs prepared instances (closing the ones they replace) and points the built-in
+    /// operators that call `name`'s typed functions at `plugin`. Returns, per replaced
+    /// build, how many records it processed.
+    func installReload(of name: String, to plugin: LoadedPlugin, _ prepared: [(node: Int, instance: ProcessorInstance)]) throws -> [PluginVersion: Int] {
+        let version = PluginVersion(plugin)
+        var processedByOld: [PluginVersion: Int] = [:]
+        for (index, instance) in prepared {
+            guard case .plugin(let node) = nodes[index].action else { continue }
+            let replaced = node.version
+            let (old, processed) = node.replace(with: instance, version: version)
+            old.close()
+            processedByOld[replaced, default: 0] += processed
+        }
+        for index in nodes.indices {
+            switch nodes[index].action {
+            case .filter(_, let call) where call.plugin == name:
+                nodes[index].action = .filter(try plugin.function(named: call.function), call)
+            case .mapValues(_, let call, let field) where call.plugin == name:
+                nodes[index].action = .mapValues(try plugin.function(named: call.function), call, outputField: field)
+            default:
+                continue
+            }
+        }
+        return processedByOld
     }
 
     // MARK: - The graph
@@ -210,20 +278,26 @@ final class StreamTask {
         switch node.action {
         case .source:
             return eddy_status(EDDY_OK)
-        case .plugin(let instance, let plugin):
-            switch instance.process(record) {
+        case .plugin(let plugin):
+            let outer = activePlugin
+            activePlugin = plugin
+            defer { activePlugin = outer }
+            plugin.processed &+= 1
+            switch plugin.instance.process(record) {
             case .ok:
                 return eddy_status(EDDY_OK)
             case .rejected(let reason), .failed(let reason):
-                report(reason, node: node.name, plugin: plugin)
+                report(reason, node: node.name, plugin: plugin.label)
                 return eddy_status(EDDY_OK)
             }
         case .sink(let topic):
             let r = record.pointee
             do {
+                var headers = Self.headers(r)
+                if versionHeader, let activePlugin { headers.append(activePlugin.versionHeader) }
                 try collector.send(
                     topic: topic, partition: nil, key: Self.buffer(r.key), value: Self.buffer(r.value),
-                    headers: Self.headers(r), timestamp: r.timestamp)
+                    headers: headers, timestamp: r.timestamp)
             } catch {
                 pendingError = error
                 return eddy_status(EDDY_ERROR)
@@ -303,12 +377,14 @@ final class StreamTask {
 
     private func punctuate(_ type: PunctuationType, now: Int64) throws {
         for node in nodes {
-            guard case .plugin(let instance, let plugin) = node.action else { continue }
-            for (_, outcome) in instance.punctuate(type, now: now) {
+            guard case .plugin(let plugin) = node.action else { continue }
+            activePlugin = plugin
+            defer { activePlugin = nil }
+            for (_, outcome) in plugin.instance.punctuate(type, now: now) {
                 switch outcome {
                 case .ok: continue
                 case .rejected(let reason), .failed(let reason):
-                    throw ProcessingFailed(description: "punctuation of \(node.name) (\(plugin)) in task \(id) failed: \(reason)")
+                    throw ProcessingFailed(description: "punctuation of \(node.name) (\(plugin.label)) in task \(id) failed: \(reason)")
                 }
             }
             if let error = pendingError {

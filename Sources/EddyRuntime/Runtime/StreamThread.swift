@@ -1,5 +1,6 @@
 import EddyHost
 import EddyKafka
+import EddyPlugins
 import EddyState
 import Foundation
 import Logging
@@ -31,6 +32,10 @@ final class StreamThread: @unchecked Sendable {
     private var producer: KafkaProducer!
     private var collector: RecordCollector!
     private var tasks: [TaskId: StreamTask] = [:]
+    /// The plugin builds this thread's tasks run; changes only at a swap.
+    private var pluginsInUse: [String: LoadedPlugin]
+    /// Swaps other threads asked for, handled at the next commit boundary.
+    private let swaps = Mutex<[PluginSwap]>([])
     /// Each task's locked state directory.
     private var taskDirectories: [TaskId: TaskStateDirectory] = [:]
     /// The record cache budget this thread's stores share.
@@ -48,6 +53,7 @@ final class StreamThread: @unchecked Sendable {
     ) {
         self.clock = clock
         self.stateDirectory = stateDirectory
+        self.pluginsInUse = plugins.plugins
         self.index = index
         self.config = config
         self.topology = topology
@@ -148,6 +154,7 @@ final class StreamThread: @unchecked Sendable {
 
         while !stopRequested.load(ordering: .relaxed) {
             try pollAndProcess()
+            if let swap = swaps.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { try perform(swap) }
             let now = clock.now()
             for task in tasks.values { try task.punctuateWallClock(now: now) }
             if ContinuousClock.now - lastCommit >= .milliseconds(config.commitIntervalMs)
@@ -261,10 +268,51 @@ final class StreamThread: @unchecked Sendable {
         return false
     }
 
+    // MARK: - Plugin swaps
+
+    /// Asks the thread to move its tasks to another build at its next commit boundary.
+    func requestSwap(_ swap: PluginSwap) { swaps.withLock { $0.append(swap) } }
+
+    /// Commits (transaction committed, caches written, nothing in flight), then replaces every
+    /// instance of the plugin: all new instances are initialised first, and only when every
+    /// one succeeded are the old ones closed. No offset moves and the consumer is untouched,
+    /// so no rebalance happens.
+    private func perform(_ swap: PluginSwap) throws {
+        let started = ContinuousClock.now
+        let name = swap.candidate.name
+        do {
+            try commitOrRecover()
+        } catch {
+            swap.finish(.failure(ReloadError(plugin: name, reason: "the commit before the swap failed: \(error)")))
+            throw error
+        }
+        var prepared: [(task: StreamTask, instances: [(node: Int, instance: ProcessorInstance)])] = []
+        do {
+            for task in tasks.values { prepared.append((task, try task.prepareReload(of: name, to: swap.candidate.plugin))) }
+        } catch {
+            prepared.forEach { $0.instances.forEach { $0.instance.close() } }
+            logger.error("swap of \(name) refused: init of the new build failed: \(error)")
+            swap.finish(.failure(ReloadError(plugin: name, reason: "init of the new build failed: \(error)")))
+            return
+        }
+        var processed: [PluginVersion: Int] = [:]
+        do {
+            for (task, instances) in prepared {
+                processed.merge(try task.installReload(of: name, to: swap.candidate.plugin, instances)) { $0 + $1 }
+            }
+        } catch {
+            swap.finish(.failure(ReloadError(plugin: name, reason: "installing the new build failed: \(error)")))
+            throw error
+        }
+        pluginsInUse[name] = swap.candidate.plugin
+        swap.finish(.success(PluginSwapReport(thread: index, pause: .now - started, tasks: prepared.count, processedByReplaced: processed)))
+    }
+
     // MARK: - Tasks
 
     /// The rebalance listener, on this thread inside `poll`.
     private func rebalance(_ event: KafkaRebalanceEvent) {
+        metrics.rebalances.add(1, ordering: .relaxed)
         do {
             switch event {
             case .assigned(let partitions):
@@ -315,7 +363,7 @@ final class StreamThread: @unchecked Sendable {
             let restored = try StateRestorer(configuration: kafka, logger: logger).restore(stores)
             metrics.restored.add(restored, ordering: .relaxed)
             let task = try StreamTask(
-                id: id, subTopology: sub, config: config, plugins: plugins, stores: stores, collector: collector, clock: clock,
+                id: id, subTopology: sub, config: config, plugins: pluginsInUse, stores: stores, collector: collector, clock: clock,
                 logger: logger)
             taskDirectories[id] = directory
             logger.info("task \(id) created (\(restored) changelog records restored)")
@@ -394,5 +442,7 @@ final class ThreadMetrics: Sendable {
     let restored = Atomic<Int>(0)
     let commits = Atomic<Int>(0)
     let tasks = Atomic<Int>(0)
+    /// Assignment changes (assigned, revoked or lost) this thread's consumer has seen.
+    let rebalances = Atomic<Int>(0)
     let lag = Mutex<[KafkaTopicPartition: Int64]>([:])
 }

@@ -2,6 +2,7 @@ import EddyKafka
 import EddyState
 import Foundation
 import Logging
+import Synchronization
 
 /// A worker node: what `eddy run app.yaml` runs. Like Kafka Streams' `KafkaStreams`, it
 /// checks the topology against the cluster, creates the internal topics, and runs
@@ -16,7 +17,12 @@ public final class StreamsApp: @unchecked Sendable {
     public let bootstrapServers: String
     private let embeddedBroker: EmbeddedBroker?
     private let clock: WallClock
-    private var threads: [StreamThread] = []
+    private(set) var threads: [StreamThread] = []
+    /// Serializes reloads and rollbacks.
+    let reloads = Mutex<Void>(())
+    private var watcher: PluginWatcher?
+    /// Completed reloads and rollbacks.
+    public let reloadCount = Atomic<Int>(0)
 
     /// Loads the plugins and validates the topology against them; starts the embedded broker
     /// when the application asks for one.
@@ -57,11 +63,21 @@ public final class StreamsApp: @unchecked Sendable {
                 stateDirectory: stateDirectory, logger: logger)
         }
         threads.forEach { $0.start() }
+        if config.watchPlugins {
+            watcher = try PluginWatcher(
+                directory: config.pluginsDir, plugins: { [plugins] in Array(plugins.plugins.keys) }, logger: logger
+            ) { [weak self] name in
+                _ = try? self?.reload(name)
+            }
+        }
         logger.info("\(config.applicationId): \(threads.count) stream thread(s) started, \(config.processingGuarantee.rawValue)")
     }
 
     /// Asks every thread to commit, close its tasks and leave the group.
-    public func requestStop() { threads.forEach { $0.requestStop() } }
+    public func requestStop() {
+        watcher?.stop()
+        threads.forEach { $0.requestStop() }
+    }
 
     /// Waits for every thread to end; the first error that ended one, if any.
     public func join() -> (any Error)? {
@@ -85,6 +101,7 @@ public final class StreamsApp: @unchecked Sendable {
             restored: threads.reduce(0) { $0 + $1.metrics.restored.load(ordering: .relaxed) },
             commits: threads.reduce(0) { $0 + $1.metrics.commits.load(ordering: .relaxed) },
             tasks: threads.reduce(0) { $0 + $1.metrics.tasks.load(ordering: .relaxed) },
+            rebalances: threads.reduce(0) { $0 + $1.metrics.rebalances.load(ordering: .relaxed) },
             lag: lag)
     }
 
@@ -93,6 +110,8 @@ public final class StreamsApp: @unchecked Sendable {
         public var restored: Int
         public var commits: Int
         public var tasks: Int
+        /// Assignment changes seen by the threads' consumers (a reload adds none).
+        public var rebalances: Int
         public var lag: [KafkaTopicPartition: Int64]
         public var totalLag: Int64 { lag.values.reduce(0, +) }
     }

@@ -1,0 +1,178 @@
+import EddyHost
+import EddyPlugins
+import EddySDK
+import Foundation
+
+/// What a reload needs to know and to check before any thread changes anything.
+extension PluginSet {
+    /// A build of a plugin that passed every check against the running topology.
+    public struct Candidate: Sendable {
+        public let name: String
+        public let plugin: LoadedPlugin
+    }
+
+    /// Loads `file` (or the plugin's file in `plugins.dir`) and checks it can replace the
+    /// running build of `name`: the ABI and toolchain (the loader's checks), every processor
+    /// and typed function the topology uses still there with valid config and the same
+    /// arity, and every store declared with the same name, kind and serdes.
+    ///
+    /// - Returns: nil when the file is the build already running.
+    public func candidate(_ name: String, file: String?, config: AppConfig, topology: Topology) throws -> Candidate? {
+        guard let current = plugins[name] else {
+            throw ReloadError(plugin: name, reason: "the topology uses no plugin '\(name)' (it uses: \(plugins.keys.sorted().joined(separator: ", ")))")
+        }
+        guard let path = file ?? Self.locate(name, in: config.pluginsDir) else {
+            throw ReloadError(plugin: name, reason: "no file for it in plugins.dir \(config.pluginsDir)")
+        }
+        let plugin: LoadedPlugin
+        do {
+            plugin = try loader.load(path)
+        } catch {
+            throw ReloadError(plugin: name, reason: "\(error)")
+        }
+        guard plugin.sha256 != current.sha256 else { return nil }
+        try Self.checkCompatible(name, plugin, replacing: current, topology: topology)
+        // A build loaded before is the same image (content-addressed): keep one record of it.
+        let known = state.withLock { $0.history[name]?.first { $0.sha256 == plugin.sha256 } }
+        return Candidate(name: name, plugin: known ?? plugin)
+    }
+
+    /// The build that ran before the current one, for a rollback.
+    public func previous(_ name: String) throws -> Candidate {
+        try state.withLock { state in
+            guard let current = state.current[name], let history = state.history[name],
+                let index = history.lastIndex(where: { $0 === current }), index > 0
+            else { throw ReloadError(plugin: name, reason: "there is no earlier build to roll back to") }
+            return Candidate(name: name, plugin: history[index - 1])
+        }
+    }
+
+    /// Makes `candidate` the current build (after every thread swapped to it).
+    func adopt(_ candidate: Candidate) {
+        state.withLock { state in
+            state.current[candidate.name] = candidate.plugin
+            if !(state.history[candidate.name] ?? []).contains(where: { $0 === candidate.plugin }) {
+                state.history[candidate.name, default: []].append(candidate.plugin)
+            }
+            state.lastError[candidate.name] = nil
+        }
+    }
+
+    func refused(_ name: String, _ reason: String) {
+        state.withLock { $0.lastError[name] = reason }
+    }
+
+    /// Each plugin's current build, the builds held in memory and what they cost.
+    public func status() -> [PluginStatus] {
+        state.withLock { state in
+            state.current.keys.sorted().map { name in
+                let history = state.history[name] ?? []
+                return PluginStatus(
+                    name: name, current: PluginVersion(state.current[name]!), loaded: history.map(PluginVersion.init),
+                    mappedBytes: history.reduce(0) { $0 + Self.mappedBytes(of: $1) }, lastError: state.lastError[name])
+            }
+        }
+    }
+
+    // MARK: - Checks
+
+    static func checkCompatible(_ name: String, _ new: LoadedPlugin, replacing old: LoadedPlugin, topology: Topology) throws {
+        for node in topology.subTopologies.flatMap(\.nodes) {
+            switch node.kind {
+            case .plugin(let plugin, let processor, let config) where plugin == name:
+                guard let newProcessor = new.processor(named: processor) else {
+                    throw ReloadError(
+                        plugin: name,
+                        reason: "the new build has no processor '\(processor)', which node '\(node.name)' runs (it offers: \(new.description.processors.map(\.name).joined(separator: ", ")))")
+                }
+                let oldStores = old.processor(named: processor)?.stores ?? []
+                for store in oldStores where !newProcessor.stores.contains(where: { Self.describe($0) == Self.describe(store) }) {
+                    let now = newProcessor.stores.first { $0.name == store.name }.map { Self.describe($0) } ?? "no such store"
+                    throw ReloadError(
+                        plugin: name,
+                        reason: "processor '\(processor)' declares store \(Self.describe(store)) in the running build but \(now) in the new one — stores must keep their name, kind and serdes")
+                }
+                do {
+                    _ = try ConfigResolver.resolve(config, for: processor, declared: newProcessor.config)
+                } catch {
+                    throw ReloadError(plugin: name, reason: "node '\(node.name)': \(error)")
+                }
+            case .filter(let call), .mapValues(let call, _):
+                guard call.plugin == name else { continue }
+                do {
+                    let caller = try new.function(named: call.function)
+                    let before = try old.function(named: call.function)
+                    guard caller.signature == before.signature else {
+                        throw ReloadError(
+                            plugin: name,
+                            reason: "typed function \(call.function) changed its signature from \(before.signature) to \(caller.signature)")
+                    }
+                } catch let error as ReloadError {
+                    throw error
+                } catch {
+                    throw ReloadError(plugin: name, reason: "node '\(node.name)': \(error)")
+                }
+            default:
+                continue
+            }
+        }
+    }
+
+    static func describe(_ store: StoreDeclaration) -> String {
+        "\(store.name) (\(store.kind), \(store.keySerde) -> \(store.valueSerde))"
+    }
+
+    /// Bytes of this process's address space mapped from a build's content-addressed copy
+    /// (from `/proc/self/maps`, which names files by their canonical path).
+    static func mappedBytes(of plugin: LoadedPlugin) -> Int {
+        let maps = procFile("/proc/self/maps")
+        let path = URL(fileURLWithPath: plugin.loadedPath).resolvingSymlinksInPath().path
+        return maps.split(separator: "\n").reduce(0) { total, line in
+            guard line.hasSuffix(" " + path), let dash = line.firstIndex(of: "-"), let space = line.firstIndex(of: " "),
+                let start = Int(line[..<dash], radix: 16), let end = Int(line[line.index(after: dash)..<space], radix: 16)
+            else { return total }
+            return total + (end - start)
+        }
+    }
+}
+
+/// The text of a `/proc` file (whose size `stat` reports as 0, so it is read to the end).
+func procFile(_ path: String) -> String {
+    guard let file = fopen(path, "r") else { return "" }
+    defer { fclose(file) }
+    var data: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+        let count = fread(&chunk, 1, chunk.count, file)
+        guard count > 0 else { break }
+        data.append(contentsOf: chunk[..<count])
+    }
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// One plugin as `eddy plugin status` shows it.
+public struct PluginStatus: Sendable, Codable {
+    public let name: String
+    public let current: String
+    /// Every build held in memory (never unloaded), oldest first.
+    public let loaded: [String]
+    /// Address space mapped from those builds.
+    public let mappedBytes: Int
+    /// Why the last reload was refused, if it was.
+    public let lastError: String?
+
+    init(name: String, current: PluginVersion, loaded: [PluginVersion], mappedBytes: Int, lastError: String?) {
+        self.name = name
+        self.current = current.description
+        self.loaded = loaded.map(\.description)
+        self.mappedBytes = mappedBytes
+        self.lastError = lastError
+    }
+}
+
+/// A reload was refused: the running build stays, and this says why.
+public struct ReloadError: Error, CustomStringConvertible, Sendable {
+    public let plugin: String
+    public let reason: String
+    public var description: String { "reload of \(plugin) refused: \(reason); the running build stays" }
+}

@@ -1,0 +1,203 @@
+import EddyKafka
+import EddyRuntime
+import Foundation
+import Logging
+import Testing
+
+/// Hot reload under exactly_once_v2: a new build of WordCount replaces the running one at a
+/// commit boundary, with no rebalance and no restore, and every record processed by exactly
+/// one build — proved by the `eddy.plugin.version` header on each output.
+@Suite struct HotReloadTests {
+    /// A worker over a private plugins directory holding `libWordCount.so` (v1).
+    struct Fixture {
+        let cluster: Cluster
+        let dir = TemporaryDirectory()
+        let plugins: String
+        let app: StreamsApp
+        let input = WordCountCase(lines: 900, seed: 3)
+
+        init(watch: Bool) throws {
+            cluster = try Cluster()
+            try cluster.createTopic("text-input", partitions: 6)
+            try cluster.createTopic("word-counts", partitions: 6)
+            plugins = (dir.path as NSString).appendingPathComponent("plugins")
+            try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
+            try Fixture.install("libWordCount.so", as: "libWordCount.so", in: plugins)
+            let yaml = appYAML(
+                id: unique("reload"), cluster: cluster, threads: 2, stateDir: dir.path,
+                extra: "plugins.watch: \(watch)\ncommit.interval.ms: 100", topology: WordCountCase.topology
+            ).replacingOccurrences(of: "plugins.dir: \(productsDirectory)", with: "plugins.dir: \(plugins)")
+            var logger = Logger(label: "eddy.test")
+            logger.logLevel = .warning
+            app = try StreamsApp(config: try AppConfig.parse(yaml: yaml, file: "app.yaml"), logger: logger)
+            try app.start()
+        }
+
+        /// Copies a built plugin into `directory` under `name`: written to a temporary name
+        /// and renamed, as a deployment would, so the watcher never sees half a file.
+        static func install(_ built: String, as name: String, in directory: String) throws {
+            let temporary = (directory as NSString).appendingPathComponent(".\(name).tmp")
+            try? FileManager.default.removeItem(atPath: temporary)
+            try FileManager.default.copyItem(atPath: (productsDirectory as NSString).appendingPathComponent(built), toPath: temporary)
+            _ = rename(temporary, (directory as NSString).appendingPathComponent(name))
+        }
+
+        func produce(_ range: Range<Int>) throws {
+            try cluster.produce("text-input", lines: Array(input.lines[range]), partitions: 6)
+        }
+
+        func outputs(forLines count: Int) throws -> [KafkaConsumerRecord] {
+            try cluster.read("word-counts", count: WordCountCase(lines: Array(input.lines[..<count])).outputCount)
+        }
+
+        func stop() {
+            app.requestStop()
+            if let error = app.join() { Issue.record("worker ended with an error: \(error)") }
+        }
+    }
+
+    static func version(_ record: KafkaConsumerRecord) -> String {
+        record.headers.first { $0.key == PluginVersion.headerKey }.map { String(decoding: $0.value ?? [], as: UTF8.self) } ?? "none"
+    }
+
+    @Test func droppingANewBuildSwapsItWithoutRebalanceRestoreOrDuplicates() throws {
+        let f = try Fixture(watch: true)
+        try f.produce(0..<300)
+        _ = try f.outputs(forLines: 300)
+        let before = f.app.progress()
+        let v1 = f.app.pluginStatus()[0].current
+
+        try Fixture.install("libWordCountV2.so", as: "libWordCount.so", in: f.plugins)
+        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+        while f.app.reloadCount.load(ordering: .relaxed) < 1 {
+            guard ContinuousClock.now < deadline else { Issue.record("the new build was never swapped in"); break }
+            usleep(20_000)
+        }
+        let v2 = f.app.pluginStatus()[0].current
+        #expect(v1.hasPrefix("wordcount 1.0.0+") && v2.hasPrefix("wordcount 2.0.0+"))
+        try f.produce(300..<900)
+        let output = try f.outputs(forLines: 900)
+        let after = f.app.progress()
+        f.stop()
+
+        // Exactly once across the swap: the exact counts, no duplicate, no gap.
+        #expect(WordCountCase.render(output) == f.input.expected)
+        // Every output names exactly one build; the second half all came from v2.
+        let byVersion = Dictionary(grouping: output, by: Self.version)
+        #expect(Set(byVersion.keys) == [v1, v2])
+        #expect(byVersion[v2]!.count >= WordCountCase(lines: Array(f.input.lines[300...])).outputCount)
+        // Counts went on from the state v1 left: per word, every v2 count is above every v1 count.
+        for (word, records) in Dictionary(grouping: output, by: { $0.keyString ?? "" }) {
+            let v1Max = records.filter { Self.version($0) == v1 }.map { decodeLong($0.value!) }.max() ?? 0
+            let v2Min = records.filter { Self.version($0) == v2 }.map { decodeLong($0.value!) }.min() ?? .max
+            #expect(v2Min == v1Max + 1, "\(word): v1 ended at \(v1Max), v2 began at \(v2Min)")
+        }
+        // No rebalance and no restoration happened for the swap.
+        #expect(after.rebalances == before.rebalances)
+        #expect(after.restored == before.restored)
+    }
+
+    @Test func brokenBuildsAreRefusedAndTheRunningOneStays() throws {
+        let f = try Fixture(watch: false)
+        try f.produce(0..<300)
+        _ = try f.outputs(forLines: 300)
+        let v1 = f.app.pluginStatus()[0].current
+        let cases: [(BrokenWordCount, String)] = [
+            (.abiMajor2, "plugin libWordCount.so was built for Eddy ABI 2 (it exports eddy_plugin_v2); this host speaks ABI 1 — rebuild the plugin against this host's sdk"),
+            (.initFails, "init of the new build failed: processor count failed to initialize: refused on purpose"),
+            (.storeRemoved, "processor 'count' declares store key-counts (keyValue, bytes -> i64) in the running build but no such store in the new one — stores must keep their name, kind and serdes"),
+        ]
+        for (broken, reason) in cases {
+            try broken.build(into: (f.plugins as NSString).appendingPathComponent("libWordCount.so"))
+            let error = #expect(throws: ReloadError.self) { try f.app.reload("WordCount") }
+            #expect(error?.reason == reason, "\(broken)")
+            #expect(f.app.pluginStatus()[0].current == v1)
+            #expect(f.app.pluginStatus()[0].lastError == error?.reason)
+        }
+        try f.produce(300..<600)
+        let output = try f.outputs(forLines: 600)
+        f.stop()
+        #expect(WordCountCase.render(output) == WordCountCase(lines: Array(f.input.lines[..<600])).expected)
+        #expect(Set(output.map(Self.version)) == [v1])
+    }
+
+    @Test func rollbackAndFiftyReloadsKeepTheOutputExactAndMemoryFlat() throws {
+        let f = try Fixture(watch: false)
+        // Plugins load only from plugins.dir: both builds sit there under their own names.
+        try Fixture.install("libWordCountV2.so", as: "libWordCountV2.so", in: f.plugins)
+        let v2File = (f.plugins as NSString).appendingPathComponent("libWordCountV2.so")
+        let v1File = (f.plugins as NSString).appendingPathComponent("libWordCount.so")
+        try f.produce(0..<300)
+        _ = try f.outputs(forLines: 300)
+        let v1 = f.app.pluginStatus()[0].current
+        let toV2 = try #require(try f.app.reload("WordCount", file: v2File))
+        let back = try f.app.rollback("WordCount")
+        #expect(back.from == toV2.to && back.to.description == v1)
+        try f.produce(300..<600)
+        _ = try f.outputs(forLines: 600)
+
+        var pauses: [Duration] = []
+        let heldAfterTwo = f.app.pluginStatus()[0].mappedBytes
+        for round in 0..<50 {
+            let report = try #require(try f.app.reload("WordCount", file: round.isMultiple(of: 2) ? v2File : v1File))
+            pauses.append(report.longestPause)
+        }
+        let status = f.app.pluginStatus()[0]
+        try f.produce(600..<900)
+        let output = try f.outputs(forLines: 900)
+        f.stop()
+
+        #expect(WordCountCase.render(output) == f.input.expected)
+        // Two distinct builds, each mapped once however often they are swapped.
+        #expect(status.loaded.count == 2)
+        #expect(heldAfterTwo > 0)
+        #expect(status.mappedBytes == heldAfterTwo)
+        #expect(f.app.reloadCount.load(ordering: .relaxed) == 52)
+        print("reload pause (max over threads): median \(pauses.sorted()[pauses.count / 2]), max \(pauses.max()!); plugin builds mapped: \(status.mappedBytes) bytes")
+    }
+}
+
+/// Deliberately broken builds of `libWordCount.so`, compiled in C from the ABI header alone.
+enum BrokenWordCount {
+    case abiMajor2, initFails, storeRemoved
+
+    func build(into path: String) throws {
+        let source = (path as NSString).deletingLastPathComponent + "/broken.c"
+        let store = self == .storeRemoved ? "" : """
+            static const eddy_store_decl counts = {.struct_size = sizeof(eddy_store_decl), .name = "key-counts",
+                .kind = EDDY_STORE_KEY_VALUE, .key_serde = "bytes", .value_serde = "i64", .changelog = true};
+            static const eddy_store_decl *const stores[] = {&counts};
+            """
+        try """
+            #include <eddy/eddy.h>
+            #include <string.h>
+            static eddy_status init(const eddy_processor *p, const eddy_host_api *host, eddy_context *ctx, void **out) {
+                (void)p; *out = NULL;
+                \(self == .initFails ? #"eddy_str m = {"refused on purpose", 18}; host->set_error(ctx, m); return EDDY_ERROR;"# : "(void)host; (void)ctx; return EDDY_OK;")
+            }
+            static eddy_status process(void *i, const eddy_record *r) { (void)i; (void)r; return EDDY_OK; }
+            static void close_instance(void *i) { (void)i; }
+            \(store)
+            static const eddy_processor split = {.struct_size = sizeof(eddy_processor), .name = "split",
+                .init = init, .process = process, .close = close_instance};
+            static const eddy_processor count = {.struct_size = sizeof(eddy_processor), .name = "count",
+                \(self == .storeRemoved ? "" : ".stores = stores, .store_count = 1,")
+                .init = init, .process = process, .close = close_instance};
+            static const eddy_processor *const processors[] = {&split, &count};
+            static const eddy_plugin descriptor = {.struct_size = sizeof(eddy_plugin),
+                .abi_major = \(self == .abiMajor2 ? "2" : "EDDY_ABI_MAJOR"), .abi_minor = EDDY_ABI_MINOR,
+                .toolchain = EDDY_TOOLCHAIN_NONE, .name = "wordcount", .version = "9.9.9",
+                .processors = processors, .processor_count = 2};
+            const eddy_plugin *\(self == .abiMajor2 ? "eddy_plugin_v2" : "eddy_plugin_v1")(void) { return &descriptor; }
+            """.write(toFile: source, atomically: true, encoding: .utf8)
+        let include = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../sdk/include").standardized.path
+        let cc = Process()
+        cc.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
+        cc.arguments = ["-shared", "-fPIC", "-I", include, "-o", path + ".tmp", source]
+        try cc.run()
+        cc.waitUntilExit()
+        guard cc.terminationStatus == 0 else { throw WorkerError(description: "cc failed to build \(self)") }
+        _ = rename(path + ".tmp", path)
+        try FileManager.default.removeItem(atPath: source)
+    }
+}
