@@ -10,7 +10,10 @@
  * multiples of 0.25, so amount_cents is exact. The record timestamp is the wall clock when
  * the record is produced (the start of its end-to-end latency).
  *
- * Without RATE it writes as fast as it can; with RATE it paces itself to RATE records/s.
+ * Without RATE it writes as fast as it can. With RATE it first writes record FIRST - 1
+ * (or 0) with timestamp 1 and waits for it, so that the connection, the topic's metadata
+ * and the idempotent producer id are set up before the first measured timestamp (a latency
+ * observer ignores timestamp 1), then paces itself to RATE records/s.
  * Prints {"records":N,"large":K,"seconds":S} when every record is acknowledged.
  */
 #include "common.h"
@@ -26,10 +29,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
     if (msg->err) bench_die("delivery failed: %s", rd_kafka_err2str(msg->err));
 }
 
-static void produce(rd_kafka_t *producer, rd_kafka_topic_t *topic, long long i) {
+/* Produces record i; timestamp 0 means now. */
+static void produce(rd_kafka_t *producer, rd_kafka_topic_t *topic, long long i, int64_t timestamp) {
     int user = (int)((i * 7919) % USERS);
     double amount = (i & 1) ? 10.25 + (double)((i / 2) % 1000) / 4.0 : 0.5 + (double)((i / 2) % 38) / 4.0;
-    int64_t now = bench_now_ms();
+    int64_t now = timestamp ? timestamp : bench_now_ms();
     char key[17], value[160];
     snprintf(key, sizeof key, "user-%011d", user);
     int length = snprintf(
@@ -63,6 +67,10 @@ int main(int argc, char **argv) {
     rd_kafka_t *producer = bench_client(RD_KAFKA_PRODUCER, conf);
     rd_kafka_topic_t *topic = rd_kafka_topic_new(producer, argv[2], NULL);
 
+    if (rate) {
+        produce(producer, topic, first > 0 ? first - 1 : 0, 1);
+        if (rd_kafka_flush(producer, 60000)) bench_die("the warm-up record was not acknowledged within 60 s");
+    }
     double start = bench_monotonic_s();
     long long sent = 0;
     while (sent < count) {
@@ -71,7 +79,7 @@ int main(int argc, char **argv) {
             due = (long long)((bench_monotonic_s() - start) * (double)rate);
             if (due > count) due = count;
         }
-        for (; sent < due; sent++) produce(producer, topic, first + sent);
+        for (; sent < due; sent++) produce(producer, topic, first + sent, 0);
         rd_kafka_poll(producer, 0);
         if (rate && sent < count) nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
     }

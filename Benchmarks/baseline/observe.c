@@ -7,7 +7,10 @@
  *
  *   observe BOOTSTRAP TOPIC PARTITIONS SINCE_MS EXPECTED TIMEOUT_S
  *
- * Stops after EXPECTED such records (or TIMEOUT_S seconds) and prints
+ * Prints "ready" once it has read its first record (the topic must hold one, e.g. from a
+ * warm-up, so that the caller starts producing only when the observer is fetching and its
+ * own start-up does not count as latency), stops after EXPECTED records at or after
+ * SINCE_MS (or TIMEOUT_S seconds) and prints
  * {"records":N,"p50_ms":..,"p99_ms":..,"max_ms":..}.
  */
 #include "common.h"
@@ -53,6 +56,7 @@ int main(int argc, char **argv) {
     int64_t *latencies = malloc(sizeof(int64_t) * (size_t)(expected ? expected : 1));
     if (!latencies) bench_die("out of memory for %lld latencies", expected);
     long long seen = 0;
+    int ready = 0;
     double deadline = bench_monotonic_s() + timeout;
     while (seen < expected && bench_monotonic_s() < deadline) {
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(consumer, 100);
@@ -61,6 +65,11 @@ int main(int argc, char **argv) {
         if (!msg->err) {
             int64_t timestamp = rd_kafka_message_timestamp(msg, NULL);
             if (timestamp >= since) latencies[seen++] = now - timestamp;
+            if (!ready) {
+                printf("ready\n");
+                fflush(stdout);
+                ready = 1;
+            }
         }
         rd_kafka_message_destroy(msg);
     }

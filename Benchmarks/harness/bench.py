@@ -10,6 +10,7 @@ import datetime
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -25,7 +26,7 @@ INPUT_TOPIC = "bench-input"
 
 def parse_arguments():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 200,000 records, 2 runs, 3 s latency runs")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 300,000 records, 2 runs, 3 s latency runs")
     parser.add_argument("--records", type=int, help="input records (default 1,000,000)")
     parser.add_argument("--runs", type=int, help="runs per case (default 3)")
     parser.add_argument("--threads", type=int, default=1, help="Eddy's num.stream.threads (default 1)")
@@ -44,7 +45,7 @@ def parse_arguments():
     arguments = parser.parse_args()
     for path in ("eddy", "plugins", "broker", "tools", "results"):
         setattr(arguments, path, os.path.abspath(getattr(arguments, path)))
-    arguments.records = arguments.records or (200_000 if arguments.quick else 1_000_000)
+    arguments.records = arguments.records or (300_000 if arguments.quick else 1_000_000)
     arguments.runs = arguments.runs or (2 if arguments.quick else 3)
     arguments.latency_seconds = arguments.latency_seconds or (3 if arguments.quick else 10)
     return arguments
@@ -95,6 +96,8 @@ def format_table(rows, settings):
 
 def main():
     arguments = parse_arguments()
+    # A SIGTERM unwinds like Ctrl-C, so every started process is stopped on the way out.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(f"bench: stopped by signal {number}"))
     cases = all_cases()
     if arguments.cases:
         wanted = arguments.cases.split(",")

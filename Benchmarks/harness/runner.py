@@ -110,17 +110,26 @@ def wait_for_commits(broker, measured, group, topic, partitions, target, timeout
 
 
 def throughput(samples, records):
-    """Records/s between the first commit and the commit of the last input record.
+    """Records/s: the least-squares slope of committed input offsets over time.
 
-    Starting at the first commit leaves out process start-up and the group join, which
-    both sides pay once and which say nothing about the steady rate.
+    Only commits strictly between the first commit and the commit of the last record are
+    used: the first includes process start-up and the group join, the last lags the end of
+    processing by up to a commit interval; both sides pay those once, and they say nothing
+    about the steady rate.
     """
-    first = next((s for s in samples if s[1] > 0), None)
-    last = samples[-1]
-    commits = sum(1 for s in samples if s[1] > 0)
-    if first is None or last[1] <= first[1] or commits < 3:
-        raise RuntimeError(f"too few commits ({commits}) to measure a rate: use more records")
-    return (last[1] - first[1]) / (last[0] - first[0]), commits
+    interior = [(t, c) for t, c in samples if 0 < c < records]
+    if len(interior) < 3:
+        # Too short a run for a slope (a smoke run): first commit to last, start-up excluded.
+        first = next(((t, c) for t, c in samples if c > 0), None)
+        last = samples[-1]
+        if first is None or last[1] <= first[1]:
+            raise RuntimeError("everything was committed at once: too few commits to measure a rate; use more records")
+        return (last[1] - first[1]) / (last[0] - first[0]), "first-to-last commit"
+    mean_t = sum(t for t, _ in interior) / len(interior)
+    mean_c = sum(c for _, c in interior) / len(interior)
+    covariance = sum((t - mean_t) * (c - mean_c) for t, c in interior)
+    variance = sum((t - mean_t) ** 2 for t, _ in interior)
+    return covariance / variance, f"slope over {len(interior)} commits"
 
 
 def run_throughput(case, tools, settings, broker, run_id, input_topic, records):
@@ -134,8 +143,10 @@ def run_throughput(case, tools, settings, broker, run_id, input_topic, records):
     finally:
         cpu, rss = measured.stop()
     broker.delete_topic(output_topic)
-    rate, commits = throughput(samples, records)
-    return {"records_per_s": rate, "commits": commits, "cpu_s": cpu, "cpu_s_per_million": cpu / records * 1e6,
+    rate, method = throughput(samples, records)
+    start = samples[0][0]
+    return {"records_per_s": rate, "rate_from": method,
+            "committed": [[round(t - start, 4), c] for t, c in samples], "cpu_s": cpu, "cpu_s_per_million": cpu / records * 1e6,
             "peak_rss_mb": rss}
 
 
@@ -165,6 +176,8 @@ def run_latency(case, tools, settings, broker, run_id, rate, seconds):
         observer = subprocess.Popen(
             [tools.observe, broker.bootstrap, output_topic, str(settings.partitions), str(since), str(expected),
              str(int(seconds + 60))], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if observer.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"observe did not start: {observer.stderr.read().strip()}")
         run_tool([tools.load, broker.bootstrap, input_topic, str(warmup), str(count), str(rate)], seconds + 120)
         out, err = observer.communicate(timeout=seconds + 90)
         if observer.returncode != 0:
