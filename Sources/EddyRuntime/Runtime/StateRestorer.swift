@@ -51,6 +51,8 @@ struct StateRestorer {
                 applied += buffer.count
                 FaultInjection.reach(.duringRestoration)
             }
+            // Write what the store gathered, with its checkpoint, before the task starts.
+            try store.store.completeRestore()
             total += applied
             let elapsed = ContinuousClock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
