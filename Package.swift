@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "EddyKafka", targets: ["EddyKafka"]),
         .library(name: "EddyState", targets: ["EddyState"]),
         .library(name: "EddyPlugins", targets: ["EddyPlugins"]),
+        .library(name: "EddyRuntime", targets: ["EddyRuntime"]),
         // Example plugins: each its own shared library, loaded by the host with dlopen.
         .library(name: "WordCount", type: .dynamic, targets: ["WordCountPlugin"]),
         .library(name: "WordCountV2", type: .dynamic, targets: ["WordCountV2Plugin"]),
