@@ -103,15 +103,16 @@ let package = Package(
         .testTarget(name: "EddyStateTests", dependencies: ["EddyState"]),
         .testTarget(
             name: "EddyPluginsTests",
-            dependencies: ["EddyPlugins", .product(name: "EddyTestKit", package: "sdk")]),
+            dependencies: ["EddyPlugins", "EddyTestSupport", .product(name: "EddyTestKit", package: "sdk")]),
         .testTarget(
             name: "WordCountTests", dependencies: ["WordCount", .product(name: "EddyTestKit", package: "sdk")],
             path: "Plugins/WordCount/Tests"),
         .testTarget(
             name: "EnrichTests", dependencies: ["Enrich", .product(name: "EddyTestKit", package: "sdk")],
             path: "Plugins/Enrich/Tests"),
-        .testTarget(name: "EddyCLITests", dependencies: ["EddyKafka"]),
-        .testTarget(name: "EddyRuntimeTests", dependencies: ["EddyRuntime", "EddyKafka", "EddyState"]),
+        .target(name: "EddyTestSupport", path: "Tests/EddyTestSupport"),
+        .testTarget(name: "EddyCLITests", dependencies: ["EddyKafka", "EddyTestSupport"]),
+        .testTarget(name: "EddyRuntimeTests", dependencies: ["EddyRuntime", "EddyKafka", "EddyState", "EddyTestSupport"]),
         .testTarget(name: "EddyBrokerTests", dependencies: ["EddyKafka"]),
     ]
 )

@@ -1,4 +1,5 @@
 import EddyKafka
+import EddyTestSupport
 import Foundation
 import Testing
 
@@ -12,7 +13,7 @@ import Testing
     }
 
     @Test func versionNamesEveryComponent() throws {
-        let result = try EddyProcess.run(["version"])
+        let result = try ProcessRunner.eddy(["version"])
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains("librdkafka \(KafkaVersion.librdkafka)"))
@@ -23,13 +24,13 @@ import Testing
     @Test func tabKeyedLinesWithHeadersRoundTripAsJSON() throws {
         let cluster = try KafkaMockCluster()
         let topic = try topic(cluster, partitions: 1)
-        let produced = try EddyProcess.run(
+        let produced = try ProcessRunner.eddy(
             ["produce", topic, "-b", cluster.bootstrapServers, "--tab-key", "--header", "source=cli"],
             input: "alice\thello\nbob\tworld\n\nnokey-line\n")
         #expect(produced.status == 0, "\(produced.stderr)")
         #expect(produced.stdout == "produced 3 records to \(topic)\n")
 
-        let consumed = try EddyProcess.run(
+        let consumed = try ProcessRunner.eddy(
             ["consume", topic, "-b", cluster.bootstrapServers, "--from-beginning", "--max", "3", "--format", "json"])
         #expect(consumed.status == 0, "\(consumed.stderr)")
         let records = try consumed.stdout.split(separator: "\n").map { line in
@@ -45,11 +46,11 @@ import Testing
         let cluster = try KafkaMockCluster()
         let topic = try topic(cluster, partitions: 3)
         let lines = (0..<30).map { #"{"user":"u\#($0 % 5)","n":\#($0)}"# }
-        let produced = try EddyProcess.run(
+        let produced = try ProcessRunner.eddy(
             ["produce", topic, "-b", cluster.bootstrapServers, "--key-field", "user"], input: lines.joined(separator: "\n"))
         #expect(produced.status == 0, "\(produced.stderr)")
 
-        let consumed = try EddyProcess.run(
+        let consumed = try ProcessRunner.eddy(
             ["consume", topic, "-b", cluster.bootstrapServers, "--from-beginning", "--max", "30", "--format", "key-value"])
         #expect(consumed.status == 0, "\(consumed.stderr)")
         let pairs = consumed.stdout.split(separator: "\n").map { $0.split(separator: "\t", maxSplits: 1).map(String.init) }
@@ -59,22 +60,22 @@ import Testing
 
     @Test func badInputIsRefusedWithTheKeyAndTheFix() throws {
         let cluster = try KafkaMockCluster()
-        let unknownKey = try EddyProcess.run(["produce", "t", "-b", cluster.bootstrapServers, "-X", "linger.msec=5"])
+        let unknownKey = try ProcessRunner.eddy(["produce", "t", "-b", cluster.bootstrapServers, "-X", "linger.msec=5"])
         #expect(unknownKey.status != 0)
         #expect(unknownKey.stderr.contains("invalid Kafka configuration 'linger.msec': No such configuration property"))
 
-        let badBootstrap = try EddyProcess.run(["consume", "t", "-b", "localhost"])
+        let badBootstrap = try ProcessRunner.eddy(["consume", "t", "-b", "localhost"])
         #expect(badBootstrap.status != 0)
         #expect(badBootstrap.stderr.contains("'localhost' is not host:port"))
 
-        let notJSON = try EddyProcess.run(
+        let notJSON = try ProcessRunner.eddy(
             ["produce", "t", "-b", cluster.bootstrapServers, "--key-field", "user"], input: "{\"user\":1}\nplain text\n")
         #expect(notJSON.status != 0)
         #expect(notJSON.stderr.contains("stdin:2: not a JSON object, but --key-field expects one per line"))
 
         let missingTopic = "absent-\(UUID().uuidString.prefix(8).lowercased())"
         cluster.setTopicError(missingTopic, .unknownTopicOrPartition)
-        let produceMissing = try EddyProcess.run(
+        let produceMissing = try ProcessRunner.eddy(
             ["produce", missingTopic, "-b", cluster.bootstrapServers, "-X", "topic.metadata.propagation.max.ms=500",
              "-X", "message.timeout.ms=3000"], input: "x\n")
         #expect(produceMissing.status != 0)

@@ -1,22 +1,17 @@
 @testable import EddyPlugins
 import EddySDK
+import EddyTestSupport
 import Foundation
 import Testing
 
 /// `eddy plugin inspect|call|new`, run as a user would: the built `eddy` binary.
 @Suite struct PluginCommandTests {
     private var eddy: String {
-        get throws {
-            let path = PluginFixture.productsDirectory + "/eddy"
-            guard FileManager.default.isExecutableFile(atPath: path) else {
-                throw FixtureError("\(path) not found: build it first with `swift build --build-tests`")
-            }
-            return path
-        }
+        get throws { try ProcessRunner.eddy() }
     }
 
     @Test func versionNamesTheABIAndToolchain() throws {
-        let result = try CommandRunner.run(try eddy, ["version"])
+        let result = try ProcessRunner.run(try eddy, ["version"])
         #expect(result.status == 0)
         #expect(
             result.stdout.split(separator: "\n").map(String.init)
@@ -28,7 +23,7 @@ import Testing
         let path = try fixture.install(product: "Uppercase")
         let sha = SHA256.hex(of: Array(try Data(contentsOf: URL(fileURLWithPath: path))))
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
-        let result = try CommandRunner.run(
+        let result = try ProcessRunner.run(
             try eddy, ["plugin", "inspect", path, "--cache-dir", fixture.cacheDirectory])
         #expect(result.status == 0)
         #expect(
@@ -50,7 +45,7 @@ import Testing
     @Test func inspectShowsStoresAndTheMatchingToolchain() throws {
         let fixture = try PluginFixture()
         let path = try fixture.install(product: "WordCount")
-        let result = try CommandRunner.run(
+        let result = try ProcessRunner.run(
             try eddy, ["plugin", "inspect", path, "--cache-dir", fixture.cacheDirectory])
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(result.status == 0)
@@ -62,16 +57,16 @@ import Testing
     @Test func callRunsATypedFunctionAndRefusesBadArguments() throws {
         let fixture = try PluginFixture()
         let path = try fixture.install(product: "Enrich")
-        let ok = try CommandRunner.run(
+        let ok = try ProcessRunner.run(
             try eddy, ["plugin", "call", path, "risk_score", "5000", "BR", "--cache-dir", fixture.cacheDirectory])
         #expect(ok.status == 0)
         #expect(ok.stdout == "0.65\n")
-        let bad = try CommandRunner.run(
+        let bad = try ProcessRunner.run(
             try eddy, ["plugin", "call", path, "risk_score", "lots", "BR", "--cache-dir", fixture.cacheDirectory])
         #expect(bad.status != 0)
         #expect(bad.stderr == "Error: risk_score argument 1 (f64) expects a number, got \"lots\"\n")
         let uppercase = try fixture.install(product: "Uppercase")
-        let missing = try CommandRunner.run(
+        let missing = try ProcessRunner.run(
             try eddy, ["plugin", "call", uppercase, "nope", "--cache-dir", fixture.cacheDirectory])
         #expect(missing.stderr == "Error: plugin uppercase 1.0.0 has no typed function nope; it has: is_upper\n")
     }
@@ -80,7 +75,7 @@ import Testing
         let fixture = try PluginFixture()
         let path = try fixture.install(product: "Uppercase")
         try FileManager.default.setAttributes([.posixPermissions: 0o666], ofItemAtPath: path)
-        let result = try CommandRunner.run(
+        let result = try ProcessRunner.run(
             try eddy, ["plugin", "inspect", path, "--cache-dir", fixture.cacheDirectory])
         #expect(result.status != 0)
         #expect(
@@ -92,7 +87,7 @@ import Testing
     @Test func newScaffoldsAPackageThatBuildsAndPassesItsTest() throws {
         let fixture = try PluginFixture()
         let sdk = (PluginFixture.sdkInclude as NSString).deletingLastPathComponent
-        let created = try CommandRunner.run(
+        let created = try ProcessRunner.run(
             try eddy, ["plugin", "new", "Greeter", "--dir", fixture.root, "--sdk", sdk])
         #expect(created.status == 0, "\(created.stderr)")
         let package = fixture.root + "/Greeter"
@@ -100,19 +95,19 @@ import Testing
         // SwiftPM keeps lock files in TMPDIR: keep them inside the fixture, which is removed.
         let temporary = fixture.root + "/tmp"
         try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
-        let test = try CommandRunner.run(
+        let test = try ProcessRunner.run(
             "/usr/bin/env", ["swift", "test", "--package-path", package], environment: ["TMPDIR": temporary],
-            timeoutSeconds: 600)
+            timeout: .seconds(600))
         #expect(test.status == 0, "swift test failed:\n\(test.stdout)\n\(test.stderr)")
         #expect(test.stdout.contains("Test greetsAndCounts() passed"))
 
-        let again = try CommandRunner.run(try eddy, ["plugin", "new", "Greeter", "--dir", fixture.root, "--sdk", sdk])
+        let again = try ProcessRunner.run(try eddy, ["plugin", "new", "Greeter", "--dir", fixture.root, "--sdk", sdk])
         #expect(again.stderr == "Error: \(package) already exists — choose another name or --dir\n")
     }
 
     @Test func newRefusesANameThatIsNoModuleName() throws {
         let fixture = try PluginFixture()
-        let result = try CommandRunner.run(try eddy, ["plugin", "new", "my-plugin", "--dir", fixture.root, "--sdk", "/x"])
+        let result = try ProcessRunner.run(try eddy, ["plugin", "new", "my-plugin", "--dir", fixture.root, "--sdk", "/x"])
         #expect(
             result.stderr
                 == "Error: plugin name \"my-plugin\" is not usable as a Swift module name — use ASCII letters and digits, starting with a letter (e.g. Greeter)\n")

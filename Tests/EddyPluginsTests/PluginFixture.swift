@@ -1,3 +1,4 @@
+import EddyTestSupport
 import Foundation
 import Testing
 
@@ -20,12 +21,9 @@ final class PluginFixture {
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    /// The build products directory: the test executable's directory (`swift build
-    /// --build-tests` puts the plugin libraries next to it).
-    static var productsDirectory: String {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
-        return (executable as NSString).deletingLastPathComponent
-    }
+    /// The build products directory (`swift build --build-tests` puts the plugin libraries
+    /// next to the test runner).
+    static var productsDirectory: String { ProcessRunner.productsDirectory }
 
     /// The repository's `sdk/include`, for compiling C plugins from the header alone.
     static var sdkInclude: String {

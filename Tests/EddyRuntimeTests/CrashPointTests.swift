@@ -28,8 +28,9 @@ import Testing
         let half = input.lines.count / 2
 
         try cluster.produce("text-input", lines: Array(input.lines[..<half]), partitions: 6)
-        let log = try EddyInvocation.runUntilKilled(
-            app: app, instance: "crashy", stateDir: stateDir, fault: "crash-after-commit-before-checkpoint:4", in: dir)
+        let log = try WorkerProcess(
+            app: app, instance: "crashy", directory: dir, environment: ["EDDY_FAULT": "crash-after-commit-before-checkpoint:4"]
+        ).waitUntilKilled()
         #expect(log.contains("EDDY_FAULT: killing this process with SIGKILL at crash-after-commit-before-checkpoint, arrival 4"))
 
         let config = try AppConfig.load(path: app)
@@ -66,8 +67,9 @@ import Testing
 
         // Worker b, on a machine of its own, restores the six stores and dies after the second batch.
         let stateDir = dir.path + "/state-b"
-        let log = try EddyInvocation.runUntilKilled(
-            app: app, instance: "b", stateDir: stateDir, fault: "crash-during-restoration:2", in: dir)
+        let log = try WorkerProcess(
+            app: app, instance: "b", directory: dir, environment: ["EDDY_FAULT": "crash-during-restoration:2"]
+        ).waitUntilKilled()
         #expect(log.contains("EDDY_FAULT: killing this process with SIGKILL at crash-during-restoration, arrival 2"))
         // Whatever restoration wrote before the crash is on disk with the checkpoint that covers
         // it, and nothing else (how much that is depends on how EddyState gathers batches).

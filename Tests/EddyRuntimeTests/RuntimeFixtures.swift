@@ -1,12 +1,13 @@
 import EddyKafka
 import EddyRuntime
+import EddyTestSupport
 import Foundation
 import Logging
 import Synchronization
 import Testing
 
 /// The build products directory (the test runner lives there, next to the plugins and `eddy`).
-let productsDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+let productsDirectory = ProcessRunner.productsDirectory
 
 func unique(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())" }
 

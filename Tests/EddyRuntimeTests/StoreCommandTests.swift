@@ -1,4 +1,5 @@
 import EddyRuntime
+import EddyTestSupport
 import Foundation
 import Testing
 
@@ -47,9 +48,9 @@ import Testing
     @Test func dumpAndGetPrintAStoppedWorkersStoreWithItsSerdes() throws {
         let cluster = try Cluster()
         let dir = TemporaryDirectory()
-        var locked: EddyInvocation.Result?
+        var locked: ProcessRunner.Result?
         let app = try runWordCount(cluster, dir) { _ in
-            locked = try EddyInvocation.run(["store", "dump", dir.path + "/app.yaml", "counts"], in: dir)
+            locked = try ProcessRunner.eddy(["store", "dump", dir.path + "/app.yaml", "counts"])
         }
         let config = try AppConfig.load(path: app)
         let taskDirectory = "\(dir.path)/state/\(config.applicationId)/0_0"
@@ -62,28 +63,28 @@ import Testing
                 + "running with this state — stop the worker first (eddy store reads only a stopped worker's state)\n")
         #expect(locked?.stdout == "")
 
-        let dump = try EddyInvocation.run(["store", "dump", app, "counts"], in: dir)
+        let dump = try ProcessRunner.eddy(["store", "dump", app, "counts"])
         #expect(dump.status == 0, "\(dump.stderr)")
         #expect(dump.stdout == "0_0\teddy\t1\n0_0\tgröße\t1\n0_0\tkafka\t2\n0_0\tswift\t1\n0_1\tstate\t3\n0_1\tswift\t1\n")
         #expect(dump.stderr == "")
 
-        let one = try EddyInvocation.run(["store", "dump", app, "counts", "--task", "0_1"], in: dir)
+        let one = try ProcessRunner.eddy(["store", "dump", app, "counts", "--task", "0_1"])
         #expect(one.stdout == "0_1\tstate\t3\n0_1\tswift\t1\n")
 
-        let json = try EddyInvocation.run(["store", "dump", app, "counts", "--task", "0_1", "--format", "json"], in: dir)
+        let json = try ProcessRunner.eddy(["store", "dump", app, "counts", "--task", "0_1", "--format", "json"])
         #expect(json.stdout == #"{"key":"state","task":"0_1","value":3}"# + "\n" + #"{"key":"swift","task":"0_1","value":1}"# + "\n")
 
-        let kafka = try EddyInvocation.run(["store", "get", app, "counts", "kafka"], in: dir)
+        let kafka = try ProcessRunner.eddy(["store", "get", app, "counts", "kafka"])
         #expect(kafka.status == 0, "\(kafka.stderr)")
         #expect(kafka.stdout == "0_0\t2\n")
-        let swift = try EddyInvocation.run(["store", "get", app, "counts", "swift"], in: dir)
+        let swift = try ProcessRunner.eddy(["store", "get", app, "counts", "swift"])
         #expect(swift.stdout == "0_0\t1\n0_1\t1\n")
-        let swiftInOne = try EddyInvocation.run(["store", "get", app, "counts", "swift", "--task", "0_1"], in: dir)
+        let swiftInOne = try ProcessRunner.eddy(["store", "get", app, "counts", "swift", "--task", "0_1"])
         #expect(swiftInOne.stdout == "0_1\t1\n")
-        let size = try EddyInvocation.run(["store", "get", app, "counts", "größe", "--format", "json"], in: dir)
+        let size = try ProcessRunner.eddy(["store", "get", app, "counts", "größe", "--format", "json"])
         #expect(size.stdout == #"{"key":"größe","task":"0_0","value":1}"# + "\n")
 
-        let missing = try EddyInvocation.run(["store", "get", app, "counts", "nothing"], in: dir)
+        let missing = try ProcessRunner.eddy(["store", "get", app, "counts", "nothing"])
         #expect(missing.status == 1)
         #expect(missing.stdout == "")
         #expect(missing.stderr == "Error: key nothing is not in store 'counts' (tasks searched: 0_0, 0_1)\n")
@@ -99,16 +100,16 @@ import Testing
         let config = try AppConfig.load(path: app)
         let appPath = "\(dir.path)/state/\(config.applicationId)"
 
-        let store = try EddyInvocation.run(["store", "dump", app, "count"], in: dir)
+        let store = try ProcessRunner.eddy(["store", "dump", app, "count"])
         #expect(store.status == 1)
         #expect(store.stderr == "Error: no store 'count' in \(appPath); stores there: counts\n")
 
-        let task = try EddyInvocation.run(["store", "get", app, "counts", "kafka", "--task", "0_7"], in: dir)
+        let task = try ProcessRunner.eddy(["store", "get", app, "counts", "kafka", "--task", "0_7"])
         #expect(task.status == 1)
         #expect(task.stderr == "Error: task 0_7 has no store 'counts' in \(appPath); tasks with it: 0_0, 0_1\n")
 
         let elsewhere = dir.path + "/nowhere"
-        let empty = try EddyInvocation.run(["store", "dump", app, "counts", "--state-dir", elsewhere], in: dir)
+        let empty = try ProcessRunner.eddy(["store", "dump", app, "counts", "--state-dir", elsewhere])
         #expect(empty.status == 1)
         #expect(
             empty.stderr
@@ -141,12 +142,12 @@ import Testing
         try cluster.produce("events", [("a", [1]), ("b\t", [2]), ("a", [3])])
         try runWorker(try AppConfig.load(path: app)) { _ = try cluster.read("event-counts", count: 3) }
 
-        let dump = try EddyInvocation.run(["store", "dump", app, "key-counts"], in: dir)
+        let dump = try ProcessRunner.eddy(["store", "dump", app, "key-counts"])
         #expect(dump.status == 0, "\(dump.stderr)")
         #expect(dump.stdout == "0_0\t61\t2\n0_0\t6209\t1\n")
-        #expect(try EddyInvocation.run(["store", "get", app, "key-counts", "61"], in: dir).stdout == "0_0\t2\n")
-        #expect(try EddyInvocation.run(["store", "get", app, "key-counts", "0x6209"], in: dir).stdout == "0_0\t1\n")
-        let notHex = try EddyInvocation.run(["store", "get", app, "key-counts", "a"], in: dir)
+        #expect(try ProcessRunner.eddy(["store", "get", app, "key-counts", "61"]).stdout == "0_0\t2\n")
+        #expect(try ProcessRunner.eddy(["store", "get", app, "key-counts", "0x6209"]).stdout == "0_0\t1\n")
+        let notHex = try ProcessRunner.eddy(["store", "get", app, "key-counts", "a"])
         #expect(notHex.status == 1)
         #expect(
             notHex.stderr

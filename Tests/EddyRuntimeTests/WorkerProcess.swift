@@ -7,7 +7,7 @@ final class WorkerProcess {
 
     /// Starts `eddy run <app> --instance-id <instance>` with a state directory of its own (as on
     /// its own machine), logging to a file in `directory`.
-    init(app: String, instance: String, directory: TemporaryDirectory) throws {
+    init(app: String, instance: String, directory: TemporaryDirectory, environment: [String: String] = [:]) throws {
         let eddy = URL(fileURLWithPath: productsDirectory).appendingPathComponent("eddy")
         guard FileManager.default.isExecutableFile(atPath: eddy.path) else {
             throw WorkerError(description: "\(eddy.path) not found: build it first with `swift build --build-tests`")
@@ -20,6 +20,7 @@ final class WorkerProcess {
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         try process.run()
     }
 
@@ -46,6 +47,26 @@ final class WorkerProcess {
             throw WorkerError(description: "worker did not stop within \(timeout); log: \(log)")
         }
         return process.terminationStatus
+    }
+
+    /// Waits (bounded) for a worker armed with a crash point (`EDDY_FAULT`) to be killed by
+    /// it, and returns its log; throws when it exits any other way or outlives `timeout`.
+    func waitUntilKilled(timeout: Duration = .seconds(120)) throws -> String {
+        let exited = DispatchSemaphore(value: 0)
+        Thread { [process] in
+            process.waitUntilExit()
+            exited.signal()
+        }.start()
+        guard exited.wait(timeout: .now() + .seconds(Int(timeout.components.seconds))) == .success else {
+            kill(process.processIdentifier, SIGKILL)
+            throw WorkerError(description: "the worker armed with a crash point was not killed within \(timeout); log:\n\(log.suffix(4000))")
+        }
+        guard process.terminationReason == .uncaughtSignal, process.terminationStatus == SIGKILL else {
+            throw WorkerError(
+                description: "the worker armed with a crash point exited with status \(process.terminationStatus) instead of "
+                    + "being killed by SIGKILL; log:\n\(log.suffix(4000))")
+        }
+        return log
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
