@@ -50,7 +50,7 @@ extension KeyValueStore {
                 range.from.withUnsafeBytes { f in range.to.withUnsafeBytes { t in batch.deleteRange(from: f, to: t) } }
             }
             for (partition, offset) in offsets { batch.putCheckpoint(partition, nextOffset: offset) }
-            try db.write(batch)
+            try db.write(batch, logged: true)
         case .inMemory(let memory):
             forEachDirtyEntry { key, value in
                 if let value { memory.put(key, value) } else { memory.delete(key) }

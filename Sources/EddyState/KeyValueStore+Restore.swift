@@ -11,12 +11,13 @@ extension KeyValueStore {
     /// complete up to `nextOffset` (the offset after the batch's last record).
     ///
     /// `fill` adds the records through the ``StoreRestoreBatch`` it receives, borrowing the
-    /// consumer's buffers. A persistent store gathers batches until
-    /// ``restoreBufferBytes`` and writes them, sorted by key, with the advanced checkpoint in
-    /// one atomic write batch; ``completeRestore()`` (or any read, commit or close) writes the
-    /// rest and frees the buffer. A crash therefore loses at most the gathered records together with their
-    /// checkpoint, and restoration resumes from the last checkpoint written. If `fill`
-    /// throws, none of its records are applied. The store must have no uncommitted writes.
+    /// consumer's buffers. A persistent store gathers batches until ``restoreBufferBytes``
+    /// and writes them, sorted by key, with the advanced checkpoint in one atomic write
+    /// batch; ``completeRestore()`` (or any read, commit or close) writes the rest, makes it
+    /// durable and frees the buffer. A crash loses the restored records that are not durable
+    /// yet together with the checkpoint that covers them, so restoration resumes from the
+    /// checkpoint on disk. If `fill` throws, none of its records are applied. The store must
+    /// have no uncommitted writes.
     public func restore(
         _ partition: ChangelogPartition, nextOffset: Int64, _ fill: (inout StoreRestoreBatch) throws -> Void
     ) throws {
@@ -32,8 +33,8 @@ extension KeyValueStore {
                 store: name, reason: "restore checkpoint offset \(nextOffset) for \(partition) is negative")
         }
         switch backend {
-        case .rocksDB:
-            let staging = restoreStaging()
+        case .rocksDB(let db):
+            let staging = restoreStaging(for: db)
             let mark = staging.mark
             var restoreBatch = StoreRestoreBatch(target: .rocksDB(staging))
             do {
@@ -44,7 +45,7 @@ extension KeyValueStore {
             }
             staging.pendingCheckpoint[partition] = nextOffset
             setCheckpoint(partition, nextOffset)
-            if staging.byteCount >= Self.restoreBufferBytes { try completeRestore() }
+            if staging.byteCount >= Self.restoreBufferBytes { try writeGatheredRestore() }
         case .inMemory(let memory):
             var restoreBatch = StoreRestoreBatch(target: .inMemory(memory))
             try fill(&restoreBatch)
@@ -53,14 +54,23 @@ extension KeyValueStore {
     }
 
     /// Writes the changelog records gathered by ``restore(_:nextOffset:_:)`` with their
-    /// checkpoint, in one atomic write batch. Call it when restoration ends; reads, commits
-    /// and ``close()`` call it too.
+    /// checkpoint, in one atomic write batch, and makes them durable. Call it when
+    /// restoration ends; reads, commits and ``close()`` call it too.
     public func completeRestore() throws {
+        try writeGatheredRestore()
+        releaseRestoreStaging()
+        if case .rocksDB(let db) = backend { try db.flushUnloggedWrites() }
+    }
+
+    /// Writes the gathered records and their checkpoint without the write-ahead log (the
+    /// changelog is their log; see ``RocksDBDatabase``).
+    private func writeGatheredRestore() throws {
         guard case .rocksDB(let db) = backend, let staging = pendingRestore() else { return }
-        let batch = RocksDBWriteBatch(for: db)
+        let batch = staging.batch
+        defer { batch.clear() }
         staging.drain(into: batch)
         for (partition, offset) in staging.pendingCheckpoint { batch.putCheckpoint(partition, nextOffset: offset) }
-        releaseRestoreStaging()
-        try db.write(batch)
+        staging.pendingCheckpoint.removeAll()
+        try db.write(batch, logged: false)
     }
 }

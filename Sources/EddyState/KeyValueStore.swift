@@ -137,15 +137,15 @@ public final class KeyValueStore {
         return staging
     }
 
-    /// Frees the restore staging area once its records are written.
+    /// Frees the restore staging area once restoration is complete.
     func releaseRestoreStaging() {
         staging = nil
     }
 
-    /// The reusable restore staging area, created on the first restore.
-    func restoreStaging() -> RestoreStaging {
+    /// The reusable restore staging area of a persistent store, created on the first restore.
+    func restoreStaging(for db: RocksDBDatabase) -> RestoreStaging {
         if let staging { return staging }
-        let created = RestoreStaging()
+        let created = RestoreStaging(batch: RocksDBWriteBatch(for: db))
         staging = created
         return created
     }

@@ -10,7 +10,7 @@ import Darwin
 /// into a large memtable skip list costs a cache miss per level. Sorted input lets the skip
 /// list reuse its search path from one insert to the next, and dropping overwritten records
 /// saves their inserts altogether. Records are copied once into a reusable arena, so
-/// a batch allocates nothing once the arena has grown to the batch size.
+/// a restoration allocates nothing once the arena and the write batch have grown.
 final class RestoreStaging {
     private struct Record {
         /// ``bytePrefix(_:)`` of the key: most comparisons end here.
@@ -23,10 +23,16 @@ final class RestoreStaging {
         var sequence: Int
     }
 
+    /// The write batch the gathered records go into, reused for the whole restoration.
+    let batch: RocksDBWriteBatch
     private var arena: [UInt8] = []
     private var records: [Record] = []
     /// The checkpoint the staged records bring the store to, written with them.
     var pendingCheckpoint: [ChangelogPartition: Int64] = [:]
+
+    init(batch: RocksDBWriteBatch) {
+        self.batch = batch
+    }
 
     /// Whether there is nothing to write: no records and no checkpoint.
     var isEmpty: Bool { records.isEmpty && pendingCheckpoint.isEmpty }

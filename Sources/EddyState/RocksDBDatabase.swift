@@ -6,6 +6,13 @@ import CRocksDB
 /// them (no prefix to strip on the hot path); `eddy.checkpoint` holds the checkpoint, one
 /// entry per changelog partition. Both are written in the same write batch, which RocksDB
 /// applies atomically, so the checkpoint never runs ahead of (or behind) the data.
+///
+/// Commits go through the write-ahead log. Restore batches skip it (the changelog is their
+/// log; skipping it saves writing every restored byte twice): after a crash those batches
+/// are lost together with the checkpoint they carry, since memtables are flushed
+/// atomically across both column families (`atomic_flush`). The one unsafe mix, a logged
+/// write on top of unlogged ones still in memory, is prevented by flushing first: a
+/// recovery would replay the logged checkpoint over data that is gone.
 final class RocksDBDatabase {
     static let checkpointFamilyName = "eddy.checkpoint"
 
@@ -16,6 +23,9 @@ final class RocksDBDatabase {
     let checkpointFamily: OpaquePointer
     private let readOptions: OpaquePointer
     private let writeOptions: OpaquePointer
+    private let unloggedWriteOptions: OpaquePointer
+    /// Whether unlogged writes may still be only in memtables.
+    private var hasUnloggedWrites = false
 
     /// The handles the shared environment keeps while the database is open.
     var handle: RocksDBEnvironment.DatabaseHandle {
@@ -71,6 +81,8 @@ final class RocksDBDatabase {
         checkpointFamily = checkpoint
         readOptions = rocksdb_readoptions_create()
         writeOptions = rocksdb_writeoptions_create()
+        unloggedWriteOptions = rocksdb_writeoptions_create()
+        rocksdb_writeoptions_disable_WAL(unloggedWriteOptions, 1)
         do {
             try environment.register(handle)
         } catch {
@@ -81,15 +93,17 @@ final class RocksDBDatabase {
 
     deinit { close() }
 
-    /// Closes the database; further calls do nothing. Pending memtables stay in the WAL,
-    /// which RocksDB replays at the next open.
+    /// Closes the database; further calls do nothing. Logged memtables stay in the WAL,
+    /// which RocksDB replays at the next open; unlogged ones are flushed first.
     func close() {
         guard db != nil else { return }
+        try? flushUnloggedWrites()
         environment.unregister(handle)
         rocksdb_column_family_handle_destroy(dataFamily)
         rocksdb_column_family_handle_destroy(checkpointFamily)
         rocksdb_readoptions_destroy(readOptions)
         rocksdb_writeoptions_destroy(writeOptions)
+        rocksdb_writeoptions_destroy(unloggedWriteOptions)
         rocksdb_close(db)
         db = nil
     }
@@ -149,13 +163,34 @@ final class RocksDBDatabase {
 
     // MARK: - Writes
 
-    /// Applies `batch` atomically, through the write-ahead log.
-    func write(_ batch: RocksDBWriteBatch) throws {
+    /// Applies `batch` atomically, through the write-ahead log when `logged` (flushing any
+    /// unlogged writes first), or without it.
+    func write(_ batch: RocksDBWriteBatch, logged: Bool) throws {
+        if logged { try flushUnloggedWrites() }
         var error: UnsafeMutablePointer<CChar>?
-        rocksdb_write(db, writeOptions, batch.handle, &error)
+        rocksdb_write(db, logged ? writeOptions : unloggedWriteOptions, batch.handle, &error)
         if let message = Self.take(error) {
             throw StateStoreError.rocksDB(operation: "write", directory: path, message: message)
         }
+        if !logged { hasUnloggedWrites = true }
+    }
+
+    /// Makes unlogged writes durable: flushes the data, then the checkpoint. In that order a
+    /// crash in between leaves data ahead of its checkpoint, which replaying the changelog
+    /// from the checkpoint repairs; the reverse order could leave a checkpoint that lies.
+    func flushUnloggedWrites() throws {
+        guard hasUnloggedWrites else { return }
+        let options = rocksdb_flushoptions_create()
+        defer { rocksdb_flushoptions_destroy(options) }
+        rocksdb_flushoptions_set_wait(options, 1)
+        for family in [dataFamily, checkpointFamily] {
+            var error: UnsafeMutablePointer<CChar>?
+            rocksdb_flush_cf(db, options, family, &error)
+            if let message = Self.take(error) {
+                throw StateStoreError.rocksDB(operation: "flush", directory: path, message: message)
+            }
+        }
+        hasUnloggedWrites = false
     }
 
     /// Turns a RocksDB error string into a Swift string and frees it.

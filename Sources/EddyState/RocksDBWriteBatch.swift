@@ -1,8 +1,8 @@
 import CRocksDB
 
 /// A RocksDB write batch for one database: data writes and checkpoint entries that RocksDB
-/// applies all or nothing. One per commit: a batch kept for reuse would hold on to the
-/// memory of the largest commit it ever carried.
+/// applies all or nothing. Commits take a fresh one (a batch kept for good would hold on to
+/// the memory of the largest commit it ever carried); a restoration reuses one until it ends.
 final class RocksDBWriteBatch {
     let handle: OpaquePointer
     private let database: RocksDBDatabase
@@ -47,4 +47,7 @@ final class RocksDBWriteBatch {
             }
         }
     }
+
+    /// Empties the batch, keeping its memory for the next one.
+    func clear() { rocksdb_writebatch_clear(handle) }
 }

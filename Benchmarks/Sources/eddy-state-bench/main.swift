@@ -23,7 +23,8 @@ func openStore(_ root: String, persistent: Bool, memoryMB: Int, task: String = "
     return (directory, try directory.openKeyValueStore(spec, cacheBudget: budget))
 }
 
-/// Restores `records` records in batches of `batchSize`, as the runtime does from the changelog.
+/// Restores `records` records in batches of `batchSize`, as the runtime does from the
+/// changelog, until they are durable (`completeRestore` included).
 func benchRestore(persistent: Bool, batchSize: UInt64) throws {
     try withScratchDirectory { root in
         let (task, store) = try openStore(root, persistent: persistent, memoryMB: memoryMB, budget: RecordCacheBudget(maxBytes: 1 << 20))
@@ -44,6 +45,7 @@ func benchRestore(persistent: Bool, batchSize: UInt64) throws {
                 }
                 next = end
             }
+            try store.completeRestore()
         }
         let kind = persistent ? "rocksdb" : "in-memory"
         print("restore \(kind) batch=\(batchSize): \(records) records in \(format(elapsed, 2)) s = "
