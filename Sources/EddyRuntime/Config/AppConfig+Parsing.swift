@@ -158,8 +158,22 @@ extension AppConfig {
         case "repartition":
             try p.rejectUnknownKeys(common + ["partitions"])
             kind = .repartition(partitions: try p.int("partitions", range: 1...10_000))
+        case "count":
+            try p.rejectUnknownKeys(common + ["store"])
+            kind = .aggregate(AggregateSpec(operation: .count, store: try p.string("store") ?? "\(name)-store"))
+        case "reduce", "aggregate":
+            let isAggregate = type == "aggregate"
+            try p.rejectUnknownKeys(common + ["store", "function", "field"] + (isAggregate ? ["initial"] : []))
+            let call = try functionCall(p)
+            kind = .aggregate(AggregateSpec(
+                operation: isAggregate ? .aggregate : .reduce, store: try p.string("store") ?? "\(name)-store",
+                function: FunctionCall(plugin: call.plugin, function: call.function, fields: []),
+                field: try p.requiredString("field", "amount"),
+                initial: isAggregate ? try p.requiredString("initial", "0") : nil))
         default:
-            throw p.error("type", "'\(type)' is not one of plugin, filter, map_values, select_key, repartition", at: p["type"])
+            throw p.error(
+                "type", "'\(type)' is not one of plugin, filter, map_values, select_key, repartition, count, reduce, aggregate",
+                at: p["type"])
         }
         return ProcessorSpec(name: name, inputs: try requiredInputs(p), kind: kind, line: YAMLReader.line(of: p.node))
     }

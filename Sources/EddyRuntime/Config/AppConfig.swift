@@ -117,6 +117,9 @@ public struct ProcessorSpec: Sendable {
         /// Write to `<application.id>-<name>-repartition` and read back, so that records
         /// are co-partitioned by their (new) key.
         case repartition(partitions: Int?)
+        /// A stateful aggregation by key (`count`, `reduce`, `aggregate`) that emits each
+        /// key's new value downstream: a KTable's changelog stream.
+        case aggregate(AggregateSpec)
     }
 
     public var name: String
@@ -132,6 +135,28 @@ public struct SinkSpec: Sendable {
     public var keySerde: SerdeName
     public var valueSerde: SerdeName
     public var line: Int?
+}
+
+/// A built-in aggregation by record key, kept in a host store named `store`.
+///
+/// - `count`: the number of records per key, emitted as an 8-byte big-endian long.
+/// - `reduce`: `function(current, field)` over the values' JSON `field`; the first value
+///   starts each key. Emitted as JSON text of the result.
+/// - `aggregate`: the same from `initial` for every key.
+public struct AggregateSpec: Sendable, Equatable {
+    public enum Operation: String, Sendable, CaseIterable {
+        case count, reduce, aggregate
+    }
+
+    public var operation: Operation
+    /// The store holding the current value per key (`materialized`).
+    public var store: String
+    /// The typed function `(current, value) -> new` (reduce and aggregate).
+    public var function: FunctionCall?
+    /// The JSON field of each value passed as the function's second argument.
+    public var field: String?
+    /// The aggregate's start value, as JSON text (aggregate).
+    public var initial: String?
 }
 
 /// Options for a store a plugin processor declares.

@@ -97,8 +97,8 @@ extension PluginSet {
                 } catch {
                     throw ReloadError(plugin: name, reason: "node '\(node.name)': \(error)")
                 }
-            case .filter(let call), .mapValues(let call, _):
-                guard call.plugin == name else { continue }
+            default:
+                guard let call = node.kind.functionCall, call.plugin == name else { continue }
                 do {
                     let caller = try new.function(named: call.function)
                     let before = try old.function(named: call.function)
@@ -112,8 +112,6 @@ extension PluginSet {
                 } catch {
                     throw ReloadError(plugin: name, reason: "node '\(node.name)': \(error)")
                 }
-            default:
-                continue
             }
         }
     }

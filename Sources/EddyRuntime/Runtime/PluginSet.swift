@@ -76,6 +76,21 @@ public final class PluginSet: Sendable {
                 } catch {
                     throw fail(index, "function", processor.line, "\(error)")
                 }
+            case .aggregate(let spec):
+                guard let call = spec.function else { continue }
+                let loaded = try plugin(call.plugin, index: index, key: "function", line: processor.line)
+                let caller: TypedFunctionCaller
+                do {
+                    caller = try loaded.function(named: call.function)
+                } catch {
+                    throw fail(index, "function", processor.line, "\(error)")
+                }
+                let signature = caller.signature
+                guard signature.arguments.count == 2, let result = signature.returnType, result == signature.arguments[0] else {
+                    throw fail(
+                        index, "function", processor.line,
+                        "\(call.plugin).\(call.function) is \(signature), but \(spec.operation.rawValue) needs (current, value) -> current, e.g. f64(f64,f64)")
+                }
             case .selectKey, .repartition:
                 continue
             }

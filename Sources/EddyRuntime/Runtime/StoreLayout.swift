@@ -12,10 +12,17 @@ enum StoreLayout {
         var valueSerde: String
     }
 
-    /// The key-value stores of `sub`'s processors.
+    /// The key-value stores of `sub`'s processors and built-in aggregations.
     static func stores(of sub: Topology.SubTopology, config: AppConfig, plugins: PluginSet) -> [Store] {
         var result: [Store] = []
         for node in sub.nodes {
+            if case .aggregate(let spec) = node.kind {
+                let options = config.topology.stores.first { $0.name == spec.store }
+                result.append(Store(
+                    name: spec.store, logged: options?.logged ?? true, persistent: options?.persistent ?? true,
+                    keySerde: "bytes", valueSerde: spec.operation == .count ? "long" : "json"))
+                continue
+            }
             guard case .plugin(let plugin, let processor, _) = node.kind,
                 let description = plugins.plugins[plugin]?.processor(named: processor)
             else { continue }
@@ -35,6 +42,15 @@ enum StoreLayout {
         var owner: [String: (sub: Int, node: String)] = [:]
         for sub in topology.subTopologies {
             for node in sub.nodes {
+                if let store = node.kind.aggregateStore {
+                    if let first = owner[store] {
+                        throw AppConfigError(
+                            file: config.file, line: nil, key: "topology.processors",
+                            message: "store '\(store)' is declared by '\(first.node)' and '\(node.name)' — each aggregation needs a store of its own")
+                    }
+                    owner[store] = (sub.id, node.name)
+                    continue
+                }
                 guard case .plugin(let plugin, let processor, _) = node.kind,
                     let description = plugins.plugins[plugin]?.processor(named: processor)
                 else { continue }

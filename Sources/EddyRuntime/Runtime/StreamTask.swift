@@ -17,6 +17,7 @@ final class StreamTask {
         case filter(TypedFunctionCaller, FunctionCall)
         case mapValues(TypedFunctionCaller, FunctionCall, outputField: String)
         case selectKey(field: String)
+        case aggregate(Aggregation)
         case sink(topic: String)
     }
 
@@ -111,6 +112,13 @@ final class StreamTask {
                 action = .mapValues(try plugins[call.plugin]!.function(named: call.function), call, outputField: field)
             case .selectKey(let field):
                 action = .selectKey(field: field)
+            case .aggregate(let spec):
+                guard let store = storeByName[spec.store] else {
+                    throw ProcessingFailed(description: "store \(spec.store) of \(node.name) was not created for task \(id)")
+                }
+                action = .aggregate(try Aggregation(
+                    spec: spec, store: store,
+                    caller: try spec.function.map { try plugins[$0.plugin]!.function(named: $0.function) }))
             case .sink(let topic, _, _):
                 action = .sink(topic: topic)
             }
@@ -248,6 +256,8 @@ final class StreamTask {
                 nodes[index].action = .filter(try plugin.function(named: call.function), call)
             case .mapValues(_, let call, let field) where call.plugin == name:
                 nodes[index].action = .mapValues(try plugin.function(named: call.function), call, outputField: field)
+            case .aggregate(let aggregation) where aggregation.spec.function?.plugin == name:
+                aggregation.caller = try plugin.function(named: aggregation.spec.function!.function)
             default:
                 continue
             }
@@ -323,6 +333,20 @@ final class StreamTask {
             }
             var copy = record.pointee
             mapped.withUnsafeBytes { bytes in
+                copy.value = eddy_bytes(ptr: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), len: bytes.count)
+                for next in node.children { _ = deliver(next, &copy) }
+            }
+            return eddy_status(EDDY_OK)
+        case .aggregate(let aggregation):
+            let value: [UInt8]
+            do {
+                value = try aggregation.fold(record)
+            } catch {
+                report("\(error)", node: node.name, plugin: aggregation.spec.function?.plugin)
+                return eddy_status(EDDY_OK)
+            }
+            var copy = record.pointee
+            value.withUnsafeBytes { bytes in
                 copy.value = eddy_bytes(ptr: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), len: bytes.count)
                 for next in node.children { _ = deliver(next, &copy) }
             }

@@ -66,6 +66,8 @@ extension Topology {
                 add(Node(name: p.name, kind: .mapValues(call, outputField: field), parents: p.inputs, children: []))
             case .selectKey(let field):
                 add(Node(name: p.name, kind: .selectKey(field: field), parents: p.inputs, children: []))
+            case .aggregate(let aggregate):
+                add(Node(name: p.name, kind: .aggregate(aggregate), parents: p.inputs, children: []))
             case .repartition(let partitions):
                 let topic = repartitionTopic(config.applicationId, p.name)
                 let sinkName = "\(p.name)-sink"

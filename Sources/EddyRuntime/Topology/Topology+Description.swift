@@ -15,7 +15,8 @@ extension Topology {
                     lines.append("    Sink: \(node.name) (topic: \(topic))")
                     lines.append("      <-- \(previous)")
                 default:
-                    lines.append("    Processor: \(node.name) (\(node.kind.summary)) (stores: [\((stores[node.name] ?? []).joined(separator: ", "))])")
+                    let names = stores[node.name] ?? (node.kind.aggregateStore.map { [$0] } ?? [])
+                    lines.append("    Processor: \(node.name) (\(node.kind.summary)) (stores: [\(names.joined(separator: ", "))])")
                     lines.append("      --> \(next)")
                     lines.append("      <-- \(previous)")
                 }
@@ -34,6 +35,12 @@ extension Topology.Node.Kind {
         case .filter(let call): "filter: \(call.plugin).\(call.function)(\(call.fields.joined(separator: ", ")))"
         case .mapValues(let call, let field): "map_values: \(field) = \(call.plugin).\(call.function)(\(call.fields.joined(separator: ", ")))"
         case .selectKey(let field): "select_key: \(field)"
+        case .aggregate(let a):
+            switch a.operation {
+            case .count: "count"
+            case .reduce: "reduce: \(a.function!.plugin).\(a.function!.function)(current, \(a.field!))"
+            case .aggregate: "aggregate: \(a.function!.plugin).\(a.function!.function)(current, \(a.field!)) from \(a.initial!)"
+            }
         case .sink(let topic, _, _): "sink \(topic)"
         }
     }

@@ -9,6 +9,7 @@ public struct Topology: Sendable {
             case filter(FunctionCall)
             case mapValues(FunctionCall, outputField: String)
             case selectKey(field: String)
+            case aggregate(AggregateSpec)
             case sink(topic: String, keySerde: SerdeName, valueSerde: SerdeName)
         }
 
@@ -70,6 +71,21 @@ extension Topology.Node.Kind {
     public var sourceTopics: [String] {
         if case .source(let topics, _, _, _) = self { return topics }
         return []
+    }
+
+    /// The typed function a built-in node calls (filter, map_values, reduce, aggregate).
+    public var functionCall: FunctionCall? {
+        switch self {
+        case .filter(let call), .mapValues(let call, _): return call
+        case .aggregate(let spec): return spec.function
+        default: return nil
+        }
+    }
+
+    /// The store of a built-in aggregation; nil for other nodes.
+    public var aggregateStore: String? {
+        if case .aggregate(let spec) = self { return spec.store }
+        return nil
     }
 
     /// The topic a sink node writes; nil for other nodes.

@@ -1,7 +1,7 @@
 import EddySDK
 
-/// The `enrich` plugin: the `enrich` processor and the `risk_score`, `is_large` and
-/// `amount_cents` typed functions.
+/// The `enrich` plugin: the `enrich` processor and the `risk_score`, `is_large`,
+/// `amount_cents` and `sum` typed functions.
 public enum EnrichPlugin: Plugin {
     public static let name = "enrich"
     public static let version = "1.0.0"
@@ -15,5 +15,6 @@ public enum EnrichPlugin: Plugin {
             "is_large", signature: "bool(f64)", doc: "Whether a payment amount is above 10.", PaymentFunctions.isLarge),
         TypedFunction(
             "amount_cents", signature: "i64(f64)", doc: "A payment amount in cents, rounded.", PaymentFunctions.amountCents),
+        TypedFunction("sum", signature: "f64(f64,f64)", doc: "total + amount, for reduce and aggregate.", PaymentFunctions.sum),
     ]
 }

@@ -10,6 +10,9 @@ public enum PaymentFunctions {
     /// `is_large(f64 amount) -> bool`: whether a payment is above ``largeAmount``.
     static let isLarge: @convention(c) (Double) -> Bool = { amount in amount > largeAmount }
 
+    /// `sum(f64 total, f64 amount) -> f64`: a running total, for `reduce` and `aggregate`.
+    static let sum: @convention(c) (Double, Double) -> Double = { total, amount in total + amount }
+
     /// `amount_cents(f64 amount) -> i64`: the amount in cents, rounded to the nearest cent.
     static let amountCents: @convention(c) (Double) -> Int64 = { amount in Int64((amount * 100).rounded()) }
 }

@@ -1,0 +1,70 @@
+import EddyPlugins
+import EddySDK
+
+/// A built-in `count`, `reduce` or `aggregate` node of a task: it folds each record into its
+/// key's current value, kept in a host store (changelogged like any other), and emits the
+/// new value — a KTable's changelog stream.
+final class Aggregation {
+    let spec: AggregateSpec
+    let store: TaskStore
+    /// The typed function `(current, value) -> current` (reduce and aggregate); replaced by a
+    /// hot reload of its plugin.
+    var caller: TypedFunctionCaller?
+    private let initial: JSONValue?
+
+    init(spec: AggregateSpec, store: TaskStore, caller: TypedFunctionCaller?) throws {
+        self.spec = spec
+        self.store = store
+        self.caller = caller
+        initial = try spec.initial.map { text in
+            do {
+                return try JSONValue(parsing: Array(text.utf8))
+            } catch {
+                throw BuiltinError(reason: "initial value '\(text)' of \(spec.store) is not JSON")
+            }
+        }
+    }
+
+    /// Folds `record` into the value of its key, stores the result and returns its bytes:
+    /// an 8-byte big-endian count, or the function result as JSON text.
+    func fold(_ record: UnsafePointer<eddy_record>) throws -> [UInt8] {
+        guard let key = StreamTask.buffer(record.pointee.key) else {
+            throw BuiltinError(reason: "a record with a null key cannot be \(spec.operation.rawValue)ed by key")
+        }
+        let current: [UInt8]? = try store.store.get(key) { $0.map { Array($0) } }
+        let next: [UInt8]
+        switch spec.operation {
+        case .count:
+            let count = current.map { $0.reduce(Int64(0)) { $0 << 8 | Int64($1) } } ?? 0
+            next = withUnsafeBytes(of: (count + 1).bigEndian) { Array($0) }
+        case .reduce, .aggregate:
+            let value = try StreamTask.json(record)
+            guard let field = value[field: spec.field!] else {
+                throw BuiltinError(reason: "the value has no field '\(spec.field!)' to \(spec.operation.rawValue)")
+            }
+            let start = try current.map { try JSONValue(parsing: $0) } ?? initial
+            guard let start else {
+                // reduce: a key's first value is its first aggregate.
+                next = try Self.text(TypedValue(json: field, as: caller!.signature.arguments[0], position: 1, function: caller!.name))
+                break
+            }
+            let signature = caller!.signature
+            let result = try caller!.call([
+                TypedValue(json: start, as: signature.arguments[0], position: 0, function: caller!.name),
+                TypedValue(json: field, as: signature.arguments[1], position: 1, function: caller!.name),
+            ])
+            next = try Self.text(result)
+        }
+        next.withUnsafeBytes { store.put(key, $0) }
+        return next
+    }
+
+    /// A typed value as JSON text.
+    static func text(_ value: TypedValue) throws -> [UInt8] {
+        switch value {
+        case .bool, .i32, .i64: return Array(value.description.utf8)
+        case .f64(let d) where d.isFinite: return Array(String(d).utf8)
+        default: throw BuiltinError(reason: "the function returned \(value), which is not a JSON number or boolean")
+        }
+    }
+}
