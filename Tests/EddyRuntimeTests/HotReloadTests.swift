@@ -158,6 +158,8 @@ import Testing
 }
 
 /// Deliberately broken builds of `libWordCount.so`, compiled in C from the ABI header alone.
+/// In `initFails` only `count` refuses to start, so a thread running only `split` tasks swaps
+/// and must be put back when another thread's `count` fails.
 enum BrokenWordCount {
     case abiMajor2, initFails, storeRemoved
 
@@ -172,8 +174,10 @@ enum BrokenWordCount {
             #include <eddy/eddy.h>
             #include <string.h>
             static eddy_status init(const eddy_processor *p, const eddy_host_api *host, eddy_context *ctx, void **out) {
-                (void)p; *out = NULL;
-                \(self == .initFails ? #"eddy_str m = {"refused on purpose", 18}; host->set_error(ctx, m); return EDDY_ERROR;"# : "(void)host; (void)ctx; return EDDY_OK;")
+                *out = NULL;
+                (void)host; (void)ctx;
+                \(self == .initFails ? #"if (strcmp(p->name, "count") == 0) { eddy_str m = {"refused on purpose", 18}; host->set_error(ctx, m); return EDDY_ERROR; }"# : "(void)p;")
+                return EDDY_OK;
             }
             static eddy_status process(void *i, const eddy_record *r) { (void)i; (void)r; return EDDY_OK; }
             static void close_instance(void *i) { (void)i; }
