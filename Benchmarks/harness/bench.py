@@ -18,7 +18,7 @@ import time
 import uuid
 
 from broker import Broker
-from cases import GOALS, all_cases
+from cases import GOALS, KAFKA_TUNING, all_cases
 from runner import Settings, Tools, run_latency, run_throughput, run_tool
 
 INPUT_TOPIC = "bench-input"
@@ -40,7 +40,10 @@ def parse_arguments():
     parser.add_argument("--broker", required=True)
     parser.add_argument("--tools", required=True, help="directory of the compiled baseline programs")
     parser.add_argument("--results", required=True)
-    parser.add_argument("--perf", action="store_true", help="sample every Eddy run with perf record (into the run's directory)")
+    parser.add_argument("--eddy-kafka", action="append", default=[], metavar="KEY=VALUE",
+                        help="a librdkafka property for Eddy's app file, over the shared tuning (repeatable)")
+    parser.add_argument("--perf", action="store_true",
+                        help="sample every Eddy run with perf record -g (the data lands in the run's directory)")
     parser.add_argument("--commit", help="the commit measured, when not this checkout's HEAD (default: git's)")
     arguments = parser.parse_args()
     for path in ("eddy", "plugins", "broker", "tools", "results"):
@@ -76,7 +79,7 @@ def summarize(case, runs, latency, baselines):
     return row
 
 
-def format_table(rows, settings):
+def format_table(rows):
     header = ("case", "records/s median", "min", "max", "ratio (goal)", "p50 ms", "p99 ms", "peak RSS MB",
               "CPU s/M rec")
     lines = [header]
@@ -113,8 +116,10 @@ def main():
     tools = Tools(eddy=arguments.eddy, plugins_dir=arguments.plugins,
                   passthrough=os.path.join(arguments.tools, "passthrough"), load=os.path.join(arguments.tools, "load"),
                   observe=os.path.join(arguments.tools, "observe"), work_dir=work_dir,
-                  perf_dir=work_dir if arguments.perf else None)
-    settings = Settings(partitions=6, threads=arguments.threads, commit_ms=arguments.commit_ms, timeout_s=600)
+                  perf=arguments.perf)
+    overrides = dict(item.split("=", 1) for item in arguments.eddy_kafka)
+    settings = Settings(partitions=6, threads=arguments.threads, commit_ms=arguments.commit_ms, timeout_s=600,
+                        kafka={**KAFKA_TUNING, **overrides})
     tag = uuid.uuid4().hex[:6]
 
     broker = Broker(arguments.broker, arguments.eddy, os.path.join(work_dir, "broker.log"))
@@ -148,13 +153,14 @@ def main():
     baselines = {case.guarantee: statistics.median(r["records_per_s"] for r in runs[case.name])
                  for case in cases if case.is_baseline}
     rows = [summarize(case, runs[case.name], latencies.get(case.name), baselines) for case in cases]
-    table = format_table(rows, settings)
+    table = format_table(rows)
     report = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "commit": arguments.commit or git_commit(),
         "machine": {"host": platform.node(), "cpus": os.cpu_count(), "kernel": platform.release()},
         "settings": {"records": arguments.records, "partitions": settings.partitions, "runs": arguments.runs,
                      "eddy_stream_threads": arguments.threads, "commit_interval_ms": arguments.commit_ms,
+                     "eddy_kafka": settings.kafka,
                      "latency_rate": arguments.latency_rate, "latency_seconds": arguments.latency_seconds},
         "load_records_per_s": load["records"] / load["seconds"],
         "cases": rows,

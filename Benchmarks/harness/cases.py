@@ -82,8 +82,8 @@ class Case:
             return [tools.passthrough, broker.bootstrap, input_topic, output_topic, app_id, self.guarantee, str(commit_ms)]
         return [tools.eddy, "run", "--quiet", tools.app_file(app_id)]
 
-    def app_yaml(self, app_id, bootstrap, input_topic, output_topic, threads, commit_ms, plugins_dir, state_dir):
-        kafka = "\n".join(f'  {key}: "{value}"' for key, value in KAFKA_TUNING.items())
+    def app_yaml(self, app_id, bootstrap, input_topic, output_topic, threads, commit_ms, plugins_dir, state_dir, kafka):
+        kafka = "\n".join(f'  {key}: "{value}"' for key, value in kafka.items())
         topology = TOPOLOGIES[self.workload].format(input=input_topic, output=output_topic)
         return (
             f"application.id: {app_id}\n"

@@ -21,9 +21,16 @@ class Tools:
     load: str
     observe: str
     work_dir: str
-    #: When set, `perf record` samples every Eddy run into PERF_DIR/<run>.perf.data (its
-    #: CPU and RSS figures then include perf's own).
-    perf_dir: str | None = None
+    #: Sample every Eddy run with `perf record -g` into work_dir/<run>.perf.data; the run's
+    #: CPU and RSS figures then include perf's own.
+    perf: bool = False
+
+    def profiled(self, case, app_id, command):
+        """The command, under `perf record` when sampling (perf passes the final SIGTERM on)."""
+        if not self.perf or case.is_baseline:
+            return command
+        return ["perf", "record", "-F", "1999", "-g", "-o", os.path.join(self.work_dir, f"{app_id}.perf.data"), "--",
+                *command]
 
     def app_file(self, app_id):
         return os.path.join(self.work_dir, f"{app_id}.yaml")
@@ -38,25 +45,23 @@ class Settings:
     threads: int
     commit_ms: int
     timeout_s: float
+    #: librdkafka properties for Eddy's app file.
+    kafka: dict
 
 
 class Measured:
-    """The process under test: the baseline or `eddy run`, optionally sampled by `perf record`."""
+    """The process under test: the baseline or `eddy run` (optionally under perf)."""
 
     def __init__(self, case, tools, settings, broker, app_id, input_topic, output_topic):
         if not case.is_baseline:
             state_dir = os.path.join(tools.work_dir, f"{app_id}.state")
             with open(tools.app_file(app_id), "w") as file:
                 file.write(case.app_yaml(app_id, broker.bootstrap, input_topic, output_topic, settings.threads,
-                                         settings.commit_ms, tools.plugins_dir, state_dir))
+                                         settings.commit_ms, tools.plugins_dir, state_dir, settings.kafka))
         self.log_path = tools.log_file(app_id)
         self.log = open(self.log_path, "w")
         command = case.command(tools, app_id, input_topic, output_topic, settings.commit_ms, broker)
-        if tools.perf_dir and not case.is_baseline:
-            # perf runs the process and passes the final SIGTERM on to it.
-            command = ["perf", "record", "-F", "1999", "-g", "-o",
-                       os.path.join(tools.perf_dir, f"{app_id}.perf.data"), "--", *command]
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(tools.profiled(case, app_id, command), stdout=self.log, stderr=subprocess.STDOUT)
         self.usage = None
 
     def _reap(self, flags):
