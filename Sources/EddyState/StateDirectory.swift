@@ -1,5 +1,3 @@
-import Foundation
-
 /// The state directory of one application on this machine:
 /// `state.dir/<application.id>/<task id>/<store>`, one RocksDB instance per task and store.
 ///
@@ -34,11 +32,7 @@ public struct StateDirectory: Sendable {
     public func lockTask(_ taskId: String) throws -> TaskStateDirectory {
         try Self.checkName(taskId, what: "task id")
         let path = taskPath(taskId)
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw StateStoreError.io(operation: "create directory", path: path, errno: errno)
-        }
+        try createDirectories(path)
         return TaskStateDirectory(
             taskId: taskId, path: path, lock: try TaskDirectoryLock(directory: path), environment: environment)
     }

@@ -22,6 +22,8 @@ public enum StateStoreError: Error, Equatable, CustomStringConvertible {
     case rocksDB(operation: String, directory: String, message: String)
     /// A file system call failed.
     case io(operation: String, path: String, errno: Int32)
+    /// A file system operation failed; `reason` is the system's explanation.
+    case fileSystem(operation: String, path: String, reason: String)
     /// The caller broke the store's usage contract (for example restoring with uncommitted writes).
     case misuse(store: String, reason: String)
     /// A value passed in is outside what the store accepts.
@@ -47,6 +49,8 @@ public enum StateStoreError: Error, Equatable, CustomStringConvertible {
             return "RocksDB \(operation) failed for \(directory): \(message)"
         case let .io(operation, path, code):
             return "\(operation) \(path) failed: \(String(cString: strerror(code))) (errno \(code))"
+        case let .fileSystem(operation, path, reason):
+            return "\(operation) \(path) failed: \(reason)"
         case let .misuse(store, reason):
             return "state store '\(store)': \(reason)"
         case let .invalidArgument(store, reason):

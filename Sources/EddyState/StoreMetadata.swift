@@ -48,11 +48,7 @@ struct StoreMetadata: Equatable {
                 throw StateStoreError.foreignDirectory(directory: directory, found: contents.sorted())
             }
         } else {
-            do {
-                try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw StateStoreError.io(operation: "create directory", path: directory, errno: errno)
-            }
+            try createDirectories(directory)
         }
         try AtomicFile.write(StoreMetadata(spec: spec).encoded(), to: file)
     }
@@ -65,7 +61,7 @@ struct StoreMetadata: Equatable {
 
     private static func read(_ file: String) throws -> StoreMetadata {
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw StateStoreError.io(operation: "read", path: file, errno: errno)
+            throw StateStoreError.fileSystem(operation: "read", path: file, reason: "the file cannot be read")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw StateStoreError.corruptMetadata(file: file, reason: "it is not UTF-8 text")

@@ -179,6 +179,17 @@ import Testing
         }
     }
 
+    @Test func aStateDirThatCannotBeCreatedIsAClearError() throws {
+        try withStateDirectory { state in
+            // A regular file where the application directory should be.
+            try FileManager.default.createDirectory(atPath: state.root, withIntermediateDirectories: true)
+            try Data("not a directory".utf8).write(to: URL(fileURLWithPath: state.applicationPath))
+            let error = stateError { _ = try state.lockTask("0_0") }
+            #expect(error == .io(operation: "create directory", path: state.taskPath("0_0"), errno: ENOTDIR))
+            #expect(error!.description == "create directory \(state.taskPath("0_0")) failed: Not a directory (errno 20)")
+        }
+    }
+
     @Test func namesThatCannotBeDirectoriesAreRefused() throws {
         try withStateDirectory { state in
             #expect(stateError { _ = try state.lockTask("../0_0") } == .invalidArgument(
