@@ -32,6 +32,7 @@ extension PluginSet {
         }
         guard plugin.sha256 != current.sha256 else { return nil }
         try Self.checkCompatible(name, plugin, replacing: current, topology: topology)
+        try Self.trialInit(name, plugin, config: config, topology: topology)
         // A build loaded before is the same image (content-addressed): keep one record of it.
         let known = state.withLock { $0.history[name]?.first { $0.sha256 == plugin.sha256 } }
         return Candidate(name: name, plugin: known ?? plugin)
@@ -112,6 +113,30 @@ extension PluginSet {
                 } catch {
                     throw ReloadError(plugin: name, reason: "node '\(node.name)': \(error)")
                 }
+            }
+        }
+    }
+
+    /// Starts and closes one instance of every processor the topology runs from the new build,
+    /// over scratch in-memory stores, so that a build whose `init` fails is refused even when
+    /// no task of that processor is assigned at the moment of the reload.
+    static func trialInit(_ name: String, _ new: LoadedPlugin, config: AppConfig, topology: Topology) throws {
+        for node in topology.subTopologies.flatMap(\.nodes) {
+            guard case .plugin(let plugin, let processor, let given) = node.kind, plugin == name,
+                let description = new.processor(named: processor)
+            else { continue }
+            let stores = description.stores.map { declaration in
+                HostStore(
+                    name: declaration.name,
+                    storage: declaration.kind == .keyValue
+                        ? .keyValue(InMemoryKeyValueStore()) : .window(InMemoryWindowStore(windowSize: declaration.windowSizeMilliseconds)))
+            }
+            do {
+                let resolved = try ConfigResolver.resolve(given, for: processor, declared: description.config)
+                let context = HostContext(taskId: "trial", applicationId: config.applicationId, config: resolved, stores: stores)
+                try ProcessorInstance(processor: description.entry, context: context).close()
+            } catch {
+                throw ReloadError(plugin: name, reason: "init of the new build failed: \(error)")
             }
         }
     }
