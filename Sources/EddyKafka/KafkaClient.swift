@@ -17,7 +17,19 @@ final class KafkaClientContext: @unchecked Sendable {
     /// The most recent client-level error (transport, resolution, all brokers down…).
     let lastError = Mutex<(code: KafkaErrorCode, reason: String)?>(nil)
 
+    /// Topic names by librdkafka topic handle, so that per-record callbacks need not build a
+    /// `String` each time (handles live as long as the client). Used on the polling thread.
+    private var topicNames: [OpaquePointer: String] = [:]
+
     init(logger: Logger) { self.logger = logger }
+
+    func topicName(_ handle: OpaquePointer?) -> String {
+        guard let handle else { return "" }
+        if let name = topicNames[handle] { return name }
+        let name = String(cString: rd_kafka_topic_name(handle))
+        topicNames[handle] = name
+        return name
+    }
 }
 
 /// Owns one `rd_kafka_t` handle and the context its callbacks see.

@@ -64,7 +64,7 @@ public final class KafkaProducer: @unchecked Sendable {
         topic: String, partition: Int32? = nil, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
         headers: [KafkaHeader] = [], timestamp: Int64? = nil, maxBlock: Duration = .seconds(60)
     ) throws(KafkaError) {
-        let deadline = ContinuousClock.now.advanced(by: maxBlock)
+        var deadline: ContinuousClock.Instant?  // read the clock only when the queue is full
         while true {
             let err = produce(
                 topic: topic, partition: partition, key: key, value: value, headers: headers, timestamp: timestamp)
@@ -72,7 +72,9 @@ public final class KafkaProducer: @unchecked Sendable {
                 try checkProduce(err, topic: topic, partition: partition)
                 return
             }
-            guard ContinuousClock.now < deadline else { throw .queueFull(topic: topic, waited: maxBlock) }
+            let now = ContinuousClock.now
+            if deadline == nil { deadline = now.advanced(by: maxBlock) }
+            guard now < deadline! else { throw .queueFull(topic: topic, waited: maxBlock) }
             rd_kafka_poll(client.handle, 10)
         }
     }
@@ -165,7 +167,7 @@ public final class KafkaProducer: @unchecked Sendable {
         Unmanaged<KafkaClientContext>.fromOpaque(opaque)._withUnsafeGuaranteedRef { context in
             guard let onDelivery = context.onDelivery else { return }
             let m = message.pointee
-            let topic = String(cString: rd_kafka_topic_name(m.rkt))
+            let topic = context.topicName(m.rkt)
             let error: KafkaError? =
                 m.err == RD_KAFKA_RESP_ERR_NO_ERROR
                 ? nil

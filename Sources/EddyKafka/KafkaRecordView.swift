@@ -18,6 +18,9 @@ public struct KafkaRecordView {
     /// librdkafka's topic handle: stable for the client's lifetime, cheap to compare.
     public var topicHandle: OpaquePointer { message.pointee.rkt }
 
+    /// The name of the topic behind a ``topicHandle``.
+    public static func topicName(of handle: OpaquePointer) -> String { String(cString: rd_kafka_topic_name(handle)) }
+
     /// The key bytes, or `nil` for a null key.
     public var key: UnsafeRawBufferPointer? {
         message.pointee.key.map { UnsafeRawBufferPointer(start: $0, count: message.pointee.key_len) }

@@ -24,10 +24,17 @@ enum SerdeCheck {
         }
     }
 
-    /// UTF-8 validation without allocating.
+    /// UTF-8 validation without allocating; ASCII (the common case) is checked 8 bytes at a time.
     static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        while index + 8 <= bytes.count {
+            guard bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 else { break }
+            index += 8
+        }
+        while index < bytes.count, bytes[index] < 0x80 { index += 1 }
+        guard index < bytes.count else { return true }
         var parser = Unicode.UTF8.ForwardParser()
-        var iterator = bytes.makeIterator()
+        var iterator = UnsafeRawBufferPointer(rebasing: bytes[index...]).makeIterator()
         while true {
             switch parser.parseScalar(from: &iterator) {
             case .valid: continue

@@ -122,6 +122,7 @@ final class StreamThread: @unchecked Sendable {
     /// leave. Throws on errors that end the session.
     private func runSession() throws {
         failing = false
+        routes.removeAll()  // topic handles belong to the consumer about to be created
         let deliveryFailures = DeliveryFailureSlot()
         var producerConfig = kafka.withDefaults(["partitioner": "murmur2_random", "acks": "all"])
         if config.isExactlyOnce {
@@ -171,14 +172,24 @@ final class StreamThread: @unchecked Sendable {
         logger.info("stream thread \(index) stopped cleanly")
     }
 
+    /// A source topic's name and sub-topology by the consumer's topic handle, looked up once
+    /// per topic instead of once per record.
+    private var routes: [OpaquePointer: (topic: String, subTopology: Int?)] = [:]
+
+    private func route(_ handle: OpaquePointer) -> (topic: String, subTopology: Int?) {
+        if let known = routes[handle] { return known }
+        let topic = KafkaRecordView.topicName(of: handle)
+        let route = (topic, topology.subTopology(readingTopic: topic)?.id)
+        routes[handle] = route
+        return route
+    }
+
     private func pollAndProcess() throws {
         var pendingError: (any Error)?
         let count = try consumer.poll(maxRecords: 1000, timeout: .milliseconds(50)) { record in
             guard pendingError == nil else { return }
-            let topic = record.topic
-            guard let sub = topology.subTopology(readingTopic: topic),
-                let task = tasks[TaskId(subTopology: sub.id, partition: record.partition)]
-            else {
+            let (topic, sub) = route(record.topicHandle)
+            guard let sub, let task = tasks[TaskId(subTopology: sub, partition: record.partition)] else {
                 logger.warning("no task for \(topic)-\(record.partition); record at offset \(record.offset) left for its owner")
                 return
             }
