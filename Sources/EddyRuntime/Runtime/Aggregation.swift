@@ -38,10 +38,7 @@ final class Aggregation {
             let count = current.map { $0.reduce(Int64(0)) { $0 << 8 | Int64($1) } } ?? 0
             next = withUnsafeBytes(of: (count + 1).bigEndian) { Array($0) }
         case .reduce, .aggregate:
-            let value = try StreamTask.json(record)
-            guard let field = value[field: spec.field!] else {
-                throw BuiltinError(reason: "the value has no field '\(spec.field!)' to \(spec.operation.rawValue)")
-            }
+            let field = try StreamTask.fields(record, [spec.field!], for: "to \(spec.operation.rawValue)")[0]
             let start = try current.map { try JSONValue(parsing: $0) } ?? initial
             guard let start else {
                 // reduce: a key's first value is its first aggregate.

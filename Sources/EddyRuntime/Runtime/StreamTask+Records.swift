@@ -79,62 +79,98 @@ extension StreamTask {
 
     // MARK: - JSON for the built-in operators
 
-    static func json(_ record: UnsafePointer<eddy_record>) throws -> JSONValue {
+    /// The record's value bytes, which must be present for a JSON operator.
+    static func jsonBytes(_ record: UnsafePointer<eddy_record>) throws -> UnsafeRawBufferPointer {
         guard let value = buffer(record.pointee.value) else {
             throw BuiltinError(reason: "the record has a null value; a JSON object was expected")
         }
-        do {
-            return try JSONValue(parsing: Array(value))
-        } catch {
-            throw BuiltinError(reason: "the value is not valid JSON")
+        return value
+    }
+
+    /// The top-level fields `names` of the record's JSON object value, in order.
+    static func fields(_ record: UnsafePointer<eddy_record>, _ names: [String], for use: String) throws -> [JSONValue] {
+        let value = try jsonBytes(record)
+        guard let (found, _, _) = JSONScanner.members(value, names) else {
+            throw BuiltinError(reason: "the value is not a JSON object")
+        }
+        return try zip(names, found).map { name, member in
+            guard let member else { throw BuiltinError(reason: "the value has no field '\(name)' \(use)") }
+            return try JSONScanner.value(value, member.valueRange)
         }
     }
 
     /// The values of `call.fields` in the record's JSON value, in order.
     static func arguments(_ record: UnsafePointer<eddy_record>, _ call: FunctionCall) throws -> [JSONValue] {
-        let object = try json(record)
-        return try call.fields.map { field in
-            guard let value = object[field: field] else {
-                throw BuiltinError(reason: "the value has no field '\(field)' for \(call.plugin).\(call.function)")
-            }
-            return value
+        try fields(record, call.fields, for: "for \(call.plugin).\(call.function)")
+    }
+
+    /// The record's JSON value with `field` set to `result`: the new value replaces the old
+    /// one in place, or is appended to the object; the rest of the bytes are kept as they are.
+    static func setting(_ field: String, to result: TypedValue, in record: UnsafePointer<eddy_record>) throws -> [UInt8] {
+        let value = try jsonBytes(record)
+        guard let (found, end, empty) = JSONScanner.members(value, [field]) else {
+            throw BuiltinError(reason: "the value is not a JSON object")
+        }
+        let text = jsonText(result)
+        var out: [UInt8] = []
+        out.reserveCapacity(value.count + field.utf8.count + text.count + 4)
+        if let member = found[0] {
+            out += value[..<member.valueRange.lowerBound]
+            out += text
+            out += value[member.valueRange.upperBound...]
+        } else {
+            out += value[..<end]
+            if !empty { out.append(UInt8(ascii: ",")) }
+            out += jsonString(field)
+            out.append(UInt8(ascii: ":"))
+            out += text
+            out += value[end...]
+        }
+        return out
+    }
+
+    /// A typed function's result as JSON text.
+    static func jsonText(_ value: TypedValue) -> [UInt8] {
+        switch value {
+        case .bool, .i32, .i64: return Array(value.description.utf8)
+        case .f64(let d): return d.isFinite ? Array(String(d).utf8) : Array("null".utf8)
+        case .str(let s): return jsonString(s)
+        case .bytes(let b): return jsonString(String(decoding: b, as: UTF8.self))
+        case .void: return Array("null".utf8)
         }
     }
 
-    /// The record's JSON value with `field` set to `result`, serialized with sorted keys.
-    static func setting(_ field: String, to result: TypedValue, in record: UnsafePointer<eddy_record>) throws -> [UInt8] {
-        guard let value = buffer(record.pointee.value),
-            var object = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any]
-        else { throw BuiltinError(reason: "the value is not a JSON object") }
-        switch result {
-        case .bool(let b): object[field] = b
-        case .i32(let i): object[field] = i
-        case .i64(let i): object[field] = i
-        case .f64(let d): object[field] = d
-        case .str(let s): object[field] = s
-        case .bytes(let b): object[field] = String(decoding: b, as: UTF8.self)
-        case .void: object[field] = NSNull()
+    /// `text` as a JSON string literal.
+    static func jsonString(_ text: String) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "\"")]
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), byte]
+            case 0..<0x20: out += Array(String(format: "\\u%04x", byte).utf8)
+            default: out.append(byte)
+            }
         }
-        return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+        out.append(UInt8(ascii: "\""))
+        return out
     }
 
     /// A JSON field of the value as key bytes: strings as their UTF-8, numbers and booleans
     /// as their JSON text.
     static func keyField(_ field: String, of record: UnsafePointer<eddy_record>) throws -> [UInt8] {
-        switch try json(record)[field: field] {
-        case .string(let s)?: return Array(s.utf8)
-        case .integer(let i)?: return Array(String(i).utf8)
-        case .number(let d)?: return Array(String(d).utf8)
-        case .bool(let b)?: return Array(String(b).utf8)
-        case nil, .null?: throw BuiltinError(reason: "the value has no field '\(field)' to use as the key")
+        switch try fields(record, [field], for: "to use as the key")[0] {
+        case .string(let s): return Array(s.utf8)
+        case .integer(let i): return Array(String(i).utf8)
+        case .number(let d): return Array(String(d).utf8)
+        case .bool(let b): return Array(String(b).utf8)
+        case .null: throw BuiltinError(reason: "the value has no field '\(field)' to use as the key")
         default: throw BuiltinError(reason: "field '\(field)' is an object or array; a key must be a string, number or boolean")
         }
     }
 
     /// A numeric JSON field as a timestamp in ms, or nil.
     static func jsonTimestamp(_ value: UnsafeRawBufferPointer?, field: String) -> Int64? {
-        guard let value, let object = try? JSONValue(parsing: Array(value)) else { return nil }
-        switch object[field: field] {
+        guard let value, let (found, _, _) = JSONScanner.members(value, [field]), let member = found[0] else { return nil }
+        switch try? JSONScanner.value(value, member.valueRange) {
         case .integer(let i)?: return i
         case .number(let d)?: return Int64(d)
         default: return nil

@@ -1,0 +1,189 @@
+import EddyPlugins
+
+/// A single-pass scanner over JSON bytes for the hot path: it validates a value (RFC 8259)
+/// and finds the top-level fields of an object — where each value lies and, for scalars,
+/// what it is — without building a document. Foundation's parser costs ~4 parses per record
+/// in a filter → map_values pipeline; this reads each record once.
+struct JSONScanner {
+    private let bytes: UnsafeRawBufferPointer
+    private var index = 0
+
+    private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// Whether `bytes` is exactly one JSON value (surrounded by optional whitespace).
+    static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var scanner = JSONScanner(bytes)
+        guard scanner.skipValue() else { return false }
+        scanner.skipWhitespace()
+        return scanner.index == bytes.count
+    }
+
+    /// A top-level member of an object: the byte range of its value.
+    struct Member {
+        let valueRange: Range<Int>
+    }
+
+    /// The members of the top-level object named in `names` (nil for a missing one), and the
+    /// offset of the object's closing brace; nil when `bytes` is not a JSON object.
+    static func members(_ bytes: UnsafeRawBufferPointer, _ names: [String]) -> (found: [Member?], end: Int, empty: Bool)? {
+        var scanner = JSONScanner(bytes)
+        scanner.skipWhitespace()
+        guard scanner.consume(UInt8(ascii: "{")) else { return nil }
+        var found = [Member?](repeating: nil, count: names.count)
+        scanner.skipWhitespace()
+        if scanner.consume(UInt8(ascii: "}")) { return (found, scanner.index - 1, true) }
+        while true {
+            scanner.skipWhitespace()
+            let keyStart = scanner.index
+            guard scanner.skipString() else { return nil }
+            let key = UnsafeRawBufferPointer(rebasing: bytes[(keyStart + 1)..<(scanner.index - 1)])
+            scanner.skipWhitespace()
+            guard scanner.consume(UInt8(ascii: ":")) else { return nil }
+            scanner.skipWhitespace()
+            let valueStart = scanner.index
+            guard scanner.skipValue() else { return nil }
+            for (i, name) in names.enumerated() where found[i] == nil && Self.equals(key, name) {
+                found[i] = Member(valueRange: valueStart..<scanner.index)
+            }
+            scanner.skipWhitespace()
+            if scanner.consume(UInt8(ascii: ",")) { continue }
+            guard scanner.consume(UInt8(ascii: "}")) else { return nil }
+            return (found, scanner.index - 1, false)
+        }
+    }
+
+    /// The value at `range` as a `JSONValue` (scalars directly; objects and arrays parsed).
+    static func value(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) throws -> JSONValue {
+        let slice = UnsafeRawBufferPointer(rebasing: bytes[range])
+        switch slice.first {
+        case UInt8(ascii: "t"): return .bool(true)
+        case UInt8(ascii: "f"): return .bool(false)
+        case UInt8(ascii: "n"): return .null
+        case UInt8(ascii: "\""):
+            if !slice.contains(UInt8(ascii: "\\")) {
+                return .string(String(decoding: UnsafeRawBufferPointer(rebasing: slice.dropFirst().dropLast()), as: UTF8.self))
+            }
+            return try JSONValue(parsing: Array(slice))
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            return try JSONValue(parsing: Array(slice))
+        default:
+            let text = String(decoding: slice, as: UTF8.self)
+            if !slice.contains(where: { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }), let integer = Int64(text) {
+                return .integer(integer)
+            }
+            guard let number = Double(text) else { throw BuiltinError(reason: "'\(text)' is not a number") }
+            return .number(number)
+        }
+    }
+
+    // MARK: - Grammar
+
+    private static func equals(_ key: UnsafeRawBufferPointer, _ name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { $0.elementsEqual(key) }
+            || (key.contains(UInt8(ascii: "\\")) && (try? JSONValue(parsing: [UInt8(ascii: "\"")] + Array(key) + [UInt8(ascii: "\"")])) == .string(name))
+    }
+
+    private var current: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    private mutating func consume(_ byte: UInt8) -> Bool {
+        guard current == byte else { return false }
+        index += 1
+        return true
+    }
+
+    private mutating func skipWhitespace() {
+        while let c = current, c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { index += 1 }
+    }
+
+    private mutating func skipValue() -> Bool {
+        skipWhitespace()
+        switch current {
+        case UInt8(ascii: "{"): return skipContainer(close: UInt8(ascii: "}"), members: true)
+        case UInt8(ascii: "["): return skipContainer(close: UInt8(ascii: "]"), members: false)
+        case UInt8(ascii: "\""): return skipString()
+        case UInt8(ascii: "t"): return skipLiteral("true")
+        case UInt8(ascii: "f"): return skipLiteral("false")
+        case UInt8(ascii: "n"): return skipLiteral("null")
+        default: return skipNumber()
+        }
+    }
+
+    private mutating func skipContainer(close: UInt8, members: Bool) -> Bool {
+        index += 1
+        skipWhitespace()
+        if consume(close) { return true }
+        while true {
+            skipWhitespace()
+            if members {
+                guard skipString() else { return false }
+                skipWhitespace()
+                guard consume(UInt8(ascii: ":")) else { return false }
+            }
+            guard skipValue() else { return false }
+            skipWhitespace()
+            if consume(UInt8(ascii: ",")) { continue }
+            return consume(close)
+        }
+    }
+
+    private mutating func skipString() -> Bool {
+        guard consume(UInt8(ascii: "\"")) else { return false }
+        let start = index
+        while let c = current {
+            switch c {
+            case UInt8(ascii: "\""):
+                let valid = SerdeCheck.isValidUTF8(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+                index += 1
+                return valid
+            case UInt8(ascii: "\\"):
+                index += 1
+                guard let escaped = current else { return false }
+                if escaped == UInt8(ascii: "u") {
+                    guard index + 4 < bytes.count, (1...4).allSatisfy({ bytes[index + $0].isHexDigit }) else { return false }
+                    index += 5
+                } else {
+                    guard "\"\\/bfnrt".utf8.contains(escaped) else { return false }
+                    index += 1
+                }
+            case 0..<0x20:
+                return false
+            default:
+                index += 1
+            }
+        }
+        return false
+    }
+
+    private mutating func skipLiteral(_ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard index + count <= bytes.count,
+            bytes[index..<(index + count)].elementsEqual(UnsafeBufferPointer(start: literal.utf8Start, count: count))
+        else { return false }
+        index += count
+        return true
+    }
+
+    private mutating func skipNumber() -> Bool {
+        _ = consume(UInt8(ascii: "-"))
+        guard let first = current, first.isDigit else { return false }
+        index += 1
+        if first != UInt8(ascii: "0") { while current?.isDigit == true { index += 1 } }
+        if consume(UInt8(ascii: ".")) {
+            guard current?.isDigit == true else { return false }
+            while current?.isDigit == true { index += 1 }
+        }
+        if let e = current, e | 0x20 == UInt8(ascii: "e") {
+            index += 1
+            if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { index += 1 }
+            guard current?.isDigit == true else { return false }
+            while current?.isDigit == true { index += 1 }
+        }
+        return true
+    }
+}
+
+extension UInt8 {
+    fileprivate var isDigit: Bool { self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9") }
+    fileprivate var isHexDigit: Bool { isDigit || (self | 0x20 >= UInt8(ascii: "a") && self | 0x20 <= UInt8(ascii: "f")) }
+}
