@@ -1,5 +1,5 @@
 import EddyKafka
-import EddyRuntime
+@testable import EddyRuntime
 import Foundation
 import Logging
 import Testing
@@ -45,5 +45,16 @@ import Testing
         // Memory kept nothing: the whole changelog is replayed.
         #expect(restored == (persistent ? 0 : changelogRecords))
         #expect(WordCountCase.render(try cluster.read("word-counts", count: input.outputCount)) == input.expected)
+    }
+}
+
+/// What a long restoration logs while it runs.
+@Suite struct RestorationProgressTests {
+    @Test func progressLinesSayHowFarHowFastAndHowLong() {
+        let line = StateRestorer.progress(
+            "counts", KafkaTopicPartition(topic: "app-counts-changelog", partition: 3), done: 400_000, of: 1_000_000,
+            since: .now - .seconds(1))
+        #expect(line.hasPrefix("restoring counts from app-counts-changelog-3: 400000/1000000 offsets (40%), "))
+        #expect(line.hasSuffix(" s") && line.contains("/s, ETA "))
     }
 }

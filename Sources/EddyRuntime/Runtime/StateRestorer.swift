@@ -1,4 +1,5 @@
 import EddyKafka
+import Foundation
 import EddyState
 import Logging
 
@@ -35,6 +36,7 @@ struct StateRestorer {
             let started = ContinuousClock.now
             try consumer.assign([KafkaTopicPartitionOffset(topic: tp.topic, partition: tp.partition, offset: start)])
             var applied = 0
+            var lastReport = started
             while try !consumer.hasReachedEnd(tp) && (consumer.position([tp]).first.map { $0.offset < high } ?? true) {
                 guard ContinuousClock.now - started < timeout else {
                     throw ProcessingFailed(description: "restoring \(store.name) from \(tp) did not reach offset \(high) within \(timeout)")
@@ -50,16 +52,32 @@ struct StateRestorer {
                 try store.store.restore(changelog, nextOffset: next) { batch in buffer.forEach { batch.apply($0, $1) } }
                 applied += buffer.count
                 FaultInjection.reach(.duringRestoration)
+                if ContinuousClock.now - lastReport >= .seconds(2) {
+                    lastReport = .now
+                    logger.info("\(Self.progress(store.name, tp, done: next - start, of: high - start, since: started))")
+                }
             }
             // Write what the store gathered, with its checkpoint, before the task starts.
             try store.store.completeRestore()
             total += applied
-            let elapsed = ContinuousClock.now - started
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = Self.seconds(since: started)
             logger.info(
                 "restored \(store.name) from \(tp): \(applied) records, offsets \(start)..<\(high)\(seconds > 0 ? ", \(Int(Double(applied) / seconds)) records/s" : "")")
         }
         return total
+    }
+
+    /// `restoring counts from app-counts-changelog-3: 400000/1000000 offsets (40%), 512000/s, ETA 1.2 s`.
+    static func progress(_ store: String, _ tp: KafkaTopicPartition, done: Int64, of total: Int64, since started: ContinuousClock.Instant) -> String {
+        let seconds = Self.seconds(since: started)
+        let rate = seconds > 0 ? Double(done) / seconds : 0
+        let eta = rate > 0 ? Double(total - done) / rate : 0
+        return "restoring \(store) from \(tp): \(done)/\(total) offsets (\(total > 0 ? done * 100 / total : 100)%), \(Int(rate))/s, ETA \(String(format: "%.1f", eta)) s"
+    }
+
+    private static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 }
 
