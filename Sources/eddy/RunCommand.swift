@@ -74,12 +74,13 @@ final class ThreadOutcome: @unchecked Sendable {
     var error: (any Error)?
 }
 
-/// Prints records/s, lag and tasks once a second: in place on a terminal, as log lines otherwise.
+/// Prints records/s, lag and tasks: every second in place on a terminal, every 10 seconds as
+/// a log line otherwise.
 final class ProgressMeter {
     private let interactive: Bool
     private let quiet: Bool
-    private var last = 0
-    private var ticks = 0
+    private var lastCount = 0
+    private var lastTime = ContinuousClock.now
 
     init(interactive: Bool, quiet: Bool) {
         self.interactive = interactive
@@ -87,13 +88,14 @@ final class ProgressMeter {
     }
 
     func report(_ progress: StreamsApp.Progress) {
-        defer { last = progress.processed }
-        ticks += 1
-        guard !quiet, interactive || ticks % 10 == 0 else { return }
-        let rate = interactive ? progress.processed - last : (progress.processed - last) / 10
+        let elapsed = ContinuousClock.now - lastTime
+        guard !quiet, elapsed >= (interactive ? .seconds(1) : .seconds(10)) else { return }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let rate = Int(Double(progress.processed - lastCount) / seconds)
+        lastCount = progress.processed
+        lastTime = .now
         let line = "processed \(progress.processed) records (\(rate)/s), lag \(progress.totalLag), tasks \(progress.tasks), commits \(progress.commits), restored \(progress.restored)"
         FileHandle.standardError.write(Data((interactive ? "\r\u{1B}[K" + line : line + "\n").utf8))
-        if !interactive { last = progress.processed }
     }
 
     func finish(_ progress: StreamsApp.Progress) {
