@@ -323,49 +323,37 @@ final class StreamTask {
             for next in node.children { _ = deliver(next, record) }
             return eddy_status(EDDY_OK)
         case .mapValues(let caller, let call, let field):
-            let mapped: [UInt8]
-            do {
-                let result = try caller.call(json: try Self.arguments(record, call))
-                mapped = try Self.setting(field, to: result, in: record)
-            } catch {
-                report("\(error)", node: node.name, plugin: call.plugin)
-                return eddy_status(EDDY_OK)
+            return deliverTransformed(node, record, replacing: \.value, plugin: call.plugin) {
+                try Self.setting(field, to: try caller.call(json: try Self.arguments(record, call)), in: record)
             }
-            var copy = record.pointee
-            mapped.withUnsafeBytes { bytes in
-                copy.value = eddy_bytes(ptr: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), len: bytes.count)
-                for next in node.children { _ = deliver(next, &copy) }
-            }
-            return eddy_status(EDDY_OK)
         case .aggregate(let aggregation):
-            let value: [UInt8]
-            do {
-                value = try aggregation.fold(record)
-            } catch {
-                report("\(error)", node: node.name, plugin: aggregation.spec.function?.plugin)
-                return eddy_status(EDDY_OK)
+            return deliverTransformed(node, record, replacing: \.value, plugin: aggregation.spec.function?.plugin) {
+                try aggregation.fold(record)
             }
-            var copy = record.pointee
-            value.withUnsafeBytes { bytes in
-                copy.value = eddy_bytes(ptr: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), len: bytes.count)
-                for next in node.children { _ = deliver(next, &copy) }
-            }
-            return eddy_status(EDDY_OK)
         case .selectKey(let field):
-            let newKey: [UInt8]
-            do {
-                newKey = try Self.keyField(field, of: record)
-            } catch {
-                report("\(error)", node: node.name, plugin: nil)
-                return eddy_status(EDDY_OK)
-            }
-            var copy = record.pointee
-            newKey.withUnsafeBytes { bytes in
-                copy.key = eddy_bytes(ptr: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? Self.emptyByte, len: bytes.count)
-                for next in node.children { _ = deliver(next, &copy) }
-            }
+            return deliverTransformed(node, record, replacing: \.key, plugin: nil) { try Self.keyField(field, of: record) }
+        }
+    }
+
+    /// Forwards to the node's children a copy of `record` whose key or value is what
+    /// `transform` computed; a failure goes to the error handler instead.
+    private func deliverTransformed(
+        _ node: Node, _ record: UnsafePointer<eddy_record>, replacing part: WritableKeyPath<eddy_record, eddy_bytes>,
+        plugin: String?, _ transform: () throws -> [UInt8]
+    ) -> eddy_status {
+        let bytes: [UInt8]
+        do {
+            bytes = try transform()
+        } catch {
+            report("\(error)", node: node.name, plugin: plugin)
             return eddy_status(EDDY_OK)
         }
+        var copy = record.pointee
+        bytes.withUnsafeBytes { buffer in
+            copy[keyPath: part] = Self.slice(buffer)
+            for next in node.children { _ = deliver(next, &copy) }
+        }
+        return eddy_status(EDDY_OK)
     }
 
     /// Sends a failure of the current record to the error handler; a `fail` handler (or a
