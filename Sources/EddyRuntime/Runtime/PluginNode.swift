@@ -33,7 +33,9 @@ final class PluginNode {
     let config: [String: String]
     private(set) var instance: ProcessorInstance
     private(set) var version: PluginVersion
-    private(set) var versionHeader: KafkaHeader
+    /// `[eddy.plugin.version]`, built once per build so outputs without headers of their
+    /// own share it instead of allocating an array per record.
+    private(set) var versionHeaders: [KafkaHeader]
     /// Records this instance processed since it was installed.
     var processed = 0
 
@@ -43,7 +45,7 @@ final class PluginNode {
         self.config = config
         self.instance = instance
         self.version = version
-        self.versionHeader = version.header
+        self.versionHeaders = [version.header]
     }
 
     /// `name version+sha` for error reports.
@@ -55,7 +57,7 @@ final class PluginNode {
         defer {
             self.instance = instance
             self.version = version
-            self.versionHeader = version.header
+            self.versionHeaders = [version.header]
             processed = 0
         }
         return (self.instance, processed)

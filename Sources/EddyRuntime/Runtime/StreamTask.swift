@@ -303,8 +303,8 @@ final class StreamTask {
         case .sink(let topic):
             let r = record.pointee
             do {
-                var headers = Self.headers(r)
-                if versionHeader, let activePlugin { headers.append(activePlugin.versionHeader) }
+                let stamp = versionHeader ? activePlugin?.versionHeaders ?? [] : []
+                let headers = r.header_count == 0 ? stamp : Self.headers(r) + stamp
                 try collector.send(
                     topic: topic, partition: nil, key: Self.buffer(r.key), value: Self.buffer(r.value),
                     headers: headers, timestamp: r.timestamp)
