@@ -22,13 +22,17 @@ import Testing
         let aSet = Set(a.assignment.value.map(\.partition))
         let bSet = Set(b.assignment.value.map(\.partition))
         #expect(Set([aSet, bSet]) == Set([[0, 1, 2], [3, 4, 5]]))
-        // Eager: A gives everything back, then receives its new half.
-        #expect(a.events.value == [
+        // Eager: A gives everything back, then receives its new half. Under load the group may
+        // run extra rounds that hand each member the same half again (revoke, assign): allowed.
+        let aEvents = a.events.value
+        #expect(Array(aEvents.prefix(3)) == [
             .assigned(Self.partitions(topic, Self.all)),
             .revoked(Self.partitions(topic, Self.all)),
             .assigned(Self.partitions(topic, aSet)),
         ])
-        #expect(b.events.value == [.assigned(Self.partitions(topic, bSet))])
+        #expect(aEvents.dropFirst(2).allSatisfy { $0.partitions == Self.partitions(topic, aSet) })
+        #expect(b.events.value.first == .assigned(Self.partitions(topic, bSet)))
+        #expect(b.events.value.allSatisfy { $0.partitions == Self.partitions(topic, bSet) })
 
         b.close()
         #expect(b.events.value.last == .revoked(Self.partitions(topic, bSet)))
