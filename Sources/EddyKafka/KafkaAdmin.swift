@@ -20,7 +20,7 @@ public struct KafkaNewTopic: Sendable, Hashable {
 /// Cluster administration: create, delete and describe topics.
 ///
 /// Every call blocks until the cluster answers or the timeout passes: use it from a
-/// dedicated thread or through ``KafkaBlockingExecutor``.
+/// dedicated thread, never from Swift's cooperative pool.
 public final class KafkaAdmin: @unchecked Sendable {
     let client: KafkaClient
 

@@ -4,7 +4,7 @@ import Logging
 /// A Kafka producer: idempotent by default, with librdkafka's transactional API.
 ///
 /// All methods are synchronous and some block (``flush(timeout:)``, the transactional calls):
-/// call them from a dedicated thread — a stream thread, or ``KafkaBlockingExecutor`` — never
+/// call them from a dedicated thread — a stream thread — never
 /// from Swift's cooperative pool. Delivery reports are delivered on the thread that calls
 /// ``poll(timeout:)`` or ``flush(timeout:)``. Use one producer from one thread at a time.
 public final class KafkaProducer: @unchecked Sendable {

@@ -35,7 +35,7 @@ struct ProduceCommand: ParsableCommand {
             }
             return KafkaHeader(key: String(entry[..<eq]), string: String(entry[entry.index(after: eq)...]))
         }
-        let failures = DeliveryFailures()
+        let failures = KafkaDeliveryFailures()
         let producer = try KafkaProducer(configuration: kafka.configuration()) { report in
             if let error = report.error { failures.record(error) }
         }
@@ -74,17 +74,6 @@ struct ProduceCommand: ParsableCommand {
             return ("\(field)", line)
         }
         return (nil, line)
-    }
-}
-
-/// Delivery failures seen while producing (delivery reports run on the producing thread).
-final class DeliveryFailures {
-    private(set) var count = 0
-    private(set) var first: KafkaError?
-
-    func record(_ error: KafkaError) {
-        count += 1
-        if first == nil { first = error }
     }
 }
 

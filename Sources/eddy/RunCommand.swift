@@ -94,7 +94,7 @@ final class ProgressMeter {
         let rate = Int(Double(progress.processed - lastCount) / seconds)
         lastCount = progress.processed
         lastTime = .now
-        let line = "processed \(progress.processed) records (\(rate)/s), lag \(progress.totalLag), tasks \(progress.tasks), commits \(progress.commits), restored \(progress.restored)"
+        let line = "processed \(progress.processed) records (\(rate)/s), lag \(progress.totalLag), tasks \(progress.tasks), commits \(progress.commits), restored \(progress.restored), failed \(progress.failed)"
         FileHandle.standardError.write(Data((interactive ? "\r\u{1B}[K" + line : line + "\n").utf8))
     }
 

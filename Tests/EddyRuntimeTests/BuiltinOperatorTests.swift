@@ -80,10 +80,13 @@ import Testing
 
         var output: [KafkaConsumerRecord] = []
         var dead: [KafkaConsumerRecord] = []
-        try runWorker(app) {
+        var failed = -1
+        try runWorker(app) { worker in
             output = try cluster.read("large-payments", count: 2)
             dead = try cluster.read("\(id)-dlq", count: 2)
+            failed = worker.progress().failed
         }
+        #expect(failed == 2)
         #expect(output.compactMap(\.keyString).sorted() == ["u1", "u2"])
         #expect(dead.map(\.keyString) == ["b", "c"])
         #expect(dead.map(\.valueString) == ["not json", #"{"amount":70}"#])

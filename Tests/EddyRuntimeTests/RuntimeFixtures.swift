@@ -135,6 +135,11 @@ final class TemporaryDirectory {
 
 /// Runs a worker in this process until `until` holds, then stops it and checks it ended cleanly.
 func runWorker(_ config: AppConfig, clock: WallClock = .system, until done: () throws -> Void) throws {
+    try runWorker(config, clock: clock) { (_: StreamsApp) in try done() }
+}
+
+/// The same, giving `until` the running worker to inspect.
+func runWorker(_ config: AppConfig, clock: WallClock = .system, until done: (StreamsApp) throws -> Void) throws {
     var logger = Logger(label: "eddy.test")
     logger.logLevel = .warning
     let app = try StreamsApp(config: config, clock: clock, logger: logger)
@@ -143,7 +148,7 @@ func runWorker(_ config: AppConfig, clock: WallClock = .system, until done: () t
         app.requestStop()
         if let error = app.join() { Issue.record("worker ended with an error: \(error)") }
     }
-    try done()
+    try done(app)
 }
 
 /// The text of a word-count input and the exact output Kafka Streams semantics give for it:

@@ -56,12 +56,11 @@ final class Aggregation {
         return next
     }
 
-    /// A typed value as JSON text.
+    /// The aggregate as JSON text; a non-finite number cannot be stored, so it fails here.
     static func text(_ value: TypedValue) throws -> [UInt8] {
-        switch value {
-        case .bool, .i32, .i64: return Array(value.description.utf8)
-        case .f64(let d) where d.isFinite: return Array(String(d).utf8)
-        default: throw BuiltinError(reason: "the function returned \(value), which is not a JSON number or boolean")
+        if case .f64(let d) = value, !d.isFinite {
+            throw BuiltinError(reason: "the function returned \(value), which is not a JSON number")
         }
+        return StreamTask.jsonText(value)
     }
 }

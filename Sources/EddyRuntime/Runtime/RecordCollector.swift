@@ -10,11 +10,9 @@ final class RecordCollector {
     let producer: KafkaProducer
     let transactional: Bool
     private(set) var inTransaction = false
-    /// Records written since the worker started, by topic.
-    private(set) var sent: [String: Int] = [:]
-    let deliveryFailure: DeliveryFailureSlot
+    let deliveryFailure: KafkaDeliveryFailures
 
-    init(producer: KafkaProducer, transactional: Bool, deliveryFailure: DeliveryFailureSlot) {
+    init(producer: KafkaProducer, transactional: Bool, deliveryFailure: KafkaDeliveryFailures) {
         self.producer = producer
         self.transactional = transactional
         self.deliveryFailure = deliveryFailure
@@ -29,7 +27,6 @@ final class RecordCollector {
         try producer.send(
             topic: topic, partition: partition, key: key, value: value, headers: headers,
             timestamp: timestamp >= 0 ? timestamp : nil)
-        sent[topic, default: 0] += 1
     }
 
     /// Starts the thread's transaction if one is not open (exactly-once only).
@@ -41,18 +38,4 @@ final class RecordCollector {
 
     /// Marks the transaction finished (committed or aborted).
     func transactionEnded() { inTransaction = false }
-}
-
-/// The first delivery failure reported on the producing thread, if any.
-final class DeliveryFailureSlot {
-    private(set) var first: KafkaError?
-
-    func record(_ error: KafkaError) {
-        if first == nil { first = error }
-    }
-
-    func take() -> KafkaError? {
-        defer { first = nil }
-        return first
-    }
 }

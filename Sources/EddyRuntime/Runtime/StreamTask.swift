@@ -38,19 +38,15 @@ final class StreamTask {
     let deadLetterTopic: String
     let logger: Logger
     let clock: WallClock
+    /// The owning thread's counters (records handed to the error handler).
+    let metrics: ThreadMetrics
 
     /// The largest record timestamp seen (ms), -1 before the first record.
     private(set) var streamTime: Int64 = -1
     /// The next offset to commit, per input partition.
     private(set) var positions: [KafkaTopicPartition: Int64] = [:]
-    /// Records taken from the inputs (including those sent to the dead-letter topic).
-    private(set) var processed = 0
-    /// Records handed to the error handler.
-    private(set) var failed = 0
     /// Set when a processor asks for a commit.
     var commitRequested: Bool { nodes.contains { if case .plugin(let p) = $0.action { p.instance.context.commitRequested } else { false } } }
-    /// The plugin nodes, for reloads and reports.
-    var pluginNodes: [PluginNode] { nodes.compactMap { if case .plugin(let p) = $0.action { p } else { nil } } }
     /// Whether outputs carry the `eddy.plugin.version` header.
     let versionHeader: Bool
     /// The plugin node whose `process` is running, for the version header.
@@ -66,8 +62,9 @@ final class StreamTask {
 
     init(
         id: TaskId, subTopology: Topology.SubTopology, config: AppConfig, plugins: [String: LoadedPlugin],
-        stores: [TaskStore], collector: RecordCollector, clock: WallClock, logger: Logger
+        stores: [TaskStore], collector: RecordCollector, clock: WallClock, metrics: ThreadMetrics, logger: Logger
     ) throws {
+        self.metrics = metrics
         self.id = id
         self.clock = clock
         self.subTopology = subTopology
@@ -138,7 +135,6 @@ final class StreamTask {
         let partition = record.partition, offset = record.offset
         let key = record.key, value = record.value
         positions[KafkaTopicPartition(topic: topic, partition: partition)] = offset + 1
-        processed += 1
         current = (topic, partition, offset, key, value, [])
         defer { current = nil }
 
@@ -373,7 +369,7 @@ final class StreamTask {
     }
 
     private func handle(_ failure: RecordFailure) throws {
-        failed += 1
+        metrics.failed.add(1, ordering: .relaxed)
         switch errorHandler {
         case .fail:
             throw ProcessingFailed(description: "\(failure.description) — stopping (default.deserialization.exception.handler: fail)")

@@ -123,7 +123,7 @@ final class StreamThread: @unchecked Sendable {
     private func runSession() throws {
         failing = false
         routes.removeAll()  // topic handles belong to the consumer about to be created
-        let deliveryFailures = DeliveryFailureSlot()
+        let deliveryFailures = KafkaDeliveryFailures()
         var producerConfig = kafka.withDefaults(["partitioner": "murmur2_random", "acks": "all"])
         if config.isExactlyOnce {
             producerConfig["transactional.id"] = transactionalId
@@ -375,6 +375,7 @@ final class StreamThread: @unchecked Sendable {
             metrics.restored.add(restored, ordering: .relaxed)
             let task = try StreamTask(
                 id: id, subTopology: sub, config: config, plugins: pluginsInUse, stores: stores, collector: collector, clock: clock,
+                metrics: metrics,
                 logger: logger)
             taskDirectories[id] = directory
             logger.info("task \(id) created (\(restored) changelog records restored)")
@@ -453,6 +454,8 @@ final class ThreadMetrics: Sendable {
     let restored = Atomic<Int>(0)
     let commits = Atomic<Int>(0)
     let tasks = Atomic<Int>(0)
+    /// Records handed to the error handler (dead-lettered, skipped, or failing the thread).
+    let failed = Atomic<Int>(0)
     /// Assignment changes (assigned, revoked or lost) this thread's consumer has seen.
     let rebalances = Atomic<Int>(0)
     let lag = Mutex<[KafkaTopicPartition: Int64]>([:])

@@ -102,6 +102,7 @@ public final class StreamsApp: @unchecked Sendable {
             commits: threads.reduce(0) { $0 + $1.metrics.commits.load(ordering: .relaxed) },
             tasks: threads.reduce(0) { $0 + $1.metrics.tasks.load(ordering: .relaxed) },
             rebalances: threads.reduce(0) { $0 + $1.metrics.rebalances.load(ordering: .relaxed) },
+            failed: threads.reduce(0) { $0 + $1.metrics.failed.load(ordering: .relaxed) },
             lag: lag)
     }
 
@@ -112,6 +113,8 @@ public final class StreamsApp: @unchecked Sendable {
         public var tasks: Int
         /// Assignment changes seen by the threads' consumers (a reload adds none).
         public var rebalances: Int
+        /// Records handed to the error handler (`default.deserialization.exception.handler`).
+        public var failed: Int
         public var lag: [KafkaTopicPartition: Int64]
         public var totalLag: Int64 { lag.values.reduce(0, +) }
     }
