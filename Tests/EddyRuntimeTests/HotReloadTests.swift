@@ -64,6 +64,13 @@ import Testing
         let f = try Fixture(watch: true)
         try f.produce(0..<300)
         _ = try f.outputs(forLines: 300)
+        // Sample once the threads' start-up split has settled (each thread owns tasks), so that
+        // any partition movement counted after this point would be the reload's doing.
+        let settled = ContinuousClock.now.advanced(by: .seconds(60))
+        while f.app.progress().tasksPerThread.contains(0) {
+            guard ContinuousClock.now < settled else { Issue.record("the two threads never both owned tasks"); break }
+            usleep(20_000)
+        }
         let before = f.app.progress()
         let v1 = f.app.pluginStatus()[0].current
 

@@ -323,7 +323,7 @@ final class StreamThread: @unchecked Sendable {
 
     /// The rebalance listener, on this thread inside `poll`.
     private func rebalance(_ event: KafkaRebalanceEvent) {
-        metrics.rebalances.add(1, ordering: .relaxed)
+        if !event.partitions.isEmpty { metrics.rebalances.add(1, ordering: .relaxed) }
         do {
             switch event {
             case .assigned(let partitions):
@@ -456,7 +456,8 @@ final class ThreadMetrics: Sendable {
     let tasks = Atomic<Int>(0)
     /// Records handed to the error handler (dead-lettered, skipped, or failing the thread).
     let failed = Atomic<Int>(0)
-    /// Assignment changes (assigned, revoked or lost) this thread's consumer has seen.
+    /// Assignment changes that moved partitions (assigned, revoked or lost; the cooperative
+    /// protocol's empty rounds are not counted) this thread's consumer has seen.
     let rebalances = Atomic<Int>(0)
     let lag = Mutex<[KafkaTopicPartition: Int64]>([:])
 }

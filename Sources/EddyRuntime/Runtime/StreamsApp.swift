@@ -101,6 +101,7 @@ public final class StreamsApp: @unchecked Sendable {
             restored: threads.reduce(0) { $0 + $1.metrics.restored.load(ordering: .relaxed) },
             commits: threads.reduce(0) { $0 + $1.metrics.commits.load(ordering: .relaxed) },
             tasks: threads.reduce(0) { $0 + $1.metrics.tasks.load(ordering: .relaxed) },
+            tasksPerThread: threads.map { $0.metrics.tasks.load(ordering: .relaxed) },
             rebalances: threads.reduce(0) { $0 + $1.metrics.rebalances.load(ordering: .relaxed) },
             failed: threads.reduce(0) { $0 + $1.metrics.failed.load(ordering: .relaxed) },
             lag: lag)
@@ -111,7 +112,10 @@ public final class StreamsApp: @unchecked Sendable {
         public var restored: Int
         public var commits: Int
         public var tasks: Int
-        /// Assignment changes seen by the threads' consumers (a reload adds none).
+        /// Tasks owned by each stream thread, in thread order.
+        public var tasksPerThread: [Int]
+        /// Assignment changes that moved partitions, across the threads' consumers (a reload
+        /// adds none).
         public var rebalances: Int
         /// Records handed to the error handler (`default.deserialization.exception.handler`).
         public var failed: Int
