@@ -31,7 +31,7 @@ final class Aggregation {
         guard let key = StreamTask.buffer(record.pointee.key) else {
             throw BuiltinError(reason: "a record with a null key cannot be \(spec.operation.rawValue)ed by key")
         }
-        let current: [UInt8]? = try store.store.get(key) { $0.map { Array($0) } }
+        let current: [UInt8]? = try store.read(key) { $0.map { Array($0) } }
         let next: [UInt8]
         switch spec.operation {
         case .count:

@@ -49,7 +49,7 @@ struct StateRestorer {
                     buffer.append(key: key, value: record.value)
                 }
                 guard next >= 0 else { continue }
-                try store.store.restore(changelog, nextOffset: next) { batch in buffer.forEach { batch.apply($0, $1) } }
+                try store.restore(buffer, nextOffset: next)
                 applied += buffer.count
                 FaultInjection.reach(.duringRestoration)
                 if ContinuousClock.now - lastReport >= .seconds(2) {
@@ -58,7 +58,7 @@ struct StateRestorer {
                 }
             }
             // Write what the store gathered, with its checkpoint, before the task starts.
-            try store.store.completeRestore()
+            try store.completeRestore()
             total += applied
             let seconds = Self.seconds(since: started)
             logger.info(

@@ -184,7 +184,7 @@ final class StreamTask {
     func flushChangelogs() throws {
         for store in stores {
             guard let changelog = store.changelog else { continue }
-            try store.store.forEachDirtyEntry { key, value in
+            try store.forEachChangelogRecord { key, value in
                 try collector.send(
                     topic: changelog.topic, partition: changelog.partition, key: key, value: value, headers: [], timestamp: streamTime)
             }
@@ -193,7 +193,7 @@ final class StreamTask {
     }
 
     /// Whether a store's record cache is full, so the thread should commit now.
-    var storesNeedCommit: Bool { stores.contains { $0.store.needsCommit } }
+    var storesNeedCommit: Bool { stores.contains { $0.needsCommit } }
 
     /// Closes every processor instance (`close` entry). The stores stay with the caller.
     func close() {

@@ -240,7 +240,7 @@ final class StreamThread: @unchecked Sendable {
             collector.transactionEnded()
             try checkpointStores()
         } else {
-            guard !offsets.isEmpty || producer.inFlightCount > 0 || tasks.values.contains(where: { $0.stores.contains { $0.store.dirtyEntryCount > 0 } })
+            guard !offsets.isEmpty || producer.inFlightCount > 0 || tasks.values.contains(where: { $0.stores.contains { $0.dirtyEntryCount > 0 } })
             else { return }
             try producer.flush(timeout: .seconds(60))
             if let failure = collector.deliveryFailure.take() { throw failure }
@@ -257,7 +257,7 @@ final class StreamThread: @unchecked Sendable {
     private func checkpointStores() throws {
         producer.poll()
         for task in tasks.values {
-            for store in task.stores where store.store.dirtyEntryCount > 0 {
+            for store in task.stores where store.dirtyEntryCount > 0 {
                 FaultInjection.reach(.afterCommitBeforeCheckpoint)
                 let end = store.changelog.flatMap { changelogEnds.end(of: $0.topic, $0.partition) }
                 try store.commit(changelogEnd: end)
@@ -363,13 +363,7 @@ final class StreamThread: @unchecked Sendable {
         let directory = try stateDirectory.lockTask(id.description)
         do {
             let stores = try StoreLayout.stores(of: sub, config: config, plugins: plugins).map { spec in
-                TaskStore(
-                    name: spec.name,
-                    store: try directory.openKeyValueStore(
-                        EddyState.StoreSpec(name: spec.name, keySerde: spec.keySerde, valueSerde: spec.valueSerde, persistent: spec.persistent),
-                        cacheBudget: cacheBudget),
-                    changelog: spec.logged
-                        ? ChangelogPartition(topic: Topology.changelogTopic(config.applicationId, spec.name), partition: id.partition) : nil)
+                try TaskStore.open(spec, in: directory, partition: id.partition, applicationId: config.applicationId, cacheBudget: cacheBudget)
             }
             let restored = try StateRestorer(configuration: kafka, logger: logger).restore(stores)
             metrics.restored.add(restored, ordering: .relaxed)
@@ -392,8 +386,7 @@ final class StreamThread: @unchecked Sendable {
         guard let task = tasks.removeValue(forKey: id) else { return }
         task.close()
         for store in task.stores {
-            store.store.discardUncommitted()
-            store.store.close()
+            store.close()
         }
         taskDirectories.removeValue(forKey: id)?.unlock()
         for tp in task.positions.keys { committed[tp] = nil }
