@@ -54,65 +54,139 @@ func benchRestore(persistent: Bool, batchSize: UInt64) throws {
     }
 }
 
+/// The phases of `operations`, each its own function so that a callgrind profile gives each
+/// one's instruction count (inclusive cost of `OperationsPhase.<name>`).
+enum OperationsPhase {
+    static let keys: UInt64 = 200_000
+
+    @inline(never) static func putNewKeys(_ store: KeyValueStore, _ workload: inout Workload) {
+        for i in 0..<keys {
+            workload.fill(i)
+            workload.key.withUnsafeBytes { k in workload.value.withUnsafeBytes { store.put(k, $0) } }
+        }
+    }
+
+    @inline(never) static func get(_ store: KeyValueStore, _ workload: inout Workload, _ range: Range<UInt64>) throws -> Int {
+        var found = 0
+        for i in range {
+            workload.fill(i)
+            found += try workload.key.withUnsafeBytes { k in try store.get(k) { $0?.count ?? 0 } }
+        }
+        return found
+    }
+
+    @inline(never) static func putSameKey(_ store: KeyValueStore, _ workload: inout Workload) {
+        workload.fill(7)
+        for _ in 0..<keys {
+            workload.key.withUnsafeBytes { k in workload.value.withUnsafeBytes { store.put(k, $0) } }
+        }
+    }
+
+    /// What `count` does per record: read the key's value, then write it back changed.
+    @inline(never) static func getThenPut(_ store: KeyValueStore, _ workload: inout Workload) throws {
+        for i in 0..<keys {
+            workload.fill(i)
+            try workload.key.withUnsafeBytes { k in
+                let first = try store.get(k) { $0.map { $0[8] } ?? 0 }
+                workload.value[8] = first &+ 1
+                workload.value.withUnsafeBytes { store.put(k, $0) }
+            }
+        }
+    }
+
+    @inline(never) static func commit(_ store: KeyValueStore, offset: Int64) throws {
+        try store.commit(checkpoint: [partition: offset])
+    }
+
+    @inline(never) static func scan(_ store: KeyValueStore) throws -> Int {
+        var scanned = 0
+        try store.range(from: nil, to: nil) { _, v in
+            scanned += v.count
+            return true
+        }
+        return scanned
+    }
+
+    /// W3's store traffic: a running count of 10,000 users (keys `user-00000001234`) as 8-byte values, get then put per
+    /// record, committed (with its checkpoint) every 20,000 records as a 100 ms commit
+    /// interval does at 200k records/s.
+    @inline(never) static func countPerUser(_ store: KeyValueStore, records: UInt64) throws {
+        let users: UInt64 = 10_000
+        var key = Array("user-00000000000".utf8)
+        var counted: Int64 = 0
+        for i in 0..<records {
+            // The benchmark input's keys: `user-` and the user number in 11 decimal digits.
+            var user = ((i &* 0x9E37_79B9_7F4A_7C15) >> 32) % users
+            for d in stride(from: Workload.keySize - 1, through: 5, by: -1) {
+                key[d] = UInt8(ascii: "0") + UInt8(user % 10)
+                user /= 10
+            }
+            try key.withUnsafeBytes { k in
+                let count = try store.get(k) { $0.map { $0.loadUnaligned(as: Int64.self) } ?? 0 } + 1
+                withUnsafeBytes(of: count) { store.put(k, $0) }
+            }
+            if (i + 1) % 20_000 == 0 {
+                counted += 1
+                try store.commit(checkpoint: [partition: Int64(i + 1)])
+            }
+        }
+        try store.commit(checkpoint: [partition: Int64(records)])
+        var total: Int64 = 0
+        try store.range(from: nil, to: nil) { _, v in
+            total += v.loadUnaligned(as: Int64.self)
+            return true
+        }
+        precondition(total == Int64(records) && counted > 0)
+    }
+}
+
 /// Costs per operation through the record cache and RocksDB.
 func benchOperations() throws {
+    let n = OperationsPhase.keys
+    func perOp(_ s: Double, _ count: UInt64 = n) -> String { format(s * 1e9 / Double(count)) + " ns/op" }
     try withScratchDirectory { root in
         let budget = RecordCacheBudget(maxBytes: 512 << 20)
-        let (task, store) = try openStore(root, persistent: true, memoryMB: memoryMB, budget: budget)
+        var (task, store) = try openStore(root, persistent: true, memoryMB: memoryMB, budget: budget)
+        var workload = Workload()
+        let put = seconds { OperationsPhase.putNewKeys(store, &workload) }
+        var found = 0
+        let cachedGet = try seconds { found += try OperationsPhase.get(store, &workload, 0..<n) }
+        let update = seconds { OperationsPhase.putSameKey(store, &workload) }
+        let getThenPut = try seconds { try OperationsPhase.getThenPut(store, &workload) }
+        let commit = try seconds { try OperationsPhase.commit(store, offset: Int64(n)) }
+        // Reopened, the store's cache is empty: the gets below read RocksDB.
+        store.close()
+        task.unlock()
+        (task, store) = try openStore(root, persistent: true, memoryMB: memoryMB, budget: budget)
         defer {
             store.close()
             task.unlock()
         }
-        let n: UInt64 = 200_000
-        var workload = Workload()
-        let put = seconds {
-            for i in 0..<n {
-                workload.fill(i)
-                workload.key.withUnsafeBytes { k in workload.value.withUnsafeBytes { store.put(k, $0) } }
-            }
-        }
-        var found = 0
-        let cachedGet = try seconds {
-            for i in 0..<n {
-                workload.fill(i)
-                found += try workload.key.withUnsafeBytes { k in try store.get(k) { $0?.count ?? 0 } }
-            }
-        }
-        let update = seconds {
-            workload.fill(7)
-            for _ in 0..<n {
-                workload.key.withUnsafeBytes { k in workload.value.withUnsafeBytes { store.put(k, $0) } }
-            }
-        }
-        let commit = try seconds { try store.commit(checkpoint: [partition: Int64(n)]) }
-        let storedGet = try seconds {
-            for i in 0..<n {
-                workload.fill(i)
-                found += try workload.key.withUnsafeBytes { k in try store.get(k) { $0?.count ?? 0 } }
-            }
-        }
-        let missingGet = try seconds {
-            for i in n..<(2 * n) {
-                workload.fill(i)
-                found += try workload.key.withUnsafeBytes { k in try store.get(k) { $0?.count ?? 0 } }
-            }
-        }
+        let storedGet = try seconds { found += try OperationsPhase.get(store, &workload, 0..<n) }
+        let missingGet = try seconds { found += try OperationsPhase.get(store, &workload, n..<(2 * n)) }
         var scanned = 0
-        let scan = try seconds {
-            try store.range(from: nil, to: nil) { _, v in
-                scanned += v.count
-                return true
-            }
-        }
+        let scan = try seconds { scanned = try OperationsPhase.scan(store) }
         precondition(found == Int(2 * n) * Workload.valueSize && scanned == Int(n) * Workload.valueSize)
-        func perOp(_ s: Double, _ count: UInt64 = n) -> String { format(s * 1e9 / Double(count)) + " ns/op" }
         print("put into the cache (new key): \(perOp(put))")
         print("put into the cache (same key again): \(perOp(update))")
         print("get from the cache: \(perOp(cachedGet))")
+        print("get then put of one key in the cache: \(perOp(getThenPut)) per pair")
         print("commit \(n) entries + checkpoint in one write batch: \(perOp(commit)) (\(format(commit * 1000, 1)) ms)")
         print("get from RocksDB (present): \(perOp(storedGet))")
         print("get from RocksDB (absent, bloom filter): \(perOp(missingGet))")
         print("range scan of RocksDB: \(perOp(scan))")
+    }
+    try withScratchDirectory { root in
+        let (task, store) = try openStore(
+            root, persistent: true, memoryMB: memoryMB, budget: RecordCacheBudget(maxBytes: 10 << 20))
+        defer {
+            store.close()
+            task.unlock()
+        }
+        let records: UInt64 = 1_000_000
+        let (wall, cpu) = try timed { try OperationsPhase.countPerUser(store, records: records) }
+        print("count per user (10k users, get + put, commit every 20k records): \(perOp(wall, records)) per record "
+            + "(\(perOp(cpu, records)) CPU)")
     }
 }
 
