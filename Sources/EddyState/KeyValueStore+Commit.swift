@@ -1,33 +1,24 @@
 extension KeyValueStore {
     /// The number of keys written (or deleted) since the last commit, once each.
-    public var dirtyEntryCount: Int { cache.count }
+    public var dirtyEntryCount: Int { cache.dirtyCount }
 
     /// Bytes the uncommitted writes hold in the record cache.
-    public var dirtyBytes: Int { cache.bytes }
+    public var dirtyBytes: Int { cache.dirtyBytes }
 
     /// Calls `body` for every key written since the last commit, in unsigned key order, with
     /// its latest value or nil for a delete (a changelog tombstone). Buffers are borrowed for
     /// the call. The runtime produces these to the changelog; it must not write to the store
     /// between this call and ``commit(checkpoint:)``.
     public func forEachDirtyEntry(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> Void) rethrows {
-        let entries = cache.entries
-        var p = entries.start(atOrAfter: nil)
-        while entries.isValid(p) {
-            let entry = entries.entry(at: p)
-            try entry.key.withUnsafeBytes { k in
-                if entry.value.isTombstone {
-                    try body(k, nil)
-                } else {
-                    try entry.value.bytes.withUnsafeBytes { v in try body(k, v) }
-                }
-            }
-            p = entries.position(after: p)
-        }
+        cache.sortDirty()
+        try cache.forEachDirty(body)
     }
 
     /// Writes the uncommitted entries and the checkpoint `offsets` (changelog partition →
     /// next offset to read, i.e. the offset after the last changelog record of these entries)
-    /// in one atomic RocksDB write batch, then empties the cache.
+    /// in one atomic RocksDB write batch. The written entries stay in the cache as clean
+    /// entries (later reads of them skip RocksDB) while all caches sharing the budget hold at
+    /// most half of it; otherwise the cache is emptied.
     ///
     /// Call it after the Kafka transaction that carried the changelog records committed.
     /// Either everything is written or nothing is (the cache is kept when it throws), so the
@@ -62,12 +53,13 @@ extension KeyValueStore {
             }
         }
         for (partition, offset) in offsets { setCheckpoint(partition, offset) }
-        cache.removeAll()
+        // A range deletion also removed any write into its range made after it was queued.
+        cache.committed(keepingClean: deletions.isEmpty && cache.budget.usedBytes <= cache.budget.maxBytes / 2)
     }
 
     /// Drops every uncommitted write: the store returns to its last committed state (after
     /// an aborted transaction). Nothing uncommitted ever reached RocksDB, so nothing else is
-    /// needed.
+    /// needed. The clean entries go too (a write may have replaced one).
     public func discardUncommitted() {
         cache.removeAll()
         _ = takePendingRangeDeletions()

@@ -22,12 +22,14 @@ extension KeyValueStore {
         _ partition: ChangelogPartition, nextOffset: Int64, _ fill: (inout StoreRestoreBatch) throws -> Void
     ) throws {
         try ensureOpen()
-        guard cache.isEmpty else {
+        guard cache.dirtyCount == 0 else {
             throw StateStoreError.misuse(
                 store: name,
-                reason: "restore called with \(cache.count) uncommitted writes; restore before processing, "
+                reason: "restore called with \(cache.dirtyCount) uncommitted writes; restore before processing, "
                     + "or commit or discard the writes first")
         }
+        // Restored records change what the cache's clean entries repeat.
+        cache.removeAll()
         guard nextOffset >= 0 else {
             throw StateStoreError.invalidArgument(
                 store: name, reason: "restore checkpoint offset \(nextOffset) for \(partition) is negative")

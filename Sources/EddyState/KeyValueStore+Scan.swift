@@ -41,28 +41,23 @@ extension KeyValueStore {
         _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
     ) throws {
         var committed = committed
-        let cached = cache.entries
+        let cached = cache.ordered()
         var p = cached.start(atOrAfter: from)
         while true {
-            let cacheLive = cached.isValid(p) && cached.withKey(at: p) { bound.admits($0) }
+            let cacheLive = p < cached.endIndex && cached.entry(at: p).withKey { bound.admits($0) }
             let committedLive = committed.isValid && committed.withKey { bound.admits($0) }
             if !cacheLive && !committedLive { break }
             let order: Int
             if cacheLive && committedLive {
-                order = committed.withKey { c in cached.withKey(at: p) { compareBytes($0, c) } }
+                order = committed.withKey { c in cached.entry(at: p).withKey { compareBytes($0, c) } }
             } else {
                 order = cacheLive ? -1 : 1
             }
             var keepGoing = true
             if order <= 0 {
-                let entry = cached.entry(at: p)
-                if !entry.value.isTombstone {
-                    keepGoing = try entry.key.withUnsafeBytes { k in
-                        try entry.value.bytes.withUnsafeBytes { v in try visit(k, v) }
-                    }
-                }
+                keepGoing = try cached.entry(at: p).withEntry { k, v in try v.map { try visit(k, $0) } ?? true }
                 if order == 0 { committed.next() }
-                p = cached.position(after: p)
+                p += 1
             } else {
                 keepGoing = try committed.withEntry(visit)
                 committed.next()

@@ -62,19 +62,13 @@ public final class KeyValueStore {
     public func get<R>(_ key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) throws -> R) throws -> R {
         try ensureOpen()
         if staging != nil { try completeRestore() }
-        return try cache.lookup(key) { found, cached in
-            switch found {
-            case .value: return try body(cached)
-            case .tombstone: return try body(nil)
-            case .miss:
-                switch backend {
-                case .rocksDB(let db): return try db.get(key, body)
-                case .inMemory(let memory):
-                    let (p, exists) = memory.data.lowerBound(key)
-                    guard exists else { return try body(nil) }
-                    return try memory.data.value(at: p).withUnsafeBytes { try body($0) }
-                }
-            }
+        if let entry = cache.find(key) { return try cache.withValue(entry, body) }
+        switch backend {
+        case .rocksDB(let db): return try db.get(key, body)
+        case .inMemory(let memory):
+            let (p, exists) = memory.data.lowerBound(key)
+            guard exists else { return try body(nil) }
+            return try memory.data.value(at: p).withUnsafeBytes { try body($0) }
         }
     }
 
@@ -98,11 +92,7 @@ public final class KeyValueStore {
         case .inMemory(let memory): committed = memory.data.count
         }
         var delta = 0
-        var p = cache.entries.start(atOrAfter: nil)
-        while cache.entries.isValid(p) {
-            delta += cache.entries.value(at: p).isTombstone ? -1 : 1
-            p = cache.entries.position(after: p)
-        }
+        cache.forEachDirty { _, value in delta += value == nil ? -1 : 1 }
         return max(0, committed + delta)
     }
 

@@ -1,77 +1,175 @@
-/// The write-back cache in front of one store: the store's uncommitted writes.
+/// The write-back cache in front of one store: its uncommitted writes, and the values it
+/// committed last, kept as a read cache.
 ///
 /// Writes land here only, de-duplicated per key (a thousand updates of one key between two
-/// commits are one entry), ordered by unsigned key bytes. Reads consult it before the
-/// backing store, and a tombstone here hides the backing store's value. At commit its
-/// entries go to the changelog and then, with the checkpoint, into the store in one batch.
+/// commits are one dirty entry). Reads consult it before the backing store, and a tombstone
+/// here hides the backing store's value. At commit the dirty entries go, in key order, to
+/// the changelog and then, with the checkpoint, into the store in one batch; they stay as
+/// clean entries while the shared budget has room, so the next read of a key that was just
+/// written does not go to RocksDB.
+///
+/// Entries sit unordered in an array, found through an ``EntryHashTable``; the last entry
+/// found is remembered, so `count`'s get-then-put of one key hashes once. Key order is paid
+/// only where it is needed: a commit sorts the dirty entries once, and scans sort the whole
+/// cache once and then merge in the keys added since (``KeyOrder``).
 struct RecordCache {
-    /// A cached write: new value bytes, or a tombstone (a delete).
-    struct Write {
-        var bytes: [UInt8]
-        var isTombstone: Bool
-    }
+    /// Bytes charged per entry beyond its key and value: the entry's allocation header and
+    /// malloc's rounding (~48), the entry itself (48), its hash-table cells (8–16) and its
+    /// numbers in the dirty and order lists (8).
+    static let entryOverhead = 112
 
-    /// What the cache knows about a key.
-    enum Lookup {
-        case miss
-        case tombstone
-        case value
-    }
-
-    /// Bytes charged per entry beyond its key and value: array headers and map slots.
-    static let entryOverhead = 64
-
-    private(set) var entries = SortedByteMap<Write>()
+    private(set) var entries: [CacheEntry] = []
+    private var table = EntryHashTable()
+    /// The dirty entries' numbers; in key order when `dirtyIsSorted`.
+    private(set) var dirty: [Int] = []
+    private var dirtyIsSorted = true
+    /// The entry found last, tried before hashing (-1: none).
+    private var recent = -1
+    /// Every entry's number in key order, once a scan asked for it.
+    private var order = KeyOrder()
+    /// Bytes charged for all entries, and for the dirty ones.
     private(set) var bytes = 0
+    private(set) var dirtyBytes = 0
     let budget: RecordCacheBudget
 
     init(budget: RecordCacheBudget) {
         self.budget = budget
     }
 
+    /// Entries, dirty and clean.
     var count: Int { entries.count }
     var isEmpty: Bool { entries.isEmpty }
+    var dirtyCount: Int { dirty.count }
+
+    // MARK: - Reads and writes
+
+    /// The number of the entry for `key`, or nil when the cache has none (a miss).
+    @inline(__always)
+    mutating func find(_ key: UnsafeRawBufferPointer) -> Int? {
+        if recent >= 0, entries[recent].hasKey(key) { return recent }
+        let hash = hashKey(key)
+        guard let found = table.find(hash, { entries[$0].hash == hash && entries[$0].hasKey(key) }) else { return nil }
+        recent = found
+        return found
+    }
+
+    /// Calls `body` with the value of entry `entry` (nil for a tombstone), borrowed for the call.
+    func withValue<R>(_ entry: Int, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
+        try entries[entry].withEntry { _, value in try body(value) }
+    }
 
     /// Records a put (`value != nil`) or a delete (`value == nil`) of `key`.
     mutating func write(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?) {
-        let delta = entries.update(key, makeNew: { Write(bytes: [], isTombstone: true) }) { write, inserted in
-            let before = inserted ? key.count + Self.entryOverhead : write.bytes.count
-            write.bytes.removeAll(keepingCapacity: true)
-            if let value {
-                write.bytes.append(contentsOf: value)
-                write.isTombstone = false
-            } else {
-                write.isTombstone = true
-            }
-            return inserted ? before + write.bytes.count : write.bytes.count - before
+        if recent >= 0, entries[recent].hasKey(key) {
+            update(recent, value)
+            return
         }
-        bytes += delta
-        budget.charge(delta)
+        let hash = hashKey(key)
+        if let found = table.find(hash, { entries[$0].hash == hash && entries[$0].hasKey(key) }) {
+            recent = found
+            update(found, value)
+            return
+        }
+        let entry = CacheEntry(key: key, hash: hash, value: value)
+        let number = entries.count
+        entries.append(entry)
+        table.insert(hash, number)
+        dirty.append(number)
+        dirtyIsSorted = dirty.count == 1
+        order.added(number)
+        recent = number
+        let size = key.count + entry.valueCount + Self.entryOverhead
+        charge(size, dirty: size)
     }
 
-    /// Calls `body` with the cached value of `key` (only for ``Lookup/value``).
-    func lookup<R>(_ key: UnsafeRawBufferPointer, _ body: (Lookup, UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
-        let (p, found) = entries.lowerBound(key)
-        guard found else { return try body(.miss, nil) }
-        let write = entries.value(at: p)
-        if write.isTombstone { return try body(.tombstone, nil) }
-        return try write.bytes.withUnsafeBytes { try body(.value, $0) }
+    /// The entries in key order, dirty and clean (a clean entry repeats the store's value, so
+    /// a merged scan may take either).
+    mutating func ordered() -> OrderedCacheView {
+        order.update(entries)
+        return OrderedCacheView(entries: entries, order: order.sorted)
+    }
+
+    /// Drops the entries whose keys are in `[from, to)`, dirty or clean, renumbering the rest.
+    mutating func removeAll(from: UnsafeRawBufferPointer, to: UnsafeRawBufferPointer) {
+        let kept = entries.filter { entry in entry.withKey { compareBytes($0, from) < 0 || compareBytes($0, to) >= 0 } }
+        guard kept.count < entries.count else { return }
+        removeAll()
+        for entry in kept { adopt(entry) }
+    }
+
+    // MARK: - Commit
+
+    /// Calls `body` with every dirty entry's key and value (nil for a tombstone), borrowed
+    /// for the call; in key order once ``sortDirty()`` ran.
+    func forEachDirty(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> Void) rethrows {
+        for number in dirty { try entries[number].withEntry(body) }
+    }
+
+    /// Sorts the dirty entries by key, once per commit.
+    mutating func sortDirty() {
+        guard !dirtyIsSorted else { return }
+        let entries = self.entries
+        dirty.sort { CacheEntry.precedes(entries[$0], entries[$1]) }
+        dirtyIsSorted = true
+    }
+
+    /// After a commit wrote the dirty entries: keeps them as clean entries when
+    /// `keepingClean`, or drops every entry.
+    mutating func committed(keepingClean: Bool) {
+        guard keepingClean else { return removeAll() }
+        for number in dirty { entries[number].isDirty = false }
+        dirty.removeAll(keepingCapacity: true)
+        dirtyIsSorted = true
+        dirtyBytes = 0
     }
 
     /// Drops every entry and returns their bytes to the budget.
     mutating func removeAll() {
         budget.charge(-bytes)
         bytes = 0
-        entries.removeAll()
+        dirtyBytes = 0
+        entries = []
+        table.removeAll()
+        dirty = []
+        dirtyIsSorted = true
+        order = KeyOrder()
+        recent = -1
     }
 
-    /// Drops the entries whose keys are in `[from, to)`.
-    mutating func removeAll(from: UnsafeRawBufferPointer, to: UnsafeRawBufferPointer) {
-        var freed = 0
-        entries.removeAll(from: from, to: to) { entry in
-            freed += entry.key.count + entry.value.bytes.count + Self.entryOverhead
+    // MARK: - Private
+
+    /// Adds an entry kept from before a rebuild, dirty or clean as it was.
+    private mutating func adopt(_ entry: CacheEntry) {
+        let number = entries.count
+        entries.append(entry)
+        table.insert(entry.hash, number)
+        let size = entry.keyCount + entry.valueCount + Self.entryOverhead
+        if entry.isDirty {
+            dirty.append(number)
+            dirtyIsSorted = false
+            charge(size, dirty: size)
+        } else {
+            charge(size, dirty: 0)
         }
-        bytes -= freed
-        budget.charge(-freed)
+    }
+
+    private mutating func update(_ number: Int, _ value: UnsafeRawBufferPointer?) {
+        let before = entries[number].valueCount
+        entries[number].setValue(value)
+        let delta = entries[number].valueCount - before
+        if entries[number].isDirty {
+            charge(delta, dirty: delta)
+        } else {
+            entries[number].isDirty = true
+            dirty.append(number)
+            dirtyIsSorted = false
+            charge(delta, dirty: entries[number].keyCount + entries[number].valueCount + Self.entryOverhead)
+        }
+    }
+
+    private mutating func charge(_ delta: Int, dirty dirtyDelta: Int) {
+        bytes += delta
+        dirtyBytes += dirtyDelta
+        budget.charge(delta)
     }
 }

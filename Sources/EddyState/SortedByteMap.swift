@@ -186,15 +186,3 @@ struct SortedByteMap<Value> {
         refreshLastPrefix(c)
     }
 }
-
-/// The first 8 bytes of `key` as a big-endian integer, zero-padded. Comparing two prefixes
-/// orders two keys whenever the prefixes differ (a shorter key pads with zeros, and a key
-/// that is a proper prefix of another sorts first either way); equal prefixes need the full
-/// comparison.
-@inline(__always)
-func bytePrefix(_ key: UnsafeRawBufferPointer) -> UInt64 {
-    if key.count >= 8 { return UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)) }
-    var prefix: UInt64 = 0
-    for i in 0..<key.count { prefix |= UInt64(key[i]) << (56 - 8 * UInt64(i)) }
-    return prefix
-}

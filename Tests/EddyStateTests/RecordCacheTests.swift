@@ -15,10 +15,20 @@ import Testing
             #expect(store.dirtyEntryCount == 1)
             #expect(store.dirtyEntries() == ["word=1000"])
             #expect(budget.usedBytes == 4 + 4 + RecordCache.entryOverhead)
+            #expect(store.dirtyBytes == 4 + 4 + RecordCache.entryOverhead)
             try store.commit(checkpoint: [testPartition: 1000])
+            // The committed entry stays as a clean entry: still charged, no longer dirty.
             #expect(store.dirtyEntryCount == 0)
-            #expect(budget.usedBytes == 0)
+            #expect(store.dirtyBytes == 0)
+            #expect(store.dirtyEntries() == [])
+            #expect(budget.usedBytes == 4 + 4 + RecordCache.entryOverhead)
             #expect(try store.get("word") == "1000")
+            store.put("word", "1001")
+            #expect(store.dirtyEntries() == ["word=1001"])
+            #expect(store.dirtyBytes == 4 + 4 + RecordCache.entryOverhead)
+            #expect(budget.usedBytes == 4 + 4 + RecordCache.entryOverhead)
+            store.close()
+            #expect(budget.usedBytes == 0)
         }
     }
 
@@ -39,18 +49,27 @@ import Testing
                 second.put("k\(writes)", "0123456789")
                 writes += 1
             }
-            // Each entry costs 2 + 10 + 64 bytes (or 3 + 10 + 64 from k10 on): two stores fill 1000 bytes at 7 writes.
-            #expect(writes == 7)
+            // Each entry costs 2 + 10 + 112 bytes: two stores fill 1000 bytes at 5 writes.
+            #expect(writes == 5)
             #expect(first.needsCommit)
-            #expect(budget.usedBytes == 7 * 2 * 76)
-            #expect(try first.range(nil, nil).count == 7)
+            #expect(budget.usedBytes == 5 * 2 * 124)
+            #expect(try first.range(nil, nil).count == 5)
             // Discarding leaves nothing behind: no write went past the cache.
             first.discardUncommitted()
             #expect(try first.range(nil, nil) == [])
-            #expect(budget.usedBytes == 7 * 76)
+            #expect(budget.usedBytes == 5 * 124)
             #expect(!second.needsCommit)
+            // The caches would hold more than half the budget: the committed entries are dropped.
             try second.commit(checkpoint: [:])
             #expect(budget.usedBytes == 0)
+            #expect(second.cache.isEmpty)
+            #expect(try second.get("k4") == "0123456789")
+            // Under half the budget, they stay as clean entries.
+            second.put("k4", "x")
+            try second.commit(checkpoint: [:])
+            #expect(budget.usedBytes == 2 + 1 + 112)
+            #expect(second.cache.count == 1 && second.dirtyEntryCount == 0)
+            #expect(try second.range(nil, nil) == ["k0=0123456789", "k1=0123456789", "k2=0123456789", "k3=0123456789", "k4=x"])
         }
     }
 
