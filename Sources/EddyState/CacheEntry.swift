@@ -4,9 +4,11 @@ struct CacheEntry {
     /// The key's bytes followed by the value's bytes (none for a tombstone).
     private(set) var bytes: [UInt8]
     let keyCount: Int
-    /// The key's first 8 bytes, big-endian, zero-padded (see ``bytePrefix(_:)``): orders two
-    /// keys without reading them whenever it differs.
+    /// The key's first 8 bytes, big-endian, zero-padded (see ``bytePrefix(_:)``), and the
+    /// next 8: they order two keys without reading them whenever they differ, and settle the
+    /// order of keys of up to 16 bytes with their lengths.
     let prefix: UInt64
+    let secondPrefix: UInt64
     /// ``hashKey(_:)`` of the key, kept so the hash table can grow without rehashing bytes.
     let hash: UInt64
     private(set) var isTombstone: Bool
@@ -23,6 +25,7 @@ struct CacheEntry {
         self.bytes = bytes
         keyCount = key.count
         prefix = bytePrefix(key)
+        secondPrefix = key.count > 8 ? bytePrefix(UnsafeRawBufferPointer(rebasing: key[8...])) : 0
         self.hash = hash
         isTombstone = value == nil
         isDirty = true
@@ -32,8 +35,15 @@ struct CacheEntry {
 
     /// Replaces the value in place: the storage is reused whenever it has room.
     mutating func setValue(_ value: UnsafeRawBufferPointer?) {
-        bytes.removeSubrange(keyCount...)
-        if let value { bytes.append(contentsOf: value) }
+        if let value, value.count == valueCount, !value.isEmpty {
+            let keyCount = keyCount
+            bytes.withUnsafeMutableBytes { all in
+                UnsafeMutableRawBufferPointer(rebasing: all[keyCount...]).copyMemory(from: value)
+            }
+        } else {
+            bytes.removeSubrange(keyCount...)
+            if let value { bytes.append(contentsOf: value) }
+        }
         isTombstone = value == nil
     }
 
@@ -60,6 +70,9 @@ struct CacheEntry {
     @inline(__always)
     static func precedes(_ a: CacheEntry, _ b: CacheEntry) -> Bool {
         if a.prefix != b.prefix { return a.prefix < b.prefix }
+        if a.secondPrefix != b.secondPrefix { return a.secondPrefix < b.secondPrefix }
+        // Equal 16 zero-padded bytes: a shorter key is a proper prefix of the longer one.
+        if a.keyCount <= 16 && b.keyCount <= 16 { return a.keyCount < b.keyCount }
         return a.withKey { ak in b.withKey { compareBytes(ak, $0) < 0 } }
     }
 

@@ -27,7 +27,11 @@ public final class KeyValueStore {
     /// checkpoint (see ``completeRestore()``), so after a crash this may be lower again.
     public private(set) var checkpoint: [ChangelogPartition: Int64]
 
-    var cache: RecordCache
+    /// Unchecked exclusivity: the per-record get and put would otherwise pay a dynamic access
+    /// check each. Safe because the store belongs to one thread and no caller code runs
+    /// inside an access to the cache: a get copies the entry out before calling back, and
+    /// dirty iteration and scans walk snapshots.
+    @exclusivity(unchecked) var cache: RecordCache
     let backend: StoreBackend
     private var staging: RestoreStaging?
     private var pendingRangeDeletions: [(from: [UInt8], to: [UInt8])] = []
@@ -62,7 +66,7 @@ public final class KeyValueStore {
     public func get<R>(_ key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) throws -> R) throws -> R {
         try ensureOpen()
         if staging != nil { try completeRestore() }
-        if let entry = cache.find(key) { return try cache.withValue(entry, body) }
+        if let entry = cache.entry(key) { return try entry.withEntry { _, value in try body(value) } }
         switch backend {
         case .rocksDB(let db): return try db.get(key, body)
         case .inMemory(let memory):

@@ -53,9 +53,10 @@ struct RecordCache {
         return found
     }
 
-    /// Calls `body` with the value of entry `entry` (nil for a tombstone), borrowed for the call.
-    func withValue<R>(_ entry: Int, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
-        try entries[entry].withEntry { _, value in try body(value) }
+    /// The entry for `key` (its bytes shared, not copied), or nil on a miss.
+    @inline(__always)
+    mutating func entry(_ key: UnsafeRawBufferPointer) -> CacheEntry? {
+        find(key).map { entries[$0] }
     }
 
     /// Records a put (`value != nil`) or a delete (`value == nil`) of `key`.
@@ -102,13 +103,15 @@ struct RecordCache {
     /// Calls `body` with every dirty entry's key and value (nil for a tombstone), borrowed
     /// for the call; in key order once ``sortDirty()`` ran.
     func forEachDirty(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> Void) rethrows {
+        // Over copies (shared until written), so that `body` cannot invalidate what it reads.
+        let entries = entries
         for number in dirty { try entries[number].withEntry(body) }
     }
 
     /// Sorts the dirty entries by key, once per commit.
     mutating func sortDirty() {
         guard !dirtyIsSorted else { return }
-        let entries = self.entries
+        let entries = entries
         dirty.sort { CacheEntry.precedes(entries[$0], entries[$1]) }
         dirtyIsSorted = true
     }
@@ -170,6 +173,6 @@ struct RecordCache {
     private mutating func charge(_ delta: Int, dirty dirtyDelta: Int) {
         bytes += delta
         dirtyBytes += dirtyDelta
-        budget.charge(delta)
+        if delta != 0 { budget.charge(delta) }
     }
 }
