@@ -5,7 +5,7 @@ import Foundation
 // of EddyState, printed as one line per figure.
 //
 //     swift build -c release --package-path Benchmarks --product eddy-state-bench
-//     Benchmarks/.build/release/eddy-state-bench [all|restore|operations|memory] [records] [rocksdb.memory.mb]
+//     Benchmarks/.build/release/eddy-state-bench [all|restore|operations|count|memory] [records] [rocksdb.memory.mb]
 //
 // records defaults to 1,000,000; rocksdb.memory.mb (for the single-store runs) to 128.
 
@@ -176,6 +176,11 @@ func benchOperations() throws {
         print("get from RocksDB (absent, bloom filter): \(perOp(missingGet))")
         print("range scan of RocksDB: \(perOp(scan))")
     }
+    try benchCountPerUser()
+}
+
+/// W3's store traffic alone (also `count` mode, to profile it by itself).
+func benchCountPerUser() throws {
     try withScratchDirectory { root in
         let (task, store) = try openStore(
             root, persistent: true, memoryMB: memoryMB, budget: RecordCacheBudget(maxBytes: 10 << 20))
@@ -185,8 +190,9 @@ func benchOperations() throws {
         }
         let records: UInt64 = 1_000_000
         let (wall, cpu) = try timed { try OperationsPhase.countPerUser(store, records: records) }
-        print("count per user (10k users, get + put, commit every 20k records): \(perOp(wall, records)) per record "
-            + "(\(perOp(cpu, records)) CPU)")
+        func perRecord(_ s: Double) -> String { format(s * 1e9 / Double(records)) + " ns" }
+        print("count per user (10k users, get + put, commit every 20k records): \(perRecord(wall)) per record "
+            + "(\(perRecord(cpu)) CPU)")
     }
 }
 
@@ -285,8 +291,8 @@ func benchMemory() throws {
     }
 }
 
-guard ["all", "restore", "operations", "memory"].contains(mode) else {
-    print("usage: eddy-state-bench [all|restore|operations|memory] [records] [rocksdb.memory.mb]")
+guard ["all", "restore", "operations", "count", "memory"].contains(mode) else {
+    print("usage: eddy-state-bench [all|restore|operations|count|memory] [records] [rocksdb.memory.mb]")
     exit(2)
 }
 if mode == "all" || mode == "memory" {
@@ -300,3 +306,4 @@ if mode == "all" || mode == "restore" {
     try benchRestore(persistent: false, batchSize: 10_000)
 }
 if mode == "all" || mode == "operations" { try benchOperations() }
+if mode == "count" { try benchCountPerUser() }
