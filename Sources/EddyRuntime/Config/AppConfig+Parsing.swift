@@ -68,7 +68,7 @@ extension AppConfig {
             transactionTimeoutMs: try r.int("transaction.timeout.ms", range: 1000...900_000) ?? 10_000,
             cacheMaxBytes: try r.int("cache.max.bytes.buffering", range: 0...(1 << 34)) ?? 10 * 1024 * 1024,
             rocksDBMemoryMB: try r.int("rocksdb.memory.mb", range: 8...1 << 20) ?? 128,
-            pluginVersionHeader: try r.bool("plugin.version.header") ?? true,
+            pluginVersionHeader: try r.bool("plugin.version.header") ?? false,
             watchPlugins: try r.bool("plugins.watch") ?? true,
             topology: TopologySpec(sources: [], processors: [], sinks: [], stores: []))
         guard let topology = try r.child("topology") else {
