@@ -76,15 +76,17 @@ struct StoreCommand: ParsableCommand {
             }
         }
 
-        /// One window of a window store: task, key, window start, window end (exclusive; empty
-        /// when the store's metadata does not record its window size) and value.
+        /// One window of a window store: task, key (left out of text lines with `withKey`
+        /// false, as `get` leaves it out), window start, window end (exclusive; empty when the
+        /// store's metadata does not record its window size) and value.
         func windowLine(
-            _ found: StateInspector.StoreOnDisk, key: UnsafeRawBufferPointer, start: Int64, value: UnsafeRawBufferPointer
+            _ found: StateInspector.StoreOnDisk, key: UnsafeRawBufferPointer, start: Int64, value: UnsafeRawBufferPointer,
+            withKey: Bool = true
         ) -> String {
             let k = StoredValue(key, serde: found.keySerde), v = StoredValue(value, serde: found.valueSerde)
             let end = found.windowSizeMs.map { start + $0 }
             guard format == .json else {
-                return "\(found.taskId)\t\(k.text)\t\(start)\t\(end.map(String.init) ?? "")\t\(v.text)"
+                return "\(found.taskId)\t\(withKey ? k.text + "\t" : "")\(start)\t\(end.map(String.init) ?? "")\t\(v.text)"
             }
             var object: [String: Any] = ["task": found.taskId, "key": k.json, "windowStart": start, "value": v.json]
             if let end { object["windowEnd"] = end }
@@ -156,7 +158,7 @@ struct StoreCommand: ParsableCommand {
                 if candidate.kind == "window" {
                     try store.forEachWindow { k, start, value in
                         guard k.elementsEqual(keyBytes) else { return }
-                        print(location.windowLine(candidate, key: k, start: start, value: value))
+                        print(location.windowLine(candidate, key: k, start: start, value: value, withKey: false))
                         found = true
                     }
                     continue

@@ -32,17 +32,17 @@ import Testing
         }
     }
 
-    @Test func retentionMsOverridesTheDeclaredRetentionButNotTheSegmentLayout() throws {
+    @Test func optionsApplyToWindowStoresAndRetentionMsKeepsTheSegmentLayout() throws {
         let config = try AppConfig.parse(
-            yaml: Self.header + "  stores:\n    - {name: window-counts, retention.ms: 30000, persistent: false, logged: false}\n",
+            yaml: Self.header + "  stores:\n    - {name: window-counts, retention.ms: 30000, persistent: false}\n    - {name: key-counts, logged: false}\n",
             file: "app.yaml")
         let topology = try Topology.build(config)
         let stores = StoreLayout.stores(of: topology.subTopologies[0], config: config, plugins: try PluginSet.load(for: config))
         #expect(stores == [
             StoreLayout.Store(
                 name: "window-counts", kind: .window(sizeMs: 10_000, retentionMs: 30_000, segmentIntervalMs: 60_000),
-                logged: false, persistent: false, keySerde: "bytes", valueSerde: "i64"),
-            StoreLayout.Store(name: "key-counts", logged: true, persistent: true, keySerde: "bytes", valueSerde: "i64"),
+                logged: true, persistent: false, keySerde: "string", valueSerde: "i64"),
+            StoreLayout.Store(name: "key-counts", logged: false, persistent: true, keySerde: "bytes", valueSerde: "i64"),
         ])
     }
 
@@ -87,7 +87,7 @@ import Testing
             static eddy_status process(void *i, const eddy_record *r) { (void)i; (void)r; return EDDY_OK; }
             static void close_instance(void *i) { (void)i; }
             static const eddy_store_decl counts = {.struct_size = sizeof(eddy_store_decl), .name = "window-counts",
-                .key_serde = "bytes", .value_serde = "i64", .changelog = true, \(declaration)};
+                .key_serde = "string", .value_serde = "i64", .changelog = true, \(declaration)};
             static const eddy_store_decl *const stores[] = {&counts};
             static const eddy_processor windowed = {.struct_size = sizeof(eddy_processor), .name = "windowed-count",
                 .stores = stores, .store_count = 1, .init = init, .process = process, .close = close_instance};
@@ -120,11 +120,11 @@ import Testing
             file: "app.yaml")
         let topology = try Topology.build(config)
         let plugins = try PluginSet.load(for: config)
-        let running = "window-counts (window, 10000 ms windows kept 120000 ms, bytes -> i64)"
+        let running = "window-counts (window, 10000 ms windows kept 120000 ms, string -> i64)"
         let cases: [(String, String)] = [
-            (".kind = EDDY_STORE_WINDOW, .window_size_ms = 5000, .retention_ms = 120000", "window-counts (window, 5000 ms windows kept 120000 ms, bytes -> i64)"),
-            (".kind = EDDY_STORE_WINDOW, .window_size_ms = 10000, .retention_ms = 60000", "window-counts (window, 10000 ms windows kept 60000 ms, bytes -> i64)"),
-            (".kind = EDDY_STORE_KEY_VALUE", "window-counts (keyValue, bytes -> i64)"),
+            (".kind = EDDY_STORE_WINDOW, .window_size_ms = 5000, .retention_ms = 120000", "window-counts (window, 5000 ms windows kept 120000 ms, string -> i64)"),
+            (".kind = EDDY_STORE_WINDOW, .window_size_ms = 10000, .retention_ms = 60000", "window-counts (window, 10000 ms windows kept 60000 ms, string -> i64)"),
+            (".kind = EDDY_STORE_KEY_VALUE", "window-counts (keyValue, string -> i64)"),
         ]
         for (index, (declaration, now)) in cases.enumerated() {
             let file = dir.path + "/build-\(index).so"

@@ -69,6 +69,8 @@ import Testing
         let cluster: Cluster
         let dir = TemporaryDirectory()
         let config: AppConfig
+        /// The application file, written to `dir` for the `eddy` CLI.
+        let appFile: String
         var stateDir: String { dir.path + "/state" }
         var changelog: String { Topology.changelogTopic(config.applicationId, "window-counts") }
 
@@ -76,11 +78,12 @@ import Testing
             cluster = try Cluster()
             try cluster.createTopic("events", partitions: 4)
             try cluster.createTopic("windowed-counts", partitions: 4)
-            config = try AppConfig.parse(
-                yaml: appYAML(
+            appFile = try dir.write(
+                "app.yaml",
+                appYAML(
                     id: unique("windowed"), cluster: cluster, guarantee: guarantee, threads: 1, stateDir: dir.path + "/state",
-                    extra: "commit.interval.ms: 100", topology: WindowedCountTests.topology(grace: grace) + stores),
-                file: "app.yaml")
+                    extra: "commit.interval.ms: 100", topology: WindowedCountTests.topology(grace: grace) + stores))
+            config = try AppConfig.load(path: appFile)
         }
 
         /// Produces events keyed by their key (so one key always lands in one partition) with
@@ -110,6 +113,20 @@ import Testing
             return progress!
         }
 
+        /// Opens a stopped worker's store. A process that another test spawns at the moment the
+        /// worker releases a task lock briefly shares the lock file's descriptor (until its
+        /// `exec` closes it), so the lock may still be held for a moment: wait for it, bounded.
+        static func openWhenUnlocked(_ onDisk: StateInspector.StoreOnDisk, with inspector: StateInspector) throws -> InspectedStore {
+            let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+            while true {
+                do {
+                    return try inspector.open(onDisk)
+                } catch StateStoreError.taskDirectoryLocked(_, _) where ContinuousClock.now < deadline {
+                    Thread.sleep(forTimeInterval: 0.01)
+                }
+            }
+        }
+
         func outputs(_ count: Int) throws -> [String] {
             WindowedCountTests.render(try cluster.read("windowed-counts", count: count))
         }
@@ -121,7 +138,7 @@ import Testing
             var found: [String] = []
             for onDisk in try inspector.stores() where onDisk.name == "window-counts" {
                 #expect(onDisk.kind == "window" && onDisk.windowSizeMs == 10_000)
-                let store = try inspector.open(onDisk)
+                let store = try Self.openWhenUnlocked(onDisk, with: inspector)
                 defer { store.close() }
                 try store.forEachWindow { key, start, value in
                     found.append("\(String(decoding: key, as: UTF8.self))@\(start)..\(start + 10_000)=\(decodeLong(Array(value)))")
@@ -226,5 +243,36 @@ import Testing
         // On disk, the segments of the expired windows were deleted at a commit: only the late
         // windows remain.
         #expect(try f.storedWindows() == Self.windows(Self.finalCounts(late)))
+    }
+
+    @Test func eddyStoreDumpAndGetShowEachWindowWithItsStartAndEnd() throws {
+        let f = try Fixture()
+        let events = Self.events(0..<24)
+        try f.produce(events)
+        _ = try f.run(outputs: events.count)
+        let partitionOf = Dictionary(try f.cluster.readToEnd("events").map { ($0.keyString!, $0.partition) }) { a, _ in a }
+        // Per task, in stored order: by key, then window start (every window is in segment 0).
+        let rows = Self.finalCounts(events).map { window, count in
+            let parts = window.split(separator: "@")
+            return (task: "0_\(partitionOf[String(parts[0])]!)", key: String(parts[0]), start: Int64(parts[1])!, count: count)
+        }.sorted { ($0.task, $0.key, $0.start) < ($1.task, $1.key, $1.start) }
+
+        let dump = try ProcessRunner.eddy(["store", "dump", f.appFile, "window-counts"])
+        #expect(dump.status == 0, "\(dump.stderr)")
+        #expect(dump.stdout == rows.map { "\($0.task)\t\($0.key)\t\($0.start)\t\($0.start + 10_000)\t\($0.count)\n" }.joined())
+
+        let alpha = rows.filter { $0.key == "alpha" }
+        #expect(alpha.count == 1)
+        let get = try ProcessRunner.eddy(["store", "get", f.appFile, "window-counts", "alpha", "--format", "json"])
+        #expect(get.status == 0, "\(get.stderr)")
+        #expect(get.stdout == alpha.map {
+            #"{"key":"alpha","task":"\#($0.task)","value":\#($0.count),"windowEnd":\#($0.start + 10_000),"windowStart":\#($0.start)}"# + "\n"
+        }.joined())
+        let gamma = try ProcessRunner.eddy(["store", "get", f.appFile, "window-counts", "gamma"])
+        #expect(gamma.stdout == rows.filter { $0.key == "gamma" }.map { "\($0.task)\t\($0.start)\t\($0.start + 10_000)\t\($0.count)\n" }.joined())
+
+        let missing = try ProcessRunner.eddy(["store", "get", f.appFile, "window-counts", "nothing"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "Error: key nothing is not in store 'window-counts' (tasks searched: 0_0, 0_1, 0_2, 0_3)\n")
     }
 }

@@ -40,6 +40,16 @@ import WordCount
         #expect(driver.counters == ["late-records-dropped": 1])
     }
 
+    @Test func aKeyThatIsNotTextIsRejectedAndCountsNothing() throws {
+        let driver = try TestDriver(WordCountPlugin.self, processor: "windowed-count")
+        try driver.pipe(key: [0xff, 0xfe], value: nil, timestamp: 1_000)
+        #expect(driver.readOutput() == [])
+        #expect(try driver.windowStore("window-counts") == [])
+        #expect(driver.deadLetters == [
+            DeadLetter(key: [0xff, 0xfe], value: nil, timestamp: 1_000, offset: 0, reason: "cannot decode string value: the 2 bytes are not valid UTF-8")
+        ])
+    }
+
     @Test func aNegativeGraceIsRefusedAtInit() {
         let error = #expect(throws: (any Error).self) {
             try TestDriver(WordCountPlugin.self, processor: "windowed-count", config: ["grace.ms": "-1"])

@@ -120,7 +120,7 @@ extension AppConfig {
             spec.stores.append(
                 StoreSpec(
                     name: try s.requiredString("name", "counts"), persistent: try s.bool("persistent") ?? true,
-                    logged: try s.bool("logged") ?? true, retentionMs: try s.int("retention.ms", range: 1...StoreSpec.maxRetentionMs),
+                    logged: try s.bool("logged"), retentionMs: try s.int("retention.ms", range: 1...StoreSpec.maxRetentionMs),
                     line: YAMLReader.line(of: s.node)))
         }
         guard !spec.sources.isEmpty else { throw r.error("sources", "at least one source is required") }

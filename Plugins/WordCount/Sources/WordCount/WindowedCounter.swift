@@ -3,6 +3,7 @@ import EddySDK
 /// Counts records per key in tumbling event-time windows of ``windowSize`` ms, kept in the
 /// `window-counts` window store, and forwards `"<key>@<window start>" → count` (big-endian
 /// i64) on every update: Kafka Streams' `windowedBy(TimeWindows.ofSizeAndGrace(…)).count()`.
+/// Keys are text (UTF-8); a record whose key is not is rejected to the dead-letter topic.
 ///
 /// The window size is part of the store's declaration (the host creates the store before
 /// `init`); how long a window still accepts late records after it ends is the `grace.ms`
@@ -17,19 +18,19 @@ public struct WindowedCounter: Processor {
     /// `retention.ms` under `stores:`); at least the window size plus the grace.
     public static let retention: Int64 = 120_000
     public static let stores: [StoreDeclaration] = [
-        .window("window-counts", key: .bytes, value: .int64, windowSize: windowSize, retention: retention)
+        .window("window-counts", key: .string, value: .int64, windowSize: windowSize, retention: retention)
     ]
     public static let config: [ConfigKey] = [
         ConfigKey("grace.ms", .int, default: "0", doc: "How long after its end, in stream time, a window still counts late records.")
     ]
 
     private let context: ProcessorContext
-    private let counts: WindowStore<BytesSerde, BigEndianIntegerSerde<Int64>>
+    private let counts: WindowStore<StringSerde, BigEndianIntegerSerde<Int64>>
     private let grace: Int64
 
     public init(context: ProcessorContext) throws {
         self.context = context
-        counts = try context.windowStore("window-counts", key: .bytes, value: .int64)
+        counts = try context.windowStore("window-counts", key: .string, value: .int64)
         grace = try context.config("grace.ms", as: Int64.self)
         guard grace >= 0 else { throw ProcessorError.fail("config grace.ms: \(grace) is negative; give 0 or more ms") }
     }
@@ -40,7 +41,13 @@ public struct WindowedCounter: Processor {
     }
 
     public mutating func process(_ record: Record) throws {
-        guard let key = record.key, record.timestamp >= 0 else { return }
+        let key: String
+        do {
+            guard let text = try record.key(.string), record.timestamp >= 0 else { return }
+            key = text
+        } catch {
+            throw ProcessorError.reject("\(error)")
+        }
         let start = Self.windowStart(of: record.timestamp)
         if let now = context.streamTime, start + Self.windowSize + grace <= now {
             context.count("late-records-dropped")
@@ -49,7 +56,7 @@ public struct WindowedCounter: Processor {
         let count = (try counts.fetch(key, from: start, to: start).first?.value ?? 0) + 1
         try counts.put(key, count, windowStart: start)
         try context.forward(
-            key: String(decoding: key, as: UTF8.self) + "@\(start)", value: count, keySerde: .string, valueSerde: .int64,
+            key: key + "@\(start)", value: count, keySerde: .string, valueSerde: .int64,
             timestamp: record.timestamp)
     }
 }
