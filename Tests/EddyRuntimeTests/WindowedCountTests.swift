@@ -169,6 +169,9 @@ import Testing
             latest["\(key)@\(decodeLong(Array(bytes.suffix(8))))"] = record.value.map(decodeLong)
         }
         #expect(latest == Self.finalCounts(events))
+        // Compacted, and deleted a day after the declared 120 s retention, as in Kafka Streams.
+        #expect(try KafkaAdmin(configuration: f.cluster.configuration).describeTopicConfigs(f.changelog)
+            == ["cleanup.policy": "compact,delete", "retention.ms": "86520000"])
     }
 
     @Test(arguments: [true, false])
@@ -243,6 +246,8 @@ import Testing
         // On disk, the segments of the expired windows were deleted at a commit: only the late
         // windows remain.
         #expect(try f.storedWindows() == Self.windows(Self.finalCounts(late)))
+        #expect(try KafkaAdmin(configuration: f.cluster.configuration).describeTopicConfigs(f.changelog)
+            == ["cleanup.policy": "compact,delete", "retention.ms": "86420000"])
     }
 
     @Test func eddyStoreDumpAndGetShowEachWindowWithItsStartAndEnd() throws {
