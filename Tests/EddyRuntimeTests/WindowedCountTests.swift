@@ -131,10 +131,10 @@ import Testing
             WindowedCountTests.render(try cluster.read("windowed-counts", count: count))
         }
 
-        /// Every window in the stopped worker's `window-counts` stores on disk,
-        /// `key@start..end=count`, sorted.
-        func storedWindows() throws -> [String] {
-            let inspector = try StateInspector(root: stateDir, applicationId: config.applicationId)
+        /// Every window in the stopped worker's `window-counts` stores on disk (under `root`,
+        /// by default the fixture's state directory), `key@start..end=count`, sorted.
+        func storedWindows(in root: String? = nil) throws -> [String] {
+            let inspector = try StateInspector(root: root ?? stateDir, applicationId: config.applicationId)
             var found: [String] = []
             for onDisk in try inspector.stores() where onDisk.name == "window-counts" {
                 #expect(onDisk.kind == "window" && onDisk.windowSizeMs == 10_000)
@@ -218,6 +218,23 @@ import Testing
         #expect(try f.run(tasks: 4).restored == afterSecond - afterFirst)
         #expect(afterSecond > afterFirst)
         #expect(try f.storedWindows() == expected)
+    }
+
+    @Test func killedMidTransactionTheWindowsAndOutputsAreStillExact() throws {
+        let f = try Fixture()
+        // 3000 events over one minute of event time, well within the 120 s retention.
+        let events = Self.events(0..<3000) { Int64($0) * 20 }
+        try f.produce(Array(events[..<1500]))
+        let crashed = try WorkerProcess(app: f.appFile, instance: "crashy", directory: f.dir)
+        _ = try f.cluster.read("windowed-counts", count: 750)
+        crashed.crash()
+
+        try f.produce(Array(events[1500...]))
+        let survivor = try WorkerProcess(app: f.appFile, instance: "crashy", directory: f.dir)
+        let output = try f.outputs(events.count)
+        #expect(try survivor.stop() == 0)
+        #expect(output == Self.expectedOutputs(events))
+        #expect(try f.storedWindows(in: f.dir.path + "/state-crashy") == Self.windows(Self.finalCounts(events)))
     }
 
     @Test func windowsBehindRetentionAreGoneFromFetchesAndFromDisk() throws {
