@@ -15,7 +15,8 @@ struct StoreCommand: ParsableCommand {
             a running worker holds that lock, so stop it first. Keys and values are printed with the
             serdes the store was created with: string and json as text, integers (i64, long, …) and
             f64 as decimals, anything else as hex. Window stores print one line per window, with the
-            window's start and end (epoch ms, the end exclusive) after the key.
+            window's start and end (epoch ms, the end exclusive) after the key, in stored order: by
+            time segment, then key and window start.
             """,
         subcommands: [Dump.self, Get.self])
 
