@@ -116,11 +116,12 @@ extension AppConfig {
                     line: YAMLReader.line(of: s.node)))
         }
         for s in try r.list("stores") {
-            try s.rejectUnknownKeys(["name", "persistent", "logged"])
+            try s.rejectUnknownKeys(["name", "persistent", "logged", "retention.ms"])
             spec.stores.append(
                 StoreSpec(
                     name: try s.requiredString("name", "counts"), persistent: try s.bool("persistent") ?? true,
-                    logged: try s.bool("logged") ?? true, line: YAMLReader.line(of: s.node)))
+                    logged: try s.bool("logged"), retentionMs: try s.int("retention.ms", range: 1...StoreSpec.maxRetentionMs),
+                    line: YAMLReader.line(of: s.node)))
         }
         guard !spec.sources.isEmpty else { throw r.error("sources", "at least one source is required") }
         guard !spec.sinks.isEmpty else { throw r.error("sinks", "at least one sink is required") }

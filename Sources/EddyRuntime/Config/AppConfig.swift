@@ -166,7 +166,14 @@ public struct StoreSpec: Sendable {
     public var name: String
     /// RocksDB on disk (`true`) or memory only.
     public var persistent: Bool
-    /// Back the store with a compacted changelog topic.
-    public var logged: Bool
+    /// Back the store with a changelog topic; nil keeps what the processor declares
+    /// (built-in aggregations are logged).
+    public var logged: Bool?
+    /// Window stores: how long windows are kept behind stream time (`retention.ms`),
+    /// overriding the processor's declaration; nil keeps the declared retention.
+    public var retentionMs: Int?
     public var line: Int?
+
+    /// The longest `retention.ms` accepted: ten years.
+    static let maxRetentionMs = 315_360_000_000
 }

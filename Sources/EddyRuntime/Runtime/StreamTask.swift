@@ -111,15 +111,19 @@ final class StreamTask {
             case .plugin(let pluginName, let processorName, let given):
                 let plugin = plugins[pluginName]!
                 for declaration in plugin.processor(named: processorName)!.stores where hostStores[declaration.name] == nil {
-                    switch declaration.kind {
-                    case .keyValue:
-                        guard let store = storeByName[declaration.name] else {
-                            throw ProcessingFailed(description: "store \(declaration.name) of \(processorName) was not created for task \(id)")
-                        }
-                        hostStores[declaration.name] = HostStore(name: declaration.name, storage: .keyValue(store))
-                    default:
+                    if declaration.kind == .session {
                         hostStores[declaration.name] = HostStore(
                             name: declaration.name, storage: .window(InMemoryWindowStore(windowSize: declaration.windowSizeMilliseconds)))
+                        continue
+                    }
+                    guard let store = storeByName[declaration.name] else {
+                        throw ProcessingFailed(description: "store \(declaration.name) of \(processorName) was not created for task \(id)")
+                    }
+                    if case .window = store.storage {
+                        store.streamTime = { [unowned self] in self.streamTime }
+                        hostStores[declaration.name] = HostStore(name: declaration.name, storage: .window(store))
+                    } else {
+                        hostStores[declaration.name] = HostStore(name: declaration.name, storage: .keyValue(store))
                     }
                 }
                 action = .plugin(PluginNode(
