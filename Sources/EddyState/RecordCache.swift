@@ -13,10 +13,10 @@
 /// only where it is needed: a commit sorts the dirty entries once, and scans sort the whole
 /// cache once and then merge in the keys added since (``KeyOrder``).
 struct RecordCache {
-    /// Bytes charged per entry beyond its key and value: the entry's allocation header and
-    /// malloc's rounding (~48), the entry itself (48), its hash-table cells (8–16) and its
-    /// numbers in the dirty and order lists (8).
-    static let entryOverhead = 112
+    /// Bytes charged per entry beyond its key and value: the allocation header of its bytes
+    /// and malloc's rounding (~48), the entry itself (48), its hash-table cells (16–32) and
+    /// its numbers in the dirty and order lists (8–16).
+    static let entryOverhead = 128
 
     private(set) var entries: [CacheEntry] = []
     private var table = EntryHashTable()
@@ -46,11 +46,7 @@ struct RecordCache {
     /// The number of the entry for `key`, or nil when the cache has none (a miss).
     @inline(__always)
     mutating func find(_ key: UnsafeRawBufferPointer) -> Int? {
-        if recent >= 0, entries[recent].hasKey(key) { return recent }
-        let hash = hashKey(key)
-        guard let found = table.find(hash, { entries[$0].hash == hash && entries[$0].hasKey(key) }) else { return nil }
-        recent = found
-        return found
+        locate(key).found
     }
 
     /// The entry for `key` (its bytes shared, not copied), or nil on a miss.
@@ -61,16 +57,8 @@ struct RecordCache {
 
     /// Records a put (`value != nil`) or a delete (`value == nil`) of `key`.
     mutating func write(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?) {
-        if recent >= 0, entries[recent].hasKey(key) {
-            update(recent, value)
-            return
-        }
-        let hash = hashKey(key)
-        if let found = table.find(hash, { entries[$0].hash == hash && entries[$0].hasKey(key) }) {
-            recent = found
-            update(found, value)
-            return
-        }
+        let (found, hash) = locate(key)
+        if let found { return update(found, value) }
         let entry = CacheEntry(key: key, hash: hash, value: value)
         let number = entries.count
         entries.append(entry)
@@ -140,6 +128,19 @@ struct RecordCache {
     }
 
     // MARK: - Private
+
+    /// The entry for `key` and remembers it, or nil and the key's hash. The remembered entry
+    /// is tried first, without hashing.
+    @inline(__always)
+    private mutating func locate(_ key: UnsafeRawBufferPointer) -> (found: Int?, hash: UInt64) {
+        if recent >= 0, entries[recent].hasKey(key) { return (recent, 0) }
+        let hash = hashKey(key)
+        guard let found = table.find(hash, { entries[$0].hash == hash && entries[$0].hasKey(key) }) else {
+            return (nil, hash)
+        }
+        recent = found
+        return (found, hash)
+    }
 
     /// Adds an entry kept from before a rebuild, dirty or clean as it was.
     private mutating func adopt(_ entry: CacheEntry) {

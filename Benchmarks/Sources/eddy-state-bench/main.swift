@@ -75,6 +75,18 @@ enum OperationsPhase {
         return found
     }
 
+    @inline(never) static func getCached(_ store: KeyValueStore, _ workload: inout Workload) throws -> Int {
+        try get(store, &workload, 0..<keys)
+    }
+
+    @inline(never) static func getStored(_ store: KeyValueStore, _ workload: inout Workload) throws -> Int {
+        try get(store, &workload, 0..<keys)
+    }
+
+    @inline(never) static func getAbsent(_ store: KeyValueStore, _ workload: inout Workload) throws -> Int {
+        try get(store, &workload, keys..<(2 * keys))
+    }
+
     @inline(never) static func putSameKey(_ store: KeyValueStore, _ workload: inout Workload) {
         workload.fill(7)
         for _ in 0..<keys {
@@ -150,7 +162,7 @@ func benchOperations() throws {
         var workload = Workload()
         let put = seconds { OperationsPhase.putNewKeys(store, &workload) }
         var found = 0
-        let cachedGet = try seconds { found += try OperationsPhase.get(store, &workload, 0..<n) }
+        let cachedGet = try seconds { found += try OperationsPhase.getCached(store, &workload) }
         let update = seconds { OperationsPhase.putSameKey(store, &workload) }
         let getThenPut = try seconds { try OperationsPhase.getThenPut(store, &workload) }
         let commit = try seconds { try OperationsPhase.commit(store, offset: Int64(n)) }
@@ -162,8 +174,8 @@ func benchOperations() throws {
             store.close()
             task.unlock()
         }
-        let storedGet = try seconds { found += try OperationsPhase.get(store, &workload, 0..<n) }
-        let missingGet = try seconds { found += try OperationsPhase.get(store, &workload, n..<(2 * n)) }
+        let storedGet = try seconds { found += try OperationsPhase.getStored(store, &workload) }
+        let missingGet = try seconds { found += try OperationsPhase.getAbsent(store, &workload) }
         var scanned = 0
         let scan = try seconds { scanned = try OperationsPhase.scan(store) }
         precondition(found == Int(2 * n) * Workload.valueSize && scanned == Int(n) * Workload.valueSize)
