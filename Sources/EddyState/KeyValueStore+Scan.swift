@@ -35,7 +35,8 @@ extension KeyValueStore {
         }
     }
 
-    /// Walks the cache and the committed cursor side by side; on equal keys the cache wins.
+    /// Walks the cache's dirty entries and the committed cursor side by side; on equal keys
+    /// the cache wins.
     private func merge<Cursor: StoreCursor>(
         from: UnsafeRawBufferPointer?, bound: ScanBound, committed: Cursor,
         _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
@@ -44,7 +45,15 @@ extension KeyValueStore {
         let cached = cache.ordered()
         var p = cached.start(atOrAfter: from)
         while true {
-            let cacheLive = p < cached.endIndex && cached.entry(at: p).withKey { bound.admits($0) }
+            // A clean entry repeats what the committed cursor holds: let the cursor give it.
+            var cacheLive = false
+            while p < cached.endIndex && cached.entry(at: p).withKey({ bound.admits($0) }) {
+                if cached.entry(at: p).isDirty {
+                    cacheLive = true
+                    break
+                }
+                p += 1
+            }
             let committedLive = committed.isValid && committed.withKey { bound.admits($0) }
             if !cacheLive && !committedLive { break }
             let order: Int

@@ -71,8 +71,8 @@ struct RecordCache {
         charge(size, dirty: size)
     }
 
-    /// The entries in key order, dirty and clean (a clean entry repeats the store's value, so
-    /// a merged scan may take either).
+    /// The entries in key order, dirty and clean (a clean entry repeats the store's value,
+    /// which a merged scan reads from the store instead).
     mutating func ordered() -> OrderedCacheView {
         order.update(entries)
         return OrderedCacheView(entries: entries, order: order.sorted)
