@@ -126,6 +126,16 @@ public final class KafkaConsumer: @unchecked Sendable {
         if let error = list.firstError("pause") { throw error }
     }
 
+    /// From a rebalance listener looking at an assignment: pauses these newly assigned
+    /// partitions right after the assignment is applied, inside the same callback, so not one
+    /// of their records is fetched before the application resumes them (for example a task
+    /// that must restore its state first). Pausing bumps the partition's fetch version, so
+    /// records fetched earlier are dropped, never delivered; on resume, fetching starts at
+    /// the committed offset or the offset after the last record delivered.
+    public func pauseOnceAssigned(_ partitions: [KafkaTopicPartition]) {
+        client.context.pauseAfterAssignment += partitions
+    }
+
     /// Resumes fetching paused partitions.
     public func resume(_ partitions: [KafkaTopicPartition]) throws(KafkaError) {
         let list = TopicPartitionList(partitions)
@@ -236,6 +246,16 @@ public final class KafkaConsumer: @unchecked Sendable {
         } else {
             let err = rd_kafka_assign(rk, assigning ? list : nil)
             if err != RD_KAFKA_RESP_ERR_NO_ERROR { context.logger.error("applying the rebalance: \(KafkaErrorCode(err).message)") }
+        }
+        let pauses = context.pauseAfterAssignment
+        context.pauseAfterAssignment = []
+        guard !pauses.isEmpty else { return }
+        let paused = TopicPartitionList(pauses)
+        let err = paused.withNative { rd_kafka_pause_partitions(rk, $0) }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            context.logger.error("pausing \(pauses) after the assignment: \(KafkaErrorCode(err).message)")
+        } else if let error = paused.firstError("pause after the assignment") {
+            context.logger.error("\(error)")
         }
     }
 }
