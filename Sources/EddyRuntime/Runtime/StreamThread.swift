@@ -72,7 +72,8 @@ final class StreamThread: @unchecked Sendable {
     }
 
     /// The `transactional.id` of this thread: stable across restarts of the same worker, so
-    /// that a restarted worker fences its own zombie at once.
+    /// that a restarted worker fences its own zombie at once. Also its consumer's
+    /// `group.instance.id` under static membership.
     var transactionalId: String { "\(config.applicationId)-\(config.instanceId)-\(index)" }
 
     func start() {
@@ -149,6 +150,7 @@ final class StreamThread: @unchecked Sendable {
 
         var consumerConfig = kafka
         consumerConfig["group.id"] = config.applicationId
+        if config.staticMembership { consumerConfig["group.instance.id"] = transactionalId }
         consumerConfig["partition.assignment.strategy"] = "cooperative-sticky"
         consumerConfig["isolation.level"] = config.isExactlyOnce ? "read_committed" : "read_uncommitted"
         consumerConfig = consumerConfig.withDefaults(["statistics.interval.ms": "1000", "fetch.wait.max.ms": "50"])
