@@ -143,6 +143,22 @@ public final class KafkaConsumer: @unchecked Sendable {
         if let error = list.firstError("resume") { throw error }
     }
 
+    /// Resumes paused partitions and restarts their fetching at these offsets (for example
+    /// their committed offsets) right away. librdkafka 2.0.2 applies a resume without waking
+    /// the broker thread that fetches the partition, which may then idle up to a second
+    /// before its next fetch; a seek wakes it. A partition whose fetcher has not started yet
+    /// (its committed offset is still being looked up) is only resumed: starting wakes it.
+    public func resume(at offsets: [KafkaTopicPartitionOffset]) throws(KafkaError) {
+        try resume(offsets.map(\.topicPartition))
+        let list = TopicPartitionList(offsets)
+        if let error = list.withNative({ rd_kafka_seek_partitions(client.handle, $0, 10_000) }) {
+            throw KafkaError.take(error, "seek after resume")
+        }
+        for (offset, code) in zip(offsets, list.errorCodes) where code != .noError && code != .state {
+            throw .request(operation: "seek \(offset.topicPartition) after resume", code: code, reason: code.message)
+        }
+    }
+
     /// Moves the fetch position of assigned partitions (for example back to the committed
     /// offsets after an aborted transaction).
     public func seek(_ offsets: [KafkaTopicPartitionOffset], timeout: Duration = .seconds(10)) throws(KafkaError) {

@@ -253,7 +253,13 @@ final class StreamThread: @unchecked Sendable {
         guard let stores = restoring.removeValue(forKey: id) else { return }
         tasks[id] = try makeTask(id, stores: stores)
         let partitions = try consumer.assignment().filter { taskId($0) == id }
-        if !partitions.isEmpty { try consumer.resume(partitions) }
+        if !partitions.isEmpty {
+            // Nothing of these partitions was processed since their committed offsets.
+            let known = try consumer.committed(partitions, timeout: .seconds(30)).filter { $0.offset >= 0 }
+            let unknown = partitions.filter { tp in !known.contains { $0.topicPartition == tp } }
+            if !unknown.isEmpty { try consumer.resume(unknown) }
+            if !known.isEmpty { try consumer.resume(at: known) }
+        }
         metrics.tasks.store(tasks.count, ordering: .relaxed)
         logger.info("task \(id) created (\(restored) changelog records restored)")
     }
