@@ -51,7 +51,7 @@ final class ChangelogReader {
     }
 
     /// The task being restored's share of the thread's restoration, for progress lines.
-    struct Progress: Equatable {
+    struct Progress {
         var tasks = 0
         var restored: Int64 = 0
         var total: Int64 = 0
@@ -236,11 +236,11 @@ final class ChangelogReader {
     /// Assigns every restoring changelog partition at the offset after its last record read.
     private func reassign() throws {
         guard let consumer else { return }
-        let offsets = restorations.values.map { KafkaTopicPartitionOffset(topic: $0.partition.topic, partition: $0.partition.partition, offset: $0.next) }
-        try consumer.assign(offsets)
+        try consumer.assign(restorations.values.map(Self.position))
         assigned = Set(restorations.keys)
         // A partition paused by an earlier restoration of it stays paused across assign().
-        try consumer.resume(restorations.values.filter { !$0.held }.map(\.partition))
+        let running = restorations.values.filter { !$0.held }
+        if !running.isEmpty { try consumer.resume(at: running.map(Self.position)) }
         let held = restorations.values.filter(\.held).map(\.partition)
         if !held.isEmpty { try consumer.pause(held) }
         assignmentStale = false
@@ -251,7 +251,11 @@ final class ChangelogReader {
         let released = restorations.values.filter { $0.held && hold.isReleased }
         guard !released.isEmpty else { return }
         for restoration in released { restoration.held = false }
-        try consumer?.resume(released.map(\.partition))
+        try consumer?.resume(at: released.map(Self.position))
+    }
+
+    private static func position(_ restoration: Restoration) -> KafkaTopicPartitionOffset {
+        KafkaTopicPartitionOffset(topic: restoration.partition.topic, partition: restoration.partition.partition, offset: restoration.next)
     }
 
     private static func seconds(since start: ContinuousClock.Instant) -> Double {
