@@ -10,6 +10,8 @@ final class KafkaClientContext: @unchecked Sendable {
     let logger: Logger
     /// Called for each delivery report while the owning thread polls (producer only).
     var onDelivery: ((borrowing KafkaDeliveryReport) -> Void)?
+    /// Whether successful deliveries of untagged records reach `onDelivery`.
+    var reportsUntaggedSuccesses = true
     /// Called for each statistics report while the owning thread polls.
     var onStatistics: ((KafkaStatistics) -> Void)?
     /// Called for each rebalance while the consumer polls (consumer only).

@@ -10,6 +10,8 @@ import Logging
 /// cooperative pool.
 public final class KafkaConsumer: @unchecked Sendable {
     let client: KafkaClient
+    /// The consumer queue, read in batches by ``poll(maxRecords:timeout:_:)``.
+    private let queue: OpaquePointer
     private var closed = false
     private var endReached: Set<KafkaTopicPartition> = []
 
@@ -38,6 +40,7 @@ public final class KafkaConsumer: @unchecked Sendable {
             rd_kafka_conf_set_rebalance_cb(conf, KafkaConsumer.rebalanceCallback)
         }
         client.context.onStatistics = onStatistics
+        queue = rd_kafka_queue_get_consumer(client.handle)
         if let rebalanceListener {
             client.context.onRebalance = { [unowned self] event in rebalanceListener(self, event) }
         }
@@ -47,6 +50,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     deinit {
         client.context.onRebalance = nil
         close()
+        rd_kafka_queue_destroy(queue)
     }
 
     /// The client's name as librdkafka reports it.
@@ -92,25 +96,46 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Waits up to `timeout` for the first record, then takes what is already fetched, up to
     /// `maxRecords`, calling `body` with each record borrowed (no copy). Rebalance listeners
     /// run inside this call. Returns the number of records visited.
+    ///
+    /// Records already fetched are taken in batches of up to ``pollBatchSize`` (one queue
+    /// call per batch instead of one per record); only an empty queue waits.
     @discardableResult
     public func poll(
         maxRecords: Int, timeout: Duration, _ body: (borrowing KafkaRecordView) throws -> Void
     ) throws -> Int {
-        var visited = 0
-        var wait = timeout.milliseconds
-        while visited < maxRecords, let message = rd_kafka_consumer_poll(client.handle, wait) {
-            wait = 0
-            defer { rd_kafka_message_destroy(message) }
-            let err = message.pointee.err
-            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                try handleMessageError(message)
-                continue
+        try withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<rd_kafka_message_t>?.self, capacity: Self.pollBatchSize) { batch in
+            var visited = 0
+            var waited = timeout == .zero
+            while visited < maxRecords {
+                var count = rd_kafka_consume_batch_queue(queue, 0, batch.baseAddress, min(batch.count, maxRecords - visited))
+                if count <= 0 {
+                    // Nothing fetched: wait (once) for the first record, serving callbacks.
+                    guard !waited, let message = rd_kafka_consumer_poll(client.handle, timeout.milliseconds) else { break }
+                    waited = true
+                    batch[0] = message
+                    count = 1
+                }
+                waited = true
+                var next = 0
+                defer { for index in next..<count { rd_kafka_message_destroy(batch[index]) } }
+                while next < count {
+                    let message = batch[next]!
+                    next += 1
+                    defer { rd_kafka_message_destroy(message) }
+                    guard message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                        try handleMessageError(message)
+                        continue
+                    }
+                    try body(KafkaRecordView(message))
+                    visited += 1
+                }
             }
-            try body(KafkaRecordView(message))
-            visited += 1
+            return visited
         }
-        return visited
     }
+
+    /// The most records ``poll(maxRecords:timeout:_:)`` takes from librdkafka in one call.
+    public static let pollBatchSize = 1_000
 
     /// Like ``poll(maxRecords:timeout:_:)`` but returns owned copies of the records.
     public func poll(maxRecords: Int, timeout: Duration) throws -> [KafkaConsumerRecord] {

@@ -9,6 +9,8 @@ import Logging
 /// ``poll(timeout:)`` or ``flush(timeout:)``. Use one producer from one thread at a time.
 public final class KafkaProducer: @unchecked Sendable {
     let client: KafkaClient
+    /// Topic handles by name, created on first use and destroyed with the producer.
+    private var topics: [String: KafkaProducerTopic] = [:]
 
     /// Creates a producer.
     ///
@@ -16,11 +18,13 @@ public final class KafkaProducer: @unchecked Sendable {
     ///   - configuration: librdkafka properties; ``KafkaConfiguration/producerDefaults`` fill
     ///     what it leaves unset (idempotence on).
     ///   - logger: where librdkafka's log lines and client errors go.
-    ///   - onDelivery: called once per produced record, on the polling thread.
+    ///   - deliveryReports: which records' outcomes reach `onDelivery`.
+    ///   - onDelivery: called once per produced record `deliveryReports` selects, on the polling thread.
     ///   - onStatistics: called with each `statistics.interval.ms` report, on the polling thread.
     public init(
         configuration: KafkaConfiguration,
         logger: Logger = Logger(label: "eddy.kafka.producer"),
+        deliveryReports: KafkaDeliveryReports = .all,
         onDelivery: ((borrowing KafkaDeliveryReport) -> Void)? = nil,
         onStatistics: ((KafkaStatistics) -> Void)? = nil
     ) throws(KafkaError) {
@@ -32,7 +36,24 @@ public final class KafkaProducer: @unchecked Sendable {
             rd_kafka_conf_set_dr_msg_cb(conf, KafkaProducer.deliveryCallback)
         }
         client.context.onDelivery = onDelivery
+        client.context.reportsUntaggedSuccesses = deliveryReports == .all
         client.context.onStatistics = onStatistics
+    }
+
+    deinit {
+        for topic in topics.values { rd_kafka_topic_destroy(topic.handle) }
+    }
+
+    /// The handle of topic `name`, created on first use (topic-level settings come from the
+    /// producer's configuration).
+    public func topic(named name: String) throws(KafkaError) -> KafkaProducerTopic {
+        if let known = topics[name] { return known }
+        guard let handle = rd_kafka_topic_new(client.handle, name, nil) else {
+            throw .client(operation: "opening topic \(name) for producing", reason: KafkaErrorCode(rd_kafka_last_error()).message)
+        }
+        let topic = KafkaProducerTopic(handle: handle, name: name)
+        topics[name] = topic
+        return topic
     }
 
     /// The client's name as librdkafka reports it.
@@ -64,17 +85,29 @@ public final class KafkaProducer: @unchecked Sendable {
         topic: String, partition: Int32? = nil, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
         headers: [KafkaHeader] = [], timestamp: Int64? = nil, maxBlock: Duration = .seconds(60)
     ) throws(KafkaError) {
+        try send(
+            to: self.topic(named: topic), partition: partition, key: key, value: value, headers: headers, timestamp: timestamp,
+            maxBlock: maxBlock)
+    }
+
+    /// Enqueues one record to a resolved topic; key and value are borrowed and copied by
+    /// librdkafka before this returns. `tag` (non-zero) comes back in the record's
+    /// ``KafkaDeliveryReport``.
+    public func send(
+        to topic: KafkaProducerTopic, partition: Int32? = nil, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        headers: [KafkaHeader] = [], timestamp: Int64? = nil, tag: UInt = 0, maxBlock: Duration = .seconds(60)
+    ) throws(KafkaError) {
         var deadline: ContinuousClock.Instant?  // read the clock only when the queue is full
         while true {
             let err = produce(
-                topic: topic, partition: partition, key: key, value: value, headers: headers, timestamp: timestamp)
+                topic: topic.handle, partition: partition, key: key, value: value, headers: headers, timestamp: timestamp, tag: tag)
             guard err == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
-                try checkProduce(err, topic: topic, partition: partition)
+                try checkProduce(err, topic: topic.name, partition: partition)
                 return
             }
             let now = ContinuousClock.now
             if deadline == nil { deadline = now.advanced(by: maxBlock) }
-            guard now < deadline! else { throw .queueFull(topic: topic, waited: maxBlock) }
+            guard now < deadline! else { throw .queueFull(topic: topic.name, waited: maxBlock) }
             rd_kafka_poll(client.handle, 10)
         }
     }
@@ -98,33 +131,34 @@ public final class KafkaProducer: @unchecked Sendable {
     // MARK: - Private
 
     private func produce(
-        topic: String, partition: Int32?, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
-        headers: [KafkaHeader], timestamp: Int64?
+        topic: OpaquePointer, partition: Int32?, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        headers: [KafkaHeader], timestamp: Int64?, tag: UInt
     ) -> rd_kafka_resp_err_t {
-        topic.withCString { topicName in
-            withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 6 + headers.count) { vus in
-                var n = 0
-                func append(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
-                    var vu = rd_kafka_vu_t()
-                    vu.vtype = type
-                    fill(&vu)
-                    vus.initializeElement(at: n, to: vu)
-                    n += 1
-                }
-                append(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topicName }
-                append(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
-                append(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition ?? RD_KAFKA_PARTITION_UA }
-                if let key {
-                    append(RD_KAFKA_VTYPE_KEY) { $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: key.baseAddress), size: key.count) }
-                }
-                if let value {
-                    append(RD_KAFKA_VTYPE_VALUE) { $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: value.baseAddress), size: value.count) }
-                }
-                if let timestamp {
-                    append(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestamp }
-                }
-                return produceWithHeaders(headers[...], vus: vus, count: n)
+        withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7 + headers.count) { vus in
+            var n = 0
+            func append(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+                var vu = rd_kafka_vu_t()
+                vu.vtype = type
+                fill(&vu)
+                vus.initializeElement(at: n, to: vu)
+                n += 1
             }
+            append(RD_KAFKA_VTYPE_RKT) { $0.u.rkt = topic }
+            append(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+            append(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition ?? RD_KAFKA_PARTITION_UA }
+            if let key {
+                append(RD_KAFKA_VTYPE_KEY) { $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: key.baseAddress), size: key.count) }
+            }
+            if let value {
+                append(RD_KAFKA_VTYPE_VALUE) { $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: value.baseAddress), size: value.count) }
+            }
+            if let timestamp {
+                append(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestamp }
+            }
+            if tag != 0 {
+                append(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = UnsafeMutableRawPointer(bitPattern: tag) }
+            }
+            return produceWithHeaders(headers[...], vus: vus, count: n)
         }
     }
 
@@ -167,12 +201,14 @@ public final class KafkaProducer: @unchecked Sendable {
         Unmanaged<KafkaClientContext>.fromOpaque(opaque)._withUnsafeGuaranteedRef { context in
             guard let onDelivery = context.onDelivery else { return }
             let m = message.pointee
+            let tag = UInt(bitPattern: m._private)
+            if m.err == RD_KAFKA_RESP_ERR_NO_ERROR, tag == 0, !context.reportsUntaggedSuccesses { return }
             let topic = context.topicName(m.rkt)
             let error: KafkaError? =
                 m.err == RD_KAFKA_RESP_ERR_NO_ERROR
                 ? nil
                 : .delivery(topic: topic, partition: m.partition, code: KafkaErrorCode(m.err), reason: String(cString: rd_kafka_message_errstr(message)))
-            onDelivery(KafkaDeliveryReport(topic: topic, partition: m.partition, offset: m.offset, error: error))
+            onDelivery(KafkaDeliveryReport(topic: topic, partition: m.partition, offset: m.offset, error: error, tag: tag))
         }
     }
 }

@@ -85,4 +85,27 @@ public struct KafkaDeliveryReport: Sendable {
     public var offset: Int64
     /// `nil` when the record was written.
     public var error: KafkaError?
+    /// The tag the record was sent with (0 when none): lets the sender recognise the records
+    /// it cares about without comparing topic names.
+    public var tag: UInt = 0
+}
+
+/// Which delivery reports a ``KafkaProducer`` hands to its `onDelivery` callback.
+public enum KafkaDeliveryReports: Sendable {
+    /// Every record's.
+    case all
+    /// Failures, and successes of records sent with a non-zero tag: a producer whose sender
+    /// needs the offsets of a few records (changelog writes) skips a callback per record.
+    case failuresAndTagged
+}
+
+/// A topic the producer writes to, resolved once: producing through it skips the lookup of
+/// the topic by name that every record would otherwise pay inside librdkafka.
+public struct KafkaProducerTopic: @unchecked Sendable, Hashable {
+    let handle: OpaquePointer
+    /// The topic's name.
+    public let name: String
+
+    public static func == (a: Self, b: Self) -> Bool { a.handle == b.handle }
+    public func hash(into hasher: inout Hasher) { hasher.combine(handle) }
 }

@@ -80,6 +80,20 @@ public final class InspectedStore {
         try iterator.checkError()
     }
 
+    /// Visits every committed window of a window store, in stored order (by segment, then
+    /// key and window start), with the borrowed record key, the window start and the
+    /// borrowed value. Throws when an entry is too short to be a window-store key.
+    public func forEachWindow(_ visit: (UnsafeRawBufferPointer, Int64, UnsafeRawBufferPointer) throws -> Void) throws {
+        try forEach { key, value in
+            guard key.count >= 16 else {
+                throw StateStoreError.invalidArgument(
+                    store: store.name,
+                    reason: "an entry key of \(key.count) bytes in \(store.directory) is too short for a window store (segment, key, window start)")
+            }
+            try visit(UnsafeRawBufferPointer(rebasing: key[8..<(key.count - 8)]), WindowKeyCodec.readInt64(key, at: key.count - 8), value)
+        }
+    }
+
     /// Calls `body` with the committed value of `key` (borrowed for the call), or nil.
     public func get<R>(_ key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) throws -> R) throws -> R {
         var error: UnsafeMutablePointer<CChar>?

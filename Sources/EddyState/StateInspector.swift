@@ -37,6 +37,8 @@ public struct StateInspector: Sendable {
         public let keySerde: String
         /// The declared value serde, e.g. `i64`.
         public let valueSerde: String
+        /// Window stores: the window size in ms, when the metadata records it.
+        public let windowSizeMs: Int64?
     }
 
     /// Every persistent store under `state.dir/<application.id>`, sorted by task directory
@@ -54,7 +56,8 @@ public struct StateInspector: Sendable {
                 let fields = try Self.readMetadata(file)
                 found.append(StoreOnDisk(
                     taskId: task, name: store, directory: directory, kind: fields["store.kind"]!,
-                    keySerde: fields["key.serde"]!, valueSerde: fields["value.serde"]!))
+                    keySerde: fields["key.serde"]!, valueSerde: fields["value.serde"]!,
+                    windowSizeMs: fields["window.size.ms"].flatMap { Int64($0) }))
             }
         }
         return found

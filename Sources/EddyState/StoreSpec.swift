@@ -26,12 +26,20 @@ public struct StoreSpec: Sendable, Equatable {
     public var valueSerde: String
     /// RocksDB on disk (true) or an in-memory map (false).
     public var persistent: Bool
+    /// Window stores: the size of a window in ms, when known. Not part of the layout, but
+    /// recorded (and checked) so that readers such as `eddy store dump` can show window ends
+    /// and a store is not reopened with windows of another size.
+    public var windowSizeMs: Int64?
 
-    public init(name: String, kind: Kind = .keyValue, keySerde: String, valueSerde: String, persistent: Bool = true) {
+    public init(
+        name: String, kind: Kind = .keyValue, keySerde: String, valueSerde: String, persistent: Bool = true,
+        windowSizeMs: Int64? = nil
+    ) {
         self.name = name
         self.kind = kind
         self.keySerde = keySerde
         self.valueSerde = valueSerde
         self.persistent = persistent
+        self.windowSizeMs = windowSizeMs
     }
 }

@@ -14,7 +14,9 @@ struct StoreCommand: ParsableCommand {
             Reads state.dir/<application.id>/<task>/<store> read-only, with the task directory locked:
             a running worker holds that lock, so stop it first. Keys and values are printed with the
             serdes the store was created with: string and json as text, integers (i64, long, …) and
-            f64 as decimals, anything else as hex.
+            f64 as decimals, anything else as hex. Window stores print one line per window, with the
+            window's start and end (epoch ms, the end exclusive) after the key, in stored order: by
+            time segment, then key and window start.
             """,
         subcommands: [Dump.self, Get.self])
 
@@ -62,9 +64,9 @@ struct StoreCommand: ParsableCommand {
 
         /// Opens a store read-only, turning a held lock into the advice to stop the worker.
         func open(_ found: StateInspector.StoreOnDisk, with inspector: StateInspector) throws -> InspectedStore {
-            guard found.kind == "keyValue" else {
+            guard found.kind == "keyValue" || found.kind == "window" else {
                 throw StoreCommandError(
-                    "store '\(found.name)' in \(found.directory) is a \(found.kind) store; eddy store reads key-value stores only")
+                    "store '\(found.name)' in \(found.directory) is a \(found.kind) store; eddy store reads key-value and window stores only")
             }
             do {
                 return try inspector.open(found)
@@ -73,6 +75,23 @@ struct StoreCommand: ParsableCommand {
                     "task directory \(directory) is locked by \(holder): a worker is running with this state — "
                         + "stop the worker first (eddy store reads only a stopped worker's state)")
             }
+        }
+
+        /// One window of a window store: task, key (left out of text lines with `withKey`
+        /// false, as `get` leaves it out), window start, window end (exclusive; empty when the
+        /// store's metadata does not record its window size) and value.
+        func windowLine(
+            _ found: StateInspector.StoreOnDisk, key: UnsafeRawBufferPointer, start: Int64, value: UnsafeRawBufferPointer,
+            withKey: Bool = true
+        ) -> String {
+            let k = StoredValue(key, serde: found.keySerde), v = StoredValue(value, serde: found.valueSerde)
+            let end = found.windowSizeMs.map { start + $0 }
+            guard format == .json else {
+                return "\(found.taskId)\t\(withKey ? k.text + "\t" : "")\(start)\t\(end.map(String.init) ?? "")\t\(v.text)"
+            }
+            var object: [String: Any] = ["task": found.taskId, "key": k.json, "windowStart": start, "value": v.json]
+            if let end { object["windowEnd"] = end }
+            return StoredValue.jsonLine(object)
         }
 
         /// `1_2` before `1_10`; names that are not task ids after, by name.
@@ -88,7 +107,7 @@ struct StoreCommand: ParsableCommand {
 
     struct Dump: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print every entry of a store: task, key and value per line, in key order within each task.")
+            abstract: "Print every entry of a store: task, key and value per line, in key order within each task (window stores: task, key, window start, window end, value).")
 
         @OptionGroup var location: Location
 
@@ -98,14 +117,23 @@ struct StoreCommand: ParsableCommand {
                 let store = try location.open(found, with: inspector)
                 defer { store.close() }
                 var lines = ""
-                try store.forEach { key, value in
-                    let k = StoredValue(key, serde: found.keySerde), v = StoredValue(value, serde: found.valueSerde)
-                    lines += location.format == .text
-                        ? "\(found.taskId)\t\(k.text)\t\(v.text)\n"
-                        : StoredValue.jsonLine(["task": found.taskId, "key": k.json, "value": v.json]) + "\n"
+                func emit(_ line: String) {
+                    lines += line + "\n"
                     if lines.utf8.count >= 1 << 16 {
                         FileHandle.standardOutput.write(Data(lines.utf8))
                         lines.removeAll(keepingCapacity: true)
+                    }
+                }
+                if found.kind == "window" {
+                    try store.forEachWindow { key, start, value in
+                        emit(location.windowLine(found, key: key, start: start, value: value))
+                    }
+                } else {
+                    try store.forEach { key, value in
+                        let k = StoredValue(key, serde: found.keySerde), v = StoredValue(value, serde: found.valueSerde)
+                        emit(location.format == .text
+                            ? "\(found.taskId)\t\(k.text)\t\(v.text)"
+                            : StoredValue.jsonLine(["task": found.taskId, "key": k.json, "value": v.json]))
                     }
                 }
                 FileHandle.standardOutput.write(Data(lines.utf8))
@@ -115,7 +143,7 @@ struct StoreCommand: ParsableCommand {
 
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the value of one key: the task that holds it and the value.",
+            abstract: "Print the value of one key: the task that holds it and the value (window stores: each window of the key, with its start and end).",
             discussion: "The key is written as the store's key serde reads it: text, a decimal, or hex for bytes.")
 
         @OptionGroup var location: Location
@@ -128,6 +156,14 @@ struct StoreCommand: ParsableCommand {
                 let keyBytes = try StoredValue.encode(key, serde: candidate.keySerde, store: candidate.name)
                 let store = try location.open(candidate, with: inspector)
                 defer { store.close() }
+                if candidate.kind == "window" {
+                    try store.forEachWindow { k, start, value in
+                        guard k.elementsEqual(keyBytes) else { return }
+                        print(location.windowLine(candidate, key: k, start: start, value: value, withKey: false))
+                        found = true
+                    }
+                    continue
+                }
                 let line: String? = try keyBytes.withUnsafeBytes { k in
                     try store.get(k) { value in
                         value.map { value in

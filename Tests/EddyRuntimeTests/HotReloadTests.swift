@@ -25,7 +25,7 @@ import Testing
             try Fixture.install("libWordCount.so", as: "libWordCount.so", in: plugins)
             let yaml = appYAML(
                 id: unique("reload"), cluster: cluster, threads: 2, stateDir: dir.path,
-                extra: "plugins.watch: \(watch)\ncommit.interval.ms: 100", topology: WordCountCase.topology
+                extra: "plugins.watch: \(watch)\ncommit.interval.ms: 100\nplugin.version.header: true", topology: WordCountCase.topology
             ).replacingOccurrences(of: "plugins.dir: \(productsDirectory)", with: "plugins.dir: \(plugins)")
             var logger = Logger(label: "eddy.test")
             logger.logLevel = .warning

@@ -5,7 +5,7 @@ import Foundation
 // of EddyState, printed as one line per figure.
 //
 //     swift build -c release --package-path Benchmarks --product eddy-state-bench
-//     Benchmarks/.build/release/eddy-state-bench [all|restore|operations|memory] [records] [rocksdb.memory.mb]
+//     Benchmarks/.build/release/eddy-state-bench [all|restore|operations|memory|windows] [records] [rocksdb.memory.mb]
 //
 // records defaults to 1,000,000; rocksdb.memory.mb (for the single-store runs) to 128.
 
@@ -211,8 +211,8 @@ func benchMemory() throws {
     }
 }
 
-guard ["all", "restore", "operations", "memory"].contains(mode) else {
-    print("usage: eddy-state-bench [all|restore|operations|memory] [records] [rocksdb.memory.mb]")
+guard ["all", "restore", "operations", "memory", "windows"].contains(mode) else {
+    print("usage: eddy-state-bench [all|restore|operations|memory|windows] [records] [rocksdb.memory.mb]")
     exit(2)
 }
 if mode == "all" || mode == "memory" {
@@ -226,3 +226,4 @@ if mode == "all" || mode == "restore" {
     try benchRestore(persistent: false, batchSize: 10_000)
 }
 if mode == "all" || mode == "operations" { try benchOperations() }
+if mode == "all" || mode == "windows" { try benchWindows() }

@@ -69,7 +69,7 @@ extension AppConfig {
             transactionTimeoutMs: try r.int("transaction.timeout.ms", range: 1000...900_000) ?? 10_000,
             cacheMaxBytes: try r.int("cache.max.bytes.buffering", range: 0...(1 << 34)) ?? 10 * 1024 * 1024,
             rocksDBMemoryMB: try r.int("rocksdb.memory.mb", range: 8...1 << 20) ?? 128,
-            pluginVersionHeader: try r.bool("plugin.version.header") ?? true,
+            pluginVersionHeader: try r.bool("plugin.version.header") ?? false,
             watchPlugins: try r.bool("plugins.watch") ?? true,
             staticMembership: try r.bool("static.membership") ?? false,
             topology: TopologySpec(sources: [], processors: [], sinks: [], stores: []))
@@ -123,11 +123,12 @@ extension AppConfig {
                     line: YAMLReader.line(of: s.node)))
         }
         for s in try r.list("stores") {
-            try s.rejectUnknownKeys(["name", "persistent", "logged"])
+            try s.rejectUnknownKeys(["name", "persistent", "logged", "retention.ms"])
             spec.stores.append(
                 StoreSpec(
                     name: try s.requiredString("name", "counts"), persistent: try s.bool("persistent") ?? true,
-                    logged: try s.bool("logged") ?? true, line: YAMLReader.line(of: s.node)))
+                    logged: try s.bool("logged"), retentionMs: try s.int("retention.ms", range: 1...StoreSpec.maxRetentionMs),
+                    line: YAMLReader.line(of: s.node)))
         }
         guard !spec.sources.isEmpty else { throw r.error("sources", "at least one source is required") }
         guard !spec.sinks.isEmpty else { throw r.error("sinks", "at least one sink is required") }

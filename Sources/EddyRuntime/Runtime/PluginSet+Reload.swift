@@ -14,7 +14,8 @@ extension PluginSet {
     /// Loads `file` (or the plugin's file in `plugins.dir`) and checks it can replace the
     /// running build of `name`: the ABI and toolchain (the loader's checks), every processor
     /// and typed function the topology uses still there with valid config and the same
-    /// arity, and every store declared with the same name, kind and serdes.
+    /// arity, and every store declared with the same name, kind and serdes (and, for window
+    /// stores, the same window size and retention).
     ///
     /// - Returns: nil when the file is the build already running.
     public func candidate(_ name: String, file: String?, config: AppConfig, topology: Topology) throws -> Candidate? {
@@ -91,7 +92,7 @@ extension PluginSet {
                     let now = newProcessor.stores.first { $0.name == store.name }.map { Self.describe($0) } ?? "no such store"
                     throw ReloadError(
                         plugin: name,
-                        reason: "processor '\(processor)' declares store \(Self.describe(store)) in the running build but \(now) in the new one — stores must keep their name, kind and serdes")
+                        reason: "processor '\(processor)' declares store \(Self.describe(store)) in the running build but \(now) in the new one — stores must keep their name, kind and serdes\(store.kind == .window ? ", and window stores their window size and retention" : "")")
                 }
                 do {
                     _ = try ConfigResolver.resolve(config, for: processor, declared: newProcessor.config)
@@ -141,8 +142,10 @@ extension PluginSet {
         }
     }
 
+    /// `counts (keyValue, bytes -> i64)`; window stores also say their window size and retention.
     static func describe(_ store: StoreDeclaration) -> String {
-        "\(store.name) (\(store.kind), \(store.keySerde) -> \(store.valueSerde))"
+        let windows = store.kind == .window ? ", \(store.windowSizeMilliseconds) ms windows kept \(store.retentionMilliseconds) ms" : ""
+        return "\(store.name) (\(store.kind)\(windows), \(store.keySerde) -> \(store.valueSerde))"
     }
 
     /// Bytes of this process's address space mapped from a build's content-addressed copy

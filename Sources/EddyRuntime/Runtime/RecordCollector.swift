@@ -18,16 +18,20 @@ final class RecordCollector {
         self.deliveryFailure = deliveryFailure
     }
 
-    /// Writes one record (bytes borrowed for the call).
+    /// Writes one record (bytes borrowed for the call); a non-zero `tag` comes back in its
+    /// delivery report.
     func send(
-        topic: String, partition: Int32?, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
-        headers: [KafkaHeader], timestamp: Int64
+        to topic: KafkaProducerTopic, partition: Int32?, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        headers: [KafkaHeader], timestamp: Int64, tag: UInt = 0
     ) throws {
         try beginIfNeeded()
         try producer.send(
-            topic: topic, partition: partition, key: key, value: value, headers: headers,
-            timestamp: timestamp >= 0 ? timestamp : nil)
+            to: topic, partition: partition, key: key, value: value, headers: headers,
+            timestamp: timestamp >= 0 ? timestamp : nil, tag: tag)
     }
+
+    /// The producer's handle of `topic`, resolved once by the caller.
+    func topic(named topic: String) throws -> KafkaProducerTopic { try producer.topic(named: topic) }
 
     /// Starts the thread's transaction if one is not open (exactly-once only).
     func beginIfNeeded() throws {

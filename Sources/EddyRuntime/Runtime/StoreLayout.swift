@@ -1,18 +1,48 @@
 import EddyHost
 import EddyPlugins
+import EddySDK
+import EddyState
 
-/// Which stores each sub-topology's tasks hold: the key-value stores its plugin processors
-/// declare, with the options the application's `stores:` section gives them.
+/// Which stores each sub-topology's tasks hold: the key-value and window stores its plugin
+/// processors declare and its built-in aggregations use, with the options the application's
+/// `stores:` section gives them.
 enum StoreLayout {
     struct Store: Equatable {
+        /// What kind of store, with what a window store's windows are.
+        enum Kind: Equatable {
+            case keyValue
+            /// Windows `sizeMs` long, kept `retentionMs` behind stream time (the declaration's,
+            /// or the `retention.ms` option's), in RocksDB segments `segmentIntervalMs` wide.
+            /// The segment interval follows the declared retention only, so changing
+            /// `retention.ms` never changes the layout of a store already on disk.
+            case window(sizeMs: Int64, retentionMs: Int64, segmentIntervalMs: Int64)
+        }
+
         var name: String
+        var kind: Kind = .keyValue
         var logged: Bool
         var persistent: Bool
         var keySerde: String
         var valueSerde: String
+
+        /// The configs of the store's changelog topic. Key-value changelogs are compacted;
+        /// window changelogs are compacted and also deleted after the store's retention plus
+        /// a day, as Kafka Streams does (its `windowstore.changelog.additional.retention.ms`),
+        /// so expired windows do not stay in the topic forever.
+        var changelogConfigs: [String: String] {
+            switch kind {
+            case .keyValue:
+                return ["cleanup.policy": "compact"]
+            case .window(_, let retentionMs, _):
+                return ["cleanup.policy": "compact,delete", "retention.ms": String(retentionMs + Self.changelogAdditionalRetentionMs)]
+            }
+        }
+
+        /// How much longer than its store a window changelog keeps records: one day.
+        static let changelogAdditionalRetentionMs: Int64 = 86_400_000
     }
 
-    /// The key-value stores of `sub`'s processors and built-in aggregations.
+    /// The stores of `sub`'s processors and built-in aggregations.
     static func stores(of sub: Topology.SubTopology, config: AppConfig, plugins: PluginSet) -> [Store] {
         var result: [Store] = []
         for node in sub.nodes {
@@ -26,20 +56,33 @@ enum StoreLayout {
             guard case .plugin(let plugin, let processor, _) = node.kind,
                 let description = plugins.plugins[plugin]?.processor(named: processor)
             else { continue }
-            for declaration in description.stores where declaration.kind == .keyValue && !result.contains(where: { $0.name == declaration.name }) {
+            for declaration in description.stores where !result.contains(where: { $0.name == declaration.name }) {
                 let options = config.topology.stores.first { $0.name == declaration.name }
+                let kind: Store.Kind
+                switch declaration.kind {
+                case .keyValue:
+                    kind = .keyValue
+                case .window:
+                    kind = .window(
+                        sizeMs: declaration.windowSizeMilliseconds,
+                        retentionMs: options?.retentionMs.map(Int64.init) ?? declaration.retentionMilliseconds,
+                        segmentIntervalMs: WindowStore.defaultSegmentInterval(retentionMs: declaration.retentionMilliseconds))
+                case .session:
+                    continue
+                }
                 result.append(Store(
-                    name: declaration.name, logged: options?.logged ?? declaration.changelog,
+                    name: declaration.name, kind: kind, logged: options?.logged ?? declaration.changelog,
                     persistent: options?.persistent ?? true, keySerde: declaration.keySerde, valueSerde: declaration.valueSerde))
             }
         }
         return result
     }
 
-    /// Every store name is declared by processors of one sub-topology only, and every entry of
-    /// the `stores:` section names a store some processor declares.
+    /// Every store name is declared by processors of one sub-topology only, and alike by all
+    /// of them; window stores have positive window sizes and retentions; and every entry of
+    /// the `stores:` section names a store some processor declares, with options that fit it.
     static func validate(_ topology: Topology, config: AppConfig, plugins: PluginSet) throws(AppConfigError) {
-        var owner: [String: (sub: Int, node: String)] = [:]
+        var owner: [String: (sub: Int, node: String, declaration: StoreDeclaration?)] = [:]
         for sub in topology.subTopologies {
             for node in sub.nodes {
                 if let store = node.kind.aggregateStore {
@@ -48,27 +91,67 @@ enum StoreLayout {
                             file: config.file, line: nil, key: "topology.processors",
                             message: "store '\(store)' is declared by '\(first.node)' and '\(node.name)' — each aggregation needs a store of its own")
                     }
-                    owner[store] = (sub.id, node.name)
+                    owner[store] = (sub.id, node.name, nil)
                     continue
                 }
                 guard case .plugin(let plugin, let processor, _) = node.kind,
                     let description = plugins.plugins[plugin]?.processor(named: processor)
                 else { continue }
                 for declaration in description.stores {
-                    if let first = owner[declaration.name], first.sub != sub.id {
-                        throw AppConfigError(
-                            file: config.file, line: nil, key: "topology.processors",
-                            message: "store '\(declaration.name)' is declared by '\(first.node)' and '\(node.name)', which run in different sub-topologies — a store belongs to one sub-topology; rename one of them")
+                    if let first = owner[declaration.name] {
+                        if first.sub != sub.id {
+                            throw AppConfigError(
+                                file: config.file, line: nil, key: "topology.processors",
+                                message: "store '\(declaration.name)' is declared by '\(first.node)' and '\(node.name)', which run in different sub-topologies — a store belongs to one sub-topology; rename one of them")
+                        }
+                        if let earlier = first.declaration, !sameStore(earlier, declaration) {
+                            throw AppConfigError(
+                                file: config.file, line: nil, key: "topology.processors",
+                                message: "store '\(declaration.name)' is declared as \(PluginSet.describe(earlier)) by '\(first.node)' but as \(PluginSet.describe(declaration)) by '\(node.name)' — processors sharing a store must declare it alike")
+                        }
                     }
-                    owner[declaration.name] = (sub.id, node.name)
+                    try checkWindow(declaration, node: node.name, plugin: plugin, config: config)
+                    owner[declaration.name] = (sub.id, node.name, declaration)
                 }
             }
         }
-        for (index, store) in config.topology.stores.enumerated() where owner[store.name] == nil {
-            let known = owner.keys.sorted().joined(separator: ", ")
+        for (index, store) in config.topology.stores.enumerated() {
+            guard let found = owner[store.name] else {
+                let known = owner.keys.sorted().joined(separator: ", ")
+                throw AppConfigError(
+                    file: config.file, line: store.line, key: "topology.stores[\(index)].name",
+                    message: "no processor declares a store '\(store.name)' (declared stores: \(known.isEmpty ? "none" : known))")
+            }
+            guard let retention = store.retentionMs else { continue }
+            let key = "topology.stores[\(index)].retention.ms"
+            guard let declaration = found.declaration, declaration.kind == .window else {
+                throw AppConfigError(
+                    file: config.file, line: store.line, key: key,
+                    message: "store '\(store.name)' is a key-value store; retention.ms applies to window stores only — remove it")
+            }
+            guard Int64(retention) >= declaration.windowSizeMilliseconds else {
+                throw AppConfigError(
+                    file: config.file, line: store.line, key: key,
+                    message: "\(retention) ms is shorter than the windows of store '\(store.name)' (\(declaration.windowSizeMilliseconds) ms), which would expire before they end — use at least \(declaration.windowSizeMilliseconds)")
+            }
+        }
+    }
+
+    // MARK: - Private
+
+    private static func sameStore(_ a: StoreDeclaration, _ b: StoreDeclaration) -> Bool {
+        let sameWindows = a.windowSizeMilliseconds == b.windowSizeMilliseconds && a.retentionMilliseconds == b.retentionMilliseconds
+        return a.kind == b.kind && a.keySerde == b.keySerde && a.valueSerde == b.valueSerde && sameWindows
+    }
+
+    /// A window store needs a positive window size and retention.
+    private static func checkWindow(_ declaration: StoreDeclaration, node: String, plugin: String, config: AppConfig) throws(AppConfigError) {
+        guard declaration.kind == .window else { return }
+        let overridden = config.topology.stores.contains { $0.name == declaration.name && $0.retentionMs != nil }
+        if declaration.windowSizeMilliseconds <= 0 || (declaration.retentionMilliseconds <= 0 && !overridden) {
             throw AppConfigError(
-                file: config.file, line: store.line, key: "topology.stores[\(index)].name",
-                message: "no processor declares a store '\(store.name)' (declared stores: \(known.isEmpty ? "none" : known))")
+                file: config.file, line: nil, key: "topology.processors",
+                message: "node '\(node)' (plugin \(plugin)) declares window store '\(declaration.name)' with window size \(declaration.windowSizeMilliseconds) ms and retention \(declaration.retentionMilliseconds) ms — both must be positive; fix the plugin's store declaration")
         }
     }
 }

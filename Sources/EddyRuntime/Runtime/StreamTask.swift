@@ -18,14 +18,34 @@ final class StreamTask {
         case mapValues(TypedFunctionCaller, FunctionCall, outputField: String)
         case selectKey(field: String)
         case aggregate(Aggregation)
-        case sink(topic: String)
+        case sink(KafkaProducerTopic)
     }
 
-    struct Node {
+    /// A class, so that visiting a node per record retains one reference instead of copying
+    /// its fields.
+    final class Node {
         let name: String
         var action: Action
         let children: [Int]
         let childIndex: [String: Int]
+
+        init(name: String, action: Action, children: [Int], childIndex: [String: Int]) {
+            self.name = name
+            self.action = action
+            self.children = children
+            self.childIndex = childIndex
+        }
+    }
+
+    /// One input partition of the task: resolved once, then addressed by index per record.
+    struct Input {
+        let partition: KafkaTopicPartition
+        let source: Int
+        let timestamp: SourceSpec.Timestamp
+        let keySerde: SerdeName
+        let valueSerde: SerdeName
+        /// The next offset to commit, -1 before the first record.
+        var next: Int64 = -1
     }
 
     let id: TaskId
@@ -43,8 +63,11 @@ final class StreamTask {
 
     /// The largest record timestamp seen (ms), -1 before the first record.
     private(set) var streamTime: Int64 = -1
-    /// The next offset to commit, per input partition.
-    private(set) var positions: [KafkaTopicPartition: Int64] = [:]
+    private var inputs: [Input] = []
+    /// The next offset to commit, per input partition that has seen a record.
+    var positions: [KafkaTopicPartition: Int64] {
+        Dictionary(uniqueKeysWithValues: inputs.lazy.filter { $0.next >= 0 }.map { ($0.partition, $0.next) })
+    }
     /// Set when a processor asks for a commit.
     var commitRequested: Bool { nodes.contains { if case .plugin(let p) = $0.action { p.instance.context.commitRequested } else { false } } }
     /// Whether outputs carry the `eddy.plugin.version` header.
@@ -88,15 +111,19 @@ final class StreamTask {
             case .plugin(let pluginName, let processorName, let given):
                 let plugin = plugins[pluginName]!
                 for declaration in plugin.processor(named: processorName)!.stores where hostStores[declaration.name] == nil {
-                    switch declaration.kind {
-                    case .keyValue:
-                        guard let store = storeByName[declaration.name] else {
-                            throw ProcessingFailed(description: "store \(declaration.name) of \(processorName) was not created for task \(id)")
-                        }
-                        hostStores[declaration.name] = HostStore(name: declaration.name, storage: .keyValue(store))
-                    default:
+                    if declaration.kind == .session {
                         hostStores[declaration.name] = HostStore(
                             name: declaration.name, storage: .window(InMemoryWindowStore(windowSize: declaration.windowSizeMilliseconds)))
+                        continue
+                    }
+                    guard let store = storeByName[declaration.name] else {
+                        throw ProcessingFailed(description: "store \(declaration.name) of \(processorName) was not created for task \(id)")
+                    }
+                    if case .window = store.storage {
+                        store.streamTime = { [unowned self] in self.streamTime }
+                        hostStores[declaration.name] = HostStore(name: declaration.name, storage: .window(store))
+                    } else {
+                        hostStores[declaration.name] = HostStore(name: declaration.name, storage: .keyValue(store))
                     }
                 }
                 action = .plugin(PluginNode(
@@ -117,7 +144,7 @@ final class StreamTask {
                     spec: spec, store: store,
                     caller: try spec.function.map { try plugins[$0.plugin]!.function(named: $0.function) }))
             case .sink(let topic, _, _):
-                action = .sink(topic: topic)
+                action = .sink(try collector.topic(named: topic))
             }
             nodes.append(Node(name: node.name, action: action, children: children, childIndex: childIndex))
         }
@@ -125,16 +152,28 @@ final class StreamTask {
 
     // MARK: - Processing
 
-    /// Processes one record from `topic` (borrowed for the call): checks it against the
-    /// source's serdes, advances stream time, runs it through the graph, and records its
-    /// offset for the next commit. Throws when the `fail` handler stops processing.
-    func process(_ record: borrowing KafkaRecordView, topic: String) throws {
-        guard let sourceIndex = sourceByTopic[topic], case .source(let timestampSource, let keySerde, let valueSerde) = nodes[sourceIndex].action else {
+    /// The index of input partition `partition` of `topic`, for ``process(_:input:)``.
+    func input(topic: String, partition: Int32) throws -> Int {
+        let tp = KafkaTopicPartition(topic: topic, partition: partition)
+        if let known = inputs.firstIndex(where: { $0.partition == tp }) { return known }
+        guard let sourceIndex = sourceByTopic[topic], case .source(let timestamp, let keySerde, let valueSerde) = nodes[sourceIndex].action else {
             throw ProcessingFailed(description: "task \(id) received a record of \(topic), which none of its sources reads")
         }
+        inputs.append(Input(partition: tp, source: sourceIndex, timestamp: timestamp, keySerde: keySerde, valueSerde: valueSerde))
+        return inputs.count - 1
+    }
+
+    /// Processes one record (borrowed for the call) of input partition `input` (see
+    /// ``input(topic:partition:)``): checks it against the source's serdes, advances stream
+    /// time, runs it through the graph, and records its offset for the next commit. Throws
+    /// when the `fail` handler stops processing.
+    func process(_ record: borrowing KafkaRecordView, input: Int) throws {
+        let sourceIndex = inputs[input].source, timestampSource = inputs[input].timestamp
+        let keySerde = inputs[input].keySerde, valueSerde = inputs[input].valueSerde
+        let topic = inputs[input].partition.topic
         let partition = record.partition, offset = record.offset
         let key = record.key, value = record.value
-        positions[KafkaTopicPartition(topic: topic, partition: partition)] = offset + 1
+        inputs[input].next = offset + 1
         current = (topic, partition, offset, key, value, [])
         defer { current = nil }
 
@@ -181,12 +220,14 @@ final class StreamTask {
 
     /// Sends the store updates since the last commit (latest value per key) to the changelog
     /// topics, inside the current transaction under exactly-once.
-    func flushChangelogs() throws {
-        for store in stores {
+    func flushChangelogs(_ ends: ChangelogEnds) throws {
+        for store in stores where store.dirtyEntryCount > 0 {
             guard let changelog = store.changelog else { continue }
+            let topic = try collector.topic(named: changelog.topic)
+            let tag = ends.tag(for: changelog)
             try store.forEachChangelogRecord { key, value in
                 try collector.send(
-                    topic: changelog.topic, partition: changelog.partition, key: key, value: value, headers: [], timestamp: streamTime)
+                    to: topic, partition: changelog.partition, key: key, value: value, headers: [], timestamp: streamTime, tag: tag)
             }
         }
         for node in nodes { if case .plugin(let plugin) = node.action { plugin.instance.context.commitRequested = false } }
@@ -302,7 +343,7 @@ final class StreamTask {
                 let stamp = versionHeader ? activePlugin?.versionHeaders ?? [] : []
                 let headers = r.header_count == 0 ? stamp : Self.headers(r) + stamp
                 try collector.send(
-                    topic: topic, partition: nil, key: Self.buffer(r.key), value: Self.buffer(r.value),
+                    to: topic, partition: nil, key: Self.buffer(r.key), value: Self.buffer(r.value),
                     headers: headers, timestamp: r.timestamp)
             } catch {
                 pendingError = error
@@ -378,7 +419,7 @@ final class StreamTask {
         case .deadLetter:
             logger.warning("dead-lettering record to \(deadLetterTopic): \(failure.description)", metadata: ["task": "\(id)"])
             try collector.send(
-                topic: deadLetterTopic, partition: nil, key: current?.key, value: current?.value,
+                to: collector.topic(named: deadLetterTopic), partition: nil, key: current?.key, value: current?.value,
                 headers: (current?.headers ?? []) + failure.headers, timestamp: streamTime)
         }
     }

@@ -31,7 +31,12 @@ final class StreamThread: @unchecked Sendable {
     private var consumer: KafkaConsumer!
     private var producer: KafkaProducer!
     private var collector: RecordCollector!
-    private var tasks: [TaskId: StreamTask] = [:]
+    private var tasks: [TaskId: StreamTask] = [:] {
+        didSet { lastInput = nil }
+    }
+    /// The task and input index of the last record's partition: consecutive records mostly
+    /// come from one partition, so most records skip the lookups.
+    private var lastInput: (topic: OpaquePointer, partition: Int32, task: StreamTask, input: Int)?
     /// Tasks whose stores are open and whose source partitions are paused while the
     /// changelog reader restores them; they become `tasks` when restored.
     private var restoring: [TaskId: [TaskStore]] = [:]
@@ -138,11 +143,11 @@ final class StreamThread: @unchecked Sendable {
             producerConfig["transaction.timeout.ms"] = String(config.transactionTimeoutMs)
         }
         let changelogEnds = self.changelogEnds
-        producer = try KafkaProducer(configuration: producerConfig, logger: logger) { report in
+        producer = try KafkaProducer(configuration: producerConfig, logger: logger, deliveryReports: .failuresAndTagged) { report in
             if let error = report.error {
                 deliveryFailures.record(error)
-            } else if report.topic.hasSuffix("-changelog") {
-                changelogEnds.delivered(report.topic, report.partition, report.offset)
+            } else {
+                changelogEnds.delivered(tag: report.tag, offset: report.offset)
             }
         }
         if config.isExactlyOnce { try producer.initTransactions(timeout: .seconds(60)) }
@@ -200,13 +205,19 @@ final class StreamThread: @unchecked Sendable {
         var rewinds: [KafkaTopicPartitionOffset] = []
         let count = try consumer.poll(maxRecords: 1000, timeout: timeout) { record in
             guard pendingError == nil else { return }
-            let (topic, sub) = route(record.topicHandle)
-            guard let sub, let task = tasks[TaskId(subTopology: sub, partition: record.partition)] else {
-                if let rewind = unownedRecord(topic, sub, record.partition, record.offset) { rewinds.append(rewind) }
-                return
-            }
             do {
-                try task.process(record, topic: topic)
+                if let last = lastInput, last.topic == record.topicHandle, last.partition == record.partition {
+                    try last.task.process(record, input: last.input)
+                    return
+                }
+                let (topic, sub) = route(record.topicHandle)
+                guard let sub, let task = tasks[TaskId(subTopology: sub, partition: record.partition)] else {
+                    if let rewind = unownedRecord(topic, sub, record.partition, record.offset) { rewinds.append(rewind) }
+                    return
+                }
+                let input = try task.input(topic: topic, partition: record.partition)
+                lastInput = (record.topicHandle, record.partition, task, input)
+                try task.process(record, input: input)
             } catch {
                 pendingError = error
             }
@@ -288,7 +299,7 @@ final class StreamThread: @unchecked Sendable {
     }
 
     private func commit() throws {
-        for task in tasks.values { try task.flushChangelogs() }
+        for task in tasks.values { try task.flushChangelogs(changelogEnds) }
         var offsets: [KafkaTopicPartitionOffset] = []
         for task in tasks.values {
             for (tp, next) in task.positions where committed[tp] != next {
@@ -325,7 +336,7 @@ final class StreamThread: @unchecked Sendable {
         for task in tasks.values {
             for store in task.stores where store.dirtyEntryCount > 0 {
                 FaultInjection.reach(.afterCommitBeforeCheckpoint)
-                let end = store.changelog.flatMap { changelogEnds.end(of: $0.topic, $0.partition) }
+                let end = store.changelog.flatMap { changelogEnds.end(of: $0) }
                 try store.commit(changelogEnd: end)
             }
         }
@@ -522,15 +533,31 @@ final class StreamThread: @unchecked Sendable {
 }
 
 /// The offset after the last changelog record the brokers acknowledged, per changelog
-/// partition, filled from delivery reports on the stream thread.
+/// partition, filled from delivery reports on the stream thread. Changelog records are sent
+/// with their partition's tag, so a report is matched without comparing topic names.
 final class ChangelogEnds: @unchecked Sendable {
-    private var ends: [String: [Int32: Int64]] = [:]
+    private var tags: [ChangelogPartition: UInt] = [:]
+    /// By tag - 1: the end, or -1 before the first acknowledged record.
+    private var ends: [Int64] = []
 
-    func delivered(_ topic: String, _ partition: Int32, _ offset: Int64) {
-        if offset + 1 > ends[topic, default: [:]][partition] ?? -1 { ends[topic, default: [:]][partition] = offset + 1 }
+    /// The tag to send `changelog`'s records with.
+    func tag(for changelog: ChangelogPartition) -> UInt {
+        if let known = tags[changelog] { return known }
+        ends.append(-1)
+        tags[changelog] = UInt(ends.count)
+        return UInt(ends.count)
     }
 
-    func end(of topic: String, _ partition: Int32) -> Int64? { ends[topic]?[partition] }
+    func delivered(tag: UInt, offset: Int64) {
+        guard tag > 0, tag <= ends.count else { return }
+        let index = Int(tag) - 1
+        if offset + 1 > ends[index] { ends[index] = offset + 1 }
+    }
+
+    func end(of changelog: ChangelogPartition) -> Int64? {
+        guard let tag = tags[changelog], ends[Int(tag) - 1] >= 0 else { return nil }
+        return ends[Int(tag) - 1]
+    }
 }
 
 /// Counters a stream thread publishes for progress reports.

@@ -162,7 +162,7 @@ public final class StreamsApp: @unchecked Sendable {
             for store in StoreLayout.stores(of: sub, config: config, plugins: plugins) where store.logged {
                 newTopics.append(KafkaNewTopic(
                     name: Topology.changelogTopic(config.applicationId, store.name), partitions: partitionsOf[sub.id] ?? 1,
-                    configs: ["cleanup.policy": "compact"]))
+                    configs: store.changelogConfigs))
             }
         }
         if config.errorHandler == .deadLetter {

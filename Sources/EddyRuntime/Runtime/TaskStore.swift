@@ -2,23 +2,34 @@ import EddyHost
 import EddyState
 
 /// One store of one task as processors see it through the ABI, backed by an `EddyState`
-/// store (RocksDB, or memory when `persistent: false`) with its write-back record cache.
+/// store (RocksDB, or memory when `persistent: false`) with its write-back record cache:
+/// a key-value store, or a window store (see `TaskStore+WindowStorage.swift`).
 ///
 /// Writes stay in the cache until the thread commits: their latest value per key goes to
 /// the changelog topic inside the transaction, and only after the transaction commits are
 /// they written to RocksDB together with the changelog offset that covers them. So the
 /// store on disk never holds uncommitted data, and an abort just drops the cache.
 final class TaskStore: KeyValueStorage {
+    /// The `EddyState` store behind this one.
+    enum Storage {
+        case keyValue(KeyValueStore)
+        /// A window store of windows `sizeMs` long.
+        case window(EddyState.WindowStore, sizeMs: Int64)
+    }
+
     let name: String
-    private let store: KeyValueStore
+    let storage: Storage
     /// The changelog partition of this task's instance, or nil when the store is not logged.
     let changelog: ChangelogPartition?
     /// A storage error met inside a plugin call (which cannot throw); the task raises it.
     private(set) var failure: (any Error)?
+    /// The owning task's stream time (ms, -1 before the first record): window stores keep
+    /// windows by it. Set once by the task that takes the store.
+    var streamTime: () -> Int64 = { -1 }
 
-    init(name: String, store: KeyValueStore, changelog: ChangelogPartition?) {
+    init(name: String, storage: Storage, changelog: ChangelogPartition?) {
         self.name = name
-        self.store = store
+        self.storage = storage
         self.changelog = changelog
     }
 
@@ -27,82 +38,147 @@ final class TaskStore: KeyValueStorage {
     static func open(
         _ spec: StoreLayout.Store, in directory: TaskStateDirectory, partition: Int32, applicationId: String, cacheBudget: RecordCacheBudget
     ) throws -> TaskStore {
-        TaskStore(
-            name: spec.name,
-            store: try directory.openKeyValueStore(
+        let storage: Storage
+        switch spec.kind {
+        case .keyValue:
+            storage = .keyValue(try directory.openKeyValueStore(
                 EddyState.StoreSpec(name: spec.name, keySerde: spec.keySerde, valueSerde: spec.valueSerde, persistent: spec.persistent),
-                cacheBudget: cacheBudget),
+                cacheBudget: cacheBudget))
+        case .window(let sizeMs, let retentionMs, let segmentIntervalMs):
+            storage = .window(
+                try directory.openWindowStore(
+                    EddyState.StoreSpec(
+                        name: spec.name, kind: .window(retentionMs: retentionMs, segmentIntervalMs: segmentIntervalMs),
+                        keySerde: spec.keySerde, valueSerde: spec.valueSerde, persistent: spec.persistent, windowSizeMs: sizeMs),
+                    cacheBudget: cacheBudget),
+                sizeMs: sizeMs)
+        }
+        return TaskStore(
+            name: spec.name, storage: storage,
             changelog: spec.logged ? ChangelogPartition(topic: Topology.changelogTopic(applicationId, spec.name), partition: partition) : nil)
     }
 
     /// Calls `body` with the value of `key` (the cache first, then the disk), or nil.
     func read<R>(_ key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) throws -> R) throws -> R {
-        try store.get(key, body)
+        try keyValueStore("get").get(key, body)
     }
 
     // MARK: - KeyValueStorage (the ABI's view)
 
     func get(_ key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) -> Void) {
         do {
-            try store.get(key, body)
+            try keyValueStore("get").get(key, body)
         } catch {
             fail(error)
             body(nil)
         }
     }
 
-    func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) { store.put(key, value) }
+    func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
+        guard let store = keyValueStoreOrFail("put") else { return }
+        store.put(key, value)
+    }
 
-    func delete(_ key: UnsafeRawBufferPointer) { store.delete(key) }
+    func delete(_ key: UnsafeRawBufferPointer) {
+        guard let store = keyValueStoreOrFail("delete") else { return }
+        store.delete(key)
+    }
 
     func range(from: [UInt8]?, to: [UInt8]?) -> any StoreIterator {
         collect { visit in
+            let store = try keyValueStore("range")
             try withOptional(from) { f in try withOptional(to) { t in try store.range(from: f, to: t, visit) } }
         }
     }
 
     func prefixScan(_ prefix: [UInt8]) -> any StoreIterator {
-        collect { visit in try prefix.withUnsafeBytes { try store.prefixScan($0, visit) } }
+        collect { visit in
+            let store = try keyValueStore("prefix scan")
+            try prefix.withUnsafeBytes { try store.prefixScan($0, visit) }
+        }
     }
 
     // MARK: - Commit and restore
 
     /// The checkpoint: the changelog offset up to which the store on disk is complete.
-    var checkpoint: Int64? { changelog.flatMap { store.checkpoint[$0] } }
+    var checkpoint: Int64? { changelog.flatMap { committedOffsets[$0] } }
 
-    /// The number of keys written since the last commit.
-    var dirtyEntryCount: Int { store.dirtyEntryCount }
+    /// The number of keys (or windows) written since the last commit.
+    var dirtyEntryCount: Int {
+        switch storage {
+        case .keyValue(let store): store.dirtyEntryCount
+        case .window(let store, _): store.dirtyEntryCount
+        }
+    }
 
     /// Whether the thread's record-cache budget is full, so the thread should commit now.
-    var needsCommit: Bool { store.needsCommit }
+    var needsCommit: Bool {
+        switch storage {
+        case .keyValue(let store): store.needsCommit
+        case .window(let store, _): store.needsCommit
+        }
+    }
 
     /// Calls `body` with each update since the last commit, as its changelog record (key,
-    /// value or nil for a delete).
+    /// value or nil for a delete). A window store's changelog key is the record key followed
+    /// by the window start (8 bytes, big-endian).
     func forEachChangelogRecord(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> Void) throws {
-        try store.forEachDirtyEntry(body)
+        switch storage {
+        case .keyValue(let store): try store.forEachDirtyEntry(body)
+        case .window(let store, _): try store.forEachDirtyEntry(body)
+        }
     }
 
     /// Stages changelog records read during restoration, up to offset `nextOffset`.
     func restore(_ records: RestoreBuffer, nextOffset: Int64) throws {
         guard let changelog else { return }
-        try store.restore(changelog, nextOffset: nextOffset) { batch in records.forEach { batch.apply($0, $1) } }
+        switch storage {
+        case .keyValue(let store):
+            try store.restore(changelog, nextOffset: nextOffset) { batch in records.forEach { batch.apply($0, $1) } }
+        case .window(let store, _):
+            try store.restore(changelog, nextOffset: nextOffset) { batch in
+                var malformed: (any Error)?
+                records.forEach { key, value in
+                    guard malformed == nil else { return }
+                    do { try batch.apply(key, value) } catch { malformed = error }
+                }
+                if let malformed { throw malformed }
+            }
+        }
     }
 
     /// Writes the staged restored records with their checkpoint.
-    func completeRestore() throws { try store.completeRestore() }
+    func completeRestore() throws {
+        switch storage {
+        case .keyValue(let store): try store.completeRestore()
+        case .window(let store, _): try store.completeRestore()
+        }
+    }
 
     /// Drops the uncommitted writes and closes the store; the disk keeps its checkpointed state.
     func close() {
-        store.discardUncommitted()
-        store.close()
+        switch storage {
+        case .keyValue(let store):
+            store.discardUncommitted()
+            store.close()
+        case .window(let store, _):
+            store.discardUncommitted()
+            store.close()
+        }
     }
 
-    /// Writes the cached updates and, when logged, the changelog offset after them.
+    /// Writes the cached updates and, when logged, the changelog offset after them. A window
+    /// store first catches up with the task's stream time, so windows that fell out of
+    /// retention leave the disk in the same write batch.
     func commit(changelogEnd: Int64?) throws {
-        if let changelog, let changelogEnd {
-            try store.commit(checkpoint: [changelog: changelogEnd])
-        } else {
-            try store.commit(checkpoint: [:])
+        var offsets: [ChangelogPartition: Int64] = [:]
+        if let changelog, let changelogEnd { offsets[changelog] = changelogEnd }
+        switch storage {
+        case .keyValue(let store):
+            try store.commit(checkpoint: offsets)
+        case .window(let store, _):
+            store.advanceStreamTime(to: streamTime())
+            try store.commit(checkpoint: offsets)
         }
     }
 
@@ -111,8 +187,32 @@ final class TaskStore: KeyValueStorage {
         return failure
     }
 
-    private func fail(_ error: any Error) {
+    func fail(_ error: any Error) {
         if failure == nil { failure = error }
+    }
+
+    private var committedOffsets: [ChangelogPartition: Int64] {
+        switch storage {
+        case .keyValue(let store): store.checkpoint
+        case .window(let store, _): store.checkpoint
+        }
+    }
+
+    /// The key-value store, or an error saying this is a window store.
+    private func keyValueStore(_ operation: String) throws -> KeyValueStore {
+        switch storage {
+        case .keyValue(let store): return store
+        case .window: throw StoreKindMismatch(store: name, operation: operation, kind: "window", expected: "key-value")
+        }
+    }
+
+    private func keyValueStoreOrFail(_ operation: String) -> KeyValueStore? {
+        do {
+            return try keyValueStore(operation)
+        } catch {
+            fail(error)
+            return nil
+        }
     }
 
     /// Runs a scan into a snapshot iterator (a plugin may write while it iterates).

@@ -1,9 +1,10 @@
 import EddySDK
 
-/// The `wordcount` plugin: one processor, `word-count`.
+/// The `wordcount` plugin: word splitting and counting, a key counter, a windowed counter,
+/// an activity reporter and a passthrough.
 public enum WordCountPlugin: Plugin {
     public static let name = "wordcount"
     public static let version = "1.0.0"
     public static let doc: String? = "Word counting, the hello world of stream processing."
-    public static var processors: [any Processor.Type] { [WordCounter.self, WordSplitter.self, KeyCounter.self, ActivityReporter.self, Passthrough.self] }
+    public static var processors: [any Processor.Type] { [WordCounter.self, WordSplitter.self, KeyCounter.self, ActivityReporter.self, Passthrough.self, WindowedCounter.self] }
 }
