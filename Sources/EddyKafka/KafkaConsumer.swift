@@ -13,6 +13,8 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// The consumer queue, read in batches by ``poll(maxRecords:timeout:_:)``.
     private let queue: OpaquePointer
     private var closed = false
+    /// Records still to check before trusting ``HeaderlessLayout``; -1 once it failed a check.
+    private var layoutChecksLeft = HeaderlessLayout.verifiedRecords
     private var endReached: Set<KafkaTopicPartition> = []
 
     /// Creates a consumer.
@@ -126,7 +128,7 @@ public final class KafkaConsumer: @unchecked Sendable {
                         try handleMessageError(message)
                         continue
                     }
-                    try body(KafkaRecordView(message))
+                    try body(KafkaRecordView(message, trustsLayout: trustsHeaderlessLayout(message)))
                     visited += 1
                 }
             }
@@ -253,6 +255,19 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 
     // MARK: - Private
+
+    /// Whether records may skip librdkafka's header parsing, checking the first records.
+    private func trustsHeaderlessLayout(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> Bool {
+        guard layoutChecksLeft != 0 else { return true }
+        guard layoutChecksLeft > 0 else { return false }
+        guard HeaderlessLayout.verify(message) else {
+            layoutChecksLeft = -1
+            client.context.logger.warning("consumer: librdkafka's record layout is not the one expected; headers are parsed for every record")
+            return false
+        }
+        layoutChecksLeft -= 1
+        return false
+    }
 
     private func handleMessageError(_ message: UnsafeMutablePointer<rd_kafka_message_t>) throws(KafkaError) {
         let code = KafkaErrorCode(message.pointee.err)
