@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
 // Restore rate and recovery time of real `eddy run` workers against `eddy-broker`:
-// restoration through the runtime's StateRestorer into RocksDB, and the time a worker killed
+// restoration through the runtime's ChangelogReader into RocksDB, and the time a worker killed
 // with SIGKILL under exactly_once_v2 takes to be back. Build the host first (release), then:
 //
 //     swift build -c release --product eddy && swift build -c release --product WordCount

@@ -16,6 +16,9 @@ final class KafkaClientContext: @unchecked Sendable {
     var onStatistics: ((KafkaStatistics) -> Void)?
     /// Called for each rebalance while the consumer polls (consumer only).
     var onRebalance: ((KafkaRebalanceEvent) -> Void)?
+    /// Partitions the rebalance listener asked to pause once the assignment it is looking at
+    /// is applied; emptied by the rebalance callback.
+    var pauseAfterAssignment: [KafkaTopicPartition] = []
     /// The most recent client-level error (transport, resolution, all brokers down…).
     let lastError = Mutex<(code: KafkaErrorCode, reason: String)?>(nil)
 

@@ -13,6 +13,8 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// The consumer queue, read in batches by ``poll(maxRecords:timeout:_:)``.
     private let queue: OpaquePointer
     private var closed = false
+    /// Records still to check before trusting ``HeaderlessLayout``; -1 once it failed a check.
+    private var layoutChecksLeft = HeaderlessLayout.verifiedRecords
     private var endReached: Set<KafkaTopicPartition> = []
 
     /// Creates a consumer.
@@ -126,7 +128,7 @@ public final class KafkaConsumer: @unchecked Sendable {
                         try handleMessageError(message)
                         continue
                     }
-                    try body(KafkaRecordView(message))
+                    try body(KafkaRecordView(message, trustsLayout: trustsHeaderlessLayout(message)))
                     visited += 1
                 }
             }
@@ -151,11 +153,37 @@ public final class KafkaConsumer: @unchecked Sendable {
         if let error = list.firstError("pause") { throw error }
     }
 
+    /// From a rebalance listener looking at an assignment: pauses these newly assigned
+    /// partitions right after the assignment is applied, inside the same callback, so not one
+    /// of their records is fetched before the application resumes them (for example a task
+    /// that must restore its state first). Pausing bumps the partition's fetch version, so
+    /// records fetched earlier are dropped, never delivered; on resume, fetching starts at
+    /// the committed offset or the offset after the last record delivered.
+    public func pauseOnceAssigned(_ partitions: [KafkaTopicPartition]) {
+        client.context.pauseAfterAssignment += partitions
+    }
+
     /// Resumes fetching paused partitions.
     public func resume(_ partitions: [KafkaTopicPartition]) throws(KafkaError) {
         let list = TopicPartitionList(partitions)
         try KafkaError.check(list.withNative { rd_kafka_resume_partitions(client.handle, $0) }, "resume")
         if let error = list.firstError("resume") { throw error }
+    }
+
+    /// Resumes paused partitions and restarts their fetching at these offsets (for example
+    /// their committed offsets) right away. librdkafka 2.0.2 applies a resume without waking
+    /// the broker thread that fetches the partition, which may then idle up to a second
+    /// before its next fetch; a seek wakes it. A partition whose fetcher has not started yet
+    /// (its committed offset is still being looked up) is only resumed: starting wakes it.
+    public func resume(at offsets: [KafkaTopicPartitionOffset]) throws(KafkaError) {
+        try resume(offsets.map(\.topicPartition))
+        let list = TopicPartitionList(offsets)
+        if let error = list.withNative({ rd_kafka_seek_partitions(client.handle, $0, 10_000) }) {
+            throw KafkaError.take(error, "seek after resume")
+        }
+        for (offset, code) in zip(offsets, list.errorCodes) where code != .noError && code != .state {
+            throw .request(operation: "seek \(offset.topicPartition) after resume", code: code, reason: code.message)
+        }
     }
 
     /// Moves the fetch position of assigned partitions (for example back to the committed
@@ -228,6 +256,19 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     // MARK: - Private
 
+    /// Whether records may skip librdkafka's header parsing, checking the first records.
+    private func trustsHeaderlessLayout(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> Bool {
+        guard layoutChecksLeft != 0 else { return true }
+        guard layoutChecksLeft > 0 else { return false }
+        guard HeaderlessLayout.verify(message) else {
+            layoutChecksLeft = -1
+            client.context.logger.warning("consumer: librdkafka's record layout is not the one expected; headers are parsed for every record")
+            return false
+        }
+        layoutChecksLeft -= 1
+        return false
+    }
+
     private func handleMessageError(_ message: UnsafeMutablePointer<rd_kafka_message_t>) throws(KafkaError) {
         let code = KafkaErrorCode(message.pointee.err)
         if code == .partitionEOF {
@@ -261,6 +302,16 @@ public final class KafkaConsumer: @unchecked Sendable {
         } else {
             let err = rd_kafka_assign(rk, assigning ? list : nil)
             if err != RD_KAFKA_RESP_ERR_NO_ERROR { context.logger.error("applying the rebalance: \(KafkaErrorCode(err).message)") }
+        }
+        let pauses = context.pauseAfterAssignment
+        context.pauseAfterAssignment = []
+        guard !pauses.isEmpty else { return }
+        let paused = TopicPartitionList(pauses)
+        let err = paused.withNative { rd_kafka_pause_partitions(rk, $0) }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            context.logger.error("pausing \(pauses) after the assignment: \(KafkaErrorCode(err).message)")
+        } else if let error = paused.firstError("pause after the assignment") {
+            context.logger.error("\(error)")
         }
     }
 }

@@ -31,6 +31,8 @@ public struct KafkaErrorCode: Hashable, Sendable, CustomStringConvertible {
     public static let invalidProducerEpoch = KafkaErrorCode(RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH)
     public static let fenced = KafkaErrorCode(RD_KAFKA_RESP_ERR__FENCED)
     public static let allBrokersDown = KafkaErrorCode(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+    /// The operation does not fit the partition's current state (e.g. a seek before its fetcher started).
+    public static let state = KafkaErrorCode(RD_KAFKA_RESP_ERR__STATE)
 }
 
 /// How a failed transactional operation may be recovered, exactly as librdkafka classifies it.

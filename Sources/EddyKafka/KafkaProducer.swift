@@ -51,7 +51,7 @@ public final class KafkaProducer: @unchecked Sendable {
         guard let handle = rd_kafka_topic_new(client.handle, name, nil) else {
             throw .client(operation: "opening topic \(name) for producing", reason: KafkaErrorCode(rd_kafka_last_error()).message)
         }
-        let topic = KafkaProducerTopic(handle: handle, name: name)
+        let topic = KafkaProducerTopic(handle: handle)
         topics[name] = topic
         return topic
     }

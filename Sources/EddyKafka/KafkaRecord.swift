@@ -1,3 +1,5 @@
+import CRdKafka
+
 /// A record header. As in Kafka, a header value may be null and keys may repeat.
 public struct KafkaHeader: Hashable, Sendable {
     public var key: String
@@ -103,9 +105,7 @@ public enum KafkaDeliveryReports: Sendable {
 /// the topic by name that every record would otherwise pay inside librdkafka.
 public struct KafkaProducerTopic: @unchecked Sendable, Hashable {
     let handle: OpaquePointer
-    /// The topic's name.
-    public let name: String
 
-    public static func == (a: Self, b: Self) -> Bool { a.handle == b.handle }
-    public func hash(into hasher: inout Hasher) { hasher.combine(handle) }
+    /// The topic's name.
+    public var name: String { String(cString: rd_kafka_topic_name(handle)) }
 }

@@ -81,6 +81,7 @@ final class ProgressMeter {
     private let quiet: Bool
     private var lastCount = 0
     private var lastTime = ContinuousClock.now
+    private var restoreMeter = RestoreMeter()
 
     init(interactive: Bool, quiet: Bool) {
         self.interactive = interactive
@@ -94,12 +95,29 @@ final class ProgressMeter {
         let rate = Int(Double(progress.processed - lastCount) / seconds)
         lastCount = progress.processed
         lastTime = .now
-        let line = "processed \(progress.processed) records (\(rate)/s), lag \(progress.totalLag), tasks \(progress.tasks), commits \(progress.commits), restored \(progress.restored), failed \(progress.failed)"
+        let restoring = restoreMeter.line(progress, seconds: seconds).map { $0 + "; " } ?? ""
+        let line = restoring + "processed \(progress.processed) records (\(rate)/s), lag \(progress.totalLag), tasks \(progress.tasks), commits \(progress.commits), restored \(progress.restored), failed \(progress.failed)"
         FileHandle.standardError.write(Data((interactive ? "\r\u{1B}[K" + line : line + "\n").utf8))
     }
 
     func finish(_ progress: StreamsApp.Progress) {
         guard !quiet else { return }
         FileHandle.standardError.write(Data(((interactive ? "\n" : "") + "stopped after \(progress.processed) records\n").utf8))
+    }
+}
+
+/// The restoration part of the progress line: `restoring 2 tasks: 400000/1000000 (40%), ETA 1.2 s`,
+/// the ETA from the rate since the previous report.
+struct RestoreMeter {
+    private var lastDone = 0
+
+    mutating func line(_ progress: StreamsApp.Progress, seconds: Double) -> String? {
+        defer { lastDone = progress.restoreDone }
+        guard progress.restoringTasks > 0, progress.restoreTotal > 0 else { return nil }
+        let rate = seconds > 0 ? Double(max(0, progress.restoreDone - lastDone)) / seconds : 0
+        let remaining = progress.restoreTotal - progress.restoreDone
+        let eta = rate > 0 ? String(format: "ETA %.1f s", Double(remaining) / rate) : "ETA unknown"
+        let tasks = progress.restoringTasks == 1 ? "1 task" : "\(progress.restoringTasks) tasks"
+        return "restoring \(tasks): \(progress.restoreDone)/\(progress.restoreTotal) (\(progress.restoreDone * 100 / progress.restoreTotal)%), \(eta)"
     }
 }

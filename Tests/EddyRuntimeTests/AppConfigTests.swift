@@ -27,7 +27,7 @@ import Testing
 
     @Test func unknownKeySuggestsTheKnownOne() {
         #expect(error(Self.header + "num.stream.thread: 2\n")?.description == """
-            app.yaml:4: num.stream.thread: unknown key — did you mean 'num.stream.threads'? (known keys here: application.id, bootstrap.servers, processing.guarantee, num.stream.threads, commit.interval.ms, state.dir, plugins.dir, instance.id, default.deserialization.exception.handler, dead.letter.topic, transaction.timeout.ms, cache.max.bytes.buffering, rocksdb.memory.mb, plugin.version.header, plugins.watch, kafka, topology)
+            app.yaml:4: num.stream.thread: unknown key — did you mean 'num.stream.threads'? (known keys here: application.id, bootstrap.servers, processing.guarantee, num.stream.threads, commit.interval.ms, state.dir, plugins.dir, instance.id, default.deserialization.exception.handler, dead.letter.topic, transaction.timeout.ms, cache.max.bytes.buffering, rocksdb.memory.mb, plugin.version.header, plugins.watch, static.membership, kafka, topology)
             """)
     }
 
@@ -93,6 +93,15 @@ import Testing
             """)
         #expect(error(Self.header + "topology:\n  sources: [{name: in, topics: [a]}]\n  sinks: [{name: out, topic: b, inputs: [nope]}]\n")?.description == """
             app.yaml:6: topology.sinks[0].inputs: unknown input 'nope' (inputs must be sources or processors)
+            """)
+    }
+
+    @Test func staticMembershipIsAnOptionAndGroupInstanceIdIsNotSetByHand() throws {
+        let topology = "topology:\n  sources: [{name: in, topics: [a]}]\n  sinks: [{name: out, topic: b, inputs: [in]}]\n"
+        #expect(try AppConfig.parse(yaml: Self.header + topology, file: "app.yaml").staticMembership == false)
+        #expect(try AppConfig.parse(yaml: Self.header + "static.membership: true\n" + topology, file: "app.yaml").staticMembership == true)
+        #expect(error(Self.header + "kafka:\n  group.instance.id: w1\n" + topology)?.description == """
+            app.yaml:5: kafka.group.instance.id: cannot be set here: every stream thread needs an id of its own — set `static.membership: true` and each thread gets <application.id>-<instance.id>-<thread>
             """)
     }
 

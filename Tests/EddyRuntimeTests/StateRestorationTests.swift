@@ -51,7 +51,7 @@ import Testing
 /// What a long restoration logs while it runs.
 @Suite struct RestorationProgressTests {
     @Test func progressLinesSayHowFarHowFastAndHowLong() {
-        let line = StateRestorer.progress(
+        let line = ChangelogReader.progress(
             "counts", KafkaTopicPartition(topic: "app-counts-changelog", partition: 3), done: 400_000, of: 1_000_000,
             since: .now - .seconds(1))
         #expect(line.hasPrefix("restoring counts from app-counts-changelog-3: 400000/1000000 offsets (40%), "))

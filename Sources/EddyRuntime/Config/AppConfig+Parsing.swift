@@ -31,7 +31,8 @@ extension AppConfig {
         try r.rejectUnknownKeys([
             "application.id", "bootstrap.servers", "processing.guarantee", "num.stream.threads", "commit.interval.ms",
             "state.dir", "plugins.dir", "instance.id", "default.deserialization.exception.handler",
-            "dead.letter.topic", "transaction.timeout.ms", "cache.max.bytes.buffering", "rocksdb.memory.mb", "plugin.version.header", "plugins.watch", "kafka",
+            "dead.letter.topic", "transaction.timeout.ms", "cache.max.bytes.buffering", "rocksdb.memory.mb", "plugin.version.header", "plugins.watch", "static.membership",
+            "kafka",
             "topology",
         ])
 
@@ -70,11 +71,17 @@ extension AppConfig {
             rocksDBMemoryMB: try r.int("rocksdb.memory.mb", range: 8...1 << 20) ?? 128,
             pluginVersionHeader: try r.bool("plugin.version.header") ?? false,
             watchPlugins: try r.bool("plugins.watch") ?? true,
+            staticMembership: try r.bool("static.membership") ?? false,
             topology: TopologySpec(sources: [], processors: [], sinks: [], stores: []))
         guard let topology = try r.child("topology") else {
             throw r.error("topology", "is required — declare sources, processors and sinks (see the README)")
         }
         config.topology = try parseTopology(topology)
+        if let kafka = try r.child("kafka"), let node = kafka["group.instance.id"] {
+            throw kafka.error(
+                "group.instance.id", "cannot be set here: every stream thread needs an id of its own — "
+                    + "set `static.membership: true` and each thread gets <application.id>-<instance.id>-<thread>", at: node)
+        }
         return config
     }
 

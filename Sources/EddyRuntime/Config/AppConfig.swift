@@ -60,6 +60,13 @@ public struct AppConfig: Sendable {
     /// Whether a new build of a plugin file appearing in `plugins.dir` is reloaded
     /// automatically (`plugins.watch`, default true).
     public var watchPlugins: Bool
+    /// Static group membership (`static.membership`, default false): each stream thread's
+    /// consumer joins with `group.instance.id` = `<application.id>-<instance.id>-<thread>`, so
+    /// a worker restarted after a crash takes its partitions back at once instead of waiting
+    /// for its dead predecessor's session to expire. The price: a stopped worker does not
+    /// leave the group either, so its partitions wait `session.timeout.ms` before moving to
+    /// another worker. For workers that restart in place with a stable `instance.id`.
+    public var staticMembership: Bool
     public var topology: TopologySpec
 
     public var isExactlyOnce: Bool { processingGuarantee == .exactlyOnceV2 }

@@ -26,17 +26,16 @@ extension StreamTask {
     /// Calls `body` with an `eddy_record` borrowing these parts (headers copied into a
     /// temporary array only when there are any).
     func withRecord(
-        key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, timestamp: Int64, topic: String, partition: Int32,
+        key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, timestamp: Int64, topic: ContiguousArray<CChar>, partition: Int32,
         offset: Int64, headers: [KafkaHeader], _ body: (UnsafePointer<eddy_record>) throws -> Void
     ) rethrows {
-        var topicName = topic
-        try topicName.withUTF8 { topicBytes in
+        try topic.withUnsafeBufferPointer { topicBytes in
             var record = eddy_record()
             record.struct_size = UInt32(MemoryLayout<eddy_record>.size)
             record.key = Self.slice(key)
             record.value = Self.slice(value)
             record.timestamp = timestamp
-            record.topic = eddy_str(ptr: UnsafeRawPointer(topicBytes.baseAddress!).assumingMemoryBound(to: CChar.self), len: topicBytes.count)
+            record.topic = eddy_str(ptr: topicBytes.baseAddress, len: topicBytes.count - 1)
             record.partition = partition
             record.offset = offset
             guard !headers.isEmpty else { return try body(&record) }

@@ -44,6 +44,8 @@ final class StreamTask {
         let timestamp: SourceSpec.Timestamp
         let keySerde: SerdeName
         let valueSerde: SerdeName
+        /// The topic's name as `eddy_record` shows it (NUL-terminated UTF-8, made once).
+        let topicName: ContiguousArray<CChar>
         /// The next offset to commit, -1 before the first record.
         var next: Int64 = -1
     }
@@ -78,8 +80,10 @@ final class StreamTask {
     private var hostStores: [String: HostStore] = [:]
     let applicationId: String
 
-    /// The record being processed, for error reports.
-    private var current: (topic: String, partition: Int32, offset: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, headers: [KafkaHeader])?
+    /// The record being processed and its input, for error reports (valid during ``process(_:input:)``).
+    private var current: (record: KafkaRecordView, input: Int)?
+    /// The plugin nodes, which see stream time and punctuations.
+    private var pluginNodes: [(node: Int, plugin: PluginNode)] = []
     /// An error raised inside the node graph (C callbacks cannot throw).
     private var pendingError: Error?
 
@@ -146,6 +150,7 @@ final class StreamTask {
             case .sink(let topic, _, _):
                 action = .sink(try collector.topic(named: topic))
             }
+            if case .plugin(let plugin) = action { pluginNodes.append((nodes.count, plugin)) }
             nodes.append(Node(name: node.name, action: action, children: children, childIndex: childIndex))
         }
     }
@@ -159,7 +164,9 @@ final class StreamTask {
         guard let sourceIndex = sourceByTopic[topic], case .source(let timestamp, let keySerde, let valueSerde) = nodes[sourceIndex].action else {
             throw ProcessingFailed(description: "task \(id) received a record of \(topic), which none of its sources reads")
         }
-        inputs.append(Input(partition: tp, source: sourceIndex, timestamp: timestamp, keySerde: keySerde, valueSerde: valueSerde))
+        inputs.append(Input(
+            partition: tp, source: sourceIndex, timestamp: timestamp, keySerde: keySerde, valueSerde: valueSerde,
+            topicName: ContiguousArray(topic.utf8CString)))
         return inputs.count - 1
     }
 
@@ -170,27 +177,26 @@ final class StreamTask {
     func process(_ record: borrowing KafkaRecordView, input: Int) throws {
         let sourceIndex = inputs[input].source, timestampSource = inputs[input].timestamp
         let keySerde = inputs[input].keySerde, valueSerde = inputs[input].valueSerde
-        let topic = inputs[input].partition.topic
         let partition = record.partition, offset = record.offset
         let key = record.key, value = record.value
         inputs[input].next = offset + 1
-        current = (topic, partition, offset, key, value, [])
+        current = (copy record, input)
         defer { current = nil }
 
         if let problem = SerdeCheck.problem(key, as: keySerde).map({ "key is \($0) (key.serde: \(keySerde.rawValue))" })
             ?? SerdeCheck.problem(value, as: valueSerde).map({ "value is \($0) (value.serde: \(valueSerde.rawValue))" })
         {
-            current?.headers = record.headers
-            try handle(RecordFailure(kind: .deserialization, reason: problem, topic: topic, partition: partition, offset: offset, node: nodes[sourceIndex].name, plugin: nil))
+            try handle(RecordFailure(
+                kind: .deserialization, reason: problem, topic: inputs[input].partition.topic, partition: partition, offset: offset,
+                node: nodes[sourceIndex].name, plugin: nil))
             return
         }
         var timestamp = record.timestamp
         if case .jsonField(let field) = timestampSource {
             guard let extracted = Self.jsonTimestamp(value, field: field) else {
-                current?.headers = record.headers
                 try handle(RecordFailure(
                     kind: .deserialization, reason: "value has no numeric timestamp field '\(field)' (timestamp.field)",
-                    topic: topic, partition: partition, offset: offset, node: nodes[sourceIndex].name, plugin: nil))
+                    topic: inputs[input].partition.topic, partition: partition, offset: offset, node: nodes[sourceIndex].name, plugin: nil))
                 return
             }
             timestamp = extracted
@@ -198,19 +204,20 @@ final class StreamTask {
         let advanced = timestamp > streamTime
         if advanced {
             streamTime = timestamp
-            for node in nodes { if case .plugin(let plugin) = node.action { plugin.instance.context.streamTime = timestamp } }
+            for (_, plugin) in pluginNodes { plugin.instance.context.streamTime = timestamp }
         }
 
         let headers = record.headers
-        current?.headers = headers
-        try withRecord(key: key, value: value, timestamp: timestamp, topic: topic, partition: partition, offset: offset, headers: headers) { eddyRecord in
+        try withRecord(
+            key: key, value: value, timestamp: timestamp, topic: inputs[input].topicName, partition: partition, offset: offset, headers: headers
+        ) { eddyRecord in
             for child in nodes[sourceIndex].children { _ = deliver(child, eddyRecord) }
         }
         if let error = pendingError ?? stores.lazy.compactMap({ $0.takeFailure() }).first {
             pendingError = nil
             throw error
         }
-        if advanced { try punctuate(.streamTime, now: streamTime) }
+        if advanced, !pluginNodes.isEmpty { try punctuate(.streamTime, now: streamTime) }
     }
 
     /// Fires wall-clock punctuations that are due.
@@ -402,8 +409,8 @@ final class StreamTask {
         }
         do {
             try handle(RecordFailure(
-                kind: .processor, reason: reason, topic: current.topic, partition: current.partition, offset: current.offset,
-                node: node, plugin: plugin))
+                kind: .processor, reason: reason, topic: inputs[current.input].partition.topic, partition: current.record.partition,
+                offset: current.record.offset, node: node, plugin: plugin))
         } catch {
             pendingError = error
         }
@@ -419,14 +426,14 @@ final class StreamTask {
         case .deadLetter:
             logger.warning("dead-lettering record to \(deadLetterTopic): \(failure.description)", metadata: ["task": "\(id)"])
             try collector.send(
-                to: collector.topic(named: deadLetterTopic), partition: nil, key: current?.key, value: current?.value,
-                headers: (current?.headers ?? []) + failure.headers, timestamp: streamTime)
+                to: collector.topic(named: deadLetterTopic), partition: nil, key: current?.record.key, value: current?.record.value,
+                headers: (current?.record.headers ?? []) + failure.headers, timestamp: streamTime)
         }
     }
 
     private func punctuate(_ type: PunctuationType, now: Int64) throws {
-        for node in nodes {
-            guard case .plugin(let plugin) = node.action else { continue }
+        for (index, plugin) in pluginNodes {
+            let node = nodes[index]
             activePlugin = plugin
             defer { activePlugin = nil }
             for (_, outcome) in plugin.instance.punctuate(type, now: now) {

@@ -37,6 +37,11 @@ final class StreamThread: @unchecked Sendable {
     /// The task and input index of the last record's partition: consecutive records mostly
     /// come from one partition, so most records skip the lookups.
     private var lastInput: (topic: OpaquePointer, partition: Int32, task: StreamTask, input: Int)?
+    /// Tasks whose stores are open and whose source partitions are paused while the
+    /// changelog reader restores them; they become `tasks` when restored.
+    private var restoring: [TaskId: [TaskStore]] = [:]
+    /// The thread's restore consumer, kept across sessions.
+    private let changelogReader: ChangelogReader
     /// The plugin builds this thread's tasks run; changes only at a swap.
     private var pluginsInUse: [String: LoadedPlugin]
     /// Swaps other threads asked for, handled at the next commit boundary.
@@ -54,7 +59,7 @@ final class StreamThread: @unchecked Sendable {
 
     init(
         index: Int, config: AppConfig, topology: Topology, plugins: PluginSet, kafka: KafkaConfiguration, clock: WallClock,
-        stateDirectory: StateDirectory, logger: Logger
+        stateDirectory: StateDirectory, restoreHold: RestoreHold? = nil, logger: Logger
     ) {
         self.clock = clock
         self.stateDirectory = stateDirectory
@@ -68,10 +73,12 @@ final class StreamThread: @unchecked Sendable {
         logger[metadataKey: "thread"] = "\(index)"
         self.logger = logger
         self.metrics = ThreadMetrics()
+        self.changelogReader = ChangelogReader(configuration: kafka, hold: restoreHold, logger: logger)
     }
 
     /// The `transactional.id` of this thread: stable across restarts of the same worker, so
-    /// that a restarted worker fences its own zombie at once.
+    /// that a restarted worker fences its own zombie at once. Also its consumer's
+    /// `group.instance.id` under static membership.
     var transactionalId: String { "\(config.applicationId)-\(config.instanceId)-\(index)" }
 
     func start() {
@@ -100,6 +107,7 @@ final class StreamThread: @unchecked Sendable {
     // MARK: - The loop
 
     private func run() {
+        defer { changelogReader.close() }
         while !stopRequested.load(ordering: .relaxed) {
             do {
                 try runSession()
@@ -147,6 +155,7 @@ final class StreamThread: @unchecked Sendable {
 
         var consumerConfig = kafka
         consumerConfig["group.id"] = config.applicationId
+        if config.staticMembership { consumerConfig["group.instance.id"] = transactionalId }
         consumerConfig["partition.assignment.strategy"] = "cooperative-sticky"
         consumerConfig["isolation.level"] = config.isExactlyOnce ? "read_committed" : "read_uncommitted"
         consumerConfig = consumerConfig.withDefaults(["statistics.interval.ms": "1000", "fetch.wait.max.ms": "50"])
@@ -159,7 +168,9 @@ final class StreamThread: @unchecked Sendable {
         logger.info("stream thread \(index) joined group \(config.applicationId) for \(topology.sourceTopics.joined(separator: ", "))")
 
         while !stopRequested.load(ordering: .relaxed) {
-            try pollAndProcess()
+            // While anything restores, the main poll does not wait: the restore slice does.
+            try pollAndProcess(timeout: changelogReader.isRestoring ? .zero : .milliseconds(50))
+            if changelogReader.isRestoring { try restoreSlice() }
             if let swap = swaps.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { try perform(swap) }
             let now = clock.now()
             for task in tasks.values { try task.punctuateWallClock(now: now) }
@@ -189,9 +200,10 @@ final class StreamThread: @unchecked Sendable {
         return route
     }
 
-    private func pollAndProcess() throws {
+    private func pollAndProcess(timeout: Duration) throws {
         var pendingError: (any Error)?
-        let count = try consumer.poll(maxRecords: 1000, timeout: .milliseconds(50)) { record in
+        var rewinds: [KafkaTopicPartitionOffset] = []
+        let count = try consumer.poll(maxRecords: 1000, timeout: timeout) { record in
             guard pendingError == nil else { return }
             do {
                 if let last = lastInput, last.topic == record.topicHandle, last.partition == record.partition {
@@ -200,7 +212,7 @@ final class StreamThread: @unchecked Sendable {
                 }
                 let (topic, sub) = route(record.topicHandle)
                 guard let sub, let task = tasks[TaskId(subTopology: sub, partition: record.partition)] else {
-                    logger.warning("no task for \(topic)-\(record.partition); record at offset \(record.offset) left for its owner")
+                    if let rewind = unownedRecord(topic, sub, record.partition, record.offset) { rewinds.append(rewind) }
                     return
                 }
                 let input = try task.input(topic: topic, partition: record.partition)
@@ -211,10 +223,64 @@ final class StreamThread: @unchecked Sendable {
             }
         }
         metrics.processed.add(count, ordering: .relaxed)
+        if !rewinds.isEmpty { try rewind(rewinds) }
         if let pendingError {
             failing = true
             throw pendingError
         }
+    }
+
+    /// A record of a partition this thread runs no task for. A restoring task's partitions
+    /// are paused before their first fetch, so none should come; if one does, it is not
+    /// dropped: the caller seeks its partition back to it.
+    private func unownedRecord(_ topic: String, _ sub: Int?, _ partition: Int32, _ offset: Int64) -> KafkaTopicPartitionOffset? {
+        guard let sub, restoring[TaskId(subTopology: sub, partition: partition)] != nil else {
+            logger.warning("no task for \(topic)-\(partition); record at offset \(offset) left for its owner")
+            return nil
+        }
+        return KafkaTopicPartitionOffset(topic: topic, partition: partition, offset: offset)
+    }
+
+    /// Seeks restoring tasks' partitions back to the first record a poll returned for them.
+    private func rewind(_ records: [KafkaTopicPartitionOffset]) throws {
+        var first: [KafkaTopicPartition: KafkaTopicPartitionOffset] = [:]
+        for record in records where first[record.topicPartition] == nil { first[record.topicPartition] = record }
+        logger.warning("records of restoring tasks were fetched; seeking back to \(first.values.map { "\($0.topicPartition)@\($0.offset)" })")
+        try consumer.pause(Array(first.keys))
+        try consumer.seek(Array(first.values))
+    }
+
+    // MARK: - Restoration
+
+    /// Restores one bounded slice of changelog records and starts the tasks it completed.
+    private func restoreSlice() throws {
+        let completed = try changelogReader.restoreSlice(maxRecords: 10_000, timeout: tasks.isEmpty ? .milliseconds(50) : .milliseconds(5))
+        for (id, restored) in completed { try activate(id, restored: restored) }
+        publishRestoreProgress()
+    }
+
+    /// Turns a restored task into a running one and resumes its source partitions.
+    private func activate(_ id: TaskId, restored: Int) throws {
+        guard let stores = restoring.removeValue(forKey: id) else { return }
+        tasks[id] = try makeTask(id, stores: stores)
+        let partitions = try consumer.assignment().filter { taskId($0) == id }
+        if !partitions.isEmpty {
+            // Nothing of these partitions was processed since their committed offsets.
+            let known = try consumer.committed(partitions, timeout: .seconds(30)).filter { $0.offset >= 0 }
+            let unknown = partitions.filter { tp in !known.contains { $0.topicPartition == tp } }
+            if !unknown.isEmpty { try consumer.resume(unknown) }
+            if !known.isEmpty { try consumer.resume(at: known) }
+        }
+        metrics.tasks.store(tasks.count, ordering: .relaxed)
+        logger.info("task \(id) created (\(restored) changelog records restored)")
+    }
+
+    private func publishRestoreProgress() {
+        let progress = changelogReader.progress
+        metrics.restoringTasks.store(progress.tasks, ordering: .relaxed)
+        metrics.restoreDone.store(Int(progress.restored), ordering: .relaxed)
+        metrics.restoreTotal.store(Int(progress.total), ordering: .relaxed)
+        metrics.restored.store(changelogReader.restoredRecords, ordering: .relaxed)
     }
 
     // MARK: - Commit
@@ -338,16 +404,17 @@ final class StreamThread: @unchecked Sendable {
         do {
             switch event {
             case .assigned(let partitions):
-                for id in Set(partitions.compactMap(taskId)) where tasks[id] == nil {
-                    tasks[id] = try createTask(id)
+                for id in Set(partitions.compactMap(taskId)).sorted() where tasks[id] == nil && restoring[id] == nil {
+                    try openTask(id)
                 }
+                consumer.pauseOnceAssigned(partitions.filter { taskId($0).map { restoring[$0] != nil } ?? false })
             case .revoked(let partitions):
-                let affected = Set(partitions.compactMap(taskId)).filter { tasks[$0] != nil }
+                let affected = Set(partitions.compactMap(taskId)).filter { tasks[$0] != nil || restoring[$0] != nil }
                 guard !affected.isEmpty else { return }
-                if !failing { try commitOrRecover() }
+                if !failing && affected.contains(where: { tasks[$0] != nil }) { try commitOrRecover() }
                 for id in affected { closeTask(id) }
             case .lost(let partitions):
-                let affected = Set(partitions.compactMap(taskId)).filter { tasks[$0] != nil }
+                let affected = Set(partitions.compactMap(taskId)).filter { tasks[$0] != nil || restoring[$0] != nil }
                 if config.isExactlyOnce, collector.inTransaction {
                     try? producer.abortTransaction(timeout: .seconds(30))
                     collector.transactionEnded()
@@ -355,6 +422,7 @@ final class StreamThread: @unchecked Sendable {
                 for id in affected { closeTask(id) }
             }
             metrics.tasks.store(tasks.count, ordering: .relaxed)
+            publishRestoreProgress()
         } catch {
             logger.error("rebalance (\(event)) failed: \(error)")
             failing = true
@@ -367,33 +435,51 @@ final class StreamThread: @unchecked Sendable {
         topology.subTopology(readingTopic: tp.topic).map { TaskId(subTopology: $0.id, partition: tp.partition) }
     }
 
-    /// Creates a task: locks its state directory, opens its stores and restores them from
-    /// their changelogs (only the tail after each store's checkpoint).
-    private func createTask(_ id: TaskId) throws -> StreamTask {
+    /// Opens a newly assigned task: locks its state directory and opens its stores. A task
+    /// with changelog records to replay is registered with the changelog reader and waits in
+    /// `restoring` (its partitions paused) while the thread goes on; one without starts at once.
+    private func openTask(_ id: TaskId) throws {
         let sub = topology.subTopologies[id.subTopology]
         let directory = try stateDirectory.lockTask(id.description)
         do {
             let stores = try StoreLayout.stores(of: sub, config: config, plugins: plugins).map { spec in
                 try TaskStore.open(spec, in: directory, partition: id.partition, applicationId: config.applicationId, cacheBudget: cacheBudget)
             }
-            let restored = try StateRestorer(configuration: kafka, logger: logger).restore(stores)
-            metrics.restored.add(restored, ordering: .relaxed)
-            let task = try StreamTask(
-                id: id, subTopology: sub, config: config, plugins: pluginsInUse, stores: stores, collector: collector, clock: clock,
-                metrics: metrics,
-                logger: logger)
+            if try changelogReader.register(id, stores: stores) {
+                restoring[id] = stores
+                logger.info("task \(id) restoring its stores from their changelogs")
+            } else {
+                tasks[id] = try makeTask(id, stores: stores)
+                logger.info("task \(id) created (0 changelog records restored)")
+            }
             taskDirectories[id] = directory
-            logger.info("task \(id) created (\(restored) changelog records restored)")
-            return task
         } catch {
             directory.unlock()
             throw error
         }
     }
 
+    private func makeTask(_ id: TaskId, stores: [TaskStore]) throws -> StreamTask {
+        try StreamTask(
+            id: id, subTopology: topology.subTopologies[id.subTopology], config: config, plugins: pluginsInUse, stores: stores,
+            collector: collector, clock: clock, metrics: metrics, logger: logger)
+    }
+
     /// Closes a task: its processors, then its stores. Uncommitted store writes are dropped
     /// (after a clean commit there are none), so the disk keeps its last checkpointed state.
+    /// A task still restoring first writes what it has restored, with its checkpoint.
     private func closeTask(_ id: TaskId) {
+        if let stores = restoring.removeValue(forKey: id) {
+            do {
+                try changelogReader.abandon(id)
+            } catch {
+                logger.error("task \(id): writing what it restored failed, its stores keep their previous checkpoint: \(error)")
+            }
+            for store in stores { store.close() }
+            taskDirectories.removeValue(forKey: id)?.unlock()
+            logger.info("task \(id) closed while restoring")
+            return
+        }
         guard let task = tasks.removeValue(forKey: id) else { return }
         task.close()
         for store in task.stores {
@@ -405,24 +491,30 @@ final class StreamThread: @unchecked Sendable {
     }
 
     private func closeAllTasks() {
-        for id in tasks.keys.sorted() { closeTask(id) }
+        for id in (Array(tasks.keys) + Array(restoring.keys)).sorted() { closeTask(id) }
         metrics.tasks.store(0, ordering: .relaxed)
+        publishRestoreProgress()
     }
 
     /// After an aborted transaction: drop every task's state and uncommitted progress, seek
-    /// back to the committed offsets and rebuild the tasks from their changelogs.
+    /// back to the committed offsets and reopen the tasks, restoring their changelog tails in
+    /// the background as after an assignment. Restoring tasks' partitions are paused before
+    /// the seek, so they resume from the committed offsets.
     private func rewindAllTasks() throws {
-        let ids = tasks.keys.sorted()
+        let ids = (Array(tasks.keys) + Array(restoring.keys)).sorted()
         let partitions = tasks.values.flatMap { $0.positions.keys }
         closeAllTasks()
         let assigned = try consumer.assignment()
         let committedOffsets = try consumer.committed(assigned, timeout: .seconds(30))
+        for tp in partitions { committed[tp] = nil }
+        for id in ids { try openTask(id) }
+        let paused = assigned.filter { taskId($0).map { restoring[$0] != nil } ?? false }
+        if !paused.isEmpty { try consumer.pause(paused) }
         try consumer.seek(committedOffsets.map {
             KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.offset >= 0 ? $0.offset : KafkaOffset.beginning)
         })
-        for tp in partitions { committed[tp] = nil }
-        for id in ids { tasks[id] = try createTask(id) }
         metrics.tasks.store(tasks.count, ordering: .relaxed)
+        publishRestoreProgress()
     }
 
     /// Ends a failed session: abort what is open, close tasks without committing, leave.
@@ -474,6 +566,10 @@ final class ThreadMetrics: Sendable {
     let restored = Atomic<Int>(0)
     let commits = Atomic<Int>(0)
     let tasks = Atomic<Int>(0)
+    /// Tasks restoring their stores, and the changelog offsets they have read of the total.
+    let restoringTasks = Atomic<Int>(0)
+    let restoreDone = Atomic<Int>(0)
+    let restoreTotal = Atomic<Int>(0)
     /// Records handed to the error handler (dead-lettered, skipped, or failing the thread).
     let failed = Atomic<Int>(0)
     /// Assignment changes that moved partitions (assigned, revoked or lost; the cooperative

@@ -18,6 +18,8 @@ public final class StreamsApp: @unchecked Sendable {
     private let embeddedBroker: EmbeddedBroker?
     private let clock: WallClock
     private(set) var threads: [StreamThread] = []
+    /// A test's hold on one task's restoration; set before ``start()``.
+    var restoreHold: RestoreHold?
     /// Serializes reloads and rollbacks.
     let reloads = Mutex<Void>(())
     private var watcher: PluginWatcher?
@@ -60,7 +62,7 @@ public final class StreamsApp: @unchecked Sendable {
         threads = (0..<config.numStreamThreads).map {
             StreamThread(
                 index: $0, config: config, topology: topology, plugins: plugins, kafka: kafkaConfiguration, clock: clock,
-                stateDirectory: stateDirectory, logger: logger)
+                stateDirectory: stateDirectory, restoreHold: restoreHold, logger: logger)
         }
         threads.forEach { $0.start() }
         if config.watchPlugins {
@@ -99,6 +101,9 @@ public final class StreamsApp: @unchecked Sendable {
         return Progress(
             processed: threads.reduce(0) { $0 + $1.metrics.processed.load(ordering: .relaxed) },
             restored: threads.reduce(0) { $0 + $1.metrics.restored.load(ordering: .relaxed) },
+            restoringTasks: threads.reduce(0) { $0 + $1.metrics.restoringTasks.load(ordering: .relaxed) },
+            restoreDone: threads.reduce(0) { $0 + $1.metrics.restoreDone.load(ordering: .relaxed) },
+            restoreTotal: threads.reduce(0) { $0 + $1.metrics.restoreTotal.load(ordering: .relaxed) },
             commits: threads.reduce(0) { $0 + $1.metrics.commits.load(ordering: .relaxed) },
             tasks: threads.reduce(0) { $0 + $1.metrics.tasks.load(ordering: .relaxed) },
             tasksPerThread: threads.map { $0.metrics.tasks.load(ordering: .relaxed) },
@@ -109,7 +114,13 @@ public final class StreamsApp: @unchecked Sendable {
 
     public struct Progress: Sendable {
         public var processed: Int
+        /// Changelog records restored into stores since the start.
         public var restored: Int
+        /// Tasks now restoring their stores (their partitions wait), and how far they are:
+        /// changelog offsets read of the offsets to read.
+        public var restoringTasks: Int
+        public var restoreDone: Int
+        public var restoreTotal: Int
         public var commits: Int
         public var tasks: Int
         /// Tasks owned by each stream thread, in thread order.

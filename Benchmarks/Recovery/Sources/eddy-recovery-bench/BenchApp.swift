@@ -16,13 +16,14 @@ struct BenchApp {
     var eddy: String { products + "/eddy" }
 
     /// Writes `app.yaml` into `directory` and returns its path.
-    func write(sessionTimeoutMs: Int) throws -> String {
+    func write(sessionTimeoutMs: Int, staticMembership: Bool) throws -> String {
         let yaml = """
             application.id: \(applicationId)
             bootstrap.servers: \(cluster.broker.bootstrapServers)
             processing.guarantee: exactly_once_v2
             num.stream.threads: 1
             commit.interval.ms: 100
+            static.membership: \(staticMembership)
             plugins.dir: \(products)
             state.dir: \(directory)/state
             kafka:

@@ -8,14 +8,19 @@ import Foundation
 /// its launch: all six tasks ready (the dead member has left the group, the stores are open
 /// and have replayed their changelog tails), its first committed output, and the end of the
 /// input. The restored counts show that only the tail is replayed, whatever the state size.
-func benchRecoveryTime(products: String, keys: Int, updates: Int, sessionTimeoutMs: Int) throws {
+/// With `staticMembership` the new worker takes the dead one's place in the group at once;
+/// without, the group waits for the dead member's session to expire. Each step of the
+/// restart is timed from the worker's log: threads started (process start, plugin load,
+/// internal topics), partitions assigned (group join), all tasks ready (stores open, tails
+/// replayed), first committed output.
+func benchRecoveryTime(products: String, keys: Int, updates: Int, sessionTimeoutMs: Int, staticMembership: Bool) throws {
     let cluster = try BenchCluster()
     let partitions: Int32 = 6
     try withScratchDirectory { directory in
         let bench = BenchApp(applicationId: "recovery-bench", products: products, directory: directory, cluster: cluster)
         try cluster.createTopic("input", partitions: partitions)
         try cluster.createTopic("output", partitions: partitions)
-        let app = try bench.write(sessionTimeoutMs: sessionTimeoutMs)
+        let app = try bench.write(sessionTimeoutMs: sessionTimeoutMs, staticMembership: staticMembership)
         let stateDir = directory + "/state-worker"
         let output = try CommittedCounter(cluster: cluster, topic: "output", partitions: partitions)
         defer { output.stop() }
@@ -39,6 +44,8 @@ func benchRecoveryTime(products: String, keys: Int, updates: Int, sessionTimeout
             + "state on disk \(directorySize(stateDir) >> 20) MiB")
 
         let second = try bench.launch(app, instance: "worker", stateDir: stateDir, log: "second.log")
+        let threadsStarted = try second.waitForLines("stream thread(s) started")
+        let assigned = try second.waitForLines("rebalance: assigned([")
         let tasks = try second.waitForEach("created (", count: Int(partitions))
         let ready = tasks.last!
         let restored = restoredCount(second.lines(containing: "created ("))
@@ -52,9 +59,12 @@ func benchRecoveryTime(products: String, keys: Int, updates: Int, sessionTimeout
         func since(_ instant: ContinuousClock.Instant) -> String {
             "\(format(seconds(second.launched, instant), 2)) s (\(format(seconds(killed, instant), 2)) s after the kill)"
         }
+        print("recovery steps with \(keys) keys, static.membership \(staticMembership), from launch: threads started "
+            + "\(format(seconds(second.launched, threadsStarted), 2)) s, partitions assigned \(format(seconds(second.launched, assigned), 2)) s, "
+            + "all tasks ready \(format(seconds(second.launched, ready), 2)) s, first committed output \(format(seconds(second.launched, firstOutput), 2)) s")
         print("recovery with \(keys) keys: restarted \(format(seconds(killed, second.launched), 2)) s after the kill; "
             + "first task ready \(since(tasks.first!)), all \(partitions) tasks ready \(since(ready)) with \(restored) changelog records restored; "
-            + "first committed output \(since(firstOutput)); input done \(since(done)); session.timeout.ms \(sessionTimeoutMs); "
+            + "first committed output \(since(firstOutput)); input done \(since(done)); session.timeout.ms \(sessionTimeoutMs), static.membership \(staticMembership); "
             + "\(extra == 0 ? "output exact (\(keys + updates) records)" : "\(extra) records too many")")
 
         // The same start after a clean stop: no dead member to wait for, nothing to replay.

@@ -2,7 +2,7 @@ import Foundation
 
 /// Restore rate: `records` changelog records (16 B keys, 100 B values) in one changelog
 /// partition, restored into RocksDB by a worker that starts on an empty state directory —
-/// the runtime's StateRestorer against `eddy-broker`, as after a task moves to a new machine.
+/// the runtime's ChangelogReader against `eddy-broker`, as after a task moves to a new machine.
 ///
 /// Prints, per run, the restorer's own rate (its restore loop: poll, copy, write batches)
 /// and the time from launching `eddy run` until the task is ready to process.
@@ -15,7 +15,7 @@ func benchRestoreRate(products: String, records: Int, runs: Int) throws {
         try cluster.createTopic(bench.changelogTopic, partitions: 1, compacted: true)
         let produced = try cluster.produce(bench.changelogTopic, count: records, partitions: 1)
         print("changelog: \(records) records of 16 B keys and 100 B values produced at \(format(produced)) records/s")
-        let app = try bench.write(sessionTimeoutMs: 6000)
+        let app = try bench.write(sessionTimeoutMs: 6000, staticMembership: false)
 
         for run in 1...runs {
             let stateDir = "\(directory)/state-\(run)"

@@ -22,7 +22,10 @@ do {
     }
     if mode == "all" || mode == "recovery" {
         for keys in [100_000, 1_000_000] {
-            try benchRecoveryTime(products: products, keys: keys, updates: 200_000, sessionTimeoutMs: sessionTimeoutMs)
+            for staticMembership in [false, true] {
+                try benchRecoveryTime(
+                    products: products, keys: keys, updates: 200_000, sessionTimeoutMs: sessionTimeoutMs, staticMembership: staticMembership)
+            }
         }
     }
 } catch {
