@@ -27,11 +27,9 @@ public final class KeyValueStore {
     /// checkpoint (see ``completeRestore()``), so after a crash this may be lower again.
     public private(set) var checkpoint: [ChangelogPartition: Int64]
 
-    /// Unchecked exclusivity: the per-record get and put would otherwise pay a dynamic access
-    /// check each. Safe because the store belongs to one thread and no caller code runs
-    /// inside an access to the cache: a get copies the entry out before calling back, and
-    /// dirty iteration and scans walk snapshots.
-    @exclusivity(unchecked) var cache: RecordCache
+    /// No caller code runs inside an access to the cache: a get copies the entry out before
+    /// calling back, and dirty iteration and scans walk snapshots.
+    var cache: RecordCache
     let backend: StoreBackend
     private var staging: RestoreStaging?
     private var pendingRangeDeletions: [(from: [UInt8], to: [UInt8])] = []

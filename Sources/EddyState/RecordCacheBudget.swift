@@ -11,9 +11,8 @@ public final class RecordCacheBudget {
     /// The configured bound in bytes.
     public let maxBytes: Int
     /// Bytes currently held by all caches charged to this budget (keys, values and a fixed
-    /// per-entry overhead). Unchecked exclusivity: it is read and written only by the owning
-    /// thread, never across a call that could re-enter, and it changes on the per-record path.
-    @exclusivity(unchecked) public private(set) var usedBytes = 0
+    /// per-entry overhead).
+    public private(set) var usedBytes = 0
 
     /// Creates a budget of `maxBytes` bytes (at least 1).
     public init(maxBytes: Int) {
