@@ -6,9 +6,16 @@ import EddyPlugins
 /// in a filter → map_values pipeline; this reads each record once.
 struct JSONScanner {
     private let bytes: UnsafeRawBufferPointer
+    /// `bytes` as typed bytes, read without bounds checks below `count`.
+    private let base: UnsafePointer<UInt8>
+    private let count: Int
     private var index = 0
 
-    private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    private init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+        base = UnsafePointer(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? StreamTask.emptyByte)
+        count = bytes.count
+    }
 
     /// Whether `bytes` is exactly one JSON value (surrounded by optional whitespace).
     static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -84,7 +91,7 @@ struct JSONScanner {
             || (key.contains(UInt8(ascii: "\\")) && (try? JSONValue(parsing: [UInt8(ascii: "\"")] + Array(key) + [UInt8(ascii: "\"")])) == .string(name))
     }
 
-    private var current: UInt8? { index < bytes.count ? bytes[index] : nil }
+    private var current: UInt8? { index < count ? base[index] : nil }
 
     private mutating func consume(_ byte: UInt8) -> Bool {
         guard current == byte else { return false }
@@ -130,10 +137,12 @@ struct JSONScanner {
     private mutating func skipString() -> Bool {
         guard consume(UInt8(ascii: "\"")) else { return false }
         let start = index
-        while let c = current {
+        var ascii = true
+        while index < count {
+            let c = base[index]
             switch c {
             case UInt8(ascii: "\""):
-                let valid = SerdeCheck.isValidUTF8(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+                let valid = ascii || SerdeCheck.isValidUTF8(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
                 index += 1
                 return valid
             case UInt8(ascii: "\\"):
@@ -148,6 +157,9 @@ struct JSONScanner {
                 }
             case 0..<0x20:
                 return false
+            case 0x80...:
+                ascii = false
+                index += 1
             default:
                 index += 1
             }

@@ -87,20 +87,15 @@ extension StreamTask {
     }
 
     /// The top-level fields `names` of the record's JSON object value, in order.
-    static func fields(_ record: UnsafePointer<eddy_record>, _ names: [String], for use: String) throws -> [JSONValue] {
+    static func fields(_ record: UnsafePointer<eddy_record>, _ names: [String], for use: @autoclosure () -> String) throws -> [JSONValue] {
         let value = try jsonBytes(record)
         guard let (found, _, _) = JSONScanner.members(value, names) else {
             throw BuiltinError(reason: "the value is not a JSON object")
         }
         return try zip(names, found).map { name, member in
-            guard let member else { throw BuiltinError(reason: "the value has no field '\(name)' \(use)") }
+            guard let member else { throw BuiltinError(reason: "the value has no field '\(name)' \(use())") }
             return try JSONScanner.value(value, member.valueRange)
         }
-    }
-
-    /// The values of `call.fields` in the record's JSON value, in order.
-    static func arguments(_ record: UnsafePointer<eddy_record>, _ call: FunctionCall) throws -> [JSONValue] {
-        try fields(record, call.fields, for: "for \(call.plugin).\(call.function)")
     }
 
     /// The record's JSON value with `field` set to `result`: the new value replaces the old

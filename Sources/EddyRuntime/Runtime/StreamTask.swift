@@ -82,6 +82,13 @@ final class StreamTask {
 
     /// The record being processed and its input, for error reports (valid during ``process(_:input:)``).
     private var current: (record: KafkaRecordView, input: Int)?
+    /// Identifies the record being delivered: a new one for each record entering the graph
+    /// (from the source, a plugin's `forward`, or a built-in's transformed copy).
+    private var delivery = 0
+    private var lastDelivery = 0
+    /// The JSON arguments last read and for which delivery: a filter and a map_values on the
+    /// same record read its fields once.
+    private var lastArguments: (delivery: Int, fields: [String], values: [JSONValue])?
     /// The plugin nodes, which see stream time and punctuations.
     private var pluginNodes: [(node: Int, plugin: PluginNode)] = []
     /// An error raised inside the node graph (C callbacks cannot throw).
@@ -211,7 +218,7 @@ final class StreamTask {
         try withRecord(
             key: key, value: value, timestamp: timestamp, topic: inputs[input].topicName, partition: partition, offset: offset, headers: headers
         ) { eddyRecord in
-            for child in nodes[sourceIndex].children { _ = deliver(child, eddyRecord) }
+            asNewDelivery { for child in nodes[sourceIndex].children { _ = deliver(child, eddyRecord) } }
         }
         if let error = pendingError ?? stores.lazy.compactMap({ $0.takeFailure() }).first {
             pendingError = nil
@@ -315,14 +322,32 @@ final class StreamTask {
     func forward(from index: Int, to child: String?, _ record: UnsafePointer<eddy_record>, context: HostContext) -> eddy_status {
         let node = nodes[index]
         guard let child else {
-            for next in node.children { _ = deliver(next, record) }
+            asNewDelivery { for next in node.children { _ = deliver(next, record) } }
             return eddy_status(EDDY_OK)
         }
         guard let next = node.childIndex[child] else {
             context.setError("forward: \(node.name) has no child '\(child)' (children: \(node.childIndex.keys.sorted().joined(separator: ", ")))")
             return eddy_status(EDDY_INVALID_ARGUMENT)
         }
-        return deliver(next, record)
+        return asNewDelivery { deliver(next, record) }
+    }
+
+    /// Runs `body` as the delivery of a record new to the graph.
+    private func asNewDelivery<R>(_ body: () -> R) -> R {
+        let outer = delivery
+        lastDelivery += 1
+        delivery = lastDelivery
+        defer { delivery = outer }
+        return body()
+    }
+
+    /// The values of `call.fields` in the JSON value of the record being delivered, read once
+    /// per delivery.
+    private func arguments(_ record: UnsafePointer<eddy_record>, _ call: FunctionCall) throws -> [JSONValue] {
+        if let last = lastArguments, last.delivery == delivery, last.fields == call.fields { return last.values }
+        let values = try Self.fields(record, call.fields, for: "for \(call.plugin).\(call.function)")
+        lastArguments = (delivery, call.fields, values)
+        return values
     }
 
     /// Runs node `index` on `record`; failures go to the error handler.
@@ -359,7 +384,7 @@ final class StreamTask {
             return eddy_status(EDDY_OK)
         case .filter(let caller, let call):
             do {
-                guard case .bool(true) = try caller.call(json: try Self.arguments(record, call)) else { return eddy_status(EDDY_OK) }
+                guard case .bool(true) = try caller.call(json: try arguments(record, call)) else { return eddy_status(EDDY_OK) }
             } catch {
                 report("\(error)", node: node.name, plugin: call.plugin)
                 return eddy_status(EDDY_OK)
@@ -368,7 +393,7 @@ final class StreamTask {
             return eddy_status(EDDY_OK)
         case .mapValues(let caller, let call, let field):
             return deliverTransformed(node, record, replacing: \.value, plugin: call.plugin) {
-                try Self.setting(field, to: try caller.call(json: try Self.arguments(record, call)), in: record)
+                try Self.setting(field, to: try caller.call(json: try arguments(record, call)), in: record)
             }
         case .aggregate(let aggregation):
             return deliverTransformed(node, record, replacing: \.value, plugin: aggregation.spec.function?.plugin) {
@@ -395,7 +420,7 @@ final class StreamTask {
         var copy = record.pointee
         bytes.withUnsafeBytes { buffer in
             copy[keyPath: part] = Self.slice(buffer)
-            for next in node.children { _ = deliver(next, &copy) }
+            asNewDelivery { for next in node.children { _ = deliver(next, &copy) } }
         }
         return eddy_status(EDDY_OK)
     }
