@@ -25,6 +25,52 @@ struct JSONScanner {
         return scanner.index == bytes.count
     }
 
+    /// A member of a top-level object: the byte ranges of its key (inside the quotes) and value.
+    struct IndexedMember {
+        let key: Range<Int>
+        let value: Range<Int>
+    }
+
+    /// Validates `bytes` as exactly one JSON object (whitespace around allowed) and lists its
+    /// members into `members` (emptied first, capacity kept); returns the offset of the
+    /// closing brace and whether the object is empty, or nil when `bytes` is not an object.
+    static func index(_ bytes: UnsafeRawBufferPointer, into members: inout [IndexedMember]) -> (end: Int, empty: Bool)? {
+        members.removeAll(keepingCapacity: true)
+        var scanner = JSONScanner(bytes)
+        scanner.skipWhitespace()
+        guard scanner.consume(UInt8(ascii: "{")) else { return nil }
+        scanner.skipWhitespace()
+        var empty = true
+        if !scanner.consume(UInt8(ascii: "}")) {
+            empty = false
+            while true {
+                scanner.skipWhitespace()
+                let keyStart = scanner.index
+                guard scanner.skipString() else { return nil }
+                let key = (keyStart + 1)..<(scanner.index - 1)
+                scanner.skipWhitespace()
+                guard scanner.consume(UInt8(ascii: ":")) else { return nil }
+                scanner.skipWhitespace()
+                let valueStart = scanner.index
+                guard scanner.skipValue() else { return nil }
+                members.append(IndexedMember(key: key, value: valueStart..<scanner.index))
+                scanner.skipWhitespace()
+                if scanner.consume(UInt8(ascii: ",")) { continue }
+                guard scanner.consume(UInt8(ascii: "}")) else { return nil }
+                break
+            }
+        }
+        let end = scanner.index - 1
+        scanner.skipWhitespace()
+        return scanner.index == bytes.count ? (end, empty) : nil
+    }
+
+    /// The value range of the first member of `members` (an ``index(_:into:)`` of `bytes`)
+    /// whose key is `name`.
+    static func find(_ name: String, in members: [IndexedMember], of bytes: UnsafeRawBufferPointer) -> Range<Int>? {
+        members.first { equals(UnsafeRawBufferPointer(rebasing: bytes[$0.key]), name) }?.value
+    }
+
     /// A top-level member of an object: the byte range of its value.
     struct Member {
         let valueRange: Range<Int>
@@ -33,30 +79,9 @@ struct JSONScanner {
     /// The members of the top-level object named in `names` (nil for a missing one), and the
     /// offset of the object's closing brace; nil when `bytes` is not a JSON object.
     static func members(_ bytes: UnsafeRawBufferPointer, _ names: [String]) -> (found: [Member?], end: Int, empty: Bool)? {
-        var scanner = JSONScanner(bytes)
-        scanner.skipWhitespace()
-        guard scanner.consume(UInt8(ascii: "{")) else { return nil }
-        var found = [Member?](repeating: nil, count: names.count)
-        scanner.skipWhitespace()
-        if scanner.consume(UInt8(ascii: "}")) { return (found, scanner.index - 1, true) }
-        while true {
-            scanner.skipWhitespace()
-            let keyStart = scanner.index
-            guard scanner.skipString() else { return nil }
-            let key = UnsafeRawBufferPointer(rebasing: bytes[(keyStart + 1)..<(scanner.index - 1)])
-            scanner.skipWhitespace()
-            guard scanner.consume(UInt8(ascii: ":")) else { return nil }
-            scanner.skipWhitespace()
-            let valueStart = scanner.index
-            guard scanner.skipValue() else { return nil }
-            for (i, name) in names.enumerated() where found[i] == nil && Self.equals(key, name) {
-                found[i] = Member(valueRange: valueStart..<scanner.index)
-            }
-            scanner.skipWhitespace()
-            if scanner.consume(UInt8(ascii: ",")) { continue }
-            guard scanner.consume(UInt8(ascii: "}")) else { return nil }
-            return (found, scanner.index - 1, false)
-        }
+        var members: [IndexedMember] = []
+        guard let (end, empty) = index(bytes, into: &members) else { return nil }
+        return (names.map { name in find(name, in: members, of: bytes).map(Member.init) }, end, empty)
     }
 
     /// The value at `range` as a `JSONValue` (scalars directly; objects and arrays parsed).
