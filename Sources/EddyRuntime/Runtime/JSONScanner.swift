@@ -6,9 +6,16 @@ import EddyPlugins
 /// in a filter → map_values pipeline; this reads each record once.
 struct JSONScanner {
     private let bytes: UnsafeRawBufferPointer
+    /// `bytes` as typed bytes, read without bounds checks below `count`.
+    private let base: UnsafePointer<UInt8>
+    private let count: Int
     private var index = 0
 
-    private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    private init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+        base = UnsafePointer(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? StreamTask.emptyByte)
+        count = bytes.count
+    }
 
     /// Whether `bytes` is exactly one JSON value (surrounded by optional whitespace).
     static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -16,6 +23,52 @@ struct JSONScanner {
         guard scanner.skipValue() else { return false }
         scanner.skipWhitespace()
         return scanner.index == bytes.count
+    }
+
+    /// A member of a top-level object: the byte ranges of its key (inside the quotes) and value.
+    struct IndexedMember {
+        let key: Range<Int>
+        let value: Range<Int>
+    }
+
+    /// Validates `bytes` as exactly one JSON object (whitespace around allowed) and lists its
+    /// members into `members` (emptied first, capacity kept); returns the offset of the
+    /// closing brace and whether the object is empty, or nil when `bytes` is not an object.
+    static func index(_ bytes: UnsafeRawBufferPointer, into members: inout [IndexedMember]) -> (end: Int, empty: Bool)? {
+        members.removeAll(keepingCapacity: true)
+        var scanner = JSONScanner(bytes)
+        scanner.skipWhitespace()
+        guard scanner.consume(UInt8(ascii: "{")) else { return nil }
+        scanner.skipWhitespace()
+        var empty = true
+        if !scanner.consume(UInt8(ascii: "}")) {
+            empty = false
+            while true {
+                scanner.skipWhitespace()
+                let keyStart = scanner.index
+                guard scanner.skipString() else { return nil }
+                let key = (keyStart + 1)..<(scanner.index - 1)
+                scanner.skipWhitespace()
+                guard scanner.consume(UInt8(ascii: ":")) else { return nil }
+                scanner.skipWhitespace()
+                let valueStart = scanner.index
+                guard scanner.skipValue() else { return nil }
+                members.append(IndexedMember(key: key, value: valueStart..<scanner.index))
+                scanner.skipWhitespace()
+                if scanner.consume(UInt8(ascii: ",")) { continue }
+                guard scanner.consume(UInt8(ascii: "}")) else { return nil }
+                break
+            }
+        }
+        let end = scanner.index - 1
+        scanner.skipWhitespace()
+        return scanner.index == bytes.count ? (end, empty) : nil
+    }
+
+    /// The value range of the first member of `members` (an ``index(_:into:)`` of `bytes`)
+    /// whose key is `name`.
+    static func find(_ name: String, in members: [IndexedMember], of bytes: UnsafeRawBufferPointer) -> Range<Int>? {
+        members.first { equals(UnsafeRawBufferPointer(rebasing: bytes[$0.key]), name) }?.value
     }
 
     /// A top-level member of an object: the byte range of its value.
@@ -26,30 +79,9 @@ struct JSONScanner {
     /// The members of the top-level object named in `names` (nil for a missing one), and the
     /// offset of the object's closing brace; nil when `bytes` is not a JSON object.
     static func members(_ bytes: UnsafeRawBufferPointer, _ names: [String]) -> (found: [Member?], end: Int, empty: Bool)? {
-        var scanner = JSONScanner(bytes)
-        scanner.skipWhitespace()
-        guard scanner.consume(UInt8(ascii: "{")) else { return nil }
-        var found = [Member?](repeating: nil, count: names.count)
-        scanner.skipWhitespace()
-        if scanner.consume(UInt8(ascii: "}")) { return (found, scanner.index - 1, true) }
-        while true {
-            scanner.skipWhitespace()
-            let keyStart = scanner.index
-            guard scanner.skipString() else { return nil }
-            let key = UnsafeRawBufferPointer(rebasing: bytes[(keyStart + 1)..<(scanner.index - 1)])
-            scanner.skipWhitespace()
-            guard scanner.consume(UInt8(ascii: ":")) else { return nil }
-            scanner.skipWhitespace()
-            let valueStart = scanner.index
-            guard scanner.skipValue() else { return nil }
-            for (i, name) in names.enumerated() where found[i] == nil && Self.equals(key, name) {
-                found[i] = Member(valueRange: valueStart..<scanner.index)
-            }
-            scanner.skipWhitespace()
-            if scanner.consume(UInt8(ascii: ",")) { continue }
-            guard scanner.consume(UInt8(ascii: "}")) else { return nil }
-            return (found, scanner.index - 1, false)
-        }
+        var members: [IndexedMember] = []
+        guard let (end, empty) = index(bytes, into: &members) else { return nil }
+        return (names.map { name in find(name, in: members, of: bytes).map(Member.init) }, end, empty)
     }
 
     /// The value at `range` as a `JSONValue` (scalars directly; objects and arrays parsed).
@@ -84,7 +116,7 @@ struct JSONScanner {
             || (key.contains(UInt8(ascii: "\\")) && (try? JSONValue(parsing: [UInt8(ascii: "\"")] + Array(key) + [UInt8(ascii: "\"")])) == .string(name))
     }
 
-    private var current: UInt8? { index < bytes.count ? bytes[index] : nil }
+    private var current: UInt8? { index < count ? base[index] : nil }
 
     private mutating func consume(_ byte: UInt8) -> Bool {
         guard current == byte else { return false }
@@ -130,10 +162,12 @@ struct JSONScanner {
     private mutating func skipString() -> Bool {
         guard consume(UInt8(ascii: "\"")) else { return false }
         let start = index
-        while let c = current {
+        var ascii = true
+        while index < count {
+            let c = base[index]
             switch c {
             case UInt8(ascii: "\""):
-                let valid = SerdeCheck.isValidUTF8(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+                let valid = ascii || SerdeCheck.isValidUTF8(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
                 index += 1
                 return valid
             case UInt8(ascii: "\\"):
@@ -148,6 +182,9 @@ struct JSONScanner {
                 }
             case 0..<0x20:
                 return false
+            case 0x80...:
+                ascii = false
+                index += 1
             default:
                 index += 1
             }

@@ -17,9 +17,17 @@ enum SerdeCheck {
         }
     }
 
-    /// UTF-8 validation without allocating; ASCII (the common case) is checked 8 bytes at a time.
+    /// UTF-8 validation without allocating; ASCII (the common case) is checked 32 bytes at a time.
     static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var index = 0
+        while index + 32 <= bytes.count {
+            let any = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                | bytes.loadUnaligned(fromByteOffset: index + 8, as: UInt64.self)
+                | bytes.loadUnaligned(fromByteOffset: index + 16, as: UInt64.self)
+                | bytes.loadUnaligned(fromByteOffset: index + 24, as: UInt64.self)
+            guard any & 0x8080_8080_8080_8080 == 0 else { break }
+            index += 32
+        }
         while index + 8 <= bytes.count {
             guard bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 else { break }
             index += 8

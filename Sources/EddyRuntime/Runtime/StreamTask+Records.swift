@@ -87,36 +87,47 @@ extension StreamTask {
     }
 
     /// The top-level fields `names` of the record's JSON object value, in order.
-    static func fields(_ record: UnsafePointer<eddy_record>, _ names: [String], for use: String) throws -> [JSONValue] {
+    static func fields(_ record: UnsafePointer<eddy_record>, _ names: [String], for use: @autoclosure () -> String) throws -> [JSONValue] {
         let value = try jsonBytes(record)
-        guard let (found, _, _) = JSONScanner.members(value, names) else {
-            throw BuiltinError(reason: "the value is not a JSON object")
-        }
-        return try zip(names, found).map { name, member in
-            guard let member else { throw BuiltinError(reason: "the value has no field '\(name)' \(use)") }
-            return try JSONScanner.value(value, member.valueRange)
-        }
+        var members: [JSONScanner.IndexedMember] = []
+        guard JSONScanner.index(value, into: &members) != nil else { throw BuiltinError(reason: "the value is not a JSON object") }
+        return try fields(names, of: value, members: members, for: use())
     }
 
-    /// The values of `call.fields` in the record's JSON value, in order.
-    static func arguments(_ record: UnsafePointer<eddy_record>, _ call: FunctionCall) throws -> [JSONValue] {
-        try fields(record, call.fields, for: "for \(call.plugin).\(call.function)")
+    /// The fields `names` of `value`, whose members are `members`, in order.
+    static func fields(
+        _ names: [String], of value: UnsafeRawBufferPointer, members: [JSONScanner.IndexedMember], for use: @autoclosure () -> String
+    ) throws -> [JSONValue] {
+        try names.map { name in
+            guard let range = JSONScanner.find(name, in: members, of: value) else {
+                throw BuiltinError(reason: "the value has no field '\(name)' \(use())")
+            }
+            return try JSONScanner.value(value, range)
+        }
     }
 
     /// The record's JSON value with `field` set to `result`: the new value replaces the old
     /// one in place, or is appended to the object; the rest of the bytes are kept as they are.
     static func setting(_ field: String, to result: TypedValue, in record: UnsafePointer<eddy_record>) throws -> [UInt8] {
         let value = try jsonBytes(record)
-        guard let (found, end, empty) = JSONScanner.members(value, [field]) else {
+        var members: [JSONScanner.IndexedMember] = []
+        guard let (end, empty) = JSONScanner.index(value, into: &members) else {
             throw BuiltinError(reason: "the value is not a JSON object")
         }
-        let text = jsonText(result)
+        return splice(field, jsonText(result), into: value, at: JSONScanner.find(field, in: members, of: value), end: end, empty: empty)
+    }
+
+    /// `value` (an object closing at `end`) with the value of `field`, at `existing` when the
+    /// object has it, replaced by `text`, or the member appended.
+    static func splice(
+        _ field: String, _ text: [UInt8], into value: UnsafeRawBufferPointer, at existing: Range<Int>?, end: Int, empty: Bool
+    ) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(value.count + field.utf8.count + text.count + 4)
-        if let member = found[0] {
-            out += value[..<member.valueRange.lowerBound]
+        if let existing {
+            out += value[..<existing.lowerBound]
             out += text
-            out += value[member.valueRange.upperBound...]
+            out += value[existing.upperBound...]
         } else {
             out += value[..<end]
             if !empty { out.append(UInt8(ascii: ",")) }

@@ -82,6 +82,17 @@ final class StreamTask {
 
     /// The record being processed and its input, for error reports (valid during ``process(_:input:)``).
     private var current: (record: KafkaRecordView, input: Int)?
+    /// Identifies the record being delivered: a new one for each record entering the graph
+    /// (from the source, a plugin's `forward`, or a built-in's transformed copy).
+    private var delivery = 0
+    private var lastDelivery = 0
+    /// The JSON arguments last read and for which delivery: a filter and a map_values on the
+    /// same record read its fields once.
+    private var lastArguments: (delivery: Int, fields: [String], values: [JSONValue])?
+    /// The members of the JSON object value of the delivery `jsonObject.delivery`: the value
+    /// is scanned once per delivery however many built-ins read it.
+    private var jsonMembers: [JSONScanner.IndexedMember] = []
+    private var jsonObject: (delivery: Int, end: Int, empty: Bool)?
     /// The plugin nodes, which see stream time and punctuations.
     private var pluginNodes: [(node: Int, plugin: PluginNode)] = []
     /// An error raised inside the node graph (C callbacks cannot throw).
@@ -182,9 +193,13 @@ final class StreamTask {
         inputs[input].next = offset + 1
         current = (copy record, input)
         defer { current = nil }
+        lastDelivery += 1
+        delivery = lastDelivery
 
+        // A JSON object value is validated by indexing it, which the built-ins then reuse.
+        let valueChecked = valueSerde == .json && value.map { indexedObject($0) != nil } ?? false
         if let problem = SerdeCheck.problem(key, as: keySerde).map({ "key is \($0) (key.serde: \(keySerde.rawValue))" })
-            ?? SerdeCheck.problem(value, as: valueSerde).map({ "value is \($0) (value.serde: \(valueSerde.rawValue))" })
+            ?? (valueChecked ? nil : SerdeCheck.problem(value, as: valueSerde).map({ "value is \($0) (value.serde: \(valueSerde.rawValue))" }))
         {
             try handle(RecordFailure(
                 kind: .deserialization, reason: problem, topic: inputs[input].partition.topic, partition: partition, offset: offset,
@@ -315,14 +330,54 @@ final class StreamTask {
     func forward(from index: Int, to child: String?, _ record: UnsafePointer<eddy_record>, context: HostContext) -> eddy_status {
         let node = nodes[index]
         guard let child else {
-            for next in node.children { _ = deliver(next, record) }
+            asNewDelivery { for next in node.children { _ = deliver(next, record) } }
             return eddy_status(EDDY_OK)
         }
         guard let next = node.childIndex[child] else {
             context.setError("forward: \(node.name) has no child '\(child)' (children: \(node.childIndex.keys.sorted().joined(separator: ", ")))")
             return eddy_status(EDDY_INVALID_ARGUMENT)
         }
-        return deliver(next, record)
+        return asNewDelivery { deliver(next, record) }
+    }
+
+    /// The end and emptiness of `value` as a JSON object, indexed into `jsonMembers` once per
+    /// delivery; nil when it is not one.
+    private func indexedObject(_ value: UnsafeRawBufferPointer) -> (end: Int, empty: Bool)? {
+        if let known = jsonObject, known.delivery == delivery { return (known.end, known.empty) }
+        guard let (end, empty) = JSONScanner.index(value, into: &jsonMembers) else {
+            jsonObject = nil
+            return nil
+        }
+        jsonObject = (delivery, end, empty)
+        return (end, empty)
+    }
+
+    /// The record's JSON object value with `field` set to `result` (see ``splice(_:_:into:at:end:empty:)``).
+    private func setting(_ field: String, to result: TypedValue, in record: UnsafePointer<eddy_record>) throws -> [UInt8] {
+        let value = try Self.jsonBytes(record)
+        guard let (end, empty) = indexedObject(value) else { throw BuiltinError(reason: "the value is not a JSON object") }
+        return Self.splice(
+            field, Self.jsonText(result), into: value, at: JSONScanner.find(field, in: jsonMembers, of: value), end: end, empty: empty)
+    }
+
+    /// Runs `body` as the delivery of a record new to the graph.
+    private func asNewDelivery<R>(_ body: () -> R) -> R {
+        let outer = delivery
+        lastDelivery += 1
+        delivery = lastDelivery
+        defer { delivery = outer }
+        return body()
+    }
+
+    /// The values of `call.fields` in the JSON value of the record being delivered, read once
+    /// per delivery.
+    private func arguments(_ record: UnsafePointer<eddy_record>, _ call: FunctionCall) throws -> [JSONValue] {
+        if let last = lastArguments, last.delivery == delivery, last.fields == call.fields { return last.values }
+        let value = try Self.jsonBytes(record)
+        guard indexedObject(value) != nil else { throw BuiltinError(reason: "the value is not a JSON object") }
+        let values = try Self.fields(call.fields, of: value, members: jsonMembers, for: "for \(call.plugin).\(call.function)")
+        lastArguments = (delivery, call.fields, values)
+        return values
     }
 
     /// Runs node `index` on `record`; failures go to the error handler.
@@ -359,7 +414,7 @@ final class StreamTask {
             return eddy_status(EDDY_OK)
         case .filter(let caller, let call):
             do {
-                guard case .bool(true) = try caller.call(json: try Self.arguments(record, call)) else { return eddy_status(EDDY_OK) }
+                guard case .bool(true) = try caller.call(json: try arguments(record, call)) else { return eddy_status(EDDY_OK) }
             } catch {
                 report("\(error)", node: node.name, plugin: call.plugin)
                 return eddy_status(EDDY_OK)
@@ -368,7 +423,7 @@ final class StreamTask {
             return eddy_status(EDDY_OK)
         case .mapValues(let caller, let call, let field):
             return deliverTransformed(node, record, replacing: \.value, plugin: call.plugin) {
-                try Self.setting(field, to: try caller.call(json: try Self.arguments(record, call)), in: record)
+                try setting(field, to: try caller.call(json: try arguments(record, call)), in: record)
             }
         case .aggregate(let aggregation):
             return deliverTransformed(node, record, replacing: \.value, plugin: aggregation.spec.function?.plugin) {
@@ -395,7 +450,7 @@ final class StreamTask {
         var copy = record.pointee
         bytes.withUnsafeBytes { buffer in
             copy[keyPath: part] = Self.slice(buffer)
-            for next in node.children { _ = deliver(next, &copy) }
+            asNewDelivery { for next in node.children { _ = deliver(next, &copy) } }
         }
         return eddy_status(EDDY_OK)
     }
