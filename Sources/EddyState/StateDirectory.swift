@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The state directory of one application on this machine:
 /// `state.dir/<application.id>/<task id>/<store>`, one RocksDB instance per task and store.
 ///
@@ -28,13 +34,24 @@ public struct StateDirectory: Sendable {
 
     /// Creates the task's directory if needed and takes its lock; throws
     /// ``StateStoreError/taskDirectoryLocked(directory:holder:)`` naming the holder when
-    /// another owner has it.
-    public func lockTask(_ taskId: String) throws -> TaskStateDirectory {
+    /// another owner still has it after `wait`.
+    ///
+    /// A short wait covers locks on their way out: a previous owner closing the task, or a
+    /// child process that another thread is starting, which holds a copy of the lock file's
+    /// descriptor between `fork` and `exec`.
+    public func lockTask(_ taskId: String, waitingUpTo wait: Duration = .zero) throws -> TaskStateDirectory {
         try Self.checkName(taskId, what: "task id")
         let path = taskPath(taskId)
         try createDirectories(path)
-        return TaskStateDirectory(
-            taskId: taskId, path: path, lock: try TaskDirectoryLock(directory: path), environment: environment)
+        let deadline = ContinuousClock.now.advanced(by: wait)
+        while true {
+            do {
+                return TaskStateDirectory(
+                    taskId: taskId, path: path, lock: try TaskDirectoryLock(directory: path), environment: environment)
+            } catch StateStoreError.taskDirectoryLocked where ContinuousClock.now < deadline {
+                usleep(10_000)
+            }
+        }
     }
 
     static func checkName(_ name: String, what: String) throws {

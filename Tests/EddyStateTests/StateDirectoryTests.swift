@@ -27,6 +27,24 @@ import Testing
         }
     }
 
+    @Test func anOwnerWaitingForALockGetsItOnceReleasedAndOnlyThen() throws {
+        try withStateDirectory { state in
+            let held = try state.lockTask("0_4")
+            let started = ContinuousClock.now
+            let error = stateError { _ = try state.lockTask("0_4", waitingUpTo: .milliseconds(200)) }
+            guard case .taskDirectoryLocked = error else {
+                Issue.record("expected a lock error after the wait, got \(String(describing: error))")
+                return
+            }
+            #expect(ContinuousClock.now - started >= .milliseconds(200), "the lock was given up before the wait ended")
+            // Released while (or before) another thread waits: the waiter takes it.
+            let waiter = LockWaiter(state, "0_4")
+            held.unlock()
+            #expect(waiter.done.wait(timeout: .now() + 30) == .success, "the waiter did not get the lock within 30 s")
+            try waiter.result?.get().unlock()
+        }
+    }
+
     @Test func aSecondOwnerOfATaskDirectoryGetsAnErrorNamingTheHolder() throws {
         try withStateDirectory { state in
             let task = try state.lockTask("0_1")
@@ -198,6 +216,20 @@ import Testing
             defer { task.unlock() }
             #expect(stateError { _ = try task.openKeyValueStore(kvSpec(""), cacheBudget: RecordCacheBudget(maxBytes: 1)) }
                 == .invalidArgument(store: "", reason: "store name '' cannot name a directory: use a non-empty name without '/'"))
+        }
+    }
+}
+
+/// Takes a task lock on another thread, waiting for it up to 30 s.
+private final class LockWaiter: @unchecked Sendable {
+    let done = DispatchSemaphore(value: 0)
+    private(set) var result: Result<TaskStateDirectory, any Error>?
+
+    init(_ state: StateDirectory, _ task: String) {
+        nonisolated(unsafe) let state = state
+        DispatchQueue.global().async { [self] in
+            result = Result { try state.lockTask(task, waitingUpTo: .seconds(30)) }
+            done.signal()
         }
     }
 }

@@ -440,7 +440,7 @@ final class StreamThread: @unchecked Sendable {
     /// `restoring` (its partitions paused) while the thread goes on; one without starts at once.
     private func openTask(_ id: TaskId) throws {
         let sub = topology.subTopologies[id.subTopology]
-        let directory = try stateDirectory.lockTask(id.description)
+        let directory = try stateDirectory.lockTask(id.description, waitingUpTo: .milliseconds(500))
         do {
             let stores = try StoreLayout.stores(of: sub, config: config, plugins: plugins).map { spec in
                 try TaskStore.open(spec, in: directory, partition: id.partition, applicationId: config.applicationId, cacheBudget: cacheBudget)
