@@ -18,6 +18,8 @@ public final class TypedFunctionCaller: @unchecked Sendable {
     private let address: UnsafeRawPointer
     private let cif: UnsafeMutablePointer<ffi_cif>
     private let argumentTypes: UnsafeMutablePointer<UnsafeMutablePointer<ffi_type>?>
+    /// The call without libffi, for all-scalar signatures.
+    private let scalar: ScalarCall?
 
     /// Prepares the call interface for `address`, a C function with `signature`.
     ///
@@ -26,6 +28,7 @@ public final class TypedFunctionCaller: @unchecked Sendable {
         self.name = name
         self.signature = signature
         self.address = address
+        scalar = ScalarCall(signature, address: address)
         cif = .allocate(capacity: 1)
         argumentTypes = .allocate(capacity: max(signature.arguments.count, 1))
         for (index, type) in signature.arguments.enumerated() {
@@ -95,6 +98,7 @@ public final class TypedFunctionCaller: @unchecked Sendable {
     /// argument, a 16-byte slot per argument (big enough for a slice by value), and the
     /// string and byte contents, copied so they stay valid for the call.
     private func invoke(_ arguments: [TypedValue]) -> TypedValue {
+        if let scalar, let returnType = signature.returnType { return scalar.call(arguments, returning: returnType) }
         let slotSize = 16
         let count = arguments.count
         let payload = arguments.reduce(0) { total, value in

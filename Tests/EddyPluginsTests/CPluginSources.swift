@@ -88,6 +88,11 @@ enum CPluginSources {
         static double mix(int32_t a, double b, int64_t c, bool d, eddy_str e) {
             return a + b + (double)c + (d ? 1000 : 0) + (double)e.len * 10000;
         }
+        static double scale(int32_t a, double b) { return a * b; }
+        static int32_t floor_sum(double a, int32_t b) { return (int32_t)a + b; }
+        static bool above(double a, double b) { return a > b; }
+        static int64_t count_true(bool a, bool b) { return (a ? 1 : 0) + (b ? 1 : 0); }
+        static double inverse(int64_t a) { return 1.0 / (double)a; }
         #define FN(n, sig) static const eddy_function fn_##n = { .struct_size = sizeof(eddy_function), \\
             .name = #n, .signature = sig, .function = (void (*)(void))n }
         FN(negate, "bool(bool)");
@@ -100,10 +105,15 @@ enum CPluginSources {
         FN(answer, "i32()");
         FN(touch, "void()");
         FN(mix, "f64(i32,f64,i64,bool,str)");
+        FN(scale, "f64(i32,f64)");
+        FN(floor_sum, "i32(f64,i32)");
+        FN(above, "bool(f64,f64)");
+        FN(count_true, "i64(bool,bool)");
+        FN(inverse, "f64(i64)");
         """
 
     static let typedFunctionList = [
         "&fn_negate", "&fn_add_i32", "&fn_mul_i64", "&fn_half", "&fn_str_len", "&fn_str_eq", "&fn_bytes_sum",
-        "&fn_answer", "&fn_touch", "&fn_mix",
+        "&fn_answer", "&fn_touch", "&fn_mix", "&fn_scale", "&fn_floor_sum", "&fn_above", "&fn_count_true", "&fn_inverse",
     ]
 }
