@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The state directory of one application on this machine:
 /// `state.dir/<application.id>/<task id>/<store>`, one RocksDB instance per task and store.
 ///
@@ -34,24 +28,13 @@ public struct StateDirectory: Sendable {
 
     /// Creates the task's directory if needed and takes its lock; throws
     /// ``StateStoreError/taskDirectoryLocked(directory:holder:)`` naming the holder when
-    /// another owner still has it after `wait`.
-    ///
-    /// A short wait covers locks on their way out: a previous owner closing the task, or a
-    /// child process that another thread is starting, which holds a copy of the lock file's
-    /// descriptor between `fork` and `exec`.
+    /// another owner still has it after `wait` (see ``TaskDirectoryLock``).
     public func lockTask(_ taskId: String, waitingUpTo wait: Duration = .zero) throws -> TaskStateDirectory {
         try Self.checkName(taskId, what: "task id")
         let path = taskPath(taskId)
         try createDirectories(path)
-        let deadline = ContinuousClock.now.advanced(by: wait)
-        while true {
-            do {
-                return TaskStateDirectory(
-                    taskId: taskId, path: path, lock: try TaskDirectoryLock(directory: path), environment: environment)
-            } catch StateStoreError.taskDirectoryLocked where ContinuousClock.now < deadline {
-                usleep(10_000)
-            }
-        }
+        return TaskStateDirectory(
+            taskId: taskId, path: path, lock: try TaskDirectoryLock(directory: path, waitingUpTo: wait), environment: environment)
     }
 
     static func checkName(_ name: String, what: String) throws {

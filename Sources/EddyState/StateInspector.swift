@@ -64,10 +64,11 @@ public struct StateInspector: Sendable {
     }
 
     /// Takes the store's task directory lock and opens the store read-only. Throws
-    /// ``StateStoreError/taskDirectoryLocked(directory:holder:)`` when a worker holds the task.
-    /// Close the result to release the lock.
-    public func open(_ store: StoreOnDisk) throws -> InspectedStore {
-        let lock = try TaskDirectoryLock(directory: (store.directory as NSString).deletingLastPathComponent)
+    /// ``StateStoreError/taskDirectoryLocked(directory:holder:)`` when a worker still holds
+    /// the task after `wait`. Close the result to release the lock.
+    public func open(_ store: StoreOnDisk, waitingUpTo wait: Duration = .zero) throws -> InspectedStore {
+        let lock = try TaskDirectoryLock(
+            directory: (store.directory as NSString).deletingLastPathComponent, waitingUpTo: wait)
         do {
             return try InspectedStore(store: store, lock: lock)
         } catch {

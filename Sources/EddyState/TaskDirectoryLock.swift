@@ -14,14 +14,24 @@ final class TaskDirectoryLock {
     let directory: String
     private var fd: Int32
 
-    /// Takes the lock on `directory` (which must exist), or throws naming the holder.
-    init(directory: String) throws {
+    /// Takes the lock on `directory` (which must exist), or throws naming the holder when
+    /// another owner still has it after `wait`.
+    ///
+    /// A short wait covers locks on their way out: a previous owner closing the task, or a
+    /// child process that another thread is starting, which holds a copy of the lock file's
+    /// descriptor between `fork` and `exec`.
+    init(directory: String, waitingUpTo wait: Duration = .zero) throws {
         self.directory = directory
         let path = directory + "/" + Self.fileName
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StateStoreError.io(operation: "open lock file", path: path, errno: errno) }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+        let deadline = ContinuousClock.now.advanced(by: wait)
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
+            if code == EWOULDBLOCK, ContinuousClock.now < deadline {
+                usleep(10_000)
+                continue
+            }
             let holder = Self.readHolder(fd)
             close(fd)
             if code == EWOULDBLOCK {

@@ -10,14 +10,7 @@ import Testing
 /// exact point, so nothing depends on timing.
 @Suite struct BackgroundRestorationTests {
     static let store = "key-counts"
-    static let topology = """
-        sources:
-          - {name: events, topics: [events]}
-        processors:
-          - {name: per-key, type: count, store: key-counts, inputs: [events]}
-        sinks:
-          - {name: out, topic: counts, inputs: [per-key], value.serde: long}
-        """
+    static let topology = countPerKeyTopology
     static let bigTask = TaskId(subTopology: 0, partition: 0)
     static let big = (0..<30_000).map { "big-\($0)" }
     static let small = (0..<10).map { "small-\($0)" }
@@ -36,7 +29,7 @@ import Testing
             app.requestStop()
             if let error = app.join() { Issue.record("worker ended with an error: \(error)") }
         }
-        try Self.waitUntil("the restoration of \(Self.bigTask) is held") { hold.isReached }
+        try waitUntil("the restoration of \(Self.bigTask) is held") { hold.isReached }
 
         let late = (0..<5).map { "late-\($0)" }
         try cluster.produce("events", (late + ["small-0"]).map { ($0, [1]) }) { _ in 1 }
@@ -72,7 +65,7 @@ import Testing
         let hold = RestoreHold(task: Self.bigTask, afterRecords: 1)
         first.restoreHold = hold
         try first.start()
-        try Self.waitUntil("the restoration of \(Self.bigTask) is held") { hold.isReached }
+        try waitUntil("the restoration of \(Self.bigTask) is held") { hold.isReached }
         first.requestStop()
         if let error = first.join() { Issue.record("worker ended with an error: \(error)") }
         let restoredFirst = first.progress().restored
@@ -87,7 +80,7 @@ import Testing
         // Restarted, it replays exactly the rest, and the stores are complete.
         let second = try Self.worker(config, stateDir: stateDir)
         try second.start()
-        try Self.waitUntil("both tasks run") { second.progress().tasks == 2 && second.progress().restoringTasks == 0 }
+        try waitUntil("both tasks run") { second.progress().tasks == 2 && second.progress().restoringTasks == 0 }
         second.requestStop()
         if let error = second.join() { Issue.record("worker ended with an error: \(error)") }
         #expect(second.progress().restored == disk.tail)
@@ -139,13 +132,5 @@ import Testing
             try opened.forEach { key, value in contents[task, default: [:]][String(decoding: key, as: UTF8.self)] = decodeLong(Array(value)) }
         }
         return contents
-    }
-
-    static func waitUntil(_ what: String, timeout: Duration = .seconds(60), _ condition: () -> Bool) throws {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw WorkerError(description: "timed out after \(timeout) waiting until \(what)") }
-            usleep(10_000)
-        }
     }
 }

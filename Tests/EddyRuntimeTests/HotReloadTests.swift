@@ -66,20 +66,12 @@ import Testing
         _ = try f.outputs(forLines: 300)
         // Sample once the threads' start-up split has settled (each thread owns tasks), so that
         // any partition movement counted after this point would be the reload's doing.
-        let settled = ContinuousClock.now.advanced(by: .seconds(60))
-        while f.app.progress().tasksPerThread.contains(0) {
-            guard ContinuousClock.now < settled else { Issue.record("the two threads never both owned tasks"); break }
-            usleep(20_000)
-        }
+        try waitUntil("both threads own tasks") { !f.app.progress().tasksPerThread.contains(0) }
         let before = f.app.progress()
         let v1 = f.app.pluginStatus()[0].current
 
         try Fixture.install("libWordCountV2.so", as: "libWordCount.so", in: f.plugins)
-        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
-        while f.app.reloadCount.load(ordering: .relaxed) < 1 {
-            guard ContinuousClock.now < deadline else { Issue.record("the new build was never swapped in"); break }
-            usleep(20_000)
-        }
+        try waitUntil("the new build is swapped in") { f.app.reloadCount.load(ordering: .relaxed) >= 1 }
         let v2 = f.app.pluginStatus()[0].current
         #expect(v1.hasPrefix("wordcount 1.0.0+") && v2.hasPrefix("wordcount 2.0.0+"))
         try f.produce(300..<900)

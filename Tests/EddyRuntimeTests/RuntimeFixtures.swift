@@ -217,3 +217,28 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// Polls `condition` until it holds, throwing after `timeout` with `what` in the message
+/// (and `detail()`, e.g. a worker's log); `condition` may throw to give up early.
+func waitUntil(
+    _ what: String, timeout: Duration = .seconds(60), detail: () -> String = { "" }, _ condition: () throws -> Bool
+) throws {
+    let deadline = ContinuousClock.now.advanced(by: timeout)
+    while try !condition() {
+        guard ContinuousClock.now < deadline else {
+            throw WorkerError(description: "timed out after \(timeout) waiting until \(what)\(detail())")
+        }
+        usleep(10_000)
+    }
+}
+
+/// `events` → the built-in `count` per key in the `key-counts` store → `counts` (longs):
+/// the stateful topology of the restoration and membership tests.
+let countPerKeyTopology = """
+    sources:
+      - {name: events, topics: [events]}
+    processors:
+      - {name: per-key, type: count, store: key-counts, inputs: [events]}
+    sinks:
+      - {name: out, topic: counts, inputs: [per-key], value.serde: long}
+    """

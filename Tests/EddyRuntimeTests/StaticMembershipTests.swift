@@ -7,14 +7,7 @@ import Testing
 /// instance id takes its own partitions back at once — the group does not wait for the dead
 /// member's session to expire, and the other worker keeps its partitions throughout.
 @Suite struct StaticMembershipTests {
-    static let topology = """
-        sources:
-          - {name: events, topics: [events]}
-        processors:
-          - {name: per-key, type: count, store: key-counts, inputs: [events]}
-        sinks:
-          - {name: out, topic: counts, inputs: [per-key], value.serde: long}
-        """
+    static let topology = countPerKeyTopology
 
     @Test func restartedWorkerTakesItsTasksBackWithoutMovingTheOthers() throws {
         let cluster = try Cluster()
@@ -72,12 +65,9 @@ import Testing
     }
 
     static func waitForLines(_ worker: WorkerProcess, _ text: String, count: Int, timeout: Duration = .seconds(60)) throws {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while worker.log.components(separatedBy: text).count - 1 < count {
-            guard ContinuousClock.now < deadline, worker.process.isRunning else {
-                throw WorkerError(description: "worker log never showed \(count) × '\(text)' within \(timeout); log:\n\(worker.log.suffix(4000))")
-            }
-            usleep(20_000)
+        try waitUntil("the worker log shows \(count) × '\(text)'", timeout: timeout, detail: { "; log:\n\(worker.log.suffix(4000))" }) {
+            guard worker.process.isRunning else { throw WorkerError(description: "the worker exited; log:\n\(worker.log.suffix(4000))") }
+            return worker.log.components(separatedBy: text).count - 1 >= count
         }
     }
 }

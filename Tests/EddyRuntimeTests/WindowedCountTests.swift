@@ -99,32 +99,13 @@ import Testing
             try runWorker(config) { (app: StreamsApp) in
                 if let outputs { _ = try cluster.read("windowed-counts", count: outputs) }
                 if let tasks {
-                    let deadline = ContinuousClock.now.advanced(by: .seconds(60))
-                    while app.progress().tasks < tasks {
-                        guard ContinuousClock.now < deadline else {
-                            Issue.record("the worker did not start \(tasks) tasks within 60 s (\(app.progress().tasks) running)")
-                            break
-                        }
-                        Thread.sleep(forTimeInterval: 0.05)
+                    try waitUntil("the worker runs \(tasks) tasks", detail: { " (\(app.progress().tasks) running)" }) {
+                        app.progress().tasks >= tasks
                     }
                 }
                 progress = app.progress()
             }
             return progress!
-        }
-
-        /// Opens a stopped worker's store. A process that another test spawns at the moment the
-        /// worker releases a task lock briefly shares the lock file's descriptor (until its
-        /// `exec` closes it), so the lock may still be held for a moment: wait for it, bounded.
-        static func openWhenUnlocked(_ onDisk: StateInspector.StoreOnDisk, with inspector: StateInspector) throws -> InspectedStore {
-            let deadline = ContinuousClock.now.advanced(by: .seconds(10))
-            while true {
-                do {
-                    return try inspector.open(onDisk)
-                } catch StateStoreError.taskDirectoryLocked(_, _) where ContinuousClock.now < deadline {
-                    Thread.sleep(forTimeInterval: 0.01)
-                }
-            }
         }
 
         func outputs(_ count: Int) throws -> [String] {
@@ -138,7 +119,7 @@ import Testing
             var found: [String] = []
             for onDisk in try inspector.stores() where onDisk.name == "window-counts" {
                 #expect(onDisk.kind == "window" && onDisk.windowSizeMs == 10_000)
-                let store = try Self.openWhenUnlocked(onDisk, with: inspector)
+                let store = try inspector.open(onDisk, waitingUpTo: .seconds(10))
                 defer { store.close() }
                 try store.forEachWindow { key, start, value in
                     found.append("\(String(decoding: key, as: UTF8.self))@\(start)..\(start + 10_000)=\(decodeLong(Array(value)))")

@@ -73,12 +73,11 @@ final class WorkerProcess {
 
     /// Waits (bounded) until the worker's log contains `text`, e.g. until it owns a task.
     func waitForLog(_ text: String, timeout: Duration = .seconds(60)) throws {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while !log.contains(text) {
-            guard ContinuousClock.now < deadline, process.isRunning else {
-                throw WorkerError(description: "worker log never showed '\(text)' within \(timeout); log:\n\(log.suffix(4000))")
+        try waitUntil("the worker log shows '\(text)'", timeout: timeout, detail: { "; log:\n\(self.log.suffix(4000))" }) {
+            guard process.isRunning || log.contains(text) else {
+                throw WorkerError(description: "the worker exited before its log showed '\(text)'; log:\n\(log.suffix(4000))")
             }
-            usleep(50_000)
+            return log.contains(text)
         }
     }
 }
