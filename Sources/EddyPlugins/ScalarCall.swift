@@ -66,8 +66,11 @@ enum ScalarCall {
     /// Calls with arguments already checked against the signature; returns the result as
     /// `returnType`.
     func call(_ arguments: [TypedValue], returning returnType: ABIType) -> TypedValue {
-        let a = arguments[0]
-        let b = arguments.count > 1 ? arguments[1] : .void
+        call(arguments[0], arguments.count > 1 ? arguments[1] : .void, returning: returnType)
+    }
+
+    /// Calls with one argument (`b` is then `.void`) or two, checked against the signature.
+    func call(_ a: TypedValue, _ b: TypedValue, returning returnType: ABIType) -> TypedValue {
         switch self {
         case .ii(let f): return Self.integer(f(Self.i(a)), as: returnType)
         case .id(let f): return .f64(f(Self.i(a)))

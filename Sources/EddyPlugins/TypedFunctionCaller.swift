@@ -86,6 +86,12 @@ public final class TypedFunctionCaller: @unchecked Sendable {
                 function: name, position: 0, type: nil,
                 reason: "takes \(signature.arguments.count) argument(s), got \(values.count)")
         }
+        if let scalar, let returnType = signature.returnType {
+            // One or two arguments, converted without building an array per call.
+            let a = try TypedValue(json: values[0], as: signature.arguments[0], position: 1, function: name)
+            let b = values.count > 1 ? try TypedValue(json: values[1], as: signature.arguments[1], position: 2, function: name) : .void
+            return scalar.call(a, b, returning: returnType)
+        }
         let converted = try zip(values, signature.arguments).enumerated().map { index, pair in
             try TypedValue(json: pair.0, as: pair.1, position: index + 1, function: name)
         }
