@@ -105,6 +105,7 @@ import Testing
             (.abiMajor2, "plugin libWordCount.so was built for Eddy ABI 2 (it exports eddy_plugin_v2); this host speaks ABI 1 — rebuild the plugin against this host's sdk"),
             (.initFails, "init of the new build failed: processor count failed to initialize: refused on purpose"),
             (.storeRemoved, "processor 'count' declares store key-counts (keyValue, bytes -> i64) in the running build but no such store in the new one — stores must keep their name, kind and serdes"),
+            (.storeAdded, "processor 'split' declares store split-seen (keyValue, bytes -> i64) in the new build but not in the running one — a new store is created (and its changelog topic) only when the application starts; restart it with the new build"),
         ]
         for (broken, reason) in cases {
             try broken.build(into: (f.plugins as NSString).appendingPathComponent("libWordCount.so"))
@@ -160,7 +161,7 @@ import Testing
 /// In `initFails` only `count` refuses to start, so a thread running only `split` tasks swaps
 /// and must be put back when another thread's `count` fails.
 enum BrokenWordCount {
-    case abiMajor2, initFails, storeRemoved
+    case abiMajor2, initFails, storeRemoved, storeAdded
 
     func build(into path: String) throws {
         let source = (path as NSString).deletingLastPathComponent + "/broken.c"
@@ -168,6 +169,9 @@ enum BrokenWordCount {
             static const eddy_store_decl counts = {.struct_size = sizeof(eddy_store_decl), .name = "key-counts",
                 .kind = EDDY_STORE_KEY_VALUE, .key_serde = "bytes", .value_serde = "i64", .changelog = true};
             static const eddy_store_decl *const stores[] = {&counts};
+            static const eddy_store_decl seen = {.struct_size = sizeof(eddy_store_decl), .name = "split-seen",
+                .kind = EDDY_STORE_KEY_VALUE, .key_serde = "bytes", .value_serde = "i64", .changelog = true};
+            static const eddy_store_decl *const split_stores[] = {&seen};
             """
         try """
             #include <eddy/eddy.h>
@@ -182,6 +186,7 @@ enum BrokenWordCount {
             static void close_instance(void *i) { (void)i; }
             \(store)
             static const eddy_processor split = {.struct_size = sizeof(eddy_processor), .name = "split",
+                \(self == .storeAdded ? ".stores = split_stores, .store_count = 1," : "")
                 .init = init, .process = process, .close = close_instance};
             static const eddy_processor count = {.struct_size = sizeof(eddy_processor), .name = "count",
                 \(self == .storeRemoved ? "" : ".stores = stores, .store_count = 1,")

@@ -94,6 +94,11 @@ extension PluginSet {
                         plugin: name,
                         reason: "processor '\(processor)' declares store \(Self.describe(store)) in the running build but \(now) in the new one — stores must keep their name, kind and serdes\(store.kind == .window ? ", and window stores their window size and retention" : "")")
                 }
+                for store in newProcessor.stores where !oldStores.contains(where: { $0.name == store.name }) {
+                    throw ReloadError(
+                        plugin: name,
+                        reason: "processor '\(processor)' declares store \(Self.describe(store)) in the new build but not in the running one — a new store is created (and its changelog topic) only when the application starts; restart it with the new build")
+                }
                 do {
                     _ = try ConfigResolver.resolve(config, for: processor, declared: newProcessor.config)
                 } catch {
