@@ -306,7 +306,10 @@ final class StreamThread: @unchecked Sendable {
                 offsets.append(KafkaTopicPartitionOffset(topic: tp.topic, partition: tp.partition, offset: next))
             }
         }
-        defer { lastCommit = .now }
+        // The interval runs from commit start to commit start, as Kafka Streams' does, so a
+        // slow commit does not stretch the time records wait for the next one.
+        let started = ContinuousClock.now
+        defer { lastCommit = started }
         if config.isExactlyOnce {
             guard collector.inTransaction || !offsets.isEmpty else { return }
             try collector.beginIfNeeded()
