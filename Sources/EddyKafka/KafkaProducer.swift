@@ -102,7 +102,7 @@ public final class KafkaProducer: @unchecked Sendable {
             let err = produce(
                 topic: topic.handle, partition: partition, key: key, value: value, headers: headers, timestamp: timestamp, tag: tag)
             guard err == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
-                try checkProduce(err, topic: topic.name, partition: partition)
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw produceError(err, topic: topic.name, partition: partition) }
                 return
             }
             let now = ContinuousClock.now
@@ -187,11 +187,11 @@ public final class KafkaProducer: @unchecked Sendable {
         }
     }
 
-    private func checkProduce(_ err: rd_kafka_resp_err_t, topic: String, partition: Int32?) throws(KafkaError) {
-        guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { return }
+    /// The error for a refused produce: the client's fatal error when it has one.
+    private func produceError(_ err: rd_kafka_resp_err_t, topic: String, partition: Int32?) -> KafkaError {
+        if let fatal = client.fatalError() { return fatal }
         let code = KafkaErrorCode(err)
-        if let fatal = client.fatalError() { throw fatal }
-        throw .delivery(topic: topic, partition: partition ?? -1, code: code, reason: code.message)
+        return .delivery(topic: topic, partition: partition ?? -1, code: code, reason: code.message)
     }
 
     /// librdkafka's delivery-report callback: runs on the thread that polls this producer.
