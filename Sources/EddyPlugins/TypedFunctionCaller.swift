@@ -66,6 +66,18 @@ public final class TypedFunctionCaller: @unchecked Sendable {
         return invoke(arguments)
     }
 
+    /// Whether the function takes one or two scalar arguments (bool, i32, i64, f64) and
+    /// returns one: ``call(scalar:_:)`` then calls it without libffi and without an array.
+    public var takesScalars: Bool { scalar != nil && signature.returnType != nil }
+
+    /// Calls a function that ``takesScalars`` with its first argument and, when it takes two,
+    /// its second (`.void` otherwise). The caller has converted both to the signature's types.
+    public func call(scalar a: TypedValue, _ b: TypedValue) -> TypedValue {
+        precondition(takesScalars && a.type == signature.arguments[0] && (signature.arguments.count == 1 || b.type == signature.arguments[1]),
+            "\(name): scalar arguments \(a), \(b) do not match \(signature)")
+        return scalar!.call(a, b, returning: signature.returnType!)
+    }
+
     /// Calls the function with command-line arguments, converted to the signature's types.
     public func call(arguments texts: [String]) throws -> TypedValue {
         guard texts.count == signature.arguments.count else {

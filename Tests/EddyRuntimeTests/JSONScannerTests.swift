@@ -41,5 +41,48 @@ import Testing
         #expect(try set(#"{"a":1}"#, "c", .f64(0.5)) == #"{"a":1,"c":0.5}"#)
         #expect(try set("{ }", "c", .str(#"q"x"#)) == #"{ "c":"q\"x"}"#)
         #expect(throws: BuiltinError.self) { try set("[1]", "c", .bool(true)) }
+        #expect(try set(#"{"a":1}"#, "c", .i64(-9_223_372_036_854_775_808)) == #"{"a":1,"c":-9223372036854775808}"#)
+        #expect(try set(#"{"a":1}"#, "a", .i32(0)) == #"{"a":0}"#)
+        #expect(try set(#"{"a":1}"#, "a", .bool(false)) == #"{"a":false}"#)
+        #expect(try set(#"{"a":1}"#, "a", .f64(.nan)) == #"{"a":null}"#)
+    }
+
+    /// The direct reading of scalar arguments agrees with the general conversion
+    /// (Foundation-free `Double(String)`) bit for bit, and declines what it cannot read exactly.
+    @Test func scalarsReadStraightFromTheBytesMatchTheGeneralConversion() {
+        func scalar(_ text: String, _ type: ABIType) -> TypedValue? {
+            Array(text.utf8).withUnsafeBytes { JSONScanner.scalar($0, 0..<$0.count, as: type) }
+        }
+        var numbers = ["0", "-0", "12.25", "10.5", "0.1", "0.3", "1e22", "1E-22", "-4.5e+3", "9007199254740991", "123456.789012",
+                       "0.000001", "3.14159265358979", "2.5e-5", "99999999999999.9"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let mantissa = UInt64.random(in: 0..<(1 << 53), using: &generator)
+            let digits = String(mantissa)
+            let point = Int.random(in: 0...digits.count, using: &generator)
+            let text = point == digits.count ? digits : String(digits.prefix(point).isEmpty ? "0" : digits.prefix(point)) + "." + digits.dropFirst(point)
+            numbers.append(Bool.random(using: &generator) ? "-" + text : text)
+        }
+        for text in numbers {
+            let expected = Double(text)!
+            guard case .f64(let read)? = scalar(text, .f64) else {
+                Issue.record("\(text) was not read directly")
+                continue
+            }
+            #expect(read.bitPattern == expected.bitPattern, "\(text): \(read) against \(expected)")
+        }
+        // Beyond the exact paths: left to the general conversion.
+        for text in ["9007199254740993", "1e23", "1e-23", "123456789012345678901", "1.7976931348623157e308"] {
+            #expect(scalar(text, .f64) == nil, "\(text)")
+        }
+        #expect(scalar("-123456789012345678", .i64) == .i64(-123_456_789_012_345_678))
+        #expect(scalar("7", .i32) == .i32(7))
+        #expect(scalar("2147483648", .i32) == nil)
+        #expect(scalar("1234567890123456789", .i64) == nil)
+        #expect(scalar("1.5", .i64) == nil)
+        #expect(scalar("true", .bool) == .bool(true))
+        #expect(scalar("false", .bool) == .bool(false))
+        #expect(scalar("1", .bool) == nil)
+        #expect(scalar(#""x""#, .str) == nil)
     }
 }

@@ -108,6 +108,93 @@ struct JSONScanner {
         }
     }
 
+    /// The scalar at `range` (a value ``index(_:into:)`` found) as an argument of type `type`,
+    /// read straight from the bytes; nil when it needs the general conversion (a string, a
+    /// mismatch to report, an integer too long or a decimal too precise for the exact paths).
+    static func scalar(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, as type: ABIType) -> TypedValue? {
+        let text = UnsafeRawBufferPointer(rebasing: bytes[range])
+        switch type {
+        case .bool:
+            switch text.first {
+            case UInt8(ascii: "t"): return .bool(true)
+            case UInt8(ascii: "f"): return .bool(false)
+            default: return nil
+            }
+        case .i32:
+            return integer(text).flatMap { Int32(exactly: $0) }.map(TypedValue.i32)
+        case .i64:
+            return integer(text).map(TypedValue.i64)
+        case .f64:
+            return double(text).map(TypedValue.f64)
+        case .str, .bytes:
+            return nil
+        }
+    }
+
+    /// A JSON integer of at most 18 digits (so it cannot overflow), or nil.
+    static func integer(_ text: UnsafeRawBufferPointer) -> Int64? {
+        var index = 0
+        let negative = text.first == UInt8(ascii: "-")
+        if negative { index = 1 }
+        guard index < text.count, text.count - index <= 18 else { return nil }
+        var value: Int64 = 0
+        while index < text.count {
+            let digit = text[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            value = value &* 10 &+ Int64(digit)
+            index += 1
+        }
+        return negative ? -value : value
+    }
+
+    /// A JSON number as a Double when the exact path applies (Clinger's): a mantissa below
+    /// 2^53 and a power of ten up to 22, both exact in a Double, so one multiplication or
+    /// division rounds correctly. Nil otherwise, for the general parser.
+    static func double(_ text: UnsafeRawBufferPointer) -> Double? {
+        var index = 0
+        let negative = text.first == UInt8(ascii: "-")
+        if negative { index = 1 }
+        var mantissa: UInt64 = 0
+        var exponent = 0
+        var fraction = false
+        while index < text.count {
+            let byte = text[index]
+            if byte == UInt8(ascii: ".") {
+                fraction = true
+            } else {
+                let digit = byte &- UInt8(ascii: "0")
+                guard digit < 10 else { break }
+                mantissa = mantissa &* 10 &+ UInt64(digit)
+                guard mantissa < 1 << 53 else { return nil }
+                if fraction { exponent -= 1 }
+            }
+            index += 1
+        }
+        if index < text.count {
+            guard text[index] | 0x20 == UInt8(ascii: "e") else { return nil }
+            index += 1
+            var sign = 1
+            if index < text.count, text[index] == UInt8(ascii: "-") || text[index] == UInt8(ascii: "+") {
+                if text[index] == UInt8(ascii: "-") { sign = -1 }
+                index += 1
+            }
+            var given = 0
+            while index < text.count {
+                let digit = text[index] &- UInt8(ascii: "0")
+                guard digit < 10, given < 1000 else { return nil }
+                given = given * 10 + Int(digit)
+                index += 1
+            }
+            exponent += sign * given
+        }
+        guard abs(exponent) <= 22 else { return nil }
+        let magnitude = exponent >= 0 ? Double(mantissa) * exactPowersOfTen[exponent] : Double(mantissa) / exactPowersOfTen[-exponent]
+        return negative ? -magnitude : magnitude
+    }
+
+    /// 10^0 … 10^22, each exactly representable as a Double.
+    private static let exactPowersOfTen: [Double] = (0...22).map { power in (0..<power).reduce(1.0) { total, _ in total * 10 } }
+
     // MARK: - Grammar
 
     private static func equals(_ key: UnsafeRawBufferPointer, _ name: String) -> Bool {

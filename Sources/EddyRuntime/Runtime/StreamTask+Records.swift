@@ -114,39 +114,79 @@ extension StreamTask {
         guard let (end, empty) = JSONScanner.index(value, into: &members) else {
             throw BuiltinError(reason: "the value is not a JSON object")
         }
-        return splice(field, jsonText(result), into: value, at: JSONScanner.find(field, in: members, of: value), end: end, empty: empty)
+        var out: [UInt8] = []
+        splice(
+            OutputField(field), result, into: value, at: JSONScanner.find(field, in: members, of: value), end: end, empty: empty,
+            writing: &out)
+        return out
     }
 
-    /// `value` (an object closing at `end`) with the value of `field`, at `existing` when the
-    /// object has it, replaced by `text`, or the member appended.
+    /// A field a built-in writes into JSON values, with its member prefix (`"name":`) encoded once.
+    struct OutputField {
+        let name: String
+        let memberPrefix: [UInt8]
+
+        init(_ name: String) {
+            self.name = name
+            memberPrefix = StreamTask.jsonString(name) + [UInt8(ascii: ":")]
+        }
+    }
+
+    /// Writes into `out` (emptied first, capacity kept) `value` (an object closing at `end`)
+    /// with the value of `field`, at `existing` when the object has it, replaced by
+    /// `result`'s JSON text, or the member appended.
     static func splice(
-        _ field: String, _ text: [UInt8], into value: UnsafeRawBufferPointer, at existing: Range<Int>?, end: Int, empty: Bool
-    ) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(value.count + field.utf8.count + text.count + 4)
+        _ field: OutputField, _ result: TypedValue, into value: UnsafeRawBufferPointer, at existing: Range<Int>?, end: Int, empty: Bool,
+        writing out: inout [UInt8]
+    ) {
+        out.removeAll(keepingCapacity: true)
+        out.reserveCapacity(value.count + field.memberPrefix.count + 24)
         if let existing {
             out += value[..<existing.lowerBound]
-            out += text
+            appendJSON(result, to: &out)
             out += value[existing.upperBound...]
         } else {
             out += value[..<end]
             if !empty { out.append(UInt8(ascii: ",")) }
-            out += jsonString(field)
-            out.append(UInt8(ascii: ":"))
-            out += text
+            out += field.memberPrefix
+            appendJSON(result, to: &out)
             out += value[end...]
         }
-        return out
     }
 
     /// A typed function's result as JSON text.
     static func jsonText(_ value: TypedValue) -> [UInt8] {
+        var out: [UInt8] = []
+        appendJSON(value, to: &out)
+        return out
+    }
+
+    /// Appends a typed function's result as JSON text (a non-finite number as `null`).
+    static func appendJSON(_ value: TypedValue, to out: inout [UInt8]) {
         switch value {
-        case .bool, .i32, .i64: return Array(value.description.utf8)
-        case .f64(let d): return d.isFinite ? Array(String(d).utf8) : Array("null".utf8)
-        case .str(let s): return jsonString(s)
-        case .bytes(let b): return jsonString(String(decoding: b, as: UTF8.self))
-        case .void: return Array("null".utf8)
+        case .bool(let b): out += b ? "true".utf8 : "false".utf8
+        case .i32(let i): appendDecimal(Int64(i), to: &out)
+        case .i64(let i): appendDecimal(i, to: &out)
+        case .f64(let d): out += d.isFinite ? String(d).utf8 : "null".utf8
+        case .str(let s): out += jsonString(s)
+        case .bytes(let b): out += jsonString(String(decoding: b, as: UTF8.self))
+        case .void: out += "null".utf8
+        }
+    }
+
+    /// Appends `value` in decimal, without building a String.
+    static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 20 digits, least significant first
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            for index in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[index]) }
         }
     }
 

@@ -15,17 +15,17 @@ final class StreamTask {
         case source(SourceSpec.Timestamp, keySerde: SerdeName, valueSerde: SerdeName)
         case plugin(PluginNode)
         case filter(TypedFunctionCaller, FunctionCall)
-        case mapValues(TypedFunctionCaller, FunctionCall, outputField: String)
+        case mapValues(TypedFunctionCaller, FunctionCall, outputField: OutputField)
         case selectKey(field: String)
         case aggregate(Aggregation)
         case sink(KafkaProducerTopic)
     }
 
     /// A class, so that visiting a node per record retains one reference instead of copying
-    /// its fields.
+    /// its fields; its action is a `let` (a reload replaces the node), so a visit borrows it.
     final class Node {
         let name: String
-        var action: Action
+        let action: Action
         let children: [Int]
         let childIndex: [String: Int]
 
@@ -34,6 +34,11 @@ final class StreamTask {
             self.action = action
             self.children = children
             self.childIndex = childIndex
+        }
+
+        /// This node running `action` instead.
+        func replacing(_ action: Action) -> Node {
+            Node(name: name, action: action, children: children, childIndex: childIndex)
         }
     }
 
@@ -74,8 +79,8 @@ final class StreamTask {
     var commitRequested: Bool { nodes.contains { if case .plugin(let p) = $0.action { p.instance.context.commitRequested } else { false } } }
     /// Whether outputs carry the `eddy.plugin.version` header.
     let versionHeader: Bool
-    /// The plugin node whose `process` is running, for the version header.
-    private var activePlugin: PluginNode?
+    /// The index of the plugin node whose `process` is running (-1: none), for the version header.
+    private var activePlugin = -1
     /// The task's stores as processors see them, shared by every build of a processor.
     private var hostStores: [String: HostStore] = [:]
     let applicationId: String
@@ -93,6 +98,8 @@ final class StreamTask {
     /// is scanned once per delivery however many built-ins read it.
     private var jsonMembers: [JSONScanner.IndexedMember] = []
     private var jsonObject: (delivery: Int, end: Int, empty: Bool)?
+    /// Per node, the buffer a built-in writes its transformed key or value into.
+    private var outputBuffers: [[UInt8]] = []
     /// The plugin nodes, which see stream time and punctuations.
     private var pluginNodes: [(node: Int, plugin: PluginNode)] = []
     /// An error raised inside the node graph (C callbacks cannot throw).
@@ -148,7 +155,7 @@ final class StreamTask {
             case .filter(let call):
                 action = .filter(try plugins[call.plugin]!.function(named: call.function), call)
             case .mapValues(let call, let field):
-                action = .mapValues(try plugins[call.plugin]!.function(named: call.function), call, outputField: field)
+                action = .mapValues(try plugins[call.plugin]!.function(named: call.function), call, outputField: OutputField(field))
             case .selectKey(let field):
                 action = .selectKey(field: field)
             case .aggregate(let spec):
@@ -162,6 +169,7 @@ final class StreamTask {
                 action = .sink(try collector.topic(named: topic))
             }
             if case .plugin(let plugin) = action { pluginNodes.append((nodes.count, plugin)) }
+            outputBuffers.append([])
             nodes.append(Node(name: node.name, action: action, children: children, childIndex: childIndex))
         }
     }
@@ -312,9 +320,9 @@ final class StreamTask {
         for index in nodes.indices {
             switch nodes[index].action {
             case .filter(_, let call) where call.plugin == name:
-                nodes[index].action = .filter(try plugin.function(named: call.function), call)
+                nodes[index] = nodes[index].replacing(.filter(try plugin.function(named: call.function), call))
             case .mapValues(_, let call, let field) where call.plugin == name:
-                nodes[index].action = .mapValues(try plugin.function(named: call.function), call, outputField: field)
+                nodes[index] = nodes[index].replacing(.mapValues(try plugin.function(named: call.function), call, outputField: field))
             case .aggregate(let aggregation) where aggregation.spec.function?.plugin == name:
                 aggregation.caller = try plugin.function(named: aggregation.spec.function!.function)
             default:
@@ -352,12 +360,33 @@ final class StreamTask {
         return (end, empty)
     }
 
-    /// The record's JSON object value with `field` set to `result` (see ``splice(_:_:into:at:end:empty:)``).
-    private func setting(_ field: String, to result: TypedValue, in record: UnsafePointer<eddy_record>) throws -> [UInt8] {
+    /// Writes into `out` the record's JSON object value with `field` set to `result` (see
+    /// ``splice(_:_:into:at:end:empty:writing:)``).
+    private func setting(_ field: OutputField, to result: TypedValue, in record: UnsafePointer<eddy_record>, writing out: inout [UInt8]) throws {
         let value = try Self.jsonBytes(record)
         guard let (end, empty) = indexedObject(value) else { throw BuiltinError(reason: "the value is not a JSON object") }
-        return Self.splice(
-            field, Self.jsonText(result), into: value, at: JSONScanner.find(field, in: jsonMembers, of: value), end: end, empty: empty)
+        Self.splice(
+            field, result, into: value, at: JSONScanner.find(field.name, in: jsonMembers, of: value), end: end, empty: empty, writing: &out)
+    }
+
+    /// Calls `caller` with the fields `call` names from the JSON value of the record being
+    /// delivered. One or two scalar arguments are read straight from the value's bytes into
+    /// the call; anything else (and every error, so that it reads the same) takes the general
+    /// path through `JSONValue`s.
+    private func call(_ caller: TypedFunctionCaller, _ call: FunctionCall, on record: UnsafePointer<eddy_record>) throws -> TypedValue {
+        if caller.takesScalars, call.fields.count == caller.signature.arguments.count, let value = Self.buffer(record.pointee.value),
+            indexedObject(value) != nil,
+            let a = scalarArgument(call.fields[0], as: caller.signature.arguments[0], in: value)
+        {
+            if call.fields.count == 1 { return caller.call(scalar: a, .void) }
+            if let b = scalarArgument(call.fields[1], as: caller.signature.arguments[1], in: value) { return caller.call(scalar: a, b) }
+        }
+        return try caller.call(json: try arguments(record, call))
+    }
+
+    /// Field `name` of the indexed JSON value `value` as a scalar of `type`, when it reads as one directly.
+    private func scalarArgument(_ name: String, as type: ABIType, in value: UnsafeRawBufferPointer) -> TypedValue? {
+        JSONScanner.find(name, in: jsonMembers, of: value).flatMap { JSONScanner.scalar(value, $0, as: type) }
     }
 
     /// Runs `body` as the delivery of a record new to the graph.
@@ -389,7 +418,7 @@ final class StreamTask {
             return eddy_status(EDDY_OK)
         case .plugin(let plugin):
             let outer = activePlugin
-            activePlugin = plugin
+            activePlugin = index
             defer { activePlugin = outer }
             plugin.processed &+= 1
             switch plugin.instance.process(record) {
@@ -402,7 +431,7 @@ final class StreamTask {
         case .sink(let topic):
             let r = record.pointee
             do {
-                let stamp = versionHeader ? activePlugin?.versionHeaders ?? [] : []
+                let stamp = versionHeader ? versionHeaders(ofNode: activePlugin) : []
                 let headers = r.header_count == 0 ? stamp : Self.headers(r) + stamp
                 try collector.send(
                     to: topic, partition: nil, key: Self.buffer(r.key), value: Self.buffer(r.value),
@@ -414,7 +443,7 @@ final class StreamTask {
             return eddy_status(EDDY_OK)
         case .filter(let caller, let call):
             do {
-                guard case .bool(true) = try caller.call(json: try arguments(record, call)) else { return eddy_status(EDDY_OK) }
+                guard case .bool(true) = try self.call(caller, call, on: record) else { return eddy_status(EDDY_OK) }
             } catch {
                 report("\(error)", node: node.name, plugin: call.plugin)
                 return eddy_status(EDDY_OK)
@@ -422,27 +451,33 @@ final class StreamTask {
             for next in node.children { _ = deliver(next, record) }
             return eddy_status(EDDY_OK)
         case .mapValues(let caller, let call, let field):
-            return deliverTransformed(node, record, replacing: \.value, plugin: call.plugin) {
-                try setting(field, to: try caller.call(json: try arguments(record, call)), in: record)
+            return deliverTransformed(index, record, replacing: \.value, plugin: call.plugin) { out in
+                try setting(field, to: try self.call(caller, call, on: record), in: record, writing: &out)
             }
         case .aggregate(let aggregation):
-            return deliverTransformed(node, record, replacing: \.value, plugin: aggregation.spec.function?.plugin) {
-                try aggregation.fold(record)
+            return deliverTransformed(index, record, replacing: \.value, plugin: aggregation.spec.function?.plugin) { out in
+                out = try aggregation.fold(record)
             }
         case .selectKey(let field):
-            return deliverTransformed(node, record, replacing: \.key, plugin: nil) { try Self.keyField(field, of: record) }
+            return deliverTransformed(index, record, replacing: \.key, plugin: nil) { out in out = try Self.keyField(field, of: record) }
         }
     }
 
-    /// Forwards to the node's children a copy of `record` whose key or value is what
-    /// `transform` computed; a failure goes to the error handler instead.
+    /// Forwards to node `index`'s children a copy of `record` whose key or value is what
+    /// `transform` wrote into the node's output buffer (reused from record to record); a
+    /// failure goes to the error handler instead.
     private func deliverTransformed(
-        _ node: Node, _ record: UnsafePointer<eddy_record>, replacing part: WritableKeyPath<eddy_record, eddy_bytes>,
-        plugin: String?, _ transform: () throws -> [UInt8]
+        _ index: Int, _ record: UnsafePointer<eddy_record>, replacing part: WritableKeyPath<eddy_record, eddy_bytes>,
+        plugin: String?, _ transform: (inout [UInt8]) throws -> Void
     ) -> eddy_status {
-        let bytes: [UInt8]
+        let node = nodes[index]
+        // Taken out while in use, so that the node's children (which may be this node again,
+        // through a plugin's forward) never write into the bytes being delivered.
+        var bytes = outputBuffers[index]
+        outputBuffers[index] = []
+        defer { outputBuffers[index] = bytes }
         do {
-            bytes = try transform()
+            try transform(&bytes)
         } catch {
             report("\(error)", node: node.name, plugin: plugin)
             return eddy_status(EDDY_OK)
@@ -453,6 +488,12 @@ final class StreamTask {
             asNewDelivery { for next in node.children { _ = deliver(next, &copy) } }
         }
         return eddy_status(EDDY_OK)
+    }
+
+    /// The `eddy.plugin.version` headers of plugin node `index` (none for -1).
+    private func versionHeaders(ofNode index: Int) -> [KafkaHeader] {
+        guard index >= 0, case .plugin(let plugin) = nodes[index].action else { return [] }
+        return plugin.versionHeaders
     }
 
     /// Sends a failure of the current record to the error handler; a `fail` handler (or a
@@ -489,8 +530,8 @@ final class StreamTask {
     private func punctuate(_ type: PunctuationType, now: Int64) throws {
         for (index, plugin) in pluginNodes {
             let node = nodes[index]
-            activePlugin = plugin
-            defer { activePlugin = nil }
+            activePlugin = index
+            defer { activePlugin = -1 }
             for (_, outcome) in plugin.instance.punctuate(type, now: now) {
                 switch outcome {
                 case .ok: continue
