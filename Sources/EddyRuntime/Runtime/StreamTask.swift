@@ -231,7 +231,7 @@ final class StreamTask {
         }
 
         let headers = record.headers
-        try withRecord(
+        withRecord(
             key: key, value: value, timestamp: timestamp, topic: inputs[input].topicName, partition: partition, offset: offset, headers: headers
         ) { eddyRecord in
             for child in nodes[sourceIndex].children { _ = deliver(child, eddyRecord) }
