@@ -55,7 +55,7 @@ import Testing
         }
         var numbers = ["0", "-0", "12.25", "10.5", "0.1", "0.3", "1e22", "1E-22", "-4.5e+3", "9007199254740991", "123456.789012",
                        "0.000001", "3.14159265358979", "2.5e-5", "99999999999999.9"]
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator(seed: 8)
         for _ in 0..<20_000 {
             let mantissa = UInt64.random(in: 0..<(1 << 53), using: &generator)
             let digits = String(mantissa)

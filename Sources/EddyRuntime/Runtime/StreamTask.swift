@@ -471,8 +471,9 @@ final class StreamTask {
         plugin: String?, _ transform: (inout [UInt8]) throws -> Void
     ) -> eddy_status {
         let node = nodes[index]
-        // Taken out while in use, so that the node's children (which may be this node again,
-        // through a plugin's forward) never write into the bytes being delivered.
+        // Taken out while in use: writing into it needs no copy (the array stays uniquely
+        // referenced), and the children's own transforms may change `outputBuffers` while
+        // these bytes are being delivered.
         var bytes = outputBuffers[index]
         outputBuffers[index] = []
         defer { outputBuffers[index] = bytes }
