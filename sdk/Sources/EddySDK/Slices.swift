@@ -9,6 +9,7 @@ nonisolated(unsafe) let emptySliceAddress: UnsafeMutableRawPointer = .allocate(b
 
 extension eddy_bytes {
     /// The absent slice (a null key or value).
+    @inlinable
     public static var absent: eddy_bytes { eddy_bytes(ptr: nil, len: 0) }
 
     /// A slice over `buffer`, present even when empty. Borrowed: valid as long as `buffer`.

@@ -4,14 +4,28 @@
 /// reloads); this view encodes keys and values with the serdes given to
 /// `ProcessorContext.keyValueStore(_:key:value:)`.
 public struct KeyValueStore<K: Serde, V: Serde> {
+    @usableFromInline
     let context: ProcessorContext
     /// The store's name.
     public let name: String
+    @usableFromInline
     let handle: OpaquePointer
+    @usableFromInline
     let keySerde: K
+    @usableFromInline
     let valueSerde: V
 
+    @usableFromInline
+    init(context: ProcessorContext, name: String, handle: OpaquePointer, keySerde: K, valueSerde: V) {
+        self.context = context
+        self.name = name
+        self.handle = handle
+        self.keySerde = keySerde
+        self.valueSerde = valueSerde
+    }
+
     /// The value of `key`, or nil when absent.
+    @inlinable
     public func get(_ key: K.Value) throws -> V.Value? {
         let host = context.host
         let ctx = context.ctx
@@ -27,6 +41,7 @@ public struct KeyValueStore<K: Serde, V: Serde> {
     }
 
     /// Writes `value` under `key`.
+    @inlinable
     public func put(_ key: K.Value, _ value: V.Value) throws {
         let host = context.host
         let ctx = context.ctx
@@ -39,6 +54,7 @@ public struct KeyValueStore<K: Serde, V: Serde> {
     }
 
     /// Deletes `key`; deleting an absent key does nothing.
+    @inlinable
     public func delete(_ key: K.Value) throws {
         let host = context.host
         let ctx = context.ctx
@@ -92,14 +108,28 @@ public struct KeyValueStore<K: Serde, V: Serde> {
 /// A typed view of a window state store the processor declared: values per key and window
 /// start.
 public struct WindowStore<K: Serde, V: Serde> {
+    @usableFromInline
     let context: ProcessorContext
     /// The store's name.
     public let name: String
+    @usableFromInline
     let handle: OpaquePointer
+    @usableFromInline
     let keySerde: K
+    @usableFromInline
     let valueSerde: V
 
+    @usableFromInline
+    init(context: ProcessorContext, name: String, handle: OpaquePointer, keySerde: K, valueSerde: V) {
+        self.context = context
+        self.name = name
+        self.handle = handle
+        self.keySerde = keySerde
+        self.valueSerde = valueSerde
+    }
+
     /// Writes `value` for `key` in the window that starts at `windowStart` (ms).
+    @inlinable
     public func put(_ key: K.Value, _ value: V.Value, windowStart: Int64) throws {
         let host = context.host
         let ctx = context.ctx
