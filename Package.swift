@@ -38,6 +38,7 @@ let package = Package(
         .systemLibrary(
             name: "CLibFFI", path: "Sources/CLibFFI", pkgConfig: "libffi",
             providers: [.apt(["libffi-dev"])]),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
         // MARK: - Host layers
         .target(
@@ -95,6 +96,7 @@ let package = Package(
         .executableTarget(
             name: "eddy",
             dependencies: [
+                "CMalloc",
                 "EddyKafka",
                 "EddyRuntime",
                 "EddyServer",

@@ -18,6 +18,7 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("quiet"), help: "No progress line.") var quiet = false
 
     func run() throws {
+        MallocTuning.apply()
         CommandLogging.bootstrap(defaultLevel: .info)
         let logger = Logger(label: "eddy.run")
         var config = try AppConfig.load(path: app)
