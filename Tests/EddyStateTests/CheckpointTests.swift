@@ -30,11 +30,7 @@ import Testing
     }
 
     @Test func anAbortedTransactionRollsBackToTheCheckpoint() throws {
-        try withStateDirectory { state in
-            let task = try state.lockTask("1_3")
-            defer { task.unlock() }
-            let store = try task.openKeyValueStore(kvSpec(), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
-            defer { store.close() }
+        try withStore(task: "1_3") { store in
             store.put("a", "1")
             try store.commit(checkpoint: [testPartition: 10])
             store.put("a", "2")
@@ -85,11 +81,7 @@ import Testing
     }
 
     @Test func aNegativeCheckpointOffsetIsRefusedAndNothingIsWritten() throws {
-        try withStateDirectory { state in
-            let task = try state.lockTask("0_0")
-            defer { task.unlock() }
-            let store = try task.openKeyValueStore(kvSpec(), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
-            defer { store.close() }
+        try withStore() { store in
             store.put("a", "1")
             let error = stateError { try store.commit(checkpoint: [testPartition: -1]) }
             #expect(error == .invalidArgument(store: "counts", reason: "checkpoint offset -1 for app-counts-changelog-3 is negative"))

@@ -5,11 +5,7 @@ import Testing
 @Suite struct KeyValueStoreTests {
     @Test(arguments: [true, false])
     func getPutDeleteThroughTheCacheAndAfterCommit(persistent: Bool) throws {
-        try withStateDirectory { state in
-            let task = try state.lockTask("0_1")
-            defer { task.unlock() }
-            let store = try task.openKeyValueStore(kvSpec(persistent: persistent), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
-            defer { store.close() }
+        try withStore(kvSpec(persistent: persistent), task: "0_1") { store in
             #expect(store.isPersistent == persistent)
             #expect(try store.get("a") == nil)
             store.put("a", "1")
@@ -32,11 +28,7 @@ import Testing
 
     @Test(arguments: [true, false])
     func rangeAndPrefixMergeTheCacheOverCommittedData(persistent: Bool) throws {
-        try withStateDirectory { state in
-            let task = try state.lockTask("0_1")
-            defer { task.unlock() }
-            let store = try task.openKeyValueStore(kvSpec(persistent: persistent), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
-            defer { store.close() }
+        try withStore(kvSpec(persistent: persistent), task: "0_1") { store in
             for (k, v) in [("a", "1"), ("b", "2"), ("ba", "3"), ("bb", "4"), ("c", "5"), ("d", "6")] { store.put(k, v) }
             try store.commit(checkpoint: [testPartition: 6])
 
@@ -65,11 +57,7 @@ import Testing
 
     @Test(arguments: [true, false])
     func keysSortByUnsignedBytes(persistent: Bool) throws {
-        try withStateDirectory { state in
-            let task = try state.lockTask("0_1")
-            defer { task.unlock() }
-            let store = try task.openKeyValueStore(kvSpec(persistent: persistent), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
-            defer { store.close() }
+        try withStore(kvSpec(persistent: persistent), task: "0_1") { store in
             let keys: [[UInt8]] = [[0xFF], [0x80], [0x7F], [0x00], [0x80, 0x00], []]
             for (i, key) in keys.enumerated() where i % 2 == 0 {
                 key.withUnsafeBytes { k in [UInt8(i)].withUnsafeBytes { store.put(k, $0) } }
@@ -95,11 +83,7 @@ import Testing
     }
 
     @Test func approximateCountTracksUncommittedKeys() throws {
-        try withStateDirectory { state in
-            let task = try state.lockTask("0_1")
-            defer { task.unlock() }
-            let store = try task.openKeyValueStore(kvSpec(persistent: false), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
-            defer { store.close() }
+        try withStore(kvSpec(persistent: false), task: "0_1") { store in
             for i in 0..<100 { store.put("k\(i)", "v") }
             #expect(try store.approximateCount() == 100)
             try store.commit(checkpoint: [:])

@@ -44,12 +44,8 @@ import Testing
 
     @Test(arguments: [true, false])
     func matchesADictionaryModelThroughMixedOperations(persistent: Bool) throws {
-        try withStateDirectory { state in
-            let task = try state.lockTask("0_0")
-            defer { task.unlock() }
-            let budget = RecordCacheBudget(maxBytes: 1 << 20)
-            let store = try task.openKeyValueStore(kvSpec(persistent: persistent), cacheBudget: budget)
-            defer { store.close() }
+        let budget = RecordCacheBudget(maxBytes: 1 << 20)
+        try withStore(kvSpec(persistent: persistent), budget: budget) { store in
             var g = SortedByteMapTests.Generator(state: 0x9E37_79B9_7F4A_7C15)
             var model = Model()
             var scans = 0
@@ -107,11 +103,7 @@ import Testing
     }
 
     @Test func aScanSeesKeysAddedSinceTheLastScanInOrder() throws {
-        try withStateDirectory { state in
-            let task = try state.lockTask("0_0")
-            defer { task.unlock() }
-            let store = try task.openKeyValueStore(kvSpec(persistent: false), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
-            defer { store.close() }
+        try withStore(kvSpec(persistent: false)) { store in
             for key in ["m", "c", "x"] { store.put(key, key) }
             #expect(try store.range(nil, nil) == ["c=c", "m=m", "x=x"])
             // New keys before, between and after the ordered ones, and an update of one.

@@ -5,12 +5,8 @@ import Testing
 @Suite struct RecordCacheTests {
     @Test(arguments: [true, false])
     func aThousandUpdatesOfOneKeyAreOneDirtyEntry(persistent: Bool) throws {
-        try withStateDirectory { state in
-            let task = try state.lockTask("0_0")
-            defer { task.unlock() }
-            let budget = RecordCacheBudget(maxBytes: 1 << 20)
-            let store = try task.openKeyValueStore(kvSpec(persistent: persistent), cacheBudget: budget)
-            defer { store.close() }
+        let budget = RecordCacheBudget(maxBytes: 1 << 20)
+        try withStore(kvSpec(persistent: persistent), budget: budget) { store in
             for i in 1...1000 { store.put("word", String(i)) }
             #expect(store.dirtyEntryCount == 1)
             #expect(store.dirtyEntries() == ["word=1000"])

@@ -5,11 +5,7 @@ import Testing
 @Suite struct RestoreTests {
     @Test(arguments: [true, false])
     func restoreSetsExactContentsAndCheckpoint(persistent: Bool) throws {
-        try withStateDirectory { state in
-            let task = try state.lockTask("0_3")
-            defer { task.unlock() }
-            let store = try task.openKeyValueStore(kvSpec(persistent: persistent), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
-            defer { store.close() }
+        try withStore(kvSpec(persistent: persistent), task: "0_3") { store in
             try store.restore([("a", "1"), ("b", "1"), ("a", "2"), ("c", "1")], nextOffset: 4)
             #expect(store.checkpoint == [testPartition: 4])
             try store.restore([("b", nil), ("d", "1"), ("c", "3")], nextOffset: 8)
@@ -49,11 +45,7 @@ import Testing
     }
 
     @Test func gatheredRestoreBatchesAreWrittenOnceTheBufferFills() throws {
-        try withStateDirectory { state in
-            let task = try state.lockTask("0_3")
-            defer { task.unlock() }
-            let store = try task.openKeyValueStore(kvSpec(), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
-            defer { store.close() }
+        try withStore(task: "0_3") { store in
             let value = [UInt8](repeating: 7, count: 1000)
             // Each batch holds 5,000 records of about 1 KB: under the 16 MiB buffer alone.
             func restoreBatch(_ number: Int) throws {
@@ -87,11 +79,7 @@ import Testing
     }
 
     @Test func restoreRefusesToRunOverUncommittedWrites() throws {
-        try withStateDirectory { state in
-            let task = try state.lockTask("0_3")
-            defer { task.unlock() }
-            let store = try task.openKeyValueStore(kvSpec(), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
-            defer { store.close() }
+        try withStore(task: "0_3") { store in
             store.put("a", "1")
             let error = stateError { try store.restore([("b", "1")], nextOffset: 1) }
             #expect(error == .misuse(

@@ -226,7 +226,6 @@ private final class LockWaiter: @unchecked Sendable {
     private(set) var result: Result<TaskStateDirectory, any Error>?
 
     init(_ state: StateDirectory, _ task: String) {
-        nonisolated(unsafe) let state = state
         DispatchQueue.global().async { [self] in
             result = Result { try state.lockTask(task, waitingUpTo: .seconds(30)) }
             done.signal()

@@ -14,6 +14,21 @@ func withStateDirectory<R>(
     return try body(directory)
 }
 
+/// One key-value store of task `taskId` in a fresh `state.dir`, with a record-cache budget
+/// of its own (1 MiB unless given); closed, unlocked and removed when `body` returns.
+func withStore<R>(
+    _ spec: StoreSpec = kvSpec(), task taskId: String = "0_0",
+    budget: RecordCacheBudget = RecordCacheBudget(maxBytes: 1 << 20), _ body: (KeyValueStore) throws -> R
+) throws -> R {
+    try withStateDirectory { state in
+        let task = try state.lockTask(taskId)
+        defer { task.unlock() }
+        let store = try task.openKeyValueStore(spec, cacheBudget: budget)
+        defer { store.close() }
+        return try body(store)
+    }
+}
+
 let testPartition = ChangelogPartition(topic: "app-counts-changelog", partition: 3)
 
 func kvSpec(_ name: String = "counts", persistent: Bool = true, keySerde: String = "string",
