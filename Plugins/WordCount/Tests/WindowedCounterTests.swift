@@ -24,7 +24,7 @@ import WordCount
         let windows = try driver.windowStore("window-counts")
         #expect(windows.map { "\(String(decoding: $0.key, as: UTF8.self))@\($0.windowStart)..\($0.windowEnd)" }
             == ["a@0..10000", "a@10000..20000", "b@0..10000", "b@10000..20000"])
-        #expect(windows.map { decodeLong($0.value) } == [2, 2, 1, 1])
+        #expect(try windows.map { try decodeLong($0.value) } == [2, 2, 1, 1])
     }
 
     @Test func lateRecordsAreCountedWithinTheGraceAndDroppedAfterIt() throws {
@@ -57,5 +57,8 @@ import WordCount
         #expect(error.map { "\($0)" } == "processor windowed-count failed to initialize: init failed: config grace.ms: -1 is negative; give 0 or more ms")
     }
 
-    private func decodeLong(_ bytes: [UInt8]) -> Int64 { bytes.reduce(Int64(0)) { $0 << 8 | Int64($1) } }
+    /// A stored count, read with the serde the processor writes it with.
+    private func decodeLong(_ bytes: [UInt8]) throws -> Int64 {
+        try bytes.withUnsafeBytes { try BigEndianIntegerSerde<Int64>().deserialize($0) }
+    }
 }

@@ -15,15 +15,6 @@ public struct KeyValueStore<K: Serde, V: Serde> {
     @usableFromInline
     let valueSerde: V
 
-    @usableFromInline
-    init(context: ProcessorContext, name: String, handle: OpaquePointer, keySerde: K, valueSerde: V) {
-        self.context = context
-        self.name = name
-        self.handle = handle
-        self.keySerde = keySerde
-        self.valueSerde = valueSerde
-    }
-
     /// The value of `key`, or nil when absent.
     @inlinable
     public func get(_ key: K.Value) throws -> V.Value? {
@@ -118,15 +109,6 @@ public struct WindowStore<K: Serde, V: Serde> {
     let keySerde: K
     @usableFromInline
     let valueSerde: V
-
-    @usableFromInline
-    init(context: ProcessorContext, name: String, handle: OpaquePointer, keySerde: K, valueSerde: V) {
-        self.context = context
-        self.name = name
-        self.handle = handle
-        self.keySerde = keySerde
-        self.valueSerde = valueSerde
-    }
 
     /// Writes `value` for `key` in the window that starts at `windowStart` (ms).
     @inlinable
