@@ -21,20 +21,26 @@ import Testing
     @Test func findsTopLevelFieldsOnly() throws {
         let text = #"{"user":"u\"1","nested":{"amount":1},"amount":12.5,"n":7,"ok":true}"#
         let values = try Array(text.utf8).withUnsafeBytes { bytes -> [JSONValue?] in
-            let (found, end, empty) = try #require(JSONScanner.members(bytes, ["amount", "user", "n", "ok", "missing"]))
+            var members: [JSONScanner.IndexedMember] = []
+            let (end, empty) = try #require(JSONScanner.index(bytes, into: &members))
             #expect(end == bytes.count - 1 && !empty)
-            return try found.map { try $0.map { try JSONScanner.value(bytes, $0.valueRange) } }
+            return try ["amount", "user", "n", "ok", "missing"].map { name in
+                try JSONScanner.find(name, in: members, of: bytes).map { try JSONScanner.value(bytes, $0) }
+            }
         }
         #expect(values == [.number(12.5), .string(#"u"1"#), .integer(7), .bool(true), nil])
-        #expect(Array("[1]".utf8).withUnsafeBytes { JSONScanner.members($0, ["a"]) } == nil)
+        var members: [JSONScanner.IndexedMember] = []
+        #expect(Array("[1]".utf8).withUnsafeBytes { JSONScanner.index($0, into: &members) } == nil)
     }
 
     @Test func mapValuesReplacesOrAppendsTheFieldKeepingTheRest() throws {
         func set(_ json: String, _ field: String, _ value: TypedValue) throws -> String {
             try Array(json.utf8).withUnsafeBytes { bytes in
-                var record = eddy_record()
-                record.value = eddy_bytes(ptr: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), len: bytes.count)
-                return String(decoding: try StreamTask.setting(field, to: value, in: &record), as: UTF8.self)
+                var members: [JSONScanner.IndexedMember] = []
+                let object = JSONScanner.index(bytes, into: &members)
+                var out: [UInt8] = []
+                try StreamTask.setting(.init(field), to: value, in: bytes, object: object, members: members, writing: &out)
+                return String(decoding: out, as: UTF8.self)
             }
         }
         #expect(try set(#"{"a": 1 , "b":2}"#, "a", .i64(5)) == #"{"a": 5 , "b":2}"#)

@@ -71,19 +71,6 @@ struct JSONScanner {
         members.first { equals(UnsafeRawBufferPointer(rebasing: bytes[$0.key]), name) }?.value
     }
 
-    /// A top-level member of an object: the byte range of its value.
-    struct Member {
-        let valueRange: Range<Int>
-    }
-
-    /// The members of the top-level object named in `names` (nil for a missing one), and the
-    /// offset of the object's closing brace; nil when `bytes` is not a JSON object.
-    static func members(_ bytes: UnsafeRawBufferPointer, _ names: [String]) -> (found: [Member?], end: Int, empty: Bool)? {
-        var members: [IndexedMember] = []
-        guard let (end, empty) = index(bytes, into: &members) else { return nil }
-        return (names.map { name in find(name, in: members, of: bytes).map(Member.init) }, end, empty)
-    }
-
     /// The value at `range` as a `JSONValue` (scalars directly; objects and arrays parsed).
     static func value(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) throws -> JSONValue {
         let slice = UnsafeRawBufferPointer(rebasing: bytes[range])

@@ -106,19 +106,17 @@ extension StreamTask {
         }
     }
 
-    /// The record's JSON value with `field` set to `result`: the new value replaces the old
-    /// one in place, or is appended to the object; the rest of the bytes are kept as they are.
-    static func setting(_ field: String, to result: TypedValue, in record: UnsafePointer<eddy_record>) throws -> [UInt8] {
-        let value = try jsonBytes(record)
-        var members: [JSONScanner.IndexedMember] = []
-        guard let (end, empty) = JSONScanner.index(value, into: &members) else {
-            throw BuiltinError(reason: "the value is not a JSON object")
-        }
-        var out: [UInt8] = []
+    /// Writes into `out` `value` with `field` set to `result` (see
+    /// ``splice(_:_:into:at:end:empty:writing:)``); `object` and `members` are `value`'s
+    /// ``JSONScanner/index(_:into:)``, `object` nil when it is not a JSON object.
+    static func setting(
+        _ field: OutputField, to result: TypedValue, in value: UnsafeRawBufferPointer, object: (end: Int, empty: Bool)?,
+        members: [JSONScanner.IndexedMember], writing out: inout [UInt8]
+    ) throws {
+        guard let object else { throw BuiltinError(reason: "the value is not a JSON object") }
         splice(
-            OutputField(field), result, into: value, at: JSONScanner.find(field, in: members, of: value), end: end, empty: empty,
-            writing: &out)
-        return out
+            field, result, into: value, at: JSONScanner.find(field.name, in: members, of: value), end: object.end,
+            empty: object.empty, writing: &out)
     }
 
     /// A field a built-in writes into JSON values, with its member prefix (`"name":`) encoded once.
@@ -214,16 +212,6 @@ extension StreamTask {
         case .bool(let b): return Array(String(b).utf8)
         case .null: throw BuiltinError(reason: "the value has no field '\(field)' to use as the key")
         default: throw BuiltinError(reason: "field '\(field)' is an object or array; a key must be a string, number or boolean")
-        }
-    }
-
-    /// A numeric JSON field as a timestamp in ms, or nil.
-    static func jsonTimestamp(_ value: UnsafeRawBufferPointer?, field: String) -> Int64? {
-        guard let value, let (found, _, _) = JSONScanner.members(value, [field]), let member = found[0] else { return nil }
-        switch try? JSONScanner.value(value, member.valueRange) {
-        case .integer(let i)?: return i
-        case .number(let d)?: return Int64(d)
-        default: return nil
         }
     }
 }

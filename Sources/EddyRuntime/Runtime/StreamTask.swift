@@ -216,7 +216,7 @@ final class StreamTask {
         }
         var timestamp = record.timestamp
         if case .jsonField(let field) = timestampSource {
-            guard let extracted = Self.jsonTimestamp(value, field: field) else {
+            guard let extracted = jsonTimestamp(value, field: field) else {
                 try handle(RecordFailure(
                     kind: .deserialization, reason: "value has no numeric timestamp field '\(field)' (timestamp.field)",
                     topic: inputs[input].partition.topic, partition: partition, offset: offset, node: nodes[sourceIndex].name, plugin: nil))
@@ -364,9 +364,19 @@ final class StreamTask {
     /// ``splice(_:_:into:at:end:empty:writing:)``).
     private func setting(_ field: OutputField, to result: TypedValue, in record: UnsafePointer<eddy_record>, writing out: inout [UInt8]) throws {
         let value = try Self.jsonBytes(record)
-        guard let (end, empty) = indexedObject(value) else { throw BuiltinError(reason: "the value is not a JSON object") }
-        Self.splice(
-            field, result, into: value, at: JSONScanner.find(field.name, in: jsonMembers, of: value), end: end, empty: empty, writing: &out)
+        try Self.setting(field, to: result, in: value, object: indexedObject(value), members: jsonMembers, writing: &out)
+    }
+
+    /// Numeric field `field` of the JSON value of the record being delivered, as a timestamp
+    /// in ms; nil when there is none. Uses the delivery's index, which the source's `json`
+    /// check already built.
+    private func jsonTimestamp(_ value: UnsafeRawBufferPointer?, field: String) -> Int64? {
+        guard let value, indexedObject(value) != nil, let range = JSONScanner.find(field, in: jsonMembers, of: value) else { return nil }
+        switch try? JSONScanner.value(value, range) {
+        case .integer(let i)?: return i
+        case .number(let d)?: return Int64(d)
+        default: return nil
+        }
     }
 
     /// Calls `caller` with the fields `call` names from the JSON value of the record being
