@@ -68,7 +68,7 @@ public final class TypedFunctionCaller: @unchecked Sendable {
 
     /// Whether the function takes one or two scalar arguments (bool, i32, i64, f64) and
     /// returns one: ``call(scalar:_:)`` then calls it without libffi and without an array.
-    public var takesScalars: Bool { scalar != nil && signature.returnType != nil }
+    public var takesScalars: Bool { scalar != nil }
 
     /// Calls a function that ``takesScalars`` with its first argument and, when it takes two,
     /// its second (`.void` otherwise). The caller has converted both to the signature's types.
