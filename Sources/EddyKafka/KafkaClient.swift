@@ -50,7 +50,7 @@ final class KafkaClient: @unchecked Sendable {
         type: rd_kafka_type_t, configuration: KafkaConfiguration, logger: Logger,
         requireBootstrapServers: Bool = true, configure: (OpaquePointer) -> Void = { _ in }
     ) throws(KafkaError) {
-        let conf = try configuration.makeNativeConfiguration(requireBootstrapServers: requireBootstrapServers)
+        let conf = try configuration.makeNativeConfiguration(for: type, requireBootstrapServers: requireBootstrapServers)
         let context = KafkaClientContext(logger: logger)
         let unmanaged = Unmanaged.passRetained(context)
         rd_kafka_conf_set_opaque(conf, unmanaged.toOpaque())
@@ -78,6 +78,17 @@ final class KafkaClient: @unchecked Sendable {
 
     /// The client's name as librdkafka reports it, e.g. `rdkafka#producer-1`.
     var name: String { String(cString: rd_kafka_name(handle)) }
+
+    /// The value this client runs with for global property `key` (set or librdkafka's
+    /// default); nil when the key is unknown.
+    func configuredValue(_ key: String) -> String? {
+        let conf = rd_kafka_conf(handle)
+        var size = 0
+        guard rd_kafka_conf_get(conf, key, nil, &size) == RD_KAFKA_CONF_OK else { return nil }
+        var bytes = [CChar](repeating: 0, count: size)
+        guard rd_kafka_conf_get(conf, key, &bytes, &size) == RD_KAFKA_CONF_OK else { return nil }
+        return String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 
     /// The librdkafka fatal error, if one has been raised (the client is then unusable).
     func fatalError() -> KafkaError? {

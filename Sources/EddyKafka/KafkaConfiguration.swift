@@ -3,7 +3,9 @@ import CRdKafka
 /// librdkafka client properties, as `key → value` strings passed through unchanged.
 ///
 /// Keys are librdkafka's (see its CONFIGURATION.md): Eddy adds nothing of its own here, so an
-/// operator's `kafka:` section means exactly what it means to any librdkafka client. Values of
+/// operator's `kafka:` section means exactly what it means to any librdkafka client. Each
+/// client takes the keys that apply to its kind: a consumer skips producer-only keys and the
+/// other way round. Values of
 /// secret keys (passwords, private keys, OAuth configs) never appear in descriptions or logs.
 public struct KafkaConfiguration: Sendable, Equatable, CustomStringConvertible {
     public private(set) var properties: [String: String]
@@ -64,13 +66,15 @@ public struct KafkaConfiguration: Sendable, Equatable, CustomStringConvertible {
 
     // MARK: - Conversion to librdkafka
 
-    /// Builds a `rd_kafka_conf_t`, turning each rejected property into a typed error that names
-    /// the key and carries librdkafka's message. The caller owns the returned handle.
-    func makeNativeConfiguration(requireBootstrapServers: Bool = true) throws(KafkaError) -> OpaquePointer {
+    /// Builds a `rd_kafka_conf_t` for a client of `type`, turning each rejected property into a
+    /// typed error that names the key and carries librdkafka's message. Properties of the other
+    /// kind of client are left out (see ``KafkaPropertyScope``), so one set of properties
+    /// configures consumers and producers alike. The caller owns the returned handle.
+    func makeNativeConfiguration(for type: rd_kafka_type_t, requireBootstrapServers: Bool = true) throws(KafkaError) -> OpaquePointer {
         if requireBootstrapServers { try Self.validateBootstrapServers(bootstrapServers) }
         let conf = rd_kafka_conf_new()!
         var errstr = CErrorBuffer()
-        for key in properties.keys.sorted() {
+        for key in properties.keys.sorted() where KafkaPropertyScope.of(key)?.applies(to: type) ?? true {
             let value = properties[key]!
             let result = rd_kafka_conf_set(conf, key, value, &errstr.bytes, errstr.count)
             guard result == RD_KAFKA_CONF_OK else {
