@@ -30,7 +30,7 @@ public struct Record {
     @inlinable
     public func key<S: Serde>(_ serde: S) throws -> S.Value? {
         guard let buffer = raw.pointee.key.buffer else { return nil }
-        return try serde.deserialize(buffer)
+        return try serde.deserializeKey(buffer)
     }
 
     /// The value decoded with `serde`, or nil for a null value.

@@ -20,17 +20,40 @@ public protocol Serde: Sendable {
     func deserialize(_ bytes: UnsafeRawBufferPointer) throws -> Value
 }
 
-/// A value could not be decoded: which serde, and what was wrong.
+/// Bytes could not be decoded: which serde, whether they were a key or a value, and what was
+/// wrong.
 public struct SerdeError: Error, CustomStringConvertible, Equatable {
+    /// What the bytes were, so that an error about a key does not send its reader to the value.
+    public enum Part: String, Sendable {
+        case key, value
+    }
+
     /// The serde's name.
     public let serde: String
     /// What was wrong with the bytes.
     public let reason: String
-    public var description: String { "cannot decode \(serde) value: \(reason)" }
+    /// Whether the bytes were a key or a value.
+    public var part: Part
+    public var description: String { "cannot decode \(serde) \(part.rawValue): \(reason)" }
 
-    public init(serde: String, reason: String) {
+    public init(serde: String, reason: String, part: Part = .value) {
         self.serde = serde
         self.reason = reason
+        self.part = part
+    }
+}
+
+extension Serde {
+    /// Decodes a key from `bytes`, which are only valid during the call: ``deserialize(_:)``
+    /// with a failure that says it was a key.
+    @inlinable
+    public func deserializeKey(_ bytes: UnsafeRawBufferPointer) throws -> Value {
+        do {
+            return try deserialize(bytes)
+        } catch var error as SerdeError {
+            error.part = .key
+            throw error
+        }
     }
 }
 

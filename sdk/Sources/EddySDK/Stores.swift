@@ -68,7 +68,7 @@ public struct KeyValueStore<K: Serde, V: Serde> {
         }
         guard status == EDDY_OK, let iterator else { throw HostCallError(operation: "kv_range(\(name))", status: status) }
         return try drain(iterator) { entry in
-            (try keySerde.deserialize(entry.key.buffer!), try valueSerde.deserialize(entry.value.buffer!))
+            (try keySerde.deserializeKey(entry.key.buffer!), try valueSerde.deserialize(entry.value.buffer!))
         }
     }
 
@@ -84,7 +84,7 @@ public struct KeyValueStore<K: Serde, V: Serde> {
             throw HostCallError(operation: "kv_prefix_scan(\(name))", status: status)
         }
         return try drain(iterator) { entry in
-            (try keySerde.deserialize(entry.key.buffer!), try valueSerde.deserialize(entry.value.buffer!))
+            (try keySerde.deserializeKey(entry.key.buffer!), try valueSerde.deserialize(entry.value.buffer!))
         }
     }
 

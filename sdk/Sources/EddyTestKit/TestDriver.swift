@@ -146,7 +146,7 @@ public final class TestDriver {
     public func readOutput<K: Serde, V: Serde>(keySerde: K, valueSerde: V) throws -> [TestRecord<K.Value, V.Value>] {
         try readOutput().map { record in
             TestRecord(
-                key: try record.key.map { try $0.withUnsafeBytes { try keySerde.deserialize($0) } },
+                key: try record.key.map { try $0.withUnsafeBytes { try keySerde.deserializeKey($0) } },
                 value: try record.value.map { try $0.withUnsafeBytes { try valueSerde.deserialize($0) } },
                 timestamp: record.timestamp, child: record.child)
         }
@@ -179,7 +179,7 @@ public final class TestDriver {
     public func keyValueStore<K: Serde, V: Serde>(_ name: String, key: K, value: V) throws -> [(key: K.Value, value: V.Value)] {
         try keyValueStore(name).map { entry in
             (
-                try entry.key.withUnsafeBytes { try key.deserialize($0) },
+                try entry.key.withUnsafeBytes { try key.deserializeKey($0) },
                 try entry.value.withUnsafeBytes { try value.deserialize($0) }
             )
         }
