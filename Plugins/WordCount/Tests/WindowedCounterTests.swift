@@ -46,7 +46,7 @@ import WordCount
         #expect(driver.readOutput() == [])
         #expect(try driver.windowStore("window-counts") == [])
         #expect(driver.deadLetters == [
-            DeadLetter(key: [0xff, 0xfe], value: nil, timestamp: 1_000, offset: 0, reason: "cannot decode string value: the 2 bytes are not valid UTF-8")
+            DeadLetter(key: [0xff, 0xfe], value: nil, timestamp: 1_000, offset: 0, reason: "cannot decode string key: the 2 bytes are not valid UTF-8")
         ])
     }
 
