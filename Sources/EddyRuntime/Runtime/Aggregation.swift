@@ -26,20 +26,28 @@ final class Aggregation {
     }
 
     /// Folds `record` into the value of its key, stores the result and returns its bytes:
-    /// an 8-byte big-endian count, or the function result as JSON text.
-    func fold(_ record: UnsafePointer<eddy_record>) throws -> [UInt8] {
+    /// an 8-byte big-endian count, or the function result as JSON text. `field` is the value
+    /// of `spec.field` in the record (reduce and aggregate), read by the caller from the
+    /// index it keeps of the record's value.
+    func fold(_ record: UnsafePointer<eddy_record>, field: JSONValue?) throws -> [UInt8] {
         guard let key = StreamTask.buffer(record.pointee.key) else {
             throw BuiltinError(reason: "a record with a null key cannot be \(spec.operation.rawValue)ed by key")
         }
-        let current: [UInt8]? = try store.read(key) { $0.map { Array($0) } }
         let next: [UInt8]
         switch spec.operation {
         case .count:
-            let count = current.map { $0.reduce(Int64(0)) { $0 << 8 | Int64($1) } } ?? 0
+            let count: Int64 = try store.read(key) { stored in
+                try stored.map { bytes -> Int64 in
+                    guard bytes.count == 8 else {
+                        throw BuiltinError(reason: "the count stored in \(spec.store) is \(bytes.count) bytes, not an 8-byte long")
+                    }
+                    return Int64(bigEndian: bytes.loadUnaligned(as: Int64.self))
+                } ?? 0
+            }
             next = withUnsafeBytes(of: (count + 1).bigEndian) { Array($0) }
         case .reduce, .aggregate:
-            let field = try StreamTask.fields(record, [spec.field!], for: "to \(spec.operation.rawValue)")[0]
-            let start = try current.map { try JSONValue(parsing: $0) } ?? initial
+            let field = field!
+            let start = try store.read(key) { try $0.map { try JSONValue(parsing: Array($0)) } } ?? initial
             guard let start else {
                 // reduce: a key's first value is its first aggregate.
                 next = try Self.text(TypedValue(json: field, as: caller!.signature.arguments[0], position: 1, function: caller!.name))

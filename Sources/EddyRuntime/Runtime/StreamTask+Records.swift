@@ -86,14 +86,6 @@ extension StreamTask {
         return value
     }
 
-    /// The top-level fields `names` of the record's JSON object value, in order.
-    static func fields(_ record: UnsafePointer<eddy_record>, _ names: [String], for use: @autoclosure () -> String) throws -> [JSONValue] {
-        let value = try jsonBytes(record)
-        var members: [JSONScanner.IndexedMember] = []
-        guard JSONScanner.index(value, into: &members) != nil else { throw BuiltinError(reason: "the value is not a JSON object") }
-        return try fields(names, of: value, members: members, for: use())
-    }
-
     /// The fields `names` of `value`, whose members are `members`, in order.
     static func fields(
         _ names: [String], of value: UnsafeRawBufferPointer, members: [JSONScanner.IndexedMember], for use: @autoclosure () -> String
@@ -202,10 +194,10 @@ extension StreamTask {
         return out
     }
 
-    /// A JSON field of the value as key bytes: strings as their UTF-8, numbers and booleans
-    /// as their JSON text.
-    static func keyField(_ field: String, of record: UnsafePointer<eddy_record>) throws -> [UInt8] {
-        switch try fields(record, [field], for: "to use as the key")[0] {
+    /// JSON field `field`'s value `value` as key bytes: strings as their UTF-8, numbers and
+    /// booleans as their JSON text.
+    static func key(_ value: JSONValue, ofField field: String) throws -> [UInt8] {
+        switch value {
         case .string(let s): return Array(s.utf8)
         case .integer(let i): return Array(String(i).utf8)
         case .number(let d): return Array(String(d).utf8)

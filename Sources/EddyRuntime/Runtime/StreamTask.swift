@@ -408,6 +408,14 @@ final class StreamTask {
         return body()
     }
 
+    /// Field `name` of the JSON object value of the record being delivered, from the
+    /// delivery's index.
+    private func field(_ name: String, of record: UnsafePointer<eddy_record>, for use: @autoclosure () -> String) throws -> JSONValue {
+        let value = try Self.jsonBytes(record)
+        guard indexedObject(value) != nil else { throw BuiltinError(reason: "the value is not a JSON object") }
+        return try Self.fields([name], of: value, members: jsonMembers, for: use())[0]
+    }
+
     /// The values of `call.fields` in the JSON value of the record being delivered, read once
     /// per delivery.
     private func arguments(_ record: UnsafePointer<eddy_record>, _ call: FunctionCall) throws -> [JSONValue] {
@@ -466,10 +474,11 @@ final class StreamTask {
             }
         case .aggregate(let aggregation):
             return deliverTransformed(index, record, replacing: \.value, plugin: aggregation.spec.function?.plugin) { out in
-                out = try aggregation.fold(record)
+                let operation = aggregation.spec.operation.rawValue
+                out = try aggregation.fold(record, field: try aggregation.spec.field.map { try field($0, of: record, for: "to \(operation)") })
             }
         case .selectKey(let field):
-            return deliverTransformed(index, record, replacing: \.key, plugin: nil) { out in out = try Self.keyField(field, of: record) }
+            return deliverTransformed(index, record, replacing: \.key, plugin: nil) { out in out = try Self.key(try self.field(field, of: record, for: "to use as the key"), ofField: field) }
         }
     }
 
