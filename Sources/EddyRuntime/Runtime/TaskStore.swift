@@ -101,32 +101,19 @@ final class TaskStore: KeyValueStorage {
     // MARK: - Commit and restore
 
     /// The checkpoint: the changelog offset up to which the store on disk is complete.
-    var checkpoint: Int64? { changelog.flatMap { committedOffsets[$0] } }
+    var checkpoint: Int64? { changelog.flatMap { lifecycle.checkpoint[$0] } }
 
     /// The number of keys (or windows) written since the last commit.
-    var dirtyEntryCount: Int {
-        switch storage {
-        case .keyValue(let store): store.dirtyEntryCount
-        case .window(let store, _): store.dirtyEntryCount
-        }
-    }
+    var dirtyEntryCount: Int { lifecycle.dirtyEntryCount }
 
     /// Whether the thread's record-cache budget is full, so the thread should commit now.
-    var needsCommit: Bool {
-        switch storage {
-        case .keyValue(let store): store.needsCommit
-        case .window(let store, _): store.needsCommit
-        }
-    }
+    var needsCommit: Bool { lifecycle.needsCommit }
 
     /// Calls `body` with each update since the last commit, as its changelog record (key,
     /// value or nil for a delete). A window store's changelog key is the record key followed
     /// by the window start (8 bytes, big-endian).
     func forEachChangelogRecord(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> Void) throws {
-        switch storage {
-        case .keyValue(let store): try store.forEachDirtyEntry(body)
-        case .window(let store, _): try store.forEachDirtyEntry(body)
-        }
+        try lifecycle.forEachDirtyEntry(body)
     }
 
     /// Stages changelog records read during restoration, up to offset `nextOffset`.
@@ -148,23 +135,12 @@ final class TaskStore: KeyValueStorage {
     }
 
     /// Writes the staged restored records with their checkpoint.
-    func completeRestore() throws {
-        switch storage {
-        case .keyValue(let store): try store.completeRestore()
-        case .window(let store, _): try store.completeRestore()
-        }
-    }
+    func completeRestore() throws { try lifecycle.completeRestore() }
 
     /// Drops the uncommitted writes and closes the store; the disk keeps its checkpointed state.
     func close() {
-        switch storage {
-        case .keyValue(let store):
-            store.discardUncommitted()
-            store.close()
-        case .window(let store, _):
-            store.discardUncommitted()
-            store.close()
-        }
+        lifecycle.discardUncommitted()
+        lifecycle.close()
     }
 
     /// Writes the cached updates and, when logged, the changelog offset after them. A window
@@ -173,13 +149,8 @@ final class TaskStore: KeyValueStorage {
     func commit(changelogEnd: Int64?) throws {
         var offsets: [ChangelogPartition: Int64] = [:]
         if let changelog, let changelogEnd { offsets[changelog] = changelogEnd }
-        switch storage {
-        case .keyValue(let store):
-            try store.commit(checkpoint: offsets)
-        case .window(let store, _):
-            store.advanceStreamTime(to: streamTime())
-            try store.commit(checkpoint: offsets)
-        }
+        if case .window(let store, _) = storage { store.advanceStreamTime(to: streamTime()) }
+        try lifecycle.commit(checkpoint: offsets)
     }
 
     func takeFailure() -> (any Error)? {
@@ -191,10 +162,11 @@ final class TaskStore: KeyValueStorage {
         if failure == nil { failure = error }
     }
 
-    private var committedOffsets: [ChangelogPartition: Int64] {
+    /// The commit and restore lifecycle, which both kinds of store share.
+    private var lifecycle: any StoreLifecycle {
         switch storage {
-        case .keyValue(let store): store.checkpoint
-        case .window(let store, _): store.checkpoint
+        case .keyValue(let store): store
+        case .window(let store, _): store
         }
     }
 
