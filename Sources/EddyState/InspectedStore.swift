@@ -85,12 +85,12 @@ public final class InspectedStore {
     /// borrowed value. Throws when an entry is too short to be a window-store key.
     public func forEachWindow(_ visit: (UnsafeRawBufferPointer, Int64, UnsafeRawBufferPointer) throws -> Void) throws {
         try forEach { key, value in
-            guard key.count >= 16 else {
+            guard let (recordKey, windowStart) = WindowKeyCodec.decode(key) else {
                 throw StateStoreError.invalidArgument(
                     store: store.name,
                     reason: "an entry key of \(key.count) bytes in \(store.directory) is too short for a window store (segment, key, window start)")
             }
-            try visit(UnsafeRawBufferPointer(rebasing: key[8..<(key.count - 8)]), WindowKeyCodec.readInt64(key, at: key.count - 8), value)
+            try visit(recordKey, windowStart, value)
         }
     }
 

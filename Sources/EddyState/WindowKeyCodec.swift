@@ -36,6 +36,13 @@ struct WindowKeyCodec {
         return start
     }
 
+    /// The record key (borrowed from `storedKey`) and window start of a stored key; nil when
+    /// it is too short to be one.
+    static func decode(_ storedKey: UnsafeRawBufferPointer) -> (key: UnsafeRawBufferPointer, windowStart: Int64)? {
+        guard storedKey.count >= 16 else { return nil }
+        return (UnsafeRawBufferPointer(rebasing: storedKey[8..<(storedKey.count - 8)]), readInt64(storedKey, at: storedKey.count - 8))
+    }
+
     /// The segment prefix alone.
     static func segmentPrefix(_ segment: Int64) -> [UInt8] {
         var bytes: [UInt8] = []

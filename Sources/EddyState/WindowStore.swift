@@ -129,11 +129,10 @@ public final class WindowStore {
         let start = WindowKeyCodec.segmentPrefix(codec.segment(of: low))
         try start.withUnsafeBytes { s in
             try store.range(from: s, to: nil) { k, v in
-                guard k.count >= 16 else { return true }
+                guard let (key, windowStart) = WindowKeyCodec.decode(k) else { return true }
                 if WindowKeyCodec.readInt64(k, at: 0) > lastSegment { return false }
-                let windowStart = WindowKeyCodec.readInt64(k, at: k.count - 8)
                 guard windowStart >= low, windowStart <= high else { return true }
-                return try visit(UnsafeRawBufferPointer(rebasing: k[8..<(k.count - 8)]), windowStart, v)
+                return try visit(key, windowStart, v)
             }
         }
     }
