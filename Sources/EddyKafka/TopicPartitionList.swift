@@ -46,13 +46,13 @@ final class TopicPartitionList {
 
     var offsets: [KafkaTopicPartitionOffset] { Self.offsets(of: pointer) }
 
-    /// The first per-partition error in the list, if any.
     /// Each element's error code, in list order.
     var errorCodes: [KafkaErrorCode] {
         let list = pointer.pointee
         return (0..<Int(list.cnt)).map { KafkaErrorCode(list.elems[$0].err) }
     }
 
+    /// The first per-partition error in the list, if any.
     func firstError(_ operation: String) -> KafkaError? {
         let list = pointer.pointee
         for i in 0..<Int(list.cnt) where list.elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR {

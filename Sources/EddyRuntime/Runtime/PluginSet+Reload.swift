@@ -88,7 +88,7 @@ extension PluginSet {
                         reason: "the new build has no processor '\(processor)', which node '\(node.name)' runs (it offers: \(new.description.processors.map(\.name).joined(separator: ", ")))")
                 }
                 let oldStores = old.processor(named: processor)?.stores ?? []
-                for store in oldStores where !newProcessor.stores.contains(where: { Self.describe($0) == Self.describe(store) }) {
+                for store in oldStores where !newProcessor.stores.contains(where: { Self.declaresAlike($0, store) }) {
                     let now = newProcessor.stores.first { $0.name == store.name }.map { Self.describe($0) } ?? "no such store"
                     throw ReloadError(
                         plugin: name,
@@ -146,6 +146,10 @@ extension PluginSet {
             }
         }
     }
+
+    /// Whether two declarations are of the same store: name, kind, serdes and a window store's
+    /// window size and retention, what its data on disk and in its changelog depend on.
+    static func declaresAlike(_ a: StoreDeclaration, _ b: StoreDeclaration) -> Bool { describe(a) == describe(b) }
 
     /// `counts (keyValue, bytes -> i64)`; window stores also say their window size and retention.
     static func describe(_ store: StoreDeclaration) -> String {

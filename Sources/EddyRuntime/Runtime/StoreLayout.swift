@@ -104,7 +104,7 @@ enum StoreLayout {
                                 file: config.file, line: nil, key: "topology.processors",
                                 message: "store '\(declaration.name)' is declared by '\(first.node)' and '\(node.name)', which run in different sub-topologies — a store belongs to one sub-topology; rename one of them")
                         }
-                        if let earlier = first.declaration, !sameStore(earlier, declaration) {
+                        if let earlier = first.declaration, !PluginSet.declaresAlike(earlier, declaration) {
                             throw AppConfigError(
                                 file: config.file, line: nil, key: "topology.processors",
                                 message: "store '\(declaration.name)' is declared as \(PluginSet.describe(earlier)) by '\(first.node)' but as \(PluginSet.describe(declaration)) by '\(node.name)' — processors sharing a store must declare it alike")
@@ -138,11 +138,6 @@ enum StoreLayout {
     }
 
     // MARK: - Private
-
-    private static func sameStore(_ a: StoreDeclaration, _ b: StoreDeclaration) -> Bool {
-        let sameWindows = a.windowSizeMilliseconds == b.windowSizeMilliseconds && a.retentionMilliseconds == b.retentionMilliseconds
-        return a.kind == b.kind && a.keySerde == b.keySerde && a.valueSerde == b.valueSerde && sameWindows
-    }
 
     /// A window store needs a positive window size and retention.
     private static func checkWindow(_ declaration: StoreDeclaration, node: String, plugin: String, config: AppConfig) throws(AppConfigError) {

@@ -408,21 +408,19 @@ final class StreamTask {
         return body()
     }
 
-    /// Field `name` of the JSON object value of the record being delivered, from the
-    /// delivery's index.
-    private func field(_ name: String, of record: UnsafePointer<eddy_record>, for use: @autoclosure () -> String) throws -> JSONValue {
+    /// Fields `names` of the JSON object value of the record being delivered, in order, from
+    /// the delivery's index.
+    private func fields(_ names: [String], of record: UnsafePointer<eddy_record>, for use: @autoclosure () -> String) throws -> [JSONValue] {
         let value = try Self.jsonBytes(record)
         guard indexedObject(value) != nil else { throw BuiltinError(reason: "the value is not a JSON object") }
-        return try Self.fields([name], of: value, members: jsonMembers, for: use())[0]
+        return try Self.fields(names, of: value, members: jsonMembers, for: use())
     }
 
     /// The values of `call.fields` in the JSON value of the record being delivered, read once
     /// per delivery.
     private func arguments(_ record: UnsafePointer<eddy_record>, _ call: FunctionCall) throws -> [JSONValue] {
         if let last = lastArguments, last.delivery == delivery, last.fields == call.fields { return last.values }
-        let value = try Self.jsonBytes(record)
-        guard indexedObject(value) != nil else { throw BuiltinError(reason: "the value is not a JSON object") }
-        let values = try Self.fields(call.fields, of: value, members: jsonMembers, for: "for \(call.plugin).\(call.function)")
+        let values = try fields(call.fields, of: record, for: "for \(call.plugin).\(call.function)")
         lastArguments = (delivery, call.fields, values)
         return values
     }
@@ -475,10 +473,13 @@ final class StreamTask {
         case .aggregate(let aggregation):
             return deliverTransformed(index, record, replacing: \.value, plugin: aggregation.spec.function?.plugin) { out in
                 let operation = aggregation.spec.operation.rawValue
-                out = try aggregation.fold(record, field: try aggregation.spec.field.map { try field($0, of: record, for: "to \(operation)") })
+                let field = try aggregation.spec.field.map { try fields([$0], of: record, for: "to \(operation)")[0] }
+                out = try aggregation.fold(record, field: field)
             }
         case .selectKey(let field):
-            return deliverTransformed(index, record, replacing: \.key, plugin: nil) { out in out = try Self.key(try self.field(field, of: record, for: "to use as the key"), ofField: field) }
+            return deliverTransformed(index, record, replacing: \.key, plugin: nil) { out in
+                out = try Self.key(try fields([field], of: record, for: "to use as the key")[0], ofField: field)
+            }
         }
     }
 

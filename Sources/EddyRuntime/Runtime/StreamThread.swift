@@ -407,17 +407,17 @@ final class StreamThread: @unchecked Sendable {
         do {
             switch event {
             case .assigned(let partitions):
-                for id in Set(partitions.compactMap(taskId)).sorted() where tasks[id] == nil && restoring[id] == nil {
+                for id in Set(partitions.compactMap(taskId)).sorted() where !isOpen(id) {
                     try openTask(id)
                 }
-                consumer.pauseOnceAssigned(partitions.filter { taskId($0).map { restoring[$0] != nil } ?? false })
+                consumer.pauseOnceAssigned(partitions.filter(isRestoring))
             case .revoked(let partitions):
-                let affected = Set(partitions.compactMap(taskId)).filter { tasks[$0] != nil || restoring[$0] != nil }
+                let affected = Set(partitions.compactMap(taskId)).filter(isOpen)
                 guard !affected.isEmpty else { return }
                 if !failing && affected.contains(where: { tasks[$0] != nil }) { try commitOrRecover() }
                 for id in affected { closeTask(id) }
             case .lost(let partitions):
-                let affected = Set(partitions.compactMap(taskId)).filter { tasks[$0] != nil || restoring[$0] != nil }
+                let affected = Set(partitions.compactMap(taskId)).filter(isOpen)
                 if config.isExactlyOnce, collector.inTransaction {
                     try? producer.abortTransaction(timeout: .seconds(30))
                     collector.transactionEnded()
@@ -437,6 +437,14 @@ final class StreamThread: @unchecked Sendable {
     private func taskId(_ tp: KafkaTopicPartition) -> TaskId? {
         topology.subTopology(readingTopic: tp.topic).map { TaskId(subTopology: $0.id, partition: tp.partition) }
     }
+
+    /// Every open task, running or restoring, in id order.
+    private var openTaskIds: [TaskId] { (Array(tasks.keys) + Array(restoring.keys)).sorted() }
+
+    private func isOpen(_ id: TaskId) -> Bool { tasks[id] != nil || restoring[id] != nil }
+
+    /// Whether `tp` is a source partition of a task still restoring (kept paused meanwhile).
+    private func isRestoring(_ tp: KafkaTopicPartition) -> Bool { taskId(tp).map { restoring[$0] != nil } ?? false }
 
     /// Opens a newly assigned task: locks its state directory and opens its stores. A task
     /// with changelog records to replay is registered with the changelog reader and waits in
@@ -494,7 +502,7 @@ final class StreamThread: @unchecked Sendable {
     }
 
     private func closeAllTasks() {
-        for id in (Array(tasks.keys) + Array(restoring.keys)).sorted() { closeTask(id) }
+        for id in openTaskIds { closeTask(id) }
         metrics.tasks.store(0, ordering: .relaxed)
         publishRestoreProgress()
     }
@@ -504,14 +512,14 @@ final class StreamThread: @unchecked Sendable {
     /// the background as after an assignment. Restoring tasks' partitions are paused before
     /// the seek, so they resume from the committed offsets.
     private func rewindAllTasks() throws {
-        let ids = (Array(tasks.keys) + Array(restoring.keys)).sorted()
+        let ids = openTaskIds
         let partitions = tasks.values.flatMap { $0.positions.keys }
         closeAllTasks()
         let assigned = try consumer.assignment()
         let committedOffsets = try consumer.committed(assigned, timeout: .seconds(30))
         for tp in partitions { committed[tp] = nil }
         for id in ids { try openTask(id) }
-        let paused = assigned.filter { taskId($0).map { restoring[$0] != nil } ?? false }
+        let paused = assigned.filter(isRestoring)
         if !paused.isEmpty { try consumer.pause(paused) }
         try consumer.seek(committedOffsets.map {
             KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.offset >= 0 ? $0.offset : KafkaOffset.beginning)
