@@ -52,6 +52,19 @@ struct TimedOut: Error, CustomStringConvertible {
     var description: String { "timed out waiting for \(what); last state: \(last)" }
 }
 
+extension KafkaConsumer {
+    /// Polls until `count` records have arrived or `timeout` has passed; returns what came
+    /// (the caller asserts the exact records).
+    func poll(until count: Int, timeout: Duration = .seconds(30)) throws -> [KafkaConsumerRecord] {
+        var received: [KafkaConsumerRecord] = []
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while received.count < count, ContinuousClock.now < deadline {
+            received += try poll(maxRecords: 1000, timeout: .milliseconds(200))
+        }
+        return received
+    }
+}
+
 /// Polls a consumer on its own thread (polling blocks) until stopped, recording rebalance
 /// events and the assignment after each poll.
 final class PollingConsumer: @unchecked Sendable {

@@ -13,7 +13,7 @@ final class WorkerProcess {
             throw WorkerError(description: "\(eddy.path) not found: build it first with `swift build --build-tests`")
         }
         logPath = (directory.path as NSString).appendingPathComponent("\(instance)-\(UUID().uuidString.prefix(4)).log")
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = eddy
         process.arguments = ["run", app, "--instance-id", instance, "--state-dir", (directory.path as NSString).appendingPathComponent("state-\(instance)"), "--quiet"]
