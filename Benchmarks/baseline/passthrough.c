@@ -3,7 +3,10 @@
  * Eddy's workloads are compared with. Each input record is written unchanged (key, value,
  * timestamp) to the same partition number of the output topic.
  *
- *   passthrough BOOTSTRAP INPUT OUTPUT GROUP alo|eos [COMMIT_MS]
+ *   passthrough BOOTSTRAP INPUT OUTPUT GROUP alo|eos [COMMIT_MS [LOOPS]]
+ *
+ * LOOPS (default 1) runs that many loops on their own threads, each with its own consumer
+ * (a member of GROUP) and producer: the same scale-out as Eddy's `num.stream.threads`.
  *
  * alo: at-least-once. An input offset is stored only once the output record it produced is
  *      acknowledged (delivery report), and stored offsets are committed every COMMIT_MS by
@@ -17,7 +20,9 @@
 #include "common.h"
 
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,20 +32,27 @@
 static volatile sig_atomic_t stopping = 0;
 static void request_stop(int signal_number) { (void)signal_number; stopping = 1; }
 
-/* Per input partition: the next offset to acknowledge (-1 if nothing new). */
-static int64_t acknowledged[MAX_PARTITIONS];
-static int64_t consumed[MAX_PARTITIONS];
-static int partition_limit = 0;
+/* One consume -> produce loop and its clients. Per input partition: the next offset to
+ * acknowledge (alo) or to commit in the transaction (eos), -1 if nothing new. */
+struct loop {
+    int index;
+    const char *bootstrap, *input, *output, *group, *commit_ms;
+    int transactional;
+    double commit_interval;
+    int64_t acknowledged[MAX_PARTITIONS];
+    int64_t consumed[MAX_PARTITIONS];
+    int partition_limit;
+};
 
 /* Delivery reports carry the input position (partition, offset + 1) in the opaque. */
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque) {
     (void)rk;
-    (void)opaque;
+    struct loop *loop = opaque;
     if (msg->err) bench_die("delivery failed: %s", rd_kafka_err2str(msg->err));
     uintptr_t position = (uintptr_t)msg->_private;
     int partition = (int)(position >> 48);
     int64_t next = (int64_t)(position & ((UINT64_C(1) << 48) - 1));
-    if (next > acknowledged[partition]) acknowledged[partition] = next;
+    if (next > loop->acknowledged[partition]) loop->acknowledged[partition] = next;
 }
 
 static rd_kafka_t *make_consumer(const char *bootstrap, const char *group, int transactional, const char *commit_ms) {
@@ -66,7 +78,9 @@ static rd_kafka_t *make_consumer(const char *bootstrap, const char *group, int t
     return consumer;
 }
 
-static rd_kafka_t *make_producer(const char *bootstrap, const char *group, int transactional) {
+static rd_kafka_t *make_producer(struct loop *loop) {
+    const char *bootstrap = loop->bootstrap, *group = loop->group;
+    int transactional = loop->transactional;
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     bench_set(conf, "bootstrap.servers", bootstrap);
     bench_set(conf, "enable.idempotence", "true");
@@ -78,10 +92,11 @@ static rd_kafka_t *make_producer(const char *bootstrap, const char *group, int t
     bench_set(conf, "queue.buffering.max.kbytes", "1048576");
     if (transactional) {
         char id[512];
-        snprintf(id, sizeof id, "%s-txn", group);
+        snprintf(id, sizeof id, "%s-txn-%d", group, loop->index);
         bench_set(conf, "transactional.id", id);
     }
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_opaque(conf, loop);
     return bench_client(RD_KAFKA_PRODUCER, conf);
 }
 
@@ -90,7 +105,7 @@ static void check_txn(rd_kafka_error_t *error, const char *what) {
 }
 
 /* The consumed positions not yet committed, as a partition list (NULL if none). */
-static rd_kafka_topic_partition_list_t *positions(const char *topic, int64_t *next) {
+static rd_kafka_topic_partition_list_t *positions(const char *topic, int64_t *next, int partition_limit) {
     rd_kafka_topic_partition_list_t *list = NULL;
     for (int p = 0; p < partition_limit; p++) {
         if (next[p] < 0) continue;
@@ -101,8 +116,8 @@ static rd_kafka_topic_partition_list_t *positions(const char *topic, int64_t *ne
     return list;
 }
 
-static void commit_transaction(rd_kafka_t *producer, rd_kafka_t *consumer, const char *input) {
-    rd_kafka_topic_partition_list_t *offsets = positions(input, consumed);
+static void commit_transaction(struct loop *loop, rd_kafka_t *producer, rd_kafka_t *consumer) {
+    rd_kafka_topic_partition_list_t *offsets = positions(loop->input, loop->consumed, loop->partition_limit);
     if (offsets) {
         rd_kafka_consumer_group_metadata_t *group = rd_kafka_consumer_group_metadata(consumer);
         check_txn(rd_kafka_send_offsets_to_transaction(producer, offsets, group, -1), "send_offsets_to_transaction");
@@ -112,32 +127,20 @@ static void commit_transaction(rd_kafka_t *producer, rd_kafka_t *consumer, const
     check_txn(rd_kafka_commit_transaction(producer, -1), "commit_transaction");
 }
 
-static void store_acknowledged(rd_kafka_t *consumer, const char *input) {
-    rd_kafka_topic_partition_list_t *offsets = positions(input, acknowledged);
+static void store_acknowledged(struct loop *loop, rd_kafka_t *consumer) {
+    rd_kafka_topic_partition_list_t *offsets = positions(loop->input, loop->acknowledged, loop->partition_limit);
     if (!offsets) return;
     rd_kafka_resp_err_t err = rd_kafka_offsets_store(consumer, offsets);
     if (err) bench_die("offsets_store failed: %s", rd_kafka_err2str(err));
     rd_kafka_topic_partition_list_destroy(offsets);
 }
 
-int main(int argc, char **argv) {
-    bench_program = "passthrough";
-    if (argc < 6 || argc > 7 || (strcmp(argv[5], "alo") && strcmp(argv[5], "eos")))
-        bench_die("usage: passthrough BOOTSTRAP INPUT OUTPUT GROUP alo|eos [COMMIT_MS]");
-    const char *bootstrap = argv[1], *input = argv[2], *output = argv[3], *group = argv[4];
-    int transactional = strcmp(argv[5], "eos") == 0;
-    const char *commit_ms = argc == 7 ? argv[6] : "100";
-    double commit_interval = (double)bench_parse_count("COMMIT_MS", commit_ms) / 1000.0;
-    for (int p = 0; p < MAX_PARTITIONS; p++) acknowledged[p] = consumed[p] = -1;
-
-    /* The allocator setting `eddy run` applies (Sources/eddy/MallocTuning.swift): glibc keeps
-     * 64 MiB of free memory per arena instead of unmapping and re-faulting the fetcher's
-     * record memory. The baseline gains from it too, so both sides run with it. */
-    mallopt(M_TOP_PAD, 64 << 20);
-    signal(SIGINT, request_stop);
-    signal(SIGTERM, request_stop);
-    rd_kafka_t *consumer = make_consumer(bootstrap, group, transactional, commit_ms);
-    rd_kafka_t *producer = make_producer(bootstrap, group, transactional);
+static void *run_loop(void *argument) {
+    struct loop *loop = argument;
+    const char *input = loop->input, *output = loop->output;
+    int transactional = loop->transactional;
+    rd_kafka_t *consumer = make_consumer(loop->bootstrap, loop->group, transactional, loop->commit_ms);
+    rd_kafka_t *producer = make_producer(loop);
     rd_kafka_topic_t *out = rd_kafka_topic_new(producer, output, NULL);
 
     rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
@@ -165,7 +168,7 @@ int main(int argc, char **argv) {
                 continue;
             }
             if (msg->partition >= MAX_PARTITIONS) bench_die("partition %d is above %d", (int)msg->partition, MAX_PARTITIONS);
-            if (msg->partition >= partition_limit) partition_limit = msg->partition + 1;
+            if (msg->partition >= loop->partition_limit) loop->partition_limit = msg->partition + 1;
             rd_kafka_timestamp_type_t type;
             int64_t timestamp = rd_kafka_message_timestamp(msg, &type);
             uintptr_t position = ((uintptr_t)msg->partition << 48) | (uintptr_t)(msg->offset + 1);
@@ -179,28 +182,28 @@ int main(int argc, char **argv) {
                 rd_kafka_poll(producer, 1);
             }
             if (err) bench_die("produce to %s failed: %s", output, rd_kafka_err2str(err));
-            consumed[msg->partition] = msg->offset + 1;
+            loop->consumed[msg->partition] = msg->offset + 1;
             in_transaction++;
             rd_kafka_message_destroy(msg);
         }
         rd_kafka_poll(producer, 0);
         if (transactional) {
-            if (in_transaction > 0 && bench_monotonic_s() - transaction_start >= commit_interval) {
-                commit_transaction(producer, consumer, input);
+            if (in_transaction > 0 && bench_monotonic_s() - transaction_start >= loop->commit_interval) {
+                commit_transaction(loop, producer, consumer);
                 check_txn(rd_kafka_begin_transaction(producer), "begin_transaction");
                 transaction_start = bench_monotonic_s();
                 in_transaction = 0;
             }
         } else {
-            store_acknowledged(consumer, input);
+            store_acknowledged(loop, consumer);
         }
     }
 
     if (transactional) {
-        commit_transaction(producer, consumer, input);
+        commit_transaction(loop, producer, consumer);
     } else {
         rd_kafka_flush(producer, 30000);
-        store_acknowledged(consumer, input);
+        store_acknowledged(loop, consumer);
         rd_kafka_commit(consumer, NULL, 0);
     }
     rd_kafka_queue_destroy(queue);
@@ -208,5 +211,38 @@ int main(int argc, char **argv) {
     rd_kafka_topic_destroy(out);
     rd_kafka_destroy(producer);
     rd_kafka_destroy(consumer);
+    return NULL;
+}
+
+int main(int argc, char **argv) {
+    bench_program = "passthrough";
+    if (argc < 6 || argc > 8 || (strcmp(argv[5], "alo") && strcmp(argv[5], "eos")))
+        bench_die("usage: passthrough BOOTSTRAP INPUT OUTPUT GROUP alo|eos [COMMIT_MS [LOOPS]]");
+    const char *commit_ms = argc >= 7 ? argv[6] : "100";
+    long long loop_count = argc == 8 ? bench_parse_count("LOOPS", argv[7]) : 1;
+    if (loop_count < 1 || loop_count > 64) bench_die("LOOPS must be 1 to 64, not %lld", loop_count);
+
+    /* The allocator setting `eddy run` applies (Sources/eddy/MallocTuning.swift): glibc keeps
+     * 64 MiB of free memory per arena instead of unmapping and re-faulting the fetcher's
+     * record memory. The baseline gains from it too, so both sides run with it. */
+    mallopt(M_TOP_PAD, 64 << 20);
+    signal(SIGINT, request_stop);
+    signal(SIGTERM, request_stop);
+
+    struct loop *loops = calloc((size_t)loop_count, sizeof *loops);
+    pthread_t *threads = calloc((size_t)loop_count, sizeof *threads);
+    if (!loops || !threads) bench_die("out of memory");
+    for (int l = 0; l < loop_count; l++) {
+        struct loop *loop = &loops[l];
+        *loop = (struct loop){
+            .index = l, .bootstrap = argv[1], .input = argv[2], .output = argv[3], .group = argv[4],
+            .commit_ms = commit_ms, .transactional = strcmp(argv[5], "eos") == 0,
+            .commit_interval = (double)bench_parse_count("COMMIT_MS", commit_ms) / 1000.0};
+        for (int p = 0; p < MAX_PARTITIONS; p++) loop->acknowledged[p] = loop->consumed[p] = -1;
+        if (pthread_create(&threads[l], NULL, run_loop, loop)) bench_die("cannot start loop %d", l);
+    }
+    for (int l = 0; l < loop_count; l++) pthread_join(threads[l], NULL);
+    free(threads);
+    free(loops);
     return 0;
 }

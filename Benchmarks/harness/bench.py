@@ -22,6 +22,8 @@ from cases import GOALS, KAFKA_TUNING, all_cases
 from runner import Settings, Tools, run_latency, run_throughput, run_tool
 
 INPUT_TOPIC = "bench-input"
+#: The broker's initial rebalance delay when groups have several members (Kafka's default is 3 s).
+REBALANCE_DELAY_MS = 1000
 
 
 def parse_arguments():
@@ -29,7 +31,7 @@ def parse_arguments():
     parser.add_argument("--quick", action="store_true", help="a smoke run: 300,000 records, 2 runs, 3 s latency runs")
     parser.add_argument("--records", type=int, help="input records (default 1,000,000)")
     parser.add_argument("--runs", type=int, help="runs per case (default 3)")
-    parser.add_argument("--threads", type=int, default=1, help="Eddy's num.stream.threads (default 1)")
+    parser.add_argument("--threads", type=int, default=1, help="Eddy's num.stream.threads and the baseline's loops (default 1)")
     parser.add_argument("--commit-ms", type=int, default=100, help="commit interval of both sides (default 100)")
     parser.add_argument("--latency-rate", type=int, default=50_000, help="records/s of the paced runs")
     parser.add_argument("--latency-seconds", type=int, help="length of each paced run (default 10)")
@@ -122,7 +124,8 @@ def main():
                         kafka={**KAFKA_TUNING, **overrides})
     tag = uuid.uuid4().hex[:6]
 
-    broker = Broker(arguments.broker, arguments.eddy, os.path.join(work_dir, "broker.log"))
+    broker = Broker(arguments.broker, arguments.eddy, os.path.join(work_dir, "broker.log"),
+                    initial_rebalance_delay_ms=REBALANCE_DELAY_MS if arguments.threads > 1 else 0)
     try:
         print(f"broker at {broker.bootstrap}; loading {arguments.records:,} records on {settings.partitions} partitions",
               flush=True)
@@ -159,7 +162,7 @@ def main():
         "commit": arguments.commit or git_commit(),
         "machine": {"host": platform.node(), "cpus": os.cpu_count(), "kernel": platform.release()},
         "settings": {"records": arguments.records, "partitions": settings.partitions, "runs": arguments.runs,
-                     "eddy_stream_threads": arguments.threads, "commit_interval_ms": arguments.commit_ms,
+                     "threads": arguments.threads, "commit_interval_ms": arguments.commit_ms,
                      "eddy_kafka": settings.kafka,
                      "latency_rate": arguments.latency_rate, "latency_seconds": arguments.latency_seconds},
         "load_records_per_s": load["records"] / load["seconds"],
@@ -171,7 +174,7 @@ def main():
         json.dump(report, file, indent=2)
     print()
     print(f"{arguments.records:,} records, {arguments.runs} runs per case, commit interval {arguments.commit_ms} ms, "
-          f"Eddy stream threads {arguments.threads}; latency at {arguments.latency_rate:,} records/s; commit {report['commit']}")
+          f"{arguments.threads} stream thread(s) / baseline loop(s); latency at {arguments.latency_rate:,} records/s; commit {report['commit']}")
     print(table)
     print(f"\nwritten to {path}")
 

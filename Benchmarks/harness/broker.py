@@ -7,15 +7,21 @@ import subprocess
 class Broker:
     """`eddy-broker` in a child process, driven through its stdin control protocol.
 
+    With several members per group (more than one stream thread or loop), give it an
+    initial rebalance delay, as Kafka's `group.initial.rebalance.delay.ms`: members that join
+    within it share the first generation, instead of the first taking every partition and a
+    second rebalance taking some back while commits are refused.
+
     Committed group offsets are read from the broker's own memory (`committed GROUP TOPIC
     PARTITION`), so watching a run's progress costs the measured process nothing.
     """
 
-    def __init__(self, binary, eddy, log_path):
+    def __init__(self, binary, eddy, log_path, initial_rebalance_delay_ms=0):
         self.eddy = eddy
         self.log = open(log_path, "w")
+        command = [binary, "--group-initial-rebalance-delay-ms", str(initial_rebalance_delay_ms)]
         self.process = subprocess.Popen(
-            [binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True, bufsize=1)
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True, bufsize=1)
         line = self.process.stdout.readline().strip()
         prefix = "bootstrap.servers="
         if not line.startswith(prefix):

@@ -60,7 +60,7 @@ class Measured:
                                          settings.commit_ms, tools.plugins_dir, state_dir, settings.kafka))
         self.log_path = tools.log_file(app_id)
         self.log = open(self.log_path, "w")
-        command = case.command(tools, app_id, input_topic, output_topic, settings.commit_ms, broker)
+        command = case.command(tools, app_id, input_topic, output_topic, settings.commit_ms, settings.threads, broker)
         self.process = subprocess.Popen(tools.profiled(case, app_id, command), stdout=self.log, stderr=subprocess.STDOUT)
         self.usage = None
 
