@@ -23,9 +23,10 @@ public final class AdminSocket: @unchecked Sendable {
     private let descriptor: Int32
     private let stopped = Atomic<Bool>(false)
 
-    /// The socket path of a worker: `<state.dir>/<application.id>/<instance.id>.admin.sock`.
+    /// The socket path of a worker: `<state.dir>/<application.id>/admin.sock` (one worker runs
+    /// on a state directory at a time).
     public static func path(for config: AppConfig) -> String {
-        "\(config.stateDir)/\(config.applicationId)/\(config.instanceId).admin.sock"
+        "\(config.stateDir)/\(config.applicationId)/admin.sock"
     }
 
     /// Binds the socket (replacing a stale one) and serves it on a thread of its own.

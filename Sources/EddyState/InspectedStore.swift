@@ -11,14 +11,14 @@ public final class InspectedStore {
     /// The changelog offsets the data is complete to: partition → next offset to read.
     public let checkpoint: [ChangelogPartition: Int64]
 
-    private var lock: TaskDirectoryLock?
+    private var lock: DirectoryLock?
     private var db: OpaquePointer?
     private let dataFamily: OpaquePointer
     private let checkpointFamily: OpaquePointer
     private let readOptions: OpaquePointer
     private let logDirectory: String
 
-    init(store: StateInspector.StoreOnDisk, lock: TaskDirectoryLock) throws {
+    init(store: StateInspector.StoreOnDisk, lock: DirectoryLock) throws {
         self.store = store
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("eddy-inspect-\(UUID().uuidString)").path
         do {

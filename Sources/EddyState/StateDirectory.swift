@@ -28,13 +28,33 @@ public struct StateDirectory: Sendable {
 
     /// Creates the task's directory if needed and takes its lock; throws
     /// ``StateStoreError/taskDirectoryLocked(directory:holder:)`` naming the holder when
-    /// another owner still has it after `wait` (see ``TaskDirectoryLock``).
+    /// another owner still has it after `wait` (see ``DirectoryLock``).
     public func lockTask(_ taskId: String, waitingUpTo wait: Duration = .zero) throws -> TaskStateDirectory {
         try Self.checkName(taskId, what: "task id")
         let path = taskPath(taskId)
         try createDirectories(path)
-        return TaskStateDirectory(
-            taskId: taskId, path: path, lock: try TaskDirectoryLock(directory: path, waitingUpTo: wait), environment: environment)
+        let lock = try DirectoryLock(directory: path, waitingUpTo: wait) { .taskDirectoryLocked(directory: path, holder: $0) }
+        return TaskStateDirectory(taskId: taskId, path: path, lock: lock, environment: environment)
+    }
+
+    /// Claims `state.dir/<application.id>` for this worker, for as long as it runs: one worker
+    /// per state directory, as Kafka Streams allows. Throws
+    /// ``StateStoreError/stateDirectoryInUse(directory:holder:)`` naming the worker that has it.
+    ///
+    /// The claim carries the worker's identity, kept in the directory: a worker restarted on
+    /// the same state directory is the same instance (its transactional ids fence its own
+    /// zombie at once), and two workers on one machine, each with its own state directory,
+    /// never share one.
+    public func claim() throws -> WorkerClaim {
+        let path = applicationPath
+        try createDirectories(path)
+        let lock = try DirectoryLock(directory: path) { .stateDirectoryInUse(directory: path, holder: $0) }
+        do {
+            return WorkerClaim(lock: lock, instanceId: try WorkerClaim.instanceId(in: path))
+        } catch {
+            lock.release()
+            throw error
+        }
     }
 
     static func checkName(_ name: String, what: String) throws {
@@ -52,10 +72,10 @@ public final class TaskStateDirectory {
     public let taskId: String
     /// `state.dir/<application.id>/<task id>`.
     public let path: String
-    private let lock: TaskDirectoryLock
+    private let lock: DirectoryLock
     private let environment: RocksDBEnvironment
 
-    init(taskId: String, path: String, lock: TaskDirectoryLock, environment: RocksDBEnvironment) {
+    init(taskId: String, path: String, lock: DirectoryLock, environment: RocksDBEnvironment) {
         self.taskId = taskId
         self.path = path
         self.lock = lock

@@ -67,8 +67,10 @@ public struct StateInspector: Sendable {
     /// ``StateStoreError/taskDirectoryLocked(directory:holder:)`` when a worker still holds
     /// the task after `wait`. Close the result to release the lock.
     public func open(_ store: StoreOnDisk, waitingUpTo wait: Duration = .zero) throws -> InspectedStore {
-        let lock = try TaskDirectoryLock(
-            directory: (store.directory as NSString).deletingLastPathComponent, waitingUpTo: wait)
+        let taskDirectory = (store.directory as NSString).deletingLastPathComponent
+        let lock = try DirectoryLock(directory: taskDirectory, waitingUpTo: wait) {
+            .taskDirectoryLocked(directory: taskDirectory, holder: $0)
+        }
         do {
             return try InspectedStore(store: store, lock: lock)
         } catch {

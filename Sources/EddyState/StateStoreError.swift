@@ -12,6 +12,8 @@ import Darwin
 public enum StateStoreError: Error, Equatable, CustomStringConvertible {
     /// Another process (or another owner in this process) holds the task directory lock.
     case taskDirectoryLocked(directory: String, holder: String)
+    /// Another worker runs on this application's state directory.
+    case stateDirectoryInUse(directory: String, holder: String)
     /// The directory exists but was not written by Eddy: no store metadata file in it.
     case foreignDirectory(directory: String, found: [String])
     /// The store metadata file exists but cannot be read as Eddy store metadata.
@@ -34,6 +36,9 @@ public enum StateStoreError: Error, Equatable, CustomStringConvertible {
         case let .taskDirectoryLocked(directory, holder):
             return "task directory \(directory) is locked by \(holder); another worker of the same "
                 + "application owns this task — stop it, or give this worker its own state.dir"
+        case let .stateDirectoryInUse(directory, holder):
+            return "state directory \(directory) is in use by another worker (\(holder)); each worker on one machine "
+                + "needs a state.dir of its own: give this one another (`eddy run --state-dir DIR`, or state.dir in its app file)"
         case let .foreignDirectory(directory, found):
             let listing = found.prefix(5).joined(separator: ", ")
             return "store directory \(directory) was not created by Eddy (it has no EDDY-STORE metadata file; "

@@ -2,15 +2,13 @@ import ArgumentParser
 import EddyRuntime
 import EddyServer
 
-/// Where a running worker's admin socket is: derived from its app file and instance id.
+/// Where a running worker's admin socket is: in its state directory, from its app file.
 struct WorkerOptions: ParsableArguments {
     @Option(name: .customLong("app"), help: "The running worker's application file.") var app: String
-    @Option(name: .customLong("instance-id"), help: "The worker's instance.id, if not the app file's.") var instanceId: String?
     @Option(name: .customLong("state-dir"), help: "The worker's state.dir, if not the app file's.") var stateDir: String?
 
     func socketPath() throws -> String {
         var config = try AppConfig.load(path: app)
-        if let instanceId { config.instanceId = instanceId }
         if let stateDir { config.stateDir = stateDir }
         return AdminSocket.path(for: config)
     }

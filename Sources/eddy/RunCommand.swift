@@ -12,7 +12,7 @@ struct RunCommand: ParsableCommand {
         abstract: "Run a worker of an application; workers with the same application.id share the partitions.")
 
     @Argument(help: "The application file.") var app: String
-    @Option(name: .customLong("instance-id"), help: "Override instance.id (a worker's stable identity).") var instanceId: String?
+    @Option(name: .customLong("instance-id"), help: "Override instance.id (a worker's stable identity; default: the one kept in its state.dir).") var instanceId: String?
     @Option(name: .customLong("state-dir"), help: "Override state.dir (e.g. to run several workers on one machine).")
     var stateDir: String?
     @Flag(name: .customLong("quiet"), help: "No progress line.") var quiet = false
@@ -28,7 +28,7 @@ struct RunCommand: ParsableCommand {
         try streams.start()
         let admin = try AdminSocket(app: streams, logger: logger)
         defer { admin.stop() }
-        logger.info("admin socket: \(admin.path) (eddy plugin reload|rollback|status --app \(app))")
+        logger.info("admin socket: \(admin.path) (eddy plugin reload|rollback|status --app \(app)\(stateDir.map { " --state-dir \($0)" } ?? ""))")
 
         let stop: @Sendable (Int32) -> Void = { signal in
             logger.info("received signal \(signal): committing and leaving the group")

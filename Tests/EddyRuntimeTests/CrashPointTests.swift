@@ -146,7 +146,7 @@ import Testing
     static func forEachStore(_ config: AppConfig, stateDir: String, _ body: (String, InspectedStore) throws -> Void) throws {
         let inspector = try StateInspector(root: stateDir, applicationId: config.applicationId)
         for found in try inspector.stores() where found.name == store {
-            // A lock may outlive a stopped worker for a moment (see TaskDirectoryLock).
+            // A lock may outlive a stopped worker for a moment (see DirectoryLock).
             let opened = try inspector.open(found, waitingUpTo: .seconds(10))
             defer { opened.close() }
             try body(found.taskId, opened)

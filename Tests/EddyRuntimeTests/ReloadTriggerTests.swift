@@ -22,7 +22,7 @@ import Testing
             topology: WordCountCase.topology
         ).replacingOccurrences(of: "plugins.dir: \(productsDirectory)", with: "plugins.dir: \(plugins)"))
         let worker = try WorkerProcess(app: app, instance: "w", directory: dir)
-        let target = ["--app", app, "--instance-id", "w", "--state-dir", dir.path + "/state-w"]
+        let target = ["--app", app, "--state-dir", dir.path + "/state-w"]
         func current() throws -> String {
             let status = try ProcessRunner.eddy(["plugin", "status"] + target)
             let entries = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [[String: Any]]

@@ -6,8 +6,11 @@ final class WorkerProcess {
     let logPath: String
 
     /// Starts `eddy run <app> --instance-id <instance>` with a state directory of its own (as on
-    /// its own machine), logging to a file in `directory`.
-    init(app: String, instance: String, directory: TemporaryDirectory, environment: [String: String] = [:]) throws {
+    /// its own machine), `directory/state-<instance>`, logging to a file in `directory`. Without
+    /// `givingInstanceId` the worker takes the identity kept in that state directory instead.
+    init(
+        app: String, instance: String, directory: TemporaryDirectory, givingInstanceId: Bool = true, environment: [String: String] = [:]
+    ) throws {
         let eddy = URL(fileURLWithPath: productsDirectory).appendingPathComponent("eddy")
         guard FileManager.default.isExecutableFile(atPath: eddy.path) else {
             throw WorkerError(description: "\(eddy.path) not found: build it first with `swift build --build-tests`")
@@ -16,7 +19,8 @@ final class WorkerProcess {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = eddy
-        process.arguments = ["run", app, "--instance-id", instance, "--state-dir", (directory.path as NSString).appendingPathComponent("state-\(instance)"), "--quiet"]
+        let stateDir = (directory.path as NSString).appendingPathComponent("state-\(instance)")
+        process.arguments = ["run", app] + (givingInstanceId ? ["--instance-id", instance] : []) + ["--state-dir", stateDir, "--quiet"]
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
@@ -37,14 +41,14 @@ final class WorkerProcess {
     /// SIGTERM, then waits (bounded) for a clean exit; returns the exit status.
     func stop(timeout: Duration = .seconds(60)) throws -> Int32 {
         kill(process.processIdentifier, SIGTERM)
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        let exited = DispatchSemaphore(value: 0)
-        Thread { [process] in
-            process.waitUntilExit()
-            exited.signal()
-        }.start()
-        guard exited.wait(timeout: .now() + .seconds(Int((deadline - .now).components.seconds))) == .success else {
-            throw WorkerError(description: "worker did not stop within \(timeout); log: \(log)")
+        guard exits(within: timeout) else { throw WorkerError(description: "worker did not stop within \(timeout); log: \(log)") }
+        return process.terminationStatus
+    }
+
+    /// Waits (bounded) for the worker to exit on its own; returns its exit status.
+    func exitStatus(within timeout: Duration = .seconds(60)) throws -> Int32 {
+        guard exits(within: timeout) else {
+            throw WorkerError(description: "the worker did not exit within \(timeout); log:\n\(log.suffix(4000))")
         }
         return process.terminationStatus
     }
@@ -52,12 +56,7 @@ final class WorkerProcess {
     /// Waits (bounded) for a worker armed with a crash point (`EDDY_FAULT`) to be killed by
     /// it, and returns its log; throws when it exits any other way or outlives `timeout`.
     func waitUntilKilled(timeout: Duration = .seconds(120)) throws -> String {
-        let exited = DispatchSemaphore(value: 0)
-        Thread { [process] in
-            process.waitUntilExit()
-            exited.signal()
-        }.start()
-        guard exited.wait(timeout: .now() + .seconds(Int(timeout.components.seconds))) == .success else {
+        guard exits(within: timeout) else {
             kill(process.processIdentifier, SIGKILL)
             throw WorkerError(description: "the worker armed with a crash point was not killed within \(timeout); log:\n\(log.suffix(4000))")
         }
@@ -67,6 +66,16 @@ final class WorkerProcess {
                     + "being killed by SIGKILL; log:\n\(log.suffix(4000))")
         }
         return log
+    }
+
+    /// Whether the process exits within `timeout`.
+    private func exits(within timeout: Duration) -> Bool {
+        let exited = DispatchSemaphore(value: 0)
+        Thread { [process] in
+            process.waitUntilExit()
+            exited.signal()
+        }.start()
+        return exited.wait(timeout: .now() + .seconds(Int(timeout.components.seconds))) == .success
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

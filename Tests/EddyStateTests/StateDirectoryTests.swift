@@ -63,6 +63,48 @@ import Testing
         }
     }
 
+    @Test func oneWorkerAtATimeClaimsAStateDirectoryAndKeepsItsIdentityThere() throws {
+        try withStateDirectory(applicationId: "wordcount") { state in
+            let first = try state.claim()
+            #expect(first.instanceId.hasPrefix("eddy-") && first.instanceId.count == 21, "id: \(first.instanceId)")
+            let kept = try String(contentsOfFile: state.applicationPath + "/instance.id", encoding: .utf8)
+            #expect(kept == first.instanceId + "\n")
+
+            let error = stateError { _ = try state.claim() }
+            guard case let .stateDirectoryInUse(directory, holder) = error else {
+                Issue.record("expected the directory to be in use, got \(String(describing: error))")
+                return
+            }
+            #expect(directory == state.applicationPath)
+            #expect(holder.hasPrefix("this process (pid \(getpid()) on host "))
+            #expect(error!.description.hasSuffix(
+                "each worker on one machine needs a state.dir of its own: give this one another "
+                    + "(`eddy run --state-dir DIR`, or state.dir in its app file)"))
+
+            first.release()
+            let restarted = try state.claim()
+            #expect(restarted.instanceId == first.instanceId, "a worker restarted on its state directory keeps its identity")
+            restarted.release()
+        }
+        let one = try withStateDirectory { try $0.claim().instanceId }
+        let other = try withStateDirectory { try $0.claim().instanceId }
+        #expect(one != other, "two state directories got one identity")
+    }
+
+    @Test func anEmptyInstanceIdFileIsReportedNotReplaced() throws {
+        try withStateDirectory { state in
+            try FileManager.default.createDirectory(atPath: state.applicationPath, withIntermediateDirectories: true)
+            try "\n".write(toFile: state.applicationPath + "/instance.id", atomically: true, encoding: .utf8)
+            let error = stateError { _ = try state.claim() }
+            #expect(error == .corruptMetadata(
+                file: state.applicationPath + "/instance.id",
+                reason: "it holds no instance id; delete it and this state directory gets a new one"))
+            // The failed claim let the directory go.
+            try FileManager.default.removeItem(atPath: state.applicationPath + "/instance.id")
+            try state.claim().release()
+        }
+    }
+
     @Test func aLockHeldByAnotherProcessNamesItsPidAndDiesWithIt() throws {
         try withStateDirectory { state in
             try FileManager.default.createDirectory(atPath: state.taskPath("0_2"), withIntermediateDirectories: true)

@@ -51,7 +51,6 @@ extension AppConfig {
         }
         let guarantee = try r.choice("processing.guarantee", ProcessingGuarantee.self) ?? .atLeastOnce
         let handler = try r.choice("default.deserialization.exception.handler", ErrorHandler.self) ?? .deadLetter
-        let hostName = ProcessInfo.processInfo.hostName
 
         var config = AppConfig(
             file: file,
@@ -62,7 +61,7 @@ extension AppConfig {
             commitIntervalMs: try r.int("commit.interval.ms", range: 1...3_600_000) ?? (guarantee == .exactlyOnceV2 ? 100 : 30_000),
             stateDir: Self.resolve(try r.string("state.dir") ?? "state", against: base),
             pluginsDir: Self.resolve(try r.string("plugins.dir") ?? "plugins", against: base),
-            instanceId: try r.string("instance.id") ?? (hostName.isEmpty ? "eddy" : hostName),
+            instanceId: try r.string("instance.id"),
             errorHandler: handler,
             deadLetterTopic: try r.string("dead.letter.topic") ?? "\(applicationId)-dlq",
             kafka: try r.stringMap("kafka"),

@@ -38,8 +38,11 @@ public struct AppConfig: Sendable {
     public var stateDir: String
     public var pluginsDir: String
     /// Identifies this worker across restarts (part of its `transactional.id`, so that a
-    /// restarted worker fences its own zombie at once). Default: the host name.
-    public var instanceId: String
+    /// restarted worker fences its own zombie at once). Nil (the default): the id kept in the
+    /// worker's state directory (see `StateDirectory.claim()`), which no two running workers
+    /// share. One given here must be unique among the application's running workers: two
+    /// sharing it would fence each other's transactions.
+    public var instanceId: String?
     public var errorHandler: ErrorHandler
     public var deadLetterTopic: String
     /// librdkafka properties, passed through unchanged.

@@ -15,6 +15,8 @@ import Synchronization
 final class StreamThread: @unchecked Sendable {
     let index: Int
     let config: AppConfig
+    /// The worker's `instance.id` (see ``StreamsApp/instanceId``).
+    let instanceId: String
     let topology: Topology
     let plugins: PluginSet
     let kafka: KafkaConfiguration
@@ -58,7 +60,7 @@ final class StreamThread: @unchecked Sendable {
     private var failing = false
 
     init(
-        index: Int, config: AppConfig, topology: Topology, plugins: PluginSet, kafka: KafkaConfiguration, clock: WallClock,
+        index: Int, config: AppConfig, instanceId: String, topology: Topology, plugins: PluginSet, kafka: KafkaConfiguration, clock: WallClock,
         stateDirectory: StateDirectory, restoreHold: RestoreHold? = nil, logger: Logger
     ) {
         self.clock = clock
@@ -66,6 +68,7 @@ final class StreamThread: @unchecked Sendable {
         self.pluginsInUse = plugins.plugins
         self.index = index
         self.config = config
+        self.instanceId = instanceId
         self.topology = topology
         self.plugins = plugins
         self.kafka = kafka
@@ -79,7 +82,7 @@ final class StreamThread: @unchecked Sendable {
     /// The `transactional.id` of this thread: stable across restarts of the same worker, so
     /// that a restarted worker fences its own zombie at once. Also its consumer's
     /// `group.instance.id` under static membership.
-    var transactionalId: String { "\(config.applicationId)-\(config.instanceId)-\(index)" }
+    var transactionalId: String { "\(config.applicationId)-\(instanceId)-\(index)" }
 
     func start() {
         let thread = Thread { [self] in
@@ -114,7 +117,11 @@ final class StreamThread: @unchecked Sendable {
                 return
             } catch let error as KafkaError {
                 if case .transaction(let txn) = error, txn.kind == .fatal {
-                    logger.error("producer fenced or failed fatally; closing tasks dirty and rejoining: \(txn)")
+                    let cause = txn.isFenced
+                        ? " (another producer started with transactional.id \(transactionalId): this worker restarted while its "
+                            + "zombie ran, or another running worker has instance.id \(instanceId); each running worker needs its own)"
+                        : ""
+                    logger.error("producer fenced or failed fatally; closing tasks dirty and rejoining: \(txn)\(cause)")
                     closeSessionDirty()
                     continue
                 }

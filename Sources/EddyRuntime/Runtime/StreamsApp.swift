@@ -25,6 +25,11 @@ public final class StreamsApp: @unchecked Sendable {
     private var watcher: PluginWatcher?
     /// Completed reloads and rollbacks.
     public let reloadCount = Atomic<Int>(0)
+    /// The hold on the state directory, from ``start()`` until ``join()`` saw every thread end.
+    private var claim: WorkerClaim?
+    /// This worker's `instance.id`: the configured one, or the one kept in its state directory.
+    /// Known once ``start()`` has claimed the directory.
+    public private(set) var instanceId = ""
 
     /// Loads the plugins and validates the topology against them; starts the embedded broker
     /// when the application asks for one.
@@ -54,15 +59,24 @@ public final class StreamsApp: @unchecked Sendable {
         return configuration
     }
 
-    /// Checks that the source topics exist, creates the internal topics, and starts the threads.
+    /// Claims the state directory (refused while another worker runs on it), checks that the
+    /// source topics exist, creates the internal topics, and starts the threads.
     public func start() throws {
-        try createInternalTopics()
         let stateDirectory = try StateDirectory(
             root: config.stateDir, applicationId: config.applicationId, environment: RocksDBEnvironment(memoryMB: config.rocksDBMemoryMB))
+        let claim = try stateDirectory.claim()
+        self.claim = claim
+        instanceId = config.instanceId ?? claim.instanceId
+        do {
+            try createInternalTopics()
+        } catch {
+            claim.release()
+            throw error
+        }
         threads = (0..<config.numStreamThreads).map {
             StreamThread(
-                index: $0, config: config, topology: topology, plugins: plugins, kafka: kafkaConfiguration, clock: clock,
-                stateDirectory: stateDirectory, restoreHold: restoreHold, logger: logger)
+                index: $0, config: config, instanceId: instanceId, topology: topology, plugins: plugins, kafka: kafkaConfiguration,
+                clock: clock, stateDirectory: stateDirectory, restoreHold: restoreHold, logger: logger)
         }
         threads.forEach { $0.start() }
         if config.watchPlugins {
@@ -72,7 +86,7 @@ public final class StreamsApp: @unchecked Sendable {
                 _ = try? self?.reload(name)
             }
         }
-        logger.info("\(config.applicationId): \(threads.count) stream thread(s) started, \(config.processingGuarantee.rawValue)")
+        logger.info("\(config.applicationId): \(threads.count) stream thread(s) started, \(config.processingGuarantee.rawValue), instance \(instanceId)")
     }
 
     /// Asks every thread to commit, close its tasks and leave the group.
@@ -87,6 +101,7 @@ public final class StreamsApp: @unchecked Sendable {
         for thread in threads {
             if let error = thread.join(), first == nil { first = error }
         }
+        claim?.release()
         embeddedBroker?.stop()
         return first
     }

@@ -4,23 +4,24 @@ import Glibc
 import Darwin
 #endif
 
-/// The exclusive lock on a task directory: `flock` on its `.lock` file, held for as long as
-/// the task's stores are open. The file records the holder (process id and host) so that a
-/// second opener can say who has it. The kernel drops the lock when the holder dies, even
-/// with `kill -9`, so a crashed worker never leaves a stale lock behind.
-final class TaskDirectoryLock {
+/// The exclusive lock on a directory: `flock` on its `.lock` file. A task directory is locked
+/// for as long as the task's stores are open, an application's state directory for as long as
+/// a worker runs on it. The file records the holder (process id and host) so that a second
+/// opener can say who has it. The kernel drops the lock when the holder dies, even with
+/// `kill -9`, so a crashed worker never leaves a stale lock behind.
+final class DirectoryLock {
     static let fileName = ".lock"
 
     let directory: String
     private var fd: Int32
 
-    /// Takes the lock on `directory` (which must exist), or throws naming the holder when
-    /// another owner still has it after `wait`.
+    /// Takes the lock on `directory` (which must exist), or throws `held(holder)` naming the
+    /// holder when another owner still has it after `wait`.
     ///
     /// A short wait covers locks on their way out: a previous owner closing the task, or a
     /// child process that another thread is starting, which holds a copy of the lock file's
     /// descriptor between `fork` and `exec`.
-    init(directory: String, waitingUpTo wait: Duration = .zero) throws {
+    init(directory: String, waitingUpTo wait: Duration = .zero, held: (String) -> StateStoreError) throws {
         self.directory = directory
         let path = directory + "/" + Self.fileName
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -35,7 +36,7 @@ final class TaskDirectoryLock {
             let holder = Self.readHolder(fd)
             close(fd)
             if code == EWOULDBLOCK {
-                throw StateStoreError.taskDirectoryLocked(directory: directory, holder: holder)
+                throw held(holder)
             }
             throw StateStoreError.io(operation: "flock", path: path, errno: code)
         }
@@ -62,7 +63,7 @@ final class TaskDirectoryLock {
         let text = n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
         let trimmed = text.split(separator: "\n").first.map(String.init) ?? ""
         if trimmed.isEmpty { return "another process (it has not recorded its pid yet)" }
-        if trimmed.hasPrefix("pid \(getpid()) ") { return "this process (\(trimmed)): the task is already open here" }
+        if trimmed.hasPrefix("pid \(getpid()) ") { return "this process (\(trimmed))" }
         return trimmed
     }
 
