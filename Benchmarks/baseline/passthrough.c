@@ -22,6 +22,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,8 +30,9 @@
 #define MAX_PARTITIONS 256
 #define BATCH 2048
 
-static volatile sig_atomic_t stopping = 0;
-static void request_stop(int signal_number) { (void)signal_number; stopping = 1; }
+/* Set by the signal handler, read by every loop's thread (a lock-free atomic, so both are safe). */
+static atomic_int stopping = 0;
+static void request_stop(int signal_number) { (void)signal_number; atomic_store(&stopping, 1); }
 
 /* One consume -> produce loop and its clients. Per input partition: the next offset to
  * acknowledge (alo) or to commit in the transaction (eos), -1 if nothing new. */
@@ -157,7 +159,7 @@ static void *run_loop(void *argument) {
     rd_kafka_message_t *batch[BATCH];
     double transaction_start = bench_monotonic_s();
     long long in_transaction = 0;
-    while (!stopping) {
+    while (!atomic_load(&stopping)) {
         ssize_t count = rd_kafka_consume_batch_queue(queue, 5, batch, BATCH);
         if (count < 0) bench_die("consume failed: %s", rd_kafka_err2str(rd_kafka_last_error()));
         for (ssize_t i = 0; i < count; i++) {

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
 /// A worker's hold on its application state directory (see ``StateDirectory/claim()``) and
 /// the identity kept there. Released by ``release()`` (or deinit) once the worker's stream
@@ -38,21 +34,15 @@ public final class WorkerClaim: @unchecked Sendable {
     }
 
     private static func readKept(_ path: String) throws -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT { return nil }
-            throw StateStoreError.io(operation: "open", path: path, errno: errno)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw StateStoreError.fileSystem(operation: "read", path: path, reason: "the file cannot be read")
         }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard count >= 0 else { throw StateStoreError.io(operation: "read", path: path, errno: errno) }
-        let id = String(decoding: buffer[..<count], as: UTF8.self).split(whereSeparator: \.isWhitespace).first.map(String.init)
-        guard let id, !id.isEmpty else {
+        guard let id = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace).first else {
             throw StateStoreError.corruptMetadata(
                 file: path, reason: "it holds no instance id; delete it and this state directory gets a new one")
         }
-        return id
+        return String(id)
     }
 
     private static func hex(_ value: UInt64) -> String {

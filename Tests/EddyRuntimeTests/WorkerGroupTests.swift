@@ -55,8 +55,9 @@ import Testing
         try cluster.createTopic("word-counts", partitions: 6)
         let input = WordCountCase(lines: 1000)
         let dir = TemporaryDirectory()
+        let applicationId = unique("identity")
         let app = try dir.write("app.yaml", appYAML(
-            id: unique("identity"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 100",
+            id: applicationId, cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 100",
             topology: WordCountCase.topology))
 
         let a = try WorkerProcess(app: app, instance: "a", directory: dir, givingInstanceId: false)
@@ -70,7 +71,7 @@ import Testing
         let intruder = try WorkerProcess(app: app, instance: "a", directory: dir, givingInstanceId: false)
         #expect(try intruder.exitStatus() != 0)
         #expect(intruder.log.contains(
-            "state directory \(dir.path)/state-a/\(Self.applicationId(app)) is in use by another worker (pid \(a.process.processIdentifier) "),
+            "state directory \(dir.path)/state-a/\(applicationId) is in use by another worker (pid \(a.process.processIdentifier) "),
             "log:\n\(intruder.log.suffix(3000))")
         #expect(try a.stop() == 0)
         #expect(try b.stop() == 0)
@@ -84,10 +85,5 @@ import Testing
     /// The instance id a worker's start-up line names (`… exactly_once_v2, instance eddy-…`).
     static func instanceId(in log: String) -> String? {
         log.split(separator: "\n").first { $0.contains("stream thread(s) started") }?.split(separator: " ").last.map(String.init)
-    }
-
-    static func applicationId(_ appFile: String) -> String {
-        let text = (try? String(contentsOfFile: appFile, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").first { $0.hasPrefix("application.id: ") }.map { String($0.dropFirst(16)) } ?? ""
     }
 }

@@ -15,7 +15,7 @@ import Synchronization
 final class StreamThread: @unchecked Sendable {
     let index: Int
     let config: AppConfig
-    /// The worker's `instance.id` (see ``StreamsApp/instanceId``).
+    /// The worker's `instance.id`: the configured one, or the one kept in its state directory.
     let instanceId: String
     let topology: Topology
     let plugins: PluginSet

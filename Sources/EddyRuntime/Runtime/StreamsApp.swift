@@ -27,9 +27,6 @@ public final class StreamsApp: @unchecked Sendable {
     public let reloadCount = Atomic<Int>(0)
     /// The hold on the state directory, from ``start()`` until ``join()`` saw every thread end.
     private var claim: WorkerClaim?
-    /// This worker's `instance.id`: the configured one, or the one kept in its state directory.
-    /// Known once ``start()`` has claimed the directory.
-    public private(set) var instanceId = ""
 
     /// Loads the plugins and validates the topology against them; starts the embedded broker
     /// when the application asks for one.
@@ -66,7 +63,8 @@ public final class StreamsApp: @unchecked Sendable {
             root: config.stateDir, applicationId: config.applicationId, environment: RocksDBEnvironment(memoryMB: config.rocksDBMemoryMB))
         let claim = try stateDirectory.claim()
         self.claim = claim
-        instanceId = config.instanceId ?? claim.instanceId
+        // The configured instance.id, or the one kept in the state directory.
+        let instanceId = config.instanceId ?? claim.instanceId
         do {
             try createInternalTopics()
         } catch {
