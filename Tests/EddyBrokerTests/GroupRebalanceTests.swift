@@ -5,7 +5,9 @@ import Testing
 
 extension BrokerTests {
     /// Join rounds end as soon as every known member has rejoined (the stock mock waits
-    /// `session.timeout.ms − 1 s` per round and 3 s for the first).
+    /// `session.timeout.ms − 1 s` per round and 3 s for the first). The members' 30 s session
+    /// timeout puts the stock mock's round at 29 s, far from the bound, so a busy machine does
+    /// not fail the test and the stock behaviour cannot pass it.
     @Suite struct GroupRebalanceTests {
         @Test func twoMembersReachAStableAssignmentQuickly() throws {
             let broker = try EmbeddedBroker()
@@ -13,13 +15,15 @@ extension BrokerTests {
             let group = uniqueName("members")
             try createTopic(broker, topic, partitions: 4)
             let all = Set((0..<4).map { KafkaTopicPartition(topic: topic, partition: $0) })
+            var configuration = consumerConfig(broker, group: group)
+            configuration["session.timeout.ms"] = "30000"
 
-            let first = try GroupMember(configuration: consumerConfig(broker, group: group), topic: topic)
+            let first = try GroupMember(configuration: configuration, topic: topic)
             defer { first.close() }
             try first.waitForAssignment("the first member to own all partitions") { $0 == all }
 
             let joined = ContinuousClock.now
-            let second = try GroupMember(configuration: consumerConfig(broker, group: group), topic: topic)
+            let second = try GroupMember(configuration: configuration, topic: topic)
             defer { second.close() }
             try second.waitForAssignment("the second member to own two partitions") { $0.count == 2 }
             try first.waitForAssignment("the first member to keep the other two") { $0.count == 2 }
@@ -27,7 +31,7 @@ extension BrokerTests {
 
             #expect(first.assignment.union(second.assignment) == all)
             #expect(first.assignment.isDisjoint(with: second.assignment))
-            #expect(elapsed < .seconds(2), "stable assignment took \(elapsed)")
+            #expect(elapsed < .seconds(10), "stable assignment took \(elapsed)")
         }
     }
 }
