@@ -19,6 +19,8 @@ final class KafkaClientContext: @unchecked Sendable {
     /// Partitions the rebalance listener asked to pause once the assignment it is looking at
     /// is applied; emptied by the rebalance callback.
     var pauseAfterAssignment: [KafkaTopicPartition] = []
+    /// Whether the consumer has been handed an assignment (possibly empty) since it was created.
+    var hasBeenAssigned = false
     /// The most recent client-level error (transport, resolution, all brokers down…).
     let lastError = Mutex<(code: KafkaErrorCode, reason: String)?>(nil)
 

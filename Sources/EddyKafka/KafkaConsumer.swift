@@ -248,6 +248,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     public func close() {
         guard !closed else { return }
         closed = true
+        awaitFirstAssignmentIfJoining()
         let err = rd_kafka_consumer_close(client.handle)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             client.context.logger.warning("consumer close: \(KafkaErrorCode(err).message)")
@@ -255,6 +256,24 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 
     // MARK: - Private
+
+    /// librdkafka 2.0.2 aborts the process when a consumer whose group chose cooperative-sticky
+    /// is destroyed before its first assignment: the assignor's state is made only with that
+    /// assignment, and its destructor asserts it exists (librdkafka #4312, fixed in 2.3.0).
+    /// A member caught between its JoinGroup and SyncGroup responses therefore takes its
+    /// assignment (bounded by `timeout`) before it leaves; the listener is not told, so the
+    /// revocation that `close` then makes finds nothing of it open. Records polled meanwhile
+    /// are dropped unprocessed, their offsets neither stored nor committed.
+    private func awaitFirstAssignmentIfJoining(timeout: Duration = .seconds(30)) {
+        guard !client.context.hasBeenAssigned, rebalanceProtocol == .cooperative else { return }
+        let listener = client.context.onRebalance
+        client.context.onRebalance = nil
+        defer { client.context.onRebalance = listener }
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while !client.context.hasBeenAssigned, ContinuousClock.now < deadline {
+            if let message = rd_kafka_consumer_poll(client.handle, 10) { rd_kafka_message_destroy(message) }
+        }
+    }
 
     /// Whether records may skip librdkafka's header parsing, checking the first records.
     private func trustsHeaderlessLayout(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> Bool {
@@ -292,6 +311,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         let partitions = TopicPartitionList.partitions(of: list).sorted()
         let cooperative = rd_kafka_rebalance_protocol(rk).map { String(cString: $0) } == KafkaRebalanceProtocol.cooperative.rawValue
         let assigning = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS
+        if assigning { context.hasBeenAssigned = true }
         let event: KafkaRebalanceEvent =
             assigning ? .assigned(partitions) : rd_kafka_assignment_lost(rk) != 0 ? .lost(partitions) : .revoked(partitions)
         context.logger.info("rebalance: \(event)")
