@@ -1,0 +1,80 @@
+import EddyKafka
+import EddyState
+
+// Commits on the stream thread: the transaction (exactly-once) or the flush and the offset
+// commit (at-least-once), then the stores' checkpoints.
+extension StreamThread {
+    /// Commits; under exactly-once an abortable failure aborts the transaction and rewinds
+    /// every task to its last committed state.
+    func commitOrRecover() throws {
+        do {
+            try commit()
+        } catch KafkaError.transaction(let txn) where txn.kind == .abortable {
+            logger.warning("transaction aborted, rewinding tasks to their committed offsets: \(txn)")
+            try producer.abortTransaction(timeout: .seconds(60))
+            collector.transactionEnded()
+            try rewindAllTasks()
+        }
+    }
+
+    func commit() throws {
+        for task in tasks.values { try task.flushChangelogs(changelogEnds) }
+        var offsets: [KafkaTopicPartitionOffset] = []
+        for task in tasks.values {
+            for (tp, next) in task.positions where committed[tp] != next {
+                offsets.append(KafkaTopicPartitionOffset(topic: tp.topic, partition: tp.partition, offset: next))
+            }
+        }
+        // The interval runs from commit start to commit start, as Kafka Streams' does, so a
+        // slow commit does not stretch the time records wait for the next one.
+        let started = ContinuousClock.now
+        defer { lastCommit = started }
+        if config.isExactlyOnce {
+            guard collector.inTransaction || !offsets.isEmpty else { return }
+            try collector.beginIfNeeded()
+            if !offsets.isEmpty {
+                try producer.sendOffsetsToTransaction(offsets, groupMetadata: consumer.groupMetadata(), timeout: .seconds(60))
+            }
+            try producer.commitTransaction(timeout: .seconds(60))
+            collector.transactionEnded()
+            try checkpointStores()
+        } else {
+            guard !offsets.isEmpty || producer.inFlightCount > 0 || tasks.values.contains(where: { $0.stores.contains { $0.dirtyEntryCount > 0 } })
+            else { return }
+            try producer.flush(timeout: .seconds(60))
+            if let failure = collector.deliveryFailure.take() { throw failure }
+            try checkpointStores()
+            if !offsets.isEmpty, try !commitOffsetsUnlessRebalancing(offsets) { return }
+        }
+        for offset in offsets { committed[offset.topicPartition] = offset.offset }
+        metrics.commits.add(1, ordering: .relaxed)
+    }
+
+    /// After the changelog records are committed (exactly-once) or acknowledged
+    /// (at-least-once): writes each store's cached updates to disk with the changelog offset
+    /// after them, in one write batch, so the checkpoint never covers data the store lacks.
+    func checkpointStores() throws {
+        producer.poll()
+        for task in tasks.values {
+            for store in task.stores where store.dirtyEntryCount > 0 {
+                FaultInjection.reach(.afterCommitBeforeCheckpoint)
+                let end = store.changelog.flatMap { changelogEnds.end(of: $0) }
+                try store.commit(changelogEnd: end)
+            }
+        }
+    }
+
+    /// REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID: a commit raced a rebalance.
+    static let rebalanceCodes: Set<Int32> = [27, 22, 25]
+
+    /// Commits consumer offsets (at-least-once); returns false when the group is rebalancing.
+    /// The offsets then stay uncommitted, so records after the last commit may be processed
+    /// again by their next owner — the at-least-once contract.
+    func commitOffsetsUnlessRebalancing(_ offsets: [KafkaTopicPartitionOffset]) throws -> Bool {
+        let outcome = Result<Void, KafkaError> { () throws(KafkaError) in try consumer.commit(offsets) }
+        guard case .failure(let error) = outcome else { return true }
+        guard case .request(_, let code, let reason) = error, Self.rebalanceCodes.contains(code.rawValue) else { throw error }
+        logger.warning("offsets not committed, the group is rebalancing: \(reason)")
+        return false
+    }
+}
