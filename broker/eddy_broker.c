@@ -49,6 +49,8 @@ static const char usage[] =
     "numbers)\n"
     "  committed GROUP TOPIC PARTITION    the group's committed offset (-1: "
     "none)\n"
+    "  end-offset TOPIC PARTITION         the partition's end offset (the "
+    "next record's)\n"
     "  ping | quit\n";
 
 /** Write end of the pipe the signal handler wakes the main loop with. */
@@ -70,6 +72,18 @@ static void reply(const char *fmt, ...) {
         va_end(ap);
         fputc('\n', stdout);
         fflush(stdout);
+}
+
+/** Answers an offset query: `ok OFFSET`, or the error for TOPIC [PARTITION]. */
+static void reply_offset(rd_kafka_resp_err_t err,
+                         const char *topic,
+                         long partition,
+                         int64_t offset) {
+        if (err)
+                reply("error: %s [%ld]: %s", topic, partition,
+                      rd_kafka_err2str(err));
+        else
+                reply("ok %lld", (long long)offset);
 }
 
 /** Parses a non-negative decimal int, returns -1 when \p s is not one. */
@@ -215,15 +229,22 @@ static int control(rd_kafka_mock_cluster_t *mcluster, int broker_cnt,
                 }
                 err = rd_kafka_mock_committed_offset_get(
                     mcluster, argv[1], argv[2], (int32_t)partition, &offset);
-                if (err)
-                        reply("error: %s [%ld]: %s", argv[2], partition,
-                              rd_kafka_err2str(err));
-                else
-                        reply("ok %lld", (long long)offset);
+                reply_offset(err, argv[2], partition, offset);
+
+        } else if (!strcmp(argv[0], "end-offset")) {
+                long partition = argc == 3 ? parse_count(argv[2]) : -1;
+                int64_t offset;
+                if (partition < 0) {
+                        reply("error: usage: end-offset TOPIC PARTITION");
+                        return 0;
+                }
+                err = rd_kafka_mock_partition_end_offset_get(
+                    mcluster, argv[1], (int32_t)partition, &offset);
+                reply_offset(err, argv[1], partition, offset);
 
         } else {
                 reply("error: unknown command '%s' (broker-down, broker-up, "
-                      "request-errors, committed, ping, quit)",
+                      "request-errors, committed, end-offset, ping, quit)",
                       argv[0]);
         }
         return 0;

@@ -14,7 +14,8 @@
  * (or 0) with timestamp 1 and waits for it, so that the connection, the topic's metadata
  * and the idempotent producer id are set up before the first measured timestamp (a latency
  * observer ignores timestamp 1), then paces itself to RATE records/s.
- * Prints {"records":N,"large":K,"seconds":S} when every record is acknowledged.
+ * Prints {"records":N,"large":K,"seconds":S,"librdkafka":"VERSION"} when every record is
+ * acknowledged (VERSION: the librdkafka this process, and so the others the harness starts, loaded).
  */
 #include "common.h"
 
@@ -86,7 +87,8 @@ int main(int argc, char **argv) {
     if (rd_kafka_flush(producer, 60000)) bench_die("not every record was acknowledged within 60 s");
     double seconds = bench_monotonic_s() - start;
     long long large = (first + count) / 2 - first / 2;
-    printf("{\"records\":%lld,\"large\":%lld,\"seconds\":%.3f}\n", count, large, seconds);
+    printf("{\"records\":%lld,\"large\":%lld,\"seconds\":%.3f,\"librdkafka\":\"%s\"}\n", count, large, seconds,
+           rd_kafka_version_str());
     rd_kafka_topic_destroy(topic);
     rd_kafka_destroy(producer);
     return 0;

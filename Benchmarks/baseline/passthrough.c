@@ -3,10 +3,13 @@
  * Eddy's workloads are compared with. Each input record is written unchanged (key, value,
  * timestamp) to the same partition number of the output topic.
  *
- *   passthrough BOOTSTRAP INPUT OUTPUT GROUP alo|eos [COMMIT_MS [LOOPS]]
+ *   passthrough BOOTSTRAP INPUT OUTPUT GROUP alo|eos [COMMIT_MS [LOOPS [consumer:K=V|producer:K=V ...]]]
  *
  * LOOPS (default 1) runs that many loops on their own threads, each with its own consumer
  * (a member of GROUP) and producer: the same scale-out as Eddy's `num.stream.threads`.
+ * Each `consumer:K=V` / `producer:K=V` sets one more librdkafka property on every consumer
+ * or producer, over the tuning below (the harness's --consumer / --producer, which Eddy's
+ * app file gets too).
  *
  * alo: at-least-once. An input offset is stored only once the output record it produced is
  *      acknowledged (delivery report), and stored offsets are committed every COMMIT_MS by
@@ -46,6 +49,26 @@ struct loop {
     int partition_limit;
 };
 
+/* The consumer:K=V / producer:K=V arguments. */
+static char **extra_properties;
+static int extra_property_count;
+
+/* Sets the extra properties given for clients of `scope` ("consumer:" or "producer:"). */
+static void set_extra(rd_kafka_conf_t *conf, const char *scope) {
+    size_t prefix = strlen(scope);
+    for (int i = 0; i < extra_property_count; i++) {
+        const char *property = extra_properties[i];
+        if (strncmp(property, scope, prefix)) continue;
+        char name[256];
+        const char *equals = strchr(property, '=');
+        size_t length = (size_t)(equals - property) - prefix;
+        if (length >= sizeof name) bench_die("property name too long: %s", property);
+        memcpy(name, property + prefix, length);
+        name[length] = 0;
+        bench_set(conf, name, equals + 1);
+    }
+}
+
 /* Delivery reports carry the input position (partition, offset + 1) in the opaque. */
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque) {
     (void)rk;
@@ -75,6 +98,7 @@ static rd_kafka_t *make_consumer(const char *bootstrap, const char *group, int t
         bench_set(conf, "enable.auto.commit", "true");
         bench_set(conf, "auto.commit.interval.ms", commit_ms);
     }
+    set_extra(conf, "consumer:");
     rd_kafka_t *consumer = bench_client(RD_KAFKA_CONSUMER, conf);
     rd_kafka_poll_set_consumer(consumer);
     return consumer;
@@ -97,6 +121,7 @@ static rd_kafka_t *make_producer(struct loop *loop) {
         snprintf(id, sizeof id, "%s-txn-%d", group, loop->index);
         bench_set(conf, "transactional.id", id);
     }
+    set_extra(conf, "producer:");
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_opaque(conf, loop);
     return bench_client(RD_KAFKA_PRODUCER, conf);
@@ -218,11 +243,18 @@ static void *run_loop(void *argument) {
 
 int main(int argc, char **argv) {
     bench_program = "passthrough";
-    if (argc < 6 || argc > 8 || (strcmp(argv[5], "alo") && strcmp(argv[5], "eos")))
-        bench_die("usage: passthrough BOOTSTRAP INPUT OUTPUT GROUP alo|eos [COMMIT_MS [LOOPS]]");
+    if (argc < 6 || (strcmp(argv[5], "alo") && strcmp(argv[5], "eos")))
+        bench_die("usage: passthrough BOOTSTRAP INPUT OUTPUT GROUP alo|eos [COMMIT_MS [LOOPS [consumer:K=V|producer:K=V ...]]]");
     const char *commit_ms = argc >= 7 ? argv[6] : "100";
-    long long loop_count = argc == 8 ? bench_parse_count("LOOPS", argv[7]) : 1;
+    long long loop_count = argc >= 8 ? bench_parse_count("LOOPS", argv[7]) : 1;
     if (loop_count < 1 || loop_count > 64) bench_die("LOOPS must be 1 to 64, not %lld", loop_count);
+    extra_properties = argv + 8;
+    extra_property_count = argc > 8 ? argc - 8 : 0;
+    for (int i = 0; i < extra_property_count; i++) {
+        const char *property = extra_properties[i];
+        if ((strncmp(property, "consumer:", 9) && strncmp(property, "producer:", 9)) || !strchr(property, '='))
+            bench_die("'%s' is not consumer:K=V or producer:K=V", property);
+    }
 
     /* The allocator setting `eddy run` applies (Sources/eddy/MallocTuning.swift): glibc keeps
      * 64 MiB of free memory per arena instead of unmapping and re-faulting the fetcher's

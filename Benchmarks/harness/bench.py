@@ -30,7 +30,7 @@ def parse_arguments():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a smoke run: 300,000 records, 2 runs, 3 s latency runs")
     parser.add_argument("--records", type=int, help="input records (default 1,000,000)")
-    parser.add_argument("--runs", type=int, help="runs per case (default 3)")
+    parser.add_argument("--runs", type=int, help="runs per case (default 5)")
     parser.add_argument("--threads", type=int, default=1, help="Eddy's num.stream.threads and the baseline's loops (default 1)")
     parser.add_argument("--commit-ms", type=int, default=100, help="commit interval of both sides (default 100)")
     parser.add_argument("--latency-rate", type=int, default=50_000, help="records/s of the paced runs")
@@ -42,8 +42,12 @@ def parse_arguments():
     parser.add_argument("--broker", required=True)
     parser.add_argument("--tools", required=True, help="directory of the compiled baseline programs")
     parser.add_argument("--results", required=True)
+    parser.add_argument("--consumer", action="append", default=[], metavar="KEY=VALUE",
+                        help="a librdkafka property for both sides' consumers, over the shared tuning (repeatable)")
+    parser.add_argument("--producer", action="append", default=[], metavar="KEY=VALUE",
+                        help="a librdkafka property for both sides' producers, over the shared tuning (repeatable)")
     parser.add_argument("--eddy-kafka", action="append", default=[], metavar="KEY=VALUE",
-                        help="a librdkafka property for Eddy's app file, over the shared tuning (repeatable)")
+                        help="a librdkafka property for Eddy's app file only, over the shared tuning (repeatable)")
     parser.add_argument("--perf", action="store_true",
                         help="sample every Eddy run with perf record -g (the data lands in the run's directory)")
     parser.add_argument("--commit", help="the commit measured, when not this checkout's HEAD (default: git's)")
@@ -51,9 +55,18 @@ def parse_arguments():
     for path in ("eddy", "plugins", "broker", "tools", "results"):
         setattr(arguments, path, os.path.abspath(getattr(arguments, path)))
     arguments.records = arguments.records or (300_000 if arguments.quick else 1_000_000)
-    arguments.runs = arguments.runs or (2 if arguments.quick else 3)
+    arguments.runs = arguments.runs or (2 if arguments.quick else 5)
     arguments.latency_seconds = arguments.latency_seconds or (3 if arguments.quick else 10)
     return arguments
+
+
+def properties(arguments, option):
+    """The KEY=VALUE items of a repeatable option, as a dict; exits naming a malformed one."""
+    items = getattr(arguments, option)
+    malformed = [item for item in items if "=" not in item or item.startswith("=")]
+    if malformed:
+        sys.exit(f"bench: --{option.replace('_', '-')} takes KEY=VALUE, not {malformed[0]!r}")
+    return dict(item.split("=", 1) for item in items)
 
 
 def git_commit():
@@ -119,9 +132,9 @@ def main():
                   passthrough=os.path.join(arguments.tools, "passthrough"), load=os.path.join(arguments.tools, "load"),
                   observe=os.path.join(arguments.tools, "observe"), work_dir=work_dir,
                   perf=arguments.perf)
-    overrides = dict(item.split("=", 1) for item in arguments.eddy_kafka)
+    consumer, producer, overrides = (properties(arguments, name) for name in ("consumer", "producer", "eddy_kafka"))
     settings = Settings(partitions=6, threads=arguments.threads, commit_ms=arguments.commit_ms, timeout_s=600,
-                        kafka={**KAFKA_TUNING, **overrides})
+                        kafka={**KAFKA_TUNING, **consumer, **producer, **overrides}, consumer=consumer, producer=producer)
     tag = uuid.uuid4().hex[:6]
 
     broker = Broker(arguments.broker, arguments.eddy, os.path.join(work_dir, "broker.log"),
@@ -163,9 +176,10 @@ def main():
         "machine": {"host": platform.node(), "cpus": os.cpu_count(), "kernel": platform.release()},
         "settings": {"records": arguments.records, "partitions": settings.partitions, "runs": arguments.runs,
                      "threads": arguments.threads, "commit_interval_ms": arguments.commit_ms,
-                     "eddy_kafka": settings.kafka,
+                     "eddy_kafka": settings.kafka, "consumer": consumer, "producer": producer,
                      "latency_rate": arguments.latency_rate, "latency_seconds": arguments.latency_seconds},
         "load_records_per_s": load["records"] / load["seconds"],
+        "librdkafka": load["librdkafka"],
         "cases": rows,
         "table": table,
     }
@@ -174,7 +188,8 @@ def main():
         json.dump(report, file, indent=2)
     print()
     print(f"{arguments.records:,} records, {arguments.runs} runs per case, commit interval {arguments.commit_ms} ms, "
-          f"{arguments.threads} stream thread(s) / baseline loop(s); latency at {arguments.latency_rate:,} records/s; commit {report['commit']}")
+          f"{arguments.threads} stream thread(s) / baseline loop(s); latency at {arguments.latency_rate:,} records/s; commit {report['commit']}; "
+          f"librdkafka {load['librdkafka']}")
     print(table)
     print(f"\nwritten to {path}")
 

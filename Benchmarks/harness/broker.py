@@ -12,8 +12,9 @@ class Broker:
     within it share the first generation, instead of the first taking every partition and a
     second rebalance taking some back while commits are refused.
 
-    Committed group offsets are read from the broker's own memory (`committed GROUP TOPIC
-    PARTITION`), so watching a run's progress costs the measured process nothing.
+    Committed group offsets and topics' end offsets are read from the broker's own memory
+    (`committed GROUP TOPIC PARTITION`, `end-offset TOPIC PARTITION`), so watching a run's
+    progress costs the measured process nothing.
     """
 
     def __init__(self, binary, eddy, log_path, initial_rebalance_delay_ms=0):
@@ -38,6 +39,10 @@ class Broker:
     def committed(self, group, topic, partitions):
         """The sum of the group's committed offsets over the topic's partitions (none: 0)."""
         return sum(max(int(self._ask(f"committed {group} {topic} {p}")), 0) for p in range(partitions))
+
+    def end_offsets(self, topic, partitions):
+        """The sum of the topic's partitions' end offsets: how many records were appended."""
+        return sum(int(self._ask(f"end-offset {topic} {p}")) for p in range(partitions))
 
     def create_topic(self, name, partitions):
         self._eddy("topic", "create", name, "--partitions", str(partitions))

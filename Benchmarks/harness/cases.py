@@ -76,12 +76,16 @@ class Case:
             return (first + count) // 2 - first // 2
         return count
 
-    def command(self, tools, app_id, input_topic, output_topic, commit_ms, threads, broker):
+    def command(self, tools, app_id, input_topic, output_topic, settings, broker):
         """The command line of the measured process (the app file, for Eddy, written by the caller).
-        The baseline runs as many consume -> produce loops as Eddy runs stream threads."""
+        The baseline runs as many consume -> produce loops as Eddy runs stream threads, and
+        gets the extra consumer and producer properties Eddy's app file gets."""
         if self.is_baseline:
-            return [tools.passthrough, broker.bootstrap, input_topic, output_topic, app_id, self.guarantee, str(commit_ms),
-                    str(threads)]
+            extra = [f"{client}:{key}={value}" for client, properties in (("consumer", settings.consumer),
+                                                                          ("producer", settings.producer))
+                     for key, value in properties.items()]
+            return [tools.passthrough, broker.bootstrap, input_topic, output_topic, app_id, self.guarantee,
+                    str(settings.commit_ms), str(settings.threads), *extra]
         return [tools.eddy, "run", "--quiet", tools.app_file(app_id)]
 
     def app_yaml(self, app_id, bootstrap, input_topic, output_topic, threads, commit_ms, plugins_dir, state_dir, kafka):
