@@ -132,8 +132,8 @@ def throughput(samples, records, outputs):
 
     Appends are continuous, so a run of under a second still gives dozens of samples; the
     committed offsets this used before move only once per commit interval, and a slope through
-    the few commits of a short run overstated fast runs (the baseline at times "ran" faster
-    than its CPU seconds allowed on two cores). Under exactly-once the output's end offsets
+    the few commits of a short run swung by up to ±0.15 in ratio between reruns of the same
+    code. Under exactly-once the output's end offsets
     include one transaction marker per partition per commit, under 0.1% of the records here.
     """
     low, high = STEADY[0] * outputs, STEADY[1] * outputs
