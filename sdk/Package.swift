@@ -8,20 +8,25 @@ import PackageDescription
 ///   and the one-line plugin export.
 /// - `EddyHost`: the host side of the ABI in Swift (the `eddy_host_api` table over an
 ///   overridable `HostContext`), shared by the test driver and the Eddy host.
-/// - `EddyTestKit`: runs a plugin's processors in-process, with no Kafka and no `dlopen`.
+/// - `EddyEngine`: the one topology form and the task graph that runs it, with the Streams
+///   DSL's operators, shared by the Eddy host and the test driver.
+/// - `EddyTestKit`: runs a plugin's processors and topologies in-process, with no Kafka and
+///   no `dlopen`.
 let package = Package(
     name: "eddy-sdk",
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "EddySDK", targets: ["EddySDK"]),
         .library(name: "EddyHost", targets: ["EddyHost"]),
+        .library(name: "EddyEngine", targets: ["EddyEngine"]),
         .library(name: "EddyTestKit", targets: ["EddyTestKit"]),
     ],
     targets: [
         .systemLibrary(name: "CEddyABI", path: "include"),
         .target(name: "EddySDK", dependencies: ["CEddyABI"]),
         .target(name: "EddyHost", dependencies: ["CEddyABI", "EddySDK"]),
-        .target(name: "EddyTestKit", dependencies: ["EddySDK", "EddyHost"]),
-        .testTarget(name: "EddySDKTests", dependencies: ["EddySDK", "EddyHost", "EddyTestKit"]),
+        .target(name: "EddyEngine", dependencies: ["EddySDK", "EddyHost"]),
+        .target(name: "EddyTestKit", dependencies: ["EddySDK", "EddyHost", "EddyEngine"]),
+        .testTarget(name: "EddySDKTests", dependencies: ["EddySDK", "EddyHost", "EddyEngine", "EddyTestKit"]),
     ]
 )

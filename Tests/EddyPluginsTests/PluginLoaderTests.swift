@@ -18,7 +18,7 @@ import Testing
         #expect(plugin.name == "wordcount")
         #expect(plugin.version == "1.0.0")
         #expect(plugin.description.abiMajor == 1)
-        #expect(plugin.description.abiMinor == 1)
+        #expect(plugin.description.abiMinor == ABIVersion.minor)
         #expect(plugin.description.toolchain == Toolchain.fingerprint)
         #expect(plugin.description.processors.first?.name == "word-count")
         #expect(

@@ -36,6 +36,7 @@ public enum HostAPITable {
         table.counter_add = counterAdd
         table.gauge_set = gaugeSet
         table.request_commit = requestCommit
+        table.emit = emit
         let pointer = UnsafeMutablePointer<eddy_host_api>.allocate(capacity: 1)
         pointer.initialize(to: table)
         return UnsafePointer(pointer)
@@ -309,6 +310,12 @@ public enum HostAPITable {
 
     static let requestCommit: @convention(c) (OpaquePointer?) -> Void = { ctx in
         with(ctx) { $0.commitRequested = true }
+    }
+
+    // MARK: - DSL nodes
+
+    static let emit: @convention(c) (OpaquePointer?, Int, eddy_bytes, eddy_bytes) -> eddy_status = { ctx, index, key, value in
+        with(ctx) { $0.emit(index: index, key: key, value: value) }
     }
 }
 

@@ -63,6 +63,14 @@ open class HostContext {
         return eddy_status(EDDY_UNSUPPORTED)
     }
 
+    /// An output of a DSL node's `apply` for record `index` of the current call (bytes
+    /// borrowed for this call: copy what you keep). The base class belongs to no DSL node
+    /// and refuses. (Raw arguments: this is the per-record hot path.)
+    open func emit(index: Int, key: eddy_bytes, value: eddy_bytes) -> eddy_status {
+        setError("emit: this context is not a DSL node's; emit is only for eddy_node.apply")
+        return eddy_status(EDDY_INVALID_ARGUMENT)
+    }
+
     /// A log message from the plugin. The base class writes it to standard error.
     open func log(_ level: LogLevel, _ message: String) {
         var line = "[\(level)] task \(taskId): \(message)\n"

@@ -11,6 +11,9 @@ public struct PluginDescription: @unchecked Sendable {
     public let toolchain: String
     public let processors: [ProcessorDescription]
     public let functions: [FunctionDescription]
+    /// The nodes of the Streams DSL topology the plugin exports (ABI 1.2), each after its
+    /// parents; nil when it exports none.
+    public let topology: [NodeDescription]?
     /// The descriptor itself.
     public let descriptor: UnsafePointer<eddy_plugin>
 
@@ -28,6 +31,21 @@ public struct PluginDescription: @unchecked Sendable {
         self.toolchain = text(plugin.toolchain) ?? ""
         self.processors = try pointers(plugin.processors, plugin.processor_count).map(ProcessorDescription.init)
         self.functions = pointers(plugin.functions, plugin.function_count).map(FunctionDescription.init)
+        let hasTopologyField =
+            Int(plugin.struct_size) >= MemoryLayout<eddy_plugin>.offset(of: \.topology)! + MemoryLayout<UnsafeRawPointer>.size
+        if hasTopologyField, let topology = plugin.topology {
+            guard Int(topology.pointee.struct_size) >= MemoryLayout<eddy_topology>.size else {
+                throw DescriptorError("its topology has struct_size \(topology.pointee.struct_size), smaller than ABI 1.2's \(MemoryLayout<eddy_topology>.size)")
+            }
+            self.topology = try pointers(topology.pointee.nodes, topology.pointee.node_count).map(NodeDescription.init)
+        } else {
+            self.topology = nil
+        }
+    }
+
+    /// The node of the exported topology named `name`.
+    public func topologyNode(named name: String) -> NodeDescription? {
+        topology?.first { $0.name == name }
     }
 
     /// The processor named `name`.
@@ -51,18 +69,8 @@ public struct ProcessorDescription: @unchecked Sendable {
         self.entry = entry
         self.name = name
         self.doc = text(processor.doc)
-        self.stores = try pointers(processor.stores, processor.store_count).map { pointer in
-            let store = pointer.pointee
-            let storeName = text(store.name) ?? ""
-            guard let kind = StoreDeclaration.Kind(rawValue: store.kind) else {
-                throw DescriptorError(
-                    "processor \(name): store \(storeName) has kind \(store.kind), which is not EDDY_STORE_KEY_VALUE (1), EDDY_STORE_WINDOW (2) or EDDY_STORE_SESSION (3)")
-            }
-            return StoreDeclaration(
-                name: storeName, kind: kind,
-                keySerde: text(store.key_serde) ?? "bytes", valueSerde: text(store.value_serde) ?? "bytes",
-                changelog: store.changelog, retentionMilliseconds: store.retention_ms,
-                windowSizeMilliseconds: store.window_size_ms)
+        self.stores = try pointers(processor.stores, processor.store_count).map {
+            try StoreDeclaration(reading: $0, owner: "processor \(name)")
         }
         self.config = try pointers(processor.config, processor.config_count).map { pointer in
             let key = pointer.pointee
@@ -73,6 +81,49 @@ public struct ProcessorDescription: @unchecked Sendable {
             }
             return ConfigKey(keyName, type, default: text(key.default_value), doc: text(key.doc))
         }
+    }
+}
+
+/// A node of a plugin's exported topology (`eddy_node`).
+public struct NodeDescription: @unchecked Sendable {
+    public let name: String
+    public let kind: TopologyNode.Kind
+    public let flags: TopologyNode.Flags
+    public let parents: [String]
+    public let topics: [String]
+    public let keySerde: String?
+    public let valueSerde: String?
+    public let store: StoreDeclaration?
+    public let processor: String?
+    public let branches: [String]
+    public let partitions: Int32
+    /// The node entry itself (its `apply` and `plugin_data`).
+    public let entry: UnsafePointer<eddy_node>
+
+    /// Whether the node has an `apply` entry.
+    public var hasFunction: Bool { entry.pointee.apply != nil }
+
+    init(_ entry: UnsafePointer<eddy_node>) throws {
+        let node = entry.pointee
+        let name = text(node.name) ?? ""
+        guard Int(node.struct_size) >= MemoryLayout<eddy_node>.size else {
+            throw DescriptorError("topology node \(name) has struct_size \(node.struct_size), smaller than ABI 1.2's \(MemoryLayout<eddy_node>.size)")
+        }
+        guard let kind = TopologyNode.Kind(rawValue: node.kind) else {
+            throw DescriptorError("topology node \(name) has kind \(node.kind), which is not one of eddy.h's EDDY_NODE_* (1-\(TopologyNode.Kind.allCases.count))")
+        }
+        self.entry = entry
+        self.name = name
+        self.kind = kind
+        self.flags = TopologyNode.Flags(rawValue: node.flags)
+        self.parents = strings(node.parents, node.parent_count)
+        self.topics = strings(node.topics, node.topic_count)
+        self.keySerde = text(node.key_serde)
+        self.valueSerde = text(node.value_serde)
+        self.store = try node.store.map { try StoreDeclaration(reading: $0, owner: "topology node \(name)") }
+        self.processor = text(node.processor)
+        self.branches = strings(node.branches, node.branch_count)
+        self.partitions = node.partitions
     }
 }
 
@@ -97,6 +148,27 @@ public struct FunctionDescription: @unchecked Sendable {
 public struct DescriptorError: Error, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
+}
+
+extension StoreDeclaration {
+    /// Reads an `eddy_store_decl`; `owner` names who declared it, for messages.
+    init(reading pointer: UnsafePointer<eddy_store_decl>, owner: String) throws {
+        let store = pointer.pointee
+        let storeName = text(store.name) ?? ""
+        guard let kind = StoreDeclaration.Kind(rawValue: store.kind) else {
+            throw DescriptorError(
+                "\(owner): store \(storeName) has kind \(store.kind), which is not EDDY_STORE_KEY_VALUE (1), EDDY_STORE_WINDOW (2) or EDDY_STORE_SESSION (3)")
+        }
+        self.init(
+            name: storeName, kind: kind,
+            keySerde: text(store.key_serde) ?? "bytes", valueSerde: text(store.value_serde) ?? "bytes",
+            changelog: store.changelog, retentionMilliseconds: store.retention_ms,
+            windowSizeMilliseconds: store.window_size_ms)
+    }
+}
+
+private func strings(_ array: UnsafePointer<UnsafePointer<CChar>?>?, _ count: Int) -> [String] {
+    pointers(array, count).map { String(cString: $0) }
 }
 
 private func text(_ pointer: UnsafePointer<CChar>?) -> String? {

@@ -158,7 +158,7 @@ public final class ProcessorInstance {
 
 extension HostContext {
     /// The plugin's error message for a failed call (cleared), or a note that it gave none.
-    func takeError(status: eddy_status) -> String {
+    public func takeError(status: eddy_status) -> String {
         defer { lastError = nil }
         return lastError ?? "\(HostCallError.name(of: status)) without a message"
     }

@@ -9,6 +9,6 @@ public enum ABIVersion {
     public static let minor: UInt32 = UInt32(EDDY_ABI_MINOR)
     /// The name of the symbol every plugin exports, `eddy_plugin_v1`.
     public static let entrySymbol = EDDY_ENTRY_SYMBOL
-    /// `"1.0"`, for display.
+    /// `"1.2"`, for display.
     public static var description: String { "\(major).\(minor)" }
 }

@@ -42,13 +42,53 @@ enum DescriptorBuilder {
         descriptor.name = permanent(P.name)
         descriptor.version = permanent(P.version)
         descriptor.doc = P.doc.map(permanent)
-        let processors = P.processors.map { processor(from: $0) }
+        let builder = StreamsBuilder()
+        P.topology(builder)
+        var processorTypes = P.processors
+        for type in builder.processors where !processorTypes.contains(where: { $0.name == type.name }) {
+            processorTypes.append(type)
+        }
+        let processors = processorTypes.map { processor(from: $0) }
         descriptor.processors = permanentArray(processors)
         descriptor.processor_count = processors.count
         let functions = P.functions.map(function(from:))
         descriptor.functions = permanentArray(functions)
         descriptor.function_count = functions.count
+        descriptor.topology = builder.nodes.isEmpty ? nil : topology(from: builder.nodes)
         return permanentStruct(descriptor)
+    }
+
+    private static func topology(from nodes: [TopologyNode]) -> UnsafePointer<eddy_topology> {
+        var topology = eddy_topology()
+        topology.struct_size = UInt32(MemoryLayout<eddy_topology>.size)
+        let entries = nodes.map(node(from:))
+        topology.nodes = permanentArray(entries)
+        topology.node_count = entries.count
+        return permanentStruct(topology)
+    }
+
+    private static func node(from node: TopologyNode) -> UnsafePointer<eddy_node>? {
+        var entry = eddy_node()
+        entry.struct_size = UInt32(MemoryLayout<eddy_node>.size)
+        entry.name = permanent(node.name)
+        entry.kind = node.kind.rawValue
+        entry.flags = node.flags.rawValue
+        entry.parents = permanentStrings(node.parents)
+        entry.parent_count = node.parents.count
+        entry.topics = permanentStrings(node.topics)
+        entry.topic_count = node.topics.count
+        entry.key_serde = node.keySerde.map(permanent)
+        entry.value_serde = node.valueSerde.map(permanent)
+        entry.store = node.store.map(store(from:)) ?? nil
+        entry.processor = node.processor.map(permanent)
+        entry.branches = permanentStrings(node.branches)
+        entry.branch_count = node.branches.count
+        entry.partitions = node.partitions
+        if let function = node.function {
+            entry.plugin_data = UnsafeRawPointer(Unmanaged.passRetained(function).toOpaque())
+            entry.apply = NodeThunks.apply
+        }
+        return permanentStruct(entry)
     }
 
     private static func processor(from type: any Processor.Type) -> UnsafePointer<eddy_processor>? {
@@ -119,6 +159,10 @@ enum DescriptorBuilder {
         let pointer = UnsafeMutablePointer<T>.allocate(capacity: 1)
         pointer.initialize(to: value)
         return UnsafePointer(pointer)
+    }
+
+    private static func permanentStrings(_ strings: [String]) -> UnsafePointer<UnsafePointer<CChar>?>? {
+        permanentArray(strings.map { Optional(permanent($0)) })
     }
 
     private static func permanentArray<T>(_ elements: [UnsafePointer<T>?]) -> UnsafePointer<UnsafePointer<T>?>? {

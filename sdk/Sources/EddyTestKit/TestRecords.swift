@@ -42,15 +42,19 @@ public struct DeadLetter: Equatable, Sendable {
     public var key: [UInt8]?
     public var value: [UInt8]?
     public var timestamp: Int64
+    /// The record's offset in its input topic (records piped into a driver count from 0).
     public var offset: Int64
     public var reason: String
+    /// The topology node that failed the record (`TopologyTestDriver`); nil for a single processor.
+    public var node: String?
 
-    public init(key: [UInt8]?, value: [UInt8]?, timestamp: Int64, offset: Int64, reason: String) {
+    public init(key: [UInt8]?, value: [UInt8]?, timestamp: Int64, offset: Int64, reason: String, node: String? = nil) {
         self.key = key
         self.value = value
         self.timestamp = timestamp
         self.offset = offset
         self.reason = reason
+        self.node = node
     }
 }
 
@@ -60,6 +64,7 @@ public enum TestDriverError: Error, CustomStringConvertible, Equatable {
     case unknownStore(String, processor: String)
     case unsupportedStore(String, kind: String)
     case failed(processor: String, message: String)
+    case unknownTopic(String, known: [String])
 
     public var description: String {
         switch self {
@@ -71,6 +76,8 @@ public enum TestDriverError: Error, CustomStringConvertible, Equatable {
             return "store \(name): the test driver has no \(kind) stores yet"
         case .failed(let processor, let message):
             return "processor \(processor) failed: \(message)"
+        case .unknownTopic(let topic, let known):
+            return "the topology reads no topic \(topic); it reads: \(known.joined(separator: ", "))"
         }
     }
 }

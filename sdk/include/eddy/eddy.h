@@ -71,8 +71,10 @@ extern "C" {
 /**
  * ABI minor version: raised when fields are appended to structs of this header.
  * 1.1 appended `eddy_processor.process_batch`.
+ * 1.2 appended `eddy_plugin.topology` (a Streams DSL topology the plugin exports, see
+ * "Topologies") and `eddy_host_api.emit`.
  */
-#define EDDY_ABI_MINOR 1
+#define EDDY_ABI_MINOR 2
 /** Name of the one symbol a plugin exports; see `eddy_plugin_v1`. */
 #define EDDY_ENTRY_SYMBOL "eddy_plugin_v1"
 
@@ -452,6 +454,181 @@ typedef struct eddy_function {
     const char *doc;
 } eddy_function;
 
+/* ------------------------------------------------------------------------------------
+ * Topologies (appended in ABI 1.2)
+ *
+ * A plugin may export a whole Streams DSL topology, as Kafka Streams applications are
+ * written: `stream(topic).filter(...).groupByKey().count()`. The plugin describes the
+ * graph; the host runs it. Operators (filtering, re-keying, repartitioning, stateful
+ * aggregation into a changelogged store) are the host's; the user's functions (the
+ * predicate of a filter, the mapper of a mapValues, the aggregator of an aggregate) stay
+ * in the plugin and are reached through one entry per node, `apply`, which the host calls
+ * with a run of records at a time: one crossing per run and node, not per record.
+ *
+ * The host splits the graph into sub-topologies at REPARTITION nodes, as it does for an
+ * application file's topology, and runs each sub-topology once per partition (a task).
+ * ---------------------------------------------------------------------------------- */
+
+/** What a topology node does. Values are fixed; new kinds are only ever added. */
+typedef int32_t eddy_node_kind;
+/** Reads `topics` (`key_serde`/`value_serde` name their encoding). No parents, no `apply`. */
+#define EDDY_NODE_SOURCE 1
+/** Writes every record it receives to `topics[0]`. No `apply`. */
+#define EDDY_NODE_SINK 2
+/** Runs `processor`, a processor of this plugin (the Processor API inside the DSL). */
+#define EDDY_NODE_PROCESSOR 3
+/** Forwards every record unchanged: a merge of its parents, a branch output, `toStream`. */
+#define EDDY_NODE_PASSTHROUGH 4
+/**
+ * Writes its records to an internal topic, `<application.id>-<name>-repartition`, and
+ * reads them back in another sub-topology, so that records are partitioned by their
+ * (new) key. `partitions` fixes the topic's partition count (0: that of its input).
+ */
+#define EDDY_NODE_REPARTITION 5
+/** `apply` writes `results[i]` = 1 to keep record i, 0 to drop it (see `EDDY_NODE_NEGATE`). */
+#define EDDY_NODE_FILTER 6
+/** `apply` emits exactly one (key, value) per record. The key may change. */
+#define EDDY_NODE_MAP 7
+/** `apply` emits any number of (key, value) per record. The key may change. */
+#define EDDY_NODE_FLAT_MAP 8
+/** `apply` emits exactly one value per record; the key stays (the emitted key is ignored). */
+#define EDDY_NODE_MAP_VALUES 9
+/** `apply` emits any number of values per record; the key stays. */
+#define EDDY_NODE_FLAT_MAP_VALUES 10
+/** `apply` emits exactly one key per record; the value stays (the emitted value is ignored). */
+#define EDDY_NODE_SELECT_KEY 11
+/** `apply` sees every record and emits nothing; the host forwards the records unchanged. */
+#define EDDY_NODE_PEEK 12
+/** `apply` sees every record and emits nothing; the node has no children. */
+#define EDDY_NODE_FOREACH 13
+/**
+ * `apply` writes `results[i]` = the branch record i goes to (0 ≤ b < `branch_count`), or
+ * -1 to drop it. Branch b's records go only to the node named `branches[b]`.
+ */
+#define EDDY_NODE_BRANCH 14
+/**
+ * Counts records per key in `store` (a key-value store; the count is an 8-byte big-endian
+ * signed integer) and forwards (key, new count). No `apply`. Records with a null key or a
+ * null value are skipped and counted as dropped, as in Kafka Streams.
+ */
+#define EDDY_NODE_COUNT 15
+/**
+ * Reduces the values of each key in `store`: the first value of a key is stored as it is;
+ * for every later one `apply` is called with `aggregates[i]` = the stored value and emits
+ * exactly one new value. Forwards (key, new value). Null keys and values are skipped.
+ */
+#define EDDY_NODE_REDUCE 16
+/**
+ * Aggregates the values of each key in `store`: `apply` is called with `aggregates[i]` =
+ * the stored aggregate, absent (`ptr == NULL`) for a key seen for the first time (the
+ * plugin starts from its initializer), and emits exactly one new aggregate per record.
+ * Forwards (key, new aggregate). Null keys and values are skipped.
+ */
+#define EDDY_NODE_AGGREGATE 17
+/**
+ * Materializes the stream as a table in `store`: a value is put under its key, a null
+ * value (tombstone) deletes the key; forwards every update. No `apply`. Null keys are
+ * skipped.
+ */
+#define EDDY_NODE_TO_TABLE 18
+
+/** FILTER: keep the records the predicate rejects (`filterNot`). */
+#define EDDY_NODE_NEGATE 0x1u
+/**
+ * FILTER and MAP_VALUES: the input is a table's update stream (KTable semantics). A
+ * tombstone is forwarded as a tombstone without calling `apply`; a FILTER forwards a
+ * tombstone for each update it drops, so that downstream tables delete the key.
+ */
+#define EDDY_NODE_TABLE 0x2u
+
+/**
+ * One node of an exported topology. All strings and arrays are static, owned by the plugin
+ * image. Fields a kind does not use are NULL or 0.
+ */
+typedef struct eddy_node {
+    /** `sizeof(eddy_node)` of the plugin. */
+    uint32_t struct_size;
+    /**
+     * Name, unique within the topology (e.g. `KSTREAM-FILTER-0000000002` or a name the
+     * author chose); what `eddy topology describe` prints and errors name.
+     */
+    const char *name;
+    /** One of `EDDY_NODE_*`. */
+    eddy_node_kind kind;
+    /** `EDDY_NODE_NEGATE`, `EDDY_NODE_TABLE`, or 0. */
+    uint32_t flags;
+    /** Names of the nodes whose output this node reads (none for a SOURCE). */
+    const char *const *parents;
+    size_t parent_count;
+    /** SOURCE: the topics it reads; SINK: the one topic it writes. */
+    const char *const *topics;
+    size_t topic_count;
+    /**
+     * SOURCE, SINK, REPARTITION: the serdes of keys and values, in the vocabulary of
+     * `eddy_store_decl.key_serde` ("string", "i64", "json", "bytes" or a plugin's own
+     * name). The host checks the ones it knows on the way in; others are bytes to it.
+     */
+    const char *key_serde;
+    const char *value_serde;
+    /** COUNT, REDUCE, AGGREGATE, TO_TABLE: the key-value store the node keeps its table in. */
+    const eddy_store_decl *store;
+    /** PROCESSOR: the name of one of this plugin's processors. */
+    const char *processor;
+    /** BRANCH: the names of the nodes that receive branch 0, 1, …; each lists this node as its parent. */
+    const char *const *branches;
+    size_t branch_count;
+    /** REPARTITION: the partition count of its topic; 0 for that of the node's input. */
+    int32_t partitions;
+    /** Opaque plugin data for `apply` (for example the closure behind the node); may be NULL. */
+    const void *plugin_data;
+
+    /**
+     * Runs the node's function on a run of records, for FILTER, MAP, FLAT_MAP, MAP_VALUES,
+     * FLAT_MAP_VALUES, SELECT_KEY, PEEK, FOREACH, BRANCH, REDUCE and AGGREGATE; NULL for the
+     * other kinds.
+     *
+     * Called on the stream thread that owns the task, never concurrently for one `ctx`;
+     * different tasks call it concurrently, so the function must keep no shared mutable
+     * state. The plugin gives its outputs back through `host->emit(ctx, i, key, value)`,
+     * for the records in order (all outputs of record i before those of record i + 1), or
+     * through `results`.
+     *
+     * @param node          this descriptor entry (to reach `plugin_data`); static.
+     * @param host          the host API table; valid for the call.
+     * @param ctx           the host's context of this node in this task; valid for the call.
+     * @param records       `count` records laid out with a stride of `records[0].struct_size`
+     *                      bytes, borrowed for the call. For REDUCE and AGGREGATE their keys
+     *                      are distinct and never null, and their values never null.
+     * @param count         at least 1.
+     * @param aggregates    REDUCE, AGGREGATE: `count` slices, the current aggregate of each
+     *                      record's key (borrowed for the call); NULL for other kinds.
+     * @param results       FILTER, BRANCH: `count` slots for the plugin to fill; NULL otherwise.
+     * @param processed_out receives how many records, from the first, were handled: `count`
+     *                      with `EDDY_OK`; otherwise the index of the record that failed.
+     *                      After `EDDY_REJECT` the host discards what was emitted for that
+     *                      record, routes it to the error policy (the dead-letter topic by
+     *                      default) and calls again with the records after it.
+     * @return `EDDY_OK`; `EDDY_REJECT` (the record at `*processed_out` is bad: the function
+     *         threw, or its key or value does not decode); `EDDY_ERROR` to fail the task.
+     *         Call `set_error` before any non-OK return.
+     */
+    eddy_status (*apply)(const struct eddy_node *node, const struct eddy_host_api *host, eddy_context *ctx,
+                         const eddy_record *records, size_t count, const eddy_bytes *aggregates,
+                         int32_t *results, size_t *processed_out);
+} eddy_node;
+
+/**
+ * A topology a plugin exports: its nodes in an order where every node comes after its
+ * parents. Static, owned by the plugin image.
+ */
+typedef struct eddy_topology {
+    /** `sizeof(eddy_topology)` of the plugin. */
+    uint32_t struct_size;
+    /** `node_count` pointers to nodes. */
+    const eddy_node *const *nodes;
+    size_t node_count;
+} eddy_topology;
+
 /**
  * The descriptor the entry symbol returns. Static: it and everything it points to must
  * stay valid and unchanged for the life of the process.
@@ -481,6 +658,15 @@ typedef struct eddy_plugin {
     /** `function_count` pointers to typed functions; NULL when none. */
     const eddy_function *const *functions;
     size_t function_count;
+
+    /* --- appended in ABI 1.2 ------------------------------------------------------- */
+
+    /**
+     * The Streams DSL topology the plugin exports, or NULL when it exports none (check
+     * `EDDY_HAS_FIELD(eddy_plugin, p, topology)` first: plugins built against ABI 1.0 and
+     * 1.1 end before it). An application runs it with `topology: {plugin: <name>}`.
+     */
+    const eddy_topology *topology;
 } eddy_plugin;
 
 /* ------------------------------------------------------------------------------------
@@ -664,6 +850,21 @@ typedef struct eddy_host_api {
      * Streams' `context.commit()`); the host may coalesce requests.
      */
     void (*request_commit)(eddy_context *ctx);
+
+    /* --- appended in ABI 1.2 ------------------------------------------------------- */
+
+    /**
+     * During `eddy_node.apply`: one output for record `index` of the current call. The host
+     * copies `key` and `value` before returning. Which of the two it uses depends on the
+     * node's kind (see `EDDY_NODE_*`): both for MAP and FLAT_MAP, the value for MAP_VALUES,
+     * FLAT_MAP_VALUES, REDUCE and AGGREGATE, the key for SELECT_KEY. Outputs inherit the
+     * record's timestamp and headers.
+     *
+     * @param index 0-based, below the call's `count`, and never below the previous emit's.
+     * @return `EDDY_OK`, or `EDDY_INVALID_ARGUMENT` (message set) for an index out of order
+     *         or range, a second output where the kind allows one, or a call outside `apply`.
+     */
+    eddy_status (*emit)(eddy_context *ctx, size_t index, eddy_bytes key, eddy_bytes value);
 } eddy_host_api;
 
 /* ------------------------------------------------------------------------------------

@@ -1,0 +1,174 @@
+import EddyHost
+import EddySDK
+
+/// The graph of one task: one sub-topology's nodes for one partition, wired parent to
+/// child, with the task's plugin instances and stores. The task feeds runs of input
+/// records to its sources; records flow down run by run; failures of single records go to
+/// the environment's error policy.
+///
+/// Used only by the stream thread that owns the task (or the test driver).
+public final class TaskGraph {
+    public let taskId: String
+    public let applicationId: String
+    /// The nodes, in topology order (each after its parents).
+    public private(set) var nodes: [GraphNode] = []
+    /// The source node reading each topic.
+    public private(set) var sources: [String: SourceNode] = [:]
+    unowned let environment: TaskEnvironment
+    /// The task's stream time (ms): the largest timestamp of the input records so far, -1
+    /// before the first.
+    public private(set) var streamTime: Int64 = -1
+    /// The plugin whose node is delivering records now (nil: none), for sinks that stamp
+    /// outputs with the build that made them.
+    public internal(set) var deliveringPlugin: String?
+    /// Stream time as of each input record of the run being processed.
+    private var streamTimes: UnsafePointer<Int64>?
+
+    /// Builds the graph of `sub` for one task.
+    ///
+    /// - Parameters:
+    ///   - plugins: the descriptions of the builds the task runs, by the name the topology uses.
+    ///   - stores: the task's stores as plugins and operators see them, by name.
+    ///   - makeNode: builds the nodes only the caller knows how to run (sinks, the
+    ///     application file's built-ins); nil for a kind it does not run, which fails.
+    public init(
+        subTopology sub: Topology.SubTopology, taskId: String, applicationId: String, plugins: [String: PluginDescription],
+        stores: [String: HostStore], environment: TaskEnvironment, makeNode: (Topology.Node) throws -> GraphNode?
+    ) throws {
+        self.taskId = taskId
+        self.applicationId = applicationId
+        self.environment = environment
+        var byName: [String: GraphNode] = [:]
+        for declared in sub.nodes {
+            let node = try Self.node(
+                for: declared, taskId: taskId, applicationId: applicationId, plugins: plugins, stores: stores, makeNode: makeNode)
+            node.graph = self
+            if case .source(let source) = declared.kind, let sourceNode = node as? SourceNode {
+                for topic in source.topics { sources[topic] = sourceNode }
+            }
+            byName[declared.name] = node
+            nodes.append(node)
+        }
+        for declared in sub.nodes {
+            byName[declared.name]!.children = declared.children.map { byName[$0]! }
+        }
+        for case let branch as BranchNode in nodes { try branch.resolveBranches() }
+    }
+
+    // MARK: - Processing
+
+    /// Runs `run` (the input records of one partition of `topic`, borrowed for the call)
+    /// through the graph. `streamTimes[i]` is the task's stream time once record i is seen.
+    public func process(_ run: RecordRun, from source: SourceNode, streamTimes: UnsafePointer<Int64>) throws {
+        self.streamTimes = streamTimes
+        defer { self.streamTimes = nil }
+        if run.count > 0 { streamTime = max(streamTime, streamTimes[run.count - 1]) }
+        try source.process(run)
+    }
+
+    /// Stream time as of input record `origin` of the current run (the task's stream time
+    /// for -1, or outside a run).
+    func streamTime(at origin: Int32) -> Int64 {
+        guard origin >= 0, let streamTimes else { return streamTime }
+        return streamTimes[Int(origin)]
+    }
+
+    /// Moves stream time forward without a record (the test driver's `advanceStreamTime`).
+    public func advanceStreamTime(to time: Int64) {
+        streamTime = max(streamTime, time)
+    }
+
+    /// Fires the punctuations of `type` due at `now` in every processor node, delivering
+    /// what they forward.
+    public func punctuate(_ type: PunctuationType, now: Int64) throws {
+        for case let node as ProcessorNode in nodes { try node.punctuate(type, now: now) }
+    }
+
+    /// Routes a failed record to the environment's error policy.
+    public func reject(origin: Int32, reason: String, node: String, plugin: String?) throws {
+        try environment.reject(origin: origin, reason: reason, node: node, plugin: plugin)
+    }
+
+    /// Whether a processor asked for a commit since ``clearCommitRequests()``.
+    public var commitRequested: Bool {
+        nodes.contains { ($0 as? ProcessorNode)?.instance.context.commitRequested ?? false }
+    }
+
+    /// Forgets the commit requests (after a commit).
+    public func clearCommitRequests() {
+        for case let node as ProcessorNode in nodes { node.instance.context.commitRequested = false }
+    }
+
+    /// Closes every node (plugin instances run their `close`).
+    public func close() {
+        nodes.forEach { $0.close() }
+    }
+
+    // MARK: - Nodes
+
+    private static func node(
+        for declared: Topology.Node, taskId: String, applicationId: String, plugins: [String: PluginDescription],
+        stores: [String: HostStore], makeNode: (Topology.Node) throws -> GraphNode?
+    ) throws -> GraphNode {
+        func plugin(_ name: String) throws -> PluginDescription {
+            guard let plugin = plugins[name] else { throw GraphError("node \(declared.name) needs plugin \(name), which is not loaded") }
+            return plugin
+        }
+        func keyValueStore(_ declaration: StoreDeclaration) throws -> any KeyValueStorage {
+            guard case .keyValue(let storage)? = stores[declaration.name]?.storage else {
+                throw GraphError("store \(declaration.name) of node \(declared.name) was not created for task \(taskId)")
+            }
+            return storage
+        }
+        func entry(_ function: Topology.PluginFunction) throws -> UnsafePointer<eddy_node> {
+            try FunctionNode.entry(of: function, in: try plugin(function.plugin))
+        }
+        switch declared.kind {
+        case .source:
+            return SourceNode(name: declared.name)
+        case .passthrough:
+            return PassthroughNode(name: declared.name)
+        case .processor(let pluginName, let processor, let config):
+            let description = try plugin(pluginName)
+            return try ProcessorNode(
+                name: declared.name, plugin: pluginName, processor: processor, config: config, description: description,
+                taskId: taskId, applicationId: applicationId, stores: stores)
+        case .function(let function, let operation):
+            let context = FunctionContext(taskId: taskId, applicationId: applicationId)
+            let node: FunctionNode
+            switch operation {
+            case .filter(let negate, let table):
+                node = FilterNode(name: declared.name, function: function, entry: try entry(function), negate: negate, table: table)
+            case .map, .flatMap, .mapValues, .flatMapValues, .selectKey:
+                node = EmitNode(name: declared.name, function: function, entry: try entry(function), operation: operation)
+            case .peek, .foreach:
+                node = PeekNode(name: declared.name, function: function, entry: try entry(function))
+            case .branch(let branches):
+                node = BranchNode(name: declared.name, function: function, entry: try entry(function), branches: branches)
+            case .reduce(let store), .aggregate(let store):
+                node = AggregateNode(
+                    name: declared.name, function: function, entry: try entry(function), store: try keyValueStore(store),
+                    isReduce: { if case .reduce = operation { true } else { false } }())
+            }
+            node.attach(context)
+            return node
+        case .count(let store):
+            return CountNode(name: declared.name, store: try keyValueStore(store))
+        case .toTable(let store):
+            return ToTableNode(name: declared.name, store: try keyValueStore(store))
+        case .repartition:
+            throw GraphError("node \(declared.name) is a repartition, which a built topology splits into a sink and a source")
+        case .sink, .builtin:
+            guard let node = try makeNode(declared) else {
+                throw GraphError("node \(declared.name) (\(declared.kind.summary)) cannot run here")
+            }
+            return node
+        }
+    }
+}
+
+/// A task's graph could not be built or run: a message naming the node and what is wrong.
+public struct GraphError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

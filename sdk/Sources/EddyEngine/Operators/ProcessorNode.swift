@@ -1,0 +1,171 @@
+import EddyHost
+import EddySDK
+
+/// A node running a plugin processor (the Processor API): its instance gets the run's
+/// records one by one; what it forwards is collected and sent on as one run per child
+/// once the run is done. A record forwarded unchanged keeps its bytes where they are.
+public final class ProcessorNode: GraphNode {
+    /// The plugin's name in the topology (its file name, e.g. `WordCount`).
+    public let plugin: String
+    public let processor: String
+    /// The processor config as the topology gives it.
+    public let config: [String: String]
+    /// The live instance; a hot reload replaces it.
+    public private(set) var instance: ProcessorInstance
+    /// Records the instance processed since it was installed.
+    public private(set) var processed = 0
+    private let output = RunBuffer()
+    /// Per collected record, the index of the child it goes to (-1: every child).
+    private var targets: [Int32] = []
+    private var anyTargeted = false
+    private let childScratch = RunBuffer()
+    /// The run and record being processed, for forwards.
+    private var input: RecordRun?
+    private var origin: Int32 = -1
+
+    init(
+        name: String, plugin: String, processor: String, config: [String: String], description: PluginDescription,
+        taskId: String, applicationId: String, stores: [String: HostStore]
+    ) throws {
+        self.plugin = plugin
+        self.processor = processor
+        self.config = config
+        self.instance = try Self.makeInstance(
+            processor, config: config, description: description, taskId: taskId, applicationId: applicationId, stores: stores)
+        super.init(name: name)
+        (instance.context as! ProcessorNodeContext).node = self
+    }
+
+    /// Creates (`init`) an instance of `processor` of the plugin `description` over the
+    /// task's stores; its context is not yet attached to a node.
+    static func makeInstance(
+        _ processor: String, config: [String: String], description: PluginDescription, taskId: String, applicationId: String,
+        stores: [String: HostStore]
+    ) throws -> ProcessorInstance {
+        guard let processorDescription = description.processor(named: processor) else {
+            throw GraphError("plugin \(description.name) \(description.version) has no processor '\(processor)'")
+        }
+        let resolved = try ConfigResolver.resolve(config, for: processor, declared: processorDescription.config)
+        let context = ProcessorNodeContext(
+            taskId: taskId, applicationId: applicationId, config: resolved,
+            stores: processorDescription.stores.compactMap { stores[$0.name] })
+        return try ProcessorInstance(processor: processorDescription.entry, context: context)
+    }
+
+    public override func process(_ run: RecordRun) throws {
+        input = run
+        defer { input = nil }
+        let context = instance.context
+        for index in 0..<run.count {
+            origin = run.origins[index]
+            context.streamTime = graph.streamTime(at: origin)
+            processed &+= 1
+            switch instance.process(run[index]) {
+            case .ok:
+                continue
+            case .rejected(let reason), .failed(let reason):
+                try graph.reject(origin: origin, reason: reason, node: name, plugin: plugin)
+            }
+        }
+        origin = -1
+        try deliver()
+    }
+
+    /// Fires the instance's punctuations of `type` due at `now`, then delivers what they forwarded.
+    func punctuate(_ type: PunctuationType, now: Int64) throws {
+        origin = -1
+        instance.context.streamTime = graph.streamTime
+        for (_, outcome) in instance.punctuate(type, now: now) {
+            switch outcome {
+            case .ok: continue
+            case .rejected(let reason), .failed(let reason):
+                throw GraphError("punctuation of \(name) (plugin \(plugin)) in task \(graph.taskId) failed: \(reason)")
+            }
+        }
+        try deliver()
+    }
+
+    public override func close() {
+        instance.close()
+    }
+
+    /// Installs `instance` (of a new build) and returns the one it replaces, not yet closed,
+    /// with the number of records that one processed.
+    public func replace(with instance: ProcessorInstance) -> (old: ProcessorInstance, processed: Int) {
+        (instance.context as! ProcessorNodeContext).node = self
+        defer {
+            self.instance = instance
+            processed = 0
+        }
+        return (self.instance, processed)
+    }
+
+    // MARK: - Forwards
+
+    /// A forward of the instance (from its context): collected for delivery after the run.
+    func forwarded(_ record: UnsafePointer<eddy_record>, to child: UnsafePointer<CChar>?) -> eddy_status {
+        var target: Int32 = -1
+        if let child {
+            let childName = String(cString: child)
+            guard let index = children.firstIndex(where: { $0.name == childName }) else {
+                instance.context.setError(
+                    "forward: \(name) has no child '\(childName)' (children: \(children.map(\.name).sorted().joined(separator: ", ")))")
+                return eddy_status(EDDY_INVALID_ARGUMENT)
+            }
+            target = Int32(index)
+            anyTargeted = true
+        }
+        if let input, input.index(of: record) != nil {
+            output.append(record.pointee, origin: origin)
+        } else {
+            let pointee = record.pointee
+            output.appendCopy(of: pointee, key: pointee.key, value: pointee.value, origin: origin)
+        }
+        targets.append(target)
+        return eddy_status(EDDY_OK)
+    }
+
+    /// Sends what was collected to the children (each child its own records when the
+    /// instance forwarded to named children), then empties the buffer.
+    private func deliver() throws {
+        defer {
+            output.reset()
+            targets.removeAll(keepingCapacity: true)
+            anyTargeted = false
+        }
+        guard output.count > 0 else { return }
+        let outer = graph.deliveringPlugin
+        graph.deliveringPlugin = plugin
+        defer { graph.deliveringPlugin = outer }
+        let run = output.run
+        guard anyTargeted else { return try forward(run) }
+        for (index, child) in children.enumerated() {
+            childScratch.reset()
+            for position in 0..<run.count where targets[position] == -1 || targets[position] == Int32(index) {
+                childScratch.append(run.records[position], origin: run.origins[position])
+            }
+            if childScratch.count > 0 { try child.process(childScratch.run) }
+        }
+        childScratch.reset()
+    }
+}
+
+/// The host side of a processor instance inside a task graph: forwards go to its node.
+final class ProcessorNodeContext: HostContext {
+    weak var node: ProcessorNode?
+
+    override func forward(_ record: UnsafePointer<eddy_record>, to child: UnsafePointer<CChar>?) -> eddy_status {
+        guard let node else {
+            setError("forward outside the task graph (during init or after close)")
+            return eddy_status(EDDY_UNSUPPORTED)
+        }
+        return node.forwarded(record, to: child)
+    }
+
+    override var wallClockTime: Int64 { node?.graph?.environment.wallClockTime ?? super.wallClockTime }
+
+    override func log(_ level: LogLevel, _ message: String) {
+        guard let node, let graph = node.graph else { return super.log(level, message) }
+        graph.environment.log(level, message, node: node.name)
+    }
+}

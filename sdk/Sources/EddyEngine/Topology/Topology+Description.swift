@@ -1,0 +1,81 @@
+extension Topology {
+    /// The topology as text, in the shape of Kafka Streams' `TopologyDescription`: each
+    /// sub-topology's sources with their topics, processors with what they do and their
+    /// stores, and sinks. `stores` adds the stores of plugin processors, by node.
+    public func describe(stores: [String: [String]] = [:]) -> String {
+        var lines = ["Topologies:"]
+        for sub in subTopologies {
+            lines.append("   Sub-topology: \(sub.id)")
+            for node in sub.nodes {
+                let next = node.children.isEmpty ? "none" : node.children.joined(separator: ", ")
+                let previous = node.parents.isEmpty ? "none" : node.parents.joined(separator: ", ")
+                switch node.kind {
+                case .source(let source):
+                    lines.append("    Source: \(node.name) (topics: [\(source.topics.joined(separator: ", "))])")
+                    lines.append("      --> \(next)")
+                case .sink(let sink):
+                    lines.append("    Sink: \(node.name) (topic: \(sink.topic))")
+                    lines.append("      <-- \(previous)")
+                default:
+                    let names = stores[node.name] ?? (node.kind.store.map { [$0.name] } ?? [])
+                    lines.append("    Processor: \(node.name) (\(node.kind.summary)) (stores: [\(names.joined(separator: ", "))])")
+                    lines.append("      --> \(next)")
+                    lines.append("      <-- \(previous)")
+                }
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Topology.Kind {
+    /// A one-line summary of what the node does.
+    public var summary: String {
+        switch self {
+        case .source(let source): "source \(source.topics.joined(separator: ","))"
+        case .sink(let sink): "sink \(sink.topic)"
+        case .processor(let plugin, let processor, _): "plugin: \(plugin).\(processor)"
+        case .passthrough: "passthrough"
+        case .repartition: "repartition"
+        case .function(let function, let operation): "\(operation.summary): \(function.plugin).\(function.node)"
+        case .count: "count"
+        case .toTable: "toTable"
+        case .builtin(let builtin): builtin.summary
+        }
+    }
+}
+
+extension Topology.Operation {
+    /// The DSL operator's name, as Kafka Streams calls it.
+    public var summary: String {
+        switch self {
+        case .filter(let negate, let table): (table ? "table " : "") + (negate ? "filterNot" : "filter")
+        case .map: "map"
+        case .flatMap: "flatMap"
+        case .mapValues(let table): table ? "table mapValues" : "mapValues"
+        case .flatMapValues: "flatMapValues"
+        case .selectKey: "selectKey"
+        case .peek: "peek"
+        case .foreach: "foreach"
+        case .branch(let branches): "split into \(branches.joined(separator: ", "))"
+        case .reduce: "reduce"
+        case .aggregate: "aggregate"
+        }
+    }
+}
+
+extension Builtin {
+    /// A one-line summary of what the built-in does.
+    public var summary: String {
+        switch self {
+        case .filter(let call): "filter: \(call.plugin).\(call.function)(\(call.fields.joined(separator: ", ")))"
+        case .mapValues(let call, let field): "map_values: \(field) = \(call.plugin).\(call.function)(\(call.fields.joined(separator: ", ")))"
+        case .selectKey(let field): "select_key: \(field)"
+        case .aggregate(let spec):
+            switch spec.operation {
+            case .reduce: "reduce: \(spec.function.plugin).\(spec.function.function)(current, \(spec.field))"
+            case .aggregate: "aggregate: \(spec.function.plugin).\(spec.function.function)(current, \(spec.field)) from \(spec.initial ?? "null")"
+            }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import EddySDK
+
+/// The one form every topology takes before it runs, whether an application file declared
+/// it or a plugin exported it with the Streams DSL: nodes with typed operators, split into
+/// sub-topologies at repartition topics, as Kafka Streams does. A task runs one
+/// sub-topology for one partition.
+public struct Topology: Sendable {
+    /// One node of the graph.
+    public struct Node: Sendable {
+        public var name: String
+        public var kind: Kind
+        /// Names of the nodes this one reads from.
+        public var parents: [String]
+        /// Names of the nodes this one sends to, in declaration order.
+        public var children: [String] = []
+
+        public init(name: String, kind: Kind, parents: [String]) {
+            self.name = name
+            self.kind = kind
+            self.parents = parents
+        }
+    }
+
+    /// What a node does.
+    public enum Kind: Sendable, Equatable {
+        /// Reads topics.
+        case source(Source)
+        /// Writes a topic.
+        case sink(Sink)
+        /// A processor of a plugin (the Processor API), with its config.
+        case processor(plugin: String, processor: String, config: [String: String])
+        /// Passes records on unchanged (merges, branch outputs, `toStream`).
+        case passthrough
+        /// Before the graph is split: writes to `<application.id>-<name>-repartition` and
+        /// reads it back in another sub-topology (a fixed partition count, or nil for the
+        /// input's). A built topology has a sink and a source in its place.
+        case repartition(partitions: Int?)
+        /// A DSL operator whose function is the `apply` of a node of a plugin's exported topology.
+        case function(PluginFunction, Operation)
+        /// Counts records per key in a store (8-byte big-endian counts).
+        case count(StoreDeclaration)
+        /// Materializes the stream as a table in a store.
+        case toTable(StoreDeclaration)
+        /// An application file's built-in operator on JSON values, calling typed functions.
+        case builtin(Builtin)
+    }
+
+    /// A source node's topics, how their records are encoded, and where event time comes from.
+    public struct Source: Sendable, Equatable {
+        public var topics: [String]
+        public var keySerde: String
+        public var valueSerde: String
+        public var timestamp: Timestamp
+
+        public init(topics: [String], keySerde: String, valueSerde: String, timestamp: Timestamp = .record) {
+            self.topics = topics
+            self.keySerde = keySerde
+            self.valueSerde = valueSerde
+            self.timestamp = timestamp
+        }
+    }
+
+    /// Where a source takes each record's event time from.
+    public enum Timestamp: Sendable, Equatable {
+        /// The record's own timestamp.
+        case record
+        /// A numeric JSON field of the value, in ms since the epoch.
+        case jsonField(String)
+    }
+
+    /// A sink node's topic and encoding.
+    public struct Sink: Sendable, Equatable {
+        public var topic: String
+        public var keySerde: String
+        public var valueSerde: String
+
+        public init(topic: String, keySerde: String, valueSerde: String) {
+            self.topic = topic
+            self.keySerde = keySerde
+            self.valueSerde = valueSerde
+        }
+    }
+
+    /// The node of a plugin's exported topology whose `apply` a DSL operator calls.
+    public struct PluginFunction: Sendable, Hashable {
+        /// The plugin's name in the application (its file name, e.g. `Fraud`).
+        public var plugin: String
+        /// The node's name in the plugin's topology.
+        public var node: String
+
+        public init(plugin: String, node: String) {
+            self.plugin = plugin
+            self.node = node
+        }
+    }
+
+    /// What a DSL operator does with its function (see `EDDY_NODE_*` in `eddy.h`).
+    public enum Operation: Sendable, Equatable {
+        case filter(negate: Bool, table: Bool)
+        case map, flatMap
+        case mapValues(table: Bool)
+        case flatMapValues, selectKey, peek, foreach
+        /// Each record goes to the child named by the branch the function picks.
+        case branch([String])
+        case reduce(StoreDeclaration)
+        case aggregate(StoreDeclaration)
+    }
+
+    /// A sub-topology: a connected part of the graph between topics.
+    public struct SubTopology: Sendable {
+        public var id: Int
+        /// The nodes in declaration order (every node after its parents).
+        public var nodes: [Node]
+        public var sourceTopics: [String]
+        public var sinkTopics: [String]
+
+        public func node(_ name: String) -> Node? { nodes.first { $0.name == name } }
+    }
+
+    /// A topic the application owns: repartition and changelog topics, named
+    /// `<application.id>-<name>-repartition|changelog`.
+    public struct InternalTopic: Sendable, Equatable {
+        public enum Kind: String, Sendable { case repartition, changelog }
+        public var name: String
+        public var kind: Kind
+        /// Fixed by the topology, or nil to match the partitions of its sub-topology's inputs.
+        public var partitions: Int?
+        /// The sub-topology that reads (repartition) or owns (changelog) it.
+        public var subTopology: Int
+
+        public init(name: String, kind: Kind, partitions: Int?, subTopology: Int) {
+            self.name = name
+            self.kind = kind
+            self.partitions = partitions
+            self.subTopology = subTopology
+        }
+    }
+
+    public var applicationId: String
+    public var subTopologies: [SubTopology]
+    public var internalTopics: [InternalTopic]
+
+    /// The sub-topology reading `topic`.
+    public func subTopology(readingTopic topic: String) -> SubTopology? {
+        subTopologies.first { $0.sourceTopics.contains(topic) }
+    }
+
+    /// Every topic some sub-topology reads.
+    public var sourceTopics: [String] { subTopologies.flatMap(\.sourceTopics) }
+
+    /// Every node of every sub-topology.
+    public var nodes: [Node] { subTopologies.flatMap(\.nodes) }
+
+    public static func repartitionTopic(_ applicationId: String, _ node: String) -> String {
+        "\(applicationId)-\(node)-repartition"
+    }
+
+    public static func changelogTopic(_ applicationId: String, _ store: String) -> String {
+        "\(applicationId)-\(store)-changelog"
+    }
+}
+
+extension Topology.Kind {
+    /// The topics a source node reads; empty for other nodes.
+    public var sourceTopics: [String] {
+        if case .source(let source) = self { return source.topics }
+        return []
+    }
+
+    /// The topic a sink node writes; nil for other nodes.
+    public var sinkTopic: String? {
+        if case .sink(let sink) = self { return sink.topic }
+        return nil
+    }
+
+    /// The store a DSL operator or built-in aggregation keeps its table in; nil for other nodes.
+    public var store: StoreDeclaration? {
+        switch self {
+        case .count(let store), .toTable(let store): return store
+        case .function(_, .reduce(let store)), .function(_, .aggregate(let store)): return store
+        case .builtin(.aggregate(let spec)): return spec.storeDeclaration
+        default: return nil
+        }
+    }
+
+    /// The plugin a node runs code of (a processor, a DSL function or a typed function).
+    public var plugin: String? {
+        switch self {
+        case .processor(let plugin, _, _): return plugin
+        case .function(let function, _): return function.plugin
+        case .builtin(let builtin): return builtin.functionCall?.plugin
+        default: return nil
+        }
+    }
+}

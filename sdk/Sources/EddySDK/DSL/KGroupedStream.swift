@@ -1,0 +1,54 @@
+/// A stream grouped by key, ready for an aggregation (Kafka Streams' `KGroupedStream`).
+///
+/// The aggregations keep one value per key in a host store: persistent, changelogged
+/// (`<application.id>-<store>-changelog`), restored when its task moves, and queryable by
+/// its name. Each emits every key's new value, a table's update stream. Records with a
+/// null key or a null value are skipped and counted as dropped, as in Kafka Streams. If
+/// the key may have changed since the records were partitioned by it, they are first
+/// repartitioned through `<application.id>-<name>-repartition`, where the name is the one
+/// given to `groupBy`/`groupByKey`, else the store's.
+public struct KGroupedStream<K: Serde, V: Serde> {
+    let stream: KStream<K, V>
+    let repartitionName: String?
+
+    /// The number of records per key, as 8-byte big-endian integers.
+    public func count(
+        _ materialized: Materialized = Materialized(), named name: String? = nil
+    ) -> KTable<K, BigEndianIntegerSerde<Int64>> {
+        aggregation(.count, materialized, name, value: .int64, function: nil)
+    }
+
+    /// Combines the values of each key with `reducer(current, value)`; a key's first value
+    /// is its first result.
+    public func reduce(
+        _ materialized: Materialized = Materialized(), named name: String? = nil,
+        _ reducer: @escaping (V.Value, V.Value) throws -> V.Value
+    ) -> KTable<K, V> {
+        let function = AggregatorFunction(stream.decoder, aggregate: stream.valueSerde, initializer: nil) { _, value, current in
+            try reducer(current, value)
+        }
+        return aggregation(.reduce, materialized, name, value: stream.valueSerde, function: function)
+    }
+
+    /// Folds the values of each key into an aggregate encoded with `aggregate`, starting
+    /// from `initializer()` for a key seen first: `aggregator(key, value, current)`.
+    public func aggregate<A: Serde>(
+        _ aggregate: A, _ materialized: Materialized = Materialized(), named name: String? = nil,
+        initializer: @escaping () throws -> A.Value, _ aggregator: @escaping (K.Value, V.Value, A.Value) throws -> A.Value
+    ) -> KTable<K, A> {
+        let function = AggregatorFunction(stream.decoder, aggregate: aggregate, initializer: initializer, aggregator)
+        return aggregation(.aggregate, materialized, name, value: aggregate, function: function)
+    }
+
+    private func aggregation<A: Serde>(
+        _ kind: TopologyNode.Kind, _ materialized: Materialized, _ name: String?, value: A, function: NodeFunction?
+    ) -> KTable<K, A> {
+        let builder = stream.builder
+        let storeName = materialized.name ?? builder.generatedName("KSTREAM-AGGREGATE-STATE-STORE")
+        let input = stream.keyChanged ? stream.repartition(named: repartitionName ?? storeName) : stream
+        let nodeName = name ?? builder.generatedName("KSTREAM-AGGREGATE")
+        let store = StoreDeclaration.keyValue(storeName, key: stream.keySerde, value: value, changelog: materialized.logging)
+        builder.add(TopologyNode(name: nodeName, kind: kind, parents: [input.node], store: store, function: function))
+        return KTable(builder: builder, node: nodeName, keySerde: stream.keySerde, valueSerde: value, storeName: storeName)
+    }
+}

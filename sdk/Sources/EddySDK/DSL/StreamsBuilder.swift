@@ -1,0 +1,84 @@
+/// Builds a Streams DSL topology, as Kafka Streams' `StreamsBuilder` does: read topics as
+/// streams, transform, group and aggregate them, write them out.
+///
+/// A plugin exports the topology it builds in ``Plugin/topology(_:)``; the host runs it
+/// (`topology: {plugin: <name>}` in the application file), and `TopologyTestDriver` runs it
+/// in tests. The operators (filtering, re-keying, repartitioning, stateful aggregation into
+/// changelogged stores) run in the host; the closures given to them stay in the plugin,
+/// which the host calls with runs of records.
+///
+/// ```swift
+/// static func topology(_ builder: StreamsBuilder) {
+///     builder.stream("text-input", key: .bytes, value: .string)
+///         .flatMapValues(.string) { line in line.lowercased().split(separator: " ").map(String.init) }
+///         .groupBy(.string) { _, word in word }
+///         .count(.as("word-counts"))
+///         .toStream()
+///         .to("word-counts")
+/// }
+/// ```
+///
+/// Nodes are named as Kafka Streams names them (`KSTREAM-FILTER-0000000001`, a counter
+/// shared with stores) unless an operator is given `named:`.
+public final class StreamsBuilder {
+    /// The nodes so far, each after its parents.
+    public private(set) var nodes: [TopologyNode] = []
+    /// The processor types `process(_:)` nodes run; the plugin exports them with its own.
+    public private(set) var processors: [any Processor.Type] = []
+    private var counter = 0
+
+    public init() {}
+
+    /// Reads `topics` as a stream whose keys and values are encoded with `key` and `value`.
+    public func stream<K: Serde, V: Serde>(
+        _ topics: String..., key: K, value: V, named name: String? = nil
+    ) -> KStream<K, V> {
+        let node = add(TopologyNode(
+            name: name ?? generatedName("KSTREAM-SOURCE"), kind: .source, parents: [], topics: topics,
+            keySerde: key.name, valueSerde: value.name))
+        return KStream(builder: self, node: node, keySerde: key, valueSerde: value, keyChanged: false)
+    }
+
+    // MARK: - Internals used by the stream types
+
+    /// Appends `node` and returns its name.
+    @discardableResult
+    func add(_ node: TopologyNode) -> String {
+        nodes.append(node)
+        return node.name
+    }
+
+    /// The next Kafka Streams–style name with `prefix`, e.g. `KSTREAM-MAP-0000000004`.
+    func generatedName(_ prefix: String) -> String {
+        defer { counter += 1 }
+        let digits = String(counter)
+        return prefix + "-" + String(repeating: "0", count: max(0, 10 - digits.count)) + digits
+    }
+
+    /// Registers a processor type that a `process` node runs.
+    func register(_ processor: any Processor.Type) {
+        guard !processors.contains(where: { $0.name == processor.name }) else { return }
+        processors.append(processor)
+    }
+}
+
+/// Names and options of a store an aggregation or `toTable` materializes its table in
+/// (Kafka Streams' `Materialized`).
+public struct Materialized: Sendable {
+    /// The store's name: queryable, and part of its changelog topic's name
+    /// (`<application.id>-<name>-changelog`); nil for a generated one.
+    public var name: String?
+    /// Whether the store has a changelog topic, so it survives a move of its task.
+    public var logging: Bool
+
+    public init(name: String? = nil, logging: Bool = true) {
+        self.name = name
+        self.logging = logging
+    }
+
+    /// A store named `name`, changelogged.
+    public static func `as`(_ name: String) -> Materialized { Materialized(name: name) }
+
+    /// The same store without a changelog topic.
+    public func withLoggingDisabled() -> Materialized { Materialized(name: name, logging: false) }
+}

@@ -1,0 +1,41 @@
+/// One node of a Streams DSL topology as the plugin exports it (an `eddy_node`): what it
+/// does, where it reads from, and the function the host calls for it.
+///
+/// ``StreamsBuilder`` makes these; authors use `KStream`, `KGroupedStream` and `KTable`.
+public struct TopologyNode: Sendable {
+    /// What a node does: one `EDDY_NODE_*` kind of `eddy.h`.
+    public enum Kind: Int32, Sendable, CaseIterable {
+        case source = 1, sink, processor, passthrough, repartition
+        case filter, map, flatMap, mapValues, flatMapValues, selectKey, peek, foreach, branch
+        case count, reduce, aggregate, toTable
+    }
+
+    /// Modifiers of a kind (`EDDY_NODE_NEGATE`, `EDDY_NODE_TABLE`).
+    public struct Flags: OptionSet, Sendable {
+        public let rawValue: UInt32
+        public init(rawValue: UInt32) { self.rawValue = rawValue }
+        /// A filter that keeps what its predicate rejects (`filterNot`).
+        public static let negate = Flags(rawValue: UInt32(EDDY_NODE_NEGATE))
+        /// The input is a table's update stream: tombstones pass as tombstones.
+        public static let table = Flags(rawValue: UInt32(EDDY_NODE_TABLE))
+    }
+
+    public var name: String
+    public var kind: Kind
+    public var flags: Flags = []
+    public var parents: [String]
+    /// Source: the topics read; sink: the one topic written.
+    public var topics: [String] = []
+    public var keySerde: String?
+    public var valueSerde: String?
+    /// Count, reduce, aggregate, toTable: the store holding the table.
+    public var store: StoreDeclaration?
+    /// Processor nodes: the processor's name.
+    public var processor: String?
+    /// Branch nodes: the nodes receiving branch 0, 1, …
+    public var branches: [String] = []
+    /// Repartition nodes: the partition count of the topic (0: as the input's).
+    public var partitions: Int32 = 0
+    /// The user's function, for the kinds that have one.
+    var function: NodeFunction?
+}
