@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "WordCountV2", type: .dynamic, targets: ["WordCountV2Plugin"]),
         .library(name: "Enrich", type: .dynamic, targets: ["EnrichPlugin"]),
         .library(name: "Uppercase", type: .dynamic, targets: ["Uppercase"]),
+        .library(name: "Fraud", type: .dynamic, targets: ["FraudPlugin"]),
     ],
     dependencies: [
         .package(path: "sdk"),
@@ -53,6 +54,7 @@ let package = Package(
                 "EddyKafka",
                 "EddyState",
                 "EddyPlugins",
+                .product(name: "EddyEngine", package: "sdk"),
                 .product(name: "EddyHost", package: "sdk"),
                 .product(name: "EddySDK", package: "sdk"),
                 .product(name: "Yams", package: "Yams"),
@@ -85,6 +87,12 @@ let package = Package(
             name: "EnrichPlugin", dependencies: ["Enrich", .product(name: "EddySDK", package: "sdk")],
             path: "Plugins/Enrich/Sources/EnrichPlugin"),
         .target(
+            name: "Fraud", dependencies: [.product(name: "EddySDK", package: "sdk")],
+            path: "Plugins/Fraud/Sources/Fraud"),
+        .target(
+            name: "FraudPlugin", dependencies: ["Fraud", .product(name: "EddySDK", package: "sdk")],
+            path: "Plugins/Fraud/Sources/FraudPlugin"),
+        .target(
             name: "Uppercase", path: "Plugins/Uppercase",
             publicHeadersPath: ".", cSettings: [.headerSearchPath("../../sdk/include")]),
 
@@ -102,6 +110,7 @@ let package = Package(
                 "EddyServer",
                 "EddyState",
                 "EddyPlugins",
+                .product(name: "EddyEngine", package: "sdk"),
                 .product(name: "EddySDK", package: "sdk"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -119,9 +128,14 @@ let package = Package(
         .testTarget(
             name: "EnrichTests", dependencies: ["Enrich", .product(name: "EddyTestKit", package: "sdk")],
             path: "Plugins/Enrich/Tests"),
+        .testTarget(
+            name: "FraudTests", dependencies: ["Fraud", .product(name: "EddyTestKit", package: "sdk")],
+            path: "Plugins/Fraud/Tests"),
         .target(name: "EddyTestSupport", path: "Tests/EddyTestSupport"),
         .testTarget(name: "EddyCLITests", dependencies: ["EddyKafka", "EddyTestSupport"]),
-        .testTarget(name: "EddyRuntimeTests", dependencies: ["EddyRuntime", "EddyKafka", "EddyState", "EddyTestSupport"]),
+        .testTarget(
+            name: "EddyRuntimeTests",
+            dependencies: ["EddyRuntime", "EddyKafka", "EddyState", "EddyTestSupport", .product(name: "EddyEngine", package: "sdk")]),
         .testTarget(name: "EddyBrokerTests", dependencies: ["EddyKafka"]),
     ]
 )

@@ -136,6 +136,52 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
     }
 
+    /// Like ``poll(maxRecords:timeout:_:)``, but calls `body` once per run: consecutive
+    /// records of one topic-partition as librdkafka delivered them, all borrowed (no copy)
+    /// for the call. Returns the number of records visited.
+    @discardableResult
+    public func pollRuns(
+        maxRecords: Int, timeout: Duration, _ body: (borrowing KafkaRecordRun) throws -> Void
+    ) throws -> Int {
+        try withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<rd_kafka_message_t>?.self, capacity: Self.pollBatchSize) { batch in
+            var visited = 0
+            var waited = timeout == .zero
+            while visited < maxRecords {
+                var count = rd_kafka_consume_batch_queue(queue, 0, batch.baseAddress, min(batch.count, maxRecords - visited))
+                if count <= 0 {
+                    // Nothing fetched: wait (once) for the first record, serving callbacks.
+                    guard !waited, let message = rd_kafka_consumer_poll(client.handle, timeout.milliseconds) else { break }
+                    waited = true
+                    batch[0] = message
+                    count = 1
+                }
+                waited = true
+                defer { for index in 0..<count { rd_kafka_message_destroy(batch[index]) } }
+                var start = 0
+                while start < count {
+                    let first = batch[start]!
+                    guard first.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                        try handleMessageError(first)
+                        start += 1
+                        continue
+                    }
+                    var end = start + 1
+                    var trusts = trustsHeaderlessLayout(first)
+                    while end < count, let next = batch[end], next.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR,
+                        next.pointee.rkt == first.pointee.rkt, next.pointee.partition == first.pointee.partition
+                    {
+                        trusts = trustsHeaderlessLayout(next) && trusts
+                        end += 1
+                    }
+                    try body(KafkaRecordRun(messages: batch.baseAddress! + start, count: end - start, trustsLayout: trusts))
+                    visited += end - start
+                    start = end
+                }
+            }
+            return visited
+        }
+    }
+
     /// The most records ``poll(maxRecords:timeout:_:)`` takes from librdkafka in one call.
     public static let pollBatchSize = 1_000
 

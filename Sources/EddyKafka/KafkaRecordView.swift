@@ -95,3 +95,29 @@ enum HeaderlessLayout {
         return rd_kafka_header_cnt(hdrs) == 0
     }
 }
+
+/// Consecutive records of one topic-partition, borrowed from librdkafka for the duration of
+/// one visitor call (see ``KafkaConsumer/pollRuns(maxRecords:timeout:_:)``).
+public struct KafkaRecordRun {
+    let messages: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
+    /// How many records the run holds (at least one).
+    public let count: Int
+    let trustsLayout: Bool
+
+    init(messages: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>, count: Int, trustsLayout: Bool) {
+        self.messages = messages
+        self.count = count
+        self.trustsLayout = trustsLayout
+    }
+
+    /// Record `index` of the run.
+    public subscript(index: Int) -> KafkaRecordView {
+        KafkaRecordView(messages[index]!, trustsLayout: trustsLayout)
+    }
+
+    /// The topic handle the run's records share (compare it, as ``KafkaRecordView/topicHandle``).
+    public var topicHandle: OpaquePointer { messages[0]!.pointee.rkt }
+
+    /// The partition the run's records share.
+    public var partition: Int32 { messages[0]!.pointee.partition }
+}

@@ -24,6 +24,7 @@ struct DescriptorValidator {
         }
         try checkProcessors(plugin)
         try checkFunctions(plugin)
+        try checkTopology(descriptor)
         do {
             return try PluginDescription(descriptor)
         } catch let error as DescriptorError {
@@ -112,6 +113,61 @@ struct DescriptorValidator {
             } catch let error as SignatureError {
                 throw refuse("typed function \(name): \(error)")
             }
+        }
+    }
+
+    /// The exported topology and stream functions (ABI 1.2): no NULL entries, nodes of this
+    /// header's size with names, stream functions unique, of a function kind, with `apply`.
+    private func checkTopology(_ descriptor: UnsafePointer<eddy_plugin>) throws {
+        let size = Int(descriptor.pointee.struct_size)
+        guard size >= MemoryLayout<eddy_plugin>.offset(of: \.stream_function_count)! + MemoryLayout<Int>.size else { return }
+        let plugin = descriptor.pointee
+        if let topology = plugin.topology {
+            try requireSize(topology.pointee.struct_size, MemoryLayout<eddy_topology>.size, "topology (eddy_topology)", since: "1.2")
+            guard topology.pointee.node_count > 0, let nodes = topology.pointee.nodes else {
+                throw refuse("exports a topology without nodes — leave eddy_plugin.topology NULL when there is none")
+            }
+            for index in 0..<topology.pointee.node_count {
+                guard let node = nodes[index] else { throw refuse("has a NULL topology node at index \(index) of \(topology.pointee.node_count)") }
+                try checkNode(node, what: "topology node \(index)")
+            }
+        }
+        var names: Set<String> = []
+        for index in 0..<plugin.stream_function_count {
+            guard let node = plugin.stream_functions?[index] else {
+                throw refuse("has a NULL stream function at index \(index) of \(plugin.stream_function_count)")
+            }
+            let name = try checkNode(node, what: "stream function \(index)")
+            guard names.insert(name).inserted else {
+                throw refuse("declares stream function \"\(name)\" twice — stream function names must be unique within a plugin")
+            }
+            guard node.pointee.apply != nil, node.pointee.parent_count == 0 else {
+                throw refuse("stream function \(name) needs an apply entry and no parents")
+            }
+        }
+    }
+
+    @discardableResult
+    private func checkNode(_ node: UnsafePointer<eddy_node>, what: String) throws -> String {
+        try requireSize(node.pointee.struct_size, MemoryLayout<eddy_node>.size, "\(what) (eddy_node)", since: "1.2")
+        guard let name = node.pointee.name.map({ String(cString: $0) }), !name.isEmpty else {
+            throw refuse("has a \(what) without a name")
+        }
+        let arrays = [
+            ("parents", node.pointee.parents, node.pointee.parent_count), ("topics", node.pointee.topics, node.pointee.topic_count),
+            ("branches", node.pointee.branches, node.pointee.branch_count),
+        ]
+        for (field, array, count) in arrays where count > 0 {
+            guard let array, (0..<count).allSatisfy({ array[$0] != nil }) else {
+                throw refuse("\(what) (\(name)) has a NULL entry in \(field)")
+            }
+        }
+        return name
+    }
+
+    private func requireSize(_ size: UInt32, _ minimum: Int, _ what: String, since version: String) throws {
+        guard Int(size) >= minimum else {
+            throw refuse("has a \(what) of struct_size \(size) bytes, smaller than ABI \(version)'s \(minimum) — it was not built against eddy.h")
         }
     }
 

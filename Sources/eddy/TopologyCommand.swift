@@ -14,8 +14,8 @@ struct TopologyCommand: ParsableCommand {
         func run() throws {
             CommandLogging.bootstrap()
             let config = try AppConfig.load(path: app)
-            let topology = try Topology.build(config)
             let plugins = try PluginSet.load(for: config)
+            let topology = try Topology.build(config, plugins: plugins)
             print(topology.describe(stores: plugins.storesByNode(topology)))
         }
     }

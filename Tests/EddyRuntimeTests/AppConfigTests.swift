@@ -13,9 +13,7 @@ import Testing
     func error(_ yaml: String) -> AppConfigError? {
         do {
             let config = try AppConfig.parse(yaml: yaml, file: "app.yaml")
-            let topology = try Topology.build(config)
-            _ = try PluginSet.load(for: config)
-            _ = topology
+            _ = try Topology.build(config, plugins: try PluginSet.load(for: config))
             return nil
         } catch let error as AppConfigError {
             return error
@@ -107,8 +105,8 @@ import Testing
 
     @Test func describeShowsSubTopologiesSplitAtTheRepartitionTopic() throws {
         let config = try AppConfig.parse(yaml: Self.header + "topology:\n" + WordCountCase.topology.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"), file: "app.yaml")
-        let topology = try Topology.build(config)
         let plugins = try PluginSet.load(for: config)
+        let topology = try Topology.build(config, plugins: plugins)
         #expect(topology.describe(stores: plugins.storesByNode(topology)) == """
             Topologies:
                Sub-topology: 0

@@ -37,9 +37,13 @@ import Testing
         func set(_ json: String, _ field: String, _ value: TypedValue) throws -> String {
             try Array(json.utf8).withUnsafeBytes { bytes in
                 var members: [JSONScanner.IndexedMember] = []
-                let object = JSONScanner.index(bytes, into: &members)
+                guard let (end, empty) = JSONScanner.index(bytes, into: &members) else {
+                    throw BuiltinError(reason: "the value is not a JSON object")
+                }
                 var out: [UInt8] = []
-                try StreamTask.setting(.init(field), to: value, in: bytes, object: object, members: members, writing: &out)
+                let field = JSONText.OutputField(field)
+                JSONText.splice(
+                    field, value, into: bytes, at: JSONScanner.find(field.name, in: members, of: bytes), end: end, empty: empty, writing: &out)
                 return String(decoding: out, as: UTF8.self)
             }
         }

@@ -36,8 +36,9 @@ import Testing
         let config = try AppConfig.parse(
             yaml: Self.header + "  stores:\n    - {name: window-counts, retention.ms: 30000, persistent: false}\n    - {name: key-counts, logged: false}\n",
             file: "app.yaml")
-        let topology = try Topology.build(config)
-        let stores = StoreLayout.stores(of: topology.subTopologies[0], config: config, plugins: try PluginSet.load(for: config))
+        let plugins = try PluginSet.load(for: config)
+        let topology = try Topology.build(config, plugins: plugins)
+        let stores = StoreLayout.stores(of: topology.subTopologies[0], config: config, plugins: plugins)
         #expect(stores == [
             StoreLayout.Store(
                 name: "window-counts", kind: .window(sizeMs: 10_000, retentionMs: 30_000, segmentIntervalMs: 60_000),
@@ -118,8 +119,8 @@ import Testing
                   sinks: [{name: out, topic: b, inputs: [windows]}]
                 """,
             file: "app.yaml")
-        let topology = try Topology.build(config)
         let plugins = try PluginSet.load(for: config)
+        let topology = try Topology.build(config, plugins: plugins)
         let running = "window-counts (window, 10000 ms windows kept 120000 ms, string -> i64)"
         let cases: [(String, String)] = [
             (".kind = EDDY_STORE_WINDOW, .window_size_ms = 5000, .retention_ms = 120000", "window-counts (window, 5000 ms windows kept 120000 ms, string -> i64)"),

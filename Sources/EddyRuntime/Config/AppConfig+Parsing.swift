@@ -1,3 +1,4 @@
+import EddyEngine
 import Foundation
 import Yams
 
@@ -73,7 +74,7 @@ extension AppConfig {
             staticMembership: try r.bool("static.membership") ?? false,
             topology: TopologySpec(sources: [], processors: [], sinks: [], stores: []))
         guard let topology = try r.child("topology") else {
-            throw r.error("topology", "is required — declare sources, processors and sinks (see the README)")
+            throw r.error("topology", "is required — declare sources, processors and sinks, or name a plugin's exported topology with `plugin:` (see the README)")
         }
         config.topology = try parseTopology(topology)
         if let kafka = try r.child("kafka"), let node = kafka["group.instance.id"] {
@@ -91,8 +92,18 @@ extension AppConfig {
     // MARK: - Topology
 
     private static func parseTopology(_ r: YAMLReader) throws(AppConfigError) -> TopologySpec {
-        try r.rejectUnknownKeys(["sources", "processors", "sinks", "stores"])
+        try r.rejectUnknownKeys(["plugin", "config", "sources", "processors", "sinks", "stores"])
         var spec = TopologySpec(sources: [], processors: [], sinks: [], stores: [])
+        spec.plugin = try r.string("plugin")
+        spec.pluginLine = r["plugin"].flatMap { YAMLReader.line(of: $0) }
+        if let config = try r.child("config") {
+            guard spec.plugin != nil else {
+                throw r.error("config", "configures the processor nodes of a plugin's topology — name the plugin with `plugin:`")
+            }
+            for node in config.keys {
+                spec.pluginConfig[node] = try config.stringMap(node)
+            }
+        }
         for s in try r.list("sources") {
             try s.rejectUnknownKeys(["name", "topics", "key.serde", "value.serde", "timestamp.field"])
             let name = try s.requiredString("name", "lines")
@@ -129,8 +140,10 @@ extension AppConfig {
                     logged: try s.bool("logged"), retentionMs: try s.int("retention.ms", range: 1...StoreSpec.maxRetentionMs),
                     line: YAMLReader.line(of: s.node)))
         }
-        guard !spec.sources.isEmpty else { throw r.error("sources", "at least one source is required") }
-        guard !spec.sinks.isEmpty else { throw r.error("sinks", "at least one sink is required") }
+        if spec.plugin == nil {
+            guard !spec.sources.isEmpty else { throw r.error("sources", "at least one source is required") }
+            guard !spec.sinks.isEmpty else { throw r.error("sinks", "at least one sink is required") }
+        }
         return spec
     }
 
@@ -158,28 +171,63 @@ extension AppConfig {
             kind = .filter(try functionCall(p))
         case "map_values":
             try p.rejectUnknownKeys(common + ["function", "fields", "output.field"])
-            kind = .mapValues(try functionCall(p), outputField: try p.requiredString("output.field", "risk"))
-        case "select_key":
-            try p.rejectUnknownKeys(common + ["field"])
-            kind = .selectKey(field: try p.requiredString("field", "user"))
+            kind = .mapValues(try functionCall(p), outputField: try p.string("output.field"))
+        case "select_key", "group_by":
+            try p.rejectUnknownKeys(common + ["field", "function"] + (type == "group_by" ? ["partitions"] : []))
+            let field = try p.string("field")
+            let function = p["function"] == nil ? nil : try functionCall(p)
+            guard (field == nil) != (function == nil) else {
+                throw p.error(
+                    field == nil ? "field" : "function",
+                    "give either `field:` (a JSON field of the value) or `function:` (a plugin's stream function), not \(field == nil ? "neither" : "both")")
+            }
+            kind =
+                type == "group_by"
+                ? .groupBy(field: field, function: function, partitions: try p.int("partitions", range: 1...10_000))
+                : .selectKey(field: field, function: function)
+        case "map", "flat_map", "flat_map_values", "peek", "foreach":
+            try p.rejectUnknownKeys(common + ["function"])
+            let call = try functionCall(p)
+            switch type {
+            case "map": kind = .map(call)
+            case "flat_map": kind = .flatMap(call)
+            case "flat_map_values": kind = .flatMapValues(call)
+            case "peek": kind = .peek(call)
+            default: kind = .foreach(call)
+            }
+        case "branch":
+            try p.rejectUnknownKeys(common + ["branches"])
+            let branches = try p.list("branches")
+            guard !branches.isEmpty else {
+                throw p.error("branches", "is required — e.g. `branches: [{name: large, function: Enrich.is_large, fields: [amount]}, {name: rest}]`")
+            }
+            kind = .branch(try branches.map { b throws(AppConfigError) in
+                try b.rejectUnknownKeys(["name", "function", "fields"])
+                return BranchSpec(
+                    name: try b.requiredString("name", "large"), function: b["function"] == nil ? nil : try functionCall(b),
+                    line: YAMLReader.line(of: b.node))
+            })
+        case "merge":
+            try p.rejectUnknownKeys(common)
+            kind = .merge
         case "repartition":
             try p.rejectUnknownKeys(common + ["partitions"])
             kind = .repartition(partitions: try p.int("partitions", range: 1...10_000))
         case "count":
             try p.rejectUnknownKeys(common + ["store"])
-            kind = .aggregate(AggregateSpec(operation: .count, store: try p.string("store") ?? "\(name)-store"))
+            kind = .count(store: try p.string("store") ?? "\(name)-store")
         case "reduce", "aggregate":
             let isAggregate = type == "aggregate"
             try p.rejectUnknownKeys(common + ["store", "function", "field"] + (isAggregate ? ["initial"] : []))
             let call = try functionCall(p)
-            kind = .aggregate(AggregateSpec(
+            kind = .aggregate(AggregationSpec(
                 operation: isAggregate ? .aggregate : .reduce, store: try p.string("store") ?? "\(name)-store",
                 function: FunctionCall(plugin: call.plugin, function: call.function, fields: []),
-                field: try p.requiredString("field", "amount"),
-                initial: isAggregate ? try p.requiredString("initial", "0") : nil))
+                field: try p.string("field"), initial: isAggregate ? try p.string("initial") : nil))
         default:
             throw p.error(
-                "type", "'\(type)' is not one of plugin, filter, map_values, select_key, repartition, count, reduce, aggregate",
+                "type",
+                "'\(type)' is not one of plugin, filter, map_values, select_key, map, flat_map, flat_map_values, peek, foreach, branch, merge, group_by, repartition, count, reduce, aggregate",
                 at: p["type"])
         }
         return ProcessorSpec(name: name, inputs: try requiredInputs(p), kind: kind, line: YAMLReader.line(of: p.node))

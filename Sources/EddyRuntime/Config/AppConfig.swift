@@ -1,3 +1,5 @@
+import EddyEngine
+
 /// An Eddy application: what `app.yaml` declares.
 ///
 /// Keys follow Kafka Streams' names (`application.id`, `processing.guarantee`,
@@ -75,8 +77,16 @@ public struct AppConfig: Sendable {
     public var isExactlyOnce: Bool { processingGuarantee == .exactlyOnceV2 }
 }
 
-/// The processing graph as declared: sources, processors, sinks and store options.
+/// The processing graph as declared: a plugin's exported topology, sources, processors,
+/// sinks and store options.
 public struct TopologySpec: Sendable {
+    /// The plugin whose exported Streams DSL topology the application runs (`topology.plugin`),
+    /// with the YAML nodes beside it; nil for none.
+    public var plugin: String?
+    /// Config of the plugin topology's processor nodes, by node name (`topology.config`).
+    public var pluginConfig: [String: [String: String]] = [:]
+    /// Where `topology.plugin` is, for messages.
+    public var pluginLine: Int?
     public var sources: [SourceSpec]
     public var processors: [ProcessorSpec]
     public var sinks: [SinkSpec]
@@ -90,54 +100,98 @@ public enum SerdeName: String, Sendable, CaseIterable {
     case json
     /// 8-byte big-endian signed integer.
     case long
+
+    /// The name in the SDK's serde vocabulary (`eddy_store_decl.key_serde`), which the
+    /// topology form uses.
+    public var sdkName: String { self == .long ? "i64" : rawValue }
 }
 
 public struct SourceSpec: Sendable {
-    public enum Timestamp: Sendable, Equatable {
-        /// The record's own timestamp.
-        case record
-        /// A numeric JSON field of the value, in ms since the epoch.
-        case jsonField(String)
-    }
-
     public var name: String
     public var topics: [String]
     public var keySerde: SerdeName
     public var valueSerde: SerdeName
-    public var timestamp: Timestamp
+    public var timestamp: Topology.Timestamp
     public var line: Int?
-}
-
-/// A call of a plugin's typed function on JSON fields of the record value.
-public struct FunctionCall: Sendable, Equatable {
-    public var plugin: String
-    public var function: String
-    /// JSON fields of the value passed as the arguments, in order.
-    public var fields: [String]
 }
 
 public struct ProcessorSpec: Sendable {
     public enum Kind: Sendable {
         /// A processor of a plugin, with its config.
         case plugin(plugin: String, processor: String, config: [String: String])
-        /// Keep records for which the function returns true.
+        /// Keep records for which the function returns true: a typed function on JSON
+        /// fields, or a stream function.
         case filter(FunctionCall)
-        /// Set `outputField` of the JSON value to the function's result.
-        case mapValues(FunctionCall, outputField: String)
-        /// Re-key each record by a JSON field of its value.
-        case selectKey(field: String)
+        /// Set `outputField` of the JSON value to a typed function's result, or replace the
+        /// value by a stream function's.
+        case mapValues(FunctionCall, outputField: String?)
+        /// Re-key each record by a JSON field of its value, or by a stream function.
+        case selectKey(field: String?, function: FunctionCall?)
+        /// Stream functions: a new key and value; any number of records; any number of values.
+        case map(FunctionCall)
+        case flatMap(FunctionCall)
+        case flatMapValues(FunctionCall)
+        /// Stream functions that see every record: `peek` passes them on, `foreach` ends the stream.
+        case peek(FunctionCall)
+        case foreach(FunctionCall)
+        /// Each record goes to the first branch whose typed function holds on its JSON fields
+        /// (a branch without a function takes the rest); branches are nodes of their own.
+        case branch([BranchSpec])
+        /// The records of every input, as they come.
+        case merge
+        /// Re-key (by a JSON field or a stream function) and repartition by the new key.
+        case groupBy(field: String?, function: FunctionCall?, partitions: Int?)
         /// Write to `<application.id>-<name>-repartition` and read back, so that records
         /// are co-partitioned by their (new) key.
         case repartition(partitions: Int?)
-        /// A stateful aggregation by key (`count`, `reduce`, `aggregate`) that emits each
-        /// key's new value downstream: a KTable's changelog stream.
-        case aggregate(AggregateSpec)
+        /// The number of records per key in a store, emitted as an 8-byte big-endian long.
+        case count(store: String)
+        /// `reduce` or `aggregate` by key: a typed function over a JSON field (with
+        /// `initial` for aggregate), or a stream function.
+        case aggregate(AggregationSpec)
     }
 
     public var name: String
     public var inputs: [String]
     public var kind: Kind
     public var line: Int?
+}
+
+extension ProcessorSpec.Kind {
+    /// The functions the node calls, each with the key that names it.
+    var functionCalls: [(FunctionCall, String)] {
+        switch self {
+        case .plugin, .merge, .repartition, .count: return []
+        case .filter(let call), .mapValues(let call, _), .map(let call), .flatMap(let call), .flatMapValues(let call),
+            .peek(let call), .foreach(let call):
+            return [(call, "function")]
+        case .selectKey(_, let function), .groupBy(_, let function, _):
+            return function.map { [($0, "function")] } ?? []
+        case .branch(let branches):
+            return branches.enumerated().compactMap { index, branch in branch.function.map { ($0, "branches[\(index)].function") } }
+        case .aggregate(let spec):
+            return [(spec.function, "function")]
+        }
+    }
+}
+
+/// One branch of a `branch` node.
+public struct BranchSpec: Sendable, Equatable {
+    public var name: String
+    /// The typed function deciding whether a record takes this branch; nil for the default branch.
+    public var function: FunctionCall?
+    public var line: Int?
+}
+
+/// A `reduce` or `aggregate` node as declared.
+public struct AggregationSpec: Sendable, Equatable {
+    public var operation: AggregateSpec.Operation
+    public var store: String
+    public var function: FunctionCall
+    /// The JSON field passed to a typed function; nil for a stream function.
+    public var field: String?
+    /// A typed aggregate's start value, as JSON text.
+    public var initial: String?
 }
 
 public struct SinkSpec: Sendable {
@@ -149,29 +203,7 @@ public struct SinkSpec: Sendable {
     public var line: Int?
 }
 
-/// A built-in aggregation by record key, kept in a host store named `store`.
-///
-/// - `count`: the number of records per key, emitted as an 8-byte big-endian long.
-/// - `reduce`: `function(current, field)` over the values' JSON `field`; the first value
-///   starts each key. Emitted as JSON text of the result.
-/// - `aggregate`: the same from `initial` for every key.
-public struct AggregateSpec: Sendable, Equatable {
-    public enum Operation: String, Sendable, CaseIterable {
-        case count, reduce, aggregate
-    }
-
-    public var operation: Operation
-    /// The store holding the current value per key (`materialized`).
-    public var store: String
-    /// The typed function `(current, value) -> new` (reduce and aggregate).
-    public var function: FunctionCall?
-    /// The JSON field of each value passed as the function's second argument.
-    public var field: String?
-    /// The aggregate's start value, as JSON text (aggregate).
-    public var initial: String?
-}
-
-/// Options for a store a plugin processor declares.
+/// Options for a store a processor declares or an operator keeps.
 public struct StoreSpec: Sendable {
     public var name: String
     /// RocksDB on disk (`true`) or memory only.

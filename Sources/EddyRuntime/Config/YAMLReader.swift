@@ -1,3 +1,4 @@
+import EddyEngine
 import Yams
 
 /// Reads one YAML mapping with key-path tracking, so that every error names the file, the
@@ -35,8 +36,7 @@ struct YAMLReader {
     func rejectUnknownKeys(_ known: [String]) throws(AppConfigError) {
         for (keyNode, _) in mapping {
             guard let name = keyNode.string, !known.contains(name) else { continue }
-            let suggestion = known.min { editDistance($0, name) < editDistance($1, name) }
-            let hint = suggestion.map { editDistance($0, name) <= 3 ? " — did you mean '\($0)'?" : "" } ?? ""
+            let hint = Suggestion.didYouMean(name, among: known)
             throw AppConfigError(
                 file: file, line: Self.line(of: keyNode), key: key(name),
                 message: "unknown key\(hint) (known keys here: \(known.joined(separator: ", ")))")
@@ -135,20 +135,4 @@ extension String {
         while s.last == set { s.removeLast() }
         return String(s)
     }
-}
-
-/// Levenshtein distance, for "did you mean" hints.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    guard !a.isEmpty else { return b.count }
-    guard !b.isEmpty else { return a.count }
-    var previous = Array(0...b.count)
-    for i in 1...a.count {
-        var current = [i] + Array(repeating: 0, count: b.count)
-        for j in 1...b.count {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        previous = current
-    }
-    return previous[b.count]
 }

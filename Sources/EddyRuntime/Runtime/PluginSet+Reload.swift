@@ -1,3 +1,4 @@
+import EddyEngine
 import EddyHost
 import EddyPlugins
 import EddySDK
@@ -32,7 +33,7 @@ extension PluginSet {
             throw ReloadError(plugin: name, reason: "\(error)")
         }
         guard plugin.sha256 != current.sha256 else { return nil }
-        try Self.checkCompatible(name, plugin, replacing: current, topology: topology)
+        try Self.checkCompatible(name, plugin, replacing: current, topology: topology, runsItsTopology: config.topology.plugin == name)
         try Self.trialInit(name, plugin, config: config, topology: topology)
         // A build loaded before is the same image (content-addressed): keep one record of it.
         let known = state.withLock { $0.history[name]?.first { $0.sha256 == plugin.sha256 } }
@@ -78,10 +79,19 @@ extension PluginSet {
 
     // MARK: - Checks
 
-    static func checkCompatible(_ name: String, _ new: LoadedPlugin, replacing old: LoadedPlugin, topology: Topology) throws {
-        for node in topology.subTopologies.flatMap(\.nodes) {
+    static func checkCompatible(
+        _ name: String, _ new: LoadedPlugin, replacing old: LoadedPlugin, topology: Topology, runsItsTopology: Bool
+    ) throws {
+        if runsItsTopology, let oldNodes = old.description.topology {
+            if let change = TopologyShape.change(from: oldNodes, to: new.description.topology ?? []) {
+                throw ReloadError(
+                    plugin: name,
+                    reason: "the new build's topology has another shape: \(change) — a topology keeps its nodes, stores, topics and serdes across a reload; restart the application with the new build")
+            }
+        }
+        for node in topology.nodes {
             switch node.kind {
-            case .plugin(let plugin, let processor, let config) where plugin == name:
+            case .processor(let plugin, let processor, let config) where plugin == name:
                 guard let newProcessor = new.processor(named: processor) else {
                     throw ReloadError(
                         plugin: name,
@@ -104,21 +114,34 @@ extension PluginSet {
                 } catch {
                     throw ReloadError(plugin: name, reason: "node '\(node.name)': \(error)")
                 }
-            default:
-                guard let call = node.kind.functionCall, call.plugin == name else { continue }
-                do {
-                    let caller = try new.function(named: call.function)
-                    let before = try old.function(named: call.function)
-                    guard caller.signature == before.signature else {
-                        throw ReloadError(
-                            plugin: name,
-                            reason: "typed function \(call.function) changed its signature from \(before.signature) to \(caller.signature)")
-                    }
-                } catch let error as ReloadError {
-                    throw error
-                } catch {
-                    throw ReloadError(plugin: name, reason: "node '\(node.name)': \(error)")
+            case .function(let function, _) where function.plugin == name && function.isStreamFunction:
+                let before = old.description.streamFunction(named: function.node)
+                guard let after = new.description.streamFunction(named: function.node), after.hasFunction else {
+                    throw ReloadError(plugin: name, reason: "the new build has no stream function '\(function.node)', which node '\(node.name)' calls")
                 }
+                guard after.kind == before?.kind else {
+                    throw ReloadError(
+                        plugin: name,
+                        reason: "stream function '\(function.node)' is a \(before.map { "\($0.kind)" } ?? "?") function in the running build but a \(after.kind) function in the new one")
+                }
+            case .builtin(let builtin):
+                for call in builtin.functionCalls where call.plugin == name {
+                    do {
+                        let caller = try new.function(named: call.function)
+                        let before = try old.function(named: call.function)
+                        guard caller.signature == before.signature else {
+                            throw ReloadError(
+                                plugin: name,
+                                reason: "typed function \(call.function) changed its signature from \(before.signature) to \(caller.signature)")
+                        }
+                    } catch let error as ReloadError {
+                        throw error
+                    } catch {
+                        throw ReloadError(plugin: name, reason: "node '\(node.name)': \(error)")
+                    }
+                }
+            default:
+                continue
             }
         }
     }
@@ -127,8 +150,8 @@ extension PluginSet {
     /// over scratch in-memory stores, so that a build whose `init` fails is refused even when
     /// no task of that processor is assigned at the moment of the reload.
     static func trialInit(_ name: String, _ new: LoadedPlugin, config: AppConfig, topology: Topology) throws {
-        for node in topology.subTopologies.flatMap(\.nodes) {
-            guard case .plugin(let plugin, let processor, let given) = node.kind, plugin == name,
+        for node in topology.nodes {
+            guard case .processor(let plugin, let processor, let given) = node.kind, plugin == name,
                 let description = new.processor(named: processor)
             else { continue }
             let stores = description.stores.map { declaration in

@@ -1,3 +1,4 @@
+import EddyEngine
 import EddyHost
 import EddyPlugins
 import Foundation
@@ -27,72 +28,47 @@ public final class PluginSet: Sendable {
     /// The builds in use, by the name the topology uses.
     public var plugins: [String: LoadedPlugin] { state.withLock { $0.current } }
 
-    /// Loads every plugin the topology names and validates the topology against them.
+    /// Loads every plugin the application file names (its topology plugin, and those of its
+    /// nodes' processors and functions) and checks that every processor a node runs exists
+    /// and takes the node's config. Functions are checked when the topology is built.
     public static func load(for config: AppConfig) throws -> PluginSet {
         let loader = PluginLoader(
             pluginDirectory: config.pluginsDir,
             cacheDirectory: URL(fileURLWithPath: config.stateDir).appendingPathComponent(".plugin-cache").path)
         var plugins: [String: LoadedPlugin] = [:]
-        func fail(_ index: Int, _ key: String, _ line: Int?, _ message: String) -> AppConfigError {
-            AppConfigError(file: config.file, line: line, key: "topology.processors[\(index)].\(key)", message: message)
-        }
-        func plugin(_ name: String, index: Int, key: String, line: Int?) throws -> LoadedPlugin {
+        func plugin(_ name: String, key: String, line: Int?) throws -> LoadedPlugin {
             if let loaded = plugins[name] { return loaded }
             guard let path = locate(name, in: config.pluginsDir) else {
-                throw fail(
-                    index, key, line,
-                    "plugin '\(name)' not found in plugins.dir \(config.pluginsDir) (looked for lib\(name).so and \(name).so) — build it or fix plugins.dir")
+                throw AppConfigError(
+                    file: config.file, line: line, key: key,
+                    message: "plugin '\(name)' not found in plugins.dir \(config.pluginsDir) (looked for lib\(name).so and \(name).so) — build it or fix plugins.dir")
             }
             let loaded = try loader.load(path)
             plugins[name] = loaded
             return loaded
         }
+        if let name = config.topology.plugin {
+            _ = try plugin(name, key: "topology.plugin", line: config.topology.pluginLine)
+        }
         for (index, processor) in config.topology.processors.enumerated() {
-            switch processor.kind {
-            case .plugin(let name, let processorName, let given):
-                let loaded = try plugin(name, index: index, key: "plugin", line: processor.line)
-                guard let description = loaded.processor(named: processorName) else {
-                    let known = loaded.description.processors.map(\.name).joined(separator: ", ")
-                    throw fail(
-                        index, "processor", processor.line,
-                        "plugin '\(name)' has no processor '\(processorName)' (it offers: \(known))")
+            let key = "topology.processors[\(index)]"
+            guard case .plugin(let name, let processorName, let given) = processor.kind else {
+                for (call, field) in processor.kind.functionCalls {
+                    _ = try plugin(call.plugin, key: "\(key).\(field)", line: processor.line)
                 }
-                do {
-                    _ = try ConfigResolver.resolve(given, for: processorName, declared: description.config)
-                } catch {
-                    throw fail(index, "config", processor.line, "\(error)")
-                }
-            case .filter(let call), .mapValues(let call, _):
-                let loaded = try plugin(call.plugin, index: index, key: "function", line: processor.line)
-                do {
-                    let caller = try loaded.function(named: call.function)
-                    guard caller.signature.arguments.count == call.fields.count else {
-                        throw fail(
-                            index, "fields", processor.line,
-                            "\(call.plugin).\(call.function) takes \(caller.signature.arguments.count) arguments (\(caller.signature)) but \(call.fields.count) fields are given")
-                    }
-                } catch let error as AppConfigError {
-                    throw error
-                } catch {
-                    throw fail(index, "function", processor.line, "\(error)")
-                }
-            case .aggregate(let spec):
-                guard let call = spec.function else { continue }
-                let loaded = try plugin(call.plugin, index: index, key: "function", line: processor.line)
-                let caller: TypedFunctionCaller
-                do {
-                    caller = try loaded.function(named: call.function)
-                } catch {
-                    throw fail(index, "function", processor.line, "\(error)")
-                }
-                let signature = caller.signature
-                guard signature.arguments.count == 2, let result = signature.returnType, result == signature.arguments[0] else {
-                    throw fail(
-                        index, "function", processor.line,
-                        "\(call.plugin).\(call.function) is \(signature), but \(spec.operation.rawValue) needs (current, value) -> current, e.g. f64(f64,f64)")
-                }
-            case .selectKey, .repartition:
                 continue
+            }
+            let loaded = try plugin(name, key: "\(key).plugin", line: processor.line)
+            guard let description = loaded.processor(named: processorName) else {
+                let known = loaded.description.processors.map(\.name).joined(separator: ", ")
+                throw AppConfigError(
+                    file: config.file, line: processor.line, key: "\(key).processor",
+                    message: "plugin '\(name)' has no processor '\(processorName)' (it offers: \(known))")
+            }
+            do {
+                _ = try ConfigResolver.resolve(given, for: processorName, declared: description.config)
+            } catch {
+                throw AppConfigError(file: config.file, line: processor.line, key: "\(key).config", message: "\(error)")
             }
         }
         return PluginSet(plugins: plugins, loader: loader)
@@ -116,7 +92,7 @@ extension PluginSet {
         var result: [String: [String]] = [:]
         for sub in topology.subTopologies {
             for node in sub.nodes {
-                guard case .plugin(let plugin, let processor, _) = node.kind,
+                guard case .processor(let plugin, let processor, _) = node.kind,
                     let description = plugins[plugin]?.processor(named: processor)
                 else { continue }
                 result[node.name] = description.stores.map(\.name)

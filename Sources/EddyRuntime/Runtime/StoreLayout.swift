@@ -1,3 +1,4 @@
+import EddyEngine
 import EddyHost
 import EddyPlugins
 import EddySDK
@@ -42,21 +43,11 @@ enum StoreLayout {
         static let changelogAdditionalRetentionMs: Int64 = 86_400_000
     }
 
-    /// The stores of `sub`'s processors and built-in aggregations.
+    /// The stores of `sub`'s processors and stateful operators.
     static func stores(of sub: Topology.SubTopology, config: AppConfig, plugins: PluginSet) -> [Store] {
         var result: [Store] = []
         for node in sub.nodes {
-            if case .aggregate(let spec) = node.kind {
-                let options = config.topology.stores.first { $0.name == spec.store }
-                result.append(Store(
-                    name: spec.store, logged: options?.logged ?? true, persistent: options?.persistent ?? true,
-                    keySerde: "bytes", valueSerde: spec.operation == .count ? "long" : "json"))
-                continue
-            }
-            guard case .plugin(let plugin, let processor, _) = node.kind,
-                let description = plugins.plugins[plugin]?.processor(named: processor)
-            else { continue }
-            for declaration in description.stores where !result.contains(where: { $0.name == declaration.name }) {
+            for declaration in declarations(of: node, plugins: plugins) where !result.contains(where: { $0.name == declaration.name }) {
                 let options = config.topology.stores.first { $0.name == declaration.name }
                 let kind: Store.Kind
                 switch declaration.kind {
@@ -78,40 +69,44 @@ enum StoreLayout {
         return result
     }
 
+    /// The stores `node` uses: its operator's, or those its plugin processor declares.
+    static func declarations(of node: Topology.Node, plugins: PluginSet) -> [StoreDeclaration] {
+        if let store = node.kind.store { return [store] }
+        guard case .processor(let plugin, let processor, _) = node.kind, let description = plugins.plugins[plugin]?.processor(named: processor)
+        else { return [] }
+        return description.stores
+    }
+
     /// Every store name is declared by processors of one sub-topology only, and alike by all
     /// of them; window stores have positive window sizes and retentions; and every entry of
     /// the `stores:` section names a store some processor declares, with options that fit it.
     static func validate(_ topology: Topology, config: AppConfig, plugins: PluginSet) throws(AppConfigError) {
-        var owner: [String: (sub: Int, node: String, declaration: StoreDeclaration?)] = [:]
+        var owner: [String: (sub: Int, node: String, declaration: StoreDeclaration, operator: Bool)] = [:]
         for sub in topology.subTopologies {
             for node in sub.nodes {
-                if let store = node.kind.aggregateStore {
-                    if let first = owner[store] {
-                        throw AppConfigError(
-                            file: config.file, line: nil, key: "topology.processors",
-                            message: "store '\(store)' is declared by '\(first.node)' and '\(node.name)' — each aggregation needs a store of its own")
-                    }
-                    owner[store] = (sub.id, node.name, nil)
-                    continue
-                }
-                guard case .plugin(let plugin, let processor, _) = node.kind,
-                    let description = plugins.plugins[plugin]?.processor(named: processor)
-                else { continue }
-                for declaration in description.stores {
+                let isOperator = node.kind.store != nil
+                for declaration in declarations(of: node, plugins: plugins) {
                     if let first = owner[declaration.name] {
+                        if first.operator || isOperator {
+                            throw AppConfigError(
+                                file: config.file, line: nil, key: "topology.processors",
+                                message: "store '\(declaration.name)' is declared by '\(first.node)' and '\(node.name)' — each aggregation needs a store of its own")
+                        }
                         if first.sub != sub.id {
                             throw AppConfigError(
                                 file: config.file, line: nil, key: "topology.processors",
                                 message: "store '\(declaration.name)' is declared by '\(first.node)' and '\(node.name)', which run in different sub-topologies — a store belongs to one sub-topology; rename one of them")
                         }
-                        if let earlier = first.declaration, !PluginSet.declaresAlike(earlier, declaration) {
+                        if !PluginSet.declaresAlike(first.declaration, declaration) {
                             throw AppConfigError(
                                 file: config.file, line: nil, key: "topology.processors",
-                                message: "store '\(declaration.name)' is declared as \(PluginSet.describe(earlier)) by '\(first.node)' but as \(PluginSet.describe(declaration)) by '\(node.name)' — processors sharing a store must declare it alike")
+                                message: "store '\(declaration.name)' is declared as \(PluginSet.describe(first.declaration)) by '\(first.node)' but as \(PluginSet.describe(declaration)) by '\(node.name)' — processors sharing a store must declare it alike")
                         }
                     }
-                    try checkWindow(declaration, node: node.name, plugin: plugin, config: config)
-                    owner[declaration.name] = (sub.id, node.name, declaration)
+                    if case .processor(let plugin, _, _) = node.kind {
+                        try checkWindow(declaration, node: node.name, plugin: plugin, config: config)
+                    }
+                    owner[declaration.name] = (sub.id, node.name, declaration, isOperator)
                 }
             }
         }
@@ -124,11 +119,12 @@ enum StoreLayout {
             }
             guard let retention = store.retentionMs else { continue }
             let key = "topology.stores[\(index)].retention.ms"
-            guard let declaration = found.declaration, declaration.kind == .window else {
+            guard found.declaration.kind == .window else {
                 throw AppConfigError(
                     file: config.file, line: store.line, key: key,
                     message: "store '\(store.name)' is a key-value store; retention.ms applies to window stores only — remove it")
             }
+            let declaration = found.declaration
             guard Int64(retention) >= declaration.windowSizeMilliseconds else {
                 throw AppConfigError(
                     file: config.file, line: store.line, key: key,

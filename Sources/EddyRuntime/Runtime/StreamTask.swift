@@ -1,3 +1,4 @@
+import EddyEngine
 import EddyHost
 import EddyKafka
 import EddyPlugins
@@ -5,173 +6,76 @@ import EddySDK
 import Foundation
 import Logging
 
-/// One sub-topology running for one partition: its nodes (plugin processor instances,
-/// built-in operators, sinks), its stores, its stream time and its consumed positions.
+/// One sub-topology running for one partition (Kafka Streams' `StreamTask`): its graph of
+/// nodes (from `EddyEngine`, with the host's sinks and built-ins), its stores, its input
+/// partitions and the positions to commit, and the error policy for records that fail.
 ///
-/// Used only by the stream thread that owns it. Records travel between nodes as borrowed
-/// `eddy_record` views: a plugin's `forward` reaches its children without a copy.
-final class StreamTask {
-    enum Action {
-        case source(SourceSpec.Timestamp, keySerde: SerdeName, valueSerde: SerdeName)
-        case plugin(PluginNode)
-        case filter(TypedFunctionCaller, FunctionCall)
-        case mapValues(TypedFunctionCaller, FunctionCall, outputField: OutputField)
-        case selectKey(field: String)
-        case aggregate(Aggregation)
-        case sink(KafkaProducerTopic)
-    }
-
-    /// A class, so that visiting a node per record retains one reference instead of copying
-    /// its fields; its action is a `let` (a reload replaces the node), so a visit borrows it.
-    final class Node {
-        let name: String
-        let action: Action
-        let children: [Int]
-        let childIndex: [String: Int]
-
-        init(name: String, action: Action, children: [Int], childIndex: [String: Int]) {
-            self.name = name
-            self.action = action
-            self.children = children
-            self.childIndex = childIndex
-        }
-
-        /// This node running `action` instead.
-        func replacing(_ action: Action) -> Node {
-            Node(name: name, action: action, children: children, childIndex: childIndex)
-        }
-    }
-
-    /// One input partition of the task: resolved once, then addressed by index per record.
+/// Records arrive in runs (one partition's records of one fetch): the task checks each
+/// against its source's serdes, takes its event time, and hands the good ones to the
+/// graph as one run. Used only by the stream thread that owns it.
+final class StreamTask: TaskEnvironment {
+    /// One input partition of the task: resolved once, then addressed by index per run.
     struct Input {
         let partition: KafkaTopicPartition
-        let source: Int
-        let timestamp: SourceSpec.Timestamp
-        let keySerde: SerdeName
-        let valueSerde: SerdeName
-        /// The topic's name as `eddy_record` shows it (NUL-terminated UTF-8, made once).
-        let topicName: ContiguousArray<CChar>
+        let source: SourceNode
+        let sourceName: String
+        let spec: Topology.Source
+        /// The topic's name as `eddy_record` shows it.
+        let topicName: PermanentText
         /// The next offset to commit, -1 before the first record.
         var next: Int64 = -1
     }
 
     let id: TaskId
     let subTopology: Topology.SubTopology
-    private(set) var nodes: [Node] = []
-    private var sourceByTopic: [String: Int] = [:]
+    private(set) var graph: TaskGraph!
     let stores: [TaskStore]
     let collector: RecordCollector
     let errorHandler: AppConfig.ErrorHandler
     let deadLetterTopic: String
     let logger: Logger
     let clock: WallClock
-    /// The owning thread's counters (records handed to the error handler).
+    /// The owning thread's counters (records handed to the error handler, dropped records).
     let metrics: ThreadMetrics
-
-    /// The largest record timestamp seen (ms), -1 before the first record.
-    private(set) var streamTime: Int64 = -1
-    private var inputs: [Input] = []
-    /// The next offset to commit, per input partition that has seen a record.
-    var positions: [KafkaTopicPartition: Int64] {
-        Dictionary(uniqueKeysWithValues: inputs.lazy.filter { $0.next >= 0 }.map { ($0.partition, $0.next) })
-    }
-    /// Set when a processor asks for a commit.
-    var commitRequested: Bool { nodes.contains { if case .plugin(let p) = $0.action { p.instance.context.commitRequested } else { false } } }
-    /// Whether outputs carry the `eddy.plugin.version` header.
-    let versionHeader: Bool
-    /// The index of the plugin node whose `process` is running (-1: none), for the version header.
-    private var activePlugin = -1
-    /// The task's stores as processors see them, shared by every build of a processor.
-    private var hostStores: [String: HostStore] = [:]
     let applicationId: String
-
-    /// The record being processed and its input, for error reports (valid during ``process(_:input:)``).
-    private var current: (record: KafkaRecordView, input: Int)?
-    /// Identifies the record being delivered: a new one for each record entering the graph
-    /// (from the source, a plugin's `forward`, or a built-in's transformed copy).
-    private var delivery = 0
-    private var lastDelivery = 0
-    /// The JSON arguments last read and for which delivery: a filter and a map_values on the
-    /// same record read its fields once.
-    private var lastArguments: (delivery: Int, fields: [String], values: [JSONValue])?
-    /// The members of the JSON object value of the delivery `jsonObject.delivery`: the value
-    /// is scanned once per delivery however many built-ins read it.
-    private var jsonMembers: [JSONScanner.IndexedMember] = []
-    private var jsonObject: (delivery: Int, end: Int, empty: Bool)?
-    /// Per node, the buffer a built-in writes its transformed key or value into.
-    private var outputBuffers: [[UInt8]] = []
-    /// The plugin nodes, which see stream time and punctuations.
-    private var pluginNodes: [(node: Int, plugin: PluginNode)] = []
-    /// An error raised inside the node graph (C callbacks cannot throw).
-    private var pendingError: Error?
+    /// The build of each plugin the task runs, and its output header.
+    private var versions: [String: (version: PluginVersion, headers: [KafkaHeader])] = [:]
+    private var inputs: [Input] = []
+    /// The JSON index of the current run's values, shared by the built-ins.
+    let jsonIndex = JSONIndexCache()
+    /// The run being processed and its input, for error reports.
+    private var current: (run: KafkaRecordRun, input: Int)?
+    /// The graph's view of the current run, and stream time as of each of its records.
+    private let sourceRun = RunBuffer()
+    private var streamTimes: [Int64] = []
+    /// Whether the graph has processor nodes, which see stream-time punctuations.
+    private let hasProcessors: Bool
+    /// When a dropped record was last logged (ms), to bound the rate.
+    private var lastDropLog: Int64 = 0
 
     init(
         id: TaskId, subTopology: Topology.SubTopology, config: AppConfig, plugins: [String: LoadedPlugin],
         stores: [TaskStore], collector: RecordCollector, clock: WallClock, metrics: ThreadMetrics, logger: Logger
     ) throws {
-        self.metrics = metrics
         self.id = id
-        self.clock = clock
         self.subTopology = subTopology
         self.stores = stores
         self.collector = collector
         self.errorHandler = config.errorHandler
         self.deadLetterTopic = config.deadLetterTopic
         self.logger = logger
-        self.versionHeader = config.pluginVersionHeader
+        self.clock = clock
+        self.metrics = metrics
         self.applicationId = config.applicationId
-        let index = Dictionary(uniqueKeysWithValues: subTopology.nodes.enumerated().map { ($1.name, $0) })
-        let storeByName = Dictionary(uniqueKeysWithValues: stores.map { ($0.name, $0) })
-        for node in subTopology.nodes {
-            let children = node.children.compactMap { index[$0] }
-            let childIndex = Dictionary(uniqueKeysWithValues: node.children.compactMap { name in index[name].map { (name, $0) } })
-            let action: Action
-            switch node.kind {
-            case .source(let topics, let keySerde, let valueSerde, let timestamp):
-                for topic in topics { sourceByTopic[topic] = nodes.count }
-                action = .source(timestamp, keySerde: keySerde, valueSerde: valueSerde)
-            case .plugin(let pluginName, let processorName, let given):
-                let plugin = plugins[pluginName]!
-                for declaration in plugin.processor(named: processorName)!.stores where hostStores[declaration.name] == nil {
-                    if declaration.kind == .session {
-                        hostStores[declaration.name] = HostStore(
-                            name: declaration.name, storage: .window(InMemoryWindowStore(windowSize: declaration.windowSizeMilliseconds)))
-                        continue
-                    }
-                    guard let store = storeByName[declaration.name] else {
-                        throw ProcessingFailed(description: "store \(declaration.name) of \(processorName) was not created for task \(id)")
-                    }
-                    if case .window = store.storage {
-                        store.streamTime = { [unowned self] in self.streamTime }
-                        hostStores[declaration.name] = HostStore(name: declaration.name, storage: .window(store))
-                    } else {
-                        hostStores[declaration.name] = HostStore(name: declaration.name, storage: .keyValue(store))
-                    }
-                }
-                action = .plugin(PluginNode(
-                    plugin: pluginName, processor: processorName, config: given,
-                    instance: try makeInstance(nodeIndex: nodes.count, plugin: plugin, processor: processorName, config: given),
-                    version: PluginVersion(plugin)))
-            case .filter(let call):
-                action = .filter(try plugins[call.plugin]!.function(named: call.function), call)
-            case .mapValues(let call, let field):
-                action = .mapValues(try plugins[call.plugin]!.function(named: call.function), call, outputField: OutputField(field))
-            case .selectKey(let field):
-                action = .selectKey(field: field)
-            case .aggregate(let spec):
-                guard let store = storeByName[spec.store] else {
-                    throw ProcessingFailed(description: "store \(spec.store) of \(node.name) was not created for task \(id)")
-                }
-                action = .aggregate(try Aggregation(
-                    spec: spec, store: store,
-                    caller: try spec.function.map { try plugins[$0.plugin]!.function(named: $0.function) }))
-            case .sink(let topic, _, _):
-                action = .sink(try collector.topic(named: topic))
-            }
-            if case .plugin(let plugin) = action { pluginNodes.append((nodes.count, plugin)) }
-            outputBuffers.append([])
-            nodes.append(Node(name: node.name, action: action, children: children, childIndex: childIndex))
-        }
+        hasProcessors = subTopology.nodes.contains { if case .processor = $0.kind { true } else { false } }
+        for (name, plugin) in plugins { versions[name] = Self.version(plugin) }
+        let hostStores = Self.hostStores(of: subTopology, stores: stores, plugins: plugins)
+        let stamp = config.pluginVersionHeader
+        graph = try TaskGraph(
+            subTopology: subTopology, taskId: id.description, applicationId: config.applicationId,
+            plugins: plugins.mapValues(\.description), stores: hostStores, environment: self
+        ) { [unowned self] node in try makeNode(node, plugins: plugins, stamp: stamp) }
+        for store in stores { store.streamTime = { [unowned self] in graph.recordStreamTime } }
     }
 
     // MARK: - Processing
@@ -180,72 +84,94 @@ final class StreamTask {
     func input(topic: String, partition: Int32) throws -> Int {
         let tp = KafkaTopicPartition(topic: topic, partition: partition)
         if let known = inputs.firstIndex(where: { $0.partition == tp }) { return known }
-        guard let sourceIndex = sourceByTopic[topic], case .source(let timestamp, let keySerde, let valueSerde) = nodes[sourceIndex].action else {
+        guard let source = graph.sources[topic], let node = subTopology.node(source.name), case .source(let spec) = node.kind else {
             throw ProcessingFailed(description: "task \(id) received a record of \(topic), which none of its sources reads")
         }
-        inputs.append(Input(
-            partition: tp, source: sourceIndex, timestamp: timestamp, keySerde: keySerde, valueSerde: valueSerde,
-            topicName: ContiguousArray(topic.utf8CString)))
+        inputs.append(Input(partition: tp, source: source, sourceName: source.name, spec: spec, topicName: PermanentText(topic)))
         return inputs.count - 1
     }
 
-    /// Processes one record (borrowed for the call) of input partition `input` (see
-    /// ``input(topic:partition:)``): checks it against the source's serdes, advances stream
-    /// time, runs it through the graph, and records its offset for the next commit. Throws
-    /// when the `fail` handler stops processing.
-    func process(_ record: borrowing KafkaRecordView, input: Int) throws {
-        let sourceIndex = inputs[input].source, timestampSource = inputs[input].timestamp
-        let keySerde = inputs[input].keySerde, valueSerde = inputs[input].valueSerde
-        let partition = record.partition, offset = record.offset
-        let key = record.key, value = record.value
-        inputs[input].next = offset + 1
-        current = (copy record, input)
+    /// Processes a run of records (borrowed for the call) of input partition `input` (see
+    /// ``input(topic:partition:)``): checks each against the source's serdes, takes its event
+    /// time, runs the good ones through the graph, and records the offset for the next
+    /// commit. Throws when the `fail` handler stops processing.
+    func process(_ run: borrowing KafkaRecordRun, input: Int) throws {
+        let spec = inputs[input].spec
+        current = (copy run, input)
         defer { current = nil }
-        lastDelivery += 1
-        delivery = lastDelivery
-
-        // A JSON object value is validated by indexing it, which the built-ins then reuse.
-        let valueChecked = valueSerde == .json && value.map { indexedObject($0) != nil } ?? false
-        if let problem = SerdeCheck.problem(key, as: keySerde).map({ "key is \($0) (key.serde: \(keySerde.rawValue))" })
-            ?? (valueChecked ? nil : SerdeCheck.problem(value, as: valueSerde).map({ "value is \($0) (value.serde: \(valueSerde.rawValue))" }))
-        {
-            try handle(RecordFailure(
-                kind: .deserialization, reason: problem, topic: inputs[input].partition.topic, partition: partition, offset: offset,
-                node: nodes[sourceIndex].name, plugin: nil))
-            return
-        }
-        var timestamp = record.timestamp
-        if case .jsonField(let field) = timestampSource {
-            guard let extracted = jsonTimestamp(value, field: field) else {
-                try handle(RecordFailure(
-                    kind: .deserialization, reason: "value has no numeric timestamp field '\(field)' (timestamp.field)",
-                    topic: inputs[input].partition.topic, partition: partition, offset: offset, node: nodes[sourceIndex].name, plugin: nil))
-                return
+        jsonIndex.begin(count: run.count)
+        if streamTimes.count < run.count { streamTimes.append(contentsOf: repeatElement(-1, count: run.count - streamTimes.count)) }
+        var time = graph.streamTime
+        // Stream-time punctuations fire between the records that make them due, as when
+        // records are processed one by one: the run is cut there.
+        var due = hasProcessors ? graph.nextStreamTimePunctuation : nil
+        for position in 0..<run.count {
+            let record = run[position]
+            inputs[input].next = record.offset + 1
+            streamTimes[position] = time
+            let origin = Int32(position)
+            guard let timestamp = try checked(record, spec: spec, input: input, origin: origin) else { continue }
+            let advanced = timestamp > time
+            time = max(time, timestamp)
+            streamTimes[position] = time
+            sourceRun.append(
+                eddy_record(
+                    struct_size: recordStructSize, key: eddy_bytes(record.key), value: eddy_bytes(record.value),
+                    timestamp: timestamp, topic: inputs[input].topicName.slice, partition: record.partition, offset: record.offset,
+                    headers: nil, header_count: 0),
+                headers: record.headers.map { ($0.key, $0.value) }, origin: origin)
+            if advanced, let next = due, time >= next {
+                try runGraph(input: input)
+                try punctuate(.streamTime, now: time)
+                due = graph.nextStreamTimePunctuation
             }
-            timestamp = extracted
         }
-        let advanced = timestamp > streamTime
-        if advanced {
-            streamTime = timestamp
-            for (_, plugin) in pluginNodes { plugin.instance.context.streamTime = timestamp }
-        }
+        try runGraph(input: input)
+    }
 
-        let headers = record.headers
-        withRecord(
-            key: key, value: value, timestamp: timestamp, topic: inputs[input].topicName, partition: partition, offset: offset, headers: headers
-        ) { eddyRecord in
-            for child in nodes[sourceIndex].children { _ = deliver(child, eddyRecord) }
+    /// Runs the records collected so far through the graph.
+    private func runGraph(input: Int) throws {
+        guard sourceRun.count > 0 else { return }
+        defer { sourceRun.reset() }
+        try streamTimes.withUnsafeBufferPointer { times in
+            try graph.process(sourceRun.run, from: inputs[input].source, streamTimes: times.baseAddress!)
         }
-        if let error = pendingError ?? stores.lazy.compactMap({ $0.takeFailure() }).first {
-            pendingError = nil
-            throw error
+        if let error = stores.lazy.compactMap({ $0.takeFailure() }).first { throw error }
+    }
+
+    /// The record's event time when it reads as its source's serdes say, else nil after
+    /// handing it to the error handler.
+    private func checked(_ record: KafkaRecordView, spec: Topology.Source, input: Int, origin: Int32) throws -> Int64? {
+        let key = record.key, value = record.value
+        // A JSON object value is validated by indexing it, which the built-ins then reuse.
+        let valueChecked = spec.valueSerde == "json" && value.map { jsonIndex.object($0, origin: origin) != nil } ?? false
+        if let problem = SerdeCheck.problem(key, as: spec.keySerde).map({ "key is \($0) (key.serde: \(Self.serdeLabel(spec.keySerde)))" })
+            ?? (valueChecked ? nil : SerdeCheck.problem(value, as: spec.valueSerde).map({ "value is \($0) (value.serde: \(Self.serdeLabel(spec.valueSerde)))" }))
+        {
+            try handle(deserialization: problem, record: record, input: input, origin: origin)
+            return nil
         }
-        if advanced, !pluginNodes.isEmpty { try punctuate(.streamTime, now: streamTime) }
+        guard case .jsonField(let field) = spec.timestamp else { return record.timestamp }
+        guard let extracted = jsonTimestamp(value, field: field, origin: origin) else {
+            try handle(deserialization: "value has no numeric timestamp field '\(field)' (timestamp.field)", record: record, input: input, origin: origin)
+            return nil
+        }
+        return extracted
     }
 
     /// Fires wall-clock punctuations that are due.
     func punctuateWallClock(now: Int64) throws {
+        guard hasProcessors else { return }
         try punctuate(.wallClockTime, now: now)
+    }
+
+    private func punctuate(_ type: PunctuationType, now: Int64) throws {
+        do {
+            try graph.punctuate(type, now: now)
+        } catch let error as GraphError {
+            throw ProcessingFailed(description: error.description)
+        }
+        if let error = stores.lazy.compactMap({ $0.takeFailure() }).first { throw error }
     }
 
     /// Sends the store updates since the last commit (latest value per key) to the changelog
@@ -257,283 +183,127 @@ final class StreamTask {
             let tag = ends.tag(for: changelog)
             try store.forEachChangelogRecord { key, value in
                 try collector.send(
-                    to: topic, partition: changelog.partition, key: key, value: value, headers: [], timestamp: streamTime, tag: tag)
+                    to: topic, partition: changelog.partition, key: key, value: value, headers: [], timestamp: graph.streamTime, tag: tag)
             }
         }
-        for node in nodes { if case .plugin(let plugin) = node.action { plugin.instance.context.commitRequested = false } }
+        graph.clearCommitRequests()
     }
+
+    /// The next offset to commit, per input partition that has seen a record.
+    var positions: [KafkaTopicPartition: Int64] {
+        Dictionary(uniqueKeysWithValues: inputs.lazy.filter { $0.next >= 0 }.map { ($0.partition, $0.next) })
+    }
+
+    /// Set when a processor asks for a commit.
+    var commitRequested: Bool { graph.commitRequested }
 
     /// Whether a store's record cache is full, so the thread should commit now.
     var storesNeedCommit: Bool { stores.contains { $0.needsCommit } }
 
     /// Closes every processor instance (`close` entry). The stores stay with the caller.
     func close() {
-        for node in nodes { if case .plugin(let plugin) = node.action { plugin.instance.close() } }
+        graph.close()
     }
 
-    // MARK: - Plugin instances and hot reload
+    // MARK: - Hot reload
 
-    /// Creates (`init`) an instance of `processor` from `plugin` for node `nodeIndex`, over the
-    /// task's existing stores.
-    func makeInstance(nodeIndex: Int, plugin: LoadedPlugin, processor: String, config: [String: String]) throws -> ProcessorInstance {
-        guard let description = plugin.processor(named: processor) else {
-            throw ProcessingFailed(description: "plugin \(plugin.name) \(plugin.version) has no processor '\(processor)'")
-        }
-        let resolved = try ConfigResolver.resolve(config, for: processor, declared: description.config)
-        let context = TaskContext(
-            task: self, nodeIndex: nodeIndex, applicationId: applicationId, config: resolved,
-            stores: description.stores.compactMap { hostStores[$0.name] }, logger: logger)
-        context.streamTime = streamTime
-        return try ProcessorInstance(processor: description.entry, context: context)
-    }
-
-    /// New instances, from `plugin`, of every node that runs the plugin named `name` in the
-    /// topology: the trial `init` of a reload. Nothing is installed; on a failure the
-    /// instances created so far are closed and the error is thrown.
-    func prepareReload(of name: String, to plugin: LoadedPlugin) throws -> [(node: Int, instance: ProcessorInstance)] {
-        var prepared: [(node: Int, instance: ProcessorInstance)] = []
-        do {
-            for (index, node) in nodes.enumerated() {
-                guard case .plugin(let current) = node.action, current.plugin == name else { continue }
-                prepared.append((index, try makeInstance(nodeIndex: index, plugin: plugin, processor: current.processor, config: current.config)))
+    /// New instances of every processor node that runs the plugin named `name`, from
+    /// `plugin`, and a check that its DSL functions are there: the trial of a reload.
+    /// Nothing is installed; on a failure what was made is closed and the error thrown.
+    func prepareReload(of name: String, to plugin: LoadedPlugin) throws -> PreparedReload {
+        for node in graph.nodes {
+            for call in (node as? JSONOperatorNode).map(Self.functionCalls) ?? [] where call.plugin == name {
+                _ = try plugin.function(named: call.function)
             }
-        } catch {
-            prepared.forEach { $0.instance.close() }
-            throw error
         }
-        return prepared
+        return try graph.prepareReload(of: name, to: plugin.description)
     }
 
-    /// Installs prepared instances (closing the ones they replace) and points the built-in
-    /// operators that call `name`'s typed functions at `plugin`. Returns, per replaced
-    /// build, how many records it processed.
-    func installReload(of name: String, to plugin: LoadedPlugin, _ prepared: [(node: Int, instance: ProcessorInstance)]) throws -> [PluginVersion: Int] {
-        let version = PluginVersion(plugin)
-        var processedByOld: [PluginVersion: Int] = [:]
-        for (index, instance) in prepared {
-            guard case .plugin(let node) = nodes[index].action else { continue }
-            let replaced = node.version
-            let (old, processed) = node.replace(with: instance, version: version)
-            old.close()
-            processedByOld[replaced, default: 0] += processed
-        }
-        for index in nodes.indices {
-            switch nodes[index].action {
-            case .filter(_, let call) where call.plugin == name:
-                nodes[index] = nodes[index].replacing(.filter(try plugin.function(named: call.function), call))
-            case .mapValues(_, let call, let field) where call.plugin == name:
-                nodes[index] = nodes[index].replacing(.mapValues(try plugin.function(named: call.function), call, outputField: field))
-            case .aggregate(let aggregation) where aggregation.spec.function?.plugin == name:
-                aggregation.caller = try plugin.function(named: aggregation.spec.function!.function)
+    /// Installs a prepared reload, and points the built-ins that call `name`'s typed
+    /// functions at `plugin`. Returns how many records the replaced build processed.
+    func installReload(of name: String, to plugin: LoadedPlugin, _ prepared: PreparedReload) throws -> [PluginVersion: Int] {
+        let replaced = versions[name]?.version
+        let processed = try graph.install(prepared)
+        for node in graph.nodes {
+            switch node {
+            case let filter as JSONFilterNode where filter.call.plugin == name:
+                filter.caller = try plugin.function(named: filter.call.function)
+            case let map as JSONMapValuesNode where map.call.plugin == name:
+                map.caller = try plugin.function(named: map.call.function)
+            case let aggregate as JSONAggregateNode where aggregate.aggregation.spec.function.plugin == name:
+                aggregate.aggregation.caller = try plugin.function(named: aggregate.aggregation.spec.function.function)
+            case let branch as JSONBranchNode:
+                for (index, spec) in branch.branches.enumerated() where spec.function?.plugin == name {
+                    branch.callers[index] = try plugin.function(named: spec.function!.function)
+                }
             default:
                 continue
             }
         }
-        return processedByOld
+        versions[name] = Self.version(plugin)
+        return replaced.map { [$0: processed] } ?? [:]
     }
 
-    // MARK: - The graph
-
-    /// A plugin's `forward`: to the named child, or to every child.
-    func forward(from index: Int, to child: String?, _ record: UnsafePointer<eddy_record>, context: HostContext) -> eddy_status {
-        let node = nodes[index]
-        guard let child else {
-            asNewDelivery { for next in node.children { _ = deliver(next, record) } }
-            return eddy_status(EDDY_OK)
-        }
-        guard let next = node.childIndex[child] else {
-            context.setError("forward: \(node.name) has no child '\(child)' (children: \(node.childIndex.keys.sorted().joined(separator: ", ")))")
-            return eddy_status(EDDY_INVALID_ARGUMENT)
-        }
-        return asNewDelivery { deliver(next, record) }
-    }
-
-    /// The end and emptiness of `value` as a JSON object, indexed into `jsonMembers` once per
-    /// delivery; nil when it is not one.
-    private func indexedObject(_ value: UnsafeRawBufferPointer) -> (end: Int, empty: Bool)? {
-        if let known = jsonObject, known.delivery == delivery { return (known.end, known.empty) }
-        guard let (end, empty) = JSONScanner.index(value, into: &jsonMembers) else {
-            jsonObject = nil
-            return nil
-        }
-        jsonObject = (delivery, end, empty)
-        return (end, empty)
-    }
-
-    /// Writes into `out` the record's JSON object value with `field` set to `result` (see
-    /// ``splice(_:_:into:at:end:empty:writing:)``).
-    private func setting(_ field: OutputField, to result: TypedValue, in record: UnsafePointer<eddy_record>, writing out: inout [UInt8]) throws {
-        let value = try Self.jsonBytes(record)
-        try Self.setting(field, to: result, in: value, object: indexedObject(value), members: jsonMembers, writing: &out)
-    }
-
-    /// Numeric field `field` of the JSON value of the record being delivered, as a timestamp
-    /// in ms; nil when there is none. Uses the delivery's index, which the source's `json`
-    /// check already built.
-    private func jsonTimestamp(_ value: UnsafeRawBufferPointer?, field: String) -> Int64? {
-        guard let value, indexedObject(value) != nil, let range = JSONScanner.find(field, in: jsonMembers, of: value) else { return nil }
-        switch try? JSONScanner.value(value, range) {
-        case .integer(let i)?: return i
-        case .number(let d)?: return Int64(d)
-        default: return nil
+    /// The typed functions a built-in calls.
+    private static func functionCalls(_ node: JSONOperatorNode) -> [FunctionCall] {
+        switch node {
+        case let filter as JSONFilterNode: [filter.call]
+        case let map as JSONMapValuesNode: [map.call]
+        case let aggregate as JSONAggregateNode: [aggregate.aggregation.spec.function]
+        case let branch as JSONBranchNode: branch.branches.compactMap(\.function)
+        default: []
         }
     }
 
-    /// Calls `caller` with the fields `call` names from the JSON value of the record being
-    /// delivered. One or two scalar arguments are read straight from the value's bytes into
-    /// the call; anything else (and every error, so that it reads the same) takes the general
-    /// path through `JSONValue`s.
-    private func call(_ caller: TypedFunctionCaller, _ call: FunctionCall, on record: UnsafePointer<eddy_record>) throws -> TypedValue {
-        if caller.takesScalars, call.fields.count == caller.signature.arguments.count, let value = Self.buffer(record.pointee.value),
-            indexedObject(value) != nil,
-            let a = scalarArgument(call.fields[0], as: caller.signature.arguments[0], in: value)
-        {
-            if call.fields.count == 1 { return caller.call(scalar: a, .void) }
-            if let b = scalarArgument(call.fields[1], as: caller.signature.arguments[1], in: value) { return caller.call(scalar: a, b) }
+    // MARK: - TaskEnvironment
+
+    func reject(origin: Int32, reason: String, node: String, plugin: String?) throws {
+        guard origin >= 0, let (run, input) = current else {
+            throw ProcessingFailed(description: "\(node) failed outside a record: \(reason)")
         }
-        return try caller.call(json: try arguments(record, call))
+        let record = run[Int(origin)]
+        try handle(
+            RecordFailure(
+                kind: .processor, reason: reason, topic: inputs[input].partition.topic, partition: record.partition, offset: record.offset,
+                node: node, plugin: plugin.flatMap { versions[$0]?.version.description }),
+            record: record)
     }
 
-    /// Field `name` of the indexed JSON value `value` as a scalar of `type`, when it reads as one directly.
-    private func scalarArgument(_ name: String, as type: ABIType, in value: UnsafeRawBufferPointer) -> TypedValue? {
-        JSONScanner.find(name, in: jsonMembers, of: value).flatMap { JSONScanner.scalar(value, $0, as: type) }
+    func dropped(origin: Int32, node: String, reason: String) {
+        metrics.dropped.add(1, ordering: .relaxed)
+        let now = clock.now()
+        guard now - lastDropLog >= 10_000 else { return }
+        lastDropLog = now
+        logger.warning("\(node) skipped a record: \(reason) (counted in dropped records; logged at most every 10 s)", metadata: ["task": "\(id)"])
     }
 
-    /// Runs `body` as the delivery of a record new to the graph.
-    private func asNewDelivery<R>(_ body: () -> R) -> R {
-        let outer = delivery
-        lastDelivery += 1
-        delivery = lastDelivery
-        defer { delivery = outer }
-        return body()
-    }
+    var wallClockTime: Int64 { clock.now() }
 
-    /// Fields `names` of the JSON object value of the record being delivered, in order, from
-    /// the delivery's index.
-    private func fields(_ names: [String], of record: UnsafePointer<eddy_record>, for use: @autoclosure () -> String) throws -> [JSONValue] {
-        let value = try Self.jsonBytes(record)
-        guard indexedObject(value) != nil else { throw BuiltinError(reason: "the value is not a JSON object") }
-        return try Self.fields(names, of: value, members: jsonMembers, for: use())
-    }
-
-    /// The values of `call.fields` in the JSON value of the record being delivered, read once
-    /// per delivery.
-    private func arguments(_ record: UnsafePointer<eddy_record>, _ call: FunctionCall) throws -> [JSONValue] {
-        if let last = lastArguments, last.delivery == delivery, last.fields == call.fields { return last.values }
-        let values = try fields(call.fields, of: record, for: "for \(call.plugin).\(call.function)")
-        lastArguments = (delivery, call.fields, values)
-        return values
-    }
-
-    /// Runs node `index` on `record`; failures go to the error handler.
-    private func deliver(_ index: Int, _ record: UnsafePointer<eddy_record>) -> eddy_status {
-        guard pendingError == nil else { return eddy_status(EDDY_ERROR) }
-        let node = nodes[index]
-        switch node.action {
-        case .source:
-            return eddy_status(EDDY_OK)
-        case .plugin(let plugin):
-            let outer = activePlugin
-            activePlugin = index
-            defer { activePlugin = outer }
-            plugin.processed &+= 1
-            switch plugin.instance.process(record) {
-            case .ok:
-                return eddy_status(EDDY_OK)
-            case .rejected(let reason), .failed(let reason):
-                report(reason, node: node.name, plugin: plugin.label)
-                return eddy_status(EDDY_OK)
+    func log(_ level: LogLevel, _ message: String, node: String) {
+        let swiftLevel: Logger.Level =
+            switch level {
+            case .trace: .trace
+            case .debug: .debug
+            case .info: .info
+            case .warn: .warning
+            default: .error
             }
-        case .sink(let topic):
-            let r = record.pointee
-            do {
-                let stamp = versionHeader ? versionHeaders(ofNode: activePlugin) : []
-                let headers = r.header_count == 0 ? stamp : Self.headers(r) + stamp
-                try collector.send(
-                    to: topic, partition: nil, key: Self.buffer(r.key), value: Self.buffer(r.value),
-                    headers: headers, timestamp: r.timestamp)
-            } catch {
-                pendingError = error
-                return eddy_status(EDDY_ERROR)
-            }
-            return eddy_status(EDDY_OK)
-        case .filter(let caller, let call):
-            do {
-                guard case .bool(true) = try self.call(caller, call, on: record) else { return eddy_status(EDDY_OK) }
-            } catch {
-                report("\(error)", node: node.name, plugin: call.plugin)
-                return eddy_status(EDDY_OK)
-            }
-            for next in node.children { _ = deliver(next, record) }
-            return eddy_status(EDDY_OK)
-        case .mapValues(let caller, let call, let field):
-            return deliverTransformed(index, record, replacing: \.value, plugin: call.plugin) { out in
-                try setting(field, to: try self.call(caller, call, on: record), in: record, writing: &out)
-            }
-        case .aggregate(let aggregation):
-            return deliverTransformed(index, record, replacing: \.value, plugin: aggregation.spec.function?.plugin) { out in
-                let operation = aggregation.spec.operation.rawValue
-                let field = try aggregation.spec.field.map { try fields([$0], of: record, for: "to \(operation)")[0] }
-                out = try aggregation.fold(record, field: field)
-            }
-        case .selectKey(let field):
-            return deliverTransformed(index, record, replacing: \.key, plugin: nil) { out in
-                out = try Self.key(try fields([field], of: record, for: "to use as the key")[0], ofField: field)
-            }
-        }
+        logger.log(level: swiftLevel, "\(message)", metadata: ["task": "\(id)", "node": "\(node)"])
     }
 
-    /// Forwards to node `index`'s children a copy of `record` whose key or value is what
-    /// `transform` wrote into the node's output buffer (reused from record to record); a
-    /// failure goes to the error handler instead.
-    private func deliverTransformed(
-        _ index: Int, _ record: UnsafePointer<eddy_record>, replacing part: WritableKeyPath<eddy_record, eddy_bytes>,
-        plugin: String?, _ transform: (inout [UInt8]) throws -> Void
-    ) -> eddy_status {
-        let node = nodes[index]
-        // Taken out while in use: writing into it needs no copy (the array stays uniquely
-        // referenced), and the children's own transforms may change `outputBuffers` while
-        // these bytes are being delivered.
-        var bytes = outputBuffers[index]
-        outputBuffers[index] = []
-        defer { outputBuffers[index] = bytes }
-        do {
-            try transform(&bytes)
-        } catch {
-            report("\(error)", node: node.name, plugin: plugin)
-            return eddy_status(EDDY_OK)
-        }
-        var copy = record.pointee
-        bytes.withUnsafeBytes { buffer in
-            copy[keyPath: part] = Self.slice(buffer)
-            asNewDelivery { for next in node.children { _ = deliver(next, &copy) } }
-        }
-        return eddy_status(EDDY_OK)
+    // MARK: - Errors
+
+    private func handle(deserialization reason: String, record: KafkaRecordView, input: Int, origin: Int32) throws {
+        try handle(
+            RecordFailure(
+                kind: .deserialization, reason: reason, topic: inputs[input].partition.topic, partition: record.partition,
+                offset: record.offset, node: inputs[input].sourceName, plugin: nil),
+            record: record)
     }
 
-    /// The `eddy.plugin.version` headers of plugin node `index` (none for -1).
-    private func versionHeaders(ofNode index: Int) -> [KafkaHeader] {
-        guard index >= 0, case .plugin(let plugin) = nodes[index].action else { return [] }
-        return plugin.versionHeaders
-    }
-
-    /// Sends a failure of the current record to the error handler; a `fail` handler (or a
-    /// dead-letter write that fails) stops processing.
-    private func report(_ reason: String, node: String, plugin: String?) {
-        guard let current else {
-            pendingError = ProcessingFailed(description: "\(node) failed outside a record: \(reason)")
-            return
-        }
-        do {
-            try handle(RecordFailure(
-                kind: .processor, reason: reason, topic: inputs[current.input].partition.topic, partition: current.record.partition,
-                offset: current.record.offset, node: node, plugin: plugin))
-        } catch {
-            pendingError = error
-        }
-    }
-
-    private func handle(_ failure: RecordFailure) throws {
+    /// Sends a failed record to the error handler; a `fail` handler (or a dead-letter write
+    /// that fails) stops processing.
+    private func handle(_ failure: RecordFailure, record: KafkaRecordView) throws {
         metrics.failed.add(1, ordering: .relaxed)
         switch errorHandler {
         case .fail:
@@ -543,27 +313,110 @@ final class StreamTask {
         case .deadLetter:
             logger.warning("dead-lettering record to \(deadLetterTopic): \(failure.description)", metadata: ["task": "\(id)"])
             try collector.send(
-                to: collector.topic(named: deadLetterTopic), partition: nil, key: current?.record.key, value: current?.record.value,
-                headers: (current?.record.headers ?? []) + failure.headers, timestamp: streamTime)
+                to: collector.topic(named: deadLetterTopic), partition: nil, key: record.key, value: record.value,
+                headers: record.headers + failure.headers, timestamp: graph.streamTime)
         }
     }
 
-    private func punctuate(_ type: PunctuationType, now: Int64) throws {
-        for (index, plugin) in pluginNodes {
-            let node = nodes[index]
-            activePlugin = index
-            defer { activePlugin = -1 }
-            for (_, outcome) in plugin.instance.punctuate(type, now: now) {
-                switch outcome {
-                case .ok: continue
-                case .rejected(let reason), .failed(let reason):
-                    throw ProcessingFailed(description: "punctuation of \(node.name) (\(plugin.label)) in task \(id) failed: \(reason)")
+    /// Numeric field `field` of the JSON value, as a timestamp in ms; nil when there is none.
+    private func jsonTimestamp(_ value: UnsafeRawBufferPointer?, field: String, origin: Int32) -> Int64? {
+        guard let value, jsonIndex.object(value, origin: origin) != nil,
+            let range = JSONScanner.find(field, in: jsonIndex.members(origin: origin), of: value)
+        else { return nil }
+        switch try? JSONScanner.value(value, range) {
+        case .integer(let i)?: return i
+        case .number(let d)?: return Int64(d)
+        default: return nil
+        }
+    }
+
+    /// A serde's name as the application file spells it (`long` for the SDK's `i64`).
+    private static func serdeLabel(_ name: String) -> String { name == "i64" ? "long" : name }
+
+    // MARK: - Nodes
+
+    /// The host's nodes: sinks and the application file's built-ins.
+    private func makeNode(_ node: Topology.Node, plugins: [String: LoadedPlugin], stamp: Bool) throws -> GraphNode? {
+        switch node.kind {
+        case .sink(let sink):
+            return KafkaSinkNode(
+                name: node.name, topic: try collector.topic(named: sink.topic), collector: collector,
+                stamp: stamp ? { [unowned self] plugin in versions[plugin]?.headers ?? [] } : nil)
+        case .builtin(let builtin):
+            func caller(_ call: FunctionCall) throws -> TypedFunctionCaller { try plugins[call.plugin]!.function(named: call.function) }
+            switch builtin {
+            case .filter(let call):
+                return JSONFilterNode(name: node.name, call: call, caller: try caller(call), index: jsonIndex)
+            case .mapValues(let call, let field):
+                return JSONMapValuesNode(name: node.name, call: call, caller: try caller(call), outputField: field, index: jsonIndex)
+            case .selectKey(let field):
+                return JSONSelectKeyNode(name: node.name, field: field, index: jsonIndex)
+            case .aggregate(let spec):
+                guard let store = stores.first(where: { $0.name == spec.store }) else {
+                    throw ProcessingFailed(description: "store \(spec.store) of \(node.name) was not created for task \(id)")
                 }
+                let aggregation = try JSONAggregation(spec: spec, store: store, caller: try caller(spec.function))
+                return JSONAggregateNode(name: node.name, aggregation: aggregation, index: jsonIndex)
+            case .branch(let branches):
+                return JSONBranchNode(
+                    name: node.name, branches: branches, callers: try branches.map { try $0.function.map(caller) }, index: jsonIndex)
             }
-            if let error = pendingError {
-                pendingError = nil
-                throw error
+        default:
+            return nil
+        }
+    }
+
+    /// The task's stores as processors and operators see them, by name. A session store a
+    /// processor declares lives in memory (the host has no session stores yet).
+    private static func hostStores(of sub: Topology.SubTopology, stores: [TaskStore], plugins: [String: LoadedPlugin]) -> [String: HostStore] {
+        var result: [String: HostStore] = [:]
+        for store in stores {
+            if case .window = store.storage {
+                result[store.name] = HostStore(name: store.name, storage: .window(store))
+            } else {
+                result[store.name] = HostStore(name: store.name, storage: .keyValue(store))
             }
         }
+        for node in sub.nodes {
+            guard case .processor(let plugin, let processor, _) = node.kind, let description = plugins[plugin]?.processor(named: processor)
+            else { continue }
+            for declaration in description.stores where declaration.kind == .session && result[declaration.name] == nil {
+                result[declaration.name] = HostStore(
+                    name: declaration.name, storage: .window(InMemoryWindowStore(windowSize: declaration.windowSizeMilliseconds)))
+            }
+        }
+        return result
+    }
+
+    static func version(_ plugin: LoadedPlugin) -> (version: PluginVersion, headers: [KafkaHeader]) {
+        let version = PluginVersion(plugin)
+        return (version, [version.header])
+    }
+}
+
+/// A NUL-terminated UTF-8 copy of a string that never moves, for `eddy_str` views.
+final class PermanentText {
+    private let bytes: UnsafeMutableBufferPointer<CChar>
+
+    init(_ text: String) {
+        let utf8 = Array(text.utf8CString)
+        bytes = .allocate(capacity: utf8.count)
+        _ = bytes.initialize(from: utf8)
+    }
+
+    deinit { bytes.deallocate() }
+
+    /// The text without its terminating NUL.
+    var slice: eddy_str { eddy_str(ptr: UnsafePointer(bytes.baseAddress), len: bytes.count - 1) }
+}
+
+extension eddy_bytes {
+    /// A view of `buffer` (absent for nil).
+    init(_ buffer: UnsafeRawBufferPointer?) {
+        guard let buffer else {
+            self.init(ptr: nil, len: 0)
+            return
+        }
+        self.init(borrowing: buffer)
     }
 }

@@ -1,3 +1,4 @@
+import EddyEngine
 import EddyHost
 import EddyPlugins
 
@@ -19,19 +20,19 @@ extension StreamThread {
             swap.finish(.failure(ReloadError(plugin: name, reason: "the commit before the swap failed: \(error)")))
             throw error
         }
-        var prepared: [(task: StreamTask, instances: [(node: Int, instance: ProcessorInstance)])] = []
+        var prepared: [(task: StreamTask, reload: PreparedReload)] = []
         do {
             for task in tasks.values { prepared.append((task, try task.prepareReload(of: name, to: swap.candidate.plugin))) }
         } catch {
-            prepared.forEach { $0.instances.forEach { $0.instance.close() } }
+            prepared.forEach { $0.reload.discard() }
             logger.error("swap of \(name) refused: init of the new build failed: \(error)")
             swap.finish(.failure(ReloadError(plugin: name, reason: "init of the new build failed: \(error)")))
             return
         }
         var processed: [PluginVersion: Int] = [:]
         do {
-            for (task, instances) in prepared {
-                processed.merge(try task.installReload(of: name, to: swap.candidate.plugin, instances)) { $0 + $1 }
+            for (task, reload) in prepared {
+                processed.merge(try task.installReload(of: name, to: swap.candidate.plugin, reload)) { $0 + $1 }
             }
         } catch {
             swap.finish(.failure(ReloadError(plugin: name, reason: "installing the new build failed: \(error)")))

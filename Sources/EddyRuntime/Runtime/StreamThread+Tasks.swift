@@ -1,3 +1,4 @@
+import EddyEngine
 import EddyKafka
 import EddyState
 

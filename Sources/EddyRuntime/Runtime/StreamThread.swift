@@ -1,3 +1,4 @@
+import EddyEngine
 import EddyHost
 import EddyKafka
 import EddyPlugins
@@ -36,8 +37,8 @@ final class StreamThread: @unchecked Sendable {
     var tasks: [TaskId: StreamTask] = [:] {
         didSet { lastInput = nil }
     }
-    /// The task and input index of the last record's partition: consecutive records mostly
-    /// come from one partition, so most records skip the lookups.
+    /// The task and input index of the last run's partition: consecutive runs often come
+    /// from one partition, so they skip the lookups.
     private var lastInput: (topic: OpaquePointer, partition: Int32, task: StreamTask, input: Int)?
     /// Tasks whose stores are open and whose source partitions are paused while the
     /// changelog reader restores them; they become `tasks` when restored.
@@ -210,21 +211,21 @@ final class StreamThread: @unchecked Sendable {
     private func pollAndProcess(timeout: Duration) throws {
         var pendingError: (any Error)?
         var rewinds: [KafkaTopicPartitionOffset] = []
-        let count = try consumer.poll(maxRecords: 1000, timeout: timeout) { record in
+        let count = try consumer.pollRuns(maxRecords: 1000, timeout: timeout) { run in
             guard pendingError == nil else { return }
             do {
-                if let last = lastInput, last.topic == record.topicHandle, last.partition == record.partition {
-                    try last.task.process(record, input: last.input)
+                if let last = lastInput, last.topic == run.topicHandle, last.partition == run.partition {
+                    try last.task.process(run, input: last.input)
                     return
                 }
-                let (topic, sub) = route(record.topicHandle)
-                guard let sub, let task = tasks[TaskId(subTopology: sub, partition: record.partition)] else {
-                    if let rewind = unownedRecord(topic, sub, record.partition, record.offset) { rewinds.append(rewind) }
+                let (topic, sub) = route(run.topicHandle)
+                guard let sub, let task = tasks[TaskId(subTopology: sub, partition: run.partition)] else {
+                    if let rewind = unownedRecord(topic, sub, run.partition, run[0].offset) { rewinds.append(rewind) }
                     return
                 }
-                let input = try task.input(topic: topic, partition: record.partition)
-                lastInput = (record.topicHandle, record.partition, task, input)
-                try task.process(record, input: input)
+                let input = try task.input(topic: topic, partition: run.partition)
+                lastInput = (run.topicHandle, run.partition, task, input)
+                try task.process(run, input: input)
             } catch {
                 pendingError = error
             }

@@ -1,3 +1,4 @@
+import EddyEngine
 import EddyKafka
 import EddyState
 import Foundation
@@ -34,8 +35,8 @@ public final class StreamsApp: @unchecked Sendable {
         self.config = config
         self.clock = clock
         self.logger = logger
-        topology = try Topology.build(config)
         plugins = try PluginSet.load(for: config)
+        topology = try Topology.build(config, plugins: plugins)
         try StoreLayout.validate(topology, config: config, plugins: plugins)
         switch config.bootstrapServers {
         case .embedded:

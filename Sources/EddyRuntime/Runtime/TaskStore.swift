@@ -1,3 +1,4 @@
+import EddyEngine
 import EddyHost
 import EddyState
 
@@ -200,4 +201,10 @@ final class TaskStore: KeyValueStorage {
         }
         return SnapshotIterator(entries)
     }
+}
+
+/// Calls `body` with the bytes of `array`, or nil.
+private func withOptional<R>(_ array: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
+    guard let array else { return try body(nil) }
+    return try array.withUnsafeBytes { try body($0) }
 }

@@ -13,6 +13,9 @@ final class ThreadMetrics: Sendable {
     let restoreTotal = Atomic<Int>(0)
     /// Records handed to the error handler (dead-lettered, skipped, or failing the thread).
     let failed = Atomic<Int>(0)
+    /// Records an operator skipped on purpose (null keys in aggregations): Kafka Streams'
+    /// `dropped-records`.
+    let dropped = Atomic<Int>(0)
     /// Assignment changes that moved partitions (assigned, revoked or lost; the cooperative
     /// protocol's empty rounds are not counted) this thread's consumer has seen.
     let rebalances = Atomic<Int>(0)

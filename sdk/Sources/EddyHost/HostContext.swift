@@ -104,6 +104,12 @@ open class HostContext {
         lentStrings.slice(for: text)
     }
 
+    /// When the instance's next punctuation of `type` is due (ms): nil when it has none;
+    /// `Int64.min` when a stream-time one waits for the first record.
+    public func nextDue(_ type: PunctuationType) -> Int64? {
+        schedules.nextDue(type)
+    }
+
     /// Releases iterators the plugin left open.
     func closeIterators() {
         openIterators.removeAll()

@@ -14,6 +14,8 @@ public struct PluginDescription: @unchecked Sendable {
     /// The nodes of the Streams DSL topology the plugin exports (ABI 1.2), each after its
     /// parents; nil when it exports none.
     public let topology: [NodeDescription]?
+    /// The stream functions the plugin exports for application files (ABI 1.2).
+    public let streamFunctions: [NodeDescription]
     /// The descriptor itself.
     public let descriptor: UnsafePointer<eddy_plugin>
 
@@ -41,6 +43,16 @@ public struct PluginDescription: @unchecked Sendable {
         } else {
             self.topology = nil
         }
+        let hasStreamFunctionFields =
+            Int(plugin.struct_size) >= MemoryLayout<eddy_plugin>.offset(of: \.stream_function_count)! + MemoryLayout<Int>.size
+        self.streamFunctions =
+            hasStreamFunctionFields
+            ? try pointers(plugin.stream_functions, plugin.stream_function_count).map(NodeDescription.init) : []
+    }
+
+    /// The stream function named `name`.
+    public func streamFunction(named name: String) -> NodeDescription? {
+        streamFunctions.first { $0.name == name }
     }
 
     /// The node of the exported topology named `name`.

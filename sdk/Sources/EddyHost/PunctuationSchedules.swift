@@ -29,6 +29,12 @@ final class PunctuationSchedules {
         return true
     }
 
+    /// When the next schedule of `type` is due: nil when there is none; `Int64.min` when one
+    /// waits for its first time (a stream-time schedule made before any record).
+    func nextDue(_ type: PunctuationType) -> Int64? {
+        entries.lazy.filter { $0.type == type }.map { $0.due ?? Int64.min }.min()
+    }
+
     /// The schedules of `type` due at `now`, in due order; each is moved past `now`.
     func takeDue(_ type: PunctuationType, now: Int64) -> [UInt64] {
         var due: [(id: UInt64, at: Int64)] = []

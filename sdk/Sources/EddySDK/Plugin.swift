@@ -21,6 +21,8 @@ public protocol Plugin {
     static var processors: [any Processor.Type] { get }
     /// The typed functions this plugin offers to declarative topologies.
     static var functions: [TypedFunction] { get }
+    /// Streams DSL functions an application file's nodes call by name.
+    static var streamFunctions: [StreamFunction] { get }
     /// Builds the Streams DSL topology this plugin exports (applications run it with
     /// `topology: {plugin: <name>}`); by default none. Called once, when the plugin is
     /// first exported; the processors its `process` nodes run are exported too.
@@ -31,6 +33,7 @@ extension Plugin {
     public static var doc: String? { nil }
     public static var processors: [any Processor.Type] { [] }
     public static var functions: [TypedFunction] { [] }
+    public static var streamFunctions: [StreamFunction] { [] }
     public static func topology(_ builder: StreamsBuilder) {}
 
     /// The plugin's static `eddy_plugin` descriptor: return it from the `eddy_plugin_v1`

@@ -55,6 +55,9 @@ enum DescriptorBuilder {
         descriptor.functions = permanentArray(functions)
         descriptor.function_count = functions.count
         descriptor.topology = builder.nodes.isEmpty ? nil : topology(from: builder.nodes)
+        let streamFunctions = P.streamFunctions.map { node(from: $0.node) }
+        descriptor.stream_functions = permanentArray(streamFunctions)
+        descriptor.stream_function_count = streamFunctions.count
         return permanentStruct(descriptor)
     }
 

@@ -71,8 +71,9 @@ extern "C" {
 /**
  * ABI minor version: raised when fields are appended to structs of this header.
  * 1.1 appended `eddy_processor.process_batch`.
- * 1.2 appended `eddy_plugin.topology` (a Streams DSL topology the plugin exports, see
- * "Topologies") and `eddy_host_api.emit`.
+ * 1.2 appended `eddy_plugin.topology` and `eddy_plugin.stream_functions` (a Streams DSL
+ * topology the plugin exports and functions an application file calls, see "Topologies")
+ * and `eddy_host_api.emit`.
  */
 #define EDDY_ABI_MINOR 2
 /** Name of the one symbol a plugin exports; see `eddy_plugin_v1`. */
@@ -667,6 +668,14 @@ typedef struct eddy_plugin {
      * 1.1 end before it). An application runs it with `topology: {plugin: <name>}`.
      */
     const eddy_topology *topology;
+    /**
+     * `stream_function_count` pointers to stream functions: nodes of a function kind
+     * (FILTER, MAP, FLAT_MAP, MAP_VALUES, FLAT_MAP_VALUES, SELECT_KEY, PEEK, FOREACH, REDUCE,
+     * AGGREGATE) with a name and `apply` but no parents, which an application file's nodes
+     * call by name (`{type: flat_map_values, function: <plugin>.<name>}`); NULL when none.
+     */
+    const eddy_node *const *stream_functions;
+    size_t stream_function_count;
 } eddy_plugin;
 
 /* ------------------------------------------------------------------------------------

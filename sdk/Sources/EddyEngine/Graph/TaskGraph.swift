@@ -18,11 +18,16 @@ public final class TaskGraph {
     /// The task's stream time (ms): the largest timestamp of the input records so far, -1
     /// before the first.
     public private(set) var streamTime: Int64 = -1
+    /// Stream time as of the record a plugin processor is processing (the task's stream time
+    /// outside one): what the window stores it uses keep their windows by.
+    public internal(set) var recordStreamTime: Int64 = -1
     /// The plugin whose node is delivering records now (nil: none), for sinks that stamp
     /// outputs with the build that made them.
     public internal(set) var deliveringPlugin: String?
     /// Stream time as of each input record of the run being processed.
     private var streamTimes: UnsafePointer<Int64>?
+    /// The task's stores as plugins see them, for instances of new builds.
+    private let stores: [String: HostStore]
 
     /// Builds the graph of `sub` for one task.
     ///
@@ -38,10 +43,12 @@ public final class TaskGraph {
         self.taskId = taskId
         self.applicationId = applicationId
         self.environment = environment
+        self.stores = stores
         var byName: [String: GraphNode] = [:]
         for declared in sub.nodes {
             let node = try Self.node(
-                for: declared, taskId: taskId, applicationId: applicationId, plugins: plugins, stores: stores, makeNode: makeNode)
+                for: declared, taskId: taskId, applicationId: applicationId, plugins: plugins, stores: stores, environment: environment,
+                makeNode: makeNode)
             node.graph = self
             if case .source(let source) = declared.kind, let sourceNode = node as? SourceNode {
                 for topic in source.topics { sources[topic] = sourceNode }
@@ -61,9 +68,22 @@ public final class TaskGraph {
     /// through the graph. `streamTimes[i]` is the task's stream time once record i is seen.
     public func process(_ run: RecordRun, from source: SourceNode, streamTimes: UnsafePointer<Int64>) throws {
         self.streamTimes = streamTimes
-        defer { self.streamTimes = nil }
-        if run.count > 0 { streamTime = max(streamTime, streamTimes[run.count - 1]) }
+        defer {
+            self.streamTimes = nil
+            recordStreamTime = streamTime
+        }
+        for index in 0..<run.count { streamTime = max(streamTime, streamTimes[Int(run.origins[index])]) }
         try source.process(run)
+    }
+
+    /// When the next stream-time punctuation of a processor node is due: nil when none is
+    /// scheduled; `Int64.min` when one waits for the first record.
+    public var nextStreamTimePunctuation: Int64? {
+        var next: Int64?
+        for case let node as ProcessorNode in nodes {
+            if let due = node.instance.context.nextDue(.streamTime) { next = min(next ?? due, due) }
+        }
+        return next
     }
 
     /// Stream time as of input record `origin` of the current run (the task's stream time
@@ -76,6 +96,7 @@ public final class TaskGraph {
     /// Moves stream time forward without a record (the test driver's `advanceStreamTime`).
     public func advanceStreamTime(to time: Int64) {
         streamTime = max(streamTime, time)
+        recordStreamTime = streamTime
     }
 
     /// Fires the punctuations of `type` due at `now` in every processor node, delivering
@@ -104,11 +125,51 @@ public final class TaskGraph {
         nodes.forEach { $0.close() }
     }
 
+    // MARK: - Hot reload
+
+    /// New instances, from the build `description` of the plugin named `plugin`, of every
+    /// processor node that runs it, after checking that every DSL node calling it finds its
+    /// function there: the trial of a reload. Nothing is installed; on a failure the
+    /// instances made so far are closed and the error is thrown.
+    public func prepareReload(of plugin: String, to description: PluginDescription) throws -> PreparedReload {
+        var prepared = PreparedReload(plugin: plugin, description: description)
+        do {
+            for case let node as ProcessorNode in nodes where node.plugin == plugin {
+                prepared.instances.append((node, try ProcessorNode.makeInstance(
+                    node.processor, config: node.config, description: description, taskId: taskId, applicationId: applicationId,
+                    stores: stores, environment: environment)))
+            }
+            for case let node as FunctionNode in nodes where node.function.plugin == plugin {
+                _ = try FunctionNode.entry(of: node.function, in: description)
+            }
+        } catch {
+            prepared.instances.forEach { $0.instance.close() }
+            throw error
+        }
+        return prepared
+    }
+
+    /// Installs a prepared reload: the new instances replace (and close) the old ones, and
+    /// DSL nodes call the new build's functions. Returns how many records the replaced
+    /// instances processed.
+    public func install(_ prepared: PreparedReload) throws -> Int {
+        var processed = 0
+        for (node, instance) in prepared.instances {
+            let (old, count) = node.replace(with: instance)
+            old.close()
+            processed += count
+        }
+        for case let node as FunctionNode in nodes where node.function.plugin == prepared.plugin {
+            try node.replaceEntry(from: prepared.description)
+        }
+        return processed
+    }
+
     // MARK: - Nodes
 
     private static func node(
         for declared: Topology.Node, taskId: String, applicationId: String, plugins: [String: PluginDescription],
-        stores: [String: HostStore], makeNode: (Topology.Node) throws -> GraphNode?
+        stores: [String: HostStore], environment: TaskEnvironment, makeNode: (Topology.Node) throws -> GraphNode?
     ) throws -> GraphNode {
         func plugin(_ name: String) throws -> PluginDescription {
             guard let plugin = plugins[name] else { throw GraphError("node \(declared.name) needs plugin \(name), which is not loaded") }
@@ -132,7 +193,7 @@ public final class TaskGraph {
             let description = try plugin(pluginName)
             return try ProcessorNode(
                 name: declared.name, plugin: pluginName, processor: processor, config: config, description: description,
-                taskId: taskId, applicationId: applicationId, stores: stores)
+                taskId: taskId, applicationId: applicationId, stores: stores, environment: environment)
         case .function(let function, let operation):
             let context = FunctionContext(taskId: taskId, applicationId: applicationId)
             let node: FunctionNode
@@ -164,6 +225,23 @@ public final class TaskGraph {
             }
             return node
         }
+    }
+}
+
+/// The new build's instances for one task, made before a reload is installed.
+public struct PreparedReload {
+    public let plugin: String
+    public let description: PluginDescription
+    var instances: [(node: ProcessorNode, instance: ProcessorInstance)] = []
+
+    init(plugin: String, description: PluginDescription) {
+        self.plugin = plugin
+        self.description = description
+    }
+
+    /// Closes the instances of a reload that will not be installed.
+    public func discard() {
+        instances.forEach { $0.instance.close() }
     }
 }
 

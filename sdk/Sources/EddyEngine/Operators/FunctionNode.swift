@@ -32,10 +32,12 @@ public class FunctionNode: GraphNode {
         contextPointer = HostAPITable.contextPointer(context)
     }
 
-    /// The entry of the node `function` names in a plugin's exported topology.
+    /// The entry of the node `function` names in a plugin's exported topology or stream functions.
     static func entry(of function: Topology.PluginFunction, in plugin: PluginDescription) throws -> UnsafePointer<eddy_node> {
-        guard let node = plugin.topologyNode(named: function.node), node.hasFunction else {
-            throw GraphError("plugin \(plugin.name) \(plugin.version) exports no node '\(function.node)' with a function")
+        let node = function.isStreamFunction ? plugin.streamFunction(named: function.node) : plugin.topologyNode(named: function.node)
+        guard let node, node.hasFunction else {
+            let what = function.isStreamFunction ? "stream function" : "topology node with a function"
+            throw GraphError("plugin \(plugin.name) \(plugin.version) exports no \(what) '\(function.node)'")
         }
         return node.entry
     }

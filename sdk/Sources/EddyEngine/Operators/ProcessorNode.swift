@@ -25,13 +25,14 @@ public final class ProcessorNode: GraphNode {
 
     init(
         name: String, plugin: String, processor: String, config: [String: String], description: PluginDescription,
-        taskId: String, applicationId: String, stores: [String: HostStore]
+        taskId: String, applicationId: String, stores: [String: HostStore], environment: TaskEnvironment
     ) throws {
         self.plugin = plugin
         self.processor = processor
         self.config = config
         self.instance = try Self.makeInstance(
-            processor, config: config, description: description, taskId: taskId, applicationId: applicationId, stores: stores)
+            processor, config: config, description: description, taskId: taskId, applicationId: applicationId, stores: stores,
+            environment: environment)
         super.init(name: name)
         (instance.context as! ProcessorNodeContext).node = self
     }
@@ -40,7 +41,7 @@ public final class ProcessorNode: GraphNode {
     /// task's stores; its context is not yet attached to a node.
     static func makeInstance(
         _ processor: String, config: [String: String], description: PluginDescription, taskId: String, applicationId: String,
-        stores: [String: HostStore]
+        stores: [String: HostStore], environment: TaskEnvironment
     ) throws -> ProcessorInstance {
         guard let processorDescription = description.processor(named: processor) else {
             throw GraphError("plugin \(description.name) \(description.version) has no processor '\(processor)'")
@@ -48,7 +49,7 @@ public final class ProcessorNode: GraphNode {
         let resolved = try ConfigResolver.resolve(config, for: processor, declared: processorDescription.config)
         let context = ProcessorNodeContext(
             taskId: taskId, applicationId: applicationId, config: resolved,
-            stores: processorDescription.stores.compactMap { stores[$0.name] })
+            stores: processorDescription.stores.compactMap { stores[$0.name] }, environment: environment)
         return try ProcessorInstance(processor: processorDescription.entry, context: context)
     }
 
@@ -59,6 +60,7 @@ public final class ProcessorNode: GraphNode {
         for index in 0..<run.count {
             origin = run.origins[index]
             context.streamTime = graph.streamTime(at: origin)
+            graph.recordStreamTime = context.streamTime
             processed &+= 1
             switch instance.process(run[index]) {
             case .ok:
@@ -68,6 +70,7 @@ public final class ProcessorNode: GraphNode {
             }
         }
         origin = -1
+        graph.recordStreamTime = graph.streamTime
         try deliver()
     }
 
@@ -150,9 +153,16 @@ public final class ProcessorNode: GraphNode {
     }
 }
 
-/// The host side of a processor instance inside a task graph: forwards go to its node.
+/// The host side of a processor instance inside a task graph: forwards go to its node;
+/// the wall clock and logs are the environment's.
 final class ProcessorNodeContext: HostContext {
     weak var node: ProcessorNode?
+    unowned let environment: TaskEnvironment
+
+    init(taskId: String, applicationId: String, config: [String: String], stores: [HostStore], environment: TaskEnvironment) {
+        self.environment = environment
+        super.init(taskId: taskId, applicationId: applicationId, config: config, stores: stores)
+    }
 
     override func forward(_ record: UnsafePointer<eddy_record>, to child: UnsafePointer<CChar>?) -> eddy_status {
         guard let node else {
@@ -162,10 +172,9 @@ final class ProcessorNodeContext: HostContext {
         return node.forwarded(record, to: child)
     }
 
-    override var wallClockTime: Int64 { node?.graph?.environment.wallClockTime ?? super.wallClockTime }
+    override var wallClockTime: Int64 { environment.wallClockTime }
 
     override func log(_ level: LogLevel, _ message: String) {
-        guard let node, let graph = node.graph else { return super.log(level, message) }
-        graph.environment.log(level, message, node: node.name)
+        environment.log(level, message, node: node?.name ?? "(initializing)")
     }
 }

@@ -12,14 +12,30 @@ public enum Builtin: Sendable, Equatable {
     case selectKey(field: String)
     /// A `reduce` or `aggregate` by key over a JSON field, kept in a store.
     case aggregate(AggregateSpec)
+    /// Sends each record to the first branch whose typed function holds on its JSON fields;
+    /// a last branch without a function takes the rest. Branches are child nodes by name.
+    case branch([JSONBranch])
 
-    /// The typed function the operator calls, if any.
-    public var functionCall: FunctionCall? {
+    /// The typed functions the operator calls.
+    public var functionCalls: [FunctionCall] {
         switch self {
-        case .filter(let call), .mapValues(let call, _): return call
-        case .aggregate(let spec): return spec.function
-        case .selectKey: return nil
+        case .filter(let call), .mapValues(let call, _): return [call]
+        case .aggregate(let spec): return [spec.function]
+        case .selectKey: return []
+        case .branch(let branches): return branches.compactMap(\.function)
         }
+    }
+}
+
+/// One branch of a built-in `branch`: the child node it sends to, and the typed function
+/// that decides (nil for the default branch).
+public struct JSONBranch: Sendable, Equatable {
+    public var name: String
+    public var function: FunctionCall?
+
+    public init(name: String, function: FunctionCall?) {
+        self.name = name
+        self.function = function
     }
 }
 

@@ -139,7 +139,7 @@ extension Topology {
     /// A branch node's branches are nodes that read it, and nothing else reads it.
     private static func checkBranches(_ declared: [DeclaredNode], kinds: [String: Kind]) throws(TopologyError) {
         for entry in declared {
-            guard case .function(_, .branch(let branches)) = entry.node.kind else { continue }
+            guard let branches = entry.node.kind.branchNames else { continue }
             for branch in branches {
                 guard let reader = declared.first(where: { $0.node.name == branch }), reader.node.parents.contains(entry.node.name) else {
                     throw TopologyError(

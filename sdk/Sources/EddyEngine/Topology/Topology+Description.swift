@@ -71,6 +71,10 @@ extension Builtin {
         case .filter(let call): "filter: \(call.plugin).\(call.function)(\(call.fields.joined(separator: ", ")))"
         case .mapValues(let call, let field): "map_values: \(field) = \(call.plugin).\(call.function)(\(call.fields.joined(separator: ", ")))"
         case .selectKey(let field): "select_key: \(field)"
+        case .branch(let branches):
+            "branch: " + branches.map { branch in
+                branch.function.map { "\(branch.name) if \($0.plugin).\($0.function)(\($0.fields.joined(separator: ", ")))" } ?? "\(branch.name) otherwise"
+            }.joined(separator: "; ")
         case .aggregate(let spec):
             switch spec.operation {
             case .reduce: "reduce: \(spec.function.plugin).\(spec.function.function)(current, \(spec.field))"

@@ -81,16 +81,20 @@ public struct Topology: Sendable {
         }
     }
 
-    /// The node of a plugin's exported topology whose `apply` a DSL operator calls.
+    /// The plugin node whose `apply` a DSL operator calls: a node of the plugin's exported
+    /// topology, or one of its stream functions (which application files call by name).
     public struct PluginFunction: Sendable, Hashable {
         /// The plugin's name in the application (its file name, e.g. `Fraud`).
         public var plugin: String
-        /// The node's name in the plugin's topology.
+        /// The node's name in the plugin's topology, or the stream function's name.
         public var node: String
+        /// Whether `node` names a stream function rather than a topology node.
+        public var isStreamFunction: Bool
 
-        public init(plugin: String, node: String) {
+        public init(plugin: String, node: String, isStreamFunction: Bool = false) {
             self.plugin = plugin
             self.node = node
+            self.isStreamFunction = isStreamFunction
         }
     }
 
@@ -188,7 +192,16 @@ extension Topology.Kind {
         switch self {
         case .processor(let plugin, _, _): return plugin
         case .function(let function, _): return function.plugin
-        case .builtin(let builtin): return builtin.functionCall?.plugin
+        case .builtin(let builtin): return builtin.functionCalls.first?.plugin
+        default: return nil
+        }
+    }
+
+    /// The child nodes a branching node sends each branch to, in branch order; nil for other nodes.
+    public var branchNames: [String]? {
+        switch self {
+        case .function(_, .branch(let branches)): return branches
+        case .builtin(.branch(let branches)): return branches.map(\.name)
         default: return nil
         }
     }

@@ -11,9 +11,16 @@ struct JSONScanner {
     private let count: Int
     private var index = 0
 
+    /// A readable byte for an empty input, whose base address may be nil.
+    nonisolated(unsafe) static let emptyByte: UnsafePointer<UInt8> = {
+        let byte = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+        byte.initialize(to: 0)
+        return UnsafePointer(byte)
+    }()
+
     private init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
-        base = UnsafePointer(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? StreamTask.emptyByte)
+        base = UnsafePointer(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? JSONScanner.emptyByte)
         count = bytes.count
     }
 

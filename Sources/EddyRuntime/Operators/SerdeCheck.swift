@@ -2,18 +2,22 @@
 /// is caught at the source and handled (dead-letter, skip, or fail) instead of reaching a
 /// processor.
 enum SerdeCheck {
-    /// Why `bytes` cannot be read as `serde`, or nil when they can. Null is always valid.
-    static func problem(_ bytes: UnsafeRawBufferPointer?, as serde: SerdeName) -> String? {
+    /// Why `bytes` cannot be read as the serde named `serde` (the SDK's vocabulary), or nil
+    /// when they can. Null is always valid; a serde the host does not know (a plugin's own)
+    /// is bytes to it.
+    static func problem(_ bytes: UnsafeRawBufferPointer?, as serde: String) -> String? {
         guard let bytes else { return nil }
         switch serde {
-        case .bytes:
-            return nil
-        case .string:
+        case "string":
             return isValidUTF8(bytes) ? nil : "not valid UTF-8"
-        case .long:
-            return bytes.count == 8 ? nil : "\(bytes.count) bytes, but a long is 8 big-endian bytes"
-        case .json:
+        case "i64", "long", "u64", "f64":
+            return bytes.count == 8 ? nil : "\(bytes.count) bytes, but a \(serde == "i64" ? "long" : serde) is 8 big-endian bytes"
+        case "i32":
+            return bytes.count == 4 ? nil : "\(bytes.count) bytes, but an i32 is 4 big-endian bytes"
+        case "json":
             return JSONScanner.isValid(bytes) ? nil : "not valid JSON"
+        default:
+            return nil
         }
     }
 

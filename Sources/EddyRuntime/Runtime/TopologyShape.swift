@@ -1,0 +1,43 @@
+import EddyEngine
+import EddyHost
+import EddySDK
+
+/// What a reload may not change of a plugin's exported topology: its shape (the nodes, what
+/// each does, how they connect, the topics, serdes and stores). Only the code behind the
+/// nodes may change.
+enum TopologyShape {
+    /// The first difference between two builds' topologies, in words; nil when they have the same shape.
+    static func change(from old: [NodeDescription], to new: [NodeDescription]) -> String? {
+        let newByName = Dictionary(new.map { ($0.name, $0) }) { first, _ in first }
+        for node in old {
+            guard let other = newByName[node.name] else { return "node '\(node.name)' (\(node.kind)) is gone" }
+            if let difference = difference(node, other) { return "node '\(node.name)' \(difference)" }
+        }
+        let oldNames = Set(old.map(\.name))
+        if let added = new.first(where: { !oldNames.contains($0.name) }) { return "node '\(added.name)' (\(added.kind)) is new" }
+        return nil
+    }
+
+    private static func difference(_ a: NodeDescription, _ b: NodeDescription) -> String? {
+        if a.kind != b.kind { return "changed from \(a.kind) to \(b.kind)" }
+        if a.flags != b.flags { return "changed its flags from \(a.flags.rawValue) to \(b.flags.rawValue)" }
+        if a.parents != b.parents { return "reads \(b.parents) instead of \(a.parents)" }
+        if a.topics != b.topics { return "uses topics \(b.topics) instead of \(a.topics)" }
+        if a.keySerde != b.keySerde || a.valueSerde != b.valueSerde {
+            return "changed its serdes from \(a.keySerde ?? "-") -> \(a.valueSerde ?? "-") to \(b.keySerde ?? "-") -> \(b.valueSerde ?? "-")"
+        }
+        if a.store != b.store {
+            switch (a.store, b.store) {
+            case (nil, let store?): return "declares a new store \(PluginSet.describe(store))"
+            case (let store?, nil): return "no longer declares store \(PluginSet.describe(store))"
+            case (let before?, let after?): return "declares store \(PluginSet.describe(after)) instead of \(PluginSet.describe(before))"
+            default: break
+            }
+        }
+        if a.processor != b.processor { return "runs processor \(b.processor ?? "-") instead of \(a.processor ?? "-")" }
+        if a.branches != b.branches { return "has branches \(b.branches) instead of \(a.branches)" }
+        if a.partitions != b.partitions { return "repartitions to \(b.partitions) partitions instead of \(a.partitions)" }
+        if a.hasFunction != b.hasFunction { return a.hasFunction ? "lost its function" : "gained a function" }
+        return nil
+    }
+}

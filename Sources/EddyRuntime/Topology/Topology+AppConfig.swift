@@ -1,0 +1,255 @@
+@_exported import EddyEngine
+import EddyHost
+import EddyPlugins
+import EddySDK
+
+extension Topology {
+    /// Compiles an application file's topology (its YAML nodes, and the topology of the
+    /// plugin named by `topology.plugin`) into the one topology form, checking every
+    /// function a node calls against the plugins: a stream function of the node's kind, or
+    /// a typed function whose signature fits.
+    public static func build(_ config: AppConfig, plugins: PluginSet) throws(AppConfigError) -> Topology {
+        var declared: [DeclaredNode] = []
+        let spec = config.topology
+        if let pluginName = spec.plugin {
+            guard let plugin = plugins.plugins[pluginName] else {
+                throw AppConfigError(file: config.file, line: spec.pluginLine, key: "topology.plugin", message: "plugin '\(pluginName)' is not loaded")
+            }
+            do {
+                declared += try declaredNodes(ofPlugin: pluginName, plugin.description, processorConfig: spec.pluginConfig)
+            } catch {
+                throw AppConfigError(file: config.file, line: spec.pluginLine, key: "topology.plugin", message: "\(error)")
+            }
+            for (node, given) in spec.pluginConfig {
+                guard let found = plugin.description.topologyNode(named: node), let processor = found.processor,
+                    let description = plugin.processor(named: processor)
+                else {
+                    throw AppConfigError(
+                        file: config.file, line: spec.pluginLine, key: "topology.config.\(node)",
+                        message: "the topology of '\(pluginName)' has no processor node '\(node)' to configure")
+                }
+                do {
+                    _ = try ConfigResolver.resolve(given, for: processor, declared: description.config)
+                } catch {
+                    throw AppConfigError(file: config.file, line: spec.pluginLine, key: "topology.config.\(node)", message: "\(error)")
+                }
+            }
+        }
+        declared += try AppTopologyCompiler(config: config, plugins: plugins.plugins).nodes()
+        do {
+            return try build(applicationId: config.applicationId, nodes: declared)
+        } catch {
+            throw AppConfigError(file: config.file, line: error.location.line, key: error.location.key, message: error.message)
+        }
+    }
+}
+
+/// Turns the YAML nodes of an application file into declared nodes of the topology form.
+struct AppTopologyCompiler {
+    let config: AppConfig
+    let plugins: [String: LoadedPlugin]
+
+    func nodes() throws(AppConfigError) -> [Topology.DeclaredNode] {
+        let spec = config.topology
+        var storeNames: [String: String] = [:]
+        for (index, store) in spec.stores.enumerated() {
+            if let first = storeNames[store.name] {
+                throw AppConfigError(
+                    file: config.file, line: store.line, key: "topology.stores[\(index)].name",
+                    message: "store '\(store.name)' is declared twice (first at \(first)) — declare each store once")
+            }
+            storeNames[store.name] = "topology.stores[\(index)]"
+        }
+        var declared: [Topology.DeclaredNode] = []
+        for (index, source) in spec.sources.enumerated() {
+            let kind = Topology.Kind.source(Topology.Source(
+                topics: source.topics, keySerde: source.keySerde.sdkName, valueSerde: source.valueSerde.sdkName,
+                timestamp: source.timestamp))
+            declared.append(.init(Topology.Node(name: source.name, kind: kind, parents: []), at: .init("topology.sources[\(index)]", line: source.line)))
+        }
+        for (index, processor) in spec.processors.enumerated() {
+            declared += try NodeCompiler(config: config, plugins: plugins, spec: processor, index: index).nodes()
+        }
+        for (index, sink) in spec.sinks.enumerated() {
+            let kind = Topology.Kind.sink(Topology.Sink(topic: sink.topic, keySerde: sink.keySerde.sdkName, valueSerde: sink.valueSerde.sdkName))
+            declared.append(.init(Topology.Node(name: sink.name, kind: kind, parents: sink.inputs), at: .init("topology.sinks[\(index)]", line: sink.line)))
+        }
+        return declared
+    }
+}
+
+/// Compiles one YAML processor node: resolves the functions it calls (a plugin's stream
+/// function of the right kind, or a typed function whose signature fits).
+private struct NodeCompiler {
+    let config: AppConfig
+    let plugins: [String: LoadedPlugin]
+    let spec: ProcessorSpec
+    let index: Int
+
+    var key: String { "topology.processors[\(index)]" }
+
+    func nodes() throws(AppConfigError) -> [Topology.DeclaredNode] {
+        let p = spec
+        switch p.kind {
+        case .plugin(let plugin, let processor, let config):
+            return [node(.processor(plugin: plugin, processor: processor, config: config))]
+        case .filter(let call):
+            if let function = try streamFunction(call, [.filter], for: "filter") {
+                return [node(.function(function, .filter(negate: false, table: false)))]
+            }
+            try checkArity(try typedFunction(call), call)
+            return [node(.builtin(.filter(call)))]
+        case .mapValues(let call, let outputField):
+            if let function = try streamFunction(call, [.mapValues], for: "map_values") {
+                guard outputField == nil else { throw fail("output.field", "a stream function gives the whole new value — remove `output.field:`") }
+                return [node(.function(function, .mapValues(table: false)))]
+            }
+            try checkArity(try typedFunction(call), call)
+            guard let outputField else {
+                throw fail("output.field", "is required — the JSON field the typed function's result is written to, e.g. `output.field: risk`")
+            }
+            return [node(.builtin(.mapValues(call, outputField: outputField)))]
+        case .selectKey(let field, let function):
+            return [try keySelector(field: field, function: function, name: p.name, parents: p.inputs)]
+        case .groupBy(let field, let function, let partitions):
+            let selectorName = "\(p.name)-key"
+            let selector = try keySelector(field: field, function: function, name: selectorName, parents: p.inputs)
+            return [selector, node(.repartition(partitions: partitions), parents: [selectorName])]
+        case .map(let call):
+            return [node(.function(try requireStream(call, [.map], for: "map"), .map))]
+        case .flatMap(let call):
+            return [node(.function(try requireStream(call, [.flatMap], for: "flat_map"), .flatMap))]
+        case .flatMapValues(let call):
+            return [node(.function(try requireStream(call, [.flatMapValues], for: "flat_map_values"), .flatMapValues))]
+        case .peek(let call):
+            return [node(.function(try requireStream(call, [.peek, .foreach], for: "peek"), .peek))]
+        case .foreach(let call):
+            return [node(.function(try requireStream(call, [.peek, .foreach], for: "foreach"), .foreach))]
+        case .branch(let branches):
+            try checkBranches(branches)
+            let outputs = branches.map { node(.passthrough, name: $0.name, parents: [p.name]) }
+            return [node(.builtin(.branch(branches.map { JSONBranch(name: $0.name, function: $0.function) })))] + outputs
+        case .merge:
+            return [node(.passthrough)]
+        case .repartition(let partitions):
+            return [node(.repartition(partitions: partitions))]
+        case .count(let store):
+            return [node(.count(Self.keyValueStore(store, value: "i64")))]
+        case .aggregate(let aggregation):
+            return [try aggregate(aggregation)]
+        }
+    }
+
+    // MARK: - Private
+
+    private func fail(_ field: String, _ message: String) -> AppConfigError {
+        AppConfigError(file: config.file, line: spec.line, key: "\(key).\(field)", message: message)
+    }
+
+    private func node(_ kind: Topology.Kind, name: String? = nil, parents: [String]? = nil) -> Topology.DeclaredNode {
+        .init(Topology.Node(name: name ?? spec.name, kind: kind, parents: parents ?? spec.inputs), at: .init(key, line: spec.line))
+    }
+
+    private static func keyValueStore(_ name: String, value: String) -> StoreDeclaration {
+        StoreDeclaration(
+            name: name, kind: .keyValue, keySerde: "bytes", valueSerde: value, changelog: true, retentionMilliseconds: 0, windowSizeMilliseconds: 0)
+    }
+
+    /// The stream function `call` names, if the plugin exports one by that name; it must be of `kinds`.
+    private func streamFunction(_ call: FunctionCall, _ kinds: [TopologyNode.Kind], for type: String) throws(AppConfigError) -> Topology.PluginFunction? {
+        guard let found = plugins[call.plugin]?.description.streamFunction(named: call.function) else { return nil }
+        guard kinds.contains(found.kind) else {
+            throw fail(
+                "function",
+                "\(call.plugin).\(call.function) is a \(found.kind) stream function, but a \(type) node calls a \(kinds.map { "\($0)" }.joined(separator: " or ")) function")
+        }
+        guard call.fields.isEmpty else {
+            throw fail("fields", "\(call.plugin).\(call.function) is a stream function, which reads the whole record — remove `fields:`")
+        }
+        return Topology.PluginFunction(plugin: call.plugin, node: call.function, isStreamFunction: true)
+    }
+
+    /// The typed function `call` names.
+    private func typedFunction(_ call: FunctionCall, field: String = "function") throws(AppConfigError) -> TypedFunctionCaller {
+        guard let plugin = plugins[call.plugin] else { throw fail(field, "plugin '\(call.plugin)' is not loaded") }
+        do {
+            return try plugin.function(named: call.function)
+        } catch {
+            let streams = plugin.description.streamFunctions.map(\.name)
+            throw fail(field, "\(error)\(streams.isEmpty ? "" : "; stream functions: \(streams.joined(separator: ", "))")")
+        }
+    }
+
+    /// The stream function `call` names, which a node of `type` needs.
+    private func requireStream(_ call: FunctionCall, _ kinds: [TopologyNode.Kind], for type: String) throws(AppConfigError) -> Topology.PluginFunction {
+        if let function = try streamFunction(call, kinds, for: type) { return function }
+        if plugins[call.plugin]?.functions[call.function] != nil {
+            throw fail(
+                "function",
+                "\(call.plugin).\(call.function) is a typed function; a \(type) node calls a stream function (export one with StreamFunction.\(kinds[0]))")
+        }
+        let exported = plugins[call.plugin]?.description.streamFunctions.map(\.name) ?? []
+        throw fail(
+            "function",
+            "plugin \(call.plugin) exports no stream function \(call.function) (it exports: \(exported.isEmpty ? "none" : exported.joined(separator: ", ")))")
+    }
+
+    private func checkArity(_ caller: TypedFunctionCaller, _ call: FunctionCall) throws(AppConfigError) {
+        guard caller.signature.arguments.count == call.fields.count else {
+            throw fail(
+                "fields",
+                "\(call.plugin).\(call.function) takes \(caller.signature.arguments.count) arguments (\(caller.signature)) but \(call.fields.count) fields are given")
+        }
+    }
+
+    /// A `select_key` (or `group_by`'s re-keying): by a JSON field, or by a stream function.
+    private func keySelector(field: String?, function: FunctionCall?, name: String, parents: [String]) throws(AppConfigError) -> Topology.DeclaredNode {
+        if let field { return node(.builtin(.selectKey(field: field)), name: name, parents: parents) }
+        return node(.function(try requireStream(function!, [.selectKey], for: "select_key"), .selectKey), name: name, parents: parents)
+    }
+
+    /// Every branch but the last calls a bool typed function of its fields; the last may call none.
+    private func checkBranches(_ branches: [BranchSpec]) throws(AppConfigError) {
+        for (position, branch) in branches.enumerated() {
+            let field = "branches[\(position)].function"
+            guard let call = branch.function else {
+                guard position == branches.count - 1 else {
+                    throw fail(field, "only the last branch may go without a function (it takes the records no other branch took)")
+                }
+                continue
+            }
+            let caller = try typedFunction(call, field: field)
+            guard caller.signature.arguments.count == call.fields.count, caller.signature.returnType == .bool else {
+                throw fail(field, "\(call.plugin).\(call.function) is \(caller.signature), but a branch needs a bool function of its \(call.fields.count) fields")
+            }
+        }
+    }
+
+    /// `reduce` or `aggregate`: a stream function, or a typed function over a JSON field.
+    private func aggregate(_ aggregation: AggregationSpec) throws(AppConfigError) -> Topology.DeclaredNode {
+        let type = aggregation.operation.rawValue
+        let isReduce = aggregation.operation == .reduce
+        if let function = try streamFunction(aggregation.function, [isReduce ? .reduce : .aggregate], for: type) {
+            guard aggregation.field == nil, aggregation.initial == nil else {
+                throw fail(
+                    aggregation.field != nil ? "field" : "initial",
+                    "a stream function reads the whole record and starts its own aggregate — remove `field:` and `initial:`")
+            }
+            let store = Self.keyValueStore(aggregation.store, value: "bytes")
+            return node(.function(function, isReduce ? .reduce(store) : .aggregate(store)))
+        }
+        let call = aggregation.function
+        let signature = try typedFunction(call).signature
+        guard signature.arguments.count == 2, let result = signature.returnType, result == signature.arguments[0] else {
+            throw fail("function", "\(call.plugin).\(call.function) is \(signature), but \(type) needs (current, value) -> current, e.g. f64(f64,f64)")
+        }
+        guard let field = aggregation.field else {
+            throw fail("field", "is required — the JSON field passed to the typed function, e.g. `field: amount`")
+        }
+        guard isReduce || aggregation.initial != nil else {
+            throw fail("initial", "is required — the aggregate of a key before its first record, as JSON, e.g. `initial: \"0\"`")
+        }
+        return node(.builtin(.aggregate(AggregateSpec(
+            operation: aggregation.operation, store: aggregation.store, function: call, field: field, initial: aggregation.initial))))
+    }
+}
