@@ -8,8 +8,9 @@
 /// A plugin path may be a symbolic link, but what it resolves to must lie inside the plugin
 /// directory, be a regular file and not be writable by group or others; its bytes must be a
 /// whole ELF shared library for this machine (``ELFImage``); and the copy that `dlopen` maps
-/// must hold exactly those bytes. The checks are made on what is read, through the opened
-/// file, not on a path that may change between a check and a read.
+/// must hold exactly those bytes. Kind and permissions are checked on the opened file whose
+/// bytes are read, and the bytes are checked once in memory, so a file replaced or rewritten
+/// between the checks and the read cannot pass unchecked.
 enum PluginFile {
     /// The canonical path of `path`, every symbolic link resolved, after checking that it
     /// lies inside `pluginDirectory`.
@@ -73,9 +74,14 @@ enum PluginFile {
         }
     }
 
-    /// Refuses the content-addressed `copy` of the file at `path` unless it holds exactly
-    /// `bytes`, the bytes that were checked: whatever happened to the file or the cache after
-    /// the check, the file `dlopen` is given is the file that was checked.
+    /// Refuses the content-addressed `copy` of the file at `path` unless, read back, it holds
+    /// exactly `bytes`, the bytes that were checked. The copy is written from those bytes, not
+    /// from the file, so a file that changes after it was read cannot reach it; this catches a
+    /// cache entry that something else wrote or changed. Byte equality with the checked bytes
+    /// is a stronger check of the copy than parsing it again.
+    ///
+    /// Call it just before `dlopen`: the instant between the two is not covered, and only a
+    /// writer inside the cache directory could use it.
     static func requireCopy(_ copy: String, holds bytes: [UInt8], of path: String) throws(PluginFileError) {
         guard (try? read(copy, reportedAs: copy)) == bytes else { throw .copyChanged(path: path, copy: copy) }
     }

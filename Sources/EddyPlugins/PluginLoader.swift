@@ -37,6 +37,7 @@ public struct PluginLoader: Sendable {
     ///   either message says what is wrong and what to do.
     public func load(_ path: String) throws -> LoadedPlugin {
         let canonical = try PluginFile.resolve(path, in: pluginDirectory)
+        // Read once: everything after works on these bytes, never on the file again.
         let bytes = try PluginFile.read(canonical, reportedAs: path)
         // Checked before the copy, so that no broken build lands in the cache.
         try PluginFile.requireImage(bytes, of: path)
