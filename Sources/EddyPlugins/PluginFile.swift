@@ -2,67 +2,88 @@
     import Glibc
 #endif
 
-/// The file-level checks made before a plugin's code is touched: it must be a regular file
-/// (not a link, directory or device), not writable by group or others, and inside the
-/// configured plugin directory.
+/// The file-level checks made before a plugin's code is touched, and the content-addressed
+/// copy that is loaded instead of the file itself.
+///
+/// A plugin path may be a symbolic link, but what it resolves to must lie inside the plugin
+/// directory, be a regular file and not be writable by group or others; its bytes must be a
+/// whole ELF shared library for this machine (``ELFImage``); and the copy that `dlopen` maps
+/// must hold exactly those bytes. Kind and permissions are checked on the opened file whose
+/// bytes are read, and the bytes are checked once in memory, so a file replaced or rewritten
+/// between the checks and the read cannot pass unchecked.
 enum PluginFile {
-    /// The canonical path of `path`, after checking it.
-    static func check(_ path: String, pluginDirectory: String) throws -> String {
+    /// The canonical path of `path`, every symbolic link resolved, after checking that it
+    /// lies inside `pluginDirectory`.
+    static func resolve(_ path: String, in pluginDirectory: String) throws(PluginFileError) -> String {
         var info = stat()
-        guard lstat(path, &info) == 0 else {
-            throw PluginLoadError(
-                path: path, "cannot read plugin file \(path): \(String(cString: strerror(errno))) — check the path")
-        }
-        let type = info.st_mode & S_IFMT
-        guard type == S_IFREG else {
-            throw PluginLoadError(
-                path: path,
-                "plugin path \(path) is \(describe(type)), not a regular file — point at the plugin's shared library itself")
-        }
-        let mode = info.st_mode & 0o777
-        guard mode & 0o022 == 0 else {
-            throw PluginLoadError(
-                path: path,
-                "plugin file \(path) is writable by group or others (mode \(String(mode, radix: 8))) — anyone could swap its code; run chmod go-w \(path)")
-        }
-        guard let canonicalFile = realpath(path, nil) else {
-            throw PluginLoadError(path: path, "cannot resolve plugin path \(path): \(String(cString: strerror(errno)))")
-        }
+        guard lstat(path, &info) == 0 else { throw .unreadable(path: path, reason: systemError()) }
+        guard let canonicalFile = realpath(path, nil) else { throw .unresolvable(path: path, reason: systemError()) }
         defer { free(canonicalFile) }
         guard let canonicalDirectory = realpath(pluginDirectory, nil) else {
-            throw PluginLoadError(
-                path: path,
-                "the plugin directory \(pluginDirectory) does not exist — create it or configure another plugin directory")
+            throw .missingDirectory(path: path, directory: pluginDirectory)
         }
         defer { free(canonicalDirectory) }
         let file = String(cString: canonicalFile)
         let directory = String(cString: canonicalDirectory)
-        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
-        guard file.hasPrefix(prefix) else {
-            throw PluginLoadError(
-                path: path,
-                "plugin file \(path) lies outside the plugin directory \(pluginDirectory) — copy it into \(pluginDirectory) or configure that directory")
+        guard file.hasPrefix(directory.hasSuffix("/") ? directory : directory + "/") else {
+            if info.st_mode & S_IFMT == S_IFLNK {
+                throw .linkOutsideDirectory(path: path, target: file, directory: pluginDirectory)
+            }
+            throw .outsideDirectory(path: path, directory: pluginDirectory)
         }
         return file
     }
 
-    /// The file's bytes.
-    static func read(_ path: String) throws -> [UInt8] {
-        guard let file = fopen(path, "rb") else {
-            throw PluginLoadError(path: path, "cannot open plugin file \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { fclose(file) }
+    /// The bytes of the regular file at `canonical` (reported as `path`), read with plain
+    /// reads — never mapped, so a file that shrinks meanwhile yields fewer bytes, not a fault.
+    ///
+    /// The file's kind is checked before it is opened (opening a pipe or a device may block or
+    /// act), and its kind and permissions again on the opened file, which is the one read.
+    static func read(_ canonical: String, reportedAs path: String) throws(PluginFileError) -> [UInt8] {
+        var info = stat()
+        guard lstat(canonical, &info) == 0 else { throw .unreadable(path: path, reason: systemError()) }
+        try requireRegular(info, path)
+        let descriptor = open(canonical, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .unreadable(path: path, reason: systemError()) }
+        defer { close(descriptor) }
+        guard fstat(descriptor, &info) == 0 else { throw .unreadable(path: path, reason: systemError()) }
+        try requireRegular(info, path)
+        let mode = UInt32(info.st_mode & 0o777)
+        guard mode & 0o022 == 0 else { throw .writableByOthers(path: path, mode: mode) }
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(info.st_size))
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = fread(&chunk, 1, chunk.count, file)
-            if count > 0 { bytes.append(contentsOf: chunk[0..<count]) }
-            if count < chunk.count { break }
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count == 0 { return bytes }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .unreadable(path: path, reason: systemError())
+            }
+            bytes.append(contentsOf: chunk[..<count])
         }
-        guard ferror(file) == 0 else {
-            throw PluginLoadError(path: path, "cannot read plugin file \(path): read error")
+    }
+
+    /// Refuses `bytes` of the file at `path` unless they are a whole ELF shared library for
+    /// this machine.
+    static func requireImage(_ bytes: [UInt8], of path: String) throws(PluginFileError) {
+        do {
+            try ELFImage.check(bytes)
+        } catch {
+            throw .notLoadable(path: path, defect: error)
         }
-        return bytes
+    }
+
+    /// Refuses the content-addressed `copy` of the file at `path` unless, read back, it holds
+    /// exactly `bytes`, the bytes that were checked. The copy is written from those bytes, not
+    /// from the file, so a file that changes after it was read cannot reach it; this catches a
+    /// cache entry that something else wrote or changed. Byte equality with the checked bytes
+    /// is a stronger check of the copy than parsing it again.
+    ///
+    /// Call it just before `dlopen`: the instant between the two is not covered, and only a
+    /// writer inside the cache directory could use it.
+    static func requireCopy(_ copy: String, holds bytes: [UInt8], of path: String) throws(PluginFileError) {
+        guard (try? read(copy, reportedAs: copy)) == bytes else { throw .copyChanged(path: path, copy: copy) }
     }
 
     /// Writes `bytes` to `<cache>/<sha256>/<name>`, read-only, through a temporary file and a
@@ -75,7 +96,7 @@ enum PluginFile {
         let target = directory + "/" + name
         var info = stat()
         if lstat(target, &info) == 0, info.st_mode & S_IFMT == S_IFREG, Int(info.st_size) == bytes.count,
-            let existing = try? read(target), SHA256.hex(of: existing) == sha256
+            let existing = try? read(target, reportedAs: target), SHA256.hex(of: existing) == sha256
         {
             return target
         }
@@ -105,6 +126,11 @@ enum PluginFile {
         }
     }
 
+    private static func requireRegular(_ info: stat, _ path: String) throws(PluginFileError) {
+        let type = info.st_mode & S_IFMT
+        guard type == S_IFREG else { throw .notRegularFile(path: path, kind: describe(type)) }
+    }
+
     private static func describe(_ type: mode_t) -> String {
         switch type {
         case S_IFDIR: return "a directory"
@@ -115,4 +141,6 @@ enum PluginFile {
         default: return "not a regular file"
         }
     }
+
+    private static func systemError() -> String { String(cString: strerror(errno)) }
 }

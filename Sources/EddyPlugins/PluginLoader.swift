@@ -7,6 +7,11 @@ import EddySDK
 /// Loads plugin files: checks the file, copies it to a content-addressed path, `dlopen`s the
 /// copy, resolves the entry symbol and validates the descriptor.
 ///
+/// Nothing reaches `dlopen` unchecked: the file must resolve to a regular file inside the
+/// plugin directory, not writable by group or others, and be a whole ELF shared library for
+/// this machine (``ELFImage``) — a file cut short would otherwise kill the process with
+/// SIGBUS inside `dlopen`. The copy is read back and must hold the checked bytes.
+///
 /// Plugins are loaded with `RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE` and never unloaded: a
 /// Swift image cannot be `dlclose`d safely. Every build is copied to
 /// `<cache>/<sha256>/<file name>` first, because `dlopen` of a path that is already loaded
@@ -27,14 +32,20 @@ public struct PluginLoader: Sendable {
 
     /// Loads and validates the plugin file at `path`.
     ///
-    /// - Throws: `PluginLoadError`, whose message says what is wrong and what to do.
+    /// - Throws: ``PluginFileError`` when the file is refused before it is loaded,
+    ///   ``PluginLoadError`` when the cache cannot be written or the loaded code is refused;
+    ///   either message says what is wrong and what to do.
     public func load(_ path: String) throws -> LoadedPlugin {
-        let canonical = try PluginFile.check(path, pluginDirectory: pluginDirectory)
-        let bytes = try PluginFile.read(canonical)
+        let canonical = try PluginFile.resolve(path, in: pluginDirectory)
+        // Read once: everything after works on these bytes, never on the file again.
+        let bytes = try PluginFile.read(canonical, reportedAs: path)
+        // Checked before the copy, so that no broken build lands in the cache.
+        try PluginFile.requireImage(bytes, of: path)
         let sha256 = SHA256.hex(of: bytes)
         let fileName = String(canonical.split(separator: "/").last ?? "plugin.so")
         let copy = try PluginFile.contentAddressedCopy(
             of: bytes, sha256: sha256, name: fileName, cacheDirectory: cacheDirectory)
+        try PluginFile.requireCopy(copy, holds: bytes, of: path)
         guard let handle = dlopen(copy, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
             throw PluginLoadError(
                 path: path,

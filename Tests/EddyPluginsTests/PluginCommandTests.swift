@@ -83,6 +83,37 @@ import Testing
                 == "Error: plugin file \(path) is writable by group or others (mode 666) — anyone could swap its code; run chmod go-w \(path)\n")
     }
 
+    /// Refused with the loader's reason and exit status 1 — before this was checked, a file
+    /// cut short killed `eddy` with SIGBUS inside `dlopen` (exit status 135). Only a file
+    /// outside its own directory needs `--plugin-dir`: by default the file's directory is the
+    /// plugin directory.
+    @Test(arguments: BadPluginFile.allCases)
+    func inspectRefusesABadFileWithoutCrashing(_ bad: BadPluginFile) throws {
+        let fixture = try PluginFixture()
+        let built = PluginFixture.productsDirectory + "/libWordCount.so"
+        let path = try bad.make(named: "libWordCount.so", from: built, in: fixture.pluginDirectory)
+        let directory = bad == .fileOutside ? ["--plugin-dir", fixture.pluginDirectory] : []
+        let result = try ProcessRunner.run(
+            try eddy, ["plugin", "inspect", path, "--cache-dir", fixture.cacheDirectory] + directory)
+        #expect(result.signal == nil)
+        #expect(result.status == 1)
+        #expect(result.stdout == "")
+        #expect(result.stderr == "Error: \(try bad.refusal(of: path, directory: fixture.pluginDirectory, built: built))\n")
+    }
+
+    @Test func callRefusesAPluginCutShortWithoutCrashing() throws {
+        let fixture = try PluginFixture()
+        let built = PluginFixture.productsDirectory + "/libEnrich.so"
+        let path = try BadPluginFile.cutShortAt100000.make(named: "libEnrich.so", from: built, in: fixture.pluginDirectory)
+        let result = try ProcessRunner.run(
+            try eddy, ["plugin", "call", path, "risk_score", "5000", "BR", "--cache-dir", fixture.cacheDirectory])
+        #expect(result.signal == nil)
+        #expect(result.status == 1)
+        #expect(
+            result.stderr
+                == "Error: \(try BadPluginFile.cutShortAt100000.refusal(of: path, directory: fixture.pluginDirectory, built: built))\n")
+    }
+
     /// The scaffold builds against the SDK and its own TestKit test passes (takes a minute).
     @Test func newScaffoldsAPackageThatBuildsAndPassesItsTest() throws {
         let fixture = try PluginFixture()

@@ -1,6 +1,7 @@
 import EddyHost
 @testable import EddyPlugins
 import EddySDK
+import EddyTestSupport
 import Foundation
 import Testing
 
@@ -16,23 +17,48 @@ import Testing
         }
     }
 
-    @Test func refusesADirectory() throws {
+    /// Refused before anything is copied or loaded, with the reason the CLI and a running
+    /// worker give too.
+    @Test(arguments: BadPluginFile.allCases)
+    func refusesABadFileBeforeLoadingIt(_ bad: BadPluginFile) throws {
         let fixture = try PluginFixture()
-        let path = fixture.pluginDirectory + "/sub"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        #expect(
-            loadError(path, fixture)
-                == "plugin path \(path) is a directory, not a regular file — point at the plugin's shared library itself")
+        let built = PluginFixture.productsDirectory + "/libWordCount.so"
+        let path = try bad.make(named: "libWordCount.so", from: built, in: fixture.pluginDirectory)
+        let loader = PluginLoader(pluginDirectory: fixture.pluginDirectory, cacheDirectory: fixture.cacheDirectory)
+        let error = #expect(throws: PluginFileError.self) { try loader.load(path) }
+        #expect(error?.description == (try bad.refusal(of: path, directory: fixture.pluginDirectory, built: built)))
+        #expect(!FileManager.default.fileExists(atPath: fixture.cacheDirectory))
     }
 
-    @Test func refusesASymbolicLink() throws {
+    /// A link is followed when it stays inside the plugin directory; the file loaded is its target.
+    @Test func followsASymbolicLinkInsideThePluginDirectory() throws {
         let fixture = try PluginFixture()
         let target = try fixture.install(product: "Uppercase")
-        let link = fixture.pluginDirectory + "/link.so"
-        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let link = fixture.pluginDirectory + "/current.so"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "libUppercase.so")
+        let loader = PluginLoader(pluginDirectory: fixture.pluginDirectory, cacheDirectory: fixture.cacheDirectory)
+        let plugin = try loader.load(link)
+        let canonical = try #require(realpath(target, nil))
+        defer { free(canonical) }
+        #expect(plugin.name == "uppercase")
+        #expect(plugin.sourcePath == String(cString: canonical))
+    }
+
+    /// The copy `dlopen` is given must hold the checked bytes, whatever changed it since.
+    @Test func refusesACopyThatIsNotTheCheckedBuild() throws {
+        let fixture = try PluginFixture()
+        let path = try fixture.install(product: "Uppercase")
+        let checked = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let copy = fixture.root + "/copy.so"
+        try Data(checked.dropLast()).write(to: URL(fileURLWithPath: copy))
+        #expect(throws: PluginFileError.copyChanged(path: path, copy: copy)) {
+            try PluginFile.requireCopy(copy, holds: checked, of: path)
+        }
         #expect(
-            loadError(link, fixture)
-                == "plugin path \(link) is a symbolic link, not a regular file — point at the plugin's shared library itself")
+            PluginFileError.copyChanged(path: path, copy: copy).description
+                == "the copy of plugin file \(path) at \(copy) is not the build that was checked: something else writes to the plugin cache — give this process a plugin cache of its own")
+        try Data(checked).write(to: URL(fileURLWithPath: copy))
+        try PluginFile.requireCopy(copy, holds: checked, of: path)
     }
 
     @Test func refusesAGroupWritableFile() throws {
@@ -44,30 +70,10 @@ import Testing
                 == "plugin file \(path) is writable by group or others (mode 775) — anyone could swap its code; run chmod go-w \(path)")
     }
 
-    @Test func refusesAFileOutsideThePluginDirectory() throws {
-        let fixture = try PluginFixture()
-        let inside = try fixture.install(product: "Uppercase")
-        let outside = fixture.root + "/libUppercase.so"
-        try FileManager.default.copyItem(atPath: inside, toPath: outside)
-        #expect(
-            loadError(outside, fixture)
-                == "plugin file \(outside) lies outside the plugin directory \(fixture.pluginDirectory) — copy it into \(fixture.pluginDirectory) or configure that directory")
-    }
-
     @Test func refusesAMissingFile() throws {
         let fixture = try PluginFixture()
         let path = fixture.pluginDirectory + "/nope.so"
         #expect(loadError(path, fixture) == "cannot read plugin file \(path): No such file or directory — check the path")
-    }
-
-    @Test func refusesAFileThatIsNoSharedLibrary() throws {
-        let fixture = try PluginFixture()
-        let path = fixture.pluginDirectory + "/notes.so"
-        try "just text".write(toFile: path, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
-        let message = try #require(loadError(path, fixture))
-        #expect(message.hasPrefix("cannot load plugin notes.so: "))
-        #expect(message.hasSuffix(" — is it a shared library built for this platform?"))
     }
 
     @Test func refusesALibraryWithoutTheEntrySymbol() throws {

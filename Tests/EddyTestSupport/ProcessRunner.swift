@@ -4,7 +4,10 @@ import Foundation
 /// bounded wait, capturing its output. Shared by the test targets.
 public enum ProcessRunner {
     public struct Result: Sendable {
+        /// The exit status, or the signal's number when a signal ended the program.
         public var status: Int32
+        /// The signal that ended the program (SIGBUS for a crash in `dlopen`), or nil when it exited.
+        public var signal: Int32?
         public var stdout: String
         public var stderr: String
     }
@@ -59,7 +62,10 @@ public enum ProcessRunner {
             process.terminate()
             throw Failure(description: "\(([executable] + arguments).joined(separator: " ")) did not exit within \(timeout)")
         }
-        return Result(status: process.terminationStatus, stdout: out.finish(), stderr: err.finish())
+        return Result(
+            status: process.terminationStatus,
+            signal: process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil,
+            stdout: out.finish(), stderr: err.finish())
     }
 
     /// Reads a pipe on its own thread so a chatty child never blocks on a full pipe.
