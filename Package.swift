@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "Enrich", type: .dynamic, targets: ["EnrichPlugin"]),
         .library(name: "Uppercase", type: .dynamic, targets: ["Uppercase"]),
         .library(name: "Fraud", type: .dynamic, targets: ["FraudPlugin"]),
+        .library(name: "FraudV2", type: .dynamic, targets: ["FraudV2Plugin"]),
     ],
     dependencies: [
         .package(path: "sdk"),
@@ -92,6 +93,9 @@ let package = Package(
         .target(
             name: "FraudPlugin", dependencies: ["Fraud", .product(name: "EddySDK", package: "sdk")],
             path: "Plugins/Fraud/Sources/FraudPlugin"),
+        .target(
+            name: "FraudV2Plugin", dependencies: ["Fraud", .product(name: "EddySDK", package: "sdk")],
+            path: "Plugins/FraudV2"),
         .target(
             name: "Uppercase", path: "Plugins/Uppercase",
             publicHeadersPath: ".", cSettings: [.headerSearchPath("../../sdk/include")]),

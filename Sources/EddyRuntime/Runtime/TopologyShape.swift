@@ -8,6 +8,14 @@ import EddySDK
 enum TopologyShape {
     /// The first difference between two builds' topologies, in words; nil when they have the same shape.
     static func change(from old: [NodeDescription], to new: [NodeDescription]) -> String? {
+        let oldStores = Set(old.compactMap(\.store?.name))
+        if let node = new.first(where: { $0.store.map { !oldStores.contains($0.name) } ?? false }), let store = node.store {
+            return "it declares a new store \(PluginSet.describe(store)) at node '\(node.name)'"
+        }
+        let newStores = Set(new.compactMap(\.store?.name))
+        if let node = old.first(where: { $0.store.map { !newStores.contains($0.name) } ?? false }), let store = node.store {
+            return "it no longer declares store \(PluginSet.describe(store)) (node '\(node.name)')"
+        }
         let newByName = Dictionary(new.map { ($0.name, $0) }) { first, _ in first }
         for node in old {
             guard let other = newByName[node.name] else { return "node '\(node.name)' (\(node.kind)) is gone" }
