@@ -130,3 +130,102 @@ import Testing
         #expect(topology.internalTopics.map(\.subTopology) == [1])
     }
 }
+
+/// Mistakes in the nodes that call a plugin's functions or run its topology.
+@Suite struct TopologyConfigErrorTests {
+    static let header = AppConfigTests.header
+
+    func error(_ topology: String) -> String? {
+        do {
+            let config = try AppConfig.parse(yaml: Self.header + "topology:\n" + topology, file: "app.yaml")
+            _ = try Topology.build(config, plugins: try PluginSet.load(for: config))
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func aPluginWithoutATopologyIsNamed() {
+        #expect(error("  plugin: Enrich\n") == "app.yaml:5: topology.plugin: plugin 'Enrich' (enrich 1.0.0) exports no topology — implement `static func topology(_ builder: StreamsBuilder)` in its Plugin type")
+    }
+
+    @Test func aStreamOperatorNeedsAStreamFunction() {
+        #expect(error("""
+              sources: [{name: in, topics: [a]}]
+              processors: [{name: w, type: flat_map_values, function: Enrich.is_large, inputs: [in]}]
+              sinks: [{name: out, topic: b, inputs: [w]}]
+            """) == "app.yaml:6: topology.processors[0].function: Enrich.is_large is a typed function; a flat_map_values node calls a stream function (export one with StreamFunction.flatMapValues)")
+        #expect(error("""
+              sources: [{name: in, topics: [a]}]
+              processors: [{name: w, type: filter, function: WordCount.split-words, inputs: [in]}]
+              sinks: [{name: out, topic: b, inputs: [w]}]
+            """) == "app.yaml:6: topology.processors[0].function: WordCount.split-words is a flatMapValues stream function, but a filter node calls a filter function")
+        #expect(error("""
+              sources: [{name: in, topics: [a]}]
+              processors: [{name: w, type: map, function: WordCount.nope, inputs: [in]}]
+              sinks: [{name: out, topic: b, inputs: [w]}]
+            """) == "app.yaml:6: topology.processors[0].function: plugin WordCount exports no stream function nope (it exports: split-words, word-key)")
+    }
+
+    @Test func branchesAndGroupBySayWhatTheyNeed() {
+        #expect(error("""
+              sources: [{name: in, topics: [a]}]
+              processors:
+                - {name: s, type: branch, inputs: [in], branches: [{name: rest}, {name: big, function: Enrich.is_large, fields: [amount]}]}
+              sinks: [{name: out, topic: b, inputs: [big]}]
+            """) == "app.yaml:7: topology.processors[0].branches[0].function: only the last branch may go without a function (it takes the records no other branch took)")
+        #expect(error("""
+              sources: [{name: in, topics: [a]}]
+              processors:
+                - {name: s, type: branch, inputs: [in], branches: [{name: big, function: Enrich.is_large, fields: [amount]}, {name: rest}]}
+                - {name: x, type: merge, inputs: [s]}
+              sinks: [{name: out, topic: b, inputs: [x]}]
+            """) == "app.yaml:8: topology.processors[1].inputs: 'x' reads the split 's' directly — read one of its branches (big, rest)")
+        #expect(error("""
+              sources: [{name: in, topics: [a]}]
+              processors: [{name: g, type: group_by, inputs: [in]}]
+              sinks: [{name: out, topic: b, inputs: [g]}]
+            """) == "app.yaml:6: topology.processors[0].field: give either `field:` (a JSON field of the value) or `function:` (a plugin's stream function), not neither")
+    }
+
+    @Test func aTopicReadTwiceIsRefused() {
+        #expect(error("""
+              plugin: Fraud
+              sources: [{name: again, topics: [payments]}]
+              sinks: [{name: out, topic: b, inputs: [again]}]
+            """) == "app.yaml:6: topology.sources[0]: topic 'payments' is read by both 'payments' and 'again' — read each topic with one source and use its output twice")
+    }
+
+    @Test func describePrintsAPluginTopologyBesideAppFileNodes() throws {
+        let config = try AppConfig.parse(
+            yaml: Self.header + "topology:\n  plugin: WordCount\n  sinks: [{name: raw, topic: raw-lines, inputs: [lines]}]\n", file: "app.yaml")
+        let plugins = try PluginSet.load(for: config)
+        #expect(try Topology.build(config, plugins: plugins).describe(stores: plugins.storesByNode(try Topology.build(config, plugins: plugins))) == """
+            Topologies:
+               Sub-topology: 0
+                Source: lines (topics: [text-input])
+                  --> split, raw
+                Processor: split (flatMapValues: WordCount.split) (stores: [])
+                  --> KSTREAM-KEY-SELECT-0000000000
+                  <-- lines
+                Processor: KSTREAM-KEY-SELECT-0000000000 (selectKey: WordCount.KSTREAM-KEY-SELECT-0000000000) (stores: [])
+                  --> words-sink
+                  <-- split
+                Sink: words-sink (topic: shop-words-repartition)
+                  <-- KSTREAM-KEY-SELECT-0000000000
+                Sink: raw (topic: raw-lines)
+                  <-- lines
+               Sub-topology: 1
+                Source: words (topics: [shop-words-repartition])
+                  --> count
+                Processor: count (count) (stores: [word-counts-dsl])
+                  --> counts
+                  <-- words
+                Processor: counts (passthrough) (stores: [])
+                  --> out
+                  <-- count
+                Sink: out (topic: word-counts)
+                  <-- counts
+            """)
+    }
+}

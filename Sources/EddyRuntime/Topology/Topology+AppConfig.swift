@@ -18,7 +18,7 @@ extension Topology {
             do {
                 declared += try declaredNodes(ofPlugin: pluginName, plugin.description, processorConfig: spec.pluginConfig)
             } catch {
-                throw AppConfigError(file: config.file, line: spec.pluginLine, key: "topology.plugin", message: "\(error)")
+                throw AppConfigError(file: config.file, line: spec.pluginLine, key: "topology.plugin", message: error.message)
             }
             for (node, given) in spec.pluginConfig {
                 guard let found = plugin.description.topologyNode(named: node), let processor = found.processor,
