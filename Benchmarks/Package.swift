@@ -11,9 +11,11 @@ let package = Package(
     products: [
         .executable(name: "eddy-abi-bench", targets: ["eddy-abi-bench"]),
         .executable(name: "eddy-state-bench", targets: ["eddy-state-bench"]),
+        .executable(name: "eddy-dsl-bench", targets: ["eddy-dsl-bench"]),
         // Pass-through plugins, loaded by the benchmark with dlopen.
         .library(name: "BenchSwiftPassthrough", type: .dynamic, targets: ["BenchSwiftPassthrough"]),
         .library(name: "BenchCPassthrough", type: .dynamic, targets: ["BenchCPassthrough"]),
+        .library(name: "BenchDSL", type: .dynamic, targets: ["BenchDSL"]),
     ],
     dependencies: [
         .package(name: "eddy", path: ".."),
@@ -22,6 +24,15 @@ let package = Package(
     targets: [
         .target(name: "BenchSwiftPassthrough", dependencies: [.product(name: "EddySDK", package: "sdk")]),
         .target(name: "BenchCPassthrough", publicHeadersPath: "."),
+        .target(name: "BenchDSL", dependencies: [.product(name: "EddySDK", package: "sdk")]),
+        .executableTarget(
+            name: "eddy-dsl-bench",
+            dependencies: [
+                .product(name: "EddyPlugins", package: "eddy"),
+                .product(name: "EddyEngine", package: "sdk"),
+                .product(name: "EddyHost", package: "sdk"),
+                .product(name: "EddySDK", package: "sdk"),
+            ]),
         .executableTarget(
             name: "eddy-abi-bench",
             dependencies: [

@@ -89,8 +89,8 @@ def summarize(case, runs, latency, baselines):
     }
     if not case.is_baseline and case.guarantee in baselines:
         ratio = row["records_per_s"]["median"] / baselines[case.guarantee]
-        goal = GOALS[(case.workload, case.guarantee)]
-        row.update(ratio=ratio, goal=goal, goal_met=ratio >= goal)
+        goal = GOALS.get((case.workload, case.guarantee))
+        row.update(ratio=ratio, goal=goal, goal_met=goal is None or ratio >= goal)
     return row
 
 
@@ -100,7 +100,12 @@ def format_table(rows):
     lines = [header]
     for row in rows:
         rate = row["records_per_s"]
-        ratio = f"{row['ratio']:.2f} ({row['goal']:.2f} {'met' if row['goal_met'] else 'MISSED'})" if "ratio" in row else "1"
+        if "ratio" not in row:
+            ratio = "1"
+        elif row["goal"] is None:
+            ratio = f"{row['ratio']:.2f}"
+        else:
+            ratio = f"{row['ratio']:.2f} ({row['goal']:.2f} {'met' if row['goal_met'] else 'MISSED'})"
         latency = row["latency_ms"] or {}
         lines.append((row["case"], f"{rate['median']:,.0f}", f"{rate['min']:,.0f}", f"{rate['max']:,.0f}", ratio,
                       str(latency.get("p50_ms", "-")), str(latency.get("p99_ms", "-")), f"{row['peak_rss_mb']:.0f}",
@@ -116,7 +121,7 @@ def main():
     arguments = parse_arguments()
     # A SIGTERM unwinds like Ctrl-C, so every started process is stopped on the way out.
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(f"bench: stopped by signal {number}"))
-    cases = all_cases()
+    cases = all_cases(extra=bool(arguments.cases))
     if arguments.cases:
         wanted = arguments.cases.split(",")
         unknown = set(wanted) - {case.name for case in cases}

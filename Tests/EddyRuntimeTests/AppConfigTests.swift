@@ -146,7 +146,7 @@ import Testing
     }
 
     @Test func aPluginWithoutATopologyIsNamed() {
-        #expect(error("  plugin: Enrich\n") == "app.yaml:5: topology.plugin: plugin 'Enrich' (enrich 1.0.0) exports no topology — implement `static func topology(_ builder: StreamsBuilder)` in its Plugin type")
+        #expect(error("  plugin: Uppercase\n") == "app.yaml:5: topology.plugin: plugin 'Uppercase' (uppercase 1.0.0) exports no topology — implement `static func topology(_ builder: StreamsBuilder)` in its Plugin type")
     }
 
     @Test func aStreamOperatorNeedsAStreamFunction() {
@@ -194,6 +194,16 @@ import Testing
               sources: [{name: again, topics: [payments]}]
               sinks: [{name: out, topic: b, inputs: [again]}]
             """) == "app.yaml:6: topology.sources[0]: topic 'payments' is read by both 'payments' and 'again' — read each topic with one source and use its output twice")
+    }
+
+    @Test func topicsOfAPluginTopologyAreRenamed() throws {
+        let config = try AppConfig.parse(
+            yaml: Self.header + "topology:\n  plugin: Enrich\n  topics: {payments: shop-payments, payments-in-cents: shop-cents}\n",
+            file: "app.yaml")
+        let topology = try Topology.build(config, plugins: try PluginSet.load(for: config))
+        #expect(topology.sourceTopics == ["shop-payments"])
+        #expect(topology.subTopologies[0].sinkTopics == ["shop-cents"])
+        #expect(error("  plugin: Enrich\n  topics: {payment: shop-payments}\n") == "app.yaml:5: topology.topics.payment: the topology of 'Enrich' uses no topic 'payment' — did you mean 'payments'? (it uses: payments, payments-in-cents)")
     }
 
     @Test func describePrintsAPluginTopologyBesideAppFileNodes() throws {

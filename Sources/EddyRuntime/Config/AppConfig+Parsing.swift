@@ -92,7 +92,7 @@ extension AppConfig {
     // MARK: - Topology
 
     private static func parseTopology(_ r: YAMLReader) throws(AppConfigError) -> TopologySpec {
-        try r.rejectUnknownKeys(["plugin", "config", "sources", "processors", "sinks", "stores"])
+        try r.rejectUnknownKeys(["plugin", "config", "topics", "sources", "processors", "sinks", "stores"])
         var spec = TopologySpec(sources: [], processors: [], sinks: [], stores: [])
         spec.plugin = try r.string("plugin")
         spec.pluginLine = r["plugin"].flatMap { YAMLReader.line(of: $0) }
@@ -103,6 +103,10 @@ extension AppConfig {
             for node in config.keys {
                 spec.pluginConfig[node] = try config.stringMap(node)
             }
+        }
+        spec.pluginTopics = try r.stringMap("topics")
+        if !spec.pluginTopics.isEmpty, spec.plugin == nil {
+            throw r.error("topics", "renames the topics of a plugin's topology — name the plugin with `plugin:`")
         }
         for s in try r.list("sources") {
             try s.rejectUnknownKeys(["name", "topics", "key.serde", "value.serde", "timestamp.field"])

@@ -85,6 +85,10 @@ public struct TopologySpec: Sendable {
     public var plugin: String?
     /// Config of the plugin topology's processor nodes, by node name (`topology.config`).
     public var pluginConfig: [String: [String: String]] = [:]
+    /// Topics the plugin's topology reads or writes, renamed (`topology.topics`: the name in
+    /// the plugin to the name in this application), as Kafka Streams applications take
+    /// topic names from their config.
+    public var pluginTopics: [String: String] = [:]
     /// Where `topology.plugin` is, for messages.
     public var pluginLine: Int?
     public var sources: [SourceSpec]

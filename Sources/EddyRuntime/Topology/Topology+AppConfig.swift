@@ -15,11 +15,13 @@ extension Topology {
             guard let plugin = plugins.plugins[pluginName] else {
                 throw AppConfigError(file: config.file, line: spec.pluginLine, key: "topology.plugin", message: "plugin '\(pluginName)' is not loaded")
             }
+            let nodes: [DeclaredNode]
             do {
-                declared += try declaredNodes(ofPlugin: pluginName, plugin.description, processorConfig: spec.pluginConfig)
+                nodes = try declaredNodes(ofPlugin: pluginName, plugin.description, processorConfig: spec.pluginConfig)
             } catch {
                 throw AppConfigError(file: config.file, line: spec.pluginLine, key: "topology.plugin", message: error.message)
             }
+            declared += try renamingTopics(nodes, spec, config)
             for (node, given) in spec.pluginConfig {
                 guard let found = plugin.description.topologyNode(named: node), let processor = found.processor,
                     let description = plugin.processor(named: processor)
@@ -40,6 +42,34 @@ extension Topology {
             return try build(applicationId: config.applicationId, nodes: declared)
         } catch {
             throw AppConfigError(file: config.file, line: error.location.line, key: error.location.key, message: error.message)
+        }
+    }
+}
+
+extension Topology {
+    /// The plugin topology's nodes with the topics `topology.topics` renames; every name it
+    /// renames must be one the topology uses.
+    fileprivate static func renamingTopics(_ nodes: [DeclaredNode], _ spec: TopologySpec, _ config: AppConfig) throws(AppConfigError) -> [DeclaredNode] {
+        guard !spec.pluginTopics.isEmpty else { return nodes }
+        let used = Set(nodes.flatMap { $0.node.kind.sourceTopics + ($0.node.kind.sinkTopic.map { [$0] } ?? []) })
+        for name in spec.pluginTopics.keys.sorted() where !used.contains(name) {
+            throw AppConfigError(
+                file: config.file, line: spec.pluginLine, key: "topology.topics.\(name)",
+                message: "the topology of '\(spec.plugin ?? "")' uses no topic '\(name)'\(Suggestion.didYouMean(name, among: used)) (it uses: \(used.sorted().joined(separator: ", ")))")
+        }
+        return nodes.map { entry in
+            var entry = entry
+            switch entry.node.kind {
+            case .source(var source):
+                source.topics = source.topics.map { spec.pluginTopics[$0] ?? $0 }
+                entry.node.kind = .source(source)
+            case .sink(var sink):
+                sink.topic = spec.pluginTopics[sink.topic] ?? sink.topic
+                entry.node.kind = .sink(sink)
+            default:
+                break
+            }
+            return entry
         }
     }
 }

@@ -1,12 +1,14 @@
 import EddySDK
 
-/// The `enrich` plugin: the `enrich` processor and the `risk_score`, `is_large`,
-/// `amount_cents` and `sum` typed functions.
+/// The `enrich` plugin: the `enrich` and `large-cents` processors, the `risk_score`,
+/// `is_large`, `amount_cents` and `sum` typed functions, and the large-payments pipeline as
+/// a Streams DSL topology.
 public enum EnrichPlugin: Plugin {
     public static let name = "enrich"
     public static let version = "1.0.0"
     public static let doc: String? = "Payment enrichment with a risk model."
-    public static var processors: [any Processor.Type] { [Enricher.self] }
+    public static var processors: [any Processor.Type] { [Enricher.self, LargeCents.self] }
+    public static func topology(_ builder: StreamsBuilder) { LargePayments.topology(builder) }
     public static let functions: [TypedFunction] = [
         TypedFunction(
             "risk_score", signature: "f64(f64,str)", doc: "Risk of a payment (amount, country) in 0...1.",
