@@ -37,6 +37,21 @@ extension LoadedPlugin {
         for function in description.functions {
             lines.append("  \(function.name) \(function.signature)\(function.doc.map { " — \($0)" } ?? "")")
         }
+        if !description.streamFunctions.isEmpty {
+            lines.append("stream functions \(description.streamFunctions.count)")
+            for function in description.streamFunctions { lines.append("  \(function.name) (\(function.kind))") }
+        }
+        if let topology = description.topology {
+            lines.append("topology   \(topology.count) nodes (eddy topology describe shows it split into sub-topologies)")
+            for node in topology {
+                var detail = "\(node.kind)"
+                if !node.topics.isEmpty { detail += " \(node.topics.joined(separator: ", "))" }
+                if let store = node.store { detail += ", store \(store.name)" }
+                if let processor = node.processor { detail += " \(processor)" }
+                let parents = node.parents.isEmpty ? "" : " <- \(node.parents.joined(separator: ", "))"
+                lines.append("  \(node.name): \(detail)\(parents)")
+            }
+        }
         return lines.joined(separator: "\n")
     }
 
