@@ -1,23 +1,38 @@
 /// Checks that bytes are what a source's serde says they are, so that an undecodable record
 /// is caught at the source and handled (dead-letter, skip, or fail) instead of reaching a
-/// processor.
-enum SerdeCheck {
-    /// Why `bytes` cannot be read as the serde named `serde` (the SDK's vocabulary), or nil
-    /// when they can. Null is always valid; a serde the host does not know (a plugin's own)
-    /// is bytes to it.
-    static func problem(_ bytes: UnsafeRawBufferPointer?, as serde: String) -> String? {
-        guard let bytes else { return nil }
+/// processor. Made once per input from the serde's name, then applied per record.
+enum SerdeCheck: Equatable {
+    /// A serde the host does not look into (`bytes`, or a plugin's own).
+    case none
+    case utf8
+    /// A fixed-width number: `long`/`i64`, `u64`, `f64` (8 bytes), `i32` (4 bytes).
+    case fixedWidth(Int, name: String)
+    case json
+
+    /// The check for the serde named `serde` (the SDK's vocabulary; `long` as the app file says).
+    init(serde: String) {
         switch serde {
-        case "string":
-            return isValidUTF8(bytes) ? nil : "not valid UTF-8"
-        case "i64", "long", "u64", "f64":
-            return bytes.count == 8 ? nil : "\(bytes.count) bytes, but a \(serde == "i64" ? "long" : serde) is 8 big-endian bytes"
-        case "i32":
-            return bytes.count == 4 ? nil : "\(bytes.count) bytes, but an i32 is 4 big-endian bytes"
-        case "json":
-            return JSONScanner.isValid(bytes) ? nil : "not valid JSON"
-        default:
+        case "string": self = .utf8
+        case "i64", "long": self = .fixedWidth(8, name: "long")
+        case "u64", "f64": self = .fixedWidth(8, name: serde)
+        case "i32": self = .fixedWidth(4, name: serde)
+        case "json": self = .json
+        default: self = .none
+        }
+    }
+
+    /// Why `bytes` cannot be read as this serde, or nil when they can. Null is always valid.
+    func problem(_ bytes: UnsafeRawBufferPointer?) -> String? {
+        guard let bytes else { return nil }
+        switch self {
+        case .none:
             return nil
+        case .utf8:
+            return Self.isValidUTF8(bytes) ? nil : "not valid UTF-8"
+        case .fixedWidth(let width, let name):
+            return bytes.count == width ? nil : "\(bytes.count) bytes, but a\(name.first == "i" ? "n" : "") \(name) is \(width) big-endian bytes"
+        case .json:
+            return JSONScanner.isValid(bytes) ? nil : "not valid JSON"
         }
     }
 

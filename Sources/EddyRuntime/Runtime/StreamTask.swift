@@ -20,6 +20,9 @@ final class StreamTask: TaskEnvironment {
         let source: SourceNode
         let sourceName: String
         let spec: Topology.Source
+        /// The checks of the source's key and value serdes, made once.
+        let keyCheck: SerdeCheck
+        let valueCheck: SerdeCheck
         /// The topic's name as `eddy_record` shows it.
         let topicName: PermanentText
         /// The next offset to commit, -1 before the first record.
@@ -87,7 +90,9 @@ final class StreamTask: TaskEnvironment {
         guard let source = graph.sources[topic], let node = subTopology.node(source.name), case .source(let spec) = node.kind else {
             throw ProcessingFailed(description: "task \(id) received a record of \(topic), which none of its sources reads")
         }
-        inputs.append(Input(partition: tp, source: source, sourceName: source.name, spec: spec, topicName: PermanentText(topic)))
+        inputs.append(Input(
+            partition: tp, source: source, sourceName: source.name, spec: spec, keyCheck: SerdeCheck(serde: spec.keySerde),
+            valueCheck: SerdeCheck(serde: spec.valueSerde), topicName: PermanentText(topic)))
         return inputs.count - 1
     }
 
@@ -96,7 +101,6 @@ final class StreamTask: TaskEnvironment {
     /// time, runs the good ones through the graph, and records the offset for the next
     /// commit. Throws when the `fail` handler stops processing.
     func process(_ run: borrowing KafkaRecordRun, input: Int) throws {
-        let spec = inputs[input].spec
         current = (copy run, input)
         defer { current = nil }
         jsonIndex.begin(count: run.count)
@@ -110,7 +114,7 @@ final class StreamTask: TaskEnvironment {
             inputs[input].next = record.offset + 1
             streamTimes[position] = time
             let origin = Int32(position)
-            guard let timestamp = try checked(record, spec: spec, input: input, origin: origin) else { continue }
+            guard let timestamp = try checked(record, input: input, origin: origin) else { continue }
             let advanced = timestamp > time
             time = max(time, timestamp)
             streamTimes[position] = time
@@ -141,12 +145,13 @@ final class StreamTask: TaskEnvironment {
 
     /// The record's event time when it reads as its source's serdes say, else nil after
     /// handing it to the error handler.
-    private func checked(_ record: KafkaRecordView, spec: Topology.Source, input: Int, origin: Int32) throws -> Int64? {
+    private func checked(_ record: KafkaRecordView, input: Int, origin: Int32) throws -> Int64? {
         let key = record.key, value = record.value
+        let spec = inputs[input].spec, valueCheck = inputs[input].valueCheck
         // A JSON object value is validated by indexing it, which the built-ins then reuse.
-        let valueChecked = spec.valueSerde == "json" && value.map { jsonIndex.object($0, origin: origin) != nil } ?? false
-        if let problem = SerdeCheck.problem(key, as: spec.keySerde).map({ "key is \($0) (key.serde: \(Self.serdeLabel(spec.keySerde)))" })
-            ?? (valueChecked ? nil : SerdeCheck.problem(value, as: spec.valueSerde).map({ "value is \($0) (value.serde: \(Self.serdeLabel(spec.valueSerde)))" }))
+        let valueChecked = valueCheck == .json && value.map { jsonIndex.object($0, origin: origin) != nil } ?? false
+        if let problem = inputs[input].keyCheck.problem(key).map({ "key is \($0) (key.serde: \(Self.serdeLabel(spec.keySerde)))" })
+            ?? (valueChecked ? nil : valueCheck.problem(value).map({ "value is \($0) (value.serde: \(Self.serdeLabel(spec.valueSerde)))" }))
         {
             try handle(deserialization: problem, record: record, input: input, origin: origin)
             return nil

@@ -11,8 +11,10 @@ open class GraphNode {
     public let name: String
     /// The nodes this one sends its records to, in topology order.
     public internal(set) var children: [GraphNode] = []
-    /// The task's graph, set when the graph is assembled.
-    public internal(set) weak var graph: TaskGraph!
+    /// The task's graph, set when the graph is assembled. Unowned and unchecked: the graph
+    /// owns its nodes and outlives every call into them, and a node reaches it on every run
+    /// (a weak reference would cost atomic operations each time).
+    public internal(set) unowned(unsafe) var graph: TaskGraph!
 
     public init(name: String) {
         self.name = name

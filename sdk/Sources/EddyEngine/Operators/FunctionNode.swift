@@ -122,7 +122,9 @@ public class FunctionNode: GraphNode {
 
 /// The host side of one DSL node in one task: `emit` goes to the node.
 final class FunctionContext: HostContext {
-    weak var node: FunctionNode?
+    /// The node, which owns the instance and this context (unowned and unchecked: reached on
+    /// every emit or forward).
+    unowned(unsafe) var node: FunctionNode?
 
     init(taskId: String, applicationId: String) {
         super.init(taskId: taskId, applicationId: applicationId, config: [:], stores: [])

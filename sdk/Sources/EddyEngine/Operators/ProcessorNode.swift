@@ -156,7 +156,9 @@ public final class ProcessorNode: GraphNode {
 /// The host side of a processor instance inside a task graph: forwards go to its node;
 /// the wall clock and logs are the environment's.
 final class ProcessorNodeContext: HostContext {
-    weak var node: ProcessorNode?
+    /// The node, which owns the instance and this context (unowned and unchecked: reached on
+    /// every emit or forward).
+    unowned(unsafe) var node: ProcessorNode?
     unowned let environment: TaskEnvironment
 
     init(taskId: String, applicationId: String, config: [String: String], stores: [HostStore], environment: TaskEnvironment) {
