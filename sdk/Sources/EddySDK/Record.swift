@@ -15,6 +15,12 @@ public struct Record {
         self.raw = raw
     }
 
+    /// Wraps a record view the host lent (for the SDK's own inlinable code).
+    @usableFromInline
+    init(lent raw: UnsafePointer<eddy_record>) {
+        self.raw = raw
+    }
+
     /// The record view, for hosts and the test driver.
     @_spi(EddyHost)
     @inlinable

@@ -8,10 +8,17 @@
 /// repartitioned through `<application.id>-<name>-repartition`, where the name is the one
 /// given to `groupBy`/`groupByKey`, else the store's.
 public struct KGroupedStream<K: Serde, V: Serde> {
-    let stream: KStream<K, V>
-    let repartitionName: String?
+    @usableFromInline let stream: KStream<K, V>
+    @usableFromInline let repartitionName: String?
+
+    @usableFromInline
+    init(stream: KStream<K, V>, repartitionName: String?) {
+        self.stream = stream
+        self.repartitionName = repartitionName
+    }
 
     /// The number of records per key, as 8-byte big-endian integers.
+    @inlinable
     public func count(
         _ materialized: Materialized = Materialized(), named name: String? = nil
     ) -> KTable<K, BigEndianIntegerSerde<Int64>> {
@@ -20,11 +27,12 @@ public struct KGroupedStream<K: Serde, V: Serde> {
 
     /// Combines the values of each key with `reducer(current, value)`; a key's first value
     /// is its first result.
+    @inlinable
     public func reduce(
         _ materialized: Materialized = Materialized(), named name: String? = nil,
         _ reducer: @escaping (V.Value, V.Value) throws -> V.Value
     ) -> KTable<K, V> {
-        let function = AggregatorFunction(stream.decoder, aggregate: stream.valueSerde, initializer: nil) { _, value, current in
+        let function = NodeFunction.aggregator(stream.decoder, aggregate: stream.valueSerde, initializer: nil) { _, value, current in
             try reducer(current, value)
         }
         return aggregation(.reduce, materialized, name, value: stream.valueSerde, function: function)
@@ -32,15 +40,17 @@ public struct KGroupedStream<K: Serde, V: Serde> {
 
     /// Folds the values of each key into an aggregate encoded with `aggregate`, starting
     /// from `initializer()` for a key seen first: `aggregator(key, value, current)`.
+    @inlinable
     public func aggregate<A: Serde>(
         _ aggregate: A, _ materialized: Materialized = Materialized(), named name: String? = nil,
         initializer: @escaping () throws -> A.Value, _ aggregator: @escaping (K.Value, V.Value, A.Value) throws -> A.Value
     ) -> KTable<K, A> {
-        let function = AggregatorFunction(stream.decoder, aggregate: aggregate, initializer: initializer, aggregator)
+        let function = NodeFunction.aggregator(stream.decoder, aggregate: aggregate, initializer: initializer, aggregator)
         return aggregation(.aggregate, materialized, name, value: aggregate, function: function)
     }
 
-    private func aggregation<A: Serde>(
+    @usableFromInline
+    func aggregation<A: Serde>(
         _ kind: TopologyNode.Kind, _ materialized: Materialized, _ name: String?, value: A, function: NodeFunction?
     ) -> KTable<K, A> {
         let builder = stream.builder

@@ -3,20 +3,36 @@
 
 /// One call of a node's function: the run of records the host passed, the slots for
 /// results, and `emit` back to the host. Valid only during the call.
+@usableFromInline
 struct NodeCall {
-    let host: UnsafePointer<eddy_host_api>
-    let ctx: OpaquePointer
-    let records: UnsafeRawPointer
-    let stride: Int
-    let count: Int
-    let aggregates: UnsafePointer<eddy_bytes>?
-    let results: UnsafeMutablePointer<Int32>?
+    @usableFromInline let host: UnsafePointer<eddy_host_api>
+    @usableFromInline let ctx: OpaquePointer
+    @usableFromInline let records: UnsafeRawPointer
+    @usableFromInline let stride: Int
+    @usableFromInline let count: Int
+    @usableFromInline let aggregates: UnsafePointer<eddy_bytes>?
+    @usableFromInline let results: UnsafeMutablePointer<Int32>?
+
+    @usableFromInline
+    init(
+        host: UnsafePointer<eddy_host_api>, ctx: OpaquePointer, records: UnsafeRawPointer, stride: Int, count: Int,
+        aggregates: UnsafePointer<eddy_bytes>?, results: UnsafeMutablePointer<Int32>?
+    ) {
+        self.host = host
+        self.ctx = ctx
+        self.records = records
+        self.stride = stride
+        self.count = count
+        self.aggregates = aggregates
+        self.results = results
+    }
 
     /// Calls `body` with each record in order; an error thrown for a record is rethrown as
     /// ``RejectedRecord`` carrying the record's index.
+    @inlinable
     func forEachRecord(_ body: (Int, Record) throws -> Void) throws {
         for index in 0..<count {
-            let record = Record(unsafeRecord: (records + index * stride).assumingMemoryBound(to: eddy_record.self))
+            let record = Record(lent: (records + index * stride).assumingMemoryBound(to: eddy_record.self))
             do {
                 try body(index, record)
             } catch {
@@ -26,16 +42,19 @@ struct NodeCall {
     }
 
     /// Writes the result of record `index` (filters: 1 or 0; branches: the branch or -1).
+    @inlinable
     func setResult(_ index: Int, _ value: Int32) {
         results.unsafelyUnwrapped[index] = value
     }
 
     /// The current aggregate of record `index`'s key, nil for a key with none yet.
+    @inlinable
     func aggregate(_ index: Int) -> UnsafeRawBufferPointer? {
         aggregates.flatMap { $0[index].buffer }
     }
 
     /// Emits a (key, value) output of record `index`.
+    @inlinable
     func emit<K: Serde, V: Serde>(_ index: Int, key: K.Value, _ keySerde: K, value: V.Value, _ valueSerde: V) throws {
         try keySerde.serialize(key) { keyBuffer in
             try valueSerde.serialize(value) { valueBuffer in
@@ -45,21 +64,25 @@ struct NodeCall {
     }
 
     /// Emits a value output of record `index` (the host keeps the record's key).
+    @inlinable
     func emitValue<V: Serde>(_ index: Int, _ value: V.Value, _ serde: V) throws {
         try serde.serialize(value) { try send(index, .absent, eddy_bytes(borrowing: $0)) }
     }
 
     /// Emits a tombstone (a null value) for record `index`.
+    @inlinable
     func emitTombstone(_ index: Int) throws {
         try send(index, .absent, .absent)
     }
 
     /// Emits a key output of record `index` (the host keeps the record's value).
+    @inlinable
     func emitKey<K: Serde>(_ index: Int, _ key: K.Value, _ serde: K) throws {
         try serde.serialize(key) { try send(index, eddy_bytes(borrowing: $0), .absent) }
     }
 
-    private func send(_ index: Int, _ key: eddy_bytes, _ value: eddy_bytes) throws {
+    @inlinable
+    func send(_ index: Int, _ key: eddy_bytes, _ value: eddy_bytes) throws {
         guard let emit = host.pointee.emit, Self.hostHasEmit(host) else {
             throw NodeCallError(message: "this host's ABI (\(host.pointee.abi_major).\(host.pointee.abi_minor)) has no emit; DSL topologies need 1.2")
         }
@@ -68,20 +91,34 @@ struct NodeCall {
     }
 
     /// Whether the host's table is new enough (1.2) to have `emit`.
+    @inlinable
     static func hostHasEmit(_ host: UnsafePointer<eddy_host_api>) -> Bool {
         Int(host.pointee.struct_size) >= MemoryLayout<eddy_host_api>.offset(of: \.emit)! + MemoryLayout<UnsafeRawPointer>.size
     }
 }
 
 /// A node's function failed on one record of a call.
+@usableFromInline
 struct RejectedRecord: Error {
-    let index: Int
-    let cause: any Error
+    @usableFromInline let index: Int
+    @usableFromInline let cause: any Error
+
+    @usableFromInline
+    init(index: Int, cause: any Error) {
+        self.index = index
+        self.cause = cause
+    }
 }
 
 /// A DSL call could not proceed (not about one record's content).
+@usableFromInline
 struct NodeCallError: Error, CustomStringConvertible {
-    let message: String
+    @usableFromInline let message: String
+
+    @usableFromInline
+    init(message: String) { self.message = message }
+
+    @usableFromInline
     var description: String { message }
 }
 

@@ -14,92 +14,101 @@ public struct StreamFunction: Sendable {
     /// The node the plugin exports: a name, a function kind and the closure; no parents.
     public let node: TopologyNode
 
-    private init(_ name: String, _ kind: TopologyNode.Kind, _ function: NodeFunction) {
+    @usableFromInline
+    init(_ name: String, _ kind: TopologyNode.Kind, _ function: NodeFunction) {
         node = TopologyNode(name: name, kind: kind, parents: [], function: function)
     }
 
     /// For `filter` and `branch` nodes: whether a record is kept. Tombstones pass without it.
+    @inlinable
     public static func filter<K: Serde, V: Serde>(
         _ name: String, key: K, value: V, _ predicate: @escaping (K.Value?, V.Value) throws -> Bool
     ) -> StreamFunction {
-        StreamFunction(name, .filter, PredicateFunction(RecordDecoder(keySerde: key, valueSerde: value), passing: 1, predicate))
+        StreamFunction(name, .filter, NodeFunction.predicate(RecordDecoder(keySerde: key, valueSerde: value), passing: 1, predicate))
     }
 
     /// For `map_values` nodes: a new value per record.
+    @inlinable
     public static func mapValues<K: Serde, V: Serde, V2: Serde>(
         _ name: String, key: K, value: V, output: V2, _ mapper: @escaping (K.Value?, V.Value) throws -> V2.Value
     ) -> StreamFunction {
         StreamFunction(
             name, .mapValues,
-            EmittingFunction(RecordDecoder(keySerde: key, valueSerde: value)) { k, v, call, index in
+            NodeFunction.emitting(RecordDecoder(keySerde: key, valueSerde: value)) { k, v, call, index in
                 try call.emitValue(index, try mapper(k, v), output)
             })
     }
 
     /// For `flat_map_values` nodes: any number of values per record, each with the record's key.
+    @inlinable
     public static func flatMapValues<K: Serde, V: Serde, V2: Serde>(
         _ name: String, key: K, value: V, output: V2, _ mapper: @escaping (V.Value) throws -> [V2.Value]
     ) -> StreamFunction {
         StreamFunction(
             name, .flatMapValues,
-            EmittingFunction(RecordDecoder(keySerde: key, valueSerde: value)) { _, v, call, index in
+            NodeFunction.emitting(RecordDecoder(keySerde: key, valueSerde: value, usesKey: false)) { _, v, call, index in
                 for output2 in try mapper(v) { try call.emitValue(index, output2, output) }
             })
     }
 
     /// For `map` nodes: a new key and value per record.
+    @inlinable
     public static func map<K: Serde, V: Serde, K2: Serde, V2: Serde>(
         _ name: String, key: K, value: V, outputKey: K2, outputValue: V2,
         _ mapper: @escaping (K.Value?, V.Value) throws -> (K2.Value, V2.Value)
     ) -> StreamFunction {
         StreamFunction(
             name, .map,
-            EmittingFunction(RecordDecoder(keySerde: key, valueSerde: value), rejectingTombstones: "map") { k, v, call, index in
+            NodeFunction.emitting(RecordDecoder(keySerde: key, valueSerde: value), rejectingTombstones: "map") { k, v, call, index in
                 let (newKey, newValue) = try mapper(k, v)
                 try call.emit(index, key: newKey, outputKey, value: newValue, outputValue)
             })
     }
 
     /// For `flat_map` nodes: any number of records per record.
+    @inlinable
     public static func flatMap<K: Serde, V: Serde, K2: Serde, V2: Serde>(
         _ name: String, key: K, value: V, outputKey: K2, outputValue: V2,
         _ mapper: @escaping (K.Value?, V.Value) throws -> [(K2.Value, V2.Value)]
     ) -> StreamFunction {
         StreamFunction(
             name, .flatMap,
-            EmittingFunction(RecordDecoder(keySerde: key, valueSerde: value), rejectingTombstones: "flatMap") { k, v, call, index in
+            NodeFunction.emitting(RecordDecoder(keySerde: key, valueSerde: value), rejectingTombstones: "flatMap") { k, v, call, index in
                 for (newKey, newValue) in try mapper(k, v) { try call.emit(index, key: newKey, outputKey, value: newValue, outputValue) }
             })
     }
 
     /// For `select_key` and `group_by` nodes: a new key per record.
+    @inlinable
     public static func selectKey<K: Serde, V: Serde, K2: Serde>(
         _ name: String, key: K, value: V, output: K2, _ selector: @escaping (K.Value?, V.Value) throws -> K2.Value
     ) -> StreamFunction {
         StreamFunction(
             name, .selectKey,
-            EmittingFunction(RecordDecoder(keySerde: key, valueSerde: value), rejectingTombstones: "selectKey") { k, v, call, index in
+            NodeFunction.emitting(RecordDecoder(keySerde: key, valueSerde: value), rejectingTombstones: "selectKey") { k, v, call, index in
                 try call.emitKey(index, try selector(k, v), output)
             })
     }
 
     /// For `aggregate` nodes: folds each value into its key's aggregate, from `initializer()`.
+    @inlinable
     public static func aggregate<K: Serde, V: Serde, A: Serde>(
         _ name: String, key: K, value: V, aggregate: A, initializer: @escaping () throws -> A.Value,
         _ aggregator: @escaping (K.Value, V.Value, A.Value) throws -> A.Value
     ) -> StreamFunction {
         StreamFunction(
             name, .aggregate,
-            AggregatorFunction(RecordDecoder(keySerde: key, valueSerde: value), aggregate: aggregate, initializer: initializer, aggregator))
+            NodeFunction.aggregator(RecordDecoder(keySerde: key, valueSerde: value), aggregate: aggregate, initializer: initializer, aggregator))
     }
 
     /// For `reduce` nodes: combines each value with its key's current one.
+    @inlinable
     public static func reduce<K: Serde, V: Serde>(
         _ name: String, key: K, value: V, _ reducer: @escaping (V.Value, V.Value) throws -> V.Value
     ) -> StreamFunction {
         StreamFunction(
             name, .reduce,
-            AggregatorFunction(RecordDecoder(keySerde: key, valueSerde: value), aggregate: value, initializer: nil) { _, v, current in
+            NodeFunction.aggregator(RecordDecoder(keySerde: key, valueSerde: value), aggregate: value, initializer: nil) { _, v, current in
                 try reducer(current, v)
             })
     }

@@ -25,11 +25,12 @@ public final class StreamsBuilder {
     public private(set) var nodes: [TopologyNode] = []
     /// The processor types `process(_:)` nodes run; the plugin exports them with its own.
     public private(set) var processors: [any Processor.Type] = []
-    private var counter = 0
+    @usableFromInline var counter = 0
 
     public init() {}
 
     /// Reads `topics` as a stream whose keys and values are encoded with `key` and `value`.
+    @inlinable
     public func stream<K: Serde, V: Serde>(
         _ topics: String..., key: K, value: V, named name: String? = nil
     ) -> KStream<K, V> {
@@ -43,12 +44,14 @@ public final class StreamsBuilder {
 
     /// Appends `node` and returns its name.
     @discardableResult
+    @usableFromInline
     func add(_ node: TopologyNode) -> String {
         nodes.append(node)
         return node.name
     }
 
     /// The next Kafka Streams–style name with `prefix`, e.g. `KSTREAM-MAP-0000000004`.
+    @usableFromInline
     func generatedName(_ prefix: String) -> String {
         defer { counter += 1 }
         let digits = String(counter)
@@ -56,6 +59,7 @@ public final class StreamsBuilder {
     }
 
     /// Registers a processor type that a `process` node runs.
+    @usableFromInline
     func register(_ processor: any Processor.Type) {
         guard !processors.contains(where: { $0.name == processor.name }) else { return }
         processors.append(processor)
@@ -77,8 +81,10 @@ public struct Materialized: Sendable {
     }
 
     /// A store named `name`, changelogged.
+    @inlinable
     public static func `as`(_ name: String) -> Materialized { Materialized(name: name) }
 
     /// The same store without a changelog topic.
+    @inlinable
     public func withLoggingDisabled() -> Materialized { Materialized(name: name, logging: false) }
 }

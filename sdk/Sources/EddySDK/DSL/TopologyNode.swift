@@ -37,5 +37,25 @@ public struct TopologyNode: Sendable {
     /// Repartition nodes: the partition count of the topic (0: as the input's).
     public var partitions: Int32 = 0
     /// The user's function, for the kinds that have one.
-    var function: NodeFunction?
+    @usableFromInline var function: NodeFunction?
+
+    @usableFromInline
+    init(
+        name: String, kind: Kind, flags: Flags = [], parents: [String], topics: [String] = [], keySerde: String? = nil,
+        valueSerde: String? = nil, store: StoreDeclaration? = nil, processor: String? = nil, branches: [String] = [],
+        partitions: Int32 = 0, function: NodeFunction? = nil
+    ) {
+        self.name = name
+        self.kind = kind
+        self.flags = flags
+        self.parents = parents
+        self.topics = topics
+        self.keySerde = keySerde
+        self.valueSerde = valueSerde
+        self.store = store
+        self.processor = processor
+        self.branches = branches
+        self.partitions = partitions
+        self.function = function
+    }
 }
