@@ -12,6 +12,11 @@ import PackageDescription
 ///   DSL's operators, shared by the Eddy host and the test driver.
 /// - `EddyTestKit`: runs a plugin's processors and topologies in-process, with no Kafka and
 ///   no `dlopen`.
+/// The host-side modules skip run-time exclusivity checks in release builds, as the host's
+/// per-record modules do (each access to a node's stored properties would pay one); debug
+/// builds, which the tests run, keep them. Not for `EddySDK`, which plugins build.
+let hostPathSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "eddy-sdk",
     platforms: [.macOS(.v14)],
@@ -24,8 +29,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CEddyABI", path: "include"),
         .target(name: "EddySDK", dependencies: ["CEddyABI"]),
-        .target(name: "EddyHost", dependencies: ["CEddyABI", "EddySDK"]),
-        .target(name: "EddyEngine", dependencies: ["EddySDK", "EddyHost"]),
+        .target(name: "EddyHost", dependencies: ["CEddyABI", "EddySDK"], swiftSettings: hostPathSettings),
+        .target(name: "EddyEngine", dependencies: ["EddySDK", "EddyHost"], swiftSettings: hostPathSettings),
         .target(name: "EddyTestKit", dependencies: ["EddySDK", "EddyHost", "EddyEngine"]),
         .testTarget(name: "EddySDKTests", dependencies: ["EddySDK", "EddyHost", "EddyEngine", "EddyTestKit"]),
     ]

@@ -4,6 +4,8 @@
  * Processor `uppercase`: forwards every record with its value's ASCII letters upper-cased
  * (key, timestamp and headers unchanged; null values pass through as null).
  * Typed function `is_upper`, `bool(str)`: true when the text has no ASCII lower-case letter.
+ * Topology (ABI 1.2): `upper-in` -> a MAP_VALUES node upper-casing values -> `upper-out`; its
+ * `apply` is also exported as the stream function `upper` for application files.
  */
 #include <eddy/eddy.h>
 
@@ -103,6 +105,81 @@ static const eddy_function is_upper_function = {
     .doc = "True when the text has no ASCII lower-case letter.",
 };
 
+/* --- The topology and stream function (ABI 1.2) ----------------------------------------- */
+
+/* MAP_VALUES over a run: emits each value upper-cased (a null value passes as null). The
+ * host copies what `emit` gets before it returns, so one scratch buffer per call does. */
+static eddy_status upper_apply(const eddy_node *node, const eddy_host_api *host, eddy_context *ctx,
+                               const eddy_record *records, size_t count, const eddy_bytes *aggregates,
+                               int32_t *results, size_t *processed_out) {
+    (void)node;
+    (void)aggregates;
+    (void)results;
+    uint8_t *buffer = NULL;
+    size_t capacity = 0;
+    for (size_t i = 0; i < count; i++) {
+        const eddy_record *record = eddy_record_at(records, i);
+        eddy_bytes value = {NULL, 0};
+        if (record->value.ptr != NULL) {
+            if (record->value.len > capacity) {
+                uint8_t *grown = realloc(buffer, record->value.len);
+                if (grown == NULL) {
+                    free(buffer);
+                    eddy_str text = {"upper: out of memory", 20};
+                    host->set_error(ctx, text);
+                    *processed_out = i;
+                    return EDDY_ERROR;
+                }
+                buffer = grown;
+                capacity = record->value.len;
+            }
+            for (size_t j = 0; j < record->value.len; j++) {
+                uint8_t c = record->value.ptr[j];
+                buffer[j] = (c >= 'a' && c <= 'z') ? (uint8_t)(c - 'a' + 'A') : c;
+            }
+            value.ptr = buffer != NULL ? buffer : (const uint8_t *)"";
+            value.len = record->value.len;
+        }
+        eddy_bytes no_key = {NULL, 0};
+        eddy_status status = host->emit(ctx, i, no_key, value);
+        if (status != EDDY_OK) {
+            free(buffer);
+            *processed_out = i;
+            return status;
+        }
+    }
+    free(buffer);
+    *processed_out = count;
+    return EDDY_OK;
+}
+
+static const char *const upper_in[] = {"upper-in"};
+static const char *const upper_out[] = {"upper-out"};
+static const char *const after_source[] = {"source"};
+static const char *const after_upper[] = {"upper"};
+
+static const eddy_node source_node = {
+    .struct_size = sizeof(eddy_node), .name = "source", .kind = EDDY_NODE_SOURCE,
+    .topics = upper_in, .topic_count = 1, .key_serde = "bytes", .value_serde = "string",
+};
+static const eddy_node upper_node = {
+    .struct_size = sizeof(eddy_node), .name = "upper", .kind = EDDY_NODE_MAP_VALUES,
+    .parents = after_source, .parent_count = 1, .apply = upper_apply,
+};
+static const eddy_node sink_node = {
+    .struct_size = sizeof(eddy_node), .name = "sink", .kind = EDDY_NODE_SINK,
+    .parents = after_upper, .parent_count = 1, .topics = upper_out, .topic_count = 1,
+    .key_serde = "bytes", .value_serde = "string",
+};
+static const eddy_node *const nodes[] = {&source_node, &upper_node, &sink_node};
+static const eddy_topology topology = {.struct_size = sizeof(eddy_topology), .nodes = nodes, .node_count = 3};
+
+/* The same function, lent by name to application files (`type: map_values, function: Uppercase.upper`). */
+static const eddy_node upper_function = {
+    .struct_size = sizeof(eddy_node), .name = "upper", .kind = EDDY_NODE_MAP_VALUES, .apply = upper_apply,
+};
+static const eddy_node *const stream_functions[] = {&upper_function};
+
 static const eddy_processor *const processors[] = {&uppercase_processor};
 static const eddy_function *const functions[] = {&is_upper_function};
 
@@ -118,6 +195,9 @@ static const eddy_plugin descriptor = {
     .processor_count = 1,
     .functions = functions,
     .function_count = 1,
+    .topology = &topology,
+    .stream_functions = stream_functions,
+    .stream_function_count = 1,
 };
 
 const eddy_plugin *eddy_plugin_v1(void) { return &descriptor; }

@@ -72,6 +72,27 @@ import Testing
         #expect(plugin.name == "uppercase")
     }
 
+    /// A topology written in plain C against eddy.h alone (ABI 1.2), loaded with dlopen and
+    /// run by the host's engine: the DSL ABI is really C.
+    @Test func runsTheCPluginsTopology() throws {
+        let fixture = try PluginFixture()
+        let loader = PluginLoader(pluginDirectory: fixture.pluginDirectory, cacheDirectory: fixture.cacheDirectory)
+        let plugin = try loader.load(try fixture.install(product: "Uppercase"))
+        #expect(plugin.description.topology?.map(\.name) == ["source", "upper", "sink"])
+        #expect(plugin.description.streamFunctions.map(\.name) == ["upper"])
+
+        let driver = try TopologyTestDriver(descriptor: plugin.description.descriptor)
+        let input = driver.inputTopic("upper-in", key: .string, value: .string)
+        try input.pipe(key: "k1", value: "hello, World 1", timestamp: 3)
+        try input.pipe(key: "k2", value: nil, timestamp: 4)
+        try input.pipe(key: "k3", value: "", timestamp: 5)
+        #expect(try driver.outputTopic("upper-out", key: .string, value: .string).readRecords() == [
+            TestRecord(key: "k1", value: "HELLO, WORLD 1", timestamp: 3), TestRecord(key: "k2", value: nil, timestamp: 4),
+            TestRecord(key: "k3", value: "", timestamp: 5),
+        ])
+        #expect(driver.deadLetters.isEmpty)
+    }
+
     @Test func runsTheCPluginAndItsTypedFunction() throws {
         let fixture = try PluginFixture()
         let loader = PluginLoader(pluginDirectory: fixture.pluginDirectory, cacheDirectory: fixture.cacheDirectory)

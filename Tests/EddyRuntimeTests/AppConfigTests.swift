@@ -145,10 +145,6 @@ import Testing
         }
     }
 
-    @Test func aPluginWithoutATopologyIsNamed() {
-        #expect(error("  plugin: Uppercase\n") == "app.yaml:5: topology.plugin: plugin 'Uppercase' (uppercase 1.0.0) exports no topology — implement `static func topology(_ builder: StreamsBuilder)` in its Plugin type")
-    }
-
     @Test func aStreamOperatorNeedsAStreamFunction() {
         #expect(error("""
               sources: [{name: in, topics: [a]}]

@@ -91,7 +91,7 @@ import Testing
     /// (flat_map_values, group_by), branch on a typed function, merge, group_by on a JSON field.
     @Test func appFileStreamOperatorsCompileToTheSameForm() throws {
         let cluster = try Cluster()
-        for topic in ["text-input", "word-counts", "payments", "large", "country-counts"] { try cluster.createTopic(topic, partitions: 3) }
+        for topic in ["text-input", "word-counts", "payments", "large", "country-counts", "loud-lines"] { try cluster.createTopic(topic, partitions: 3) }
         let input = WordCountCase(lines: 120)
         try cluster.produce("text-input", lines: input.lines, partitions: 3)
         try cluster.produce("payments", FraudCase.records) { FraudCase.partition(of: $0) }
@@ -102,6 +102,7 @@ import Testing
               - {name: payments, topics: [payments], value.serde: json}
             processors:
               - {name: words, type: flat_map_values, function: WordCount.split-words, inputs: [lines]}
+              - {name: loud, type: map_values, function: Uppercase.upper, inputs: [lines]}
               - {name: by-word, type: group_by, function: WordCount.word-key, inputs: [words]}
               - {name: counts, type: count, inputs: [by-word]}
               - name: size
@@ -115,16 +116,21 @@ import Testing
               - {name: word-out, topic: word-counts, inputs: [counts], value.serde: long}
               - {name: large-out, topic: large, inputs: [large], value.serde: json}
               - {name: country-out, topic: country-counts, inputs: [per-country], value.serde: long}
+              - {name: loud-out, topic: loud-lines, inputs: [loud]}
             """
         let id = unique("ops")
         let config = try AppConfig.parse(yaml: appYAML(id: id, cluster: cluster, stateDir: dir.path, topology: topology), file: "app.yaml")
         var words: [KafkaConsumerRecord] = [], large: [KafkaConsumerRecord] = [], countries: [KafkaConsumerRecord] = []
+        var loud: [KafkaConsumerRecord] = []
         try runWorker(config) { (app: StreamsApp) in
             #expect(app.topology.internalTopics.map(\.name) == ["\(id)-by-word-repartition", "\(id)-by-country-repartition"])
             words = try cluster.read("word-counts", count: input.outputCount)
             large = try cluster.read("large", count: 5)
             countries = try cluster.read("country-counts", count: 7)
+            loud = try cluster.read("loud-lines", count: input.lines.count)
         }
+        // A stream function written in plain C (Uppercase.upper), called by an app-file node.
+        #expect(loud.map { $0.valueString ?? "" }.sorted() == input.lines.map { $0.uppercased() }.sorted())
         #expect(WordCountCase.render(words) == input.expected)
         // is_large: amount > 10 (p4's -5 and p5's 10 are small).
         #expect(large.map { $0.keyString! }.sorted() == ["p1", "p2", "p3", "p6", "p7"])

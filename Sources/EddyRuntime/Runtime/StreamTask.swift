@@ -23,6 +23,11 @@ final class StreamTask: TaskEnvironment {
         /// The checks of the source's key and value serdes, made once.
         let keyCheck: SerdeCheck
         let valueCheck: SerdeCheck
+        /// The JSON field holding event time, when the source takes it from one.
+        var timestampField: String? {
+            if case .jsonField(let field) = spec.timestamp { return field }
+            return nil
+        }
         /// The topic's name as `eddy_record` shows it.
         let topicName: PermanentText
         /// The next offset to commit, -1 before the first record.
@@ -105,24 +110,28 @@ final class StreamTask: TaskEnvironment {
         defer { current = nil }
         jsonIndex.begin(count: run.count)
         if streamTimes.count < run.count { streamTimes.append(contentsOf: repeatElement(-1, count: run.count - streamTimes.count)) }
+        // What every record of the run needs, read once.
+        let checks = (key: inputs[input].keyCheck, value: inputs[input].valueCheck)
+        let timestampField = inputs[input].timestampField
+        let topic = inputs[input].topicName.slice
         var time = graph.streamTime
         // Stream-time punctuations fire between the records that make them due, as when
         // records are processed one by one: the run is cut there.
         var due = hasProcessors ? graph.nextStreamTimePunctuation : nil
         for position in 0..<run.count {
             let record = run[position]
-            inputs[input].next = record.offset + 1
             streamTimes[position] = time
             let origin = Int32(position)
-            guard let timestamp = try checked(record, input: input, origin: origin) else { continue }
+            guard let timestamp = try checked(record, checks: checks, timestampField: timestampField, input: input, origin: origin) else {
+                continue
+            }
             let advanced = timestamp > time
             time = max(time, timestamp)
             streamTimes[position] = time
             sourceRun.append(
                 eddy_record(
-                    struct_size: recordStructSize, key: eddy_bytes(record.key), value: eddy_bytes(record.value),
-                    timestamp: timestamp, topic: inputs[input].topicName.slice, partition: record.partition, offset: record.offset,
-                    headers: nil, header_count: 0),
+                    struct_size: recordStructSize, key: eddy_bytes(record.key), value: eddy_bytes(record.value), timestamp: timestamp,
+                    topic: topic, partition: record.partition, offset: record.offset, headers: nil, header_count: 0),
                 headers: record.headers.map { ($0.key, $0.value) }, origin: origin)
             if advanced, let next = due, time >= next {
                 try runGraph(input: input)
@@ -130,6 +139,7 @@ final class StreamTask: TaskEnvironment {
                 due = graph.nextStreamTimePunctuation
             }
         }
+        inputs[input].next = run[run.count - 1].offset + 1
         try runGraph(input: input)
     }
 
@@ -145,18 +155,25 @@ final class StreamTask: TaskEnvironment {
 
     /// The record's event time when it reads as its source's serdes say, else nil after
     /// handing it to the error handler.
-    private func checked(_ record: KafkaRecordView, input: Int, origin: Int32) throws -> Int64? {
+    private func checked(
+        _ record: KafkaRecordView, checks: (key: SerdeCheck, value: SerdeCheck), timestampField: String?, input: Int, origin: Int32
+    ) throws -> Int64? {
         let key = record.key, value = record.value
-        let spec = inputs[input].spec, valueCheck = inputs[input].valueCheck
         // A JSON object value is validated by indexing it, which the built-ins then reuse.
-        let valueChecked = valueCheck == .json && value.map { jsonIndex.object($0, origin: origin) != nil } ?? false
-        if let problem = inputs[input].keyCheck.problem(key).map({ "key is \($0) (key.serde: \(Self.serdeLabel(spec.keySerde)))" })
-            ?? (valueChecked ? nil : valueCheck.problem(value).map({ "value is \($0) (value.serde: \(Self.serdeLabel(spec.valueSerde)))" }))
-        {
-            try handle(deserialization: problem, record: record, input: input, origin: origin)
+        let isJSON: Bool = if case .json = checks.value { true } else { false }
+        let valueChecked = isJSON && value.map { jsonIndex.object($0, origin: origin) != nil } ?? false
+        if let problem = checks.key.problem(key) {
+            let spec = inputs[input].spec
+            try handle(deserialization: "key is \(problem) (key.serde: \(Self.serdeLabel(spec.keySerde)))", record: record, input: input, origin: origin)
             return nil
         }
-        guard case .jsonField(let field) = spec.timestamp else { return record.timestamp }
+        if !valueChecked, let problem = checks.value.problem(value) {
+            let spec = inputs[input].spec
+            try handle(
+                deserialization: "value is \(problem) (value.serde: \(Self.serdeLabel(spec.valueSerde)))", record: record, input: input, origin: origin)
+            return nil
+        }
+        guard let field = timestampField else { return record.timestamp }
         guard let extracted = jsonTimestamp(value, field: field, origin: origin) else {
             try handle(deserialization: "value has no numeric timestamp field '\(field)' (timestamp.field)", record: record, input: input, origin: origin)
             return nil

@@ -78,6 +78,14 @@ import Testing
         }
     }
 
+    @Test func aPluginWithoutATopologyIsNamed() {
+        #expect {
+            _ = try TopologyTestDriver(SDKTestPlugin.self)
+        } throws: { error in
+            "\(error)" == "topology.plugin: plugin 'sdk-test' (sdk-test 0.0.1) exports no topology — implement `static func topology(_ builder: StreamsBuilder)` in its Plugin type"
+        }
+    }
+
     @Test func describesTheTopologyAsKafkaStreamsDoes() throws {
         let driver = try TopologyTestDriver(DSLWordCount.self)
         #expect(driver.topology.describe() == """
