@@ -105,34 +105,8 @@ public final class KafkaConsumer: @unchecked Sendable {
     public func poll(
         maxRecords: Int, timeout: Duration, _ body: (borrowing KafkaRecordView) throws -> Void
     ) throws -> Int {
-        try withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<rd_kafka_message_t>?.self, capacity: Self.pollBatchSize) { batch in
-            var visited = 0
-            var waited = timeout == .zero
-            while visited < maxRecords {
-                var count = rd_kafka_consume_batch_queue(queue, 0, batch.baseAddress, min(batch.count, maxRecords - visited))
-                if count <= 0 {
-                    // Nothing fetched: wait (once) for the first record, serving callbacks.
-                    guard !waited, let message = rd_kafka_consumer_poll(client.handle, timeout.milliseconds) else { break }
-                    waited = true
-                    batch[0] = message
-                    count = 1
-                }
-                waited = true
-                var next = 0
-                defer { for index in next..<count { rd_kafka_message_destroy(batch[index]) } }
-                while next < count {
-                    let message = batch[next]!
-                    next += 1
-                    defer { rd_kafka_message_destroy(message) }
-                    guard message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                        try handleMessageError(message)
-                        continue
-                    }
-                    try body(KafkaRecordView(message, trustsLayout: trustsHeaderlessLayout(message)))
-                    visited += 1
-                }
-            }
-            return visited
+        try pollRuns(maxRecords: maxRecords, timeout: timeout) { run in
+            for index in 0..<run.count { try body(run[index]) }
         }
     }
 
