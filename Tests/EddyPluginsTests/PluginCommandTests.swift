@@ -38,6 +38,12 @@ import Testing
                   uppercase — Upper-cases the ASCII letters of every value.
                 functions  1
                   is_upper bool(str) — True when the text has no ASCII lower-case letter.
+                stream functions 1
+                  upper (mapValues)
+                topology   3 nodes (eddy topology describe shows it split into sub-topologies)
+                  source: source upper-in
+                  upper: mapValues <- source
+                  sink: sink upper-out <- upper
 
                 """)
     }
