@@ -25,6 +25,21 @@ public protocol WindowStorage: AnyObject {
     func fetch(_ key: [UInt8], from: Int64, to: Int64) -> any StoreIterator
 }
 
+/// The storage behind a session store: values per (key, session window), where a session
+/// window `[start, end]` (both inclusive, ms) spans the records of one burst of activity.
+///
+/// The Eddy runtime implements it over RocksDB; `InMemorySessionStore` backs the test
+/// drivers. Borrowed buffers are valid only during each call.
+public protocol SessionStorage: AnyObject {
+    /// The sessions of `key` that end at or after `earliestEnd` and start at or before
+    /// `latestStart`, in order of start, then end (`windowStart`/`windowEnd` of each entry).
+    func findSessions(_ key: UnsafeRawBufferPointer, earliestEnd: Int64, latestStart: Int64) -> [StoreEntry]
+    /// Writes `value` for `key`'s session `[start, end]`.
+    func put(_ key: UnsafeRawBufferPointer, start: Int64, end: Int64, _ value: UnsafeRawBufferPointer)
+    /// Removes `key`'s session `[start, end]`; removing an absent one does nothing.
+    func remove(_ key: UnsafeRawBufferPointer, start: Int64, end: Int64)
+}
+
 /// A cursor over store entries.
 public protocol StoreIterator: AnyObject {
     /// The next entry, or nil at the end.
@@ -52,6 +67,7 @@ public final class HostStore {
     public enum Storage {
         case keyValue(any KeyValueStorage)
         case window(any WindowStorage)
+        case session(any SessionStorage)
     }
 
     public let name: String
@@ -67,6 +83,7 @@ public final class HostStore {
         switch storage {
         case .keyValue: return "key-value"
         case .window: return "window"
+        case .session: return "session"
         }
     }
 }
@@ -155,5 +172,41 @@ public final class InMemoryWindowStore: WindowStorage {
         .sorted {
             $0.key == $1.key ? $0.windowStart < $1.windowStart : $0.key.lexicographicallyPrecedes($1.key)
         }
+    }
+}
+
+/// A session store in memory. Backs the test drivers.
+public final class InMemorySessionStore: SessionStorage {
+    private struct SessionKey: Hashable {
+        var key: [UInt8]
+        var start: Int64
+        var end: Int64
+    }
+
+    private var contents: [SessionKey: [UInt8]] = [:]
+
+    public init() {}
+
+    public func findSessions(_ key: UnsafeRawBufferPointer, earliestEnd: Int64, latestStart: Int64) -> [StoreEntry] {
+        let wanted = Array(key)
+        return contents.filter { $0.key.key == wanted && $0.key.end >= earliestEnd && $0.key.start <= latestStart }
+            .map { StoreEntry(key: $0.key.key, value: $0.value, windowStart: $0.key.start, windowEnd: $0.key.end) }
+            .sorted { ($0.windowStart, $0.windowEnd) < ($1.windowStart, $1.windowEnd) }
+    }
+
+    public func put(_ key: UnsafeRawBufferPointer, start: Int64, end: Int64, _ value: UnsafeRawBufferPointer) {
+        contents[SessionKey(key: Array(key), start: start, end: end)] = Array(value)
+    }
+
+    public func remove(_ key: UnsafeRawBufferPointer, start: Int64, end: Int64) {
+        contents[SessionKey(key: Array(key), start: start, end: end)] = nil
+    }
+
+    /// All sessions ordered by key, then start, then end.
+    public func sortedEntries() -> [StoreEntry] {
+        contents.map { StoreEntry(key: $0.key.key, value: $0.value, windowStart: $0.key.start, windowEnd: $0.key.end) }
+            .sorted {
+                $0.key == $1.key ? ($0.windowStart, $0.windowEnd) < ($1.windowStart, $1.windowEnd) : $0.key.lexicographicallyPrecedes($1.key)
+            }
     }
 }
