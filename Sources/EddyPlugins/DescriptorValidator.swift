@@ -149,7 +149,7 @@ struct DescriptorValidator {
 
     @discardableResult
     private func checkNode(_ node: UnsafePointer<eddy_node>, what: String) throws -> String {
-        try requireSize(node.pointee.struct_size, MemoryLayout<eddy_node>.size, "\(what) (eddy_node)", since: "1.2")
+        try requireSize(node.pointee.struct_size, NodeDescription.abi12Size, "\(what) (eddy_node)", since: "1.2")
         guard let name = node.pointee.name.map({ String(cString: $0) }), !name.isEmpty else {
             throw refuse("has a \(what) without a name")
         }

@@ -38,8 +38,19 @@ struct ConsumeCommand: ParsableCommand {
     @Option(name: .customLong("value-serde"), help: "How to print values: string, or long (8-byte big-endian integers).")
     var valueSerde: PrintedSerde = .string
 
+    @Option(
+        name: .customLong("key-serde"),
+        help: "How to print keys: string; long; windowed (a time or sliding window's key: the key, then the window start, 8 bytes big-endian, printed key@[start,end) with --window-size-ms); session (key, session end, start: key@[start,end]).")
+    var keySerde: PrintedKeySerde = .string
+    @Option(name: .customLong("window-size-ms"), help: "The windows' size, for the end of windowed keys (without it, key@start).")
+    var windowSizeMs: Int64?
+
     enum PrintedSerde: String, ExpressibleByArgument, CaseIterable {
         case string, long
+    }
+
+    enum PrintedKeySerde: String, ExpressibleByArgument, CaseIterable {
+        case string, long, windowed, session
     }
 
     func run() throws {
@@ -84,7 +95,7 @@ struct ConsumeCommand: ParsableCommand {
                 ? String(bytes.reduce(Int64(0)) { $0 << 8 | Int64($1) })
                 : String(decoding: bytes, as: UTF8.self)
         }
-        let key = record.key.map { String(decoding: $0, as: UTF8.self) }
+        let key = record.key.map { WindowedKeyText.render(Array($0), as: keySerde, windowSize: windowSizeMs) }
         switch format {
         case .value:
             return value ?? "null"

@@ -97,7 +97,7 @@ final class ProgressMeter {
         lastCount = progress.processed
         lastTime = .now
         let restoring = restoreMeter.line(progress, seconds: seconds).map { $0 + "; " } ?? ""
-        let line = restoring + "processed \(progress.processed) records (\(rate)/s), lag \(progress.totalLag), tasks \(progress.tasks), commits \(progress.commits), restored \(progress.restored), failed \(progress.failed)"
+        let line = restoring + "processed \(progress.processed) records (\(rate)/s), lag \(progress.totalLag), tasks \(progress.tasks), commits \(progress.commits), restored \(progress.restored), failed \(progress.failed), dropped \(progress.dropped)"
         FileHandle.standardError.write(Data((interactive ? "\r\u{1B}[K" + line : line + "\n").utf8))
     }
 

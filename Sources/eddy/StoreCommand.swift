@@ -202,7 +202,17 @@ struct StoredValue {
     /// The value as a JSON value: a string or a number.
     let json: Any
 
+    /// A windowed aggregation's value (`timestamped:<serde>`) prints as its aggregate, without
+    /// the timestamp (8 bytes) stored before it.
     init(_ bytes: UnsafeRawBufferPointer, serde: String) {
+        if serde.hasPrefix("timestamped:"), bytes.count >= 8 {
+            self.init(decoding: UnsafeRawBufferPointer(rebasing: bytes[8...]), serde: String(serde.dropFirst("timestamped:".count)))
+        } else {
+            self.init(decoding: bytes, serde: serde)
+        }
+    }
+
+    private init(decoding bytes: UnsafeRawBufferPointer, serde: String) {
         switch serde {
         case "string", "json":
             if let text = String(validating: bytes, as: UTF8.self) {

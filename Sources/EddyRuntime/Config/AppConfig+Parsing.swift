@@ -33,6 +33,7 @@ extension AppConfig {
             "application.id", "bootstrap.servers", "processing.guarantee", "num.stream.threads", "commit.interval.ms",
             "state.dir", "plugins.dir", "instance.id", "default.deserialization.exception.handler",
             "dead.letter.topic", "transaction.timeout.ms", "cache.max.bytes.buffering", "rocksdb.memory.mb", "plugin.version.header", "plugins.watch", "static.membership",
+            "default.timestamp.extractor",
             "kafka",
             "topology",
         ])
@@ -76,7 +77,8 @@ extension AppConfig {
         guard let topology = try r.child("topology") else {
             throw r.error("topology", "is required — declare sources, processors and sinks, or name a plugin's exported topology with `plugin:` (see the README)")
         }
-        config.topology = try parseTopology(topology)
+        config.defaultTimestamp = try defaultTimestamp(r)
+        config.topology = try parseTopology(topology, defaultTimestamp: config.defaultTimestamp)
         if let kafka = try r.child("kafka"), let node = kafka["group.instance.id"] {
             throw kafka.error(
                 "group.instance.id", "cannot be set here: every stream thread needs an id of its own — "
@@ -91,7 +93,7 @@ extension AppConfig {
 
     // MARK: - Topology
 
-    private static func parseTopology(_ r: YAMLReader) throws(AppConfigError) -> TopologySpec {
+    private static func parseTopology(_ r: YAMLReader, defaultTimestamp: Topology.Timestamp) throws(AppConfigError) -> TopologySpec {
         try r.rejectUnknownKeys(["plugin", "config", "topics", "sources", "processors", "sinks", "stores"])
         var spec = TopologySpec(sources: [], processors: [], sinks: [], stores: [])
         spec.plugin = try r.string("plugin")
@@ -109,7 +111,7 @@ extension AppConfig {
             throw r.error("topics", "renames the topics of a plugin's topology — name the plugin with `plugin:`")
         }
         for s in try r.list("sources") {
-            try s.rejectUnknownKeys(["name", "topics", "key.serde", "value.serde", "timestamp.field"])
+            try s.rejectUnknownKeys(["name", "topics", "key.serde", "value.serde", "timestamp.field", "timestamp.extractor"])
             let name = try s.requiredString("name", "lines")
             guard let topics = try s.stringList("topics"), !topics.isEmpty else {
                 throw s.error("topics", "is required — the topics this source reads, e.g. `topics: [text-input]`")
@@ -119,7 +121,7 @@ extension AppConfig {
                     name: name, topics: topics,
                     keySerde: try s.choice("key.serde", SerdeName.self) ?? .string,
                     valueSerde: try s.choice("value.serde", SerdeName.self) ?? .string,
-                    timestamp: try s.string("timestamp.field").map { .jsonField($0) } ?? .record,
+                    timestamp: try sourceTimestamp(s) ?? defaultTimestamp,
                     line: YAMLReader.line(of: s.node)))
         }
         for p in try r.list("processors") {
@@ -218,16 +220,16 @@ extension AppConfig {
             try p.rejectUnknownKeys(common + ["partitions"])
             kind = .repartition(partitions: try p.int("partitions", range: 1...10_000))
         case "count":
-            try p.rejectUnknownKeys(common + ["store"])
-            kind = .count(store: try p.string("store") ?? "\(name)-store")
+            try p.rejectUnknownKeys(common + ["store"] + windowingKeys)
+            kind = .count(store: try p.string("store") ?? "\(name)-store", windowing: try parseWindowing(p))
         case "reduce", "aggregate":
             let isAggregate = type == "aggregate"
-            try p.rejectUnknownKeys(common + ["store", "function", "field"] + (isAggregate ? ["initial"] : []))
+            try p.rejectUnknownKeys(common + ["store", "function", "field"] + (isAggregate ? ["initial"] : []) + windowingKeys)
             let call = try functionCall(p)
             kind = .aggregate(AggregationSpec(
                 operation: isAggregate ? .aggregate : .reduce, store: try p.string("store") ?? "\(name)-store",
                 function: FunctionCall(plugin: call.plugin, function: call.function, fields: []),
-                field: try p.string("field"), initial: isAggregate ? try p.string("initial") : nil))
+                field: try p.string("field"), initial: isAggregate ? try p.string("initial") : nil, windowing: try parseWindowing(p)))
         default:
             throw p.error(
                 "type",

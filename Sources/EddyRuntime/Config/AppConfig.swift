@@ -73,6 +73,9 @@ public struct AppConfig: Sendable {
     /// another worker. For workers that restart in place with a stable `instance.id`.
     public var staticMembership: Bool
     public var topology: TopologySpec
+    /// Where sources take event time from unless they say otherwise
+    /// (`default.timestamp.extractor`), the sources of a plugin's topology included.
+    public var defaultTimestamp: Topology.Timestamp = .record
 
     public var isExactlyOnce: Bool { processingGuarantee == .exactlyOnceV2 }
 }
@@ -148,8 +151,9 @@ public struct ProcessorSpec: Sendable {
         /// Write to `<application.id>-<name>-repartition` and read back, so that records
         /// are co-partitioned by their (new) key.
         case repartition(partitions: Int?)
-        /// The number of records per key in a store, emitted as an 8-byte big-endian long.
-        case count(store: String)
+        /// The number of records per key (or per key and window) in a store, emitted as an
+        /// 8-byte big-endian long.
+        case count(store: String, windowing: WindowingSpec)
         /// `reduce` or `aggregate` by key: a typed function over a JSON field (with
         /// `initial` for aggregate), or a stream function.
         case aggregate(AggregationSpec)
@@ -196,6 +200,8 @@ public struct AggregationSpec: Sendable, Equatable {
     public var field: String?
     /// A typed aggregate's start value, as JSON text.
     public var initial: String?
+    /// Its windows and which updates go on.
+    public var windowing: WindowingSpec = .none
 }
 
 public struct SinkSpec: Sendable {

@@ -139,32 +139,6 @@ final class JSONSelectKeyNode: JSONOperatorNode {
     override var operatorName: String { "select_key" }
 }
 
-/// `reduce` and `aggregate` on a typed function of a JSON field, kept in a host store;
-/// emits each key's new value as JSON text.
-final class JSONAggregateNode: JSONOperatorNode {
-    let aggregation: JSONAggregation
-
-    init(name: String, aggregation: JSONAggregation, index: JSONIndexCache) {
-        self.aggregation = aggregation
-        super.init(name: name, index: index)
-    }
-
-    override func process(_ run: RecordRun) throws {
-        let spec = aggregation.spec
-        try forEachRecord(run, plugin: spec.function.plugin) { record, origin in
-            guard let key = record.key.buffer else {
-                throw BuiltinError(reason: "a record with a null key cannot be \(spec.operation.rawValue)d by key")
-            }
-            let field = try fields([spec.field], of: record, origin: origin, for: "to \(spec.operation.rawValue)")[0]
-            let next = try aggregation.fold(key: key, field: field)
-            next.withUnsafeBytes { output.append(record, key: nil, value: eddy_bytes(borrowing: $0), origin: origin) }
-        }
-        try deliverOutput()
-    }
-
-    override var operatorName: String { aggregation.spec.operation.rawValue }
-}
-
 /// `branch` on typed functions of JSON fields: each record goes to the first branch whose
 /// function returns true (a last branch without a function takes the rest).
 final class JSONBranchNode: JSONOperatorNode {

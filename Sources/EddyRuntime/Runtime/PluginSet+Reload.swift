@@ -114,34 +114,38 @@ extension PluginSet {
                 } catch {
                     throw ReloadError(plugin: name, reason: "node '\(node.name)': \(error)")
                 }
-            case .function(let function, _) where function.plugin == name && function.isStreamFunction:
-                let before = old.description.streamFunction(named: function.node)
-                guard let after = new.description.streamFunction(named: function.node), after.hasFunction else {
-                    throw ReloadError(plugin: name, reason: "the new build has no stream function '\(function.node)', which node '\(node.name)' calls")
-                }
-                guard after.kind == before?.kind else {
-                    throw ReloadError(
-                        plugin: name,
-                        reason: "stream function '\(function.node)' is a \(before.map { "\($0.kind)" } ?? "?") function in the running build but a \(after.kind) function in the new one")
-                }
-            case .builtin(let builtin):
-                for call in builtin.functionCalls where call.plugin == name {
-                    do {
-                        let caller = try new.function(named: call.function)
-                        let before = try old.function(named: call.function)
-                        guard caller.signature == before.signature else {
-                            throw ReloadError(
-                                plugin: name,
-                                reason: "typed function \(call.function) changed its signature from \(before.signature) to \(caller.signature)")
-                        }
-                    } catch let error as ReloadError {
-                        throw error
-                    } catch {
-                        throw ReloadError(plugin: name, reason: "node '\(node.name)': \(error)")
-                    }
-                }
             default:
-                continue
+                try checkFunctions(of: node, name, old, new)
+            }
+        }
+    }
+
+    /// The stream functions and typed functions `node` calls from the plugin `name` are in
+    /// the new build, of the same kind and signature.
+    private static func checkFunctions(of node: Topology.Node, _ name: String, _ old: LoadedPlugin, _ new: LoadedPlugin) throws {
+        for function in node.kind.pluginFunctions where function.plugin == name && function.isStreamFunction {
+            let before = old.description.streamFunction(named: function.node)
+            guard let after = new.description.streamFunction(named: function.node), after.hasFunction else {
+                throw ReloadError(plugin: name, reason: "the new build has no stream function '\(function.node)', which node '\(node.name)' calls")
+            }
+            guard after.kind == before?.kind else {
+                throw ReloadError(
+                    plugin: name,
+                    reason: "stream function '\(function.node)' is a \(before.map { "\($0.kind)" } ?? "?") function in the running build but a \(after.kind) function in the new one")
+            }
+        }
+        for call in node.kind.typedFunctionCalls where call.plugin == name {
+            do {
+                let caller = try new.function(named: call.function)
+                let before = try old.function(named: call.function)
+                guard caller.signature == before.signature else {
+                    throw ReloadError(
+                        plugin: name, reason: "typed function \(call.function) changed its signature from \(before.signature) to \(caller.signature)")
+                }
+            } catch let error as ReloadError {
+                throw error
+            } catch {
+                throw ReloadError(plugin: name, reason: "node '\(node.name)': \(error)")
             }
         }
     }

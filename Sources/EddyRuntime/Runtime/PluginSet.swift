@@ -50,6 +50,14 @@ public final class PluginSet: Sendable {
         if let name = config.topology.plugin {
             _ = try plugin(name, key: "topology.plugin", line: config.topology.pluginLine)
         }
+        for (index, source) in config.topology.sources.enumerated() {
+            if case .extractor(let function) = source.timestamp {
+                _ = try plugin(function.plugin, key: "topology.sources[\(index)].timestamp.extractor", line: source.line)
+            }
+        }
+        if case .extractor(let function) = config.defaultTimestamp {
+            _ = try plugin(function.plugin, key: "default.timestamp.extractor", line: nil)
+        }
         for (index, processor) in config.topology.processors.enumerated() {
             let key = "topology.processors[\(index)]"
             guard case .plugin(let name, let processorName, let given) = processor.kind else {

@@ -82,7 +82,7 @@ final class StreamTask: TaskEnvironment {
         graph = try TaskGraph(
             subTopology: subTopology, taskId: id.description, applicationId: config.applicationId,
             plugins: plugins.mapValues(\.description), stores: hostStores, environment: self
-        ) { [unowned self] node in try makeNode(node, plugins: plugins, stamp: stamp) }
+        ) { [unowned self] node in try makeNode(node, plugins: plugins, stores: hostStores, stamp: stamp) }
         for store in stores { store.streamTime = { [unowned self] in graph.recordStreamTime } }
     }
 
@@ -118,21 +118,32 @@ final class StreamTask: TaskEnvironment {
         // Stream-time punctuations fire between the records that make them due, as when
         // records are processed one by one: the run is cut there.
         var due = hasProcessors ? graph.nextStreamTimePunctuation : nil
+        let source = inputs[input].source
         for position in 0..<run.count {
             let record = run[position]
             streamTimes[position] = time
             let origin = Int32(position)
-            guard let timestamp = try checked(record, checks: checks, timestampField: timestampField, input: input, origin: origin) else {
+            guard var timestamp = try checked(record, checks: checks, timestampField: timestampField, input: input, origin: origin) else {
                 continue
             }
-            let advanced = timestamp > time
-            time = max(time, timestamp)
-            streamTimes[position] = time
             sourceRun.append(
                 eddy_record(
                     struct_size: recordStructSize, key: eddy_bytes(record.key), value: eddy_bytes(record.value), timestamp: timestamp,
                     topic: topic, partition: record.partition, offset: record.offset, headers: nil, header_count: 0),
                 headers: record.headers.map { ($0.key, $0.value) }, origin: origin)
+            if source.extractor != nil {
+                // The plugin's extractor sees the record as the graph will, headers included.
+                let last = sourceRun.count - 1
+                guard let extracted = try source.eventTime(of: sourceRun.run[last], origin: origin) else {
+                    sourceRun.truncate(to: last)
+                    continue
+                }
+                timestamp = extracted
+                sourceRun.setLastTimestamp(extracted)
+            }
+            let advanced = timestamp > time
+            time = max(time, timestamp)
+            streamTimes[position] = time
             if advanced, let next = due, time >= next {
                 try runGraph(input: input)
                 try punctuate(.streamTime, now: time)
@@ -173,9 +184,19 @@ final class StreamTask: TaskEnvironment {
                 deserialization: "value is \(problem) (value.serde: \(Self.serdeLabel(spec.valueSerde)))", record: record, input: input, origin: origin)
             return nil
         }
-        guard let field = timestampField else { return record.timestamp }
-        guard let extracted = jsonTimestamp(value, field: field, origin: origin) else {
-            try handle(deserialization: "value has no numeric timestamp field '\(field)' (timestamp.field)", record: record, input: input, origin: origin)
+        guard let field = timestampField else {
+            guard record.timestamp >= 0 else {
+                try handle(
+                    deserialization: "the record's timestamp is negative (\(record.timestamp)); event time cannot be before 1970 — set a timestamp.extractor",
+                    record: record, input: input, origin: origin)
+                return nil
+            }
+            return record.timestamp
+        }
+        guard let extracted = jsonTimestamp(value, field: field, origin: origin), extracted >= 0 else {
+            try handle(
+                deserialization: "value has no numeric, non-negative timestamp field '\(field)' (timestamp.field)", record: record, input: input,
+                origin: origin)
             return nil
         }
         return extracted
@@ -234,7 +255,7 @@ final class StreamTask: TaskEnvironment {
     /// Nothing is installed; on a failure what was made is closed and the error thrown.
     func prepareReload(of name: String, to plugin: LoadedPlugin) throws -> PreparedReload {
         for node in graph.nodes {
-            for call in (node as? JSONOperatorNode).map(Self.functionCalls) ?? [] where call.plugin == name {
+            for call in Self.functionCalls(node) where call.plugin == name {
                 _ = try plugin.function(named: call.function)
             }
         }
@@ -252,8 +273,9 @@ final class StreamTask: TaskEnvironment {
                 filter.caller = try plugin.function(named: filter.call.function)
             case let map as JSONMapValuesNode where map.call.plugin == name:
                 map.caller = try plugin.function(named: map.call.function)
-            case let aggregate as JSONAggregateNode where aggregate.aggregation.spec.function.plugin == name:
-                aggregate.aggregation.caller = try plugin.function(named: aggregate.aggregation.spec.function.function)
+            case let node where (Self.jsonAggregator(node)?.spec.function.plugin == name):
+                let aggregator = Self.jsonAggregator(node)!
+                aggregator.caller = try plugin.function(named: aggregator.spec.function.function)
             case let branch as JSONBranchNode:
                 for (index, spec) in branch.branches.enumerated() where spec.function?.plugin == name {
                     branch.callers[index] = try plugin.function(named: spec.function!.function)
@@ -266,15 +288,19 @@ final class StreamTask: TaskEnvironment {
         return replaced.map { [$0: processed] } ?? [:]
     }
 
-    /// The typed functions a built-in calls.
-    private static func functionCalls(_ node: JSONOperatorNode) -> [FunctionCall] {
+    /// The typed functions a built-in or a typed aggregation calls.
+    private static func functionCalls(_ node: GraphNode) -> [FunctionCall] {
         switch node {
         case let filter as JSONFilterNode: [filter.call]
         case let map as JSONMapValuesNode: [map.call]
-        case let aggregate as JSONAggregateNode: [aggregate.aggregation.spec.function]
         case let branch as JSONBranchNode: branch.branches.compactMap(\.function)
-        default: []
+        default: jsonAggregator(node).map { [$0.spec.function] } ?? []
         }
+    }
+
+    /// The JSON aggregator of a typed aggregation's node.
+    private static func jsonAggregator(_ node: GraphNode) -> JSONAggregator? {
+        (node as? AggregationNode)?.aggregator as? JSONAggregator
     }
 
     // MARK: - TaskEnvironment
@@ -358,8 +384,14 @@ final class StreamTask: TaskEnvironment {
     // MARK: - Nodes
 
     /// The host's nodes: sinks and the application file's built-ins.
-    private func makeNode(_ node: Topology.Node, plugins: [String: LoadedPlugin], stamp: Bool) throws -> GraphNode? {
+    private func makeNode(
+        _ node: Topology.Node, plugins: [String: LoadedPlugin], stores: [String: HostStore], stamp: Bool
+    ) throws -> GraphNode? {
         switch node.kind {
+        case .aggregate(let aggregation):
+            guard case .typed(let spec) = aggregation.fold else { return nil }
+            let aggregator = try JSONAggregator(spec: spec, caller: try plugins[spec.function.plugin]!.function(named: spec.function.function), index: jsonIndex)
+            return try TaskGraph.aggregationNode(node, aggregation, aggregator, stores: stores, taskId: id.description)
         case .sink(let sink):
             return KafkaSinkNode(
                 name: node.name, topic: try collector.topic(named: sink.topic), collector: collector,
@@ -373,12 +405,6 @@ final class StreamTask: TaskEnvironment {
                 return JSONMapValuesNode(name: node.name, call: call, caller: try caller(call), outputField: field, index: jsonIndex)
             case .selectKey(let field):
                 return JSONSelectKeyNode(name: node.name, field: field, index: jsonIndex)
-            case .aggregate(let spec):
-                guard let store = stores.first(where: { $0.name == spec.store }) else {
-                    throw ProcessingFailed(description: "store \(spec.store) of \(node.name) was not created for task \(id)")
-                }
-                let aggregation = try JSONAggregation(spec: spec, store: store, caller: try caller(spec.function))
-                return JSONAggregateNode(name: node.name, aggregation: aggregation, index: jsonIndex)
             case .branch(let branches):
                 return JSONBranchNode(
                     name: node.name, branches: branches, callers: try branches.map { try $0.function.map(caller) }, index: jsonIndex)

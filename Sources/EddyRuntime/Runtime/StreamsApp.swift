@@ -123,6 +123,7 @@ public final class StreamsApp: @unchecked Sendable {
             tasksPerThread: threads.map { $0.metrics.tasks.load(ordering: .relaxed) },
             rebalances: threads.reduce(0) { $0 + $1.metrics.rebalances.load(ordering: .relaxed) },
             failed: threads.reduce(0) { $0 + $1.metrics.failed.load(ordering: .relaxed) },
+            dropped: threads.reduce(0) { $0 + $1.metrics.dropped.load(ordering: .relaxed) },
             lag: lag)
     }
 
@@ -144,6 +145,9 @@ public final class StreamsApp: @unchecked Sendable {
         public var rebalances: Int
         /// Records handed to the error handler (`default.deserialization.exception.handler`).
         public var failed: Int
+        /// Records skipped and counted (Kafka Streams' `dropped-records`): late for their
+        /// windows, or with a null key or value where an aggregation needs both.
+        public var dropped: Int
         public var lag: [KafkaTopicPartition: Int64]
         public var totalLag: Int64 { lag.values.reduce(0, +) }
     }

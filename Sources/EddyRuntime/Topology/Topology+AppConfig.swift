@@ -21,7 +21,14 @@ extension Topology {
             } catch {
                 throw AppConfigError(file: config.file, line: spec.pluginLine, key: "topology.plugin", message: error.message)
             }
-            declared += try renamingTopics(nodes, spec, config)
+            declared += try renamingTopics(nodes, spec, config).map { entry in
+                // default.timestamp.extractor applies to the plugin's sources that take the record's own.
+                guard case .source(var source) = entry.node.kind, source.timestamp == .record else { return entry }
+                var entry = entry
+                source.timestamp = config.defaultTimestamp
+                entry.node.kind = .source(source)
+                return entry
+            }
             for (node, given) in spec.pluginConfig {
                 guard let found = plugin.description.topologyNode(named: node), let processor = found.processor,
                     let description = plugin.processor(named: processor)
@@ -37,7 +44,9 @@ extension Topology {
                 }
             }
         }
-        declared += try AppTopologyCompiler(config: config, plugins: plugins.plugins).nodes()
+        let compiler = AppTopologyCompiler(config: config, plugins: plugins.plugins)
+        try compiler.checkExtractor(config.defaultTimestamp, key: "default.timestamp.extractor", line: nil)
+        declared += try compiler.nodes()
         do {
             return try build(applicationId: config.applicationId, nodes: declared)
         } catch {
@@ -92,6 +101,7 @@ struct AppTopologyCompiler {
         }
         var declared: [Topology.DeclaredNode] = []
         for (index, source) in spec.sources.enumerated() {
+            try checkExtractor(source.timestamp, key: "topology.sources[\(index)].timestamp.extractor", line: source.line)
             let kind = Topology.Kind.source(Topology.Source(
                 topics: source.topics, keySerde: source.keySerde.sdkName, valueSerde: source.valueSerde.sdkName,
                 timestamp: source.timestamp))
@@ -105,6 +115,23 @@ struct AppTopologyCompiler {
             declared.append(.init(Topology.Node(name: sink.name, kind: kind, parents: sink.inputs), at: .init("topology.sinks[\(index)]", line: sink.line)))
         }
         return declared
+    }
+
+    /// A source's timestamp extractor is a stream function of kind `timestampExtractor`.
+    func checkExtractor(_ timestamp: Topology.Timestamp, key: String, line: Int?) throws(AppConfigError) {
+        guard case .extractor(let function) = timestamp else { return }
+        let exported = plugins[function.plugin]?.description.streamFunctions ?? []
+        guard let found = exported.first(where: { $0.name == function.node }) else {
+            let extractors = exported.filter { $0.kind == .timestampExtractor }.map(\.name)
+            throw AppConfigError(
+                file: config.file, line: line, key: key,
+                message: "plugin \(function.plugin) exports no stream function \(function.node) (its timestamp extractors: \(extractors.isEmpty ? "none" : extractors.joined(separator: ", "))) — export one with StreamFunction.timestampExtractor")
+        }
+        guard found.kind == .timestampExtractor else {
+            throw AppConfigError(
+                file: config.file, line: line, key: key,
+                message: "\(function.plugin).\(function.node) is a \(found.kind) stream function, not a timestampExtractor")
+        }
     }
 }
 
@@ -163,10 +190,10 @@ private struct NodeCompiler {
             return [node(.passthrough)]
         case .repartition(let partitions):
             return [node(.repartition(partitions: partitions))]
-        case .count(let store):
-            return [node(.count(Self.keyValueStore(store, value: "i64")))]
+        case .count(let store, let windowing):
+            return try aggregation(.count, store: store, value: "i64", windowing)
         case .aggregate(let aggregation):
-            return [try aggregate(aggregation)]
+            return try aggregate(aggregation)
         }
     }
 
@@ -180,9 +207,43 @@ private struct NodeCompiler {
         .init(Topology.Node(name: name ?? spec.name, kind: kind, parents: parents ?? spec.inputs), at: .init(key, line: spec.line))
     }
 
-    private static func keyValueStore(_ name: String, value: String) -> StoreDeclaration {
-        StoreDeclaration(
-            name: name, kind: .keyValue, keySerde: "bytes", valueSerde: value, changelog: true, retentionMilliseconds: 0, windowSizeMilliseconds: 0)
+    /// An aggregation's node (named as the YAML node, or `<name>-aggregate` when a
+    /// suppression follows it under the YAML node's name), with its store: a key-value store
+    /// without windows; a window store (values `timestamped:<serde>`) for time and sliding
+    /// windows, kept the windows' size plus grace (sliding: twice the difference plus grace);
+    /// a session store, kept the gap plus grace. `stores[].retention.ms` overrides the retention.
+    private func aggregation(
+        _ fold: Topology.Aggregation.Fold, store name: String, value: String, _ windowing: WindowingSpec
+    ) throws(AppConfigError) -> [Topology.DeclaredNode] {
+        let store: StoreDeclaration
+        switch windowing.window?.kind {
+        case nil:
+            store = StoreDeclaration(
+                name: name, kind: .keyValue, keySerde: "bytes", valueSerde: value, changelog: true, retentionMilliseconds: 0,
+                windowSizeMilliseconds: 0)
+        case .time(let size, _)?:
+            store = StoreDeclaration(
+                name: name, kind: .window, keySerde: "bytes", valueSerde: "timestamped:\(value)", changelog: true,
+                retentionMilliseconds: size + windowing.window!.grace, windowSizeMilliseconds: size)
+        case .sliding(let difference)?:
+            store = StoreDeclaration(
+                name: name, kind: .window, keySerde: "bytes", valueSerde: "timestamped:\(value)", changelog: true,
+                retentionMilliseconds: 2 * difference + windowing.window!.grace, windowSizeMilliseconds: difference)
+        case .session(let gap)?:
+            store = StoreDeclaration(
+                name: name, kind: .session, keySerde: "bytes", valueSerde: value, changelog: true,
+                retentionMilliseconds: gap + windowing.window!.grace, windowSizeMilliseconds: 0)
+        }
+        let aggregation = Topology.Aggregation(fold: fold, store: store, window: windowing.window)
+        guard let suppress = windowing.suppress else { return [node(.aggregate(aggregation))] }
+        let aggregateName = "\(spec.name)-aggregate"
+        let buffer = StoreDeclaration(
+            name: "\(spec.name)-suppress-store", kind: .keyValue, keySerde: "bytes", valueSerde: "bytes", changelog: true,
+            retentionMilliseconds: 0, windowSizeMilliseconds: 0)
+        let suppression = Topology.Suppression(
+            until: suppress.until, maxRecords: suppress.maxRecords, maxBytes: suppress.maxBytes, emitEarlyWhenFull: suppress.emitEarlyWhenFull,
+            window: windowing.window, store: buffer)
+        return [node(.aggregate(aggregation), name: aggregateName), node(.suppress(suppression), parents: [aggregateName])]
     }
 
     /// The stream function `call` names, if the plugin exports one by that name; it must be of `kinds`.
@@ -196,7 +257,7 @@ private struct NodeCompiler {
         guard call.fields.isEmpty else {
             throw fail("fields", "\(call.plugin).\(call.function) is a stream function, which reads the whole record — remove `fields:`")
         }
-        return Topology.PluginFunction(plugin: call.plugin, node: call.function, isStreamFunction: true)
+        return Topology.PluginFunction(plugin: call.plugin, node: call.function, place: .streamFunction)
     }
 
     /// The typed function `call` names.
@@ -256,7 +317,7 @@ private struct NodeCompiler {
     }
 
     /// `reduce` or `aggregate`: a stream function, or a typed function over a JSON field.
-    private func aggregate(_ aggregation: AggregationSpec) throws(AppConfigError) -> Topology.DeclaredNode {
+    private func aggregate(_ aggregation: AggregationSpec) throws(AppConfigError) -> [Topology.DeclaredNode] {
         let type = aggregation.operation.rawValue
         let isReduce = aggregation.operation == .reduce
         if let function = try streamFunction(aggregation.function, [isReduce ? .reduce : .aggregate], for: type) {
@@ -265,8 +326,14 @@ private struct NodeCompiler {
                     aggregation.field != nil ? "field" : "initial",
                     "a stream function reads the whole record and starts its own aggregate — remove `field:` and `initial:`")
             }
-            let store = Self.keyValueStore(aggregation.store, value: "bytes")
-            return node(.function(function, isReduce ? .reduce(store) : .aggregate(store)))
+            if case .session? = aggregation.windowing.window?.kind,
+                plugins[function.plugin]?.description.streamFunction(named: function.node)?.hasMerge != true
+            {
+                throw fail(
+                    "window",
+                    "session windows merge the aggregates of sessions a record bridges, and \(function.plugin).\(function.node) has no merger — give StreamFunction.aggregate a `merger:`")
+            }
+            return try self.aggregation(.function(function, reduce: isReduce), store: aggregation.store, value: "bytes", aggregation.windowing)
         }
         let call = aggregation.function
         let signature = try typedFunction(call).signature
@@ -279,7 +346,12 @@ private struct NodeCompiler {
         guard isReduce || aggregation.initial != nil else {
             throw fail("initial", "is required — the aggregate of a key before its first record, as JSON, e.g. `initial: \"0\"`")
         }
-        return node(.builtin(.aggregate(AggregateSpec(
-            operation: aggregation.operation, store: aggregation.store, function: call, field: field, initial: aggregation.initial))))
+        if case .session? = aggregation.windowing.window?.kind, signature.arguments[1] != signature.arguments[0] {
+            throw fail(
+                "window",
+                "session windows merge two sessions' aggregates with \(call.plugin).\(call.function)(a, b), which needs both arguments of one type, but it is \(signature)")
+        }
+        let typed = AggregateSpec(operation: aggregation.operation, store: aggregation.store, function: call, field: field, initial: aggregation.initial)
+        return try self.aggregation(.typed(typed), store: aggregation.store, value: "json", aggregation.windowing)
     }
 }

@@ -109,17 +109,34 @@ public struct NodeDescription: @unchecked Sendable {
     public let processor: String?
     public let branches: [String]
     public let partitions: Int32
-    /// The node entry itself (its `apply` and `plugin_data`).
+    /// Count, reduce, aggregate: the windows (nil: per key); suppress: those of its table (ABI 1.3).
+    public let window: eddy_window?
+    /// Suppress: when updates go on (ABI 1.3).
+    public let suppress: eddy_suppress?
+    /// Source: the node whose `apply` gives records their event time (ABI 1.3).
+    public let timestampExtractor: UnsafePointer<eddy_node>?
+    /// The node entry itself (its `apply`, `merge` and `plugin_data`).
     public let entry: UnsafePointer<eddy_node>
 
     /// Whether the node has an `apply` entry.
     public var hasFunction: Bool { entry.pointee.apply != nil }
 
+    /// Whether the node has a `merge` entry (session aggregations, ABI 1.3).
+    public var hasMerge: Bool { Self.hasABI13Fields(entry) && entry.pointee.merge != nil }
+
+    /// The size of an `eddy_node` of ABI 1.2, the smallest a topology node may have.
+    public static let abi12Size = MemoryLayout<eddy_node>.offset(of: \.apply)! + MemoryLayout<UnsafeRawPointer>.size
+
+    /// Whether `entry` was written against ABI 1.3 or later (it has windows, suppression and extractors).
+    public static func hasABI13Fields(_ entry: UnsafePointer<eddy_node>) -> Bool {
+        Int(entry.pointee.struct_size) >= MemoryLayout<eddy_node>.offset(of: \.timestamp_extractor)! + MemoryLayout<UnsafeRawPointer>.size
+    }
+
     init(_ entry: UnsafePointer<eddy_node>) throws {
         let node = entry.pointee
         let name = text(node.name) ?? ""
-        guard Int(node.struct_size) >= MemoryLayout<eddy_node>.size else {
-            throw DescriptorError("topology node \(name) has struct_size \(node.struct_size), smaller than ABI 1.2's \(MemoryLayout<eddy_node>.size)")
+        guard Int(node.struct_size) >= Self.abi12Size else {
+            throw DescriptorError("topology node \(name) has struct_size \(node.struct_size), smaller than ABI 1.2's \(Self.abi12Size)")
         }
         guard let kind = TopologyNode.Kind(rawValue: node.kind) else {
             throw DescriptorError("topology node \(name) has kind \(node.kind), which is not one of eddy.h's EDDY_NODE_* (1-\(TopologyNode.Kind.allCases.count))")
@@ -136,6 +153,10 @@ public struct NodeDescription: @unchecked Sendable {
         self.processor = text(node.processor)
         self.branches = strings(node.branches, node.branch_count)
         self.partitions = node.partitions
+        let modern = Self.hasABI13Fields(entry)
+        self.window = modern && node.window.type != EDDY_WINDOW_NONE ? node.window : nil
+        self.suppress = modern && kind == .suppress ? node.suppress : nil
+        self.timestampExtractor = modern ? node.timestamp_extractor : nil
     }
 }
 

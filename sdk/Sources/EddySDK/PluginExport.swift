@@ -90,6 +90,28 @@ enum DescriptorBuilder {
         if let function = node.function {
             entry.plugin_data = UnsafeRawPointer(Unmanaged.passRetained(function).toOpaque())
             entry.apply = NodeThunks.apply
+            if function.merge != nil { entry.merge = NodeThunks.merge }
+        }
+        if let window = node.window {
+            entry.window = eddy_window(type: window.type, size_ms: window.size, advance_ms: window.advance, grace_ms: window.grace)
+        }
+        if let suppressed = node.suppress {
+            var suppress = eddy_suppress()
+            switch suppressed.until {
+            case .windowCloses:
+                suppress.until = eddy_suppress_until(EDDY_SUPPRESS_WINDOW_CLOSES)
+            case .timeLimit(let limit):
+                suppress.until = eddy_suppress_until(EDDY_SUPPRESS_TIME_LIMIT)
+                suppress.time_limit_ms = limit
+            }
+            suppress.max_records = suppressed.maxRecords ?? 0
+            suppress.max_bytes = suppressed.maxBytes ?? 0
+            suppress.when_full = eddy_suppress_full(suppressed.emitEarlyWhenFull ? EDDY_SUPPRESS_EMIT_EARLY : EDDY_SUPPRESS_SHUT_DOWN)
+            entry.suppress = suppress
+        }
+        if let extractor = node.timestampExtractor {
+            entry.timestamp_extractor = self.node(
+                from: TopologyNode(name: "\(node.name)-timestamps", kind: .timestampExtractor, parents: [], function: extractor))
         }
         return permanentStruct(entry)
     }

@@ -169,9 +169,15 @@ public final class TopologyTestDriver {
         nextOffset[topic] = offset + 1
         environment.current = DeadLetter(key: record.key, value: record.value, timestamp: record.timestamp, offset: offset, reason: "")
         defer { environment.current = nil }
-        let streamTime = max(task.streamTime, record.timestamp)
         try withRecordRun(record, topic: topic, offset: offset) { run in
-            var time = streamTime
+            // Event time: the record's timestamp, or what the source's extractor gives it.
+            guard let timestamp = try source.eventTime(of: run[0], origin: 0) else { return }
+            guard timestamp >= 0 else {
+                return try environment.reject(
+                    origin: 0, reason: "the record's timestamp is negative (\(timestamp)); set a timestamp extractor", node: source.name, plugin: nil)
+            }
+            UnsafeMutablePointer(mutating: run.records).pointee.timestamp = timestamp
+            var time = max(task.streamTime, timestamp)
             try task.process(run, from: source, streamTimes: &time)
         }
         try task.punctuate(.streamTime, now: task.streamTime)
@@ -209,7 +215,7 @@ public final class TopologyTestDriver {
                 stores[declaration.name] = HostStore(
                     name: declaration.name, storage: .window(InMemoryWindowStore(windowSize: declaration.windowSizeMilliseconds)))
             case .session:
-                throw TestDriverError.unsupportedStore(declaration.name, kind: "session")
+                stores[declaration.name] = HostStore(name: declaration.name, storage: .session(InMemorySessionStore()))
             }
         }
         return stores

@@ -74,8 +74,10 @@ extern "C" {
  * 1.2 appended `eddy_plugin.topology` and `eddy_plugin.stream_functions` (a Streams DSL
  * topology the plugin exports and functions an application file calls, see "Topologies")
  * and `eddy_host_api.emit`.
+ * 1.3 appended windows, suppression and timestamp extractors to `eddy_node` (`window`,
+ * `merge`, `suppress`, `timestamp_extractor`).
  */
-#define EDDY_ABI_MINOR 2
+#define EDDY_ABI_MINOR 3
 /** Name of the one symbol a plugin exports; see `eddy_plugin_v1`. */
 #define EDDY_ENTRY_SYMBOL "eddy_plugin_v1"
 
@@ -509,8 +511,9 @@ typedef int32_t eddy_node_kind;
 #define EDDY_NODE_BRANCH 14
 /**
  * Counts records per key in `store` (a key-value store; the count is an 8-byte big-endian
- * signed integer) and forwards (key, new count). No `apply`. Records with a null key or a
- * null value are skipped and counted as dropped, as in Kafka Streams.
+ * signed integer) and forwards (key, new count), or per window of `window` (appended in
+ * 1.3). No `apply`. Records with a null key or a null value are skipped and counted as
+ * dropped, as in Kafka Streams.
  */
 #define EDDY_NODE_COUNT 15
 /**
@@ -533,6 +536,21 @@ typedef int32_t eddy_node_kind;
  */
 #define EDDY_NODE_TO_TABLE 18
 
+/**
+ * Holds back a windowed table's updates (appended in 1.3): until each window closes (one
+ * final result per window, when stream time passes its end plus the grace), or a time limit
+ * after a key's first buffered update; see `eddy_suppress`. The buffer is `store`, a
+ * changelogged key-value store, so that a crash neither loses nor repeats a final result.
+ * `window` repeats the windows of the table it reads. No `apply`.
+ */
+#define EDDY_NODE_SUPPRESS 19
+/**
+ * A stream function only (appended in 1.3): `apply` emits, per record, its event time as
+ * an 8-byte big-endian signed integer (ms since the epoch) in the value, or rejects the
+ * record. A SOURCE names one in `timestamp_extractor`.
+ */
+#define EDDY_NODE_TIMESTAMP_EXTRACTOR 20
+
 /** FILTER: keep the records the predicate rejects (`filterNot`). */
 #define EDDY_NODE_NEGATE 0x1u
 /**
@@ -541,6 +559,61 @@ typedef int32_t eddy_node_kind;
  * tombstone for each update it drops, so that downstream tables delete the key.
  */
 #define EDDY_NODE_TABLE 0x2u
+
+/** Which windows an aggregation keeps (appended in 1.3). */
+typedef int32_t eddy_window_type;
+/** No windows: one aggregate per key. */
+#define EDDY_WINDOW_NONE 0
+/** Time windows `[start, start + size_ms)` every `advance_ms` (tumbling when equal, else hopping). */
+#define EDDY_WINDOW_TIME 1
+/** Sliding windows `[t - size_ms, t]` around each record's time `t` (Kafka Streams' `SlidingWindows`). */
+#define EDDY_WINDOW_SLIDING 2
+/** Session windows: a key's records less than `size_ms` apart share one; a record that bridges two merges them. */
+#define EDDY_WINDOW_SESSION 3
+
+/**
+ * The windows of a COUNT, REDUCE or AGGREGATE (and of the table a SUPPRESS reads), all in
+ * ms of event time. A record later than its window's end plus `grace_ms` (in stream time)
+ * is dropped and counted. The node's `store` is then a window store (time and sliding
+ * windows) or a session store, whose `retention_ms` bounds how long windows are kept.
+ * Outputs are keyed by the window: the key's bytes, then the window start as 8 big-endian
+ * bytes (time and sliding windows), or the session's end and then start (8 + 8 bytes), as
+ * Kafka Streams' windowed serdes write them.
+ */
+typedef struct eddy_window {
+    eddy_window_type type;
+    /** TIME: the window size; SLIDING: the time difference; SESSION: the inactivity gap. */
+    int64_t size_ms;
+    /** TIME: how far apart windows start (`size_ms` for tumbling windows); 0 otherwise. */
+    int64_t advance_ms;
+    /** How long after its end a window still takes late records. */
+    int64_t grace_ms;
+} eddy_window;
+
+/** When a SUPPRESS lets an update go (appended in 1.3). */
+typedef int32_t eddy_suppress_until;
+/** One final result per window, when stream time passes the window's end plus its grace. */
+#define EDDY_SUPPRESS_WINDOW_CLOSES 1
+/** A key's latest update, `time_limit_ms` of stream time after its first buffered update. */
+#define EDDY_SUPPRESS_TIME_LIMIT 2
+
+/** What a SUPPRESS does when its buffer is full. */
+typedef int32_t eddy_suppress_full;
+/** Emit the oldest updates early, to make room. */
+#define EDDY_SUPPRESS_EMIT_EARLY 1
+/** Fail the task (Kafka Streams' `shutDownWhenFull`). */
+#define EDDY_SUPPRESS_SHUT_DOWN 2
+
+/** The settings of a SUPPRESS node. */
+typedef struct eddy_suppress {
+    eddy_suppress_until until;
+    /** TIME_LIMIT: how long a key's updates wait, in ms of stream time. */
+    int64_t time_limit_ms;
+    /** Buffer bounds: records and bytes of keys and values; 0 for unbounded. */
+    int64_t max_records;
+    int64_t max_bytes;
+    eddy_suppress_full when_full;
+} eddy_suppress;
 
 /**
  * One node of an exported topology. All strings and arrays are static, owned by the plugin
@@ -616,6 +689,31 @@ typedef struct eddy_node {
     eddy_status (*apply)(const struct eddy_node *node, const struct eddy_host_api *host, eddy_context *ctx,
                          const eddy_record *records, size_t count, const eddy_bytes *aggregates,
                          int32_t *results, size_t *processed_out);
+
+    /* --- appended in ABI 1.3 ------------------------------------------------------- */
+
+    /** COUNT, REDUCE, AGGREGATE: the windows aggregated in; SUPPRESS: those of its table. */
+    eddy_window window;
+
+    /**
+     * REDUCE and AGGREGATE over session windows: merges the aggregates of the sessions of
+     * `key` that a record bridges into one, in order (`count` ≥ 2), and emits it with
+     * `host->emit(ctx, 0, (eddy_bytes){0}, merged)`. NULL for other nodes. Called on the
+     * stream thread that owns the task, like `apply`; the slices are borrowed for the call.
+     *
+     * @return `EDDY_OK`, or `EDDY_ERROR` after `set_error` to fail the task.
+     */
+    eddy_status (*merge)(const struct eddy_node *node, const struct eddy_host_api *host, eddy_context *ctx,
+                         eddy_bytes key, const eddy_bytes *aggregates, size_t count);
+
+    /** SUPPRESS: when updates go on, and the buffer's bounds. */
+    eddy_suppress suppress;
+
+    /**
+     * SOURCE: the stream function (kind TIMESTAMP_EXTRACTOR) that gives each record its
+     * event time, or NULL for the record's own timestamp. Static, owned by the plugin image.
+     */
+    const struct eddy_node *timestamp_extractor;
 } eddy_node;
 
 /**

@@ -41,7 +41,43 @@ open class GraphNode {
 }
 
 /// A source node: the task hands it the records of its input partitions; it passes them on.
-public final class SourceNode: GraphNode {}
+public final class SourceNode: GraphNode {
+    /// The plugin's timestamp extractor of the source, if it has one.
+    public internal(set) var extractor: FunctionCaller? {
+        didSet { extractor?.take = { [unowned(unsafe) self] _, _, _, value, _ in extracted = Self.time(value) } }
+    }
+    /// The time the extractor emitted for the record being extracted (nil: none, or not 8 bytes).
+    private var extracted: Int64?
+
+    private static func time(_ value: eddy_bytes) -> Int64? {
+        guard value.len == 8, let bytes = value.ptr else { return nil }
+        return (0..<8).reduce(Int64(0)) { $0 << 8 | Int64(bytes[$1]) }
+    }
+
+    /// The event time of `record` (input record `origin` of the run being checked): the
+    /// record's timestamp, or what the source's timestamp extractor gives it. Nil when the
+    /// extractor rejected the record or gave no time or a negative one; the record has then
+    /// gone to the error policy.
+    public func eventTime(of record: UnsafePointer<eddy_record>, origin: Int32) throws -> Int64? {
+        guard let extractor else { return record.pointee.timestamp }
+        extracted = nil
+        var origin = origin
+        var rejected = false
+        try withUnsafePointer(to: &origin) { originPointer in
+            try extractor.apply(RecordRun(records: record, origins: originPointer, count: 1)) { _ in rejected = true }
+        }
+        guard !rejected else { return nil }
+        let reason: String
+        if let time = extracted {
+            if time >= 0 { return time }
+            reason = "the timestamp extractor gave a negative event time (\(time))"
+        } else {
+            reason = "the timestamp extractor gave no event time (8 big-endian bytes)"
+        }
+        try graph.reject(origin: origin, reason: reason, node: name, plugin: extractor.function.plugin)
+        return nil
+    }
+}
 
 /// A passthrough node: merges, branch outputs and `toStream` pass records on unchanged.
 public final class PassthroughNode: GraphNode {}

@@ -80,6 +80,11 @@ public final class RunBuffer {
         count = min(count, newCount)
     }
 
+    /// Sets the timestamp of the last record collected (a source's extracted event time).
+    public func setLastTimestamp(_ timestamp: Int64) {
+        records[count - 1].timestamp = timestamp
+    }
+
     /// Empties the buffer for the next run.
     public func reset() {
         count = 0

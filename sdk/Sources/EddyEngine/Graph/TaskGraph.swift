@@ -139,8 +139,8 @@ public final class TaskGraph {
                     node.processor, config: node.config, description: description, taskId: taskId, applicationId: applicationId,
                     stores: stores, environment: environment)))
             }
-            for case let node as FunctionNode in nodes where node.function.plugin == plugin {
-                _ = try FunctionNode.entry(of: node.function, in: description)
+            for caller in functionCallers where caller.function.plugin == plugin {
+                _ = try FunctionCaller.entry(of: caller.function, in: description)
             }
         } catch {
             prepared.instances.forEach { $0.instance.close() }
@@ -159,10 +159,22 @@ public final class TaskGraph {
             old.close()
             processed += count
         }
-        for case let node as FunctionNode in nodes where node.function.plugin == prepared.plugin {
-            try node.replaceEntry(from: prepared.description)
+        for caller in functionCallers where caller.function.plugin == prepared.plugin {
+            try caller.replaceEntry(from: prepared.description)
         }
         return processed
+    }
+
+    /// Every plugin function the graph calls: its function nodes', aggregators' and sources' extractors.
+    private var functionCallers: [FunctionCaller] {
+        nodes.compactMap { node in
+            switch node {
+            case let function as FunctionNode: function.caller
+            case let aggregation as AggregationNode: (aggregation.aggregator as? FunctionAggregator)?.caller
+            case let source as SourceNode: source.extractor
+            default: nil
+            }
+        }
     }
 
     // MARK: - Nodes
@@ -182,11 +194,17 @@ public final class TaskGraph {
             return storage
         }
         func entry(_ function: Topology.PluginFunction) throws -> UnsafePointer<eddy_node> {
-            try FunctionNode.entry(of: function, in: try plugin(function.plugin))
+            try FunctionCaller.entry(of: function, in: try plugin(function.plugin))
         }
         switch declared.kind {
-        case .source:
-            return SourceNode(name: declared.name)
+        case .source(let source):
+            let node = SourceNode(name: declared.name)
+            if case .extractor(let function) = source.timestamp {
+                node.extractor = FunctionCaller(
+                    function: function, entry: try entry(function), node: node, taskId: taskId, applicationId: applicationId,
+                    allowsSeveralOutputs: false)
+            }
+            return node
         case .passthrough:
             return PassthroughNode(name: declared.name)
         case .processor(let pluginName, let processor, let config):
@@ -195,26 +213,43 @@ public final class TaskGraph {
                 name: declared.name, plugin: pluginName, processor: processor, config: config, description: description,
                 taskId: taskId, applicationId: applicationId, stores: stores, environment: environment)
         case .function(let function, let operation):
-            let context = FunctionContext(taskId: taskId, applicationId: applicationId)
-            let node: FunctionNode
+            let name = declared.name
             switch operation {
             case .filter(let negate, let table):
-                node = FilterNode(name: declared.name, function: function, entry: try entry(function), negate: negate, table: table)
+                return FilterNode(
+                    name: name, function: function, entry: try entry(function), taskId: taskId, applicationId: applicationId, negate: negate,
+                    table: table)
             case .map, .flatMap, .mapValues, .flatMapValues, .selectKey:
-                node = EmitNode(name: declared.name, function: function, entry: try entry(function), operation: operation)
+                return EmitNode(
+                    name: name, function: function, entry: try entry(function), taskId: taskId, applicationId: applicationId, operation: operation)
             case .peek, .foreach:
-                node = PeekNode(name: declared.name, function: function, entry: try entry(function))
+                return PeekNode(name: name, function: function, entry: try entry(function), taskId: taskId, applicationId: applicationId)
             case .branch(let branches):
-                node = BranchNode(name: declared.name, function: function, entry: try entry(function), branches: branches)
-            case .reduce(let store), .aggregate(let store):
-                node = AggregateNode(
-                    name: declared.name, function: function, entry: try entry(function), store: try keyValueStore(store),
-                    isReduce: { if case .reduce = operation { true } else { false } }())
+                return BranchNode(
+                    name: name, function: function, entry: try entry(function), taskId: taskId, applicationId: applicationId, branches: branches)
             }
-            node.attach(context)
-            return node
-        case .count(let store):
-            return CountNode(name: declared.name, store: try keyValueStore(store))
+        case .aggregate(let aggregation):
+            let aggregator: Aggregator
+            switch aggregation.fold {
+            case .count:
+                aggregator = CountAggregator()
+            case .function(let function, let reduce):
+                let caller = FunctionCaller(
+                    function: function, entry: try entry(function), node: nil, taskId: taskId, applicationId: applicationId,
+                    allowsSeveralOutputs: false)
+                let node = try aggregationNode(declared, aggregation, FunctionAggregator(caller: caller, isReduce: reduce), stores: stores, taskId: taskId)
+                // Failures of the plugin's function are reported at the aggregation node.
+                caller.node = node
+                return node
+            case .typed:
+                guard let node = try makeNode(declared) else {
+                    throw GraphError("node \(declared.name) (\(declared.kind.summary)) cannot run here")
+                }
+                return node
+            }
+            return try aggregationNode(declared, aggregation, aggregator, stores: stores, taskId: taskId)
+        case .suppress(let suppression):
+            return SuppressNode(name: declared.name, store: try keyValueStore(suppression.store), suppression: suppression)
         case .toTable(let store):
             return ToTableNode(name: declared.name, store: try keyValueStore(store))
         case .repartition:
@@ -224,6 +259,35 @@ public final class TaskGraph {
                 throw GraphError("node \(declared.name) (\(declared.kind.summary)) cannot run here")
             }
             return node
+        }
+    }
+
+    /// The node of an aggregation: per key, or per time, sliding or session window, over the
+    /// task's store of it.
+    public static func aggregationNode(
+        _ declared: Topology.Node, _ aggregation: Topology.Aggregation, _ aggregator: Aggregator, stores: [String: HostStore],
+        taskId: String
+    ) throws -> GraphNode {
+        let name = aggregation.store.name
+        func missing(_ kind: String) -> GraphError {
+            GraphError("\(kind) store \(name) of node \(declared.name) was not created for task \(taskId)")
+        }
+        guard let window = aggregation.window else {
+            guard case .keyValue(let store)? = stores[name]?.storage else { throw missing("key-value") }
+            return KeyAggregateNode(name: declared.name, store: store, aggregator: aggregator)
+        }
+        switch window.kind {
+        case .time(let size, let advance):
+            guard case .window(let store)? = stores[name]?.storage else { throw missing("window") }
+            return TimeWindowAggregateNode(
+                name: declared.name, store: store, aggregator: aggregator, size: size, advance: advance, grace: window.grace)
+        case .sliding(let difference):
+            guard case .window(let store)? = stores[name]?.storage else { throw missing("window") }
+            return SlidingWindowAggregateNode(
+                name: declared.name, store: store, aggregator: aggregator, difference: difference, grace: window.grace)
+        case .session(let gap):
+            guard case .session(let store)? = stores[name]?.storage else { throw missing("session") }
+            return SessionWindowAggregateNode(name: declared.name, store: store, aggregator: aggregator, gap: gap, grace: window.grace)
         }
     }
 }

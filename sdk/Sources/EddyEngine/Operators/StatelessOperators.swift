@@ -11,10 +11,10 @@ final class FilterNode: FunctionNode {
     /// Table filters: the non-tombstones the predicate sees.
     private let tested = RunBuffer()
 
-    init(name: String, function: Topology.PluginFunction, entry: UnsafePointer<eddy_node>, negate: Bool, table: Bool) {
+    init(name: String, function: Topology.PluginFunction, entry: UnsafePointer<eddy_node>, taskId: String, applicationId: String, negate: Bool, table: Bool) {
         self.negate = negate
         self.table = table
-        super.init(name: name, function: function, entry: entry)
+        super.init(name: name, function: function, entry: entry, taskId: taskId, applicationId: applicationId)
     }
 
     override func process(_ run: RecordRun) throws {
@@ -69,7 +69,10 @@ final class EmitNode: FunctionNode {
     /// Table mapValues: the non-tombstones the mapper sees, and where each stands in the run.
     private let mapped = RunBuffer()
 
-    init(name: String, function: Topology.PluginFunction, entry: UnsafePointer<eddy_node>, operation: Topology.Operation) {
+    init(
+        name: String, function: Topology.PluginFunction, entry: UnsafePointer<eddy_node>, taskId: String, applicationId: String,
+        operation: Topology.Operation
+    ) {
         self.operation = operation
         switch operation {
         case .map, .flatMap: (replacesKey, replacesValue) = (true, true)
@@ -77,15 +80,12 @@ final class EmitNode: FunctionNode {
         default: (replacesKey, replacesValue) = (false, true)
         }
         if case .mapValues(let table) = operation { self.table = table } else { self.table = false }
-        super.init(name: name, function: function, entry: entry)
+        super.init(
+            name: name, function: function, entry: entry, taskId: taskId, applicationId: applicationId,
+            allowsSeveralOutputs: operation == .flatMap || operation == .flatMapValues)
     }
 
-    override var allowsSeveralOutputs: Bool {
-        switch operation {
-        case .flatMap, .flatMapValues: return true
-        default: return false
-        }
-    }
+    private var allowsSeveralOutputs: Bool { caller.allowsSeveralOutputs }
 
     override func process(_ run: RecordRun) throws {
         guard table else {
@@ -165,9 +165,9 @@ final class BranchNode: FunctionNode {
     private var results: [Int32] = []
     private let scratch = RunBuffer()
 
-    init(name: String, function: Topology.PluginFunction, entry: UnsafePointer<eddy_node>, branches: [String]) {
+    init(name: String, function: Topology.PluginFunction, entry: UnsafePointer<eddy_node>, taskId: String, applicationId: String, branches: [String]) {
         self.branches = branches
-        super.init(name: name, function: function, entry: entry)
+        super.init(name: name, function: function, entry: entry, taskId: taskId, applicationId: applicationId)
     }
 
     /// Finds the child of each branch (after the graph is wired).

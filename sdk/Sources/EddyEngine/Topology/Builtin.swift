@@ -10,8 +10,6 @@ public enum Builtin: Sendable, Equatable {
     case mapValues(FunctionCall, outputField: String)
     /// Re-keys each record by a JSON field of its value.
     case selectKey(field: String)
-    /// A `reduce` or `aggregate` by key over a JSON field, kept in a store.
-    case aggregate(AggregateSpec)
     /// Sends each record to the first branch whose typed function holds on its JSON fields;
     /// a last branch without a function takes the rest. Branches are child nodes by name.
     case branch([JSONBranch])
@@ -20,7 +18,6 @@ public enum Builtin: Sendable, Equatable {
     public var functionCalls: [FunctionCall] {
         switch self {
         case .filter(let call), .mapValues(let call, _): return [call]
-        case .aggregate(let spec): return [spec.function]
         case .selectKey: return []
         case .branch(let branches): return branches.compactMap(\.function)
         }
@@ -53,7 +50,8 @@ public struct FunctionCall: Sendable, Equatable {
     }
 }
 
-/// A built-in aggregation by record key over JSON values, kept in the store `store`.
+/// The fold of an application file's `reduce` or `aggregate` over JSON values (see
+/// ``Topology/Aggregation``), kept in the store `store`.
 ///
 /// - `reduce`: `function(current, field)` over the values' JSON `field`; the first value
 ///   starts each key. Emitted as JSON text of the result.

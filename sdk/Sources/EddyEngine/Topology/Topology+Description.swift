@@ -38,7 +38,8 @@ extension Topology.Kind {
         case .passthrough: "passthrough"
         case .repartition: "repartition"
         case .function(let function, let operation): "\(operation.summary): \(function.plugin).\(function.node)"
-        case .count: "count"
+        case .aggregate(let aggregation): aggregation.summary
+        case .suppress(let suppression): suppression.summary
         case .toTable: "toTable"
         case .builtin(let builtin): builtin.summary
         }
@@ -58,8 +59,6 @@ extension Topology.Operation {
         case .peek: "peek"
         case .foreach: "foreach"
         case .branch(let branches): "split into \(branches.joined(separator: ", "))"
-        case .reduce: "reduce"
-        case .aggregate: "aggregate"
         }
     }
 }
@@ -75,11 +74,51 @@ extension Builtin {
             "branch: " + branches.map { branch in
                 branch.function.map { "\(branch.name) if \($0.plugin).\($0.function)(\($0.fields.joined(separator: ", ")))" } ?? "\(branch.name) otherwise"
             }.joined(separator: "; ")
-        case .aggregate(let spec):
-            switch spec.operation {
-            case .reduce: "reduce: \(spec.function.plugin).\(spec.function.function)(current, \(spec.field))"
-            case .aggregate: "aggregate: \(spec.function.plugin).\(spec.function.function)(current, \(spec.field)) from \(spec.initial ?? "null")"
-            }
         }
+    }
+}
+
+extension Topology.Aggregation {
+    /// What the aggregation folds, and over which windows.
+    public var summary: String {
+        let fold: String =
+            switch self.fold {
+            case .count: "count"
+            case .function(let function, let reduce): "\(reduce ? "reduce" : "aggregate"): \(function.plugin).\(function.node)"
+            case .typed(let spec):
+                switch spec.operation {
+                case .reduce: "reduce: \(spec.function.plugin).\(spec.function.function)(current, \(spec.field))"
+                case .aggregate:
+                    "aggregate: \(spec.function.plugin).\(spec.function.function)(current, \(spec.field)) from \(spec.initial ?? "null")"
+                }
+            }
+        return window.map { "\(fold) over \($0.summary)" } ?? fold
+    }
+}
+
+extension Topology.Window {
+    /// The windows in Kafka Streams' words, e.g. `TimeWindows(size 60000ms, advance 60000ms, grace 5000ms)`.
+    public var summary: String {
+        switch kind {
+        case .time(let size, let advance): "TimeWindows(size \(size)ms, advance \(advance)ms, grace \(grace)ms)"
+        case .sliding(let difference): "SlidingWindows(difference \(difference)ms, grace \(grace)ms)"
+        case .session(let gap): "SessionWindows(gap \(gap)ms, grace \(grace)ms)"
+        }
+    }
+}
+
+extension Topology.Suppression {
+    /// When the suppression lets updates through, and its buffer's bounds.
+    public var summary: String {
+        let until: String =
+            switch self.until {
+            case .windowCloses: "suppress until window closes"
+            case .timeLimit(let limit): "suppress for \(limit)ms"
+            }
+        var bounds: [String] = []
+        if let maxRecords { bounds.append("\(maxRecords) records") }
+        if let maxBytes { bounds.append("\(maxBytes) bytes") }
+        guard !bounds.isEmpty else { return until }
+        return "\(until) (at most \(bounds.joined(separator: ", ")), then \(emitEarlyWhenFull ? "emit early" : "shut down"))"
     }
 }

@@ -32,11 +32,49 @@ extension Topology {
             } else if node.parents.isEmpty {
                 throw refuse("a \(node.kind) node needs at least one parent")
             }
+            func window(_ description: eddy_window?) throws(TopologyError) -> Window? {
+                guard let description else { return nil }
+                guard description.size_ms > 0, description.grace_ms >= 0 else {
+                    throw refuse("its windows have size \(description.size_ms) ms and grace \(description.grace_ms) ms; the size must be positive and the grace not negative")
+                }
+                switch description.type {
+                case eddy_window_type(EDDY_WINDOW_TIME):
+                    guard description.advance_ms > 0, description.advance_ms <= description.size_ms else {
+                        throw refuse("its time windows advance by \(description.advance_ms) ms; the advance must be positive and at most the size (\(description.size_ms) ms)")
+                    }
+                    return Window(.time(size: description.size_ms, advance: description.advance_ms), grace: description.grace_ms)
+                case eddy_window_type(EDDY_WINDOW_SLIDING): return Window(.sliding(difference: description.size_ms), grace: description.grace_ms)
+                case eddy_window_type(EDDY_WINDOW_SESSION): return Window(.session(gap: description.size_ms), grace: description.grace_ms)
+                default: throw refuse("its window type \(description.type) is not one of eddy.h's EDDY_WINDOW_*")
+                }
+            }
+            func aggregation(_ fold: Aggregation.Fold) throws(TopologyError) -> Kind {
+                guard let store = node.store else { throw refuse("a \(node.kind) node needs a store, and it declares none") }
+                let windows = try window(node.window)
+                let expected: StoreDeclaration.Kind
+                switch windows?.kind {
+                case nil: expected = .keyValue
+                case .time?, .sliding?: expected = .window
+                case .session?: expected = .session
+                }
+                guard store.kind == expected else {
+                    throw refuse("its store \(store.name) is a \(store.kind) store; a \(node.kind) \(windows == nil ? "per key" : "in these windows") keeps a \(expected) store")
+                }
+                if case .session? = windows?.kind, node.kind == .aggregate, !node.hasMerge {
+                    throw refuse("a session aggregate needs a merge entry to combine the sessions a record bridges, and it has none")
+                }
+                return .aggregate(Aggregation(fold: fold, store: store, window: windows))
+            }
             let kind: Kind
             switch node.kind {
             case .source:
                 guard !node.topics.isEmpty else { throw refuse("a source needs at least one topic") }
-                kind = .source(Source(topics: node.topics, keySerde: node.keySerde ?? "bytes", valueSerde: node.valueSerde ?? "bytes"))
+                var source = Source(topics: node.topics, keySerde: node.keySerde ?? "bytes", valueSerde: node.valueSerde ?? "bytes")
+                if let extractor = node.timestampExtractor {
+                    guard extractor.pointee.apply != nil else { throw refuse("its timestamp extractor has no apply entry") }
+                    source.timestamp = .extractor(PluginFunction(plugin: plugin, node: node.name, place: .timestampExtractor))
+                }
+                kind = .source(source)
             case .sink:
                 guard node.topics.count == 1 else { throw refuse("a sink writes exactly one topic; it names \(node.topics.count)") }
                 kind = .sink(Sink(topic: node.topics[0], keySerde: node.keySerde ?? "bytes", valueSerde: node.valueSerde ?? "bytes"))
@@ -61,10 +99,31 @@ extension Topology {
             case .branch:
                 guard !node.branches.isEmpty else { throw refuse("a branch node needs at least one branch") }
                 kind = try function(.branch(node.branches))
-            case .count: kind = .count(try store())
-            case .reduce: kind = try function(.reduce(try store()))
-            case .aggregate: kind = try function(.aggregate(try store()))
+            case .count: kind = try aggregation(.count)
+            case .reduce, .aggregate:
+                guard node.hasFunction else { throw refuse("a \(node.kind) node needs an apply entry, and it has none") }
+                kind = try aggregation(.function(PluginFunction(plugin: plugin, node: node.name), reduce: node.kind == .reduce))
             case .toTable: kind = .toTable(try store())
+            case .suppress:
+                guard let settings = node.suppress else { throw refuse("a suppress node needs its settings (ABI 1.3)") }
+                let until: Suppression.Until
+                switch settings.until {
+                case eddy_suppress_until(EDDY_SUPPRESS_WINDOW_CLOSES):
+                    guard node.window != nil else { throw refuse("untilWindowCloses suppresses a windowed table, and this one has no windows") }
+                    until = .windowCloses
+                case eddy_suppress_until(EDDY_SUPPRESS_TIME_LIMIT):
+                    guard settings.time_limit_ms >= 0 else { throw refuse("its time limit \(settings.time_limit_ms) ms is negative") }
+                    until = .timeLimit(settings.time_limit_ms)
+                default:
+                    throw refuse("its suppression kind \(settings.until) is not one of eddy.h's EDDY_SUPPRESS_*")
+                }
+                kind = .suppress(Suppression(
+                    until: until, maxRecords: settings.max_records > 0 ? settings.max_records : nil,
+                    maxBytes: settings.max_bytes > 0 ? settings.max_bytes : nil,
+                    emitEarlyWhenFull: settings.when_full == eddy_suppress_full(EDDY_SUPPRESS_EMIT_EARLY), window: try window(node.window),
+                    store: try store()))
+            case .timestampExtractor:
+                throw refuse("a timestamp extractor is a stream function or a source's extractor, not a node of the graph")
             }
             return DeclaredNode(Node(name: node.name, kind: kind, parents: node.parents), at: location)
         }

@@ -37,8 +37,10 @@ public struct Topology: Sendable {
         case repartition(partitions: Int?)
         /// A DSL operator whose function is the `apply` of a node of a plugin's exported topology.
         case function(PluginFunction, Operation)
-        /// Counts records per key in a store (8-byte big-endian counts).
-        case count(StoreDeclaration)
+        /// `count`, `reduce` or `aggregate`, per key or per window, into a store.
+        case aggregate(Aggregation)
+        /// Holds a windowed table's updates back until their window closes, or for a time.
+        case suppress(Suppression)
         /// Materializes the stream as a table in a store.
         case toTable(StoreDeclaration)
         /// An application file's built-in operator on JSON values, calling typed functions.
@@ -66,6 +68,8 @@ public struct Topology: Sendable {
         case record
         /// A numeric JSON field of the value, in ms since the epoch.
         case jsonField(String)
+        /// A plugin's timestamp extractor.
+        case extractor(PluginFunction)
     }
 
     /// A sink node's topic and encoding.
@@ -81,24 +85,33 @@ public struct Topology: Sendable {
         }
     }
 
-    /// The plugin node whose `apply` a DSL operator calls: a node of the plugin's exported
-    /// topology, or one of its stream functions (which application files call by name).
+    /// The plugin node whose `apply` the host calls: a node of the plugin's exported topology,
+    /// one of its stream functions (which application files call by name), or the timestamp
+    /// extractor of one of its topology's sources.
     public struct PluginFunction: Sendable, Hashable {
+        public enum Place: Sendable, Hashable {
+            case topologyNode, streamFunction
+            /// The extractor of the source node named `node`.
+            case timestampExtractor
+        }
+
         /// The plugin's name in the application (its file name, e.g. `Fraud`).
         public var plugin: String
         /// The node's name in the plugin's topology, or the stream function's name.
         public var node: String
-        /// Whether `node` names a stream function rather than a topology node.
-        public var isStreamFunction: Bool
+        public var place: Place
 
-        public init(plugin: String, node: String, isStreamFunction: Bool = false) {
+        public init(plugin: String, node: String, place: Place = .topologyNode) {
             self.plugin = plugin
             self.node = node
-            self.isStreamFunction = isStreamFunction
+            self.place = place
         }
+
+        /// Whether `node` names a stream function rather than a topology node.
+        public var isStreamFunction: Bool { place == .streamFunction }
     }
 
-    /// What a DSL operator does with its function (see `EDDY_NODE_*` in `eddy.h`).
+    /// What a stateless DSL operator does with its function (see `EDDY_NODE_*` in `eddy.h`).
     public enum Operation: Sendable, Equatable {
         case filter(negate: Bool, table: Bool)
         case map, flatMap
@@ -106,8 +119,84 @@ public struct Topology: Sendable {
         case flatMapValues, selectKey, peek, foreach
         /// Each record goes to the child named by the branch the function picks.
         case branch([String])
-        case reduce(StoreDeclaration)
-        case aggregate(StoreDeclaration)
+    }
+
+    /// A stateful aggregation: how values fold into a key's aggregate, where the aggregates
+    /// live, and in which windows (none: one aggregate per key, a KTable).
+    public struct Aggregation: Sendable, Equatable {
+        /// How a value folds into an aggregate.
+        public enum Fold: Sendable, Equatable {
+            /// The number of records, an 8-byte big-endian integer.
+            case count
+            /// A plugin function: a reducer (`reduce`: a key's first value is its aggregate)
+            /// or an aggregator with its initializer (and merger, for sessions).
+            case function(PluginFunction, reduce: Bool)
+            /// An application file's typed function over a JSON field.
+            case typed(AggregateSpec)
+        }
+
+        public var fold: Fold
+        /// A key-value store without windows, a window store for time and sliding windows, a
+        /// session store for session windows.
+        public var store: StoreDeclaration
+        public var window: Window?
+
+        public init(fold: Fold, store: StoreDeclaration, window: Window? = nil) {
+            self.fold = fold
+            self.store = store
+            self.window = window
+        }
+    }
+
+    /// Windows with Kafka Streams' semantics, all in ms of event time.
+    public struct Window: Sendable, Equatable {
+        public enum Kind: Sendable, Equatable {
+            /// Windows `[start, start + size)` starting every `advance` (tumbling when equal).
+            case time(size: Int64, advance: Int64)
+            /// A window `[t - difference, t]` ending at each record (and one right after it).
+            case sliding(difference: Int64)
+            /// Sessions: records of a key closer than `gap` to each other share a window.
+            case session(gap: Int64)
+        }
+
+        public var kind: Kind
+        /// How long after a window ends (in stream time) it still takes late records.
+        public var grace: Int64
+
+        public init(_ kind: Kind, grace: Int64) {
+            self.kind = kind
+            self.grace = grace
+        }
+    }
+
+    /// A `suppress`: which updates of a windowed table go on, and when.
+    public struct Suppression: Sendable, Equatable {
+        public enum Until: Sendable, Equatable {
+            /// One final result per window, once stream time passes its end plus the grace.
+            case windowCloses
+            /// A key's latest update, `limit` ms of stream time after its first buffered one.
+            case timeLimit(Int64)
+        }
+
+        public var until: Until
+        /// Buffer bounds: records and bytes (nil: unbounded).
+        public var maxRecords: Int64?
+        public var maxBytes: Int64?
+        /// When full: emit the oldest early (true) or fail the task (false, Kafka Streams' `shutDownWhenFull`).
+        public var emitEarlyWhenFull: Bool
+        /// The windows of the table it suppresses, for their ends and grace (nil for a table without windows).
+        public var window: Window?
+        /// The changelogged store of the buffer.
+        public var store: StoreDeclaration
+
+        public init(until: Until, maxRecords: Int64?, maxBytes: Int64?, emitEarlyWhenFull: Bool, window: Window?, store: StoreDeclaration) {
+            self.until = until
+            self.maxRecords = maxRecords
+            self.maxBytes = maxBytes
+            self.emitEarlyWhenFull = emitEarlyWhenFull
+            self.window = window
+            self.store = store
+        }
     }
 
     /// A sub-topology: a connected part of the graph between topics.
@@ -180,9 +269,9 @@ extension Topology.Kind {
     /// The store a DSL operator or built-in aggregation keeps its table in; nil for other nodes.
     public var store: StoreDeclaration? {
         switch self {
-        case .count(let store), .toTable(let store): return store
-        case .function(_, .reduce(let store)), .function(_, .aggregate(let store)): return store
-        case .builtin(.aggregate(let spec)): return spec.storeDeclaration
+        case .aggregate(let aggregation): return aggregation.store
+        case .suppress(let suppression): return suppression.store
+        case .toTable(let store): return store
         default: return nil
         }
     }
@@ -191,9 +280,33 @@ extension Topology.Kind {
     public var plugin: String? {
         switch self {
         case .processor(let plugin, _, _): return plugin
-        case .function(let function, _): return function.plugin
-        case .builtin(let builtin): return builtin.functionCalls.first?.plugin
-        default: return nil
+        default: return pluginFunctions.first?.plugin ?? typedFunctionCalls.first?.plugin
+        }
+    }
+
+    /// The plugin functions the node calls through `apply`: a DSL operator's, a plugin
+    /// aggregation's, a source's timestamp extractor.
+    public var pluginFunctions: [Topology.PluginFunction] {
+        switch self {
+        case .function(let function, _): return [function]
+        case .aggregate(let aggregation):
+            if case .function(let function, _) = aggregation.fold { return [function] }
+            return []
+        case .source(let source):
+            if case .extractor(let function) = source.timestamp { return [function] }
+            return []
+        default: return []
+        }
+    }
+
+    /// The typed functions the node calls on JSON fields: a built-in's, a typed aggregation's.
+    public var typedFunctionCalls: [FunctionCall] {
+        switch self {
+        case .builtin(let builtin): return builtin.functionCalls
+        case .aggregate(let aggregation):
+            if case .typed(let spec) = aggregation.fold { return [spec.function] }
+            return []
+        default: return []
         }
     }
 

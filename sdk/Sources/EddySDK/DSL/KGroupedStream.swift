@@ -49,16 +49,46 @@ public struct KGroupedStream<K: Serde, V: Serde> {
         return aggregation(.aggregate, materialized, name, value: aggregate, function: function)
     }
 
+    /// The stream in time windows (tumbling or hopping), for a windowed aggregation.
+    @inlinable
+    public func windowedBy(_ windows: TimeWindows) -> TimeWindowedKStream<K, V> {
+        TimeWindowedKStream(grouped: self, window: TopologyNode.Window(windows), windowSize: windows.size, defaultRetention: windows.defaultRetention)
+    }
+
+    /// The stream in sliding windows, for a windowed aggregation.
+    @inlinable
+    public func windowedBy(_ windows: SlidingWindows) -> TimeWindowedKStream<K, V> {
+        TimeWindowedKStream(
+            grouped: self, window: TopologyNode.Window(windows), windowSize: windows.difference, defaultRetention: windows.defaultRetention)
+    }
+
+    /// The stream in session windows, for a session aggregation.
+    @inlinable
+    public func windowedBy(_ windows: SessionWindows) -> SessionWindowedKStream<K, V> {
+        SessionWindowedKStream(grouped: self, windows: windows)
+    }
+
     @usableFromInline
     func aggregation<A: Serde>(
         _ kind: TopologyNode.Kind, _ materialized: Materialized, _ name: String?, value: A, function: NodeFunction?
     ) -> KTable<K, A> {
         let builder = stream.builder
         let storeName = materialized.name ?? builder.generatedName("KSTREAM-AGGREGATE-STATE-STORE")
+        let store = StoreDeclaration.keyValue(storeName, key: stream.keySerde, value: value, changelog: materialized.logging)
+        let node = aggregationNode(kind, storeName: storeName, name: name, store: store, window: nil, function: function)
+        return KTable(builder: builder, node: node, keySerde: stream.keySerde, valueSerde: value, storeName: storeName)
+    }
+
+    /// Adds an aggregation node (after a repartition when the key may have changed) and returns its name.
+    @usableFromInline
+    func aggregationNode(
+        _ kind: TopologyNode.Kind, storeName: String, name: String?, store: StoreDeclaration, window: TopologyNode.Window?,
+        function: NodeFunction?
+    ) -> String {
+        let builder = stream.builder
         let input = stream.keyChanged ? stream.repartition(named: repartitionName ?? storeName) : stream
         let nodeName = name ?? builder.generatedName("KSTREAM-AGGREGATE")
-        let store = StoreDeclaration.keyValue(storeName, key: stream.keySerde, value: value, changelog: materialized.logging)
-        builder.add(TopologyNode(name: nodeName, kind: kind, parents: [input.node], store: store, function: function))
-        return KTable(builder: builder, node: nodeName, keySerde: stream.keySerde, valueSerde: value, storeName: storeName)
+        builder.add(TopologyNode(name: nodeName, kind: kind, parents: [input.node], store: store, window: window, function: function))
+        return nodeName
     }
 }

@@ -10,16 +10,19 @@ public struct KTable<K: Serde, V: Serde> {
     /// The store holding the table, for interactive queries and the test driver; nil when
     /// the table is not materialized (a filter or mapValues of another table).
     public let storeName: String?
+    /// The windows of a windowed table (nil for a table per key).
+    @usableFromInline let window: TopologyNode.Window?
 
     @usableFromInline var decoder: RecordDecoder<K, V> { RecordDecoder(keySerde: keySerde, valueSerde: valueSerde) }
 
     @usableFromInline
-    init(builder: StreamsBuilder, node: String, keySerde: K, valueSerde: V, storeName: String?) {
+    init(builder: StreamsBuilder, node: String, keySerde: K, valueSerde: V, storeName: String?, window: TopologyNode.Window? = nil) {
         self.builder = builder
         self.node = node
         self.keySerde = keySerde
         self.valueSerde = valueSerde
         self.storeName = storeName
+        self.window = window
     }
 
     /// Keeps the entries for which `predicate` is true; an update that fails it is passed on
@@ -44,7 +47,21 @@ public struct KTable<K: Serde, V: Serde> {
         let added = builder.add(TopologyNode(
             name: name ?? builder.generatedName("KTABLE-MAPVALUES"), kind: .mapValues, flags: .table, parents: [node],
             function: function))
-        return KTable<K, V2>(builder: builder, node: added, keySerde: keySerde, valueSerde: value, storeName: nil)
+        return KTable<K, V2>(builder: builder, node: added, keySerde: keySerde, valueSerde: value, storeName: nil, window: window)
+    }
+
+    /// Holds the table's updates back (Kafka Streams' `suppress`): until each window closes
+    /// (exactly one final result per window of a windowed table, when stream time passes its
+    /// end plus its grace), or for a time limit after a key's first buffered update. The
+    /// buffer is a changelogged store, so a crash under exactly-once neither loses nor repeats
+    /// a final result.
+    @inlinable
+    public func suppress(_ suppressed: Suppressed, named name: String? = nil) -> KTable {
+        let nodeName = name ?? builder.generatedName("KTABLE-SUPPRESS")
+        let store = StoreDeclaration.keyValue(
+            name.map { "\($0)-store" } ?? builder.generatedName("KTABLE-SUPPRESS-STATE-STORE"), key: BytesSerde(), value: BytesSerde())
+        builder.add(TopologyNode(name: nodeName, kind: .suppress, parents: [node], store: store, window: window, suppress: suppressed))
+        return KTable(builder: builder, node: nodeName, keySerde: keySerde, valueSerde: valueSerde, storeName: nil, window: window)
     }
 
     /// The table's update stream: one record per update, tombstones included.
@@ -65,6 +82,6 @@ public struct KTable<K: Serde, V: Serde> {
         }
         let added = builder.add(TopologyNode(
             name: name ?? builder.generatedName("KTABLE-FILTER"), kind: .filter, flags: flags, parents: [node], function: function))
-        return KTable(builder: builder, node: added, keySerde: keySerde, valueSerde: valueSerde, storeName: nil)
+        return KTable(builder: builder, node: added, keySerde: keySerde, valueSerde: valueSerde, storeName: nil, window: window)
     }
 }

@@ -97,6 +97,41 @@ struct NodeCall {
     }
 }
 
+/// One call of a session aggregation's merger: the aggregates of the sessions of `key` that
+/// a record bridges, to fold into one and emit. Valid only during the call.
+@usableFromInline
+struct MergeCall {
+    @usableFromInline let host: UnsafePointer<eddy_host_api>
+    @usableFromInline let ctx: OpaquePointer
+    @usableFromInline let key: UnsafeRawBufferPointer
+    @usableFromInline let aggregates: UnsafePointer<eddy_bytes>
+    @usableFromInline let count: Int
+
+    @usableFromInline
+    init(host: UnsafePointer<eddy_host_api>, ctx: OpaquePointer, key: UnsafeRawBufferPointer, aggregates: UnsafePointer<eddy_bytes>, count: Int) {
+        self.host = host
+        self.ctx = ctx
+        self.key = key
+        self.aggregates = aggregates
+        self.count = count
+    }
+
+    /// Aggregate `index` (in the order of the sessions).
+    @inlinable
+    func aggregate(_ index: Int) -> UnsafeRawBufferPointer {
+        aggregates[index].buffer ?? UnsafeRawBufferPointer(start: nil, count: 0)
+    }
+
+    /// Emits the merged aggregate.
+    @inlinable
+    func emit<A: Serde>(_ merged: A.Value, _ serde: A) throws {
+        try serde.serialize(merged) { buffer in
+            try NodeCall(host: host, ctx: ctx, records: UnsafeRawPointer(aggregates), stride: 0, count: 1, aggregates: nil, results: nil)
+                .send(0, .absent, eddy_bytes(borrowing: buffer))
+        }
+    }
+}
+
 /// A node's function failed on one record of a call.
 @usableFromInline
 struct RejectedRecord: Error {
@@ -150,6 +185,27 @@ enum NodeThunks {
                 } catch {
                     processedOut.pointee = 0
                     ProcessorContext.report("\(error)", host: host, ctx: ctx)
+                    return eddy_status(EDDY_ERROR)
+                }
+            }
+        }
+
+    static let merge:
+        @convention(c) (
+            UnsafePointer<eddy_node>?, UnsafePointer<eddy_host_api>?, OpaquePointer?, eddy_bytes, UnsafePointer<eddy_bytes>?, Int
+        ) -> eddy_status = { node, host, ctx, key, aggregates, count in
+            guard let node, let host, let ctx, let aggregates, count >= 2, let data = node.pointee.plugin_data else {
+                return eddy_status(EDDY_INVALID_ARGUMENT)
+            }
+            let call = MergeCall(
+                host: host, ctx: ctx, key: key.buffer ?? UnsafeRawBufferPointer(start: nil, count: 0), aggregates: aggregates, count: count)
+            return Unmanaged<NodeFunction>.fromOpaque(data)._withUnsafeGuaranteedRef { function in
+                do {
+                    guard let merge = function.merge else { throw NodeCallError(message: "this node has no merger") }
+                    try merge(call)
+                    return eddy_status(EDDY_OK)
+                } catch {
+                    ProcessorContext.report("merge failed: \(error)", host: host, ctx: ctx)
                     return eddy_status(EDDY_ERROR)
                 }
             }

@@ -14,10 +14,14 @@ final class NodeFunction: @unchecked Sendable {
     /// Runs the function over the call's records; a thrown error rejects the record at hand.
     @usableFromInline
     let apply: (NodeCall) throws -> Void
+    /// Session aggregations: folds the aggregates of the sessions a record bridges into one.
+    @usableFromInline
+    let merge: ((MergeCall) throws -> Void)?
 
     @usableFromInline
-    init(_ apply: @escaping (NodeCall) throws -> Void) {
+    init(merge: ((MergeCall) throws -> Void)? = nil, _ apply: @escaping (NodeCall) throws -> Void) {
         self.apply = apply
+        self.merge = merge
     }
 }
 
@@ -146,13 +150,23 @@ extension NodeFunction {
     }
 
     /// `reduce` and `aggregate`: folds each record into its key's current aggregate (the
-    /// initializer's value for a key seen first) and emits the new aggregate.
+    /// initializer's value for a key seen first) and emits the new aggregate; over session
+    /// windows, `merger` folds the aggregates of the sessions a record bridges.
     @inlinable
     static func aggregator<K, V, A: Serde>(
         _ decoder: RecordDecoder<K, V>, aggregate aggregateSerde: A, initializer: (() throws -> A.Value)?,
+        merger: ((K.Value, A.Value, A.Value) throws -> A.Value)? = nil,
         _ aggregator: @escaping (K.Value, V.Value, A.Value) throws -> A.Value
     ) -> NodeFunction {
-        NodeFunction { call in
+        let merge: ((MergeCall) throws -> Void)? = merger.map { merger in
+            { call in
+                let key = try decoder.keySerde.deserializeKey(call.key)
+                var merged = try aggregateSerde.deserialize(call.aggregate(0))
+                for index in 1..<call.count { merged = try merger(key, merged, try aggregateSerde.deserialize(call.aggregate(index))) }
+                try call.emit(merged, aggregateSerde)
+            }
+        }
+        return NodeFunction(merge: merge) { call in
             try call.forEachRecord { index, record in
                 guard let key = try decoder.key(record) else { throw NullKeyError() }
                 let current: A.Value
@@ -165,6 +179,17 @@ extension NodeFunction {
                 }
                 guard let value = try decoder.value(record) else { throw TombstoneError(operation: "an aggregation") }
                 try call.emitValue(index, try aggregator(key, value, current), aggregateSerde)
+            }
+        }
+    }
+
+    /// A timestamp extractor: each record's event time, from its key, value and timestamp.
+    @inlinable
+    static func timestamps<K, V>(_ decoder: RecordDecoder<K, V>, _ extract: @escaping (K.Value?, V.Value?, Int64) throws -> Int64) -> NodeFunction {
+        NodeFunction { call in
+            try call.forEachRecord { index, record in
+                let time = try extract(try decoder.key(record), try decoder.value(record), record.timestamp)
+                try call.emitValue(index, time, BigEndianIntegerSerde<Int64>())
             }
         }
     }

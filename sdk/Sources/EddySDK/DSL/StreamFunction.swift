@@ -91,24 +91,40 @@ public struct StreamFunction: Sendable {
     }
 
     /// For `aggregate` nodes: folds each value into its key's aggregate, from `initializer()`.
+    /// Over session windows, `merger(key, left, right)` combines the aggregates of sessions a
+    /// record bridges (an application file refuses session windows for an aggregate without one).
     @inlinable
     public static func aggregate<K: Serde, V: Serde, A: Serde>(
         _ name: String, key: K, value: V, aggregate: A, initializer: @escaping () throws -> A.Value,
+        merger: ((K.Value, A.Value, A.Value) throws -> A.Value)? = nil,
         _ aggregator: @escaping (K.Value, V.Value, A.Value) throws -> A.Value
     ) -> StreamFunction {
         StreamFunction(
             name, .aggregate,
-            NodeFunction.aggregator(RecordDecoder(keySerde: key, valueSerde: value), aggregate: aggregate, initializer: initializer, aggregator))
+            NodeFunction.aggregator(
+                RecordDecoder(keySerde: key, valueSerde: value), aggregate: aggregate, initializer: initializer, merger: merger, aggregator))
     }
 
-    /// For `reduce` nodes: combines each value with its key's current one.
+    /// For sources (`timestamp.extractor: Plugin.name`): each record's event time from its
+    /// key, value (nil for a tombstone) and Kafka timestamp.
+    @inlinable
+    public static func timestampExtractor<K: Serde, V: Serde>(
+        _ name: String, key: K, value: V, _ extract: @escaping (K.Value?, V.Value?, Int64) throws -> Int64
+    ) -> StreamFunction {
+        StreamFunction(name, .timestampExtractor, .timestamps(RecordDecoder(keySerde: key, valueSerde: value), extract))
+    }
+
+    /// For `reduce` nodes: combines each value with its key's current one (and, over session
+    /// windows, the aggregates of sessions a record bridges).
     @inlinable
     public static func reduce<K: Serde, V: Serde>(
         _ name: String, key: K, value: V, _ reducer: @escaping (V.Value, V.Value) throws -> V.Value
     ) -> StreamFunction {
         StreamFunction(
             name, .reduce,
-            NodeFunction.aggregator(RecordDecoder(keySerde: key, valueSerde: value), aggregate: value, initializer: nil) { _, v, current in
+            NodeFunction.aggregator(
+                RecordDecoder(keySerde: key, valueSerde: value), aggregate: value, initializer: nil, merger: { _, left, right in try reducer(left, right) }
+            ) { _, v, current in
                 try reducer(current, v)
             })
     }

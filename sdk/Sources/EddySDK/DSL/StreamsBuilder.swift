@@ -30,13 +30,15 @@ public final class StreamsBuilder {
     public init() {}
 
     /// Reads `topics` as a stream whose keys and values are encoded with `key` and `value`.
+    /// Event time is each record's timestamp, or what `timestamps` extracts (Kafka Streams'
+    /// `Consumed.withTimestampExtractor`).
     @inlinable
     public func stream<K: Serde, V: Serde>(
-        _ topics: String..., key: K, value: V, named name: String? = nil
+        _ topics: String..., key: K, value: V, timestamps: TimestampExtractor<K, V>? = nil, named name: String? = nil
     ) -> KStream<K, V> {
         let node = add(TopologyNode(
             name: name ?? generatedName("KSTREAM-SOURCE"), kind: .source, parents: [], topics: topics,
-            keySerde: key.name, valueSerde: value.name))
+            keySerde: key.name, valueSerde: value.name, timestampExtractor: timestamps?.function))
         return KStream(builder: self, node: node, keySerde: key, valueSerde: value, keyChanged: false)
     }
 
@@ -74,10 +76,13 @@ public struct Materialized: Sendable {
     public var name: String?
     /// Whether the store has a changelog topic, so it survives a move of its task.
     public var logging: Bool
+    /// Windowed stores: how long windows are kept behind stream time (nil: the windows' default).
+    public var retention: Int64?
 
-    public init(name: String? = nil, logging: Bool = true) {
+    public init(name: String? = nil, logging: Bool = true, retention: Int64? = nil) {
         self.name = name
         self.logging = logging
+        self.retention = retention
     }
 
     /// A store named `name`, changelogged.
@@ -86,5 +91,9 @@ public struct Materialized: Sendable {
 
     /// The same store without a changelog topic.
     @inlinable
-    public func withLoggingDisabled() -> Materialized { Materialized(name: name, logging: false) }
+    public func withLoggingDisabled() -> Materialized { Materialized(name: name, logging: false, retention: retention) }
+
+    /// The same store keeping windows `retention` ms behind stream time.
+    @inlinable
+    public func withRetention(_ retention: Int64) -> Materialized { Materialized(name: name, logging: logging, retention: retention) }
 }

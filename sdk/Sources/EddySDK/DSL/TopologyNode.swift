@@ -8,6 +8,38 @@ public struct TopologyNode: Sendable {
         case source = 1, sink, processor, passthrough, repartition
         case filter, map, flatMap, mapValues, flatMapValues, selectKey, peek, foreach, branch
         case count, reduce, aggregate, toTable
+        /// Holds a windowed table's updates back (ABI 1.3).
+        case suppress
+        /// A stream function that gives records their event time (ABI 1.3).
+        case timestampExtractor
+    }
+
+    /// The windows of an aggregation (`eddy_window`): `type` is one of `EDDY_WINDOW_*`.
+    public struct Window: Sendable, Equatable {
+        public var type: Int32
+        /// Time: size; sliding: difference; session: gap.
+        public var size: Int64
+        public var advance: Int64
+        public var grace: Int64
+
+        public init(_ windows: TimeWindows) {
+            self.init(type: Int32(EDDY_WINDOW_TIME), size: windows.size, advance: windows.advance, grace: windows.grace)
+        }
+
+        public init(_ windows: SlidingWindows) {
+            self.init(type: Int32(EDDY_WINDOW_SLIDING), size: windows.difference, advance: 0, grace: windows.grace)
+        }
+
+        public init(_ windows: SessionWindows) {
+            self.init(type: Int32(EDDY_WINDOW_SESSION), size: windows.gap, advance: 0, grace: windows.grace)
+        }
+
+        public init(type: Int32, size: Int64, advance: Int64, grace: Int64) {
+            self.type = type
+            self.size = size
+            self.advance = advance
+            self.grace = grace
+        }
     }
 
     /// Modifiers of a kind (`EDDY_NODE_NEGATE`, `EDDY_NODE_TABLE`).
@@ -36,14 +68,21 @@ public struct TopologyNode: Sendable {
     public var branches: [String] = []
     /// Repartition nodes: the partition count of the topic (0: as the input's).
     public var partitions: Int32 = 0
+    /// Count, reduce, aggregate: the windows (nil: per key); suppress: those of its table.
+    public var window: Window?
+    /// Suppress: when updates go on.
+    public var suppress: Suppressed?
     /// The user's function, for the kinds that have one.
     @usableFromInline var function: NodeFunction?
+    /// Source: the function giving each record its event time (nil: the record's timestamp).
+    @usableFromInline var timestampExtractor: NodeFunction?
 
     @usableFromInline
     init(
         name: String, kind: Kind, flags: Flags = [], parents: [String], topics: [String] = [], keySerde: String? = nil,
         valueSerde: String? = nil, store: StoreDeclaration? = nil, processor: String? = nil, branches: [String] = [],
-        partitions: Int32 = 0, function: NodeFunction? = nil
+        partitions: Int32 = 0, window: Window? = nil, suppress: Suppressed? = nil, function: NodeFunction? = nil,
+        timestampExtractor: NodeFunction? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -56,6 +95,9 @@ public struct TopologyNode: Sendable {
         self.processor = processor
         self.branches = branches
         self.partitions = partitions
+        self.window = window
+        self.suppress = suppress
         self.function = function
+        self.timestampExtractor = timestampExtractor
     }
 }
