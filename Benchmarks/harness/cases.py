@@ -58,6 +58,25 @@ TOPOLOGIES = {
   sinks:
     - {{name: out, topic: {output}, inputs: [count], value.serde: long}}
 """,
+    # W3 in tumbling 1-minute windows of the record timestamps, a built-in count per user and window.
+    "W3win": """
+  sources:
+    - {{name: in, topics: [{input}]}}
+  processors:
+    - {{name: count, type: count, window: {{type: tumbling, size.ms: 60000}}, inputs: [in]}}
+  sinks:
+    - {{name: out, topic: {output}, inputs: [count], key.serde: bytes, value.serde: long}}
+""",
+    # W3win with `emit: final`: updates wait in the changelogged suppression buffer; a run's
+    # windows stay open, so the rate comes from the committed input offsets.
+    "W3final": """
+  sources:
+    - {{name: in, topics: [{input}]}}
+  processors:
+    - {{name: count, type: count, window: {{type: tumbling, size.ms: 60000}}, emit: final, inputs: [in]}}
+  sinks:
+    - {{name: out, topic: {output}, inputs: [count], key.serde: bytes, value.serde: long}}
+""",
 }
 
 GUARANTEES = {"alo": "at_least_once", "eos": "exactly_once_v2"}
@@ -88,6 +107,8 @@ class Case:
         """How many output records inputs first..<first+count produce."""
         if self.workload.startswith("W2"):
             return (first + count) // 2 - first // 2
+        if self.workload == "W3final":
+            return 0
         return count
 
     def command(self, tools, app_id, input_topic, output_topic, settings, broker):
@@ -117,8 +138,9 @@ class Case:
             f"topology:{topology}")
 
 
-#: W2's work written as a DSL topology and as one processor: run them by name (--cases).
-EXTRA_WORKLOADS = ("W2dsl", "W2proc")
+#: W2's work written as a DSL topology and as one processor, and W3 in windows: run them by
+#: name (--cases).
+EXTRA_WORKLOADS = ("W2dsl", "W2proc", "W3win", "W3final")
 
 
 def all_cases(extra=False):
