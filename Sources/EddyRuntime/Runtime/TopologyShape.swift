@@ -46,6 +46,32 @@ enum TopologyShape {
         if a.branches != b.branches { return "has branches \(b.branches) instead of \(a.branches)" }
         if a.partitions != b.partitions { return "repartitions to \(b.partitions) partitions instead of \(a.partitions)" }
         if a.hasFunction != b.hasFunction { return a.hasFunction ? "lost its function" : "gained a function" }
+        if let window = windowDifference(a.window, b.window) { return window }
+        if let suppress = suppressDifference(a.suppress, b.suppress) { return suppress }
+        if (a.timestampExtractor == nil) != (b.timestampExtractor == nil) {
+            return a.timestampExtractor == nil ? "gained a timestamp extractor" : "lost its timestamp extractor"
+        }
         return nil
+    }
+
+    /// Windows decide what a store holds and when results come: another window is another shape.
+    /// (A build older than ABI 1.3 has neither: it reads as all zeros.)
+    private static func windowDifference(_ a: eddy_window?, _ b: eddy_window?) -> String? {
+        let a = a ?? eddy_window(), b = b ?? eddy_window()
+        func text(_ w: eddy_window) -> String {
+            guard w.type != EDDY_WINDOW_NONE else { return "no windows" }
+            return "windows of type \(w.type) (size \(w.size_ms) ms, advance \(w.advance_ms) ms, grace \(w.grace_ms) ms)"
+        }
+        let same = a.type == b.type && a.size_ms == b.size_ms && a.advance_ms == b.advance_ms && a.grace_ms == b.grace_ms
+        return same ? nil : "aggregates in \(text(b)) instead of \(text(a))"
+    }
+
+    private static func suppressDifference(_ a: eddy_suppress?, _ b: eddy_suppress?) -> String? {
+        let a = a ?? eddy_suppress(), b = b ?? eddy_suppress()
+        let same = a.until == b.until && a.time_limit_ms == b.time_limit_ms && a.max_records == b.max_records && a.max_bytes == b.max_bytes
+            && a.when_full == b.when_full
+        return same
+            ? nil
+            : "suppresses differently (until \(b.until), limit \(b.time_limit_ms) ms, bounds \(b.max_records) records / \(b.max_bytes) bytes, instead of until \(a.until), limit \(a.time_limit_ms) ms, bounds \(a.max_records) / \(a.max_bytes))"
     }
 }
