@@ -69,7 +69,7 @@ TOPOLOGIES = {
 """,
     # W3win with `emit: final`: updates wait in the changelogged suppression buffer; a run's
     # windows stay open, so the rate comes from the committed input offsets.
-    "W3final": """
+    "W3fin": """
   sources:
     - {{name: in, topics: [{input}]}}
   processors:
@@ -107,7 +107,7 @@ class Case:
         """How many output records inputs first..<first+count produce."""
         if self.workload.startswith("W2"):
             return (first + count) // 2 - first // 2
-        if self.workload == "W3final":
+        if self.workload == "W3fin":
             return 0
         return count
 
@@ -140,7 +140,7 @@ class Case:
 
 #: W2's work written as a DSL topology and as one processor, and W3 in windows: run them by
 #: name (--cases).
-EXTRA_WORKLOADS = ("W2dsl", "W2proc", "W3win", "W3final")
+EXTRA_WORKLOADS = ("W2dsl", "W2proc", "W3win", "W3fin")
 
 
 def all_cases(extra=False):

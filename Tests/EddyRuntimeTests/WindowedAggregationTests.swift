@@ -172,4 +172,62 @@ import Testing
         #expect(error("{name: w, type: count, inputs: [p]}", top: "default.timestamp.extractor: yesterday\n")
             == "app.yaml:4: default.timestamp.extractor: 'yesterday' is not `record`, `field:<name>` or `Plugin.function` (a plugin's timestamp extractor, e.g. Fraud.paid_at)")
     }
+
+    /// `key@[start,end]=count@timestamp` of a record keyed by a session (key + end + start).
+    static func session(_ record: KafkaConsumerRecord) -> String {
+        let key = record.key ?? []
+        let end = decodeLong(Array(key.dropLast(8).suffix(8))), start = decodeLong(Array(key.suffix(8)))
+        let value = record.value.map { String(decodeLong($0)) } ?? "null"
+        return "\(String(decoding: key.dropLast(16), as: UTF8.self))@[\(start),\(end)]=\(value)@\(record.timestamp)"
+    }
+
+    /// Session windows from the application file, in the host's session store: sessions merge
+    /// when a record bridges them (the old ones retracted), late records are dropped, `emit:
+    /// final` gives one result per session once it closes, and a worker started on an empty
+    /// state directory restores the sessions from the changelog and extends them.
+    @Test func sessionWindowsMergeCloseAndRestore() throws {
+        let cluster = try Cluster()
+        for topic in ["clicks", "sessions", "session-finals"] { try cluster.createTopic(topic, partitions: 1) }
+        let topology = """
+            sources:
+              - {name: clicks, topics: [clicks], value.serde: json, timestamp.field: ts}
+            processors:
+              - {name: sessions, type: count, window: {type: session, inactivity.gap.ms: 10000, grace.ms: 30000}, inputs: [clicks]}
+              - {name: session-finals, type: count, store: session-final-counts, emit: final,
+                 window: {type: session, inactivity.gap.ms: 10000, grace.ms: 30000}, inputs: [clicks]}
+            sinks:
+              - {name: all, topic: sessions, inputs: [sessions], key.serde: bytes, value.serde: long}
+              - {name: finals, topic: session-finals, inputs: [session-finals], key.serde: bytes, value.serde: long}
+            """
+        let id = unique("sessions")
+        func config(_ dir: TemporaryDirectory) throws -> AppConfig {
+            try AppConfig.parse(yaml: appYAML(id: id, cluster: cluster, threads: 1, stateDir: dir.path, topology: topology), file: "app.yaml")
+        }
+        try cluster.produce("clicks", [
+            Self.click("a", at: 0), Self.click("a", at: 20000), Self.click("a", at: 10000), Self.click("b", at: 15000),
+            Self.click("a", at: 45000), Self.click("a", at: 80000), Self.click("a", at: 22000), Self.click("b", at: 60000),
+        ])
+        var dropped = 0
+        try runWorker(try config(TemporaryDirectory())) { app in
+            _ = try cluster.read("sessions", count: 9)
+            dropped = app.progress().dropped
+        }
+        #expect(try cluster.readToEnd("sessions").map(Self.session) == [
+            "a@[0,0]=1@0", "a@[20000,20000]=1@20000",
+            // 10000 bridges both sessions: they are retracted, and [0, 20000] holds all three.
+            "a@[0,0]=null@0", "a@[20000,20000]=null@20000", "a@[0,20000]=3@20000",
+            "b@[15000,15000]=1@15000", "a@[45000,45000]=1@45000", "a@[80000,80000]=1@80000",
+            // 22000 would extend [0, 20000], closed since stream time 50000 (grace 30000).
+            "b@[60000,60000]=1@60000",
+        ])
+        #expect(dropped == 2, "22000 is late for both session counts")
+        #expect(try cluster.readToEnd("session-finals").map(Self.session) == [
+            "b@[15000,15000]=1@15000", "a@[0,20000]=3@20000", "a@[45000,45000]=1@45000",
+        ])
+
+        // A new worker with an empty state directory restores the sessions from the changelog.
+        try cluster.produce("clicks", [Self.click("a", at: 85000)])
+        try runWorker(try config(TemporaryDirectory())) { _ in _ = try cluster.read("sessions", count: 11) }
+        #expect(try cluster.readToEnd("sessions").map(Self.session).suffix(2) == ["a@[80000,80000]=null@80000", "a@[80000,85000]=2@85000"])
+    }
 }

@@ -44,6 +44,17 @@ extension TaskStore: WindowStorage {
         return SnapshotIterator(entries)
     }
 
+    func get(_ key: UnsafeRawBufferPointer, windowStart: Int64, _ body: (UnsafeRawBufferPointer?) -> Void) {
+        guard let store = windowStoreOrFail("window get") else { return body(nil) }
+        store.advanceStreamTime(to: streamTime())
+        do {
+            try store.get(key, windowStart: windowStart, body)
+        } catch {
+            fail(error)
+            body(nil)
+        }
+    }
+
     // MARK: - Private
 
     private func windowStoreOrFail(_ operation: String) -> EddyState.WindowStore? {

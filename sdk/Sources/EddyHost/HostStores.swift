@@ -23,6 +23,17 @@ public protocol WindowStorage: AnyObject {
     func put(_ key: UnsafeRawBufferPointer, windowStart: Int64, _ value: UnsafeRawBufferPointer)
     /// The windows of `key` whose start is in `[from, to]`, in order of start.
     func fetch(_ key: [UInt8], from: Int64, to: Int64) -> any StoreIterator
+    /// Calls `body` with the value of `key`'s window starting at `windowStart` (borrowed for
+    /// `body`), or nil: the windowed aggregations' lookup, once per record and window.
+    func get(_ key: UnsafeRawBufferPointer, windowStart: Int64, _ body: (UnsafeRawBufferPointer?) -> Void)
+}
+
+extension WindowStorage {
+    /// A lookup through ``fetch(_:from:to:)``, for stores without a faster one.
+    public func get(_ key: UnsafeRawBufferPointer, windowStart: Int64, _ body: (UnsafeRawBufferPointer?) -> Void) {
+        guard let entry = fetch(Array(key), from: windowStart, to: windowStart).next() else { return body(nil) }
+        entry.value.withUnsafeBytes { body($0) }
+    }
 }
 
 /// The storage behind a session store: values per (key, session window), where a session
@@ -160,6 +171,11 @@ public final class InMemoryWindowStore: WindowStorage {
     public func fetch(_ key: [UInt8], from: Int64, to: Int64) -> any StoreIterator {
         SnapshotIterator(
             sortedEntries().filter { $0.key == key && $0.windowStart >= from && $0.windowStart <= to })
+    }
+
+    public func get(_ key: UnsafeRawBufferPointer, windowStart: Int64, _ body: (UnsafeRawBufferPointer?) -> Void) {
+        guard let value = contents[WindowKey(key: Array(key), windowStart: windowStart)] else { return body(nil) }
+        value.withUnsafeBytes { body($0) }
     }
 
     /// All entries ordered by key, then window start.

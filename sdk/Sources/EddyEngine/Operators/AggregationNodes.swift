@@ -131,10 +131,12 @@ public final class TimeWindowAggregateNode: GraphNode, AggregationNode {
 
     /// The stored aggregate of `key`'s window at `start` and its timestamp (absent and -1 for none).
     private func fetch(_ key: UnsafeRawBufferPointer, _ start: Int64) -> (eddy_bytes, Int64) {
-        guard let stored = store.fetch(Array(key), from: start, to: start).next(),
-            let (timestamp, aggregate) = stored.value.withUnsafeBytes({ WindowBytes.split($0).map { ($0.timestamp, scratch.copy($0.aggregate)) } })
-        else { return (.absent, -1) }
-        return (aggregate, timestamp)
+        var found: (eddy_bytes, Int64) = (.absent, -1)
+        store.get(key, windowStart: start) { stored in
+            guard let stored, let (timestamp, aggregate) = WindowBytes.split(stored) else { return }
+            found = (scratch.copy(aggregate), timestamp)
+        }
+        return found
     }
 
     private func flush() throws {
