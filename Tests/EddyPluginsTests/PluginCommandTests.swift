@@ -15,7 +15,7 @@ import Testing
         #expect(result.status == 0)
         #expect(
             result.stdout.split(separator: "\n").map(String.init)
-                .contains("abi 1.2 (eddy_plugin_v1, toolchain \(Toolchain.fingerprint))"))
+                .contains("abi 1.3 (eddy_plugin_v1, toolchain \(Toolchain.fingerprint))"))
     }
 
     @Test func inspectPrintsTheDescriptor() throws {
@@ -32,7 +32,7 @@ import Testing
                 doc        Upper-casing in plain C.
                 file       \(path) (\(size) bytes)
                 sha256     \(sha)
-                abi        1.2 (host 1.2)
+                abi        1.3 (host 1.3)
                 toolchain  none (no Swift runtime dependency)
                 processors 1
                   uppercase — Upper-cases the ASCII letters of every value.
@@ -57,6 +57,7 @@ import Testing
         #expect(result.status == 0)
         #expect(lines.contains("toolchain  \(Toolchain.fingerprint) (same as this host)"))
         #expect(lines.contains("    store  counts: key-value, key string, value i64, changelog on"))
+        #expect(lines.contains("    store  session-counts: session, key string, value i64, changelog on, retention 300000 ms"))
         #expect(lines.contains("  word-count — Splits text values into lower-case words and forwards word -> running count."))
     }
 

@@ -155,10 +155,12 @@ extension PluginSet {
                 let description = new.processor(named: processor)
             else { continue }
             let stores = description.stores.map { declaration in
-                HostStore(
-                    name: declaration.name,
-                    storage: declaration.kind == .keyValue
-                        ? .keyValue(InMemoryKeyValueStore()) : .window(InMemoryWindowStore(windowSize: declaration.windowSizeMilliseconds)))
+                switch declaration.kind {
+                case .keyValue: HostStore(name: declaration.name, storage: .keyValue(InMemoryKeyValueStore()))
+                case .window:
+                    HostStore(name: declaration.name, storage: .window(InMemoryWindowStore(windowSize: declaration.windowSizeMilliseconds)))
+                case .session: HostStore(name: declaration.name, storage: .session(InMemorySessionStore()))
+                }
             }
             do {
                 let resolved = try ConfigResolver.resolve(given, for: processor, declared: description.config)
@@ -170,14 +172,21 @@ extension PluginSet {
         }
     }
 
-    /// Whether two declarations are of the same store: name, kind, serdes and a window store's
-    /// window size and retention, what its data on disk and in its changelog depend on.
+    /// Whether two declarations are of the same store: name, kind, serdes, a window store's
+    /// window size and retention and a session store's retention, what its data on disk and
+    /// in its changelog depend on.
     static func declaresAlike(_ a: StoreDeclaration, _ b: StoreDeclaration) -> Bool { describe(a) == describe(b) }
 
-    /// `counts (keyValue, bytes -> i64)`; window stores also say their window size and retention.
+    /// `counts (keyValue, bytes -> i64)`; window stores also say their window size and
+    /// retention, session stores their retention.
     static func describe(_ store: StoreDeclaration) -> String {
-        let windows = store.kind == .window ? ", \(store.windowSizeMilliseconds) ms windows kept \(store.retentionMilliseconds) ms" : ""
-        return "\(store.name) (\(store.kind)\(windows), \(store.keySerde) -> \(store.valueSerde))"
+        let layout: String
+        switch store.kind {
+        case .keyValue: layout = ""
+        case .window: layout = ", \(store.windowSizeMilliseconds) ms windows kept \(store.retentionMilliseconds) ms"
+        case .session: layout = ", sessions kept \(store.retentionMilliseconds) ms"
+        }
+        return "\(store.name) (\(store.kind)\(layout), \(store.keySerde) -> \(store.valueSerde))"
     }
 
     /// Bytes of this process's address space mapped from a build's content-addressed copy
