@@ -66,9 +66,9 @@ struct StoreCommand: ParsableCommand {
 
         /// Opens a store read-only, turning a held lock into the advice to stop the worker.
         func open(_ found: StateInspector.StoreOnDisk, with inspector: StateInspector) throws -> InspectedStore {
-            guard found.kind == "keyValue" || found.kind == "window" else {
+            guard ["keyValue", "window", "session"].contains(found.kind) else {
                 throw StoreCommandError(
-                    "store '\(found.name)' in \(found.directory) is a \(found.kind) store; eddy store reads key-value and window stores only")
+                    "store '\(found.name)' in \(found.directory) is a \(found.kind) store; eddy store reads key-value, window and session stores only")
             }
             do {
                 return try inspector.open(found)
