@@ -102,7 +102,7 @@ extension PluginSet {
                     let now = newProcessor.stores.first { $0.name == store.name }.map { Self.describe($0) } ?? "no such store"
                     throw ReloadError(
                         plugin: name,
-                        reason: "processor '\(processor)' declares store \(Self.describe(store)) in the running build but \(now) in the new one — stores must keep their name, kind and serdes\(store.kind == .window ? ", and window stores their window size and retention" : "")")
+                        reason: "processor '\(processor)' declares store \(Self.describe(store)) in the running build but \(now) in the new one — stores must keep their name, kind and serdes\(Self.layoutRule(store.kind))")
                 }
                 for store in newProcessor.stores where !oldStores.contains(where: { $0.name == store.name }) {
                     throw ReloadError(
@@ -176,6 +176,15 @@ extension PluginSet {
     /// window size and retention and a session store's retention, what its data on disk and
     /// in its changelog depend on.
     static func declaresAlike(_ a: StoreDeclaration, _ b: StoreDeclaration) -> Bool { describe(a) == describe(b) }
+
+    /// What else a store of `kind` must keep across a reload, for the refusal's message.
+    static func layoutRule(_ kind: StoreDeclaration.Kind) -> String {
+        switch kind {
+        case .keyValue: ""
+        case .window: ", and window stores their window size and retention"
+        case .session: ", and session stores their retention"
+        }
+    }
 
     /// `counts (keyValue, bytes -> i64)`; window stores also say their window size and
     /// retention, session stores their retention.
