@@ -26,6 +26,16 @@ import Testing
         ])
     }
 
+    @Test func aProcessorInADSLTopologyGetsASessionStoreFromTheTopologyTestDriver() throws {
+        let driver = try TopologyTestDriver(DSLWithSessions.self)
+        let commands = driver.inputTopic("commands", key: .string, value: .string)
+        for command in ["put a 0 10 1", "put a 5 20 2", "find a 0 100"] { try commands.pipe(key: "k", value: command) }
+        #expect(try driver.outputTopic("results", key: .string, value: .string).readRecords().map(\.value) == [
+            "ok", "ok", "0-10=1,5-20=2",
+        ])
+        #expect(try driver.sessionStore("sessions").map { "\($0.windowStart)-\($0.windowEnd)" } == ["0-10", "5-20"])
+    }
+
     @Test func badSessionTimesAreRefused() throws {
         let driver = try TestDriver(SDKTestPlugin.self, processor: "sessions")
         #expect(throws: TestDriverError.failed(
