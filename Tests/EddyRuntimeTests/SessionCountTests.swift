@@ -76,7 +76,7 @@ import Testing
         let config: AppConfig
         var changelog: String { Topology.changelogTopic(config.applicationId, "session-counts") }
 
-        init() throws {
+        init(stores: String = "") throws {
             cluster = try Cluster()
             try cluster.createTopic("session-events", partitions: 4)
             try cluster.createTopic("session-out", partitions: 4)
@@ -84,7 +84,7 @@ import Testing
                 "app.yaml",
                 appYAML(
                     id: unique("sessions"), cluster: cluster, threads: 1, stateDir: dir.path + "/state",
-                    extra: "commit.interval.ms: 100", topology: SessionCountTests.topology))
+                    extra: "commit.interval.ms: 100", topology: SessionCountTests.topology + stores))
             config = try AppConfig.load(path: appFile)
         }
 
@@ -172,6 +172,24 @@ import Testing
         let fresh = f.dir.path + "/state-fresh"
         #expect(try f.run(stateDir: fresh, outputs: expected.outputs.count) == changelogRecords)
         #expect(try f.storedSessions(in: fresh) == expected.sessions)
+    }
+
+    @Test func sessionsBehindRetentionAreNeitherFoundNorKeptOnDisk() throws {
+        // Retention 20 s (overriding the declared 300 s) and a grace far longer, so only the
+        // store's retention can forget. One key, so one task's stream time orders it all.
+        let f = try Fixture(stores: "\nstores:\n  - {name: session-counts, retention.ms: 20000}")
+        let events: [(key: String, timestamp: Int64)] = [("alpha", 1_000), ("alpha", 3_000), ("alpha", 200_000), ("alpha", 2_000)]
+        try f.produce(events)
+        #expect(try f.run(stateDir: f.config.stateDir, outputs: 5) == 0)
+        // At 2000, stream time is 200000: the session [1000, 3000] ended before 180001, so the
+        // record finds nothing (1, not 3) and its session's write is dropped.
+        #expect(try f.outputs(5) == [
+            "alpha@1000-1000:1", "alpha@1000-1000:null", "alpha@1000-3000:2", "alpha@2000-2000:1", "alpha@200000-200000:1",
+        ])
+        // The expired segment left the disk at a commit.
+        #expect(try f.storedSessions(in: f.config.stateDir) == ["alpha@200000-200000=1"])
+        #expect(try KafkaAdmin(configuration: f.cluster.configuration).describeTopicConfigs(f.changelog)
+            == ["cleanup.policy": "compact,delete", "retention.ms": "86420000"])
     }
 
     @Test func eddyStoreDumpAndGetPrintEachSessionWithItsStartAndEnd() throws {
