@@ -26,6 +26,9 @@ extension LoadedPlugin {
                 if store.kind == .window {
                     detail += ", window \(store.windowSizeMilliseconds) ms, retention \(store.retentionMilliseconds) ms"
                 }
+                if store.kind == .session {
+                    detail += ", retention \(store.retentionMilliseconds) ms"
+                }
                 lines.append("    store  \(store.name): \(detail)")
             }
             for key in processor.config {

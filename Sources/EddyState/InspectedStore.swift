@@ -94,6 +94,20 @@ public final class InspectedStore {
         }
     }
 
+    /// Visits every committed session of a session store, in stored order (by segment, then
+    /// key length, key, session end and start), with the borrowed record key, the session's
+    /// start and end and the borrowed value. Throws when an entry is not a session-store key.
+    public func forEachSession(_ visit: (UnsafeRawBufferPointer, Int64, Int64, UnsafeRawBufferPointer) throws -> Void) throws {
+        try forEach { key, value in
+            guard let (recordKey, start, end) = SessionKeyCodec.decode(key) else {
+                throw StateStoreError.invalidArgument(
+                    store: store.name,
+                    reason: "an entry key of \(key.count) bytes in \(store.directory) is not a session-store key (segment, key length, key, end, start)")
+            }
+            try visit(recordKey, start, end, value)
+        }
+    }
+
     /// Calls `body` with the committed value of `key` (borrowed for the call), or nil.
     public func get<R>(_ key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) throws -> R) throws -> R {
         var error: UnsafeMutablePointer<CChar>?

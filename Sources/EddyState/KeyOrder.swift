@@ -2,13 +2,22 @@
 ///
 /// Until the first scan nothing is kept (a store that is only read and written by key, such
 /// as `count`'s, never pays for order). The first scan sorts every entry; later entries wait
-/// in `pending` until the next scan sorts them and merges them in, by binary search and block
-/// copies, so a scan after k new keys costs O(k log n) comparisons plus one copy of the list.
+/// in `pending` until the next scan inserts them. The order is kept in chunks of at most
+/// `2 * chunkCapacity` entry numbers, so inserting one key moves at most one chunk: a scan
+/// after each new key (a session store's find-then-put) costs O(log n + chunk), not a copy
+/// of the whole list.
 struct KeyOrder {
-    /// Entry numbers in key order; complete up to `pending` when `isTracking`.
-    private(set) var sorted: [Int] = []
+    /// A place in the order: chunk number and index inside it. `chunk == chunks.count` is the end.
+    struct Position: Equatable {
+        var chunk: Int
+        var index: Int
+    }
+
+    static let chunkCapacity = 64
+
+    /// Entry numbers in key order, chunk by chunk; complete up to `pending` when `isTracking`.
+    private(set) var chunks: [[Int]] = []
     private var pending: [Int] = []
-    private var scratch: [Int] = []
     private(set) var isTracking = false
 
     /// Notes a new entry.
@@ -16,33 +25,48 @@ struct KeyOrder {
         if isTracking { pending.append(number) }
     }
 
-    /// Brings `sorted` up to date with `entries`.
+    /// Brings the order up to date with `entries`.
     mutating func update(_ entries: [CacheEntry]) {
         guard isTracking else {
-            sorted = Array(entries.indices)
+            var sorted = Array(entries.indices)
             sorted.sort { CacheEntry.precedes(entries[$0], entries[$1]) }
+            chunks = stride(from: 0, to: sorted.count, by: Self.chunkCapacity).map {
+                Array(sorted[$0..<min($0 + Self.chunkCapacity, sorted.count)])
+            }
             isTracking = true
             return
         }
-        guard !pending.isEmpty else { return }
-        pending.sort { CacheEntry.precedes(entries[$0], entries[$1]) }
-        scratch.removeAll(keepingCapacity: true)
-        scratch.reserveCapacity(sorted.count + pending.count)
-        var copied = 0
-        for number in pending {
-            // The first sorted entry after the new one, among those not copied yet.
-            var low = copied
-            var high = sorted.count
-            while low < high {
-                let mid = (low + high) / 2
-                if CacheEntry.precedes(entries[sorted[mid]], entries[number]) { low = mid + 1 } else { high = mid }
-            }
-            scratch.append(contentsOf: sorted[copied..<low])
-            scratch.append(number)
-            copied = low
-        }
-        scratch.append(contentsOf: sorted[copied...])
-        swap(&sorted, &scratch)
+        for number in pending { insert(number, entries) }
         pending.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: - Private
+
+    private mutating func insert(_ number: Int, _ entries: [CacheEntry]) {
+        guard !chunks.isEmpty else {
+            chunks = [[number]]
+            return
+        }
+        let entry = entries[number]
+        // The first chunk whose last entry does not precede the new one (or the last chunk).
+        var low = 0
+        var high = chunks.count - 1
+        while low < high {
+            let mid = (low + high) / 2
+            if CacheEntry.precedes(entries[chunks[mid][chunks[mid].count - 1]], entry) { low = mid + 1 } else { high = mid }
+        }
+        let chunk = low
+        var l = 0
+        var h = chunks[chunk].count
+        while l < h {
+            let mid = (l + h) / 2
+            if CacheEntry.precedes(entries[chunks[chunk][mid]], entry) { l = mid + 1 } else { h = mid }
+        }
+        chunks[chunk].insert(number, at: l)
+        if chunks[chunk].count > 2 * Self.chunkCapacity {
+            let upper = Array(chunks[chunk][Self.chunkCapacity...])
+            chunks[chunk].removeSubrange(Self.chunkCapacity...)
+            chunks.insert(upper, at: chunk + 1)
+        }
     }
 }

@@ -47,12 +47,12 @@ extension KeyValueStore {
         while true {
             // A clean entry repeats what the committed cursor holds: let the cursor give it.
             var cacheLive = false
-            while p < cached.endIndex && cached.entry(at: p).withKey({ bound.admits($0) }) {
+            while cached.isValid(p) && cached.entry(at: p).withKey({ bound.admits($0) }) {
                 if cached.entry(at: p).isDirty {
                     cacheLive = true
                     break
                 }
-                p += 1
+                p = cached.after(p)
             }
             let committedLive = committed.isValid && committed.withKey { bound.admits($0) }
             if !cacheLive && !committedLive { break }
@@ -66,7 +66,7 @@ extension KeyValueStore {
             if order <= 0 {
                 keepGoing = try cached.entry(at: p).withEntry { k, v in try v.map { try visit(k, $0) } ?? true }
                 if order == 0 { committed.next() }
-                p += 1
+                p = cached.after(p)
             } else {
                 keepGoing = try committed.withEntry(visit)
                 committed.next()

@@ -11,7 +11,7 @@
 /// Entries sit unordered in an array, found through an ``EntryHashTable``; the last entry
 /// found is remembered, so `count`'s get-then-put of one key hashes once. Key order is paid
 /// only where it is needed: a commit sorts the dirty entries once, and scans sort the whole
-/// cache once and then merge in the keys added since (``KeyOrder``).
+/// cache once and then insert the keys added since into a chunked order (``KeyOrder``).
 struct RecordCache {
     /// Bytes charged per entry beyond its key and value: the allocation header of its bytes
     /// and malloc's rounding (~48), the entry itself (48), its hash-table cells (16–32) and
@@ -75,7 +75,7 @@ struct RecordCache {
     /// which a merged scan reads from the store instead).
     mutating func ordered() -> OrderedCacheView {
         order.update(entries)
-        return OrderedCacheView(entries: entries, order: order.sorted)
+        return OrderedCacheView(entries: entries, chunks: order.chunks)
     }
 
     /// Drops the entries whose keys are in `[from, to)`, dirty or clean, renumbering the rest.

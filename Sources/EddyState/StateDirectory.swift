@@ -90,7 +90,7 @@ public final class TaskStateDirectory {
     public func openKeyValueStore(_ spec: StoreSpec, cacheBudget: RecordCacheBudget) throws -> KeyValueStore {
         guard spec.kind == .keyValue else {
             throw StateStoreError.invalidArgument(
-                store: spec.name, reason: "declared as a \(spec.kind.name) store; open it with openWindowStore")
+                store: spec.name, reason: "declared as a \(spec.kind.name) store; open it with open\(spec.kind.name.capitalizedFirst)Store")
         }
         return try openStore(spec, cacheBudget: cacheBudget)
     }
@@ -99,10 +99,20 @@ public final class TaskStateDirectory {
     public func openWindowStore(_ spec: StoreSpec, cacheBudget: RecordCacheBudget) throws -> WindowStore {
         guard case let .window(retentionMs, segmentIntervalMs) = spec.kind else {
             throw StateStoreError.invalidArgument(
-                store: spec.name, reason: "declared as a key-value store; open it with openKeyValueStore")
+                store: spec.name, reason: "declared as a \(spec.kind.name) store; open it with open\(spec.kind.name.capitalizedFirst)Store")
         }
         let store = try openStore(spec, cacheBudget: cacheBudget)
         return try WindowStore(store: store, retentionMs: retentionMs, segmentIntervalMs: segmentIntervalMs)
+    }
+
+    /// Opens (creating when new) the session store `spec.name` of this task.
+    public func openSessionStore(_ spec: StoreSpec, cacheBudget: RecordCacheBudget) throws -> SessionStore {
+        guard case let .session(retentionMs, segmentIntervalMs) = spec.kind else {
+            throw StateStoreError.invalidArgument(
+                store: spec.name, reason: "declared as a \(spec.kind.name) store; open it with open\(spec.kind.name.capitalizedFirst)Store")
+        }
+        let store = try openStore(spec, cacheBudget: cacheBudget)
+        return try SessionStore(store: store, retentionMs: retentionMs, segmentIntervalMs: segmentIntervalMs)
     }
 
     /// Releases the task directory lock.
@@ -122,4 +132,9 @@ public final class TaskStateDirectory {
         return try KeyValueStore(
             name: spec.name, directory: directory, backend: .rocksDB(database), cacheBudget: cacheBudget)
     }
+}
+
+extension String {
+    /// `keyValue` → `KeyValue`: a store kind's name inside an opener's name.
+    fileprivate var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
 }

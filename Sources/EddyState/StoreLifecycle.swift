@@ -2,8 +2,8 @@
 /// the cached writes with the changelog offsets that cover them, send them to the changelog,
 /// drop them after an abort, finish a restoration, close.
 ///
-/// ``KeyValueStore`` and ``WindowStore`` both have this lifecycle (a window store keeps its
-/// windows in a key-value store), so a caller drives either through one type.
+/// ``KeyValueStore``, ``WindowStore`` and ``SessionStore`` all have this lifecycle (window and
+/// session stores keep their entries in a key-value store), so a caller drives either through one type.
 public protocol StoreLifecycle: AnyObject {
     /// The changelog offset, per partition, up to which the store on disk is complete.
     var checkpoint: [ChangelogPartition: Int64] { get }
@@ -25,3 +25,4 @@ public protocol StoreLifecycle: AnyObject {
 
 extension KeyValueStore: StoreLifecycle {}
 extension WindowStore: StoreLifecycle {}
+extension SessionStore: StoreLifecycle {}

@@ -24,6 +24,9 @@ struct StoreMetadata: Equatable {
         if case let .window(_, segmentIntervalMs) = spec.kind {
             fields["window.segment.ms"] = String(segmentIntervalMs)
         }
+        if case let .session(_, segmentIntervalMs) = spec.kind {
+            fields["session.segment.ms"] = String(segmentIntervalMs)
+        }
         if let windowSizeMs = spec.windowSizeMs {
             fields["window.size.ms"] = String(windowSizeMs)
         }
@@ -94,7 +97,7 @@ struct StoreMetadata: Equatable {
     }
 
     private func check(against declared: StoreMetadata, directory: String) throws {
-        for field in ["store.name", "store.kind", "key.serde", "value.serde", "window.segment.ms", "window.size.ms"] {
+        for field in ["store.name", "store.kind", "key.serde", "value.serde", "window.segment.ms", "session.segment.ms", "window.size.ms"] {
             let onDisk = fields[field] ?? "(none)"
             let wanted = declared.fields[field] ?? "(none)"
             if onDisk != wanted {

@@ -8,11 +8,14 @@ public struct StoreSpec: Sendable, Equatable {
         case keyValue
         /// A window store; see ``WindowStore`` for retention and segments.
         case window(retentionMs: Int64, segmentIntervalMs: Int64)
+        /// A session store; see ``SessionStore`` for retention and segments.
+        case session(retentionMs: Int64, segmentIntervalMs: Int64)
 
         var name: String {
             switch self {
             case .keyValue: return "keyValue"
             case .window: return "window"
+            case .session: return "session"
             }
         }
     }

@@ -16,7 +16,9 @@ struct StoreCommand: ParsableCommand {
             serdes the store was created with: string and json as text, integers (i64, long, …) and
             f64 as decimals, anything else as hex. Window stores print one line per window, with the
             window's start and end (epoch ms, the end exclusive) after the key, in stored order: by
-            time segment, then key and window start.
+            time segment, then key and window start. Session stores print one line per session:
+            task, key, the session's start and end (epoch ms, both inclusive) and value, in stored
+            order: by time segment of the session end, then key length, key, end and start.
             """,
         subcommands: [Dump.self, Get.self])
 
@@ -64,9 +66,9 @@ struct StoreCommand: ParsableCommand {
 
         /// Opens a store read-only, turning a held lock into the advice to stop the worker.
         func open(_ found: StateInspector.StoreOnDisk, with inspector: StateInspector) throws -> InspectedStore {
-            guard found.kind == "keyValue" || found.kind == "window" else {
+            guard ["keyValue", "window", "session"].contains(found.kind) else {
                 throw StoreCommandError(
-                    "store '\(found.name)' in \(found.directory) is a \(found.kind) store; eddy store reads key-value and window stores only")
+                    "store '\(found.name)' in \(found.directory) is a \(found.kind) store; eddy store reads key-value, window and session stores only")
             }
             do {
                 return try inspector.open(found)
@@ -94,6 +96,16 @@ struct StoreCommand: ParsableCommand {
             return StoredValue.jsonLine(object)
         }
 
+        /// One session of a session store: `task key start end value`, or a JSON object with
+        /// `sessionStart` and `sessionEnd`.
+        func sessionLine(
+            _ found: StateInspector.StoreOnDisk, key: UnsafeRawBufferPointer, start: Int64, end: Int64, value: UnsafeRawBufferPointer
+        ) -> String {
+            let k = StoredValue(key, serde: found.keySerde), v = StoredValue(value, serde: found.valueSerde)
+            guard format == .json else { return "\(found.taskId)\t\(k.text)\t\(start)\t\(end)\t\(v.text)" }
+            return StoredValue.jsonLine(["task": found.taskId, "key": k.json, "sessionStart": start, "sessionEnd": end, "value": v.json])
+        }
+
         /// `1_2` before `1_10`; names that are not task ids after, by name.
         private static func taskOrder(_ a: String, _ b: String) -> Bool {
             switch (TaskId(a), TaskId(b)) {
@@ -107,7 +119,7 @@ struct StoreCommand: ParsableCommand {
 
     struct Dump: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print every entry of a store: task, key and value per line, in key order within each task (window stores: task, key, window start, window end, value).")
+            abstract: "Print every entry of a store: task, key and value per line, in key order within each task (window stores: task, key, window start, window end, value; session stores: task, key, session start, session end, value).")
 
         @OptionGroup var location: Location
 
@@ -128,6 +140,10 @@ struct StoreCommand: ParsableCommand {
                     try store.forEachWindow { key, start, value in
                         emit(location.windowLine(found, key: key, start: start, value: value))
                     }
+                } else if found.kind == "session" {
+                    try store.forEachSession { key, start, end, value in
+                        emit(location.sessionLine(found, key: key, start: start, end: end, value: value))
+                    }
                 } else {
                     try store.forEach { key, value in
                         let k = StoredValue(key, serde: found.keySerde), v = StoredValue(value, serde: found.valueSerde)
@@ -143,7 +159,7 @@ struct StoreCommand: ParsableCommand {
 
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the value of one key: the task that holds it and the value (window stores: each window of the key, with its start and end).",
+            abstract: "Print the value of one key: the task that holds it and the value (window stores: each window of the key, with its start and end; session stores: each session of the key as task, key, start, end, value).",
             discussion: "The key is written as the store's key serde reads it: text, a decimal, or hex for bytes.")
 
         @OptionGroup var location: Location
@@ -160,6 +176,14 @@ struct StoreCommand: ParsableCommand {
                     try store.forEachWindow { k, start, value in
                         guard k.elementsEqual(keyBytes) else { return }
                         print(location.windowLine(candidate, key: k, start: start, value: value, withKey: false))
+                        found = true
+                    }
+                    continue
+                }
+                if candidate.kind == "session" {
+                    try store.forEachSession { k, start, end, value in
+                        guard k.elementsEqual(keyBytes) else { return }
+                        print(location.sessionLine(candidate, key: k, start: start, end: end, value: value))
                         found = true
                     }
                     continue

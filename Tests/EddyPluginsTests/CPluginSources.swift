@@ -117,3 +117,93 @@ enum CPluginSources {
         "&fn_answer", "&fn_touch", "&fn_mix", "&fn_scale", "&fn_floor_sum", "&fn_above", "&fn_count_true", "&fn_inverse",
     ]
 }
+
+extension CPluginSources {
+    /// A plugin in plain C whose processor `sessions` uses a session store through ABI 1.3:
+    /// each record puts its value as the key's session `[timestamp, timestamp + 10]`, removes
+    /// the session `[timestamp - 20, timestamp - 10]` (from timestamp 20 on), then forwards one record per session `session_fetch` finds
+    /// (`start-end=value`, from `earliest_end` 0 to `latest_start` 1000), and `put(5,4)=<status>`
+    /// for a put with its times reversed.
+    static let sessionPlugin = """
+        #include <eddy/eddy.h>
+        #include <stdio.h>
+        #include <stdlib.h>
+        #include <string.h>
+
+        typedef struct { const eddy_host_api *host; eddy_context *ctx; eddy_store *store; } instance;
+
+        static eddy_status sessions_init(const eddy_processor *p, const eddy_host_api *host,
+                                         eddy_context *ctx, void **out) {
+            (void)p;
+            if (!EDDY_HAS_FIELD(eddy_host_api, host, session_fetch)) return EDDY_UNSUPPORTED;
+            instance *self = malloc(sizeof *self);
+            self->host = host;
+            self->ctx = ctx;
+            eddy_status status = host->get_store(ctx, "s", &self->store);
+            *out = self;
+            return status;
+        }
+
+        static eddy_status emit(instance *self, const eddy_record *record, const char *text) {
+            eddy_record out;
+            memset(&out, 0, sizeof out);
+            out.struct_size = sizeof out;
+            out.key = record->key;
+            out.value.ptr = (const uint8_t *)text;
+            out.value.len = strlen(text);
+            out.timestamp = record->timestamp;
+            return self->host->forward(self->ctx, NULL, &out);
+        }
+
+        static eddy_status sessions_process(void *p, const eddy_record *record) {
+            instance *self = p;
+            const eddy_host_api *h = self->host;
+            eddy_status status = h->session_put(self->ctx, self->store, record->key, record->timestamp,
+                                                record->timestamp + 10, record->value);
+            if (status != EDDY_OK) return status;
+            if (record->timestamp >= 20) {
+                status = h->session_remove(self->ctx, self->store, record->key, record->timestamp - 20,
+                                           record->timestamp - 10);
+                if (status != EDDY_OK) return status;
+            }
+            eddy_iterator *it = NULL;
+            status = h->session_fetch(self->ctx, self->store, record->key, 0, 1000, &it);
+            if (status != EDDY_OK) return status;
+            eddy_entry entry;
+            char line[128];
+            for (;;) {
+                memset(&entry, 0, sizeof entry);
+                entry.struct_size = sizeof entry;
+                if (h->iterator_next(self->ctx, it, &entry) != EDDY_OK) break;
+                snprintf(line, sizeof line, "%lld-%lld=%.*s", (long long)entry.window_start,
+                         (long long)entry.window_end, (int)entry.value.len, (const char *)entry.value.ptr);
+                emit(self, record, line);
+            }
+            h->iterator_close(self->ctx, it);
+            eddy_status reversed = h->session_put(self->ctx, self->store, record->key, 5, 4, record->value);
+            snprintf(line, sizeof line, "put(5,4)=%d", (int)reversed);
+            return emit(self, record, line);
+        }
+
+        static void sessions_close(void *p) { free(p); }
+
+        static const eddy_store_decl store_s = {
+            .struct_size = sizeof(eddy_store_decl), .name = "s", .kind = EDDY_STORE_SESSION,
+            .key_serde = "string", .value_serde = "string", .changelog = false, .retention_ms = 100000,
+        };
+        static const eddy_store_decl *const stores[] = {&store_s};
+        static const eddy_processor processor = {
+            .struct_size = sizeof(eddy_processor), .name = "sessions",
+            .init = sessions_init, .process = sessions_process, .close = sessions_close,
+            .stores = stores, .store_count = 1,
+        };
+        static const eddy_processor *const processors[] = {&processor};
+        static const eddy_plugin descriptor = {
+            .struct_size = sizeof(eddy_plugin), .abi_major = EDDY_ABI_MAJOR, .abi_minor = EDDY_ABI_MINOR,
+            .toolchain = EDDY_TOOLCHAIN_NONE, .name = "csessions", .version = "1.0.0",
+            .processors = processors, .processor_count = 1,
+        };
+
+        const eddy_plugin *eddy_plugin_v1(void) { return &descriptor; }
+        """
+}

@@ -57,6 +57,7 @@ import Testing
         #expect(result.status == 0)
         #expect(lines.contains("toolchain  \(Toolchain.fingerprint) (same as this host)"))
         #expect(lines.contains("    store  counts: key-value, key string, value i64, changelog on"))
+        #expect(lines.contains("    store  session-counts: session, key string, value i64, changelog on, retention 300000 ms"))
         #expect(lines.contains("  word-count — Splits text values into lower-case words and forwards word -> running count."))
     }
 

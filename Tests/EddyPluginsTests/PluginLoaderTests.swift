@@ -118,6 +118,24 @@ import Testing
         #expect(try isUpper.call(arguments: ["ABc"]) == .bool(false))
     }
 
+    @Test func aPluginInPlainCUsesASessionStoreThroughTheHostTable() throws {
+        let fixture = try PluginFixture()
+        let loader = PluginLoader(pluginDirectory: fixture.pluginDirectory, cacheDirectory: fixture.cacheDirectory)
+        let plugin = try loader.load(try fixture.compileC(CPluginSources.sessionPlugin, as: "libcsessions.so"))
+        #expect(plugin.description.processors.first?.stores.map(\.kind) == [.session])
+        let driver = try TestDriver(descriptor: plugin.description.descriptor, processor: "sessions")
+        for (key, value, timestamp) in [("k", "a", 0), ("k", "b", 20), ("j", "x", 0), ("k", "c", 25)] {
+            try driver.pipe(key: Array(key.utf8), value: Array(value.utf8), timestamp: Int64(timestamp))
+        }
+        let invalid = "put(5,4)=\(EDDY_INVALID_ARGUMENT)"
+        #expect(driver.readOutput().map { "\(String(decoding: $0.key ?? [], as: UTF8.self)):\(String(decoding: $0.value ?? [], as: UTF8.self))" } == [
+            "k:0-10=a", "k:\(invalid)",
+            "k:20-30=b", "k:\(invalid)",
+            "j:0-10=x", "j:\(invalid)",
+            "k:20-30=b", "k:25-35=c", "k:\(invalid)",
+        ])
+    }
+
     @Test func runsEnrichWithConfigAndCallsRiskScoreThroughLibffi() throws {
         let fixture = try PluginFixture()
         let loader = PluginLoader(pluginDirectory: fixture.pluginDirectory, cacheDirectory: fixture.cacheDirectory)

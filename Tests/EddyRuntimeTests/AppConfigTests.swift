@@ -49,7 +49,7 @@ import Testing
               sinks: [{name: out, topic: b, inputs: [p]}]
             """
         #expect(error(yaml)?.description == """
-            app.yaml:6: topology.processors[0].processor: plugin 'WordCount' has no processor 'wordcount' (it offers: word-count, split, count, activity, passthrough, windowed-count)
+            app.yaml:6: topology.processors[0].processor: plugin 'WordCount' has no processor 'wordcount' (it offers: word-count, split, count, activity, passthrough, windowed-count, session-count)
             """)
     }
 

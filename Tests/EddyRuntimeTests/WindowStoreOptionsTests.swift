@@ -58,7 +58,7 @@ import Testing
 
     @Test func retentionMsThatDoesNotFitTheStoreIsRefusedWithTheFix() {
         #expect(error("    - {name: key-counts, retention.ms: 60000}\n") == """
-            app.yaml:11: topology.stores[0].retention.ms: store 'key-counts' is a key-value store; retention.ms applies to window stores only — remove it
+            app.yaml:11: topology.stores[0].retention.ms: store 'key-counts' is a key-value store; retention.ms applies to window and session stores only — remove it
             """)
         #expect(error("    - {name: window-counts, retention.ms: 9999}\n") == """
             app.yaml:11: topology.stores[0].retention.ms: 9999 ms is shorter than the windows of store 'window-counts' (10000 ms), which would expire before they end — use at least 10000

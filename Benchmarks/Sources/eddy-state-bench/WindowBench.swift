@@ -92,7 +92,8 @@ func benchWindows() throws {
     }
 }
 
-private func withOptional<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
+/// Calls `body` with the bytes of a changelog value, or nil for a tombstone.
+func withOptional<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
     guard let bytes else { return try body(nil) }
     return try bytes.withUnsafeBytes { try body($0) }
 }

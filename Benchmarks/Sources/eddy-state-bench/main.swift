@@ -5,7 +5,7 @@ import Foundation
 // of EddyState, printed as one line per figure.
 //
 //     swift build -c release --package-path Benchmarks --product eddy-state-bench
-//     Benchmarks/.build/release/eddy-state-bench [all|restore|operations|count|memory|windows] [records] [rocksdb.memory.mb]
+//     Benchmarks/.build/release/eddy-state-bench [all|restore|operations|count|memory|windows|sessions] [records] [rocksdb.memory.mb]
 //
 // records defaults to 1,000,000; rocksdb.memory.mb (for the single-store runs) to 128.
 
@@ -313,8 +313,8 @@ func benchMemory() throws {
     }
 }
 
-guard ["all", "restore", "operations", "count", "memory", "windows"].contains(mode) else {
-    print("usage: eddy-state-bench [all|restore|operations|count|memory|windows] [records] [rocksdb.memory.mb]")
+guard ["all", "restore", "operations", "count", "memory", "windows", "sessions"].contains(mode) else {
+    print("usage: eddy-state-bench [all|restore|operations|count|memory|windows|sessions] [records] [rocksdb.memory.mb]")
     exit(2)
 }
 if mode == "all" || mode == "memory" {
@@ -330,3 +330,4 @@ if mode == "all" || mode == "restore" {
 if mode == "all" || mode == "operations" { try benchOperations() }
 if mode == "all" || mode == "count" { try benchCountPerUser() }
 if mode == "all" || mode == "windows" { try benchWindows() }
+if mode == "all" || mode == "sessions" { try benchSessions() }

@@ -221,8 +221,9 @@ public struct StoreSpec: Sendable {
     /// Back the store with a changelog topic; nil keeps what the processor declares
     /// (built-in aggregations are logged).
     public var logged: Bool?
-    /// Window stores: how long windows are kept behind stream time (`retention.ms`),
-    /// overriding the processor's declaration; nil keeps the declared retention.
+    /// Window and session stores: how long windows (sessions, by their end) are kept behind
+    /// stream time (`retention.ms`), overriding the processor's declaration; nil keeps the
+    /// declared retention.
     public var retentionMs: Int?
     public var line: Int?
 

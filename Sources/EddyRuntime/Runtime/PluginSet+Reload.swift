@@ -102,7 +102,7 @@ extension PluginSet {
                     let now = newProcessor.stores.first { $0.name == store.name }.map { Self.describe($0) } ?? "no such store"
                     throw ReloadError(
                         plugin: name,
-                        reason: "processor '\(processor)' declares store \(Self.describe(store)) in the running build but \(now) in the new one — stores must keep their name, kind and serdes\(store.kind == .window ? ", and window stores their window size and retention" : "")")
+                        reason: "processor '\(processor)' declares store \(Self.describe(store)) in the running build but \(now) in the new one — stores must keep their name, kind and serdes\(Self.layoutRule(store.kind))")
                 }
                 for store in newProcessor.stores where !oldStores.contains(where: { $0.name == store.name }) {
                     throw ReloadError(
@@ -159,10 +159,12 @@ extension PluginSet {
                 let description = new.processor(named: processor)
             else { continue }
             let stores = description.stores.map { declaration in
-                HostStore(
-                    name: declaration.name,
-                    storage: declaration.kind == .keyValue
-                        ? .keyValue(InMemoryKeyValueStore()) : .window(InMemoryWindowStore(windowSize: declaration.windowSizeMilliseconds)))
+                switch declaration.kind {
+                case .keyValue: HostStore(name: declaration.name, storage: .keyValue(InMemoryKeyValueStore()))
+                case .window:
+                    HostStore(name: declaration.name, storage: .window(InMemoryWindowStore(windowSize: declaration.windowSizeMilliseconds)))
+                case .session: HostStore(name: declaration.name, storage: .session(InMemorySessionStore()))
+                }
             }
             do {
                 let resolved = try ConfigResolver.resolve(given, for: processor, declared: description.config)
@@ -174,14 +176,30 @@ extension PluginSet {
         }
     }
 
-    /// Whether two declarations are of the same store: name, kind, serdes and a window store's
-    /// window size and retention, what its data on disk and in its changelog depend on.
+    /// Whether two declarations are of the same store: name, kind, serdes, a window store's
+    /// window size and retention and a session store's retention, what its data on disk and
+    /// in its changelog depend on.
     static func declaresAlike(_ a: StoreDeclaration, _ b: StoreDeclaration) -> Bool { describe(a) == describe(b) }
 
-    /// `counts (keyValue, bytes -> i64)`; window stores also say their window size and retention.
+    /// What else a store of `kind` must keep across a reload, for the refusal's message.
+    static func layoutRule(_ kind: StoreDeclaration.Kind) -> String {
+        switch kind {
+        case .keyValue: ""
+        case .window: ", and window stores their window size and retention"
+        case .session: ", and session stores their retention"
+        }
+    }
+
+    /// `counts (keyValue, bytes -> i64)`; window stores also say their window size and
+    /// retention, session stores their retention.
     static func describe(_ store: StoreDeclaration) -> String {
-        let windows = store.kind == .window ? ", \(store.windowSizeMilliseconds) ms windows kept \(store.retentionMilliseconds) ms" : ""
-        return "\(store.name) (\(store.kind)\(windows), \(store.keySerde) -> \(store.valueSerde))"
+        let layout: String
+        switch store.kind {
+        case .keyValue: layout = ""
+        case .window: layout = ", \(store.windowSizeMilliseconds) ms windows kept \(store.retentionMilliseconds) ms"
+        case .session: layout = ", sessions kept \(store.retentionMilliseconds) ms"
+        }
+        return "\(store.name) (\(store.kind)\(layout), \(store.keySerde) -> \(store.valueSerde))"
     }
 
     /// Bytes of this process's address space mapped from a build's content-addressed copy

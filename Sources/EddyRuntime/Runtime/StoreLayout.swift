@@ -4,7 +4,7 @@ import EddyPlugins
 import EddySDK
 import EddyState
 
-/// Which stores each sub-topology's tasks hold: the key-value and window stores its plugin
+/// Which stores each sub-topology's tasks hold: the key-value, window and session stores its plugin
 /// processors declare and its built-in aggregations use, with the options the application's
 /// `stores:` section gives them.
 enum StoreLayout {
@@ -17,6 +17,10 @@ enum StoreLayout {
             /// The segment interval follows the declared retention only, so changing
             /// `retention.ms` never changes the layout of a store already on disk.
             case window(sizeMs: Int64, retentionMs: Int64, segmentIntervalMs: Int64)
+            /// Sessions kept `retentionMs` behind stream time by their end (the declaration's,
+            /// or the `retention.ms` option's), in segments `segmentIntervalMs` wide, which
+            /// follow the declared retention only, as for windows.
+            case session(retentionMs: Int64, segmentIntervalMs: Int64)
         }
 
         var name: String
@@ -27,19 +31,20 @@ enum StoreLayout {
         var valueSerde: String
 
         /// The configs of the store's changelog topic. Key-value changelogs are compacted;
-        /// window changelogs are compacted and also deleted after the store's retention plus
-        /// a day, as Kafka Streams does (its `windowstore.changelog.additional.retention.ms`),
-        /// so expired windows do not stay in the topic forever.
+        /// window and session changelogs are compacted and also deleted after the store's
+        /// retention plus a day, as Kafka Streams does (its
+        /// `windowstore.changelog.additional.retention.ms`), so expired windows and sessions
+        /// do not stay in the topic forever.
         var changelogConfigs: [String: String] {
             switch kind {
             case .keyValue:
                 return ["cleanup.policy": "compact"]
-            case .window(_, let retentionMs, _):
+            case .window(_, let retentionMs, _), .session(let retentionMs, _):
                 return ["cleanup.policy": "compact,delete", "retention.ms": String(retentionMs + Self.changelogAdditionalRetentionMs)]
             }
         }
 
-        /// How much longer than its store a window changelog keeps records: one day.
+        /// How much longer than its store a window or session changelog keeps records: one day.
         static let changelogAdditionalRetentionMs: Int64 = 86_400_000
     }
 
@@ -59,7 +64,9 @@ enum StoreLayout {
                         retentionMs: options?.retentionMs.map(Int64.init) ?? declaration.retentionMilliseconds,
                         segmentIntervalMs: WindowStore.defaultSegmentInterval(retentionMs: declaration.retentionMilliseconds))
                 case .session:
-                    continue
+                    kind = .session(
+                        retentionMs: options?.retentionMs.map(Int64.init) ?? declaration.retentionMilliseconds,
+                        segmentIntervalMs: EddyState.SessionStore.defaultSegmentInterval(retentionMs: declaration.retentionMilliseconds))
                 }
                 result.append(Store(
                     name: declaration.name, kind: kind, logged: options?.logged ?? declaration.changelog,
@@ -78,7 +85,8 @@ enum StoreLayout {
     }
 
     /// Every store name is declared by processors of one sub-topology only, and alike by all
-    /// of them; window stores have positive window sizes and retentions; and every entry of
+    /// of them; window stores have positive window sizes and retentions, session stores
+    /// positive retentions; and every entry of
     /// the `stores:` section names a store some processor declares, with options that fit it.
     static func validate(_ topology: Topology, config: AppConfig, plugins: PluginSet) throws(AppConfigError) {
         var owner: [String: (sub: Int, node: String, declaration: StoreDeclaration, operator: Bool)] = [:]
@@ -105,6 +113,7 @@ enum StoreLayout {
                     }
                     if case .processor(let plugin, _, _) = node.kind {
                         try checkWindow(declaration, node: node.name, plugin: plugin, config: config)
+                        try checkSession(declaration, node: node.name, plugin: plugin, config: config)
                     }
                     owner[declaration.name] = (sub.id, node.name, declaration, isOperator)
                 }
@@ -119,11 +128,12 @@ enum StoreLayout {
             }
             guard let retention = store.retentionMs else { continue }
             let key = "topology.stores[\(index)].retention.ms"
-            guard found.declaration.kind == .window else {
+            guard found.declaration.kind != .keyValue else {
                 throw AppConfigError(
                     file: config.file, line: store.line, key: key,
-                    message: "store '\(store.name)' is a key-value store; retention.ms applies to window stores only — remove it")
+                    message: "store '\(store.name)' is a key-value store; retention.ms applies to window and session stores only — remove it")
             }
+            guard found.declaration.kind == .window else { continue }
             let declaration = found.declaration
             guard Int64(retention) >= declaration.windowSizeMilliseconds else {
                 throw AppConfigError(
@@ -134,6 +144,16 @@ enum StoreLayout {
     }
 
     // MARK: - Private
+
+    /// A session store needs a positive retention: from its declaration, or from the
+    /// `stores:` section's `retention.ms`.
+    private static func checkSession(_ declaration: StoreDeclaration, node: String, plugin: String, config: AppConfig) throws(AppConfigError) {
+        guard declaration.kind == .session, declaration.retentionMilliseconds <= 0 else { return }
+        guard !config.topology.stores.contains(where: { $0.name == declaration.name && $0.retentionMs != nil }) else { return }
+        throw AppConfigError(
+            file: config.file, line: nil, key: "topology.stores[].retention.ms",
+            message: "node '\(node)' (plugin \(plugin)) declares session store '\(declaration.name)' with retention \(declaration.retentionMilliseconds) ms, which must be positive — give it one with {name: \(declaration.name), retention.ms: N} under topology.stores, or fix the plugin's store declaration")
+    }
 
     /// A window store needs a positive window size and retention.
     private static func checkWindow(_ declaration: StoreDeclaration, node: String, plugin: String, config: AppConfig) throws(AppConfigError) {

@@ -77,7 +77,7 @@ final class StreamTask: TaskEnvironment {
         self.applicationId = config.applicationId
         hasProcessors = subTopology.nodes.contains { if case .processor = $0.kind { true } else { false } }
         for (name, plugin) in plugins { versions[name] = Self.version(plugin) }
-        let hostStores = Self.hostStores(of: subTopology, stores: stores, plugins: plugins)
+        let hostStores = Self.hostStores(of: stores)
         let stamp = config.pluginVersionHeader
         graph = try TaskGraph(
             subTopology: subTopology, taskId: id.description, applicationId: config.applicationId,
@@ -414,23 +414,14 @@ final class StreamTask: TaskEnvironment {
         }
     }
 
-    /// The task's stores as processors and operators see them, by name. A session store a
-    /// processor declares lives in memory (the host has no session stores yet).
-    private static func hostStores(of sub: Topology.SubTopology, stores: [TaskStore], plugins: [String: LoadedPlugin]) -> [String: HostStore] {
+    /// The task's stores as processors and operators see them, by name.
+    private static func hostStores(of stores: [TaskStore]) -> [String: HostStore] {
         var result: [String: HostStore] = [:]
         for store in stores {
-            if case .window = store.storage {
-                result[store.name] = HostStore(name: store.name, storage: .window(store))
-            } else {
-                result[store.name] = HostStore(name: store.name, storage: .keyValue(store))
-            }
-        }
-        for node in sub.nodes {
-            guard case .processor(let plugin, let processor, _) = node.kind, let description = plugins[plugin]?.processor(named: processor)
-            else { continue }
-            for declaration in description.stores where declaration.kind == .session && result[declaration.name] == nil {
-                result[declaration.name] = HostStore(
-                    name: declaration.name, storage: .window(InMemoryWindowStore(windowSize: declaration.windowSizeMilliseconds)))
+            switch store.storage {
+            case .keyValue: result[store.name] = HostStore(name: store.name, storage: .keyValue(store))
+            case .window: result[store.name] = HostStore(name: store.name, storage: .window(store))
+            case .session: result[store.name] = HostStore(name: store.name, storage: .session(store))
             }
         }
         return result

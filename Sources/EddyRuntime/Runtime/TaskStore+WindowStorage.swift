@@ -27,7 +27,7 @@ extension TaskStore: WindowStorage {
     func fetch(_ key: [UInt8], from: Int64, to: Int64) -> any StoreIterator {
         var entries: [StoreEntry] = []
         guard case .window(let store, let sizeMs) = storage else {
-            fail(StoreKindMismatch(store: name, operation: "window fetch", kind: "key-value", expected: "window"))
+            fail(StoreKindMismatch(store: name, operation: "window fetch", kind: storage.kindName, expected: "window"))
             return SnapshotIterator(entries)
         }
         store.advanceStreamTime(to: streamTime())
@@ -59,7 +59,7 @@ extension TaskStore: WindowStorage {
 
     private func windowStoreOrFail(_ operation: String) -> EddyState.WindowStore? {
         guard case .window(let store, _) = storage else {
-            fail(StoreKindMismatch(store: name, operation: operation, kind: "key-value", expected: "window"))
+            fail(StoreKindMismatch(store: name, operation: operation, kind: storage.kindName, expected: "window"))
             return nil
         }
         return store

@@ -4,7 +4,8 @@ import EddyState
 
 /// One store of one task as processors see it through the ABI, backed by an `EddyState`
 /// store (RocksDB, or memory when `persistent: false`) with its write-back record cache:
-/// a key-value store, or a window store (see `TaskStore+WindowStorage.swift`).
+/// a key-value store, a window store (see `TaskStore+WindowStorage.swift`) or a session
+/// store (see `TaskStore+SessionStorage.swift`).
 ///
 /// Writes stay in the cache until the thread commits: their latest value per key goes to
 /// the changelog topic inside the transaction, and only after the transaction commits are
@@ -16,6 +17,16 @@ final class TaskStore: KeyValueStorage {
         case keyValue(KeyValueStore)
         /// A window store of windows `sizeMs` long.
         case window(EddyState.WindowStore, sizeMs: Int64)
+        case session(EddyState.SessionStore)
+
+        /// The kind's name in messages.
+        var kindName: String {
+            switch self {
+            case .keyValue: "key-value"
+            case .window: "window"
+            case .session: "session"
+            }
+        }
     }
 
     let name: String
@@ -24,8 +35,8 @@ final class TaskStore: KeyValueStorage {
     let changelog: ChangelogPartition?
     /// A storage error met inside a plugin call (which cannot throw); the task raises it.
     private(set) var failure: (any Error)?
-    /// The owning task's stream time (ms, -1 before the first record): window stores keep
-    /// windows by it. Set once by the task that takes the store.
+    /// The owning task's stream time (ms, -1 before the first record): window and session
+    /// stores keep windows and sessions by it. Set once by the task that takes the store.
     var streamTime: () -> Int64 = { -1 }
 
     init(name: String, storage: Storage, changelog: ChangelogPartition?) {
@@ -53,6 +64,13 @@ final class TaskStore: KeyValueStorage {
                         keySerde: spec.keySerde, valueSerde: spec.valueSerde, persistent: spec.persistent, windowSizeMs: sizeMs),
                     cacheBudget: cacheBudget),
                 sizeMs: sizeMs)
+        case .session(let retentionMs, let segmentIntervalMs):
+            storage = .session(
+                try directory.openSessionStore(
+                    EddyState.StoreSpec(
+                        name: spec.name, kind: .session(retentionMs: retentionMs, segmentIntervalMs: segmentIntervalMs),
+                        keySerde: spec.keySerde, valueSerde: spec.valueSerde, persistent: spec.persistent),
+                    cacheBudget: cacheBudget))
         }
         return TaskStore(
             name: spec.name, storage: storage,
@@ -112,7 +130,8 @@ final class TaskStore: KeyValueStorage {
 
     /// Calls `body` with each update since the last commit, as its changelog record (key,
     /// value or nil for a delete). A window store's changelog key is the record key followed
-    /// by the window start (8 bytes, big-endian).
+    /// by the window start (8 bytes, big-endian); a session store's, as Kafka Streams', the
+    /// record key followed by the session's end and start (8 bytes each, big-endian).
     func forEachChangelogRecord(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> Void) throws {
         try lifecycle.forEachDirtyEntry(body)
     }
@@ -124,14 +143,9 @@ final class TaskStore: KeyValueStorage {
         case .keyValue(let store):
             try store.restore(changelog, nextOffset: nextOffset) { batch in records.forEach { batch.apply($0, $1) } }
         case .window(let store, _):
-            try store.restore(changelog, nextOffset: nextOffset) { batch in
-                var malformed: (any Error)?
-                records.forEach { key, value in
-                    guard malformed == nil else { return }
-                    do { try batch.apply(key, value) } catch { malformed = error }
-                }
-                if let malformed { throw malformed }
-            }
+            try store.restore(changelog, nextOffset: nextOffset) { batch in try Self.apply(records, to: &batch) { try $0.apply($1, $2) } }
+        case .session(let store):
+            try store.restore(changelog, nextOffset: nextOffset) { batch in try Self.apply(records, to: &batch) { try $0.apply($1, $2) } }
         }
     }
 
@@ -145,12 +159,16 @@ final class TaskStore: KeyValueStorage {
     }
 
     /// Writes the cached updates and, when logged, the changelog offset after them. A window
-    /// store first catches up with the task's stream time, so windows that fell out of
-    /// retention leave the disk in the same write batch.
+    /// or session store first catches up with the task's stream time, so windows and
+    /// sessions that fell out of retention leave the disk in the same write batch.
     func commit(changelogEnd: Int64?) throws {
         var offsets: [ChangelogPartition: Int64] = [:]
         if let changelog, let changelogEnd { offsets[changelog] = changelogEnd }
-        if case .window(let store, _) = storage { store.advanceStreamTime(to: streamTime()) }
+        switch storage {
+        case .keyValue: break
+        case .window(let store, _): store.advanceStreamTime(to: streamTime())
+        case .session(let store): store.advanceStreamTime(to: streamTime())
+        }
         try lifecycle.commit(checkpoint: offsets)
     }
 
@@ -168,14 +186,30 @@ final class TaskStore: KeyValueStorage {
         switch storage {
         case .keyValue(let store): store
         case .window(let store, _): store
+        case .session(let store): store
         }
+    }
+
+    /// Applies restored records to a window or session batch, whose `apply` throws on a
+    /// malformed changelog key; the first such error stops the batch.
+    private static func apply<Batch>(
+        _ records: RestoreBuffer, to batch: inout Batch,
+        _ apply: (inout Batch, UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> Void
+    ) throws {
+        var malformed: (any Error)?
+        records.forEach { key, value in
+            guard malformed == nil else { return }
+            do { try apply(&batch, key, value) } catch { malformed = error }
+        }
+        if let malformed { throw malformed }
     }
 
     /// The key-value store, or an error saying this is a window store.
     private func keyValueStore(_ operation: String) throws -> KeyValueStore {
         switch storage {
         case .keyValue(let store): return store
-        case .window: throw StoreKindMismatch(store: name, operation: operation, kind: "window", expected: "key-value")
+        case .window, .session:
+            throw StoreKindMismatch(store: name, operation: operation, kind: storage.kindName, expected: "key-value")
         }
     }
 

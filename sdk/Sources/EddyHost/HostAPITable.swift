@@ -37,6 +37,9 @@ public enum HostAPITable {
         table.gauge_set = gaugeSet
         table.request_commit = requestCommit
         table.emit = emit
+        table.session_put = sessionPut
+        table.session_remove = sessionRemove
+        table.session_fetch = sessionFetch
         let pointer = UnsafeMutablePointer<eddy_host_api>.allocate(capacity: 1)
         pointer.initialize(to: table)
         return UnsafePointer(pointer)
@@ -105,6 +108,14 @@ public enum HostAPITable {
     static func window(_ store: HostStore, _ context: HostContext, _ operation: String) -> (any WindowStorage)? {
         guard case .window(let storage) = store.storage else {
             context.setError("\(operation): store \(store.name) is a \(store.kindName) store, not a window store")
+            return nil
+        }
+        return storage
+    }
+
+    static func session(_ store: HostStore, _ context: HostContext, _ operation: String) -> (any SessionStorage)? {
+        guard case .session(let storage) = store.storage else {
+            context.setError("\(operation): store \(store.name) is a \(store.kindName) store, not a session store")
             return nil
         }
         return storage
@@ -204,6 +215,59 @@ public enum HostAPITable {
                     return eddy_status(EDDY_INVALID_ARGUMENT)
                 }
                 open(storage.fetch(key.bytes ?? [], from: from, to: to), in: context, iteratorOut)
+                return eddy_status(EDDY_OK)
+            }
+        }
+    }
+
+    /// Whether `[start, end]` is a session window (`0 ≤ start ≤ end`); sets the error when not.
+    static func checkSession(_ start: Int64, _ end: Int64, _ context: HostContext, _ operation: String) -> Bool {
+        guard start >= 0, start <= end else {
+            context.setError("\(operation): session [\(start), \(end)] is not a session window; times are epoch ms with 0 <= start <= end")
+            return false
+        }
+        return true
+    }
+
+    static let sessionPut: @convention(c) (OpaquePointer?, OpaquePointer?, eddy_bytes, Int64, Int64, eddy_bytes) -> eddy_status = {
+        ctx, store, key, start, end, value in
+        with(ctx) { context in
+            withStore(store) { store in
+                guard let storage = session(store, context, "session_put"), checkSession(start, end, context, "session_put") else {
+                    return eddy_status(EDDY_INVALID_ARGUMENT)
+                }
+                guard value.ptr != nil else {
+                    context.setError("session_put: the value is absent; remove a session with session_remove")
+                    return eddy_status(EDDY_INVALID_ARGUMENT)
+                }
+                storage.put(buffer(key), start: start, end: end, buffer(value))
+                return eddy_status(EDDY_OK)
+            }
+        }
+    }
+
+    static let sessionRemove: @convention(c) (OpaquePointer?, OpaquePointer?, eddy_bytes, Int64, Int64) -> eddy_status = {
+        ctx, store, key, start, end in
+        with(ctx) { context in
+            withStore(store) { store in
+                guard let storage = session(store, context, "session_remove"), checkSession(start, end, context, "session_remove") else {
+                    return eddy_status(EDDY_INVALID_ARGUMENT)
+                }
+                storage.remove(buffer(key), start: start, end: end)
+                return eddy_status(EDDY_OK)
+            }
+        }
+    }
+
+    static let sessionFetch: @convention(c) (OpaquePointer?, OpaquePointer?, eddy_bytes, Int64, Int64, UnsafeMutablePointer<OpaquePointer?>?) -> eddy_status = {
+        ctx, store, key, earliestEnd, latestStart, iteratorOut in
+        with(ctx) { context in
+            withStore(store) { store in
+                guard let storage = session(store, context, "session_fetch"), let iteratorOut else {
+                    return eddy_status(EDDY_INVALID_ARGUMENT)
+                }
+                let sessions = storage.findSessions(buffer(key), earliestEnd: earliestEnd, latestStart: latestStart)
+                open(SnapshotIterator(sessions), in: context, iteratorOut)
                 return eddy_status(EDDY_OK)
             }
         }

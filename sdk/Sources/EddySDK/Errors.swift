@@ -51,3 +51,24 @@ public struct ConfigError: Error, CustomStringConvertible {
     public let reason: String
     public var description: String { "config \(key): \(reason)" }
 }
+
+/// The host is older than the ABI minor version a service needs: run the plugin on a newer
+/// Eddy, or do without the service.
+public struct HostTooOld: Error, CustomStringConvertible, Equatable {
+    /// What the plugin asked for, e.g. `session stores`.
+    public let service: String
+    /// The ABI version the service needs, e.g. `1.3`.
+    public let required: String
+    /// The host's ABI version.
+    public let host: String
+
+    public init(service: String, required: String, host: String) {
+        self.service = service
+        self.required = required
+        self.host = host
+    }
+
+    public var description: String {
+        "\(service) need a host with ABI \(required); this host speaks ABI \(host) — run the plugin on a newer Eddy"
+    }
+}

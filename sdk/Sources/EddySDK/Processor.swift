@@ -61,7 +61,7 @@ public struct StoreDeclaration: Sendable, Equatable {
     public let retentionMilliseconds: Int64
     public let windowSizeMilliseconds: Int64
 
-    /// A declaration with every field given; prefer `keyValue(...)` and `window(...)`.
+    /// A declaration with every field given; prefer `keyValue(...)`, `window(...)` and `session(...)`.
     public init(
         name: String, kind: Kind, keySerde: String, valueSerde: String, changelog: Bool,
         retentionMilliseconds: Int64, windowSizeMilliseconds: Int64
@@ -91,6 +91,17 @@ public struct StoreDeclaration: Sendable, Equatable {
         StoreDeclaration(
             name: name, kind: .window, keySerde: key.name, valueSerde: value.name, changelog: changelog,
             retentionMilliseconds: retention, windowSizeMilliseconds: windowSize)
+    }
+
+    /// A session store: values per key and session window, kept `retention` ms behind stream
+    /// time by session end (at least the inactivity gap plus the grace a processor allows).
+    /// Needs a host with ABI 1.3.
+    public static func session<K: Serde, V: Serde>(
+        _ name: String, key: K, value: V, retention: Int64, changelog: Bool = true
+    ) -> StoreDeclaration {
+        StoreDeclaration(
+            name: name, kind: .session, keySerde: key.name, valueSerde: value.name, changelog: changelog,
+            retentionMilliseconds: retention, windowSizeMilliseconds: 0)
     }
 }
 

@@ -68,6 +68,16 @@ public struct ProcessorContext {
         WindowStore(context: self, name: name, handle: try store(named: name), keySerde: key, valueSerde: value)
     }
 
+    /// The session store `name`, which the processor declared in `stores`. Throws
+    /// ``HostTooOld`` on a host older than ABI 1.3, which has no session store services.
+    public func sessionStore<K: Serde, V: Serde>(_ name: String, key: K, value: V) throws -> SessionStore<K, V> {
+        guard SessionStore<K, V>.hostHasSessions(host) else {
+            throw HostTooOld(
+                service: "session stores", required: "1.3", host: "\(host.pointee.abi_major).\(host.pointee.abi_minor)")
+        }
+        return SessionStore(context: self, name: name, handle: try store(named: name), keySerde: key, valueSerde: value)
+    }
+
     // MARK: - Time and punctuation
 
     /// Schedules `punctuate` every `intervalMilliseconds` of stream time or wall-clock time.

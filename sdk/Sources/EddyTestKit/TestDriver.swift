@@ -23,6 +23,7 @@ public final class TestDriver {
     private let instance: ProcessorInstance
     private let keyValueStores: [String: InMemoryKeyValueStore]
     private let windowStores: [String: InMemoryWindowStore]
+    private let sessionStores: [String: InMemorySessionStore]
     private var nextOffset: Int64 = 0
 
     /// Starts the processor `processor` of `plugin` (a `Plugin` type of the package under test).
@@ -57,6 +58,7 @@ public final class TestDriver {
         let resolved = try ConfigResolver.resolve(config, for: processor, declared: description.config)
         var keyValueStores: [String: InMemoryKeyValueStore] = [:]
         var windowStores: [String: InMemoryWindowStore] = [:]
+        var sessionStores: [String: InMemorySessionStore] = [:]
         var stores: [HostStore] = []
         for store in description.stores {
             switch store.kind {
@@ -69,13 +71,16 @@ public final class TestDriver {
                 windowStores[store.name] = storage
                 stores.append(HostStore(name: store.name, storage: .window(storage)))
             case .session:
-                throw TestDriverError.unsupportedStore(store.name, kind: "session")
+                let storage = InMemorySessionStore()
+                sessionStores[store.name] = storage
+                stores.append(HostStore(name: store.name, storage: .session(storage)))
             }
         }
         self.processorName = processor
         self.inputTopic = inputTopic
         self.keyValueStores = keyValueStores
         self.windowStores = windowStores
+        self.sessionStores = sessionStores
         self.context = TestHostContext(
             taskId: taskId, applicationId: applicationId, config: resolved, stores: stores,
             wallClockTime: wallClockTime, children: children)
@@ -188,6 +193,13 @@ public final class TestDriver {
     /// The contents of the window store `name`, ordered by key, then window start.
     public func windowStore(_ name: String) throws -> [StoreEntry] {
         guard let store = windowStores[name] else { throw TestDriverError.unknownStore(name, processor: processorName) }
+        return store.sortedEntries()
+    }
+
+    /// The contents of the session store `name`, ordered by key, then session start, then
+    /// end (`windowStart`/`windowEnd` are the session's start and end, both inclusive).
+    public func sessionStore(_ name: String) throws -> [StoreEntry] {
+        guard let store = sessionStores[name] else { throw TestDriverError.unknownStore(name, processor: processorName) }
         return store.sortedEntries()
     }
 

@@ -62,7 +62,6 @@ public struct DeadLetter: Equatable, Sendable {
 public enum TestDriverError: Error, CustomStringConvertible, Equatable {
     case unknownProcessor(String, plugin: String, available: [String])
     case unknownStore(String, processor: String)
-    case unsupportedStore(String, kind: String)
     case failed(processor: String, message: String)
     case unknownTopic(String, known: [String])
 
@@ -72,8 +71,6 @@ public enum TestDriverError: Error, CustomStringConvertible, Equatable {
             return "plugin \(plugin) has no processor \(name); it has: \(available.joined(separator: ", "))"
         case .unknownStore(let name, let processor):
             return "processor \(processor) declares no store \(name)"
-        case .unsupportedStore(let name, let kind):
-            return "store \(name): the test driver has no \(kind) stores yet"
         case .failed(let processor, let message):
             return "processor \(processor) failed: \(message)"
         case .unknownTopic(let topic, let known):

@@ -154,6 +154,15 @@ public final class TopologyTestDriver {
         }
     }
 
+    /// The contents of the session store `name`, ordered by key, then session start, then
+    /// end (`windowStart`/`windowEnd` are the session's start and end, both inclusive).
+    public func sessionStore(_ name: String) throws -> [StoreEntry] {
+        guard case .session(let storage as InMemorySessionStore)? = stores[name]?.storage else {
+            throw TestDriverError.unknownStore(name, processor: "the topology")
+        }
+        return storage.sortedEntries()
+    }
+
     /// Closes every task (processors run their `close`).
     public func close() {
         tasks.forEach { $0.close() }

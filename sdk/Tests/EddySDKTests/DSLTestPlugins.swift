@@ -96,3 +96,15 @@ struct Shouter: Processor {
             timestamp: record.timestamp)
     }
 }
+
+/// A processor with a session store inside a DSL topology: `SessionUser`'s commands.
+enum DSLWithSessions: Plugin {
+    static let name = "dsl-sessions"
+    static let version = "1.0.0"
+
+    static func topology(_ builder: StreamsBuilder) {
+        builder.stream("commands", key: .string, value: .string)
+            .process(SessionUser.self, key: .string, value: .string, named: "sessions")
+            .to("results")
+    }
+}

@@ -77,7 +77,7 @@ import Testing
         #expect(UnsafeRawPointer(first) == SDKTestPlugin.export())
         #expect(first.pointee.abi_major == 1)
         #expect(String(cString: first.pointee.toolchain) == Toolchain.fingerprint)
-        #expect(first.pointee.processor_count == 4)
+        #expect(first.pointee.processor_count == 5)
         #expect(Int(first.pointee.struct_size) == MemoryLayout<eddy_plugin>.size)
     }
 }

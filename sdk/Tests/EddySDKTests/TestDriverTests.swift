@@ -140,7 +140,7 @@ import Testing
             _ = try TestDriver(SDKTestPlugin.self, processor: "judge", config: ["mode": "refuse"])
         }
         #expect(failedInit.map { "\($0)" } == "processor judge failed to initialize: init failed: mode refuse cannot start")
-        #expect(throws: TestDriverError.unknownProcessor("nope", plugin: "sdk-test", available: ["echo", "ticker", "stores", "judge"])) {
+        #expect(throws: TestDriverError.unknownProcessor("nope", plugin: "sdk-test", available: ["echo", "ticker", "stores", "sessions", "judge"])) {
             _ = try TestDriver(SDKTestPlugin.self, processor: "nope")
         }
     }

@@ -5,7 +5,7 @@ enum SDKTestPlugin: Plugin {
     static let name = "sdk-test"
     static let version = "0.0.1"
     static var processors: [any Processor.Type] {
-        [EchoMetadata.self, Ticker.self, StoreUser.self, Judge.self]
+        [EchoMetadata.self, Ticker.self, StoreUser.self, SessionUser.self, Judge.self]
     }
 }
 
@@ -100,6 +100,42 @@ struct StoreUser: Processor {
         case "undeclared":
             _ = try context.keyValueStore("nope", key: .string, value: .string)
             result = "unreachable"
+        default:
+            throw ProcessorError.reject("unknown command \(words.first ?? "")")
+        }
+        try context.forward(key: nil, value: Array(result.utf8), timestamp: record.timestamp)
+    }
+}
+
+/// Runs session-store commands given as record values and forwards the results:
+/// `put k start end v`, `remove k start end`, `find k earliestEnd latestStart`, `fetch k`.
+struct SessionUser: Processor {
+    static let name = "sessions"
+    static let stores: [StoreDeclaration] = [.session("sessions", key: .string, value: .int64, retention: 1000)]
+    let context: ProcessorContext
+    let sessions: SessionStore<StringSerde, BigEndianIntegerSerde<Int64>>
+
+    init(context: ProcessorContext) throws {
+        self.context = context
+        sessions = try context.sessionStore("sessions", key: .string, value: .int64)
+    }
+
+    mutating func process(_ record: Record) throws {
+        let words = (try record.value(.string) ?? "").split(separator: " ").map(String.init)
+        let times = words.dropFirst(2).compactMap { Int64($0) }
+        let result: String
+        switch words.first {
+        case "put":
+            try sessions.put(words[1], times[2], start: times[0], end: times[1])
+            result = "ok"
+        case "remove":
+            try sessions.remove(words[1], start: times[0], end: times[1])
+            result = "ok"
+        case "find":
+            result = try sessions.findSessions(words[1], earliestSessionEndTime: times[0], latestSessionStartTime: times[1])
+                .map { "\($0.start)-\($0.end)=\($0.value)" }.joined(separator: ",")
+        case "fetch":
+            result = try sessions.fetch(words[1]).map { "\($0.start)-\($0.end)=\($0.value)" }.joined(separator: ",")
         default:
             throw ProcessorError.reject("unknown command \(words.first ?? "")")
         }

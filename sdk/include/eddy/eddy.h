@@ -76,6 +76,7 @@ extern "C" {
  * and `eddy_host_api.emit`.
  * 1.3 appended windows, suppression and timestamp extractors to `eddy_node` (`window`,
  * `merge`, `suppress`, `timestamp_extractor`).
+ * 1.3 also appended `eddy_host_api.session_put`, `session_remove` and `session_fetch`.
  */
 #define EDDY_ABI_MINOR 3
 /** Name of the one symbol a plugin exports; see `eddy_plugin_v1`. */
@@ -271,7 +272,11 @@ typedef int32_t eddy_store_kind;
 #define EDDY_STORE_KEY_VALUE 1
 /** Window store: values per (key, window start), fetched by time range. */
 #define EDDY_STORE_WINDOW 2
-/** Session store: values per (key, session window). Host services come in a later minor. */
+/**
+ * Session store: values per (key, session window `[start, end]`), read with
+ * `session_fetch` and written with `session_put` / `session_remove` (ABI 1.3; check
+ * `EDDY_HAS_FIELD(eddy_host_api, host, session_fetch)` on older hosts).
+ */
 #define EDDY_STORE_SESSION 3
 
 /**
@@ -972,6 +977,50 @@ typedef struct eddy_host_api {
      *         or range, a second output where the kind allows one, or a call outside `apply`.
      */
     eddy_status (*emit)(eddy_context *ctx, size_t index, eddy_bytes key, eddy_bytes value);
+
+    /* --- appended in ABI 1.3 ------------------------------------------------------- */
+
+    /**
+     * Writes the value of `key`'s session `[start, end]` (ms, both inclusive) in a session
+     * store. The host copies key and value before returning. A session older than the
+     * store's retention (its end before stream time - retention + 1) is dropped silently.
+     * Called on the stream thread inside a callback of the instance, like every entry.
+     *
+     * @param key   borrowed for the call.
+     * @param value borrowed for the call; must be present (`ptr != NULL`): use
+     *              `session_remove` to delete a session.
+     * @return `EDDY_OK`, or `EDDY_INVALID_ARGUMENT` (message set) for a store of another
+     *         kind, an absent value, or times that are not `0 <= start <= end`.
+     */
+    eddy_status (*session_put)(eddy_context *ctx, eddy_store *store, eddy_bytes key,
+                               int64_t start, int64_t end, eddy_bytes value);
+
+    /**
+     * Removes `key`'s session `[start, end]` from a session store; removing an absent
+     * session is `EDDY_OK`.
+     *
+     * @param key borrowed for the call.
+     * @return `EDDY_OK`, or `EDDY_INVALID_ARGUMENT` (message set) for a store of another
+     *         kind or times that are not `0 <= start <= end`.
+     */
+    eddy_status (*session_remove)(eddy_context *ctx, eddy_store *store, eddy_bytes key,
+                                  int64_t start, int64_t end);
+
+    /**
+     * Opens an iterator over `key`'s sessions that end at or after `earliest_end` and
+     * start at or before `latest_start` (Kafka Streams' `findSessions`), ordered by start,
+     * then end. Each entry's `window_start` and `window_end` are the session's start and
+     * end, both inclusive. Release the iterator with `iterator_close` during the same
+     * callback.
+     *
+     * @param key          borrowed for the call.
+     * @param iterator_out receives the host-owned iterator.
+     * @return `EDDY_OK`, or `EDDY_INVALID_ARGUMENT` (message set) for a store of another
+     *         kind.
+     */
+    eddy_status (*session_fetch)(eddy_context *ctx, eddy_store *store, eddy_bytes key,
+                                 int64_t earliest_end, int64_t latest_start,
+                                 eddy_iterator **iterator_out);
 } eddy_host_api;
 
 /* ------------------------------------------------------------------------------------
