@@ -203,9 +203,10 @@ import Testing
         func config(_ dir: TemporaryDirectory) throws -> AppConfig {
             try AppConfig.parse(yaml: appYAML(id: id, cluster: cluster, threads: 1, stateDir: dir.path, topology: topology), file: "app.yaml")
         }
+        // Times from 1000: librdkafka writes a timestamp of 0 as "now".
         try cluster.produce("clicks", [
-            Self.click("a", at: 0), Self.click("a", at: 20000), Self.click("a", at: 10000), Self.click("b", at: 15000),
-            Self.click("a", at: 45000), Self.click("a", at: 80000), Self.click("a", at: 22000), Self.click("b", at: 60000),
+            Self.click("a", at: 1000), Self.click("a", at: 21000), Self.click("a", at: 11000), Self.click("b", at: 16000),
+            Self.click("a", at: 46000), Self.click("a", at: 81000), Self.click("a", at: 23000), Self.click("b", at: 61000),
         ])
         var dropped = 0
         try runWorker(try config(TemporaryDirectory())) { app in
@@ -213,21 +214,21 @@ import Testing
             dropped = app.progress().dropped
         }
         #expect(try cluster.readToEnd("sessions").map(Self.session) == [
-            "a@[0,0]=1@0", "a@[20000,20000]=1@20000",
-            // 10000 bridges both sessions: they are retracted, and [0, 20000] holds all three.
-            "a@[0,0]=null@0", "a@[20000,20000]=null@20000", "a@[0,20000]=3@20000",
-            "b@[15000,15000]=1@15000", "a@[45000,45000]=1@45000", "a@[80000,80000]=1@80000",
-            // 22000 would extend [0, 20000], closed since stream time 50000 (grace 30000).
-            "b@[60000,60000]=1@60000",
+            "a@[1000,1000]=1@1000", "a@[21000,21000]=1@21000",
+            // 11000 bridges both sessions: they are retracted, and [1000, 21000] holds all three.
+            "a@[1000,1000]=null@1000", "a@[21000,21000]=null@21000", "a@[1000,21000]=3@21000",
+            "b@[16000,16000]=1@16000", "a@[46000,46000]=1@46000", "a@[81000,81000]=1@81000",
+            // 23000 would extend [1000, 21000], closed since stream time 51000 (grace 30000).
+            "b@[61000,61000]=1@61000",
         ])
-        #expect(dropped == 2, "22000 is late for both session counts")
+        #expect(dropped == 2, "23000 is late for both session counts")
         #expect(try cluster.readToEnd("session-finals").map(Self.session) == [
-            "b@[15000,15000]=1@15000", "a@[0,20000]=3@20000", "a@[45000,45000]=1@45000",
+            "b@[16000,16000]=1@16000", "a@[1000,21000]=3@21000", "a@[46000,46000]=1@46000",
         ])
 
         // A new worker with an empty state directory restores the sessions from the changelog.
-        try cluster.produce("clicks", [Self.click("a", at: 85000)])
+        try cluster.produce("clicks", [Self.click("a", at: 86000)])
         try runWorker(try config(TemporaryDirectory())) { _ in _ = try cluster.read("sessions", count: 11) }
-        #expect(try cluster.readToEnd("sessions").map(Self.session).suffix(2) == ["a@[80000,80000]=null@80000", "a@[80000,85000]=2@85000"])
+        #expect(try cluster.readToEnd("sessions").map(Self.session).suffix(2) == ["a@[81000,81000]=null@81000", "a@[81000,86000]=2@86000"])
     }
 }
