@@ -42,6 +42,27 @@ import Testing
         #expect(records.allSatisfy { ($0["headers"] as? [[String]]) == [["source", "cli"]] })
     }
 
+    @Test func windowedKeysPrintWithTheirWindows() throws {
+        let cluster = try KafkaMockCluster()
+        let topic = try topic(cluster, partitions: 1)
+        func bigEndian(_ value: Int64) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
+        let producer = try KafkaProducer(configuration: ["bootstrap.servers": cluster.bootstrapServers])
+        // A time window's key (key + start) and a session's (key + end + start), as Kafka Streams writes them.
+        try producer.send(KafkaProducerRecord(topic: topic, key: Array("alice".utf8) + bigEndian(60_000), value: bigEndian(3)))
+        try producer.send(KafkaProducerRecord(topic: topic, key: Array("bob".utf8) + bigEndian(2_500) + bigEndian(1_000), value: bigEndian(2)))
+        try producer.flush(timeout: .seconds(30))
+        func consume(_ options: [String]) throws -> [String] {
+            let consumed = try ProcessRunner.eddy(
+                ["consume", topic, "-b", cluster.bootstrapServers, "--from-beginning", "--max", "2", "--format", "key-value", "--value-serde", "long"]
+                    + options)
+            #expect(consumed.status == 0, "\(consumed.stderr)")
+            return consumed.stdout.split(separator: "\n").map(String.init)
+        }
+        #expect(try consume(["--key-serde", "windowed", "--window-size-ms", "60000"]).first == "alice@[60000,120000)\t3")
+        #expect(try consume(["--key-serde", "windowed"]).first == "alice@60000\t3")
+        #expect(try consume(["--key-serde", "session"]).last == "bob@[1000,2500]\t2")
+    }
+
     @Test func keyFieldKeysEachJSONLine() throws {
         let cluster = try KafkaMockCluster()
         let topic = try topic(cluster, partitions: 3)
