@@ -37,6 +37,8 @@ public final class TopologyTestDriver {
     private let environment: TestEnvironment
     private var tasks: [TaskGraph] = []
     private var stores: [String: HostStore] = [:]
+    /// The window stores of windowed aggregations, whose values start with a timestamp.
+    private var timestampedStores: Set<String> = []
     private var outputs: [String: [ForwardedRecord]] = [:]
     /// Records written to topics the topology reads, waiting to be fed back in.
     private var loopback: [(topic: String, record: ForwardedRecord)] = []
@@ -68,6 +70,9 @@ public final class TopologyTestDriver {
         environment = TestEnvironment(wallClockTime: wallClockTime, policy: errorPolicy)
         for sub in topology.subTopologies {
             let taskStores = try Self.stores(of: sub, plugin: plugin)
+            for case let store? in sub.nodes.map(\.kind.store) where store.valueSerde.hasPrefix("timestamped:") {
+                timestampedStores.insert(store.name)
+            }
             stores.merge(taskStores) { first, _ in first }
             let graph = try TaskGraph(
                 subTopology: sub, taskId: "\(sub.id)_0", applicationId: applicationId, plugins: [plugin.name: plugin],
@@ -150,6 +155,30 @@ public final class TopologyTestDriver {
         try keyValueStore(name).map { entry in
             KeyValue(
                 try entry.key.withUnsafeBytes { try key.deserializeKey($0) },
+                try entry.value.withUnsafeBytes { try value.deserialize($0) })
+        }
+    }
+
+    /// The windows of the window store `name`, ordered by key, then window start. A windowed
+    /// aggregation's store keeps each aggregate's timestamp before it; the values here are
+    /// the aggregates alone.
+    public func windowStore(_ name: String) throws -> [StoreEntry] {
+        guard case .window(let storage as InMemoryWindowStore)? = stores[name]?.storage else {
+            throw TestDriverError.unknownStore(name, processor: "the topology")
+        }
+        guard timestampedStores.contains(name) else { return storage.sortedEntries() }
+        return storage.sortedEntries().map { entry in
+            var entry = entry
+            entry.value = Array(entry.value.dropFirst(8))
+            return entry
+        }
+    }
+
+    /// The windows of the window store `name`, decoded, ordered by key, then window start.
+    public func windowStore<K: Serde, V: Serde>(_ name: String, key: K, value: V) throws -> [KeyValue<Windowed<K.Value>, V.Value>] {
+        try windowStore(name).map { entry in
+            KeyValue(
+                Windowed(key: try entry.key.withUnsafeBytes { try key.deserializeKey($0) }, start: entry.windowStart, end: entry.windowEnd),
                 try entry.value.withUnsafeBytes { try value.deserialize($0) })
         }
     }

@@ -28,6 +28,10 @@ import Testing
             record("a", 0, 10, 2, at: 8), record("a", 10, 20, 2, at: 16), record("b", 10, 20, 1, at: 18),
         ])
         #expect(driver.droppedRecords == 1)
+        #expect(try driver.windowStore("tumbling-counts", key: .string, value: .int64) == [
+            KeyValue(Windowed(key: "a", start: 0, end: 10), 2), KeyValue(Windowed(key: "a", start: 10, end: 20), 2),
+            KeyValue(Windowed(key: "a", start: 30, end: 40), 1), KeyValue(Windowed(key: "b", start: 10, end: 20), 1),
+        ])
     }
 
     @Test func hoppingWindowsCountEveryWindowARecordFallsIn() throws {
