@@ -11,7 +11,12 @@ import Testing
     static let topology = """
         sources:
           - {name: clicks, topics: [clicks], value.serde: json, timestamp.field: ts}
+          - {name: slides, topics: [slides], value.serde: json, timestamp.field: ts}
         processors:
+          - name: sliding
+            type: count
+            window: {type: sliding, time.difference.ms: 10000, grace.ms: 20000}
+            inputs: [slides]
           - name: per-window
             type: count
             window: {type: tumbling, size.ms: 10000, grace.ms: 5000}
@@ -32,6 +37,7 @@ import Testing
           - {name: updates, topic: updates, inputs: [per-window], key.serde: bytes, value.serde: long}
           - {name: finals, topic: finals, inputs: [final], key.serde: bytes, value.serde: long}
           - {name: sums, topic: sums, inputs: [hopping-sum], key.serde: bytes}
+          - {name: sliding-counts, topic: sliding, inputs: [sliding], key.serde: bytes, value.serde: long}
         """
 
     /// `key@start=value@timestamp` of a record keyed by a time window (key + start, 8 bytes big-endian).
@@ -45,9 +51,9 @@ import Testing
         (key, Array(#"{"ts": \#(time), "amount": \#(amount)}"#.utf8))
     }
 
-    @Test func tumblingAndHoppingWindowsWithGraceAndFinalResults() throws {
+    @Test func tumblingHoppingAndSlidingWindowsWithGraceAndFinalResults() throws {
         let cluster = try Cluster()
-        for topic in ["clicks", "updates", "finals", "sums"] { try cluster.createTopic(topic, partitions: 1) }
+        for topic in ["clicks", "slides", "updates", "finals", "sums", "sliding"] { try cluster.createTopic(topic, partitions: 1) }
         // 8000 is out of order inside the grace; 3000 comes after [0, 10000) closed (stream
         // time 16000, grace 5000), but its hopping window [0, 20000) is still open.
         try cluster.produce("clicks", [
@@ -55,15 +61,19 @@ import Testing
             Self.click("a", at: 16000, amount: 8), Self.click("a", at: 3000, amount: 16), Self.click("b", at: 18000, amount: 32),
             Self.click("a", at: 30000, amount: 64),
         ])
+        // 17000 is out of order; 12000 comes after all its sliding windows closed (stream time
+        // 50000, grace 20000).
+        try cluster.produce("slides", [20000, 25000, 17000, 50000, 12000, 35000].map { Self.click("a", at: $0) })
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
             yaml: appYAML(id: unique("windows"), cluster: cluster, threads: 1, stateDir: dir.path, topology: Self.topology), file: "app.yaml")
-        var updates: [String] = [], finals: [String] = [], sums: [String] = []
+        var updates: [String] = [], finals: [String] = [], sums: [String] = [], sliding: [String] = []
         var dropped = 0
         try runWorker(config) { app in
             updates = try cluster.read("updates", count: 6).map { Self.windowed($0) }
             finals = try cluster.read("finals", count: 3).map { Self.windowed($0) }
             sums = try cluster.read("sums", count: 11).map { Self.windowed($0, long: false) }
+            sliding = try cluster.read("sliding", count: 10).map { Self.windowed($0) }
             dropped = app.progress().dropped
         }
         #expect(updates == ["a@0=1@1000", "a@10000=1@12000", "a@0=2@8000", "a@10000=2@16000", "b@10000=1@18000", "a@30000=1@30000"])
@@ -74,8 +84,15 @@ import Testing
             "a@0=1.0@1000", "a@0=3.0@12000", "a@10000=2.0@12000", "a@0=7.0@12000", "a@0=15.0@16000", "a@10000=10.0@16000",
             "a@0=31.0@16000", "b@0=32.0@18000", "b@10000=32.0@18000", "a@20000=64.0@30000", "a@30000=64.0@30000",
         ])
-        // 3000 is late for the window [0, 10000) of both counts.
-        #expect(dropped == 2)
+        // A window [t - 10000, t] for every distinct set of records within 10 s, each once:
+        // 25000 opens the right window of 20000 ([20001, 30001]); 17000 joins two windows and
+        // brings its left one and its right one (holding 20000 and 25000).
+        #expect(sliding == [
+            "a@10000=1@20000", "a@20001=1@25000", "a@15000=2@25000", "a@10000=2@20000", "a@15000=3@25000", "a@7000=1@17000",
+            "a@17001=2@25000", "a@40000=1@50000", "a@25001=1@35000", "a@25000=2@35000",
+        ])
+        // 3000 is late for the window [0, 10000) of both counts; 12000 for every sliding window.
+        #expect(dropped == 3)
     }
 
     /// The final results of `emit: final` through crashes under exactly-once: a worker killed
