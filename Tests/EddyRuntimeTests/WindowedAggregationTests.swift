@@ -1,5 +1,6 @@
 import EddyKafka
 import EddyRuntime
+import EddyTestSupport
 import Foundation
 import Testing
 
@@ -38,6 +39,8 @@ import Testing
           - {name: finals, topic: finals, inputs: [final], key.serde: bytes, value.serde: long}
           - {name: sums, topic: sums, inputs: [hopping-sum], key.serde: bytes}
           - {name: sliding-counts, topic: sliding, inputs: [sliding], key.serde: bytes, value.serde: long}
+        stores:
+          - {name: per-window-store, retention.ms: 3600000}
         """
 
     /// `key@start=value@timestamp` of a record keyed by a time window (key + start, 8 bytes big-endian).
@@ -65,8 +68,8 @@ import Testing
         // 50000, grace 20000).
         try cluster.produce("slides", [20000, 25000, 17000, 50000, 12000, 35000].map { Self.click("a", at: $0) })
         let dir = TemporaryDirectory()
-        let config = try AppConfig.parse(
-            yaml: appYAML(id: unique("windows"), cluster: cluster, threads: 1, stateDir: dir.path, topology: Self.topology), file: "app.yaml")
+        let app = try dir.write("app.yaml", appYAML(id: unique("windows"), cluster: cluster, threads: 1, stateDir: dir.path + "/state", topology: Self.topology))
+        let config = try AppConfig.load(path: app)
         var updates: [String] = [], finals: [String] = [], sums: [String] = [], sliding: [String] = []
         var dropped = 0
         try runWorker(config) { app in
@@ -93,6 +96,11 @@ import Testing
         ])
         // 3000 is late for the window [0, 10000) of both counts; 12000 for every sliding window.
         #expect(dropped == 3)
+        // The store keeps its windows an hour (retention.ms) behind stream time, and prints
+        // each count without the timestamp stored before it (keys are bytes: hex).
+        let dump = try ProcessRunner.eddy(["store", "dump", app, "per-window-store"])
+        #expect(dump.status == 0, "\(dump.stderr)")
+        #expect(dump.stdout == "0_0\t61\t0\t10000\t2\n0_0\t61\t10000\t20000\t2\n0_0\t61\t30000\t40000\t1\n0_0\t62\t10000\t20000\t1\n")
     }
 
     /// The final results of `emit: final` through crashes under exactly-once: a worker killed
