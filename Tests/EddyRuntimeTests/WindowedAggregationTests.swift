@@ -243,12 +243,13 @@ import Testing
             // 11000 bridges both sessions: they are retracted, and [1000, 21000] holds all three.
             "a@[1000,1000]=null@1000", "a@[21000,21000]=null@21000", "a@[1000,21000]=3@21000",
             "b@[16000,16000]=1@16000", "a@[46000,46000]=1@46000", "a@[81000,81000]=1@81000",
-            // 23000 would extend [1000, 21000], closed since stream time 51000 (grace 30000).
+            // 23000 would extend [1000, 21000], closed since stream time 61000 (gap 10000, grace 30000).
             "b@[61000,61000]=1@61000",
         ])
         #expect(dropped == 2, "23000 is late for both session counts")
+        // [46000, 46000] stays open until stream time passes 86000 (end + gap + grace).
         #expect(try cluster.readToEnd("session-finals").map(Self.session) == [
-            "b@[16000,16000]=1@16000", "a@[1000,21000]=3@21000", "a@[46000,46000]=1@46000",
+            "b@[16000,16000]=1@16000", "a@[1000,21000]=3@21000",
         ])
 
         // A new worker with an empty state directory restores the sessions from the changelog.

@@ -8,7 +8,8 @@ import EddySDK
 /// are removed from the session store and retracted downstream with tombstones of their
 /// windowed keys; the new session is forwarded keyed by (key, end, start) with its end as
 /// timestamp. A record whose session would end before the node's stream time minus the
-/// grace is late: dropped and counted.
+/// gap and the grace is late: dropped and counted (a session closes once no record can
+/// extend it any more, as in Kafka Streams).
 ///
 /// Records are taken one at a time: a record's session depends on the sessions the records
 /// before it made.
@@ -46,9 +47,10 @@ public final class SessionWindowAggregateNode: GraphNode, AggregationNode {
             let sessions = store.findSessions(key, earliestEnd: timestamp - gap, latestStart: timestamp + gap)
             let start = min(timestamp, sessions.map(\.windowStart).min() ?? timestamp)
             let end = max(timestamp, sessions.map(\.windowEnd).max() ?? timestamp)
-            guard end >= observed - grace else {
+            guard end >= observed - gap - grace else {
                 graph.environment.dropped(
-                    origin: origin, node: name, reason: "late: session [\(start), \(end)] closed (stream time \(observed), grace \(grace) ms)")
+                    origin: origin, node: name,
+                    reason: "late: session [\(start), \(end)] closed (stream time \(observed), gap \(gap) ms, grace \(grace) ms)")
                 continue
             }
             let current: eddy_bytes

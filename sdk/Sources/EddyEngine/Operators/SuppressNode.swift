@@ -4,6 +4,7 @@ import EddySDK
 /// `suppress` (Kafka Streams' `KTableSuppressProcessor`): holds a table's updates back in a
 /// buffer, the latest per key, and lets them go when their time comes — for
 /// `untilWindowCloses`, once the node's stream time passes the window's end plus its grace
+/// (a session's end plus its gap and grace)
 /// (one final result per window; tombstones of merged-away sessions are dropped, as there
 /// is no final result for them); for `untilTimeLimit`, once it passes the key's first
 /// buffered update's time plus the limit. A full buffer emits its oldest updates early, or
@@ -66,11 +67,16 @@ public final class SuppressNode: GraphNode {
         try forward(output.run)
     }
 
-    /// Buffer times at or before this have waited long enough.
+    /// Buffer times at or before this have waited long enough: a window closes when stream
+    /// time passes its end plus the grace (a session's end plus the gap and the grace, when
+    /// no record can extend it any more).
     private var expiry: Int64 {
         switch suppression.until {
-        case .windowCloses: observed - (suppression.window?.grace ?? 0)
-        case .timeLimit(let limit): observed - limit
+        case .windowCloses:
+            guard let window = suppression.window else { return observed }
+            if case .session(let gap) = window.kind { return observed - gap - window.grace }
+            return observed - window.grace
+        case .timeLimit(let limit): return observed - limit
         }
     }
 
