@@ -257,4 +257,40 @@ import Testing
         try runWorker(try config(TemporaryDirectory())) { _ in _ = try cluster.read("sessions", count: 11) }
         #expect(try cluster.readToEnd("sessions").map(Self.session).suffix(2) == ["a@[81000,81000]=null@81000", "a@[81000,86000]=2@86000"])
     }
+
+    /// A plugin's timestamp extractor through `dlopen` (Enrich's `purchase-time`, the JSON
+    /// `ts` of a purchase) gives each record its event time; a negative time and a value it
+    /// cannot read go to the dead-letter topic with the reason.
+    @Test func aPluginTimestampExtractorGivesEventTime() throws {
+        let cluster = try Cluster()
+        for topic in ["purchases", "purchase-counts"] { try cluster.createTopic(topic, partitions: 1) }
+        func purchase(_ time: Int64) -> (key: String?, value: [UInt8]?) {
+            ("a", Array(#"{"user":"a","amount":1,"ts":\#(time),"merchant":"m","currency":"EUR","country":"DE"}"#.utf8))
+        }
+        try cluster.produce("purchases", [purchase(1000), purchase(12000), purchase(-7), ("a", Array(#"{"ts": 3}"#.utf8)), purchase(5000)])
+        let id = unique("extractor")
+        let topology = """
+            sources:
+              - {name: purchases, topics: [purchases], value.serde: json, timestamp.extractor: Enrich.purchase-time}
+            processors:
+              - {name: counts, type: count, window: {type: tumbling, size.ms: 10000, grace.ms: 60000}, inputs: [purchases]}
+            sinks:
+              - {name: out, topic: purchase-counts, inputs: [counts], key.serde: bytes, value.serde: long}
+            """
+        let dir = TemporaryDirectory()
+        let config = try AppConfig.parse(yaml: appYAML(id: id, cluster: cluster, threads: 1, stateDir: dir.path, topology: topology), file: "app.yaml")
+        var counts: [String] = []
+        var letters: [KafkaConsumerRecord] = []
+        try runWorker(config) { _ in
+            counts = try cluster.read("purchase-counts", count: 3).map { Self.windowed($0) }
+            letters = try cluster.read("\(id)-dlq", count: 2)
+        }
+        #expect(counts == ["a@0=1@1000", "a@10000=1@12000", "a@0=2@5000"])
+        func header(_ record: KafkaConsumerRecord, _ name: String) -> String? {
+            record.headers.first { $0.key == name }?.value.map { String(decoding: $0, as: UTF8.self) }
+        }
+        #expect(letters.map { header($0, "eddy.error.node") } == ["purchases", "purchases"])
+        #expect(header(letters[0], "eddy.error.reason") == "the timestamp extractor gave a negative event time (-7)")
+        #expect(header(letters[1], "eddy.error.reason")?.contains("user") == true, "the purchase without fields is rejected by its decoder")
+    }
 }
