@@ -73,6 +73,9 @@ public struct AppConfig: Sendable {
     /// another worker. For workers that restart in place with a stable `instance.id`.
     public var staticMembership: Bool
     public var topology: TopologySpec
+    /// The endpoint, the handlers of failures, internal topics' replication and state
+    /// cleanup (see ``OperationsConfig``).
+    public var operations = OperationsConfig()
 
     public var isExactlyOnce: Bool { processingGuarantee == .exactlyOnceV2 }
 }

@@ -35,14 +35,19 @@ final class StreamThread: @unchecked Sendable {
     var producer: KafkaProducer!
     var collector: RecordCollector!
     var tasks: [TaskId: StreamTask] = [:] {
-        didSet { lastInput = nil }
+        didSet {
+            lastInput = nil
+            metrics.assignment.withLock { $0.running = Set(tasks.keys) }
+        }
     }
     /// The task and input index of the last run's partition: consecutive runs often come
     /// from one partition, so they skip the lookups.
     private var lastInput: (topic: OpaquePointer, partition: Int32, task: StreamTask, input: Int)?
     /// Tasks whose stores are open and whose source partitions are paused while the
     /// changelog reader restores them; they become `tasks` when restored.
-    var restoring: [TaskId: [TaskStore]] = [:]
+    var restoring: [TaskId: [TaskStore]] = [:] {
+        didSet { metrics.assignment.withLock { $0.restoring = Set(restoring.keys) } }
+    }
     /// The thread's restore consumer, kept across sessions.
     let changelogReader: ChangelogReader
     /// The plugin builds this thread's tasks run; changes only at a swap.
@@ -85,10 +90,14 @@ final class StreamThread: @unchecked Sendable {
     /// `group.instance.id` under static membership.
     var transactionalId: String { "\(config.applicationId)-\(instanceId)-\(index)" }
 
+    /// Called on the thread, last, when it ends (by error or by request); set before ``start()``.
+    var onEnd: (@Sendable (StreamThread) -> Void)?
+
     func start() {
         let thread = Thread { [self] in
             run()
             finished.signal()
+            onEnd?(self)
         }
         thread.name = "eddy-stream-\(index)"
         thread.stackSize = 8 << 20
@@ -160,6 +169,8 @@ final class StreamThread: @unchecked Sendable {
         }
         if config.isExactlyOnce { try producer.initTransactions(timeout: .seconds(60)) }
         collector = RecordCollector(producer: producer, transactional: config.isExactlyOnce, deliveryFailure: deliveryFailures)
+        collector.productionHandler = config.operations.productionHandler
+        collector.logger = logger
 
         var consumerConfig = kafka
         consumerConfig["group.id"] = config.applicationId
@@ -231,6 +242,9 @@ final class StreamThread: @unchecked Sendable {
             }
         }
         metrics.processed.add(count, ordering: .relaxed)
+        if count > 0, pendingError == nil {
+            do { try FaultInjection.fail(at: .streamThreadFailure) } catch { pendingError = error }
+        }
         if !rewinds.isEmpty { try rewind(rewinds) }
         if let pendingError {
             failing = true

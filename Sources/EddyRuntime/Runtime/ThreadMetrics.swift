@@ -20,4 +20,7 @@ final class ThreadMetrics: Sendable {
     /// protocol's empty rounds are not counted) this thread's consumer has seen.
     let rebalances = Atomic<Int>(0)
     let lag = Mutex<[KafkaTopicPartition: Int64]>([:])
+    /// The tasks the thread runs and those it restores, for the metadata topic and `/ready`;
+    /// written only when the assignment changes.
+    let assignment = Mutex<(running: Set<TaskId>, restoring: Set<TaskId>)>(([], []))
 }

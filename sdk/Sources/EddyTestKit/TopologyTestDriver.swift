@@ -170,9 +170,14 @@ public final class TopologyTestDriver {
         environment.current = DeadLetter(key: record.key, value: record.value, timestamp: record.timestamp, offset: offset, reason: "")
         defer { environment.current = nil }
         let streamTime = max(task.streamTime, record.timestamp)
-        try withRecordRun(record, topic: topic, offset: offset) { run in
-            var time = streamTime
-            try task.process(run, from: source, streamTimes: &time)
+        do {
+            try withRecordRun(record, topic: topic, offset: offset) { run in
+                var time = streamTime
+                try task.process(run, from: source, streamTimes: &time)
+            }
+        } catch let failure as NodeFailure {
+            // EDDY_ERROR fails the task in the host whatever the error policy: here too.
+            throw TestDriverError.failed(processor: failure.node, message: failure.reason)
         }
         try task.punctuate(.streamTime, now: task.streamTime)
     }

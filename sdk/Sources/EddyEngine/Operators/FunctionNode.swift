@@ -69,7 +69,7 @@ public class FunctionNode: GraphNode {
             let failed = start + min(processed, part.count - 1)
             let reason = context.takeError(status: status)
             guard status == EDDY_REJECT else {
-                throw GraphError("node \(name) (plugin \(function.plugin)) failed in task \(graph.taskId): \(reason)")
+                throw NodeFailure(node: name, plugin: function.plugin, taskId: graph.taskId, reason: reason)
             }
             if lastEmitted == failed - start { output.truncate(to: lastEmittedStart) }
             rejected(failed)
