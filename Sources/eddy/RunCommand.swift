@@ -33,6 +33,17 @@ struct RunCommand: ParsableCommand {
         }
         let admin = try AdminSocket(app: streams, logger: logger)
         defer { admin.stop() }
+        let endpoint: WorkerEndpoint?
+        do {
+            endpoint = try streams.config.operations.server.map { server in
+                try WorkerEndpoint(app: streams, bind: streams.config.operations.serverBind, port: server.port, logger: logger)
+            }
+        } catch {
+            streams.requestStop()
+            _ = streams.join()
+            throw WorkerExit.couldNotStart(error)
+        }
+        defer { endpoint?.stop() }
         logger.info("admin socket: \(admin.path) (eddy plugin reload|rollback|status --app \(app)\(stateDir.map { " --state-dir \($0)" } ?? ""))")
 
         let stop: @Sendable (Int32) -> Void = { signal in

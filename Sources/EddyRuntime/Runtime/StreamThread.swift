@@ -64,6 +64,8 @@ final class StreamThread: @unchecked Sendable {
     var lastCommit = ContinuousClock.now
     /// Set while the thread is failing: the revocation on close must not commit.
     var failing = false
+    /// When the plugins' metrics were last copied for `/metrics`.
+    var lastPluginMetrics = ContinuousClock.now
 
     init(
         index: Int, config: AppConfig, instanceId: String, topology: Topology, plugins: PluginSet, kafka: KafkaConfiguration, clock: WallClock,
@@ -196,8 +198,9 @@ final class StreamThread: @unchecked Sendable {
             if ContinuousClock.now - lastCommit >= .milliseconds(config.commitIntervalMs)
                 || tasks.values.contains(where: { $0.commitRequested || $0.storesNeedCommit })
             {
-                try commitOrRecover()
+                try timedCommit { try commitOrRecover() }
             }
+            publishPluginMetricsIfDue()
             producer.poll()
         }
         try commitOrRecover()
@@ -226,7 +229,7 @@ final class StreamThread: @unchecked Sendable {
             guard pendingError == nil else { return }
             do {
                 if let last = lastInput, last.topic == run.topicHandle, last.partition == run.partition {
-                    try last.task.process(run, input: last.input)
+                    try timedProcess(run.count) { try last.task.process(run, input: last.input) }
                     return
                 }
                 let (topic, sub) = route(run.topicHandle)
@@ -236,12 +239,13 @@ final class StreamThread: @unchecked Sendable {
                 }
                 let input = try task.input(topic: topic, partition: run.partition)
                 lastInput = (run.topicHandle, run.partition, task, input)
-                try task.process(run, input: input)
+                try timedProcess(run.count) { try task.process(run, input: input) }
             } catch {
                 pendingError = error
             }
         }
         metrics.processed.add(count, ordering: .relaxed)
+        metrics.polls.add(1, ordering: .relaxed)
         if count > 0, pendingError == nil {
             do { try FaultInjection.fail(at: .streamThreadFailure) } catch { pendingError = error }
         }

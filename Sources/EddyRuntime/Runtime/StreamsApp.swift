@@ -120,6 +120,9 @@ public final class StreamsApp: @unchecked Sendable {
         return cause.error
     }
 
+    /// Why the worker is stopping, once that is decided.
+    var stopRequested: WorkerStopCause? { supervisor?.stopRequest }
+
     /// Why the worker stopped, once ``join()`` returned: it decides `eddy run`'s exit status.
     public private(set) var stopCause: WorkerStopCause?
 

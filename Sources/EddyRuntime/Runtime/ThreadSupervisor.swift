@@ -42,7 +42,8 @@ final class ThreadSupervisor: @unchecked Sendable {
         self.make = make
     }
 
-    /// The cause a stop was asked for with, nil while none was.
+    /// The cause a stop was asked for with, nil while none was (a failed thread's, under
+    /// `shutdown_client`, included).
     var stopRequest: WorkerStopCause? { state.withLock { $0.stop } }
 
     /// The running threads, in index order.
