@@ -191,17 +191,17 @@ public final class StreamsApp: @unchecked Sendable {
             let upstream = topology.subTopologies.first { $0.sinkTopics.contains(repartition.name) }.flatMap { partitionsOf[$0.id] }
             let partitions = Int32(repartition.partitions ?? Int(upstream ?? 1))
             partitionsOf[repartition.subTopology] = partitions
-            newTopics.append(KafkaNewTopic(name: repartition.name, partitions: partitions))
+            newTopics.append(config.internalTopic(repartition.name, partitions: partitions))
         }
         for sub in topology.subTopologies {
             for store in StoreLayout.stores(of: sub, config: config, plugins: plugins) where store.logged {
-                newTopics.append(KafkaNewTopic(
-                    name: Topology.changelogTopic(config.applicationId, store.name), partitions: partitionsOf[sub.id] ?? 1,
+                newTopics.append(config.internalTopic(
+                    Topology.changelogTopic(config.applicationId, store.name), partitions: partitionsOf[sub.id] ?? 1,
                     configs: store.changelogConfigs))
             }
         }
         if config.writesDeadLetters {
-            newTopics.append(KafkaNewTopic(name: config.deadLetterTopic, partitions: 1))
+            newTopics.append(config.internalTopic(config.deadLetterTopic, partitions: 1))
         }
         if !newTopics.isEmpty {
             try admin.createTopics(newTopics, ifNotExists: true)
