@@ -21,6 +21,8 @@ public final class StreamsApp: @unchecked Sendable {
     /// The running stream threads (a failed one replaced under `replace_thread`).
     var threads: [StreamThread] { supervisor?.threads ?? [] }
     private var supervisor: ThreadSupervisor?
+    /// Empties the task directories this worker no longer runs (`state.cleanup.delay.ms`).
+    private var cleaner: StateCleaner?
     /// This worker's link to the application's metadata topic, from ``start()`` on.
     public private(set) var metadata: MetadataChannel?
     /// A test's hold on one task's restoration; set before ``start()``.
@@ -92,6 +94,15 @@ public final class StreamsApp: @unchecked Sendable {
             throw error
         }
         supervisor.start(count: config.numStreamThreads)
+        cleaner = StateCleaner(
+            directory: stateDirectory, delayMs: config.operations.stateCleanupDelayMs,
+            owned: { [weak supervisor] in
+                guard let supervisor, supervisor.stopRequest == nil else { return nil }
+                return Set(supervisor.threads.flatMap { thread in
+                    thread.metrics.assignment.withLock { Array($0.running.union($0.restoring)).map(\.description) }
+                })
+            }, logger: logger)
+        cleaner?.start()
         if config.watchPlugins {
             watcher = try PluginWatcher(
                 directory: config.pluginsDir, plugins: { [plugins] in Array(plugins.plugins.keys) }, logger: logger
@@ -114,6 +125,7 @@ public final class StreamsApp: @unchecked Sendable {
         let cause = supervisor?.run() ?? .requested
         stopCause = cause
         watcher?.stop()
+        cleaner?.stop()
         metadata?.stop()
         claim?.release()
         embeddedBroker?.stop()
