@@ -49,6 +49,7 @@ final class StateCleaner: @unchecked Sendable {
         stopping.store(true, ordering: .relaxed)
         wake.signal()
         finished.wait()
+        finished.signal()  // a second stop returns at once
     }
 
     /// One pass: empties every task directory unowned for the delay. Returns the task ids emptied.

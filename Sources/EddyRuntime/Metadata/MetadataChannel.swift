@@ -27,6 +27,7 @@ public final class MetadataChannel: @unchecked Sendable {
     private let consumer: KafkaConsumer
     private let state = Mutex(State())
     private let stopRequested = Atomic<Bool>(false)
+    private let started = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
 
     private struct State {
@@ -69,6 +70,7 @@ public final class MetadataChannel: @unchecked Sendable {
             finished.signal()
         }
         thread.name = "eddy-metadata"
+        started.store(true, ordering: .relaxed)
         thread.start()
     }
 
@@ -83,10 +85,10 @@ public final class MetadataChannel: @unchecked Sendable {
         }
     }
 
-    /// Stops the thread and removes this worker's record (a tombstone).
+    /// Stops the thread and removes this worker's record (a tombstone); once.
     public func stop() {
-        stopRequested.store(true, ordering: .relaxed)
-        finished.wait()
+        guard !stopRequested.exchange(true, ordering: .relaxed) else { return }
+        if started.load(ordering: .relaxed) { finished.wait() }
         do {
             try producer.send(KafkaProducerRecord(topic: topic, partition: 0, key: Array(instanceId.utf8), value: nil))
             try producer.flush(timeout: .seconds(10))

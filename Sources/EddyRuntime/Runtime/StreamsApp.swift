@@ -120,8 +120,9 @@ public final class StreamsApp: @unchecked Sendable {
     }
 
     /// Waits for every thread to end (replacing failed ones under `replace_thread`); the
-    /// error the worker stopped with, if any (see ``stopCause``).
+    /// error the worker stopped with, if any (see ``stopCause``). Joining again returns it again.
     public func join() -> (any Error)? {
+        if let stopCause { return stopCause.error }  // joined before: everything is stopped
         let cause = supervisor?.run() ?? .requested
         stopCause = cause
         watcher?.stop()
