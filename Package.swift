@@ -28,6 +28,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: - C libraries (system packages from Debian)
@@ -102,7 +107,16 @@ let package = Package(
 
         .target(
             name: "EddyServer",
-            dependencies: ["EddyRuntime", .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "EddyRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
 
         // MARK: - The CLI
         .executableTarget(
@@ -139,7 +153,9 @@ let package = Package(
         .testTarget(name: "EddyCLITests", dependencies: ["EddyKafka", "EddyTestSupport"]),
         .testTarget(
             name: "EddyRuntimeTests",
-            dependencies: ["EddyRuntime", "EddyKafka", "EddyState", "EddyTestSupport", .product(name: "EddyEngine", package: "sdk")]),
+            dependencies: [
+                "EddyRuntime", "EddyServer", "EddyKafka", "EddyState", "EddyTestSupport", .product(name: "EddyEngine", package: "sdk"),
+            ]),
         .testTarget(name: "EddyBrokerTests", dependencies: ["EddyKafka"]),
     ]
 )

@@ -33,6 +33,8 @@ public struct KafkaErrorCode: Hashable, Sendable, CustomStringConvertible {
     public static let allBrokersDown = KafkaErrorCode(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
     /// The operation does not fit the partition's current state (e.g. a seek before its fetcher started).
     public static let state = KafkaErrorCode(RD_KAFKA_RESP_ERR__STATE)
+    /// A record larger than the producer's `message.max.bytes` or the topic's limit.
+    public static let msgSizeTooLarge = KafkaErrorCode(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
 }
 
 /// How a failed transactional operation may be recovered, exactly as librdkafka classifies it.

@@ -16,6 +16,7 @@ struct Eddy: AsyncParsableCommand {
             BrokerCommand.self,
             PluginCommand.self,
             StoreCommand.self,
+            AppCommand.self,
         ]
     )
 }

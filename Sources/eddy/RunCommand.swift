@@ -21,13 +21,29 @@ struct RunCommand: ParsableCommand {
         MallocTuning.apply()
         CommandLogging.bootstrap(defaultLevel: .info)
         let logger = Logger(label: "eddy.run")
-        var config = try AppConfig.load(path: app)
-        if let instanceId { config.instanceId = instanceId }
-        if let stateDir { config.stateDir = stateDir }
-        let streams = try StreamsApp(config: config, logger: logger)
-        try streams.start()
+        let streams: StreamsApp
+        do {
+            var config = try AppConfig.load(path: app)
+            if let instanceId { config.instanceId = instanceId }
+            if let stateDir { config.stateDir = stateDir }
+            streams = try StreamsApp(config: config, logger: logger)
+            try streams.start()
+        } catch {
+            throw WorkerExit.couldNotStart(error)
+        }
         let admin = try AdminSocket(app: streams, logger: logger)
         defer { admin.stop() }
+        let endpoint: WorkerEndpoint?
+        do {
+            endpoint = try streams.config.operations.server.map { server in
+                try WorkerEndpoint(app: streams, bind: streams.config.operations.serverBind, port: server.port, logger: logger)
+            }
+        } catch {
+            streams.requestStop()
+            _ = streams.join()
+            throw WorkerExit.couldNotStart(error)
+        }
+        defer { endpoint?.stop() }
         logger.info("admin socket: \(admin.path) (eddy plugin reload|rollback|status --app \(app)\(stateDir.map { " --state-dir \($0)" } ?? ""))")
 
         let stop: @Sendable (Int32) -> Void = { signal in
@@ -53,26 +69,17 @@ struct RunCommand: ParsableCommand {
         defer { (sources + [hangup]).forEach { $0.cancel() } }
 
         let done = DispatchSemaphore(value: 0)
-        let outcome = ThreadOutcome()
         Thread {
-            outcome.error = streams.join()
+            _ = streams.join()
             done.signal()
         }.start()
         let meter = ProgressMeter(interactive: isatty(STDERR_FILENO) != 0, quiet: quiet)
         while done.wait(timeout: .now() + .seconds(1)) == .timedOut {
             meter.report(streams.progress())
-            if streams.anyThreadFailed { streams.requestStop() }
         }
         meter.finish(streams.progress())
-        if let error = outcome.error {
-            throw CleanExit.message("eddy run: stopped by an error: \(error)")
-        }
+        try WorkerExit.check(streams.stopCause ?? .requested)
     }
-}
-
-/// The error a worker ended with, handed from the joining thread to the main one.
-final class ThreadOutcome: @unchecked Sendable {
-    var error: (any Error)?
 }
 
 /// Prints records/s, lag and tasks: every second in place on a terminal, every 10 seconds as

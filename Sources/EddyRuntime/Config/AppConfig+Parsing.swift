@@ -29,14 +29,14 @@ extension AppConfig {
             throw AppConfigError(file: file, line: nil, key: "", message: "not valid YAML: \(error)")
         }
         let r = try YAMLReader(file: file, path: "", node: root)
-        try r.rejectUnknownKeys([
+        try r.rejectUnknownKeys(prefixes: [OperationsConfig.topicPrefix], [
             "application.id", "bootstrap.servers", "processing.guarantee", "num.stream.threads", "commit.interval.ms",
             "state.dir", "plugins.dir", "instance.id", "default.deserialization.exception.handler",
             "dead.letter.topic", "transaction.timeout.ms", "cache.max.bytes.buffering", "rocksdb.memory.mb", "plugin.version.header", "plugins.watch", "static.membership",
             "default.timestamp.extractor",
             "kafka",
             "topology",
-        ])
+        ] + OperationsConfig.keys)
 
         let applicationId = try r.requiredString("application.id", "wordcount")
         guard applicationId.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) else {
@@ -79,6 +79,7 @@ extension AppConfig {
         }
         config.defaultTimestamp = try defaultTimestamp(r)
         config.topology = try parseTopology(topology, defaultTimestamp: config.defaultTimestamp)
+        config.operations = try OperationsConfig.parse(r, deserializationHandler: handler)
         if let kafka = try r.child("kafka"), let node = kafka["group.instance.id"] {
             throw kafka.error(
                 "group.instance.id", "cannot be set here: every stream thread needs an id of its own — "

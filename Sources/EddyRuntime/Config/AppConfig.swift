@@ -76,6 +76,9 @@ public struct AppConfig: Sendable {
     /// Where sources take event time from unless they say otherwise
     /// (`default.timestamp.extractor`), the sources of a plugin's topology included.
     public var defaultTimestamp: Topology.Timestamp = .record
+    /// The endpoint, the handlers of failures, internal topics' replication and state
+    /// cleanup (see ``OperationsConfig``).
+    public var operations = OperationsConfig()
 
     public var isExactlyOnce: Bool { processingGuarantee == .exactlyOnceV2 }
 }

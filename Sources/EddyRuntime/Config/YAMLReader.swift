@@ -32,10 +32,11 @@ struct YAMLReader {
 
     subscript(name: String) -> Node? { mapping[name] }
 
-    /// Refuses keys this mapping does not know, suggesting the closest known one.
-    func rejectUnknownKeys(_ known: [String]) throws(AppConfigError) {
+    /// Refuses keys this mapping does not know (nor start with one of `prefixes`),
+    /// suggesting the closest known one.
+    func rejectUnknownKeys(prefixes: [String] = [], _ known: [String]) throws(AppConfigError) {
         for (keyNode, _) in mapping {
-            guard let name = keyNode.string, !known.contains(name) else { continue }
+            guard let name = keyNode.string, !known.contains(name), !prefixes.contains(where: name.hasPrefix) else { continue }
             let hint = Suggestion.didYouMean(name, among: known)
             throw AppConfigError(
                 file: file, line: Self.line(of: keyNode), key: key(name),

@@ -11,11 +11,23 @@ import Synchronization
 ///   (the exactly-once transaction committed, or the at-least-once flush was acknowledged),
 ///   but the store has not yet written them with its checkpoint; counted per store;
 /// - `crash-during-restoration`: a restoring store has just applied one batch of changelog
-///   records with its checkpoint; counted per batch, across the stores of the process.
+///   records with its checkpoint; counted per batch, across the stores of the process;
+/// - `fail-stream-thread`: not a kill but an error: a stream thread has just processed a poll's
+///   records, before committing them, and throws ``InjectedThreadFailure`` (for the
+///   uncaught-exception handlers); counted per poll that returned records, across threads.
 enum FaultInjection {
     enum Point: String, CaseIterable {
         case afterCommitBeforeCheckpoint = "crash-after-commit-before-checkpoint"
         case duringRestoration = "crash-during-restoration"
+        case streamThreadFailure = "fail-stream-thread"
+    }
+
+    /// Called at a point that fails by throwing: throws on the armed point's n-th arrival.
+    static func fail(at point: Point) throws(InjectedThreadFailure) {
+        guard let armed, armed.point == point else { return }
+        let count = arrivals.add(1, ordering: .relaxed).newValue
+        guard count == armed.occurrence else { return }
+        throw InjectedThreadFailure(description: "EDDY_FAULT: \(point.rawValue) at arrival \(count)")
     }
 
     /// Called at `point`: kills the process if this is the armed point's n-th arrival.
@@ -43,4 +55,9 @@ enum FaultInjection {
         }
         return (point, n)
     }()
+}
+
+/// The error `EDDY_FAULT=fail-stream-thread:<n>` makes a stream thread throw.
+struct InjectedThreadFailure: Error, CustomStringConvertible {
+    let description: String
 }

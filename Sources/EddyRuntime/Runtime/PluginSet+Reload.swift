@@ -62,6 +62,7 @@ extension PluginSet {
     }
 
     func refused(_ name: String, _ reason: String) {
+        refusals.add(1, ordering: .relaxed)
         state.withLock { $0.lastError[name] = reason }
     }
 

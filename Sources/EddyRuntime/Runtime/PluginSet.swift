@@ -18,6 +18,8 @@ public final class PluginSet: Sendable {
     }
 
     let state: Mutex<State>
+    /// Reloads refused since the start (the running build stayed).
+    let refusals = Atomic<Int>(0)
     let loader: PluginLoader
 
     init(plugins: [String: LoadedPlugin], loader: PluginLoader) {

@@ -40,6 +40,8 @@ final class StreamTask: TaskEnvironment {
     let stores: [TaskStore]
     let collector: RecordCollector
     let errorHandler: AppConfig.ErrorHandler
+    /// The handler of records a processor rejects (`processing.exception.handler`).
+    let processingHandler: AppConfig.ErrorHandler
     let deadLetterTopic: String
     let logger: Logger
     let clock: WallClock
@@ -70,6 +72,7 @@ final class StreamTask: TaskEnvironment {
         self.stores = stores
         self.collector = collector
         self.errorHandler = config.errorHandler
+        self.processingHandler = config.operations.processingHandler
         self.deadLetterTopic = config.deadLetterTopic
         self.logger = logger
         self.clock = clock
@@ -349,13 +352,17 @@ final class StreamTask: TaskEnvironment {
             record: record)
     }
 
-    /// Sends a failed record to the error handler; a `fail` handler (or a dead-letter write
-    /// that fails) stops processing.
+    /// Sends a failed record to its handler (`processing.exception.handler` for a record a
+    /// processor rejected, `default.deserialization.exception.handler` otherwise); a `fail`
+    /// handler (or a dead-letter write that fails) stops processing.
     private func handle(_ failure: RecordFailure, record: KafkaRecordView) throws {
         metrics.failed.add(1, ordering: .relaxed)
-        switch errorHandler {
+        let (handler, key) =
+            failure.kind == .processor
+            ? (processingHandler, "processing.exception.handler") : (errorHandler, "default.deserialization.exception.handler")
+        switch handler {
         case .fail:
-            throw ProcessingFailed(description: "\(failure.description) — stopping (default.deserialization.exception.handler: fail)")
+            throw ProcessingFailed(description: "\(failure.description) — stopping (\(key): fail)")
         case .logAndContinue:
             logger.warning("skipping record: \(failure.description)", metadata: ["task": "\(id)"])
         case .deadLetter:

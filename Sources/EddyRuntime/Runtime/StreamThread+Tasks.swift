@@ -40,6 +40,7 @@ extension StreamThread {
 
     /// The rebalance listener, on this thread inside `poll`.
     func rebalance(_ event: KafkaRebalanceEvent) {
+        metrics.rebalanceEvents.add(1, ordering: .relaxed)
         if !event.partitions.isEmpty { metrics.rebalances.add(1, ordering: .relaxed) }
         do {
             switch event {

@@ -35,14 +35,19 @@ final class StreamThread: @unchecked Sendable {
     var producer: KafkaProducer!
     var collector: RecordCollector!
     var tasks: [TaskId: StreamTask] = [:] {
-        didSet { lastInput = nil }
+        didSet {
+            lastInput = nil
+            metrics.assignment.withLock { $0.running = Set(tasks.keys) }
+        }
     }
     /// The task and input index of the last run's partition: consecutive runs often come
     /// from one partition, so they skip the lookups.
     private var lastInput: (topic: OpaquePointer, partition: Int32, task: StreamTask, input: Int)?
     /// Tasks whose stores are open and whose source partitions are paused while the
     /// changelog reader restores them; they become `tasks` when restored.
-    var restoring: [TaskId: [TaskStore]] = [:]
+    var restoring: [TaskId: [TaskStore]] = [:] {
+        didSet { metrics.assignment.withLock { $0.restoring = Set(restoring.keys) } }
+    }
     /// The thread's restore consumer, kept across sessions.
     let changelogReader: ChangelogReader
     /// The plugin builds this thread's tasks run; changes only at a swap.
@@ -59,6 +64,8 @@ final class StreamThread: @unchecked Sendable {
     var lastCommit = ContinuousClock.now
     /// Set while the thread is failing: the revocation on close must not commit.
     var failing = false
+    /// When the plugins' metrics were last copied for `/metrics`.
+    var lastPluginMetrics = ContinuousClock.now
 
     init(
         index: Int, config: AppConfig, instanceId: String, topology: Topology, plugins: PluginSet, kafka: KafkaConfiguration, clock: WallClock,
@@ -85,10 +92,14 @@ final class StreamThread: @unchecked Sendable {
     /// `group.instance.id` under static membership.
     var transactionalId: String { "\(config.applicationId)-\(instanceId)-\(index)" }
 
+    /// Called on the thread, last, when it ends (by error or by request); set before ``start()``.
+    var onEnd: (@Sendable (StreamThread) -> Void)?
+
     func start() {
         let thread = Thread { [self] in
             run()
             finished.signal()
+            onEnd?(self)
         }
         thread.name = "eddy-stream-\(index)"
         thread.stackSize = 8 << 20
@@ -160,6 +171,8 @@ final class StreamThread: @unchecked Sendable {
         }
         if config.isExactlyOnce { try producer.initTransactions(timeout: .seconds(60)) }
         collector = RecordCollector(producer: producer, transactional: config.isExactlyOnce, deliveryFailure: deliveryFailures)
+        collector.productionHandler = config.operations.productionHandler
+        collector.logger = logger
 
         var consumerConfig = kafka
         consumerConfig["group.id"] = config.applicationId
@@ -185,8 +198,9 @@ final class StreamThread: @unchecked Sendable {
             if ContinuousClock.now - lastCommit >= .milliseconds(config.commitIntervalMs)
                 || tasks.values.contains(where: { $0.commitRequested || $0.storesNeedCommit })
             {
-                try commitOrRecover()
+                try timedCommit { try commitOrRecover() }
             }
+            publishPluginMetricsIfDue()
             producer.poll()
         }
         try commitOrRecover()
@@ -215,7 +229,7 @@ final class StreamThread: @unchecked Sendable {
             guard pendingError == nil else { return }
             do {
                 if let last = lastInput, last.topic == run.topicHandle, last.partition == run.partition {
-                    try last.task.process(run, input: last.input)
+                    try timedProcess(run.count) { try last.task.process(run, input: last.input) }
                     return
                 }
                 let (topic, sub) = route(run.topicHandle)
@@ -225,12 +239,16 @@ final class StreamThread: @unchecked Sendable {
                 }
                 let input = try task.input(topic: topic, partition: run.partition)
                 lastInput = (run.topicHandle, run.partition, task, input)
-                try task.process(run, input: input)
+                try timedProcess(run.count) { try task.process(run, input: input) }
             } catch {
                 pendingError = error
             }
         }
         metrics.processed.add(count, ordering: .relaxed)
+        metrics.polls.add(1, ordering: .relaxed)
+        if count > 0, pendingError == nil {
+            do { try FaultInjection.fail(at: .streamThreadFailure) } catch { pendingError = error }
+        }
         if !rewinds.isEmpty { try rewind(rewinds) }
         if let pendingError {
             failing = true

@@ -18,7 +18,13 @@ public final class StreamsApp: @unchecked Sendable {
     public let bootstrapServers: String
     private let embeddedBroker: EmbeddedBroker?
     private let clock: WallClock
-    private(set) var threads: [StreamThread] = []
+    /// The running stream threads (a failed one replaced under `replace_thread`).
+    var threads: [StreamThread] { supervisor?.threads ?? [] }
+    private var supervisor: ThreadSupervisor?
+    /// Empties the task directories this worker no longer runs (`state.cleanup.delay.ms`).
+    private var cleaner: StateCleaner?
+    /// This worker's link to the application's metadata topic, from ``start()`` on.
+    public private(set) var metadata: MetadataChannel?
     /// A test's hold on one task's restoration; set before ``start()``.
     var restoreHold: RestoreHold?
     /// Serializes reloads and rollbacks.
@@ -72,12 +78,31 @@ public final class StreamsApp: @unchecked Sendable {
             claim.release()
             throw error
         }
-        threads = (0..<config.numStreamThreads).map {
+        let supervisor = ThreadSupervisor(
+            policy: config.operations.uncaughtHandler, logger: logger,
+            shutdownApplication: { [weak self] reason in self?.metadata?.requestShutdown(reason) }
+        ) { [config, topology, plugins, kafkaConfiguration, clock, restoreHold, logger] index in
             StreamThread(
-                index: $0, config: config, instanceId: instanceId, topology: topology, plugins: plugins, kafka: kafkaConfiguration,
+                index: index, config: config, instanceId: instanceId, topology: topology, plugins: plugins, kafka: kafkaConfiguration,
                 clock: clock, stateDirectory: stateDirectory, restoreHold: restoreHold, logger: logger)
         }
-        threads.forEach { $0.start() }
+        self.supervisor = supervisor
+        do {
+            metadata = try startMetadata(instanceId: instanceId, supervisor: supervisor)
+        } catch {
+            claim.release()
+            throw error
+        }
+        supervisor.start(count: config.numStreamThreads)
+        cleaner = StateCleaner(
+            directory: stateDirectory, delayMs: config.operations.stateCleanupDelayMs,
+            owned: { [weak supervisor] in
+                guard let supervisor, supervisor.stopRequest == nil else { return nil }
+                return Set(supervisor.threads.flatMap { thread in
+                    thread.metrics.assignment.withLock { Array($0.running.union($0.restoring)).map(\.description) }
+                })
+            }, logger: logger)
+        cleaner?.start()
         if config.watchPlugins {
             watcher = try PluginWatcher(
                 directory: config.pluginsDir, plugins: { [plugins] in Array(plugins.plugins.keys) }, logger: logger
@@ -91,22 +116,31 @@ public final class StreamsApp: @unchecked Sendable {
     /// Asks every thread to commit, close its tasks and leave the group.
     public func requestStop() {
         watcher?.stop()
-        threads.forEach { $0.requestStop() }
+        supervisor?.requestStop()
     }
 
-    /// Waits for every thread to end; the first error that ended one, if any.
+    /// Waits for every thread to end (replacing failed ones under `replace_thread`); the
+    /// error the worker stopped with, if any (see ``stopCause``). Joining again returns it again.
     public func join() -> (any Error)? {
-        var first: (any Error)?
-        for thread in threads {
-            if let error = thread.join(), first == nil { first = error }
-        }
+        if let stopCause { return stopCause.error }  // joined before: everything is stopped
+        let cause = supervisor?.run() ?? .requested
+        stopCause = cause
+        watcher?.stop()
+        cleaner?.stop()
+        metadata?.stop()
         claim?.release()
         embeddedBroker?.stop()
-        return first
+        return cause.error
     }
 
-    /// Whether any thread has ended (by error or by request).
-    public var anyThreadFailed: Bool { threads.contains { $0.hasFailed } }
+    /// Why the worker is stopping, once that is decided.
+    var stopRequested: WorkerStopCause? { supervisor?.stopRequest }
+
+    /// Why the worker stopped, once ``join()`` returned: it decides `eddy run`'s exit status.
+    public private(set) var stopCause: WorkerStopCause?
+
+    /// Stream threads started in place of failed ones (`replace_thread`).
+    public var threadReplacements: Int { supervisor?.replacements.load(ordering: .relaxed) ?? 0 }
 
     /// Counters across threads, for the progress line.
     public func progress() -> Progress {
@@ -174,17 +208,17 @@ public final class StreamsApp: @unchecked Sendable {
             let upstream = topology.subTopologies.first { $0.sinkTopics.contains(repartition.name) }.flatMap { partitionsOf[$0.id] }
             let partitions = Int32(repartition.partitions ?? Int(upstream ?? 1))
             partitionsOf[repartition.subTopology] = partitions
-            newTopics.append(KafkaNewTopic(name: repartition.name, partitions: partitions))
+            newTopics.append(config.internalTopic(repartition.name, partitions: partitions))
         }
         for sub in topology.subTopologies {
             for store in StoreLayout.stores(of: sub, config: config, plugins: plugins) where store.logged {
-                newTopics.append(KafkaNewTopic(
-                    name: Topology.changelogTopic(config.applicationId, store.name), partitions: partitionsOf[sub.id] ?? 1,
+                newTopics.append(config.internalTopic(
+                    Topology.changelogTopic(config.applicationId, store.name), partitions: partitionsOf[sub.id] ?? 1,
                     configs: store.changelogConfigs))
             }
         }
-        if config.errorHandler == .deadLetter {
-            newTopics.append(KafkaNewTopic(name: config.deadLetterTopic, partitions: 1))
+        if config.writesDeadLetters {
+            newTopics.append(config.internalTopic(config.deadLetterTopic, partitions: 1))
         }
         if !newTopics.isEmpty {
             try admin.createTopics(newTopics, ifNotExists: true)

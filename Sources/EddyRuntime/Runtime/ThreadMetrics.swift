@@ -20,4 +20,19 @@ final class ThreadMetrics: Sendable {
     /// protocol's empty rounds are not counted) this thread's consumer has seen.
     let rebalances = Atomic<Int>(0)
     let lag = Mutex<[KafkaTopicPartition: Int64]>([:])
+    /// Polls of the consumer, every rebalance event (empty rounds too: a thread that saw one
+    /// has joined the group), and time spent processing and committing (ns, with the largest
+    /// per-record average of one run and the longest commit since the sampler last took them).
+    let polls = Atomic<Int>(0)
+    let rebalanceEvents = Atomic<Int>(0)
+    let processNanos = Atomic<Int>(0)
+    let processMaxNanos = Atomic<Int>(0)
+    let commitNanos = Atomic<Int>(0)
+    let commitMaxNanos = Atomic<Int>(0)
+    /// What the plugins' processors recorded through their context (`count`, `gauge`),
+    /// copied from the stream thread about once a second.
+    let pluginMetrics = Mutex<[PluginMetric]>([])
+    /// The tasks the thread runs and those it restores, for the metadata topic and `/ready`;
+    /// written only when the assignment changes.
+    let assignment = Mutex<(running: Set<TaskId>, restoring: Set<TaskId>)>(([], []))
 }

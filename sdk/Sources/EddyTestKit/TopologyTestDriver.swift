@@ -207,16 +207,22 @@ public final class TopologyTestDriver {
         nextOffset[topic] = offset + 1
         environment.current = DeadLetter(key: record.key, value: record.value, timestamp: record.timestamp, offset: offset, reason: "")
         defer { environment.current = nil }
-        try withRecordRun(record, topic: topic, offset: offset) { run in
-            // Event time: the record's timestamp, or what the source's extractor gives it.
-            guard let timestamp = try source.eventTime(of: run[0], origin: 0) else { return }
-            guard timestamp >= 0 else {
-                return try environment.reject(
-                    origin: 0, reason: "the record's timestamp is negative (\(timestamp)); set a timestamp extractor", node: source.name, plugin: nil)
+        do {
+            try withRecordRun(record, topic: topic, offset: offset) { run in
+                // Event time: the record's timestamp, or what the source's extractor gives it.
+                guard let timestamp = try source.eventTime(of: run[0], origin: 0) else { return }
+                guard timestamp >= 0 else {
+                    return try environment.reject(
+                        origin: 0, reason: "the record's timestamp is negative (\(timestamp)); set a timestamp extractor", node: source.name,
+                        plugin: nil)
+                }
+                UnsafeMutablePointer(mutating: run.records).pointee.timestamp = timestamp
+                var time = max(task.streamTime, timestamp)
+                try task.process(run, from: source, streamTimes: &time)
             }
-            UnsafeMutablePointer(mutating: run.records).pointee.timestamp = timestamp
-            var time = max(task.streamTime, timestamp)
-            try task.process(run, from: source, streamTimes: &time)
+        } catch let failure as NodeFailure {
+            // EDDY_ERROR fails the task in the host whatever the error policy: here too.
+            throw TestDriverError.failed(processor: failure.node, message: failure.reason)
         }
         try task.punctuate(.streamTime, now: task.streamTime)
     }

@@ -131,7 +131,11 @@ typedef int32_t eddy_status;
 /**
  * The call failed in a way that is not about one record (a bug, a broken invariant, an
  * unusable configuration). The host fails the task, with the message given to
- * `set_error`, and never drops the record silently.
+ * `set_error`, and never drops the record silently — whatever
+ * `processing.exception.handler` says (that handler decides only about `EDDY_REJECT`):
+ * the stream thread ends and its `uncaught.exception.handler` decides what follows
+ * (replace the thread, stop the worker, or stop the application). `EddyTestKit`'s drivers
+ * throw `TestDriverError.failed` for it, whatever their error policy.
  */
 #define EDDY_ERROR 2
 /** A lookup found nothing: missing store key, unknown config key, iterator at its end. */

@@ -85,7 +85,7 @@ public final class FunctionCaller {
             let failed = start + min(processed, part.count - 1)
             let reason = context.takeError(status: status)
             guard status == EDDY_REJECT else {
-                throw GraphError("node \(node.name) (plugin \(function.plugin)) failed in task \(node.graph.taskId): \(reason)")
+                throw NodeFailure(node: node.name, plugin: function.plugin, taskId: node.graph.taskId, reason: reason)
             }
             if lastEmitted == failed - start { discard(lastEmittedStart) }
             rejected(failed)
@@ -108,7 +108,8 @@ public final class FunctionCaller {
         }
         defer { merged = nil }
         guard status == EDDY_OK, let merged else {
-            throw GraphError("node \(node.name) (plugin \(function.plugin)) failed to merge sessions: \(context.takeError(status: status))")
+            let reason = status == EDDY_OK ? "merge emitted no aggregate" : context.takeError(status: status)
+            throw NodeFailure(node: node.name, plugin: function.plugin, taskId: node.graph.taskId, reason: "merging sessions: \(reason)")
         }
         return merged
     }

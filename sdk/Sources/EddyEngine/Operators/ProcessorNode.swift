@@ -65,8 +65,10 @@ public final class ProcessorNode: GraphNode {
             switch instance.process(run[index]) {
             case .ok:
                 continue
-            case .rejected(let reason), .failed(let reason):
+            case .rejected(let reason):
                 try graph.reject(origin: origin, reason: reason, node: name, plugin: plugin)
+            case .failed(let reason):
+                throw NodeFailure(node: name, plugin: plugin, taskId: graph.taskId, reason: reason)
             }
         }
         origin = -1

@@ -180,7 +180,9 @@ enum NodeThunks {
                 } catch let rejected as RejectedRecord {
                     processedOut.pointee = rejected.index
                     ProcessorContext.report(rejectionReason(rejected.cause), host: host, ctx: ctx)
+                    // ProcessorError.fail means EDDY_ERROR in a closure as in a processor: fail the task.
                     if rejected.cause is HostCallError || rejected.cause is NodeCallError { return eddy_status(EDDY_ERROR) }
+                    if case ProcessorError.fail = rejected.cause { return eddy_status(EDDY_ERROR) }
                     return eddy_status(EDDY_REJECT)
                 } catch {
                     processedOut.pointee = 0

@@ -1,0 +1,54 @@
+import EddyKafka
+
+/// One stream thread's counters at one moment (cumulative since it started, but the two
+/// maxima, which cover the time since the previous sample): what the endpoint's once-a-second
+/// sampler turns into Kafka Streams' rates and latencies.
+public struct ThreadSample: Sendable {
+    public var thread: Int
+    public var processed: Int
+    public var polls: Int
+    public var processNanos: Int
+    public var processMaxNanos: Int
+    public var commits: Int
+    public var commitNanos: Int
+    public var commitMaxNanos: Int
+    /// Records an operator skipped (null keys in aggregations): `dropped-records`.
+    public var dropped: Int
+    /// Records handed to the error handlers.
+    public var failed: Int
+    public var rebalances: Int
+    public var tasks: Int
+    public var restoringTasks: Int
+    public var restoreDone: Int
+    public var restoreTotal: Int
+    public var restored: Int
+}
+
+extension StreamsApp {
+    /// Every running thread's counters now; takes (and resets) the maxima.
+    public func sampleThreads() -> [ThreadSample] {
+        threads.map { thread in
+            let m = thread.metrics
+            return ThreadSample(
+                thread: thread.index, processed: m.processed.load(ordering: .relaxed), polls: m.polls.load(ordering: .relaxed),
+                processNanos: m.processNanos.load(ordering: .relaxed), processMaxNanos: m.processMaxNanos.exchange(0, ordering: .relaxed),
+                commits: m.commits.load(ordering: .relaxed), commitNanos: m.commitNanos.load(ordering: .relaxed),
+                commitMaxNanos: m.commitMaxNanos.exchange(0, ordering: .relaxed), dropped: m.dropped.load(ordering: .relaxed),
+                failed: m.failed.load(ordering: .relaxed), rebalances: m.rebalances.load(ordering: .relaxed),
+                tasks: m.tasks.load(ordering: .relaxed), restoringTasks: m.restoringTasks.load(ordering: .relaxed),
+                restoreDone: m.restoreDone.load(ordering: .relaxed), restoreTotal: m.restoreTotal.load(ordering: .relaxed),
+                restored: m.restored.load(ordering: .relaxed))
+        }
+    }
+
+    /// What the plugins' processors recorded through their contexts, across the threads.
+    public func pluginMetrics() -> [PluginMetric] { threads.flatMap { $0.metrics.pluginMetrics.withLock { $0 } } }
+
+    /// The consumer lag of every assigned partition (librdkafka's statistics, once a second).
+    public func partitionLag() -> [KafkaTopicPartition: Int64] { progress().lag }
+}
+
+extension StreamsApp {
+    /// Plugin reloads refused since the start.
+    public var reloadRefusals: Int { plugins.refusals.load(ordering: .relaxed) }
+}

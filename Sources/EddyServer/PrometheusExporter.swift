@@ -1,0 +1,84 @@
+import CoreMetrics
+import EddyRuntime
+import Prometheus
+
+/// A worker's metrics in Prometheus text format: Kafka Streams' metric names (the JMX
+/// exporter's form, `kafka_streams_stream_thread_metrics_process_rate{thread_id=…}`) and the
+/// plugins' own, recorded through swift-metrics into a swift-prometheus registry of this
+/// worker's own (not the process-wide `MetricsSystem`, so that several workers in one process,
+/// as in tests, never mix).
+final class PrometheusExporter: @unchecked Sendable {
+    private let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    /// Gauges and counters by name and labels, made once.
+    private var gauges: [String: CoreMetrics.Gauge] = [:]
+    private var counters: [String: (counter: CoreMetrics.Counter, value: Int64)] = [:]
+
+    init() {
+        factory = PrometheusMetricsFactory(registry: registry)
+    }
+
+    /// Records the worker's current figures and returns the exposition text. Called by one
+    /// scrape at a time.
+    func scrape(_ app: StreamsApp, ring: MetricsRing) -> [UInt8] {
+        for window in ring.windows() {
+            let thread = [("thread_id", "StreamThread-\(window.latest.thread)")]
+            let prefix = "kafka_streams_stream_thread_metrics_"
+            set(prefix + "process_rate", thread, window.processRate)
+            set(prefix + "process_total", thread, Double(window.latest.processed))
+            set(prefix + "process_latency_avg", thread, window.processLatencyAvgMs)
+            set(prefix + "process_latency_max", thread, window.processLatencyMaxMs)
+            set(prefix + "process_ratio", thread, window.processRatio)
+            set(prefix + "poll_rate", thread, window.pollRate)
+            set(prefix + "poll_total", thread, Double(window.latest.polls))
+            set(prefix + "commit_rate", thread, window.commitRate)
+            set(prefix + "commit_total", thread, Double(window.latest.commits))
+            set(prefix + "commit_latency_avg", thread, window.commitLatencyAvgMs)
+            set(prefix + "commit_latency_max", thread, window.commitLatencyMaxMs)
+            set(prefix + "dropped_records_total", thread, Double(window.latest.dropped))
+            set(prefix + "failed_records_total", thread, Double(window.latest.failed))
+            set(prefix + "active_tasks", thread, Double(window.latest.tasks))
+            set(prefix + "restoring_tasks", thread, Double(window.latest.restoringTasks))
+            set(prefix + "restore_remaining_records_total", thread, Double(max(0, window.latest.restoreTotal - window.latest.restoreDone)))
+            set(prefix + "records_restored_total", thread, Double(window.latest.restored))
+            set("kafka_consumer_coordinator_metrics_rebalance_total", thread, Double(window.latest.rebalances))
+        }
+        for (partition, lag) in app.partitionLag() {
+            set("kafka_consumer_fetch_manager_metrics_records_lag", [("topic", partition.topic), ("partition", "\(partition.partition)")], Double(lag))
+        }
+        set("eddy_stream_thread_replacements_total", [], Double(app.threadReplacements))
+        set("eddy_plugin_reloads_total", [], Double(app.reloadCount.load(ordering: .relaxed)))
+        set("eddy_plugin_reload_refusals_total", [], Double(app.reloadRefusals))
+        var pluginCounters: [String: (labels: [(String, String)], value: Int64)] = [:]
+        for metric in app.pluginMetrics() {
+            let labels = [("plugin", metric.plugin), ("processor", metric.processor), ("name", metric.name)]
+            switch metric.kind {
+            case .counter:
+                let key = labels.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
+                pluginCounters[key, default: (labels, 0)].value += Int64(metric.value)
+            case .gauge:
+                set("eddy_plugin_gauge", labels + [("task_id", metric.task)], metric.value)
+            }
+        }
+        for (_, counter) in pluginCounters { advance("eddy_plugin_counter", counter.labels, to: counter.value) }
+        return registry.emitToBuffer()
+    }
+
+    // MARK: - Private
+
+    private func set(_ name: String, _ labels: [(String, String)], _ value: Double) {
+        let key = name + labels.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
+        let gauge = gauges[key] ?? CoreMetrics.Gauge(label: name, dimensions: labels, factory: factory)
+        gauges[key] = gauge
+        gauge.record(value)
+    }
+
+    /// Counters only go up: adds what the plugin counted since the last scrape.
+    private func advance(_ name: String, _ labels: [(String, String)], to value: Int64) {
+        let key = name + labels.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
+        var entry = counters[key] ?? (CoreMetrics.Counter(label: name, dimensions: labels, factory: factory), 0)
+        if value > entry.value { entry.counter.increment(by: value - entry.value) }
+        entry.value = max(entry.value, value)
+        counters[key] = entry
+    }
+}

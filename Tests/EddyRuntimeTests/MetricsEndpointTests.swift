@@ -1,0 +1,78 @@
+import EddyKafka
+import EddyRuntime
+import EddyServer
+import Foundation
+import Logging
+import Testing
+
+/// `GET /metrics` during a run: Kafka Streams' thread metrics move, a plugin's own counter
+/// appears labelled by plugin and processor, and the text parses as Prometheus exposition
+/// format.
+@Suite struct MetricsEndpointTests {
+    static let topology = """
+        sources:
+          - {name: payments, topics: [payments], value.serde: json}
+        processors:
+          - {name: enrich, plugin: Enrich, processor: enrich, inputs: [payments], config: {high.risk.threshold: "0"}}
+        sinks:
+          - {name: out, topic: enriched, inputs: [enrich], value.serde: json}
+        """
+
+    @Test func scrapeShowsRatesAndThePluginsCounter() throws {
+        let cluster = try Cluster()
+        try cluster.createTopic("payments", partitions: 2)
+        try cluster.createTopic("enriched", partitions: 2)
+        let payments = (0..<500).map { i in ("p\(i)", Array(#"{"id":"p\#(i)","amount":\#(i),"country":"FR"}"#.utf8)) }
+        try cluster.produce("payments", payments.map { ($0.0, Optional($0.1)) })
+        let dir = TemporaryDirectory()
+        let config = try AppConfig.parse(yaml: appYAML(
+            id: unique("metrics"), cluster: cluster, threads: 1, stateDir: dir.path, topology: Self.topology), file: "app.yaml")
+        try runWorker(config) { app in
+            let endpoint = try WorkerEndpoint(app: app, bind: "127.0.0.1", port: 0, logger: Logger(label: "test"))
+            defer { endpoint.stop() }
+            _ = try cluster.read("enriched", count: 500)
+            var text = ""
+            try waitUntil("/metrics shows the 500 records and the plugin's counter", detail: { "; last scrape:\n\(text)" }) {
+                text = try EndpointClient.get(port: endpoint.port, "/metrics").body
+                return text.contains(#"kafka_streams_stream_thread_metrics_process_total{thread_id="StreamThread-0"} 500"#)
+                    && text.contains(#"eddy_plugin_counter{plugin="Enrich",processor="enrich",name="high-risk"} 500"#)
+            }
+            #expect(try #require(Self.value(text, #"kafka_streams_stream_thread_metrics_process_rate{thread_id="StreamThread-0"}"#)) > 0)
+            #expect(try #require(Self.value(text, #"kafka_streams_stream_thread_metrics_poll_rate{thread_id="StreamThread-0"}"#)) > 0)
+            #expect(try #require(Self.value(text, #"kafka_streams_stream_thread_metrics_commit_total{thread_id="StreamThread-0"}"#)) >= 1)
+            #expect(try #require(Self.value(text, #"kafka_streams_stream_thread_metrics_process_latency_max{thread_id="StreamThread-0"}"#)) >= 0)
+            #expect(Self.value(text, #"kafka_streams_stream_thread_metrics_active_tasks{thread_id="StreamThread-0"}"#) == 2)
+            #expect(Self.value(text, #"eddy_stream_thread_replacements_total"#) == 0)
+            #expect(Self.parseErrors(text) == [])
+        }
+    }
+
+    /// The value of the sample `series` (name and labels exactly as printed).
+    static func value(_ text: String, _ series: String) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+            return Double(line.dropFirst(series.count + 1))
+        }
+        return nil
+    }
+
+    /// Lines that are not Prometheus text exposition format (version 0.0.4), and samples whose
+    /// metric has no `# TYPE` line before them.
+    static func parseErrors(_ text: String) -> [String] {
+        let sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? (-?[0-9.eE+-]+|NaN|\+Inf|-Inf)$/
+        let type = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$/
+        var typed: Set<String> = []
+        var errors: [String] = []
+        for line in text.split(separator: "\n").map(String.init) {
+            if let match = line.wholeMatch(of: type) {
+                typed.insert(String(match.1))
+            } else if line.hasPrefix("# HELP ") {
+                continue
+            } else if let match = line.wholeMatch(of: sample) {
+                if !typed.contains(String(match.1)) { errors.append("no # TYPE before: \(line)") }
+            } else {
+                errors.append(line)
+            }
+        }
+        return errors
+    }
+}
