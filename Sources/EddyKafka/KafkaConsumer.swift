@@ -93,6 +93,21 @@ public final class KafkaConsumer: @unchecked Sendable {
         return KafkaConsumerGroupMetadata(taking: metadata)
     }
 
+    /// The group metadata of the membership this consumer's assignment belongs to: as it was
+    /// at the last assignment or revocation, falling back to ``groupMetadata()`` before the
+    /// first one. Send this, not the live metadata, with a transaction's offsets (KIP-447).
+    ///
+    /// librdkafka resets its live metadata (generation -1, no member id) as soon as it learns
+    /// that its session expired, and a coordinator accepts a reset one unchecked, as it would
+    /// offsets from a consumer outside any group. A member that stalled past its session
+    /// (its partitions already moved to another member) would then commit offsets of records
+    /// the new owner processes too. With the metadata of its last rebalance, the coordinator
+    /// refuses it (`UNKNOWN_MEMBER_ID`, `FENCED_INSTANCE_ID` or `ILLEGAL_GENERATION`).
+    public func assignmentGroupMetadata() throws(KafkaError) -> KafkaConsumerGroupMetadata {
+        if let captured = client.context.groupMetadataAtRebalance { return captured }
+        return try groupMetadata()
+    }
+
     // MARK: - Reading
 
     /// Waits up to `timeout` for the first record, then takes what is already fetched, up to
@@ -334,6 +349,10 @@ public final class KafkaConsumer: @unchecked Sendable {
         if assigning { context.hasBeenAssigned = true }
         let event: KafkaRebalanceEvent =
             assigning ? .assigned(partitions) : rd_kafka_assignment_lost(rk) != 0 ? .lost(partitions) : .revoked(partitions)
+        // A lost assignment comes with reset metadata: keep the last membership's.
+        if case .lost = event {} else if let metadata = rd_kafka_consumer_group_metadata(rk) {
+            context.groupMetadataAtRebalance = KafkaConsumerGroupMetadata(taking: metadata)
+        }
         context.logger.info("rebalance: \(event)")
         context.onRebalance?(event)
         if cooperative {
