@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 
-/// Crash points for tests: `EDDY_FAULT=<point>:<n>` makes the worker kill itself with
-/// SIGKILL — exactly what `kill -9` does — the n-th time it reaches `<point>`, so that tests
+/// Crash and stall points for tests: `EDDY_FAULT=<point>:<n>` makes the worker kill itself
+/// with SIGKILL — exactly what `kill -9` does — or, at a `stop-…` point, stop itself with
+/// SIGSTOP (a stall: it resumes on SIGCONT) the n-th time it reaches `<point>`, so that tests
 /// can hit a window that timing alone hits only by luck. Without the variable every point
 /// is one check of a constant.
 ///
@@ -11,21 +12,29 @@ import Synchronization
 ///   (the exactly-once transaction committed, or the at-least-once flush was acknowledged),
 ///   but the store has not yet written them with its checkpoint; counted per store;
 /// - `crash-during-restoration`: a restoring store has just applied one batch of changelog
-///   records with its checkpoint; counted per batch, across the stores of the process.
+///   records with its checkpoint; counted per batch, across the stores of the process;
+/// - `stop-before-offsets-to-transaction`: an exactly-once commit has produced its records
+///   and is about to send the consumed offsets to its open transaction; counted per commit
+///   with offsets, across the threads of the process. The process stops (SIGSTOP), as a
+///   worker stalled past its session timeout, a "zombie", would.
 enum FaultInjection {
     enum Point: String, CaseIterable {
         case afterCommitBeforeCheckpoint = "crash-after-commit-before-checkpoint"
         case duringRestoration = "crash-during-restoration"
+        case beforeOffsetsToTransaction = "stop-before-offsets-to-transaction"
+
+        /// SIGSTOP for a stall, SIGKILL for a crash.
+        var signal: Int32 { rawValue.hasPrefix("stop-") ? SIGSTOP : SIGKILL }
     }
 
-    /// Called at `point`: kills the process if this is the armed point's n-th arrival.
+    /// Called at `point`: kills or stops the process if this is the armed point's n-th arrival.
     static func reach(_ point: Point) {
         guard let armed, armed.point == point else { return }
         let count = arrivals.add(1, ordering: .relaxed).newValue
         guard count == armed.occurrence else { return }
-        FileHandle.standardError.write(
-            Data("EDDY_FAULT: killing this process with SIGKILL at \(point.rawValue), arrival \(count)\n".utf8))
-        kill(getpid(), SIGKILL)
+        let action = point.signal == SIGSTOP ? "stopping this process with SIGSTOP (SIGCONT resumes it)" : "killing this process with SIGKILL"
+        FileHandle.standardError.write(Data("EDDY_FAULT: \(action) at \(point.rawValue), arrival \(count)\n".utf8))
+        kill(getpid(), point.signal)
     }
 
     // MARK: - Private
