@@ -197,12 +197,14 @@ def verdict(counts, totals):
     for word in sorted(set(totals) | set(counts)):
         seen, n = counts.get(word, []), totals.get(word, 0)
         if seen != list(range(1, n + 1)):
-            repeated = len(seen) - len(set(seen))
-            missing = len(set(range(1, n + 1)) - set(seen))
-            first_bad = next((i for i, c in enumerate(seen) if c != i + 1), len(seen))
-            problems.append(
-                f"{word}: {len(seen)} counts for {n} occurrences ({repeated} repeated, {missing} missing; "
-                f"first wrong at position {first_bad + 1}: {seen[first_bad:first_bad + 5]})")
+            first_bad = next((i for i, c in enumerate(seen) if c != i + 1), None)
+            if first_bad is not None:
+                where = f"position {first_bad + 1} holds {seen[first_bad]}, then {seen[first_bad + 1:first_bad + 4]}"
+            elif len(seen) > n:
+                where = f"counts 1..{len(seen)} in order: {len(seen) - n} too many"
+            else:
+                where = f"counts 1..{len(seen)} in order: the last {n - len(seen)} missing"
+            problems.append(f"{word}: {len(seen)} counts for {n} occurrences ({where})")
     return problems
 
 
