@@ -97,12 +97,15 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// at the last assignment or revocation, falling back to ``groupMetadata()`` before the
     /// first one. Send this, not the live metadata, with a transaction's offsets (KIP-447).
     ///
-    /// librdkafka resets its live metadata (generation -1, no member id) as soon as it learns
-    /// that its session expired, and a coordinator accepts a reset one unchecked, as it would
-    /// offsets from a consumer outside any group. A member that stalled past its session
-    /// (its partitions already moved to another member) would then commit offsets of records
-    /// the new owner processes too. With the metadata of its last rebalance, the coordinator
-    /// refuses it (`UNKNOWN_MEMBER_ID`, `FENCED_INSTANCE_ID` or `ILLEGAL_GENERATION`).
+    /// librdkafka's live metadata follows the group from librdkafka's own threads, before the
+    /// polling thread has seen any rebalance: the member id is cleared when it learns its
+    /// session expired or it left, the generation on `ILLEGAL_GENERATION`, and a rejoin brings
+    /// a new member id and generation. Sent with the offsets of records processed under the
+    /// old assignment (whose partitions may already be another member's), a renewed one passes
+    /// the coordinator's check, and a fully reset one (generation -1, no member id) is not
+    /// checked at all, as for a consumer outside any group. With the metadata of the last
+    /// rebalance the caller saw, the coordinator refuses them (`UNKNOWN_MEMBER_ID`,
+    /// `FENCED_INSTANCE_ID` or `ILLEGAL_GENERATION`).
     public func assignmentGroupMetadata() throws(KafkaError) -> KafkaConsumerGroupMetadata {
         if let captured = client.context.groupMetadataAtRebalance { return captured }
         return try groupMetadata()

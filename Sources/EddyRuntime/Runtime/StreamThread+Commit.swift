@@ -39,7 +39,7 @@ extension StreamThread {
             try collector.beginIfNeeded()
             if !offsets.isEmpty {
                 // The membership the tasks were assigned under, not librdkafka's live metadata,
-                // which is reset when it learns its session expired and would not be checked.
+                // which its own threads may already have cleared or renewed.
                 FaultInjection.reach(.beforeOffsetsToTransaction)
                 try producer.sendOffsetsToTransaction(offsets, groupMetadata: consumer.assignmentGroupMetadata(), timeout: .seconds(60))
             }
