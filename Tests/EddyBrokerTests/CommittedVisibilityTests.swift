@@ -40,26 +40,25 @@ extension BrokerTests {
             let topic = uniqueName("waiting")
             try createTopic(broker, topic)
             let producer = try transactionalProducer(broker, id: uniqueName("txn"))
+            try producer.beginTransaction()
+            try sendAll(producer, topic: topic, values("first", 3))
+            try producer.commitTransaction(timeout: .seconds(30))
 
             var config = consumerConfig(broker)
             config["fetch.wait.max.ms"] = "30000"
-            config["enable.partition.eof"] = "true"
             let reader = try KafkaConsumer(configuration: config)
             defer { reader.close() }
-            let partition = KafkaTopicPartition(topic: topic, partition: 0)
             try reader.assign([KafkaTopicPartitionOffset(topic: topic, partition: 0, offset: 0)])
-            let deadline = ContinuousClock.now.advanced(by: .seconds(10))
-            while !reader.hasReachedEnd(partition) {
-                guard ContinuousClock.now < deadline else { throw TestTimeout(description: "\(topic): no end of partition") }
-                #expect(try reader.poll(maxRecords: 100, timeout: .milliseconds(50)).isEmpty)
-            }
+            // Offsets 0-2 committed, 3 the COMMIT marker; the reader's next fetch then waits
+            // at the end of the partition.
+            #expect(try readUntilPosition(reader, topic: topic, position: 4, timeout: .seconds(10)) == values("first", 3))
 
             try producer.beginTransaction()
-            try sendAll(producer, topic: topic, values("committed", 5))
+            try sendAll(producer, topic: topic, values("second", 5))
             try producer.commitTransaction(timeout: .seconds(30))
             let committedAt = ContinuousClock.now
-            // Offsets 0-4 committed, 5 the COMMIT marker.
-            #expect(try readUntilPosition(reader, topic: topic, position: 6, timeout: .seconds(10)) == values("committed", 5))
+            // Offsets 4-8 committed, 9 the COMMIT marker.
+            #expect(try readUntilPosition(reader, topic: topic, position: 10, timeout: .seconds(10)) == values("second", 5))
             #expect(ContinuousClock.now - committedAt < .seconds(5))
         }
 
