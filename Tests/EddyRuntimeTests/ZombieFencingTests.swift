@@ -28,7 +28,9 @@ import Testing
             app: app, instance: "a", directory: dir, environment: ["EDDY_FAULT": "stop-before-offsets-to-transaction:1"])
         try zombie.waitForLog("EDDY_FAULT: stopping")
         let successor = try WorkerProcess(app: app, instance: "b", directory: dir)
-        // The successor gets the partition once the zombie's session (6 s) expires, and commits.
+        // The successor gets the partition once the zombie's session (6 s) expires (a zombie
+        // resumed early, by anything but this test, would keep it), and commits.
+        try successor.waitForLog("task 0_0 created", timeout: .seconds(30))
         try waitUntil("the successor committed the first batch", timeout: .seconds(30), detail: { "; B:\n\(successor.log.suffix(4000))" }) {
             try cluster.broker.committedOffset(group: applicationId, topic: "events", partition: 0) == Int64(batch.count)
         }
