@@ -101,7 +101,7 @@ if ! lib_up_to_date; then
     echo "==> unpacking and patching librdkafka $version"
     dpkg-source --no-check -x "$dsc" "$src" >/dev/null
     for p in broker/patches/*.patch; do
-        patch -d "$src" -p1 --batch --quiet <"$p"
+        patch -d "$src" -p1 --batch --quiet --fuzz=0 <"$p"
     done
 
     echo "==> building static librdkafka (minimal features)"

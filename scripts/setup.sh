@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_pkgs=(librdkafka-dev librocksdb-dev libffi-dev pkg-config dpkg-dev)
+need_pkgs=(librdkafka-dev librocksdb-dev libffi-dev pkg-config dpkg-dev python3)
 missing=()
 for p in "${need_pkgs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

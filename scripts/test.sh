@@ -12,3 +12,5 @@ swift test --skip-build
 echo "==> testing the SDK package (sdk/)"
 swift build --package-path sdk --build-tests -q
 swift test --package-path sdk --skip-build
+echo "==> chaos test, short: 4 worker kills and 1 broker outage, fixed seed (scripts/chaos.py)"
+python3 scripts/chaos.py --bin "$(swift build --show-bin-path)" --kills 4 --outages 1 --seed 25

@@ -21,6 +21,9 @@ final class KafkaClientContext: @unchecked Sendable {
     var pauseAfterAssignment: [KafkaTopicPartition] = []
     /// Whether the consumer has been handed an assignment (possibly empty) since it was created.
     var hasBeenAssigned = false
+    /// The group metadata at the last assignment or revocation (consumer only); see
+    /// ``KafkaConsumer/assignmentGroupMetadata()``.
+    var groupMetadataAtRebalance: KafkaConsumerGroupMetadata?
     /// The most recent client-level error (transport, resolution, all brokers down…).
     let lastError = Mutex<(code: KafkaErrorCode, reason: String)?>(nil)
 

@@ -93,6 +93,24 @@ public final class KafkaConsumer: @unchecked Sendable {
         return KafkaConsumerGroupMetadata(taking: metadata)
     }
 
+    /// The group metadata of the membership this consumer's assignment belongs to: as it was
+    /// at the last assignment or revocation, falling back to ``groupMetadata()`` before the
+    /// first one. Send this, not the live metadata, with a transaction's offsets (KIP-447).
+    ///
+    /// librdkafka's live metadata follows the group from librdkafka's own threads, before the
+    /// polling thread has seen any rebalance: the member id is cleared when it learns its
+    /// session expired or it left, the generation on `ILLEGAL_GENERATION`, and a rejoin brings
+    /// a new member id and generation. Sent with the offsets of records processed under the
+    /// old assignment (whose partitions may already be another member's), a renewed one passes
+    /// the coordinator's check, and a fully reset one (generation -1, no member id) is not
+    /// checked at all, as for a consumer outside any group. With the metadata of the last
+    /// rebalance the caller saw, the coordinator refuses them (`UNKNOWN_MEMBER_ID`,
+    /// `FENCED_INSTANCE_ID` or `ILLEGAL_GENERATION`).
+    public func assignmentGroupMetadata() throws(KafkaError) -> KafkaConsumerGroupMetadata {
+        if let captured = client.context.groupMetadataAtRebalance { return captured }
+        return try groupMetadata()
+    }
+
     // MARK: - Reading
 
     /// Waits up to `timeout` for the first record, then takes what is already fetched, up to
@@ -334,6 +352,10 @@ public final class KafkaConsumer: @unchecked Sendable {
         if assigning { context.hasBeenAssigned = true }
         let event: KafkaRebalanceEvent =
             assigning ? .assigned(partitions) : rd_kafka_assignment_lost(rk) != 0 ? .lost(partitions) : .revoked(partitions)
+        // A lost assignment comes with reset metadata: keep the last membership's.
+        if case .lost = event {} else if let metadata = rd_kafka_consumer_group_metadata(rk) {
+            context.groupMetadataAtRebalance = KafkaConsumerGroupMetadata(taking: metadata)
+        }
         context.logger.info("rebalance: \(event)")
         context.onRebalance?(event)
         if cooperative {

@@ -35,6 +35,16 @@ public struct KafkaErrorCode: Hashable, Sendable, CustomStringConvertible {
     public static let state = KafkaErrorCode(RD_KAFKA_RESP_ERR__STATE)
     /// A record larger than the producer's `message.max.bytes` or the topic's limit.
     public static let msgSizeTooLarge = KafkaErrorCode(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+    /// The group is rebalancing: an offset commit raced the rebalance.
+    public static let rebalanceInProgress = KafkaErrorCode(RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS)
+    /// The generation sent with a commit is not the group's: the member missed a rebalance.
+    public static let illegalGeneration = KafkaErrorCode(RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION)
+    /// The member id sent is not in the group: its session expired, or it left.
+    public static let unknownMemberId = KafkaErrorCode(RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID)
+    /// Another member joined with this member's `group.instance.id` and replaced it.
+    public static let fencedInstanceId = KafkaErrorCode(RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID)
+    /// A stable committed offset was asked for while a transaction has one pending (KIP-447).
+    public static let unstableOffsetCommit = KafkaErrorCode(RD_KAFKA_RESP_ERR_UNSTABLE_OFFSET_COMMIT)
 }
 
 /// How a failed transactional operation may be recovered, exactly as librdkafka classifies it.

@@ -9,7 +9,9 @@ struct ConsumeCommand: ParsableCommand {
         abstract: "Print the records of a topic.",
         discussion: """
             Without --group, reads every partition directly (no group join). Stops after --max
-            records, or once nothing new arrived for --idle-timeout seconds.
+            records, once nothing new arrived for --idle-timeout seconds, or with --to-end once
+            every partition has been read to its end (under read_committed: its last stable
+            offset, so an open transaction's records are not waited for).
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -32,6 +34,8 @@ struct ConsumeCommand: ParsableCommand {
     @Option(name: .long, help: "Stop after this many records.") var max: Int?
     @Option(name: .customLong("idle-timeout"), help: "Stop when nothing arrives for this many seconds (0: never).")
     var idleTimeout: Double = 0
+    @Flag(name: .customLong("to-end"), help: "Stop once every partition has been read to its end (not with --group).")
+    var toEnd = false
     @Option(name: .long, help: "read_committed (default) hides aborted and open transactions.") var isolation: Isolation = .readCommitted
     @Option(name: .shortAndLong, help: "Consume as this consumer group (commits offsets).") var group: String?
     @Option(name: .shortAndLong, help: "Output: value, key-value or json.") var format: Format = .value
@@ -53,13 +57,21 @@ struct ConsumeCommand: ParsableCommand {
         case string, long, windowed, session
     }
 
+    func validate() throws {
+        if toEnd && group != nil {
+            throw ValidationError("--to-end reads the partitions directly; drop --group (a group's assignment can change mid-read)")
+        }
+    }
+
     func run() throws {
         CommandLogging.bootstrap()
         var properties = ["isolation.level": isolation.rawValue]
+        if toEnd { properties["enable.partition.eof"] = "true" }
         properties["auto.offset.reset"] = fromBeginning ? "earliest" : "latest"
         if let group { properties["group.id"] = group }
         let configuration = try kafka.configuration(properties)
         let consumer = try KafkaConsumer(configuration: configuration)
+        var assigned: [KafkaTopicPartition] = []
         if group != nil {
             try consumer.subscribe(topics: [topic])
         } else {
@@ -69,11 +81,13 @@ struct ConsumeCommand: ParsableCommand {
             }
             let start = fromBeginning ? KafkaOffset.beginning : KafkaOffset.end
             try consumer.assign(partitions.map { KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: start) })
+            assigned = partitions.map { KafkaTopicPartition(topic: topic, partition: $0) }
         }
 
         var printed = 0
         var lastRecord = ContinuousClock.now
         while max.map({ printed < $0 }) ?? true {
+            if toEnd, assigned.allSatisfy(consumer.hasReachedEnd) { break }
             let batch = try consumer.poll(maxRecords: Swift.min(500, (max ?? Int.max) - printed), timeout: .milliseconds(200)) { record in
                 print(render(record))
             }

@@ -63,6 +63,24 @@ import Testing
         #expect(try consume(["--key-serde", "session"]).last == "bob@[1000,2500]\t2")
     }
 
+    /// `--to-end` prints what every partition holds now and exits, an empty partition
+    /// included: what a script reading "the whole output" needs.
+    @Test func consumeToEndStopsAtTheEndOfEveryPartition() throws {
+        let cluster = try KafkaMockCluster()
+        let topic = try topic(cluster, partitions: 3)
+        let produced = try ProcessRunner.eddy(
+            ["produce", topic, "-b", cluster.bootstrapServers, "--partition", "1"], input: "a\nb\nc\n")
+        #expect(produced.status == 0, "\(produced.stderr)")
+
+        let consumed = try ProcessRunner.eddy(["consume", topic, "-b", cluster.bootstrapServers, "--from-beginning", "--to-end"])
+        #expect(consumed.status == 0, "\(consumed.stderr)")
+        #expect(consumed.stdout == "a\nb\nc\n")
+
+        let refused = try ProcessRunner.eddy(["consume", topic, "-b", cluster.bootstrapServers, "--to-end", "--group", "g"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--to-end reads the partitions directly"))
+    }
+
     @Test func keyFieldKeysEachJSONLine() throws {
         let cluster = try KafkaMockCluster()
         let topic = try topic(cluster, partitions: 3)

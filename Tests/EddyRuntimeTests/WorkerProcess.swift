@@ -38,6 +38,11 @@ final class WorkerProcess {
         process.waitUntilExit()
     }
 
+    /// SIGCONT: a worker stopped by a `stop-…` fault point (`EDDY_FAULT`) carries on.
+    func resume() {
+        kill(process.processIdentifier, SIGCONT)
+    }
+
     /// SIGTERM, then waits (bounded) for a clean exit; returns the exit status.
     func stop(timeout: Duration = .seconds(60)) throws -> Int32 {
         kill(process.processIdentifier, SIGTERM)

@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 
-/// Crash points for tests: `EDDY_FAULT=<point>:<n>` makes the worker kill itself with
-/// SIGKILL — exactly what `kill -9` does — the n-th time it reaches `<point>`, so that tests
+/// Crash and stall points for tests: `EDDY_FAULT=<point>:<n>` makes the worker kill itself
+/// with SIGKILL — exactly what `kill -9` does — or, at a `stop-…` point, stop itself with
+/// SIGSTOP (a stall: it resumes on SIGCONT) the n-th time it reaches `<point>`, so that tests
 /// can hit a window that timing alone hits only by luck. Without the variable every point
 /// is one check of a constant.
 ///
@@ -14,12 +15,20 @@ import Synchronization
 ///   records with its checkpoint; counted per batch, across the stores of the process;
 /// - `fail-stream-thread`: not a kill but an error: a stream thread has just processed a poll's
 ///   records, before committing them, and throws ``InjectedThreadFailure`` (for the
-///   uncaught-exception handlers); counted per poll that returned records, across threads.
+///   uncaught-exception handlers); counted per poll that returned records, across threads;
+/// - `stop-before-offsets-to-transaction`: an exactly-once commit has produced its records
+///   and is about to send the consumed offsets to its open transaction; counted per commit
+///   with offsets, across the threads of the process. The process stops (SIGSTOP), as a
+///   worker stalled past its session timeout, a "zombie", would.
 enum FaultInjection {
     enum Point: String, CaseIterable {
         case afterCommitBeforeCheckpoint = "crash-after-commit-before-checkpoint"
         case duringRestoration = "crash-during-restoration"
         case streamThreadFailure = "fail-stream-thread"
+        case beforeOffsetsToTransaction = "stop-before-offsets-to-transaction"
+
+        /// SIGSTOP for a stall, SIGKILL for a crash.
+        var signal: Int32 { rawValue.hasPrefix("stop-") ? SIGSTOP : SIGKILL }
     }
 
     /// Called at a point that fails by throwing: throws on the armed point's n-th arrival.
@@ -30,14 +39,14 @@ enum FaultInjection {
         throw InjectedThreadFailure(description: "EDDY_FAULT: \(point.rawValue) at arrival \(count)")
     }
 
-    /// Called at `point`: kills the process if this is the armed point's n-th arrival.
+    /// Called at `point`: kills or stops the process if this is the armed point's n-th arrival.
     static func reach(_ point: Point) {
         guard let armed, armed.point == point else { return }
         let count = arrivals.add(1, ordering: .relaxed).newValue
         guard count == armed.occurrence else { return }
-        FileHandle.standardError.write(
-            Data("EDDY_FAULT: killing this process with SIGKILL at \(point.rawValue), arrival \(count)\n".utf8))
-        kill(getpid(), SIGKILL)
+        let action = point.signal == SIGSTOP ? "stopping this process with SIGSTOP (SIGCONT resumes it)" : "killing this process with SIGKILL"
+        FileHandle.standardError.write(Data("EDDY_FAULT: \(action) at \(point.rawValue), arrival \(count)\n".utf8))
+        kill(getpid(), point.signal)
     }
 
     // MARK: - Private

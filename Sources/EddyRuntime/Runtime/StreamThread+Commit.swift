@@ -5,14 +5,19 @@ import EddyState
 // commit (at-least-once), then the stores' checkpoints.
 extension StreamThread {
     /// Commits; under exactly-once an abortable failure aborts the transaction and rewinds
-    /// every task to its last committed state.
+    /// every task to its last committed state. When the group coordinator refused the offsets
+    /// because this member is gone (KIP-447), it throws ``TasksMigrated`` after the abort: the
+    /// tasks are another member's now.
     func commitOrRecover() throws {
         do {
             try commit()
         } catch KafkaError.transaction(let txn) where txn.kind == .abortable {
-            logger.warning("transaction aborted, rewinding tasks to their committed offsets: \(txn)")
             try producer.abortTransaction(timeout: .seconds(60))
             collector.transactionEnded()
+            if TasksMigrated.isMemberGone(txn.code) {
+                throw TasksMigrated(thread: index, code: txn.code, reason: txn.reason)
+            }
+            logger.warning("transaction aborted, rewinding tasks to their committed offsets: \(txn)")
             try rewindAllTasks()
         }
     }
@@ -33,7 +38,10 @@ extension StreamThread {
             guard collector.inTransaction || !offsets.isEmpty else { return }
             try collector.beginIfNeeded()
             if !offsets.isEmpty {
-                try producer.sendOffsetsToTransaction(offsets, groupMetadata: consumer.groupMetadata(), timeout: .seconds(60))
+                // The membership the tasks were assigned under, not librdkafka's live metadata,
+                // which its own threads may already have cleared or renewed.
+                FaultInjection.reach(.beforeOffsetsToTransaction)
+                try producer.sendOffsetsToTransaction(offsets, groupMetadata: consumer.assignmentGroupMetadata(), timeout: .seconds(60))
             }
             try producer.commitTransaction(timeout: .seconds(60))
             collector.transactionEnded()
@@ -64,8 +72,8 @@ extension StreamThread {
         }
     }
 
-    /// REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID: a commit raced a rebalance.
-    static let rebalanceCodes: Set<Int32> = [27, 22, 25]
+    /// The codes of a commit that raced a rebalance.
+    static let rebalanceCodes: Set<KafkaErrorCode> = [.rebalanceInProgress, .illegalGeneration, .unknownMemberId]
 
     /// Commits consumer offsets (at-least-once); returns false when the group is rebalancing.
     /// The offsets then stay uncommitted, so records after the last commit may be processed
@@ -73,7 +81,7 @@ extension StreamThread {
     func commitOffsetsUnlessRebalancing(_ offsets: [KafkaTopicPartitionOffset]) throws -> Bool {
         let outcome = Result<Void, KafkaError> { () throws(KafkaError) in try consumer.commit(offsets) }
         guard case .failure(let error) = outcome else { return true }
-        guard case .request(_, let code, let reason) = error, Self.rebalanceCodes.contains(code.rawValue) else { throw error }
+        guard case .request(_, let code, let reason) = error, Self.rebalanceCodes.contains(code) else { throw error }
         logger.warning("offsets not committed, the group is rebalancing: \(reason)")
         return false
     }

@@ -64,6 +64,10 @@ extension StreamThread {
             }
             metrics.tasks.store(tasks.count, ordering: .relaxed)
             publishRestoreProgress()
+        } catch let migrated as TasksMigrated {
+            // A revocation's commit was refused: the tasks are gone; the consumer rejoins.
+            logger.warning("\(migrated)")
+            closeAllTasks()
         } catch {
             logger.error("rebalance (\(event)) failed: \(error)")
             failing = true

@@ -127,6 +127,10 @@ final class StreamThread: @unchecked Sendable {
             do {
                 try runSession()
                 return
+            } catch let migrated as TasksMigrated {
+                logger.warning("\(migrated)")
+                closeSessionDirty()
+                continue
             } catch let error as KafkaError {
                 if case .transaction(let txn) = error, txn.kind == .fatal {
                     let cause = txn.isFenced
