@@ -193,7 +193,9 @@ import Testing
         #expect(error("{name: w, type: reduce, function: Enrich.risk_score, field: amount, window: {type: session, inactivity.gap.ms: 10}, inputs: [p]}")
             == "app.yaml:6: topology.processors[0].window: session windows merge two sessions' aggregates with Enrich.risk_score(a, b), which needs both arguments of one type, but it is f64(f64,str)")
         #expect(error("{name: w, type: count, inputs: [p]}", source: "{name: p, topics: [p], timestamp.extractor: Enrich.sum}")
-            == "app.yaml:5: topology.sources[0].timestamp.extractor: plugin Enrich exports no stream function sum (its timestamp extractors: none) — export one with StreamFunction.timestampExtractor")
+            == "app.yaml:5: topology.sources[0].timestamp.extractor: plugin Enrich exports no stream function sum (its timestamp extractors: purchase-time) — export one with StreamFunction.timestampExtractor")
+        #expect(error("{name: w, type: count, inputs: [p]}", source: "{name: p, topics: [p], timestamp.extractor: WordCount.split-words}")
+            == "app.yaml:5: topology.sources[0].timestamp.extractor: WordCount.split-words is a flatMapValues stream function, not a timestampExtractor")
         #expect(error("{name: w, type: count, inputs: [p]}", top: "default.timestamp.extractor: yesterday\n")
             == "app.yaml:4: default.timestamp.extractor: 'yesterday' is not `record`, `field:<name>` or `Plugin.function` (a plugin's timestamp extractor, e.g. Fraud.paid_at)")
     }
