@@ -8,7 +8,11 @@ bash broker/build.sh
 echo "==> building host, plugins and tests"
 swift build --build-tests -q
 echo "==> testing"
-swift test --skip-build
+swift test --skip-build --skip ZombieFencingTests
+# It stalls a worker past its 6 s session timeout and waits on the group's timing; under
+# the whole suite's parallel load it once missed its 30 s bound, alone it never has.
+echo "==> the zombie-fencing test (KIP-447), alone"
+swift test --skip-build --filter ZombieFencingTests
 echo "==> testing the SDK package (sdk/)"
 swift build --package-path sdk --build-tests -q
 swift test --package-path sdk --skip-build
