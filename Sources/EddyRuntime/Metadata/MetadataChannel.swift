@@ -178,14 +178,19 @@ public final class MetadataChannel: @unchecked Sendable {
     }
 
     /// Reads `consumer` (assigned partition 0 of `topic`) to the end, handing each record on.
+    /// The end is the partition's high watermark when the read starts, asked of its leader:
+    /// an empty partition is read at once, without waiting for a fetch to report its end.
     private static func read(_ consumer: KafkaConsumer, topic: String, _ body: (String, InstanceMetadata?) -> Void) throws {
         let partition = KafkaTopicPartition(topic: topic, partition: 0)
         let deadline = ContinuousClock.now.advanced(by: .seconds(30))
-        while !consumer.hasReachedEnd(partition) {
+        let end = try consumer.watermarks(partition, timeout: .seconds(30)).high
+        var next: Int64 = 0
+        while next < end, !consumer.hasReachedEnd(partition) {
             guard ContinuousClock.now < deadline else {
-                throw KafkaError.client(operation: "read \(topic)", reason: "not read to its end within 30 s — is the cluster reachable?")
+                throw KafkaError.client(operation: "read \(topic)", reason: "not read to its end (offset \(end)) within 30 s — is the cluster reachable?")
             }
             for record in try consumer.poll(maxRecords: 1000, timeout: .milliseconds(100)) {
+                next = max(next, record.offset + 1)
                 guard let key = record.keyString else { continue }
                 body(key, record.value.flatMap(InstanceMetadata.decode))
             }
