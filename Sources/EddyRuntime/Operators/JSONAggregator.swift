@@ -33,7 +33,7 @@ final class JSONAggregator: Aggregator {
             let next: [UInt8]
             do {
                 let field = try self.field(of: record, origin: origin)
-                let current = try entries.aggregates[position].buffer.map { try JSONValue(parsing: Array($0)) } ?? initial
+                let current = try Self.json(entries.aggregates[position]) ?? initial
                 next = try fold(current, field)
             } catch {
                 try node.graph.reject(origin: origin, reason: "\(error)", node: node.name, plugin: spec.function.plugin)
@@ -44,12 +44,17 @@ final class JSONAggregator: Aggregator {
     }
 
     func merge(key: eddy_bytes, _ aggregates: [eddy_bytes], at node: GraphNode) throws -> [UInt8] {
-        var merged = try JSONValue(parsing: Array(aggregates[0].buffer ?? UnsafeRawBufferPointer(start: nil, count: 0)))
+        guard var merged = try Self.json(aggregates[0]) else { throw BuiltinError(reason: "a session of \(spec.store) has no aggregate") }
         for aggregate in aggregates.dropFirst() {
-            let next = try fold(merged, try JSONValue(parsing: Array(aggregate.buffer ?? UnsafeRawBufferPointer(start: nil, count: 0))))
-            merged = try JSONValue(parsing: next)
+            guard let next = try Self.json(aggregate) else { continue }
+            merged = try JSONValue(parsing: try fold(merged, next))
         }
         return try Self.text(TypedValue(json: merged, as: caller.signature.arguments[0], position: 0, function: caller.name))
+    }
+
+    /// A stored aggregate (JSON text) as a value; nil when absent.
+    private static func json(_ stored: eddy_bytes) throws -> JSONValue? {
+        try stored.buffer.map { try JSONValue(parsing: Array($0)) }
     }
 
     /// The record's `spec.field`, from its value's JSON index.

@@ -28,13 +28,6 @@ public protocol WindowStorage: AnyObject {
     func get(_ key: UnsafeRawBufferPointer, windowStart: Int64, _ body: (UnsafeRawBufferPointer?) -> Void)
 }
 
-extension WindowStorage {
-    /// A lookup through ``fetch(_:from:to:)``, for stores without a faster one.
-    public func get(_ key: UnsafeRawBufferPointer, windowStart: Int64, _ body: (UnsafeRawBufferPointer?) -> Void) {
-        guard let entry = fetch(Array(key), from: windowStart, to: windowStart).next() else { return body(nil) }
-        entry.value.withUnsafeBytes { body($0) }
-    }
-}
 
 /// The storage behind a session store: values per (key, session window), where a session
 /// window `[start, end]` (both inclusive, ms) spans the records of one burst of activity.

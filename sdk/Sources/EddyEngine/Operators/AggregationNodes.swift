@@ -24,10 +24,7 @@ public final class KeyAggregateNode: GraphNode, AggregationNode {
     public override func process(_ run: RecordRun) throws {
         for index in 0..<run.count {
             let record = run.records[index]
-            guard let key = record.key.buffer, record.value.ptr != nil else {
-                graph.environment.dropped(origin: run.origins[index], node: name, reason: "null key or value")
-                continue
-            }
+            guard let key = aggregationKey(of: record, origin: run.origins[index]) else { continue }
             if !keys.insert(key, index: segment.count, keyOf: { [segment] in segment.run.records[$0].key.buffer! }) {
                 try flush()
                 _ = keys.insert(key, index: 0, keyOf: { [segment] in segment.run.records[$0].key.buffer! })
@@ -96,10 +93,7 @@ public final class TimeWindowAggregateNode: GraphNode, AggregationNode {
     public override func process(_ run: RecordRun) throws {
         for index in 0..<run.count {
             let record = run.records[index], origin = run.origins[index]
-            guard let key = record.key.buffer, record.value.ptr != nil else {
-                graph.environment.dropped(origin: origin, node: name, reason: "null key or value")
-                continue
-            }
+            guard let key = aggregationKey(of: record, origin: origin) else { continue }
             let timestamp = record.timestamp
             observed = max(observed, timestamp)
             var start = max(0, timestamp - size + advance) / advance * advance

@@ -24,6 +24,18 @@ public protocol AggregationNode: GraphNode {
     var aggregator: Aggregator { get }
 }
 
+extension AggregationNode {
+    /// The key of a record the aggregation takes; nil, after counting the record as dropped,
+    /// for a null key or a null value (Kafka Streams skips both).
+    func aggregationKey(of record: eddy_record, origin: Int32) -> UnsafeRawBufferPointer? {
+        guard let key = record.key.buffer, record.value.ptr != nil else {
+            graph.environment.dropped(origin: origin, node: name, reason: "null key or value")
+            return nil
+        }
+        return key
+    }
+}
+
 /// The entries of one fold: records (laid out as a run, with their origins) and the current
 /// aggregate of each (absent for none).
 public struct FoldEntries {

@@ -34,10 +34,7 @@ public final class SessionWindowAggregateNode: GraphNode, AggregationNode {
     public override func process(_ run: RecordRun) throws {
         for index in 0..<run.count {
             let record = run.records[index], origin = run.origins[index]
-            guard let key = record.key.buffer, record.value.ptr != nil else {
-                graph.environment.dropped(origin: origin, node: name, reason: "null key or value")
-                continue
-            }
+            guard let key = aggregationKey(of: record, origin: origin) else { continue }
             defer {
                 entry.reset()
                 scratch.reset()

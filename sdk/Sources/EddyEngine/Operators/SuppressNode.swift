@@ -28,6 +28,8 @@ public final class SuppressNode: GraphNode {
     private var bufferedBytes = 0
     private var loaded = false
     private let output = RunBuffer()
+    /// The store value being written, reused from record to record.
+    private var value: [UInt8] = []
 
     /// Value layout in the store: buffer time, record timestamp (8 bytes each, big-endian),
     /// 1 for a value or 0 for a tombstone, then the value.
@@ -81,8 +83,7 @@ public final class SuppressNode: GraphNode {
     }
 
     private func buffer(_ key: [UInt8], _ record: eddy_record, time: Int64) throws {
-        var value = [UInt8]()
-        value.reserveCapacity(Self.headerSize + record.value.len)
+        value.removeAll(keepingCapacity: true)
         withUnsafeBytes(of: time.bigEndian) { value.append(contentsOf: $0) }
         withUnsafeBytes(of: record.timestamp.bigEndian) { value.append(contentsOf: $0) }
         value.append(record.value.ptr == nil ? 0 : 1)
