@@ -240,14 +240,15 @@ import Testing
             _ = try cluster.read("sessions", count: 9)
             dropped = app.progress().dropped
         }
-        #expect(try cluster.readToEnd("sessions").map(Self.session) == [
+        let firstRun = [
             "a@[1000,1000]=1@1000", "a@[21000,21000]=1@21000",
             // 11000 bridges both sessions: they are retracted, and [1000, 21000] holds all three.
             "a@[1000,1000]=null@1000", "a@[21000,21000]=null@21000", "a@[1000,21000]=3@21000",
             "b@[16000,16000]=1@16000", "a@[46000,46000]=1@46000", "a@[81000,81000]=1@81000",
             // 23000 would extend [1000, 21000], closed since stream time 61000 (gap 10000, grace 30000).
             "b@[61000,61000]=1@61000",
-        ])
+        ]
+        #expect(try cluster.readToEnd("sessions").map(Self.session) == firstRun)
         #expect(dropped == 2, "23000 is late for both session counts")
         // [46000, 46000] stays open until stream time passes 86000 (end + gap + grace).
         #expect(try cluster.readToEnd("session-finals").map(Self.session) == [
@@ -257,7 +258,7 @@ import Testing
         // A new worker with an empty state directory restores the sessions from the changelog.
         try cluster.produce("clicks", [Self.click("a", at: 86000)])
         try runWorker(try config(TemporaryDirectory())) { _ in _ = try cluster.read("sessions", count: 11) }
-        #expect(try cluster.readToEnd("sessions").map(Self.session).suffix(2) == ["a@[81000,81000]=null@81000", "a@[81000,86000]=2@86000"])
+        #expect(try cluster.readToEnd("sessions").map(Self.session) == firstRun + ["a@[81000,81000]=null@81000", "a@[81000,86000]=2@86000"])
     }
 
     /// A plugin's timestamp extractor through `dlopen` (Enrich's `purchase-time`, the JSON
