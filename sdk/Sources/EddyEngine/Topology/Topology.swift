@@ -206,6 +206,11 @@ public struct Topology: Sendable {
         public var nodes: [Node]
         public var sourceTopics: [String]
         public var sinkTopics: [String]
+        /// Groups of this sub-topology's source topics that must be co-partitioned (the two
+        /// inputs of a join): the topics of a group have the same partition count, checked
+        /// when a worker starts, and partition N of each is processed by the same task
+        /// through every rebalance.
+        public var coPartitionGroups: [[String]] = []
 
         public func node(_ name: String) -> Node? { nodes.first { $0.name == name } }
     }
@@ -229,9 +234,35 @@ public struct Topology: Sendable {
         }
     }
 
+    /// A global store (a `GlobalKTable`): every worker reads every partition of `topic` into
+    /// it on a thread of its own, to the end of the topic before any task processes, and
+    /// keeps reading. It is restored from the topic itself and never changelogged; tasks
+    /// read it by the store's name, as any store, and never write it.
+    public struct GlobalStore: Sendable, Equatable {
+        public var topic: String
+        public var keySerde: String
+        public var valueSerde: String
+        /// A key-value store, `changelog: false`.
+        public var store: StoreDeclaration
+
+        public init(topic: String, keySerde: String, valueSerde: String, store: StoreDeclaration) {
+            self.topic = topic
+            self.keySerde = keySerde
+            self.valueSerde = valueSerde
+            self.store = store
+        }
+    }
+
     public var applicationId: String
     public var subTopologies: [SubTopology]
     public var internalTopics: [InternalTopic]
+    /// The global stores every worker keeps whole.
+    public var globalStores: [GlobalStore] = []
+    /// Stores whose changelog is a topic the application reads, by store name: a
+    /// `builder.table` source's store (Kafka Streams' source-topic changelog). Such a store
+    /// writes no changelog of its own and no `<application.id>-<store>-changelog` topic is
+    /// made for it; it restores from the source topic.
+    public var sourceChangelogs: [String: String] = [:]
 
     /// The sub-topology reading `topic`.
     public func subTopology(readingTopic topic: String) -> SubTopology? {
@@ -250,6 +281,12 @@ public struct Topology: Sendable {
 
     public static func changelogTopic(_ applicationId: String, _ store: String) -> String {
         "\(applicationId)-\(store)-changelog"
+    }
+
+    /// The topic `store` is changelogged to: its source topic for a table source's store,
+    /// `<application.id>-<store>-changelog` otherwise.
+    public func changelogTopic(ofStore store: String) -> String {
+        sourceChangelogs[store] ?? Self.changelogTopic(applicationId, store)
     }
 }
 
