@@ -45,6 +45,17 @@ public struct KafkaErrorCode: Hashable, Sendable, CustomStringConvertible {
     public static let fencedInstanceId = KafkaErrorCode(RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID)
     /// A stable committed offset was asked for while a transaction has one pending (KIP-447).
     public static let unstableOffsetCommit = KafkaErrorCode(RD_KAFKA_RESP_ERR_UNSTABLE_OFFSET_COMMIT)
+    /// The group or transaction coordinator is still loading its state: retry.
+    public static let coordinatorLoadInProgress = KafkaErrorCode(RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS)
+    /// No coordinator answers for the group or transactional id yet: retry.
+    public static let coordinatorNotAvailable = KafkaErrorCode(RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE)
+    /// Another transactional operation of this producer is still in progress: retry.
+    public static let concurrentTransactions = KafkaErrorCode(RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS)
+    /// The principal may not write the topic.
+    public static let topicAuthorizationFailed = KafkaErrorCode(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)
+    /// The principal may not use the `transactional.id`.
+    public static let transactionalIdAuthorizationFailed = KafkaErrorCode(
+        RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
 }
 
 /// How a failed transactional operation may be recovered, exactly as librdkafka classifies it.

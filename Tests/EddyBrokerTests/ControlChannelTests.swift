@@ -30,8 +30,8 @@ extension BrokerTests {
 
         @Test func injectedRequestErrorsReachTheClient() throws {
             let broker = try EmbeddedBroker()
-            // TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53) is fatal for InitProducerId.
-            try broker.pushRequestErrors(apiKey: .initProducerId, [KafkaErrorCode(rawValue: 53)])
+            // A refused transactional id is fatal for InitProducerId.
+            try broker.pushRequestErrors(apiKey: .initProducerId, [.transactionalIdAuthorizationFailed])
             let producer = try KafkaProducer(configuration: [
                 "bootstrap.servers": broker.bootstrapServers, "transactional.id": uniqueName("txn"),
             ])
@@ -40,7 +40,7 @@ extension BrokerTests {
                 Issue.record("expected a transaction error, got \(String(describing: error))")
                 return
             }
-            #expect(txn.code == KafkaErrorCode(rawValue: 53))
+            #expect(txn.code == .transactionalIdAuthorizationFailed)
         }
 
         @Test func committedOffsetsAreReadFromTheBroker() throws {

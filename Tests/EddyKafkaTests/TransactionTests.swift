@@ -2,8 +2,9 @@ import EddyKafka
 import Testing
 
 /// The transactional API against librdkafka's stock mock: the call paths and the error
-/// classification. (Whether aborts are honoured by readers is `eddy-broker`'s job: the stock
-/// mock ignores them.)
+/// classification. Transactional offsets and the visibility of aborted records are
+/// `eddy-broker`'s (`TransactionalOffsetTests`, `TransactionIsolationTests`): the stock mock
+/// ignores transactional offsets.
 @Suite struct TransactionTests {
     func transactionalProducer(_ cluster: KafkaMockCluster) throws -> KafkaProducer {
         try KafkaProducer(configuration: [
@@ -13,7 +14,7 @@ import Testing
         ])
     }
 
-    @Test func commitAndAbortPathsSucceed() throws {
+    @Test func committedRecordsArriveAndAnAbortLeavesNothingInFlight() throws {
         let cluster = try KafkaMockCluster(brokers: 3)
         let topic = uniqueName("txn-topic")
         try cluster.createTopic(topic, partitions: 3)
@@ -28,34 +29,27 @@ import Testing
         for i in 0..<5 { try producer.send(KafkaProducerRecord(topic: topic, key: "k\(i)", value: "aborted")) }
         try producer.abortTransaction(timeout: .seconds(30))
         #expect(producer.inFlightCount == 0)
-    }
 
-    @Test func offsetsAreSentToTheTransactionWithGroupMetadata() throws {
-        let cluster = try KafkaMockCluster()
-        let topic = uniqueName("txn-offsets")
-        try cluster.createTopic(topic, partitions: 1)
-        let consumer = try KafkaConsumer(configuration: ["bootstrap.servers": cluster.bootstrapServers, "group.id": uniqueName("g")])
-        let producer = try transactionalProducer(cluster)
-        try producer.initTransactions(timeout: .seconds(30))
-        try producer.beginTransaction()
-        try producer.send(KafkaProducerRecord(topic: topic, key: "k", value: "v"))
-        try producer.sendOffsetsToTransaction(
-            [KafkaTopicPartitionOffset(topic: topic, partition: 0, offset: 1)],
-            groupMetadata: consumer.groupMetadata(), timeout: .seconds(30))
-        try producer.commitTransaction(timeout: .seconds(30))
+        let consumer = try KafkaConsumer(configuration: ["bootstrap.servers": cluster.bootstrapServers])
+        try consumer.assign((0..<3).map { KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: 0) })
+        let read = try consumer.poll(until: 10)
+        #expect(read.map { "\($0.keyString ?? "")=\($0.valueString ?? "")" }.sorted() == (0..<10).map { "k\($0)=committed" }.sorted())
     }
 
     @Test func retriableCoordinatorErrorsAreRetried() throws {
         let cluster = try KafkaMockCluster()
         let topic = uniqueName("txn-retry")
         try cluster.createTopic(topic, partitions: 1)
-        cluster.pushRequestErrors(apiKey: .initProducerId, [KafkaErrorCode(rawValue: 14), KafkaErrorCode(rawValue: 15)])  // COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE
+        cluster.pushRequestErrors(apiKey: .initProducerId, [.coordinatorLoadInProgress, .coordinatorNotAvailable])
         let producer = try transactionalProducer(cluster)
         try producer.initTransactions(timeout: .seconds(30))
         try producer.beginTransaction()
         try producer.send(KafkaProducerRecord(topic: topic, key: "k", value: "v"))
-        cluster.pushRequestErrors(apiKey: .endTxn, [KafkaErrorCode(rawValue: 51)])  // CONCURRENT_TRANSACTIONS
+        cluster.pushRequestErrors(apiKey: .endTxn, [.concurrentTransactions])
         try producer.commitTransaction(timeout: .seconds(30))
+        let consumer = try KafkaConsumer(configuration: ["bootstrap.servers": cluster.bootstrapServers])
+        try consumer.assign([KafkaTopicPartitionOffset(topic: topic, partition: 0, offset: 0)])
+        #expect(try consumer.poll(until: 1).map { "\($0.keyString ?? "")=\($0.valueString ?? "")" } == ["k=v"])
     }
 
     @Test func fencedProducerSurfacesAsFatal() throws {
@@ -85,7 +79,7 @@ import Testing
         let producer = try transactionalProducer(cluster)
         try producer.initTransactions(timeout: .seconds(30))
         try producer.beginTransaction()
-        cluster.pushRequestErrors(apiKey: .addPartitionsToTxn, [KafkaErrorCode(rawValue: 29)])  // TOPIC_AUTHORIZATION_FAILED
+        cluster.pushRequestErrors(apiKey: .addPartitionsToTxn, [.topicAuthorizationFailed])
         try producer.send(KafkaProducerRecord(topic: topic, key: "k", value: "v"))
         let error = #expect(throws: KafkaError.self) { try producer.commitTransaction(timeout: .seconds(30)) }
         guard case .transaction(let txn)? = error else {
@@ -97,5 +91,8 @@ import Testing
         try producer.beginTransaction()
         try producer.send(KafkaProducerRecord(topic: topic, key: "k", value: "again"))
         try producer.commitTransaction(timeout: .seconds(30))
+        let consumer = try KafkaConsumer(configuration: ["bootstrap.servers": cluster.bootstrapServers])
+        try consumer.assign([KafkaTopicPartitionOffset(topic: topic, partition: 0, offset: 0)])
+        #expect(try consumer.poll(until: 1).map { "\($0.keyString ?? "")=\($0.valueString ?? "")" } == ["k=again"])
     }
 }

@@ -119,7 +119,7 @@ import Testing
         for event in events {
             let start = event.time - event.time % 10_000
             // A task's last window stays open: its stream time never reaches the end.
-            guard start + 10_000 <= events.last { $0.partition == event.partition }!.time else { continue }
+            guard start + 10_000 <= events.last(where: { $0.partition == event.partition })!.time else { continue }
             expected["\(event.key)@\(start)", default: 0] += 1
         }
         let dir = TemporaryDirectory()
