@@ -18,14 +18,13 @@ import Testing
             topology: WordCountCase.topology))
         let third = input.lines.count / 3
 
-        var logs: [String] = []
-        // Kill points: while the first, then the second third of the input is being processed.
+        // Kill points: while the first, then the second third of the input is being processed
+        // (half of each third's output is committed and read before the kill).
         for phase in 0..<2 {
             try cluster.produce("text-input", lines: Array(input.lines[(phase * third)..<((phase + 1) * third)]), partitions: 6)
             let worker = try WorkerProcess(app: app, instance: "crashy", directory: dir)
             _ = try cluster.read("word-counts", count: (phase * third + third / 2) * 4)
             worker.crash()
-            logs.append(worker.log)
         }
         try cluster.produce("text-input", lines: Array(input.lines[(2 * third)...]), partitions: 6)
         let survivor = try WorkerProcess(app: app, instance: "crashy", directory: dir)
@@ -35,6 +34,5 @@ import Testing
         #expect(output.count == input.outputCount)
         #expect(output == input.expected)
         #expect(survivor.log.contains("changelog records restored"), "the restarted worker restores state")
-        #expect(!logs.isEmpty)
     }
 }
