@@ -1,4 +1,3 @@
-import CRocksDB
 import Foundation
 
 /// A persistent store opened read-only by ``StateInspector/open(_:)``, with its task
@@ -12,10 +11,7 @@ public final class InspectedStore {
     public let checkpoint: [ChangelogPartition: Int64]
 
     private var lock: DirectoryLock?
-    private var db: OpaquePointer?
-    private let dataFamily: OpaquePointer
-    private let checkpointFamily: OpaquePointer
-    private let readOptions: OpaquePointer
+    private let database: RocksDBDatabase
     private let logDirectory: String
 
     init(store: StateInspector.StoreOnDisk, lock: DirectoryLock) throws {
@@ -26,44 +22,14 @@ public final class InspectedStore {
         } catch {
             throw StateStoreError.io(operation: "create directory", path: scratch, errno: errno)
         }
-        let options = rocksdb_options_create()!
-        defer { rocksdb_options_destroy(options) }
-        rocksdb_options_set_db_log_dir(options, scratch)
-        rocksdb_options_set_info_log_level(options, 4)
-        var handles: [OpaquePointer?] = [nil, nil]
-        var error: UnsafeMutablePointer<CChar>?
-        let opened: OpaquePointer? = "default".withCString { n0 in
-            RocksDBDatabase.checkpointFamilyName.withCString { n1 in
-                var names: [UnsafePointer<CChar>?] = [n0, n1]
-                var familyOptions: [OpaquePointer?] = [options, options]
-                return rocksdb_open_for_read_only_column_families(
-                    options, store.directory, 2, &names, &familyOptions, &handles, 0, &error)
-            }
-        }
-        if let message = RocksDBDatabase.take(error) {
-            try? FileManager.default.removeItem(atPath: scratch)
-            throw StateStoreError.rocksDB(operation: "open read-only", directory: store.directory, message: message)
-        }
-        guard let opened, let data = handles[0], let checkpoint = handles[1] else {
-            try? FileManager.default.removeItem(atPath: scratch)
-            throw StateStoreError.rocksDB(operation: "open read-only", directory: store.directory, message: "no handle returned")
-        }
-        let readOptions = rocksdb_readoptions_create()!
         do {
-            self.checkpoint = try Self.readCheckpoint(opened, checkpoint, readOptions, directory: store.directory)
+            database = try RocksDBDatabase(readOnlyAt: store.directory, infoLogDirectory: scratch)
+            checkpoint = try database.readCheckpoint()
         } catch {
-            rocksdb_column_family_handle_destroy(data)
-            rocksdb_column_family_handle_destroy(checkpoint)
-            rocksdb_readoptions_destroy(readOptions)
-            rocksdb_close(opened)
             try? FileManager.default.removeItem(atPath: scratch)
             throw error
         }
         self.lock = lock
-        self.readOptions = readOptions
-        db = opened
-        dataFamily = data
-        checkpointFamily = checkpoint
         logDirectory = scratch
     }
 
@@ -71,7 +37,7 @@ public final class InspectedStore {
 
     /// Visits every committed entry in unsigned key order, with borrowed buffers.
     public func forEach(_ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
-        let iterator = RocksDBIterator(rocksdb_create_iterator_cf(db, readOptions, dataFamily), path: store.directory)
+        let iterator = database.makeIterator()
         iterator.seek(nil)
         while iterator.isValid {
             try iterator.withEntry(visit)
@@ -110,48 +76,15 @@ public final class InspectedStore {
 
     /// Calls `body` with the committed value of `key` (borrowed for the call), or nil.
     public func get<R>(_ key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) throws -> R) throws -> R {
-        var error: UnsafeMutablePointer<CChar>?
-        let slice = rocksdb_get_pinned_cf(
-            db, readOptions, dataFamily, key.baseAddress?.assumingMemoryBound(to: CChar.self), key.count, &error)
-        if let message = RocksDBDatabase.take(error) {
-            throw StateStoreError.rocksDB(operation: "get", directory: store.directory, message: message)
-        }
-        guard let slice else { return try body(nil) }
-        defer { rocksdb_pinnableslice_destroy(slice) }
-        var length = 0
-        let value = rocksdb_pinnableslice_value(slice, &length)
-        return try body(UnsafeRawBufferPointer(start: value, count: length))
+        try database.get(key, body)
     }
 
     /// Closes the store and releases the task directory lock; further calls do nothing.
     public func close() {
-        guard let db else { return }
-        rocksdb_column_family_handle_destroy(dataFamily)
-        rocksdb_column_family_handle_destroy(checkpointFamily)
-        rocksdb_readoptions_destroy(readOptions)
-        rocksdb_close(db)
-        self.db = nil
-        lock?.release()
-        lock = nil
+        guard let lock else { return }
+        database.close()
+        lock.release()
+        self.lock = nil
         try? FileManager.default.removeItem(atPath: logDirectory)
-    }
-
-    // MARK: - Private
-
-    private static func readCheckpoint(
-        _ db: OpaquePointer, _ family: OpaquePointer, _ readOptions: OpaquePointer, directory: String
-    ) throws -> [ChangelogPartition: Int64] {
-        let iterator = RocksDBIterator(rocksdb_create_iterator_cf(db, readOptions, family), path: directory)
-        iterator.seek(nil)
-        var checkpoint: [ChangelogPartition: Int64] = [:]
-        while iterator.isValid {
-            let (partition, offset) = try iterator.withEntry { key, value in
-                try CheckpointCodec.decode(key: key, value: value, directory: directory)
-            }
-            checkpoint[partition] = offset
-            iterator.next()
-        }
-        try iterator.checkError()
-        return checkpoint
     }
 }

@@ -17,7 +17,8 @@ final class RocksDBDatabase {
     static let checkpointFamilyName = "eddy.checkpoint"
 
     let path: String
-    let environment: RocksDBEnvironment
+    /// The environment whose budget the database shares; nil when opened read-only.
+    let environment: RocksDBEnvironment?
     private(set) var db: OpaquePointer?
     let dataFamily: OpaquePointer
     let checkpointFamily: OpaquePointer
@@ -32,11 +33,8 @@ final class RocksDBDatabase {
         RocksDBEnvironment.DatabaseHandle(db: db!, checkpointFamily: checkpointFamily)
     }
 
-    /// Opens (creating when missing) the database at `path`.
-    init(path: String, environment: RocksDBEnvironment) throws {
-        self.path = path
-        self.environment = environment
-
+    /// Opens (creating when missing) the database at `path` for reading and writing.
+    convenience init(path: String, environment: RocksDBEnvironment) throws {
         let options = rocksdb_options_create()!
         defer { rocksdb_options_destroy(options) }
         rocksdb_options_set_create_if_missing(options, 1)
@@ -60,14 +58,43 @@ final class RocksDBDatabase {
         defer { rocksdb_options_destroy(checkpointOptions) }
         rocksdb_options_set_write_buffer_size(checkpointOptions, RocksDBEnvironment.checkpointWriteBufferSize)
 
+        try self.init(path: path, environment: environment, operation: "open") { names, handles, error in
+            var familyOptions: [OpaquePointer?] = [options, checkpointOptions]
+            return rocksdb_open_column_families(options, path, 2, names, &familyOptions, handles, error)
+        }
+    }
+
+    /// Opens the existing database at `path` read-only, as it was last written (logged writes
+    /// included): for inspecting a store no worker has open. Writes fail. RocksDB's info log
+    /// goes to `infoLogDirectory`, so not even the store's `LOG` files change.
+    convenience init(readOnlyAt path: String, infoLogDirectory: String) throws {
+        let options = rocksdb_options_create()!
+        defer { rocksdb_options_destroy(options) }
+        rocksdb_options_set_db_log_dir(options, infoLogDirectory)
+        rocksdb_options_set_info_log_level(options, 4)
+        try self.init(path: path, environment: nil, operation: "open read-only") { names, handles, error in
+            var familyOptions: [OpaquePointer?] = [options, options]
+            return rocksdb_open_for_read_only_column_families(options, path, 2, names, &familyOptions, handles, 0, error)
+        }
+    }
+
+    /// Opens the database through `open` (given the two column family names, the handles to
+    /// fill and the error out-parameter) and registers it with `environment`, if any.
+    private init(
+        path: String, environment: RocksDBEnvironment?, operation: String,
+        open: (
+            UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafeMutablePointer<OpaquePointer?>,
+            UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+        ) -> OpaquePointer?
+    ) throws {
+        self.path = path
+        self.environment = environment
         var handles: [OpaquePointer?] = [nil, nil]
         var error: UnsafeMutablePointer<CChar>?
-        let names = ["default", Self.checkpointFamilyName]
-        let opened: OpaquePointer? = names[0].withCString { n0 in
-            names[1].withCString { n1 in
-                var cNames: [UnsafePointer<CChar>?] = [n0, n1]
-                var cOptions: [OpaquePointer?] = [options, checkpointOptions]
-                return rocksdb_open_column_families(options, path, 2, &cNames, &cOptions, &handles, &error)
+        let opened: OpaquePointer? = "default".withCString { n0 in
+            Self.checkpointFamilyName.withCString { n1 in
+                var names: [UnsafePointer<CChar>?] = [n0, n1]
+                return open(&names, &handles, &error)
             }
         }
         if let message = Self.take(error) {
@@ -75,10 +102,10 @@ final class RocksDBDatabase {
                 message.contains("LOCK")
                 ? " (the store is already open: close the other instance first)"
                 : " (if the store is damaged, delete its directory to rebuild it from its changelog)"
-            throw StateStoreError.rocksDB(operation: "open", directory: path, message: message + advice)
+            throw StateStoreError.rocksDB(operation: operation, directory: path, message: message + advice)
         }
         guard let opened, let data = handles[0], let checkpoint = handles[1] else {
-            throw StateStoreError.rocksDB(operation: "open", directory: path, message: "no handle returned")
+            throw StateStoreError.rocksDB(operation: operation, directory: path, message: "no handle returned")
         }
         db = opened
         dataFamily = data
@@ -88,7 +115,7 @@ final class RocksDBDatabase {
         unloggedWriteOptions = rocksdb_writeoptions_create()
         rocksdb_writeoptions_disable_WAL(unloggedWriteOptions, 1)
         do {
-            try environment.register(handle)
+            try environment?.register(handle)
         } catch {
             close()
             throw error
@@ -102,7 +129,7 @@ final class RocksDBDatabase {
     func close() {
         guard db != nil else { return }
         try? flushUnloggedWrites()
-        environment.unregister(handle)
+        environment?.unregister(handle)
         rocksdb_column_family_handle_destroy(dataFamily)
         rocksdb_column_family_handle_destroy(checkpointFamily)
         rocksdb_readoptions_destroy(readOptions)
