@@ -1,10 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-/// Eddy's benchmarks: plain release executables, kept out of the test build.
-///
-///     swift build -c release --package-path Benchmarks
-///     Benchmarks/.build/release/eddy-abi-bench
+/// Eddy's benchmarks, one release executable each, kept out of the test build. `run.sh`
+/// builds and runs them all (`bash Benchmarks/run.sh [--quick] [--only NAME,…]`); see README.md.
 let package = Package(
     name: "eddy-benchmarks",
     platforms: [.macOS(.v15)],
@@ -12,6 +10,8 @@ let package = Package(
         .executable(name: "eddy-abi-bench", targets: ["eddy-abi-bench"]),
         .executable(name: "eddy-state-bench", targets: ["eddy-state-bench"]),
         .executable(name: "eddy-dsl-bench", targets: ["eddy-dsl-bench"]),
+        .executable(name: "eddy-reload-bench", targets: ["eddy-reload-bench"]),
+        .executable(name: "eddy-recovery-bench", targets: ["eddy-recovery-bench"]),
         // Pass-through plugins, loaded by the benchmark with dlopen.
         .library(name: "BenchSwiftPassthrough", type: .dynamic, targets: ["BenchSwiftPassthrough"]),
         .library(name: "BenchCPassthrough", type: .dynamic, targets: ["BenchCPassthrough"]),
@@ -41,5 +41,9 @@ let package = Package(
                 .product(name: "EddySDK", package: "sdk"),
             ]),
         .executableTarget(name: "eddy-state-bench", dependencies: [.product(name: "EddyState", package: "eddy")]),
+        .executableTarget(
+            name: "eddy-reload-bench",
+            dependencies: [.product(name: "EddyRuntime", package: "eddy"), .product(name: "EddyKafka", package: "eddy")]),
+        .executableTarget(name: "eddy-recovery-bench", dependencies: [.product(name: "EddyKafka", package: "eddy")]),
     ]
 )

@@ -1,34 +1,91 @@
 #!/usr/bin/env bash
-# Eddy against the raw librdkafka limit, side by side (issue 8): builds what it needs in
-# release mode, starts eddy-broker, loads the input once, runs every case alternating the
-# librdkafka baseline and Eddy, and prints the table (JSON copy in Benchmarks/results/).
+# Every Eddy benchmark in one run: builds what it needs in release mode, then runs
+#   side-by-side  Eddy against the raw librdkafka consume→produce loop, W1–W3 (harness/bench.py)
+#   abi           ns per record across the processor ABI and per typed-function call
+#   state         the state stores (EddyState): operations, restore, memory, windows, sessions
+#   dsl           Streams DSL operators against a Processor API processor
+#   reload        output gaps and latency through a hot reload, against a restart
+#   recovery      restore rate, and the time from kill -9 to output again
 #
-#   bash Benchmarks/run.sh [--quick] [bench options…]     (--help lists them)
+#   bash Benchmarks/run.sh [--quick] [--only NAME[,NAME…]] [side-by-side options…]
 #
-# EDDY_BENCH_SCRATCH picks the root package's release scratch path (default .build-bench).
+# --quick makes every benchmark a short smoke run; options it does not know go to the
+# side-by-side harness (`python3 Benchmarks/harness/bench.py --help` lists them). Results of
+# the side-by-side run are copied as JSON to Benchmarks/results/. EDDY_BENCH_SCRATCH picks the
+# root package's release scratch path (default .build-bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 scratch=${EDDY_BENCH_SCRATCH:-.build-bench}
 tools="$root/Benchmarks/.build-bench/baseline"
 
+quick=false
+only="side-by-side,abi,state,dsl,reload,recovery"
+harness_options=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) quick=true; harness_options+=("--quick") ;;
+        --only) only="$2"; shift ;;
+        --only=*) only="${1#--only=}" ;;
+        *) harness_options+=("$1") ;;
+    esac
+    shift
+done
+selected() { [[ ",$only," == *",$1,"* ]]; }
+for name in ${only//,/ }; do
+    case "$name" in
+        side-by-side|abi|state|dsl|reload|recovery) ;;
+        *) echo "run.sh: unknown benchmark '$name' in --only (side-by-side, abi, state, dsl, reload, recovery)" >&2; exit 2 ;;
+    esac
+done
+
 bash scripts/setup.sh
 command -v python3 >/dev/null || { echo "run.sh: python3 is needed (apt-get install python3)" >&2; exit 1; }
 [ -x .build-broker/bin/eddy-broker ] || bash broker/build.sh
+export EDDY_BROKER="$root/.build-broker/bin/eddy-broker"
 
 echo "==> building eddy and the plugins (release, $scratch)"
-for product in eddy WordCount Enrich; do
+for product in eddy WordCount WordCountV2 Enrich; do
     swift build -c release -q --scratch-path "$scratch" --product "$product"
 done
 bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)
 
-echo "==> building the librdkafka baseline and tools (cc -O2 -lrdkafka)"
-mkdir -p "$tools"
-for program in passthrough load observe; do
-    cc -O2 -Wall -Wextra -o "$tools/$program" "Benchmarks/baseline/$program.c" Benchmarks/baseline/common.c -lrdkafka
-done
+if selected abi || selected state || selected dsl || selected reload || selected recovery; then
+    echo "==> building the benchmark executables (release, Benchmarks/.build)"
+    swift build -c release -q --package-path Benchmarks
+    benches=$(swift build -c release --package-path Benchmarks --show-bin-path)
+fi
 
-mkdir -p Benchmarks/results
-exec python3 -B Benchmarks/harness/bench.py \
-    --eddy "$bin/eddy" --plugins "$bin" --broker "$root/.build-broker/bin/eddy-broker" \
-    --tools "$tools" --results "$root/Benchmarks/results" "$@"
+if selected abi; then
+    echo "==> eddy-abi-bench"
+    if $quick; then "$benches/eddy-abi-bench" 2000000; else "$benches/eddy-abi-bench"; fi
+fi
+if selected state; then
+    echo "==> eddy-state-bench"
+    if $quick; then "$benches/eddy-state-bench" all 100000; else "$benches/eddy-state-bench" all; fi
+fi
+if selected dsl; then
+    echo "==> eddy-dsl-bench"
+    if $quick; then "$benches/eddy-dsl-bench" 200000; else "$benches/eddy-dsl-bench"; fi
+fi
+if selected reload; then
+    echo "==> eddy-reload-bench"
+    EDDY_PLUGINS_BUILD="$bin" "$benches/eddy-reload-bench"
+fi
+if selected recovery; then
+    echo "==> eddy-recovery-bench"
+    if $quick; then "$benches/eddy-recovery-bench" "$bin" all 100000; else "$benches/eddy-recovery-bench" "$bin" all; fi
+fi
+
+if selected side-by-side; then
+    echo "==> building the librdkafka baseline and tools (cc -O2 -lrdkafka)"
+    mkdir -p "$tools"
+    for program in passthrough load observe; do
+        cc -O2 -Wall -Wextra -o "$tools/$program" "Benchmarks/baseline/$program.c" Benchmarks/baseline/common.c -lrdkafka
+    done
+    mkdir -p Benchmarks/results
+    echo "==> side by side with the raw librdkafka loop"
+    python3 -B Benchmarks/harness/bench.py \
+        --eddy "$bin/eddy" --plugins "$bin" --broker "$EDDY_BROKER" \
+        --tools "$tools" --results "$root/Benchmarks/results" ${harness_options[@]+"${harness_options[@]}"}
+fi

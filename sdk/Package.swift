@@ -19,7 +19,7 @@ let hostPathSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unch
 
 let package = Package(
     name: "eddy-sdk",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "EddySDK", targets: ["EddySDK"]),
         .library(name: "EddyHost", targets: ["EddyHost"]),

@@ -7,8 +7,9 @@ import Foundation
 // dlopen'd Swift plugin and a dlopen'd C plugin, against the same pass-through called
 // directly in Swift; and ns per typed-function call through libffi.
 
-let records = 20_000_000
-let calls = 2_000_000
+// Usage: eddy-abi-bench [records per round, default 20,000,000] (run.sh --quick passes fewer).
+let records = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 20_000_000
+let calls = records / 10
 let rounds = 5
 
 let products = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path

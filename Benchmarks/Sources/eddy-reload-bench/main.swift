@@ -11,8 +11,9 @@ import Synchronization
 
 let rate = Int(ProcessInfo.processInfo.environment["RATE"] ?? "") ?? 5_000  // lines/s, 4 words each
 let seconds = 24
+/// The release products holding libWordCount.so and libWordCountV2.so (run.sh passes its own).
 let products = ProcessInfo.processInfo.environment["EDDY_PLUGINS_BUILD"]
-    ?? URL(fileURLWithPath: #filePath).appendingPathComponent("../../../../../.build/release").standardized.path
+    ?? URL(fileURLWithPath: #filePath).appendingPathComponent("../../../../.build/release").standardized.path
 
 func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 

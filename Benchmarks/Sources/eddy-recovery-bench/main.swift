@@ -1,7 +1,8 @@
 import Foundation
 
 // Usage: eddy-recovery-bench <products dir with eddy and libWordCount.so> [all|restore|recovery]
-//          [restore records (default 1,000,000)] [session.timeout.ms for recovery (default 1000)]
+//          [records (default 1,000,000): restored records, and the most keys recovery counts]
+//          [session.timeout.ms for recovery (default 1000)]
 // Prints one line per figure. The broker, the workers and this process share the machine.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -21,7 +22,7 @@ do {
         try benchRestoreRate(products: products, records: records, runs: 3)
     }
     if mode == "all" || mode == "recovery" {
-        for keys in [100_000, 1_000_000] {
+        for keys in records > 100_000 ? [100_000, records] : [records] {
             for staticMembership in [false, true] {
                 try benchRecoveryTime(
                     products: products, keys: keys, updates: 200_000, sessionTimeoutMs: sessionTimeoutMs, staticMembership: staticMembership)
