@@ -204,12 +204,20 @@ public final class StreamsApp: @unchecked Sendable {
             }
         }
         var newTopics: [KafkaNewTopic] = []
+        // Every source topic's partition count: the cluster's, or what a new repartition topic gets.
+        var sourcePartitions: [String: Int32] = [:]
+        for topic in topology.sourceTopics {
+            if let found = metadata.topic(topic), found.error == nil, !found.partitions.isEmpty { sourcePartitions[topic] = Int32(found.partitions.count) }
+        }
         for repartition in topology.internalTopics where repartition.kind == .repartition {
             let upstream = topology.subTopologies.first { $0.sinkTopics.contains(repartition.name) }.flatMap { partitionsOf[$0.id] }
             let partitions = Int32(repartition.partitions ?? Int(upstream ?? 1))
             partitionsOf[repartition.subTopology] = partitions
+            sourcePartitions[repartition.name] = sourcePartitions[repartition.name] ?? partitions
             newTopics.append(config.internalTopic(repartition.name, partitions: partitions))
         }
+        let groups = CoPartitioning.groups(of: topology) { [config, plugins] in !StoreLayout.stores(of: $0, config: config, plugins: plugins).isEmpty }
+        try CoPartitioning.check(groups, partitions: sourcePartitions, file: config.file)
         for sub in topology.subTopologies {
             for store in StoreLayout.stores(of: sub, config: config, plugins: plugins) where store.logged {
                 newTopics.append(config.internalTopic(
