@@ -1,5 +1,6 @@
+import EddyEngine
 import EddyKafka
-import EddyRuntime
+@testable import EddyRuntime
 import Foundation
 import Testing
 
@@ -88,6 +89,44 @@ import Testing
         #expect(overlaps.isEmpty, "tasks owned twice: \(overlaps)")
         #expect(samples > 100)
         #expect(Set(owners.values.flatMap { $0 }) == Self.allTasks && owners.values.allSatisfy { !$0.isEmpty }, "owners: \(owners)")
+    }
+
+    /// A join's co-partition group (declared by the topology, as the joins engine does) is
+    /// checked whatever the sub-topology keeps; a stateless merge of topics of different
+    /// counts is not a group; the range assignor is chosen only where a sub-topology reads
+    /// several topics.
+    @Test func declaredGroupsAreCheckedAndRangeIsChosenOnlyForSeveralTopics() throws {
+        /// Sources of `topics` merged into a sink, one sub-topology per entry of `merges`.
+        func topology(_ merges: [[String]]) throws -> Topology {
+            var nodes: [Topology.DeclaredNode] = []
+            for (i, topics) in merges.enumerated() {
+                for topic in topics {
+                    let source = Topology.Source(topics: [topic], keySerde: "string", valueSerde: "string")
+                    nodes.append(.init(.init(name: topic, kind: .source(source), parents: []), at: .init("test")))
+                }
+                nodes.append(.init(.init(name: "merge-\(i)", kind: .passthrough, parents: topics), at: .init("test")))
+                let sink = Topology.Sink(topic: "out-\(i)", keySerde: "string", valueSerde: "string")
+                nodes.append(.init(.init(name: "out-\(i)", kind: .sink(sink), parents: ["merge-\(i)"]), at: .init("test")))
+            }
+            return try Topology.build(applicationId: "app", nodes: nodes)
+        }
+        var joined = try topology([["orders", "customers", "audit"], ["x"]])
+        #expect(joined.subTopologies.map(\.sourceTopics) == [["orders", "customers", "audit"], ["x"]])
+        joined.subTopologies[0].coPartitionGroups = [["orders", "customers"]]
+        let groups = CoPartitioning.groups(of: joined) { _ in false }
+        #expect(groups == [["orders", "customers"]])
+        #expect(throws: AppConfigError(
+            file: "app.yaml", line: nil, key: "topology",
+            message: "topics orders (6 partitions), customers (3 partitions) must be co-partitioned — partition N of each is processed "
+                + "by one task — but their partition counts differ; recreate them (or repartition one) with the same partition count")
+        ) {
+            try CoPartitioning.check(groups, partitions: ["orders": 6, "customers": 3, "audit": 1], file: "app.yaml")
+        }
+        try CoPartitioning.check(groups, partitions: ["orders": 4, "customers": 4, "audit": 1], file: "app.yaml")
+        #expect(CoPartitioning.groups(of: joined) { $0.id == 0 } == [["orders", "customers"], ["orders", "customers", "audit"]])
+        #expect(CoPartitioning.assignmentStrategy(for: joined) == "range")
+        let single = try topology([["a"], ["b"]])
+        #expect(CoPartitioning.assignmentStrategy(for: single) == "cooperative-sticky")
     }
 
     /// A sub-topology keeping state from two topics of different partition counts cannot
