@@ -59,7 +59,7 @@ public struct ApplicationReset {
             }
         }
         if !offsets.isEmpty { try commitAsTheGroup(offsets, kafka: kafka) }
-        let changelogs = Set(topology.subTopologies.flatMap { StoreLayout.stores(of: $0, config: config, plugins: plugins) }.filter(\.logged).map {
+        let changelogs = Set(topology.subTopologies.flatMap { StoreLayout.stores(of: $0, config: config, plugins: plugins, sourceChangelogs: topology.sourceChangelogs) }.filter(\.logged).map {
             Topology.changelogTopic(config.applicationId, $0.name)
         })
         let deleted = (repartitions + changelogs.sorted()).filter { metadata.topic($0).map { $0.error == nil } ?? false }

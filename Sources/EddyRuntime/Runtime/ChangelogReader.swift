@@ -84,12 +84,15 @@ final class ChangelogReader {
 
     /// Registers a new task's logged stores; returns whether any of them has changelog records
     /// to replay. When none has, the task can run at once and nothing is registered.
-    func register(_ task: TaskId, stores: [TaskStore]) throws -> Bool {
+    func register(_ task: TaskId, stores: [TaskStore], sourceOffsets: [KafkaTopicPartition: Int64] = [:]) throws -> Bool {
         var added: [Restoration] = []
         for store in stores {
             guard let changelog = store.changelog else { continue }
             let tp = KafkaTopicPartition(topic: changelog.topic, partition: changelog.partition)
-            let (low, high) = try restoreConsumer().watermarks(tp, timeout: .seconds(30))
+            var (low, high) = try restoreConsumer().watermarks(tp, timeout: .seconds(30))
+            // A source topic is restored up to its committed offset only: the records after it
+            // are processed again, and would otherwise be in the store twice over.
+            if !store.writesChangelog { high = min(high, sourceOffsets[tp] ?? low) }
             let start = max(store.checkpoint ?? low, low)
             guard start < high else {
                 logger.debug("\(store.name) for \(tp) is up to date at offset \(start)")
@@ -112,6 +115,7 @@ final class ChangelogReader {
         try releaseHolds()
         try consumer.poll(maxRecords: maxRecords, timeout: timeout) { record in
             guard let restoration = restoration(for: record) else { return }
+            guard restoration.store.writesChangelog || record.offset < restoration.end else { return }
             restoration.next = record.offset + 1
             restoration.pending = true
             guard let key = record.key else { return }

@@ -25,7 +25,13 @@ enum StoreLayout {
 
         var name: String
         var kind: Kind = .keyValue
+        /// Whether the store writes a changelog topic of its own (never for a source-topic store).
         var logged: Bool
+        /// The source topic that serves as the store's changelog (a `builder.table` source's
+        /// store, Kafka Streams' source-topic changelog): it writes no changelog, restores
+        /// from this topic up to the source partition's committed offset, and checkpoints
+        /// source-topic offsets.
+        var sourceTopic: String? = nil
         var persistent: Bool
         var keySerde: String
         var valueSerde: String
@@ -48,8 +54,11 @@ enum StoreLayout {
         static let changelogAdditionalRetentionMs: Int64 = 86_400_000
     }
 
-    /// The stores of `sub`'s processors and stateful operators.
-    static func stores(of sub: Topology.SubTopology, config: AppConfig, plugins: PluginSet) -> [Store] {
+    /// The stores of `sub`'s processors and stateful operators; `sourceChangelogs` is the
+    /// topology's (store name → the source topic that is its changelog).
+    static func stores(
+        of sub: Topology.SubTopology, config: AppConfig, plugins: PluginSet, sourceChangelogs: [String: String] = [:]
+    ) -> [Store] {
         var result: [Store] = []
         for node in sub.nodes {
             for declaration in declarations(of: node, plugins: plugins) where !result.contains(where: { $0.name == declaration.name }) {
@@ -68,9 +77,11 @@ enum StoreLayout {
                         retentionMs: options?.retentionMs.map(Int64.init) ?? declaration.retentionMilliseconds,
                         segmentIntervalMs: EddyState.SessionStore.defaultSegmentInterval(retentionMs: declaration.retentionMilliseconds))
                 }
+                let sourceTopic = sourceChangelogs[declaration.name]
                 result.append(Store(
-                    name: declaration.name, kind: kind, logged: options?.logged ?? declaration.changelog,
-                    persistent: options?.persistent ?? true, keySerde: declaration.keySerde, valueSerde: declaration.valueSerde))
+                    name: declaration.name, kind: kind, logged: sourceTopic == nil && (options?.logged ?? declaration.changelog),
+                    sourceTopic: sourceTopic, persistent: options?.persistent ?? true, keySerde: declaration.keySerde,
+                    valueSerde: declaration.valueSerde))
             }
         }
         return result

@@ -224,7 +224,7 @@ final class StreamTask: TaskEnvironment {
     /// topics, inside the current transaction under exactly-once.
     func flushChangelogs(_ ends: ChangelogEnds) throws {
         for store in stores where store.dirtyEntryCount > 0 {
-            guard let changelog = store.changelog else { continue }
+            guard let changelog = store.changelog, store.writesChangelog else { continue }
             let topic = try collector.topic(named: changelog.topic)
             let tag = ends.tag(for: changelog)
             try store.forEachChangelogRecord { key, value in

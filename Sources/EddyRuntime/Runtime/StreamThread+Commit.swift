@@ -66,7 +66,12 @@ extension StreamThread {
         for task in tasks.values {
             for store in task.stores where store.dirtyEntryCount > 0 {
                 FaultInjection.reach(.afterCommitBeforeCheckpoint)
-                let end = store.changelog.flatMap { changelogEnds.end(of: $0) }
+                let end = store.changelog.flatMap { changelog in
+                    // A source-topic store's checkpoint is the source offset committed with it.
+                    store.writesChangelog
+                        ? changelogEnds.end(of: changelog)
+                        : task.positions[KafkaTopicPartition(topic: changelog.topic, partition: changelog.partition)]
+                }
                 try store.commit(changelogEnd: end)
             }
         }

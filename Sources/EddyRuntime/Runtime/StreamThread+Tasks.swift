@@ -95,10 +95,10 @@ extension StreamThread {
         let sub = topology.subTopologies[id.subTopology]
         let directory = try stateDirectory.lockTask(id.description, waitingUpTo: .milliseconds(500))
         do {
-            let stores = try StoreLayout.stores(of: sub, config: config, plugins: plugins).map { spec in
+            let stores = try StoreLayout.stores(of: sub, config: config, plugins: plugins, sourceChangelogs: topology.sourceChangelogs).map { spec in
                 try TaskStore.open(spec, in: directory, partition: id.partition, applicationId: config.applicationId, cacheBudget: cacheBudget)
             }
-            if try changelogReader.register(id, stores: stores) {
+            if try changelogReader.register(id, stores: stores, sourceOffsets: committedSourceOffsets(of: stores)) {
                 restoring[id] = stores
                 logger.info("task \(id) restoring its stores from their changelogs")
             } else {
@@ -110,6 +110,17 @@ extension StreamThread {
             directory.unlock()
             throw error
         }
+    }
+
+    /// The group's committed offsets of the source partitions that are changelogs of `stores`
+    /// (source-topic stores restore up to them); empty when there are none.
+    func committedSourceOffsets(of stores: [TaskStore]) throws -> [KafkaTopicPartition: Int64] {
+        let partitions = stores.filter { !$0.writesChangelog }.compactMap { store in
+            store.changelog.map { KafkaTopicPartition(topic: $0.topic, partition: $0.partition) }
+        }
+        guard !partitions.isEmpty else { return [:] }
+        let committed = try consumer.committed(partitions, timeout: .seconds(30)).filter { $0.offset >= 0 }
+        return Dictionary(committed.map { ($0.topicPartition, $0.offset) }) { $1 }
     }
 
     func makeTask(_ id: TaskId, stores: [TaskStore]) throws -> StreamTask {

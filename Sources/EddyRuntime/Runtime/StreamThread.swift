@@ -181,7 +181,7 @@ final class StreamThread: @unchecked Sendable {
         var consumerConfig = kafka
         consumerConfig["group.id"] = config.applicationId
         if config.staticMembership { consumerConfig["group.instance.id"] = transactionalId }
-        consumerConfig["partition.assignment.strategy"] = "cooperative-sticky"
+        consumerConfig["partition.assignment.strategy"] = CoPartitioning.assignmentStrategy(for: topology)
         consumerConfig["isolation.level"] = config.isExactlyOnce ? "read_committed" : "read_uncommitted"
         consumerConfig = consumerConfig.withDefaults(["statistics.interval.ms": "1000", "fetch.wait.max.ms": "50"])
         let metrics = self.metrics
@@ -190,7 +190,8 @@ final class StreamThread: @unchecked Sendable {
             rebalanceListener: { [unowned self] _, event in rebalance(event) },
             onStatistics: { stats in metrics.lag.withLock { $0 = stats.consumerLag } })
         try consumer.subscribe(topics: topology.sourceTopics)
-        logger.info("stream thread \(index) joined group \(config.applicationId) for \(topology.sourceTopics.joined(separator: ", "))")
+        let assignor = consumerConfig["partition.assignment.strategy"] ?? ""
+        logger.info("stream thread \(index) joined group \(config.applicationId) for \(topology.sourceTopics.joined(separator: ", ")) (assignor \(assignor))")
 
         while !stopRequested.load(ordering: .relaxed) {
             // While anything restores, the main poll does not wait: the restore slice does.

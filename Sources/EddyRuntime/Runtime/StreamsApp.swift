@@ -37,12 +37,27 @@ public final class StreamsApp: @unchecked Sendable {
 
     /// Loads the plugins and validates the topology against them; starts the embedded broker
     /// when the application asks for one.
-    public init(config: AppConfig, clock: WallClock = .system, logger: Logger = Logger(label: "eddy.runtime")) throws {
+    public convenience init(config: AppConfig, clock: WallClock = .system, logger: Logger = Logger(label: "eddy.runtime")) throws {
+        let plugins = try PluginSet.load(for: config)
+        try self.init(config: config, plugins: plugins, topology: try Topology.build(config, plugins: plugins), clock: clock, logger: logger)
+    }
+
+    /// The lowest-level entry point: runs `topology`, made in code, in place of the one the
+    /// application file's `topology:` section describes; everything else (cluster, guarantee,
+    /// threads, state, plugins) comes from `config`. The topology is validated as a compiled
+    /// one is. For topologies the file cannot express yet, and for tests of the runtime.
+    public convenience init(
+        config: AppConfig, topology: Topology, clock: WallClock = .system, logger: Logger = Logger(label: "eddy.runtime")
+    ) throws {
+        try self.init(config: config, plugins: try PluginSet.load(for: config), topology: topology, clock: clock, logger: logger)
+    }
+
+    private init(config: AppConfig, plugins: PluginSet, topology: Topology, clock: WallClock, logger: Logger) throws {
         self.config = config
         self.clock = clock
         self.logger = logger
-        plugins = try PluginSet.load(for: config)
-        topology = try Topology.build(config, plugins: plugins)
+        self.plugins = plugins
+        self.topology = topology
         try StoreLayout.validate(topology, config: config, plugins: plugins)
         switch config.bootstrapServers {
         case .embedded:
@@ -204,14 +219,22 @@ public final class StreamsApp: @unchecked Sendable {
             }
         }
         var newTopics: [KafkaNewTopic] = []
+        // Every source topic's partition count: the cluster's, or what a new repartition topic gets.
+        var sourcePartitions: [String: Int32] = [:]
+        for topic in topology.sourceTopics {
+            if let found = metadata.topic(topic), found.error == nil, !found.partitions.isEmpty { sourcePartitions[topic] = Int32(found.partitions.count) }
+        }
         for repartition in topology.internalTopics where repartition.kind == .repartition {
             let upstream = topology.subTopologies.first { $0.sinkTopics.contains(repartition.name) }.flatMap { partitionsOf[$0.id] }
             let partitions = Int32(repartition.partitions ?? Int(upstream ?? 1))
             partitionsOf[repartition.subTopology] = partitions
+            sourcePartitions[repartition.name] = sourcePartitions[repartition.name] ?? partitions
             newTopics.append(config.internalTopic(repartition.name, partitions: partitions))
         }
+        let groups = CoPartitioning.groups(of: topology) { [config, plugins] in !StoreLayout.stores(of: $0, config: config, plugins: plugins).isEmpty }
+        try CoPartitioning.check(groups, partitions: sourcePartitions, file: config.file)
         for sub in topology.subTopologies {
-            for store in StoreLayout.stores(of: sub, config: config, plugins: plugins) where store.logged {
+            for store in StoreLayout.stores(of: sub, config: config, plugins: plugins, sourceChangelogs: topology.sourceChangelogs) where store.logged {
                 newTopics.append(config.internalTopic(
                     Topology.changelogTopic(config.applicationId, store.name), partitions: partitionsOf[sub.id] ?? 1,
                     configs: store.changelogConfigs))

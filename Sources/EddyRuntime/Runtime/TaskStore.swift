@@ -31,18 +31,23 @@ final class TaskStore: KeyValueStorage {
 
     let name: String
     let storage: Storage
-    /// The changelog partition of this task's instance, or nil when the store is not logged.
+    /// The changelog partition of this task's instance, or nil when the store is not logged:
+    /// for a source-topic store, the task's partition of that source topic.
     let changelog: ChangelogPartition?
+    /// Whether the store writes its changelog; false for a source-topic store, whose
+    /// changelog is its source topic and whose checkpoint is a source offset.
+    let writesChangelog: Bool
     /// A storage error met inside a plugin call (which cannot throw); the task raises it.
     private(set) var failure: (any Error)?
     /// The owning task's stream time (ms, -1 before the first record): window and session
     /// stores keep windows and sessions by it. Set once by the task that takes the store.
     var streamTime: () -> Int64 = { -1 }
 
-    init(name: String, storage: Storage, changelog: ChangelogPartition?) {
+    init(name: String, storage: Storage, changelog: ChangelogPartition?, writesChangelog: Bool = true) {
         self.name = name
         self.storage = storage
         self.changelog = changelog
+        self.writesChangelog = writesChangelog
     }
 
     /// Opens the store `spec` describes in a task's locked directory; `partition` is the
@@ -71,6 +76,10 @@ final class TaskStore: KeyValueStorage {
                         name: spec.name, kind: .session(retentionMs: retentionMs, segmentIntervalMs: segmentIntervalMs),
                         keySerde: spec.keySerde, valueSerde: spec.valueSerde, persistent: spec.persistent),
                     cacheBudget: cacheBudget))
+        }
+        if let sourceTopic = spec.sourceTopic {
+            return TaskStore(
+                name: spec.name, storage: storage, changelog: ChangelogPartition(topic: sourceTopic, partition: partition), writesChangelog: false)
         }
         return TaskStore(
             name: spec.name, storage: storage,
