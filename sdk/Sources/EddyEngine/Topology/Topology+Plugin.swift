@@ -27,8 +27,8 @@ extension Topology {
                 return store
             }
             guard !node.name.isEmpty else { throw refuse("a node has no name — every node needs one") }
-            if node.kind == .source {
-                guard node.parents.isEmpty else { throw refuse("a source reads topics, not other nodes, but it lists parents") }
+            if [.source, .tableSource, .globalTable].contains(node.kind) {
+                guard node.parents.isEmpty else { throw refuse("a \(node.kind) reads topics, not other nodes, but it lists parents") }
             } else if node.parents.isEmpty {
                 throw refuse("a \(node.kind) node needs at least one parent")
             }
@@ -64,6 +64,48 @@ extension Topology {
                     throw refuse("a session aggregate needs a merge entry to combine the sessions a record bridges, and it has none")
                 }
                 return .aggregate(Aggregation(fold: fold, store: store, window: windows))
+            }
+            func join() throws(TopologyError) -> Join {
+                guard node.hasFunction else { throw refuse("a join needs an apply entry (its joiner), and it has none") }
+                guard let joinType = node.joinType else { throw refuse("its join type \(node.entry.pointee.join_type) is not one of eddy.h's EDDY_JOIN_*") }
+                let type: Join.JoinType = switch joinType {
+                case .inner: .inner
+                case .left: .left
+                case .outer: .outer
+                }
+                func stores(_ count: Int) throws(TopologyError) -> [StoreDeclaration] {
+                    guard node.joinStores.count == count else {
+                        throw refuse("a \(node.kind) names \(count) join stores; it names \(node.joinStores.count)")
+                    }
+                    return node.joinStores
+                }
+                let shape: Join.Shape
+                switch node.kind {
+                case .streamStreamJoin:
+                    guard let windows = node.joinWindows, windows.before >= 0, windows.after >= 0, windows.grace >= 0 else {
+                        throw refuse("its join windows must have before, after and grace of at least 0 ms")
+                    }
+                    let declared = try stores(type == .inner ? 2 : 3)
+                    guard declared[0].kind == .window, declared[1].kind == .window, type == .inner || declared[2].kind == .keyValue else {
+                        throw refuse("a stream-stream join keeps two window stores (and a key-value store for left and outer joins)")
+                    }
+                    shape = .streamStream(windows, thisStore: declared[0], otherStore: declared[1], outerStore: type == .inner ? nil : declared[2])
+                case .streamTableJoin:
+                    guard type != .outer else { throw refuse("a stream-table join is inner or left; Kafka Streams has no outer one") }
+                    shape = .streamTable(table: try stores(1)[0].name)
+                case .streamGlobalJoin:
+                    guard type != .outer else { throw refuse("a stream-global table join is inner or left") }
+                    guard node.keySelector?.pointee.apply != nil else {
+                        throw refuse("a global table join needs a key selector with an apply entry, and it has none")
+                    }
+                    shape = .streamGlobalTable(
+                        global: try stores(1)[0].name,
+                        keySelector: .function(PluginFunction(plugin: plugin, node: node.name, place: .keySelector)))
+                default:
+                    let declared = try stores(2)
+                    shape = .tableTable(left: declared[0].name, right: declared[1].name)
+                }
+                return Join(shape: shape, type: type, joiner: .function(PluginFunction(plugin: plugin, node: node.name)))
             }
             let kind: Kind
             switch node.kind {
@@ -124,6 +166,18 @@ extension Topology {
                     store: try store()))
             case .timestampExtractor:
                 throw refuse("a timestamp extractor is a stream function or a source's extractor, not a node of the graph")
+            case .tableSource:
+                guard node.topics.count == 1 else { throw refuse("a table source reads exactly one topic; it names \(node.topics.count)") }
+                kind = .tableSource(
+                    Source(topics: node.topics, keySerde: node.keySerde ?? "bytes", valueSerde: node.valueSerde ?? "bytes"), try store())
+            case .globalTable:
+                guard node.topics.count == 1 else { throw refuse("a global table reads exactly one topic; it names \(node.topics.count)") }
+                let store = try store()
+                guard !store.changelog else { throw refuse("a global table's store \(store.name) is restored from its topic; declare it with changelog false") }
+                kind = .globalTable(GlobalStore(
+                    topic: node.topics[0], keySerde: node.keySerde ?? "bytes", valueSerde: node.valueSerde ?? "bytes", store: store))
+            case .streamStreamJoin, .streamTableJoin, .streamGlobalJoin, .tableTableJoin:
+                kind = .join(try join())
             }
             return DeclaredNode(Node(name: node.name, kind: kind, parents: node.parents), at: location)
         }
