@@ -121,7 +121,8 @@ public struct NodeDescription: @unchecked Sendable {
     public let joinWindows: JoinWindows?
     /// Joins: the stores the join keeps or reads (ABI 1.4).
     public let joinStores: [StoreDeclaration]
-    /// Global-table joins: the node whose `apply` picks the global table's key (ABI 1.4).
+    /// Global-table joins: the node whose `apply` picks the global table's key; foreign-key
+    /// joins: the foreign-key extractor (ABI 1.4).
     public let keySelector: UnsafePointer<eddy_node>?
     /// The node entry itself (its `apply`, `merge` and `plugin_data`).
     public let entry: UnsafePointer<eddy_node>
@@ -171,7 +172,7 @@ public struct NodeDescription: @unchecked Sendable {
         self.suppress = modern && kind == .suppress ? node.suppress : nil
         self.timestampExtractor = modern ? node.timestamp_extractor : nil
         let joins = Self.hasABI14Fields(entry)
-        if [.tableSource, .globalTable, .streamStreamJoin, .streamTableJoin, .streamGlobalJoin, .tableTableJoin].contains(kind), !joins {
+        if [.tableSource, .globalTable, .streamStreamJoin, .streamTableJoin, .streamGlobalJoin, .tableTableJoin, .foreignKeyJoin].contains(kind), !joins {
             throw DescriptorError("topology node \(name) is a \(kind) (ABI 1.4) but its struct_size \(node.struct_size) is that of an older eddy_node — rebuild the plugin against this SDK")
         }
         self.joinType = joins ? TopologyNode.JoinType(rawValue: node.join_type) : nil

@@ -78,3 +78,23 @@ enum DSLRekeyedJoins: Plugin {
             .to("priced-orders")
     }
 }
+
+/// Orders (`"<product>:<quantity>"`) joined with the products they name, by foreign key: an
+/// inner join over `fk-inner-orders`/`fk-inner-products` and a left join over
+/// `fk-left-orders`/`fk-left-products`.
+enum DSLForeignKeyJoins: Plugin {
+    static let name = "dsl-foreign-key-joins"
+    static let version = "1.0.0"
+
+    static func topology(_ builder: StreamsBuilder) {
+        func product(of order: String) -> String { String(order.split(separator: ":")[0]) }
+        var orders = builder.table("fk-inner-orders", key: .string, value: .string, materialized: .as("fk-inner-orders-store"))
+        var products = builder.table("fk-inner-products", key: .string, value: .string, materialized: .as("fk-inner-products-store"))
+        orders.join(products, value: .string, named: "fk-inner", foreignKey: product) { order, name in "\(order) with \(name)" }
+            .toStream().to("fk-inner-out")
+        orders = builder.table("fk-left-orders", key: .string, value: .string)
+        products = builder.table("fk-left-products", key: .string, value: .string)
+        orders.leftJoin(products, value: .string, named: "fk-left", foreignKey: product) { order, name in "\(order) with \(name ?? "null")" }
+            .toStream().to("fk-left-out")
+    }
+}

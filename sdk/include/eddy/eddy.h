@@ -77,8 +77,8 @@ extern "C" {
  * 1.3 appended windows, suppression and timestamp extractors to `eddy_node` (`window`,
  * `merge`, `suppress`, `timestamp_extractor`).
  * 1.3 also appended `eddy_host_api.session_put`, `session_remove` and `session_fetch`.
- * 1.4 appended tables and joins: the node kinds TABLE_SOURCE, GLOBAL_TABLE and the
- * `*_JOIN` kinds, and `eddy_node.join_type`, `join_windows`, `join_stores`,
+ * 1.4 appended tables and joins: the node kinds TABLE_SOURCE, GLOBAL_TABLE, the `*_JOIN`
+ * kinds and FOREIGN_KEY_JOIN, and `eddy_node.join_type`, `join_windows`, `join_stores`,
  * `join_store_count` and `key_selector`. A host older than 1.4 refuses a topology with
  * these kinds (their values are unknown to it), naming the node and its kind.
  */
@@ -615,6 +615,22 @@ typedef int32_t eddy_node_kind;
  * the joiner.
  */
 #define EDDY_NODE_TABLE_TABLE_JOIN 26
+/**
+ * A foreign-key table–table join (appended in 1.4, Kafka Streams' `KTable.join(other,
+ * foreignKeyExtractor, joiner)`): `parents[0]` is the left table, `parents[1]` the right
+ * one, `join_stores[0]` and `join_stores[1]` their stores. `key_selector` (a stream
+ * function of kind SELECT_KEY) emits, per left entry, the right table's key it refers to.
+ * The host runs Kafka Streams' subscription/response design: each left update sends a
+ * subscription (its key and a hash of its value) to the foreign key's partition through
+ * `<application.id>-<name>-subscription-registration-repartition`, kept in the store
+ * `<name>-subscription-store`; a subscription and every update of the right entry answer
+ * through `<application.id>-<name>-subscription-response-repartition` to the left key's
+ * partition, where an answer whose hash no longer matches the left value is stale and
+ * dropped. The left keys' current foreign keys are kept in `<name>-foreign-keys-store`.
+ * INNER or LEFT. Results take the timestamp of the update that caused them. `apply` is
+ * the joiner.
+ */
+#define EDDY_NODE_FOREIGN_KEY_JOIN 27
 
 /** FILTER: keep the records the predicate rejects (`filterNot`). */
 #define EDDY_NODE_NEGATE 0x1u
@@ -825,8 +841,10 @@ typedef struct eddy_node {
     size_t join_store_count;
     /**
      * STREAM_GLOBAL_JOIN: the stream function (kind SELECT_KEY) that emits, per stream
-     * record, the global table's key to join with; it is called like any `apply`, on the
-     * stream thread that owns the task. Static, owned by the plugin image; NULL otherwise.
+     * record, the global table's key to join with; FOREIGN_KEY_JOIN: the foreign-key
+     * extractor, which emits per left entry the right table's key. It is called like any
+     * `apply`, on the stream thread that owns the task. Static, owned by the plugin image;
+     * NULL otherwise.
      */
     const struct eddy_node *key_selector;
 } eddy_node;

@@ -173,6 +173,7 @@ public final class TaskGraph {
             case let aggregation as AggregationNode: [(aggregation.aggregator as? FunctionAggregator)?.caller].compactMap { $0 }
             case let source as SourceNode: [source.extractor].compactMap { $0 }
             case let join as JoinNode: join.callers
+            case let subscribe as ForeignKeySubscribeNode: [subscribe.extractor]
             default: []
             }
         }
@@ -261,6 +262,9 @@ public final class TaskGraph {
         case .join(let join):
             return try JoinNode.make(
                 declared, join, stores: stores, taskId: taskId, applicationId: applicationId, entry: entry)
+        case .foreignKey(let step):
+            return try ForeignKeySteps.node(
+                declared, step, stores: stores, taskId: taskId, applicationId: applicationId, entry: entry)
         case .globalTable:
             throw GraphError("node \(declared.name) is a global table, which a built topology keeps outside its sub-topologies")
         case .repartition:

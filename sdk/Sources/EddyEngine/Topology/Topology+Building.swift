@@ -145,8 +145,7 @@ extension Topology {
         }
         var groups: [[String]] = []
         for node in sub.nodes {
-            guard case .join(let join) = node.kind, node.parents.count == 2 else { continue }
-            if case .streamGlobalTable = join.shape { continue }
+            guard node.kind.joinsCoPartitionedInputs, node.parents.count == 2 else { continue }
             let group = sourceTopics(above: node.parents[0]).union(sourceTopics(above: node.parents[1])).sorted()
             if group.count > 1, !groups.contains(group) { groups.append(group) }
         }

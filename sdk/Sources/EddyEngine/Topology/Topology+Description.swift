@@ -51,11 +51,16 @@ extension Topology.Kind {
         case .tableSource(let source, _): "table \(source.topics.joined(separator: ","))"
         case .globalTable(let global): "global table \(global.topic)"
         case .join(let join): join.summary
+        case .foreignKey(.subscribe(let extractor, _)): "foreign-key join subscribe: \(extractor.plugin).\(extractor.node) key selector"
+        case .foreignKey(.respond): "foreign-key join respond"
+        case .foreignKey(.resolve(_, let type, _)): "foreign-key \(type) join resolve"
         }
     }
 
     /// The stores a node owns or reads, for descriptions.
     var describedStores: [String] {
+        if case .foreignKey(.respond(let subscriptions, let right)) = self { return [subscriptions.name, right] }
+        if case .foreignKey(.resolve(let left, _, _)) = self { return [left] }
         guard case .join(let join) = self else { return stores.map(\.name) }
         switch join.shape {
         case .streamStream: return join.ownedStores.map(\.name)

@@ -14,7 +14,12 @@ extension Topology {
                 TopologyError.Location("topology.plugin"),
                 "plugin '\(plugin)' (\(description.name) \(description.version)) exports no topology — implement `static func topology(_ builder: StreamsBuilder)` in its Plugin type")
         }
-        return try nodes.map { node throws(TopologyError) in
+        var declared: [DeclaredNode] = []
+        for node in nodes { declared += try declaredNodes(of: node) }
+        return declared
+
+        /// The nodes one exported node declares: itself, or a foreign-key join's steps.
+        func declaredNodes(of node: NodeDescription) throws(TopologyError) -> [DeclaredNode] {
             let location = TopologyError.Location("plugin \(plugin), node \(node.name)")
             func refuse(_ message: String) -> TopologyError { TopologyError(location, message) }
             func function(_ operation: Operation) throws(TopologyError) -> Kind {
@@ -107,6 +112,48 @@ extension Topology {
                 }
                 return Join(shape: shape, type: type, joiner: .function(PluginFunction(plugin: plugin, node: node.name)))
             }
+            /// The steps of a foreign-key join: subscribe, repartition by foreign key, respond,
+            /// repartition by left key, resolve (under the node's own name, which readers use).
+            func foreignKeyJoin() throws(TopologyError) -> [DeclaredNode] {
+                guard node.hasFunction else { throw refuse("a foreign-key join needs an apply entry (its joiner), and it has none") }
+                guard node.keySelector?.pointee.apply != nil else {
+                    throw refuse("a foreign-key join needs a foreign-key extractor (key_selector) with an apply entry, and it has none")
+                }
+                guard node.parents.count == 2, node.parents[0] != node.parents[1] else {
+                    throw refuse("a foreign-key join reads two different tables, the left and the right")
+                }
+                guard node.joinStores.count == 2 else { throw refuse("a foreign-key join names 2 join stores; it names \(node.joinStores.count)") }
+                let type: Join.JoinType
+                switch node.joinType {
+                case .inner?: type = .inner
+                case .left?: type = .left
+                default: throw refuse("a foreign-key join is inner or left")
+                }
+                let name = node.name
+                func store(_ suffix: String) -> StoreDeclaration {
+                    StoreDeclaration.keyValue("\(name)-\(suffix)", key: BytesSerde(), value: BytesSerde())
+                }
+                let subscribe = "\(name)-subscribe", registration = "\(name)-subscription-registration"
+                let respond = "\(name)-respond", response = "\(name)-subscription-response"
+                let steps: [Node] = [
+                    Node(
+                        name: subscribe,
+                        kind: .foreignKey(.subscribe(
+                            extractor: PluginFunction(plugin: plugin, node: name, place: .keySelector), foreignKeys: store("foreign-keys-store"))),
+                        parents: [node.parents[0]]),
+                    Node(name: registration, kind: .repartition(partitions: nil), parents: [subscribe]),
+                    Node(
+                        name: respond, kind: .foreignKey(.respond(subscriptions: store("subscription-store"), right: node.joinStores[1].name)),
+                        parents: [registration, node.parents[1]]),
+                    Node(name: response, kind: .repartition(partitions: nil), parents: [respond]),
+                    Node(
+                        name: name,
+                        kind: .foreignKey(.resolve(
+                            left: node.joinStores[0].name, type: type, joiner: .function(PluginFunction(plugin: plugin, node: name)))),
+                        parents: [response, node.parents[0]]),
+                ]
+                return steps.map { DeclaredNode($0, at: location) }
+            }
             let kind: Kind
             switch node.kind {
             case .source:
@@ -178,8 +225,10 @@ extension Topology {
                     topic: node.topics[0], keySerde: node.keySerde ?? "bytes", valueSerde: node.valueSerde ?? "bytes", store: store))
             case .streamStreamJoin, .streamTableJoin, .streamGlobalJoin, .tableTableJoin:
                 kind = .join(try join())
+            case .foreignKeyJoin:
+                return try foreignKeyJoin()
             }
-            return DeclaredNode(Node(name: node.name, kind: kind, parents: node.parents), at: location)
+            return [DeclaredNode(Node(name: node.name, kind: kind, parents: node.parents), at: location)]
         }
     }
 }

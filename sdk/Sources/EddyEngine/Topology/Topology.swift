@@ -53,6 +53,23 @@ public struct Topology: Sendable {
         case globalTable(GlobalStore)
         /// A join of two streams, a stream and a table, a stream and a global table, or two tables.
         case join(Join)
+        /// One step of a foreign-key join (Kafka Streams' subscription/response design).
+        case foreignKey(ForeignKeyStep)
+    }
+
+    /// The steps a foreign-key table join runs as, across two sub-topologies: the left
+    /// table's partition subscribes to the right entry's, which responds.
+    public enum ForeignKeyStep: Sendable, Equatable {
+        /// Left table updates become subscriptions keyed by the foreign key the extractor
+        /// picks (and unsubscriptions from a previous one, kept in `foreignKeys`).
+        case subscribe(extractor: PluginFunction, foreignKeys: StoreDeclaration)
+        /// Subscriptions (the left input), kept in `subscriptions`, and updates of the right
+        /// table in store `right` (the right input) become responses keyed by the left key.
+        case respond(subscriptions: StoreDeclaration, right: String)
+        /// Responses become join results, unless the left value in store `left` changed
+        /// since the subscription (a stale response). The right input is the left table,
+        /// only so that the left store is in this sub-topology.
+        case resolve(left: String, type: Join.JoinType, joiner: Join.Joiner)
     }
 
     /// A join: its shape (which inputs, which stores), which records it keeps, and the joiner.
@@ -383,10 +400,24 @@ extension Topology.Kind {
         }
     }
 
-    /// Every store the node owns: its operator's one, or a stream–stream join's.
+    /// Every store the node owns: its operator's one, a stream–stream join's, a foreign-key join step's.
     public var stores: [StoreDeclaration] {
-        if case .join(let join) = self { return join.ownedStores }
-        return store.map { [$0] } ?? []
+        switch self {
+        case .join(let join): return join.ownedStores
+        case .foreignKey(.subscribe(_, let store)), .foreignKey(.respond(let store, _)): return [store]
+        default: return store.map { [$0] } ?? []
+        }
+    }
+
+    /// Whether the node joins two inputs that must be co-partitioned.
+    public var joinsCoPartitionedInputs: Bool {
+        switch self {
+        case .join(let join):
+            if case .streamGlobalTable = join.shape { return false }
+            return true
+        case .foreignKey(.respond), .foreignKey(.resolve): return true
+        default: return false
+        }
     }
 
     /// The plugin a node runs code of (a processor, a DSL function or a typed function).
@@ -409,6 +440,8 @@ extension Topology.Kind {
             if case .extractor(let function) = source.timestamp { return [function] }
             return []
         case .join(let join): return join.pluginFunctions
+        case .foreignKey(.subscribe(let extractor, _)): return [extractor]
+        case .foreignKey(.resolve(_, _, .function(let joiner))): return [joiner]
         default: return []
         }
     }

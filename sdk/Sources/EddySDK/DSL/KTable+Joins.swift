@@ -27,7 +27,50 @@ extension KTable {
         tableJoin(other, .outer, "KTABLE-OUTERJOIN", name, value, joiner)
     }
 
+    /// Joins each entry with the entry of `other` whose key `foreignKey` picks from its value
+    /// (Kafka Streams' foreign-key join): the result is keyed by this table's key, and is
+    /// updated when either entry changes; a key is in the result while its entry and the one
+    /// it refers to exist. Runs through two internal topics (subscriptions to the foreign
+    /// key's partition, responses back), which need no co-partitioning of the two tables.
+    @inlinable
+    public func join<KO: Serde, VO: Serde, VR: Serde>(
+        _ other: KTable<KO, VO>, value: VR, named name: String? = nil, foreignKey: @escaping (V.Value) throws -> KO.Value,
+        _ joiner: @escaping (V.Value, VO.Value) throws -> VR.Value
+    ) -> KTable<K, VR> {
+        foreignKeyJoin(other, .inner, name, value, foreignKey) { left, right in
+            try joiner(try present(left, "left"), try present(right, "right"))
+        }
+    }
+
+    /// As ``join(_:value:named:foreignKey:_:)``, and an entry whose foreign key `other` does
+    /// not hold is joined with nil.
+    @inlinable
+    public func leftJoin<KO: Serde, VO: Serde, VR: Serde>(
+        _ other: KTable<KO, VO>, value: VR, named name: String? = nil, foreignKey: @escaping (V.Value) throws -> KO.Value,
+        _ joiner: @escaping (V.Value, VO.Value?) throws -> VR.Value
+    ) -> KTable<K, VR> {
+        foreignKeyJoin(other, .left, name, value, foreignKey) { left, right in try joiner(try present(left, "left"), right) }
+    }
+
     // MARK: - Internals
+
+    @usableFromInline
+    func foreignKeyJoin<KO: Serde, VO: Serde, VR: Serde>(
+        _ other: KTable<KO, VO>, _ type: TopologyNode.JoinType, _ name: String?, _ value: VR, _ foreignKey: @escaping (V.Value) throws -> KO.Value,
+        _ joiner: @escaping (V.Value?, VO.Value?) throws -> VR.Value
+    ) -> KTable<K, VR> {
+        let joinName = name ?? builder.generatedName("KTABLE-FK-JOIN")
+        let left = materializedForJoin()
+        let right = other.materializedForJoin()
+        let extractor = NodeFunction.emitting(decoder.valuesOnly, rejectingTombstones: "a foreign-key extractor") { _, v, call, index in
+            try call.emitKey(index, try foreignKey(v), other.keySerde)
+        }
+        builder.add(TopologyNode(
+            name: joinName, kind: .foreignKeyJoin, parents: [left.node, right.node],
+            function: .joiner(left: valueSerde, right: other.valueSerde, output: value, joiner), joinType: type,
+            joinStores: [left.store, right.store], keySelector: extractor))
+        return KTable<K, VR>(builder: builder, node: joinName, keySerde: keySerde, valueSerde: value, storeName: nil)
+    }
 
     /// This table with a store a join can read: itself when materialized, else its updates
     /// materialized by a `toTable` node in a store of their own.

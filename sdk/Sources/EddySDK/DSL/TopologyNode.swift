@@ -15,7 +15,7 @@ public struct TopologyNode: Sendable {
         /// A topic read as a table, and a global table (ABI 1.4).
         case tableSource, globalTable
         /// The joins (ABI 1.4).
-        case streamStreamJoin, streamTableJoin, streamGlobalJoin, tableTableJoin
+        case streamStreamJoin, streamTableJoin, streamGlobalJoin, tableTableJoin, foreignKeyJoin
     }
 
     /// Which records a join keeps (`EDDY_JOIN_*`).
@@ -91,7 +91,8 @@ public struct TopologyNode: Sendable {
     public var joinWindows: JoinWindows?
     /// Joins: the stores the join keeps or reads, in the order `eddy.h` gives per kind.
     public var joinStores: [StoreDeclaration] = []
-    /// Stream–global-table joins: the function picking the global table's key.
+    /// Stream–global-table joins: the function picking the global table's key; foreign-key
+    /// joins: the foreign-key extractor.
     @usableFromInline var keySelector: NodeFunction?
 
     @usableFromInline
