@@ -384,6 +384,14 @@ extension Topology.Kind {
         }
     }
 
+    /// A source's or table source's topics, serdes and event time; nil for other nodes.
+    public var sourceSpec: Topology.Source? {
+        switch self {
+        case .source(let source), .tableSource(let source, _): return source
+        default: return nil
+        }
+    }
+
     /// The topic a sink node writes; nil for other nodes.
     public var sinkTopic: String? {
         if case .sink(let sink) = self { return sink.topic }
