@@ -53,3 +53,29 @@ import Testing
         ])
     }
 }
+
+/// The resolve step drops a response whose hash of the left value is not the current one:
+/// an answer to a subscription the left entry has since replaced.
+@Suite struct ForeignKeyStaleResponseTests {
+    /// A response as the respond step writes it: the hash `[1][FNV-1a 64]` of a left value,
+    /// then whether there is a right value, then the right value.
+    private func response(forLeftValue left: String, right: String) -> [UInt8] {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in left.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return [1] + (0..<8).map { UInt8(truncatingIfNeeded: hash >> (56 - 8 * $0)) } + [1] + Array(right.utf8)
+    }
+
+    @Test func aResponseToAnOlderLeftValueIsDropped() throws {
+        let driver = try TopologyTestDriver(DSLForeignKeyJoins.self)
+        try driver.inputTopic("fk-inner-products", key: .string, value: .string).pipe(key: "p1", value: "tea", timestamp: 1)
+        try driver.inputTopic("fk-inner-orders", key: .string, value: .string).pipe(key: "o1", value: "p1:2", timestamp: 2)
+        let output = driver.outputTopic("fk-inner-out", key: .string, value: .string)
+        #expect(try output.readRecords() == [TestRecord(key: "o1", value: "p1:2 with tea", timestamp: 2)])
+        // Responses arriving late on the response topic: one for the value o1 had before, one for its current value.
+        let responses = "test-app-fk-inner-subscription-response-repartition"
+        try driver.pipe(responses, key: Array("o1".utf8), value: response(forLeftValue: "p1:1", right: "old tea"), timestamp: 3)
+        #expect(try output.readRecords() == [])
+        try driver.pipe(responses, key: Array("o1".utf8), value: response(forLeftValue: "p1:2", right: "new tea"), timestamp: 4)
+        #expect(try output.readRecords() == [TestRecord(key: "o1", value: "p1:2 with new tea", timestamp: 4)])
+    }
+}
