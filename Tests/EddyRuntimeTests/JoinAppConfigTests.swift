@@ -55,6 +55,22 @@ import Testing
         ])
     }
 
+    @Test func aStreamReKeyedBeforeAJoinIsRepartitionedFirst() throws {
+        let topology = try compile("""
+              sources: [{name: clicks, topics: [clicks], value.serde: json}]
+              tables: [{name: users, topic: users, value.serde: json}]
+              processors:
+                - {name: by-user, type: select_key, field: user, inputs: [clicks]}
+                - {name: valid, type: filter, function: Enrich.is_large, fields: [amount], inputs: [by-user]}
+                - {name: enriched, type: join, inputs: [valid, users]}
+              sinks:
+                - {name: out, topic: out, inputs: [enriched]}
+            """)
+        #expect(topology.internalTopics.map(\.name) == ["shop-enriched-left-repartition"])
+        #expect(topology.subTopologies.flatMap(\.coPartitionGroups) == [["shop-enriched-left-repartition", "users"]])
+        #expect(topology.nodes.first { $0.name == "enriched" }?.parents == ["enriched-left", "users"])
+    }
+
     @Test func joinMistakesAreNamedWithTheFix() {
         #expect(error(Self.inputs + """
               processors: [{name: j, type: join, inputs: [clicks, views]}]

@@ -203,14 +203,39 @@ private struct NodeCompiler {
         case .aggregate(let aggregation):
             return try aggregate(aggregation)
         case .join(let join):
-            return [try self.join(join)]
+            // A stream whose key changed on the way (select_key, map, flat_map, a plugin
+            // processor) is repartitioned by its key first, as Kafka Streams does.
+            let rekeyed = p.inputs.enumerated().filter { keyMayHaveChanged(above: $0.element) }
+            let repartitions = rekeyed.map { side, input in
+                node(.repartition(partitions: nil), name: "\(p.name)-\(side == 0 ? "left" : "right")", parents: [input])
+            }
+            var inputs = p.inputs
+            for (repartition, (side, _)) in zip(repartitions, rekeyed) { inputs[side] = repartition.node.name }
+            return repartitions + [try self.join(join, inputs: inputs)]
         }
     }
 
     /// A join of `inputs[0]` with `inputs[1]`: two streams (with `window:`), a stream and a
     /// table, or two tables, joined by the JSON merge.
-    private func join(_ join: JoinSpec) throws(AppConfigError) -> Topology.DeclaredNode {
-        let p = spec
+    /// Whether records reaching `input` may have been re-keyed since they were last
+    /// partitioned (read from a topic or repartitioned).
+    private func keyMayHaveChanged(above input: String) -> Bool {
+        var seen: Set<String> = []
+        var stack = [input]
+        while let name = stack.popLast() {
+            guard seen.insert(name).inserted, let processor = config.topology.processors.first(where: { $0.name == name }) else { continue }
+            switch processor.kind {
+            case .selectKey, .map, .flatMap, .plugin: return true
+            case .repartition, .groupBy, .count, .aggregate, .join: continue
+            default: stack.append(contentsOf: processor.inputs)
+            }
+        }
+        return false
+    }
+
+    private func join(_ join: JoinSpec, inputs: [String]) throws(AppConfigError) -> Topology.DeclaredNode {
+        var p = spec
+        p.inputs = inputs
         guard p.inputs.count == 2, p.inputs[0] != p.inputs[1] else {
             throw fail("inputs", "a join reads two different inputs, the left and then the right, e.g. `inputs: [clicks, users]`")
         }
@@ -241,7 +266,7 @@ private struct NodeCompiler {
         case (_?, nil):
             throw fail("inputs", "the left input '\(p.inputs[0])' is a table and the right '\(p.inputs[1])' a stream — put the stream first: `inputs: [\(p.inputs[1]), \(p.inputs[0])]`")
         }
-        return node(.join(Topology.Join(shape: shape, type: join.type, joiner: .jsonMerge)))
+        return node(.join(Topology.Join(shape: shape, type: join.type, joiner: .jsonMerge)), parents: p.inputs)
     }
 
     // MARK: - Private
