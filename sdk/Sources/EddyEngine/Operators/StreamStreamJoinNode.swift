@@ -27,6 +27,7 @@ final class StreamStreamJoinNode: JoinNode {
     private var outerMinTime: Int64?
     private var keyBytes: [UInt8] = []
     private var scratch: [UInt8] = []
+    private var outerKey: [UInt8] = []
 
     init(
         name: String, type: Topology.Join.JoinType, leftParent: String, joiner: FunctionCaller?, windows: JoinWindows,
@@ -69,7 +70,10 @@ final class StreamStreamJoinNode: JoinNode {
             var matched = false
             while let partner = partners.next() {
                 matched = true
-                if let outerStore { Self.outerKey(partner.windowStart, isLeft: !isLeft, key: key).withUnsafeBytes { outerStore.delete($0) } }
+                if let outerStore {
+                    fillOuterKey(partner.windowStart, isLeft: !isLeft, key: key)
+                    outerKey.withUnsafeBytes { outerStore.delete($0) }
+                }
                 let joinedTime = max(time, partner.windowStart)
                 Self.forEachValue(in: partner.value) { other in
                     if isLeft {
@@ -81,7 +85,7 @@ final class StreamStreamJoinNode: JoinNode {
             }
             if !matched, keepsUnmatched {
                 if let outerStore, windowEnd >= streamTime {
-                    let outerKey = Self.outerKey(time, isLeft: isLeft, key: key)
+                    fillOuterKey(time, isLeft: isLeft, key: key)
                     outerKey.withUnsafeBytes { append(value, toEntry: $0, of: outerStore) }
                     if let known = outerMinTime { outerMinTime = min(known, time) }
                 } else {
@@ -148,12 +152,13 @@ final class StreamStreamJoinNode: JoinNode {
 
     // MARK: - Encodings
 
-    /// The outer store's key: the record's time (8 bytes, big-endian), its side (0 left, 1 right), its key.
-    private static func outerKey(_ time: Int64, isLeft: Bool, key: UnsafeRawBufferPointer) -> [UInt8] {
-        var bytes = (0..<8).map { UInt8(truncatingIfNeeded: time >> (56 - 8 * $0)) }
-        bytes.append(isLeft ? 0 : 1)
-        bytes.append(contentsOf: key)
-        return bytes
+    /// Sets `outerKey` to the outer store's key of a record: its time (8 bytes, big-endian),
+    /// its side (0 left, 1 right), its key.
+    private func fillOuterKey(_ time: Int64, isLeft: Bool, key: UnsafeRawBufferPointer) {
+        outerKey.removeAll(keepingCapacity: true)
+        withUnsafeBytes(of: time.bigEndian) { outerKey.append(contentsOf: $0) }
+        outerKey.append(isLeft ? 0 : 1)
+        outerKey.append(contentsOf: key)
     }
 
     private static func appendValue(_ value: UnsafeRawBufferPointer, to list: inout [UInt8]) {
