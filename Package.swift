@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "Uppercase", type: .dynamic, targets: ["Uppercase"]),
         .library(name: "Fraud", type: .dynamic, targets: ["FraudPlugin"]),
         .library(name: "FraudV2", type: .dynamic, targets: ["FraudV2Plugin"]),
+        .library(name: "Orders", type: .dynamic, targets: ["OrdersPlugin"]),
     ],
     dependencies: [
         .package(path: "sdk"),
@@ -101,6 +102,7 @@ let package = Package(
         .target(
             name: "FraudV2Plugin", dependencies: ["Fraud", .product(name: "EddySDK", package: "sdk")],
             path: "Plugins/FraudV2"),
+        .target(name: "OrdersPlugin", dependencies: [.product(name: "EddySDK", package: "sdk")], path: "Plugins/Orders"),
         .target(
             name: "Uppercase", path: "Plugins/Uppercase",
             publicHeadersPath: ".", cSettings: [.headerSearchPath("../../sdk/include")]),

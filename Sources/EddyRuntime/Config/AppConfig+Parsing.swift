@@ -1,4 +1,5 @@
 import EddyEngine
+import EddySDK
 import Foundation
 import Yams
 
@@ -95,7 +96,7 @@ extension AppConfig {
     // MARK: - Topology
 
     private static func parseTopology(_ r: YAMLReader, defaultTimestamp: Topology.Timestamp) throws(AppConfigError) -> TopologySpec {
-        try r.rejectUnknownKeys(["plugin", "config", "topics", "sources", "processors", "sinks", "stores"])
+        try r.rejectUnknownKeys(["plugin", "config", "topics", "sources", "tables", "processors", "sinks", "stores"])
         var spec = TopologySpec(sources: [], processors: [], sinks: [], stores: [])
         spec.plugin = try r.string("plugin")
         spec.pluginLine = r["plugin"].flatMap { YAMLReader.line(of: $0) }
@@ -124,6 +125,14 @@ extension AppConfig {
                     valueSerde: try s.choice("value.serde", SerdeName.self) ?? .string,
                     timestamp: try sourceTimestamp(s) ?? defaultTimestamp,
                     line: YAMLReader.line(of: s.node)))
+        }
+        for t in try r.list("tables") {
+            try t.rejectUnknownKeys(["name", "topic", "key.serde", "value.serde", "store"])
+            let name = try t.requiredString("name", "users")
+            spec.tables.append(TableSpec(
+                name: name, topic: try t.requiredString("topic", "users"), keySerde: try t.choice("key.serde", SerdeName.self) ?? .string,
+                valueSerde: try t.choice("value.serde", SerdeName.self) ?? .string, store: try t.string("store") ?? "\(name)-store",
+                line: YAMLReader.line(of: t.node)))
         }
         for p in try r.list("processors") {
             spec.processors.append(try parseProcessor(p))
@@ -231,13 +240,38 @@ extension AppConfig {
                 operation: isAggregate ? .aggregate : .reduce, store: try p.string("store") ?? "\(name)-store",
                 function: FunctionCall(plugin: call.plugin, function: call.function, fields: []),
                 field: try p.string("field"), initial: isAggregate ? try p.string("initial") : nil, windowing: try parseWindowing(p)))
+        case "join":
+            try p.rejectUnknownKeys(common + ["join", "window"])
+            kind = .join(try parseJoin(p))
         default:
             throw p.error(
                 "type",
-                "'\(type)' is not one of plugin, filter, map_values, select_key, map, flat_map, flat_map_values, peek, foreach, branch, merge, group_by, repartition, count, reduce, aggregate",
+                "'\(type)' is not one of plugin, filter, map_values, select_key, map, flat_map, flat_map_values, peek, foreach, branch, merge, group_by, repartition, count, reduce, aggregate, join",
                 at: p["type"])
         }
         return ProcessorSpec(name: name, inputs: try requiredInputs(p), kind: kind, line: YAMLReader.line(of: p.node))
+    }
+
+    /// `join: inner|left|outer` and, for two streams, `window: {difference.ms | before.ms + after.ms, grace.ms}`.
+    private static func parseJoin(_ p: YAMLReader) throws(AppConfigError) -> JoinSpec {
+        let joinType = try p.string("join") ?? "inner"
+        guard let type = Topology.Join.JoinType(rawValue: joinType) else {
+            throw p.error("join", "'\(joinType)' is not one of inner, left, outer", at: p["join"])
+        }
+        guard let w = try p.child("window") else { return JoinSpec(type: type, windows: nil) }
+        try w.rejectUnknownKeys(["difference.ms", "before.ms", "after.ms", "grace.ms"])
+        let grace = Int64(try w.int("grace.ms", range: 0...StoreSpec.maxRetentionMs) ?? 0)
+        if let difference = try w.int("difference.ms", range: 0...StoreSpec.maxRetentionMs) {
+            guard w["before.ms"] == nil, w["after.ms"] == nil else {
+                throw w.error("difference.ms", "give either `difference.ms:` or `before.ms:` and `after.ms:`, not both")
+            }
+            return JoinSpec(type: type, windows: JoinWindows(before: Int64(difference), after: Int64(difference), grace: grace))
+        }
+        guard let before = try w.int("before.ms", range: 0...StoreSpec.maxRetentionMs), let after = try w.int("after.ms", range: 0...StoreSpec.maxRetentionMs)
+        else {
+            throw w.error("difference.ms", "is required — how far apart two records may be to join, e.g. `window: {difference.ms: 10000}` (or `before.ms:` and `after.ms:`)")
+        }
+        return JoinSpec(type: type, windows: JoinWindows(before: Int64(before), after: Int64(after), grace: grace))
     }
 
     /// `function: Plugin.name` plus `fields: [a, b]`.

@@ -1,4 +1,5 @@
 import EddyEngine
+import EddySDK
 
 /// An Eddy application: what `app.yaml` declares.
 ///
@@ -101,6 +102,27 @@ public struct TopologySpec: Sendable {
     public var processors: [ProcessorSpec]
     public var sinks: [SinkSpec]
     public var stores: [StoreSpec]
+    /// Topics read as tables (`topology.tables`), which joins take as inputs.
+    public var tables: [TableSpec] = []
+}
+
+/// A topic read as a table (`topology.tables[]`): the latest value per key, materialized in
+/// `store`, whose changelog is the topic itself.
+public struct TableSpec: Sendable {
+    public var name: String
+    public var topic: String
+    public var keySerde: SerdeName
+    public var valueSerde: SerdeName
+    public var store: String
+    public var line: Int?
+}
+
+/// A `join` node as declared: which records it keeps, the windows of a stream–stream join,
+/// and the joiner — the JSON merge `{"left": <left value>, "right": <right value>}`, with
+/// `null` for a missing side.
+public struct JoinSpec: Sendable, Equatable {
+    public var type: Topology.Join.JoinType
+    public var windows: JoinWindows?
 }
 
 /// How records are turned into bytes and back, and checked on the way in.
@@ -160,6 +182,8 @@ public struct ProcessorSpec: Sendable {
         /// `reduce` or `aggregate` by key: a typed function over a JSON field (with
         /// `initial` for aggregate), or a stream function.
         case aggregate(AggregationSpec)
+        /// A join of `inputs[0]` (left) with `inputs[1]` (right): streams or tables.
+        case join(JoinSpec)
     }
 
     public var name: String
@@ -172,7 +196,7 @@ extension ProcessorSpec.Kind {
     /// The functions the node calls, each with the key that names it.
     var functionCalls: [(FunctionCall, String)] {
         switch self {
-        case .plugin, .merge, .repartition, .count: return []
+        case .plugin, .merge, .repartition, .count, .join: return []
         case .filter(let call), .mapValues(let call, _), .map(let call), .flatMap(let call), .flatMapValues(let call),
             .peek(let call), .foreach(let call):
             return [(call, "function")]

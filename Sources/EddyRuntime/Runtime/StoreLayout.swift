@@ -87,9 +87,10 @@ enum StoreLayout {
         return result
     }
 
-    /// The stores `node` uses: its operator's, or those its plugin processor declares.
+    /// The stores `node` owns: its operator's (a stream-stream join's three), or those its plugin processor declares.
     static func declarations(of node: Topology.Node, plugins: PluginSet) -> [StoreDeclaration] {
-        if let store = node.kind.store { return [store] }
+        let owned = node.kind.stores
+        if !owned.isEmpty { return owned }
         guard case .processor(let plugin, let processor, _) = node.kind, let description = plugins.plugins[plugin]?.processor(named: processor)
         else { return [] }
         return description.stores
@@ -103,7 +104,7 @@ enum StoreLayout {
         var owner: [String: (sub: Int, node: String, declaration: StoreDeclaration, operator: Bool)] = [:]
         for sub in topology.subTopologies {
             for node in sub.nodes {
-                let isOperator = node.kind.store != nil
+                let isOperator = !node.kind.stores.isEmpty
                 for declaration in declarations(of: node, plugins: plugins) {
                     if let first = owner[declaration.name] {
                         if first.operator || isOperator {

@@ -95,7 +95,7 @@ final class StreamTask: TaskEnvironment {
     func input(topic: String, partition: Int32) throws -> Int {
         let tp = KafkaTopicPartition(topic: topic, partition: partition)
         if let known = inputs.firstIndex(where: { $0.partition == tp }) { return known }
-        guard let source = graph.sources[topic], let node = subTopology.node(source.name), case .source(let spec) = node.kind else {
+        guard let source = graph.sources[topic], let node = subTopology.node(source.name), let spec = node.kind.sourceSpec else {
             throw ProcessingFailed(description: "task \(id) received a record of \(topic), which none of its sources reads")
         }
         inputs.append(Input(

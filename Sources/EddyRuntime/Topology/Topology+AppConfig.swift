@@ -107,6 +107,14 @@ struct AppTopologyCompiler {
                 timestamp: source.timestamp))
             declared.append(.init(Topology.Node(name: source.name, kind: kind, parents: []), at: .init("topology.sources[\(index)]", line: source.line)))
         }
+        for (index, table) in spec.tables.enumerated() {
+            let source = Topology.Source(topics: [table.topic], keySerde: table.keySerde.sdkName, valueSerde: table.valueSerde.sdkName, timestamp: config.defaultTimestamp)
+            let store = StoreDeclaration(
+                name: table.store, kind: .keyValue, keySerde: table.keySerde.sdkName, valueSerde: table.valueSerde.sdkName, changelog: true,
+                retentionMilliseconds: 0, windowSizeMilliseconds: 0)
+            declared.append(.init(
+                Topology.Node(name: table.name, kind: .tableSource(source, store), parents: []), at: .init("topology.tables[\(index)]", line: table.line)))
+        }
         for (index, processor) in spec.processors.enumerated() {
             declared += try NodeCompiler(config: config, plugins: plugins, spec: processor, index: index).nodes()
         }
@@ -194,7 +202,71 @@ private struct NodeCompiler {
             return try aggregation(.count, store: store, value: "i64", windowing)
         case .aggregate(let aggregation):
             return try aggregate(aggregation)
+        case .join(let join):
+            // A stream whose key changed on the way (select_key, map, flat_map, a plugin
+            // processor) is repartitioned by its key first, as Kafka Streams does.
+            let rekeyed = p.inputs.enumerated().filter { keyMayHaveChanged(above: $0.element) }
+            let repartitions = rekeyed.map { side, input in
+                node(.repartition(partitions: nil), name: "\(p.name)-\(side == 0 ? "left" : "right")", parents: [input])
+            }
+            var inputs = p.inputs
+            for (repartition, (side, _)) in zip(repartitions, rekeyed) { inputs[side] = repartition.node.name }
+            return repartitions + [try self.join(join, inputs: inputs)]
         }
+    }
+
+    /// A join of `inputs[0]` with `inputs[1]`: two streams (with `window:`), a stream and a
+    /// table, or two tables, joined by the JSON merge.
+    /// Whether records reaching `input` may have been re-keyed since they were last
+    /// partitioned (read from a topic or repartitioned).
+    private func keyMayHaveChanged(above input: String) -> Bool {
+        var seen: Set<String> = []
+        var stack = [input]
+        while let name = stack.popLast() {
+            guard seen.insert(name).inserted, let processor = config.topology.processors.first(where: { $0.name == name }) else { continue }
+            switch processor.kind {
+            case .selectKey, .map, .flatMap, .plugin: return true
+            case .repartition, .groupBy, .count, .aggregate, .join: continue
+            default: stack.append(contentsOf: processor.inputs)
+            }
+        }
+        return false
+    }
+
+    private func join(_ join: JoinSpec, inputs: [String]) throws(AppConfigError) -> Topology.DeclaredNode {
+        var p = spec
+        p.inputs = inputs
+        guard p.inputs.count == 2, p.inputs[0] != p.inputs[1] else {
+            throw fail("inputs", "a join reads two different inputs, the left and then the right, e.g. `inputs: [clicks, users]`")
+        }
+        let tables = Dictionary(config.topology.tables.map { ($0.name, $0.store) }) { first, _ in first }
+        let (leftTable, rightTable) = (tables[p.inputs[0]], tables[p.inputs[1]])
+        let shape: Topology.Join.Shape
+        switch (leftTable, rightTable) {
+        case (nil, nil):
+            guard let windows = join.windows else {
+                throw fail("window", "is required to join two streams — how far apart two records may be, e.g. `window: {difference.ms: 10000}`")
+            }
+            let size = windows.before + windows.after
+            func store(_ suffix: String, _ kind: StoreDeclaration.Kind) -> StoreDeclaration {
+                StoreDeclaration(
+                    name: "\(p.name)-\(suffix)", kind: kind, keySerde: "bytes", valueSerde: "bytes", changelog: true,
+                    retentionMilliseconds: kind == .window ? size + windows.grace : 0, windowSizeMilliseconds: kind == .window ? size : 0)
+            }
+            shape = .streamStream(
+                windows, thisStore: store("this-store", .window), otherStore: store("other-store", .window),
+                outerStore: join.type == .inner ? nil : store("outer-store", .keyValue))
+        case (nil, let table?):
+            guard join.windows == nil else { throw fail("window", "only a join of two streams has windows; '\(p.inputs[1])' is a table — remove `window:`") }
+            guard join.type != .outer else { throw fail("join", "a stream-table join is inner or left (Kafka Streams has no outer one)") }
+            shape = .streamTable(table: table)
+        case (let left?, let right?):
+            guard join.windows == nil else { throw fail("window", "only a join of two streams has windows; these inputs are tables — remove `window:`") }
+            shape = .tableTable(left: left, right: right)
+        case (_?, nil):
+            throw fail("inputs", "the left input '\(p.inputs[0])' is a table and the right '\(p.inputs[1])' a stream — put the stream first: `inputs: [\(p.inputs[1]), \(p.inputs[0])]`")
+        }
+        return node(.join(Topology.Join(shape: shape, type: join.type, joiner: .jsonMerge)), parents: p.inputs)
     }
 
     // MARK: - Private

@@ -115,6 +115,15 @@ public struct NodeDescription: @unchecked Sendable {
     public let suppress: eddy_suppress?
     /// Source: the node whose `apply` gives records their event time (ABI 1.3).
     public let timestampExtractor: UnsafePointer<eddy_node>?
+    /// Joins: inner, left or outer (ABI 1.4).
+    public let joinType: TopologyNode.JoinType?
+    /// Stream–stream joins: the windows (ABI 1.4).
+    public let joinWindows: JoinWindows?
+    /// Joins: the stores the join keeps or reads (ABI 1.4).
+    public let joinStores: [StoreDeclaration]
+    /// Global-table joins: the node whose `apply` picks the global table's key; foreign-key
+    /// joins: the foreign-key extractor (ABI 1.4).
+    public let keySelector: UnsafePointer<eddy_node>?
     /// The node entry itself (its `apply`, `merge` and `plugin_data`).
     public let entry: UnsafePointer<eddy_node>
 
@@ -130,6 +139,11 @@ public struct NodeDescription: @unchecked Sendable {
     /// Whether `entry` was written against ABI 1.3 or later (it has windows, suppression and extractors).
     public static func hasABI13Fields(_ entry: UnsafePointer<eddy_node>) -> Bool {
         Int(entry.pointee.struct_size) >= MemoryLayout<eddy_node>.offset(of: \.timestamp_extractor)! + MemoryLayout<UnsafeRawPointer>.size
+    }
+
+    /// Whether `entry` was written against ABI 1.4 or later (it has tables and joins).
+    public static func hasABI14Fields(_ entry: UnsafePointer<eddy_node>) -> Bool {
+        Int(entry.pointee.struct_size) >= MemoryLayout<eddy_node>.offset(of: \.key_selector)! + MemoryLayout<UnsafeRawPointer>.size
     }
 
     init(_ entry: UnsafePointer<eddy_node>) throws {
@@ -157,6 +171,17 @@ public struct NodeDescription: @unchecked Sendable {
         self.window = modern && node.window.type != EDDY_WINDOW_NONE ? node.window : nil
         self.suppress = modern && kind == .suppress ? node.suppress : nil
         self.timestampExtractor = modern ? node.timestamp_extractor : nil
+        let joins = Self.hasABI14Fields(entry)
+        if [.tableSource, .globalTable, .streamStreamJoin, .streamTableJoin, .streamGlobalJoin, .tableTableJoin, .foreignKeyJoin].contains(kind), !joins {
+            throw DescriptorError("topology node \(name) is a \(kind) (ABI 1.4) but its struct_size \(node.struct_size) is that of an older eddy_node — rebuild the plugin against this SDK")
+        }
+        self.joinType = joins ? TopologyNode.JoinType(rawValue: node.join_type) : nil
+        self.joinWindows =
+            joins && kind == .streamStreamJoin
+            ? JoinWindows(before: node.join_windows.before_ms, after: node.join_windows.after_ms, grace: node.join_windows.grace_ms) : nil
+        self.joinStores =
+            joins ? try pointers(node.join_stores, node.join_store_count).map { try StoreDeclaration(reading: $0, owner: "topology node \(name)") } : []
+        self.keySelector = joins ? node.key_selector : nil
     }
 }
 

@@ -113,6 +113,16 @@ enum DescriptorBuilder {
             entry.timestamp_extractor = self.node(
                 from: TopologyNode(name: "\(node.name)-timestamps", kind: .timestampExtractor, parents: [], function: extractor))
         }
+        if let joinType = node.joinType { entry.join_type = eddy_join_type(joinType.rawValue) }
+        if let windows = node.joinWindows {
+            entry.join_windows = eddy_join_windows(before_ms: windows.before, after_ms: windows.after, grace_ms: windows.grace)
+        }
+        let joinStores = node.joinStores.map(store(from:))
+        entry.join_stores = joinStores.isEmpty ? nil : permanentArray(joinStores)
+        entry.join_store_count = joinStores.count
+        if let selector = node.keySelector {
+            entry.key_selector = self.node(from: TopologyNode(name: "\(node.name)-key-selector", kind: .selectKey, parents: [], function: selector))
+        }
         return permanentStruct(entry)
     }
 

@@ -43,6 +43,8 @@ public final class TopologyTestDriver {
     /// Records written to topics the topology reads, waiting to be fed back in.
     private var loopback: [(topic: String, record: ForwardedRecord)] = []
     private var nextOffset: [String: Int64] = [:]
+    /// The global stores, by the topic each is read from.
+    private var globalTopics: [String: InMemoryKeyValueStore] = [:]
 
     /// Builds the topology `plugin` (a `Plugin` type of the package under test) exports.
     ///
@@ -68,9 +70,17 @@ public final class TopologyTestDriver {
         let declared = try Topology.declaredNodes(ofPlugin: plugin.name, plugin, processorConfig: processorConfig)
         topology = try Topology.build(applicationId: applicationId, nodes: declared)
         environment = TestEnvironment(wallClockTime: wallClockTime, policy: errorPolicy)
+        // Global stores: one for every task, written only by records piped to their topics.
+        var globals: [String: HostStore] = [:]
+        for global in topology.globalStores {
+            let storage = InMemoryKeyValueStore()
+            globals[global.store.name] = HostStore(name: global.store.name, storage: .keyValue(storage))
+            globalTopics[global.topic] = storage
+        }
+        stores.merge(globals) { first, _ in first }
         for sub in topology.subTopologies {
-            let taskStores = try Self.stores(of: sub, plugin: plugin)
-            for case let store? in sub.nodes.map(\.kind.store) where store.valueSerde.hasPrefix("timestamped:") {
+            let taskStores = try Self.stores(of: sub, plugin: plugin).merging(globals) { first, _ in first }
+            for store in sub.nodes.flatMap(\.kind.stores) where store.valueSerde.hasPrefix("timestamped:") {
                 timestampedStores.insert(store.name)
             }
             stores.merge(taskStores) { first, _ in first }
@@ -94,10 +104,20 @@ public final class TopologyTestDriver {
 
     /// Pipes one record (raw bytes, nil for null) into the topology as if read from
     /// `topic`, then feeds back what it wrote to topics the topology reads, and fires the
-    /// stream-time punctuations that became due.
+    /// stream-time punctuations that became due. A record of a global table's topic updates
+    /// the global store at once (a tombstone deletes), as the host's global thread keeps it
+    /// current, before the records piped after it are processed.
     public func pipe(
         _ topic: String, key: [UInt8]?, value: [UInt8]?, timestamp: Int64, headers: [Header] = []
     ) throws {
+        if let global = globalTopics[topic] {
+            guard let key else { return }
+            key.withUnsafeBytes { key in
+                guard let value else { return global.delete(key) }
+                value.withUnsafeBytes { global.put(key, $0) }
+            }
+            return
+        }
         try process(topic, ForwardedRecord(key: key, value: value, timestamp: timestamp, headers: headers))
         try drainLoopback()
     }
@@ -201,7 +221,7 @@ public final class TopologyTestDriver {
 
     private func process(_ topic: String, _ record: ForwardedRecord) throws {
         guard let task = tasks.first(where: { $0.sources[topic] != nil }), let source = task.sources[topic] else {
-            throw TestDriverError.unknownTopic(topic, known: topology.sourceTopics.filter { !isInternal($0) })
+            throw TestDriverError.unknownTopic(topic, known: (topology.sourceTopics + topology.globalStores.map(\.topic)).filter { !isInternal($0) })
         }
         let offset = nextOffset[topic, default: 0]
         nextOffset[topic] = offset + 1
@@ -245,7 +265,7 @@ public final class TopologyTestDriver {
 
     /// In-memory stores for the DSL operators and plugin processors of `sub`.
     private static func stores(of sub: Topology.SubTopology, plugin: PluginDescription) throws -> [String: HostStore] {
-        var declarations = sub.nodes.compactMap(\.kind.store)
+        var declarations = sub.nodes.flatMap(\.kind.stores)
         for node in sub.nodes {
             guard case .processor(_, let processor, _) = node.kind, let description = plugin.processor(named: processor) else { continue }
             declarations += description.stores

@@ -77,8 +77,12 @@ extern "C" {
  * 1.3 appended windows, suppression and timestamp extractors to `eddy_node` (`window`,
  * `merge`, `suppress`, `timestamp_extractor`).
  * 1.3 also appended `eddy_host_api.session_put`, `session_remove` and `session_fetch`.
+ * 1.4 appended tables and joins: the node kinds TABLE_SOURCE, GLOBAL_TABLE, the `*_JOIN`
+ * kinds and FOREIGN_KEY_JOIN, and `eddy_node.join_type`, `join_windows`, `join_stores`,
+ * `join_store_count` and `key_selector`. A host older than 1.4 refuses a topology with
+ * these kinds (their values are unknown to it), naming the node and its kind.
  */
-#define EDDY_ABI_MINOR 3
+#define EDDY_ABI_MINOR 4
 /** Name of the one symbol a plugin exports; see `eddy_plugin_v1`. */
 #define EDDY_ENTRY_SYMBOL "eddy_plugin_v1"
 
@@ -559,6 +563,74 @@ typedef int32_t eddy_node_kind;
  * record. A SOURCE names one in `timestamp_extractor`.
  */
 #define EDDY_NODE_TIMESTAMP_EXTRACTOR 20
+/**
+ * Reads `topics[0]` as a table (appended in 1.4, Kafka Streams' `builder.table`): each
+ * record is put under its key in `store` (a key-value store), a tombstone deletes the key,
+ * and every change is forwarded; a tombstone of a key the table does not hold changes
+ * nothing and is not forwarded. The store's changelog is the topic itself: the host writes
+ * no changelog of its own for it and restores it from the topic. No parents, no `apply`.
+ */
+#define EDDY_NODE_TABLE_SOURCE 21
+/**
+ * A global table (appended in 1.4, `builder.globalTable`): every worker reads every
+ * partition of `topics[0]` into `store` (a key-value store, never changelogged) before any
+ * task processes, and keeps it current. Not part of the graph: no parents, no children,
+ * no `apply`; a STREAM_GLOBAL_JOIN names its store in `join_stores[0]`.
+ */
+#define EDDY_NODE_GLOBAL_TABLE 22
+/**
+ * A windowed stream–stream join (appended in 1.4): `parents[0]` is the left stream,
+ * `parents[1]` the right. A record joins every record of the other side with the same key
+ * whose timestamp lies within `join_windows` of its own (left `t`: right records in
+ * `[t - before_ms, t + after_ms]`). `join_stores` are the left side's window store, the
+ * right side's window store and, for LEFT and OUTER joins, the shared key-value store of
+ * records still without a partner, which the host emits (with an absent other side) only
+ * once their window has closed in stream time (plus `grace_ms`) — never early. Records with
+ * a null key or value are dropped and counted. Results take the larger timestamp of the
+ * two records. `apply` is the joiner, see "Joiners" below.
+ */
+#define EDDY_NODE_STREAM_STREAM_JOIN 23
+/**
+ * A stream–table join (appended in 1.4): `parents[0]` is the stream, `parents[1]` the table
+ * whose store is `join_stores[0]`. Each stream record is joined with the table's current
+ * value of its key (INNER: only when there is one; LEFT: with an absent right side when
+ * there is none); table updates only materialize and emit nothing. Stream records with a
+ * null key or value are dropped and counted. Results keep the stream record's timestamp.
+ * `apply` is the joiner.
+ */
+#define EDDY_NODE_STREAM_TABLE_JOIN 24
+/**
+ * A stream–global-table join (appended in 1.4): `parents[0]` is the stream, `join_stores[0]`
+ * the global table's store. `key_selector` (a stream function of kind SELECT_KEY) picks,
+ * per stream record, the global table's key to look up; the output keeps the stream's key.
+ * INNER and LEFT as for STREAM_TABLE_JOIN. `apply` is the joiner.
+ */
+#define EDDY_NODE_STREAM_GLOBAL_JOIN 25
+/**
+ * A table–table join (appended in 1.4): `parents[0]` and `parents[1]` are the left and right
+ * tables, `join_stores[0]` and `join_stores[1]` their stores. An update of either side
+ * looks the key up in the other side's store and emits the joined value, or a tombstone
+ * when the join no longer holds for the key (INNER: either side missing; LEFT: the left
+ * missing; OUTER: both missing). Results take the updating record's timestamp. `apply` is
+ * the joiner.
+ */
+#define EDDY_NODE_TABLE_TABLE_JOIN 26
+/**
+ * A foreign-key table–table join (appended in 1.4, Kafka Streams' `KTable.join(other,
+ * foreignKeyExtractor, joiner)`): `parents[0]` is the left table, `parents[1]` the right
+ * one, `join_stores[0]` and `join_stores[1]` their stores. `key_selector` (a stream
+ * function of kind SELECT_KEY) emits, per left entry, the right table's key it refers to.
+ * The host runs Kafka Streams' subscription/response design: each left update sends a
+ * subscription (its key and a hash of its value) to the foreign key's partition through
+ * `<application.id>-<name>-subscription-registration-repartition`, kept in the store
+ * `<name>-subscription-store`; a subscription and every update of the right entry answer
+ * through `<application.id>-<name>-subscription-response-repartition` to the left key's
+ * partition, where an answer whose hash no longer matches the left value is stale and
+ * dropped. The left keys' current foreign keys are kept in `<name>-foreign-keys-store`.
+ * INNER or LEFT. Results take the timestamp of the update that caused them. `apply` is
+ * the joiner.
+ */
+#define EDDY_NODE_FOREIGN_KEY_JOIN 27
 
 /** FILTER: keep the records the predicate rejects (`filterNot`). */
 #define EDDY_NODE_NEGATE 0x1u
@@ -598,6 +670,36 @@ typedef struct eddy_window {
     /** How long after its end a window still takes late records. */
     int64_t grace_ms;
 } eddy_window;
+
+/** Which records a join keeps (appended in 1.4). */
+typedef int32_t eddy_join_type;
+/** Only keys both sides have. */
+#define EDDY_JOIN_INNER 1
+/** Every left record or entry; the right side may be absent. */
+#define EDDY_JOIN_LEFT 2
+/** Every record or entry of either side; either side may be absent (never both). */
+#define EDDY_JOIN_OUTER 3
+
+/**
+ * The windows of a STREAM_STREAM_JOIN (appended in 1.4, Kafka Streams' `JoinWindows`), in
+ * ms of event time: a left record at `t` joins right records in `[t - before_ms, t +
+ * after_ms]`; records of a window still join `grace_ms` after it ends in stream time, and a
+ * record later than that is dropped and counted.
+ */
+typedef struct eddy_join_windows {
+    int64_t before_ms;
+    int64_t after_ms;
+    int64_t grace_ms;
+} eddy_join_windows;
+
+/*
+ * Joiners (appended in 1.4). The `apply` of a `*_JOIN` node computes joined values, a run of
+ * pairs per call: `records[i]` carries the key, the left value (absent, `ptr == NULL`, when
+ * an OUTER join has no left side) and the result's timestamp and headers; `aggregates[i]`
+ * is the right value (absent when a LEFT or OUTER join has no right side). The joiner emits
+ * exactly one value per pair with `host->emit(ctx, i, (eddy_bytes){0}, joined)`, or rejects
+ * the pair like any function. A joiner is never called for a tombstone the join emits.
+ */
 
 /** When a SUPPRESS lets an update go (appended in 1.3). */
 typedef int32_t eddy_suppress_until;
@@ -723,6 +825,28 @@ typedef struct eddy_node {
      * event time, or NULL for the record's own timestamp. Static, owned by the plugin image.
      */
     const struct eddy_node *timestamp_extractor;
+
+    /* --- appended in ABI 1.4 ------------------------------------------------------- */
+
+    /** `*_JOIN`: inner, left or outer (`EDDY_JOIN_*`). */
+    eddy_join_type join_type;
+    /** STREAM_STREAM_JOIN: the join windows. */
+    eddy_join_windows join_windows;
+    /**
+     * `*_JOIN`: the stores the join keeps (STREAM_STREAM_JOIN) or reads (the tables' stores,
+     * declared by the nodes that materialize them), in the order each kind documents.
+     * Static, owned by the plugin image.
+     */
+    const eddy_store_decl *const *join_stores;
+    size_t join_store_count;
+    /**
+     * STREAM_GLOBAL_JOIN: the stream function (kind SELECT_KEY) that emits, per stream
+     * record, the global table's key to join with; FOREIGN_KEY_JOIN: the foreign-key
+     * extractor, which emits per left entry the right table's key. It is called like any
+     * `apply`, on the stream thread that owns the task. Static, owned by the plugin image;
+     * NULL otherwise.
+     */
+    const struct eddy_node *key_selector;
 } eddy_node;
 
 /**

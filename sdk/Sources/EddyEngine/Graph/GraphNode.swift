@@ -32,6 +32,10 @@ open class GraphNode {
     /// Ends the node (the task closes): release what the node holds in a plugin.
     open func close() {}
 
+    /// The node that takes the records of `parent`: this node, or for a node that tells its
+    /// inputs apart (a join's left and right), the side `parent` feeds.
+    open func input(from parent: String) -> GraphNode { self }
+
     /// Sends `run` to every child, in order.
     @inlinable
     public func forward(_ run: RecordRun) throws {
@@ -41,7 +45,7 @@ open class GraphNode {
 }
 
 /// A source node: the task hands it the records of its input partitions; it passes them on.
-public final class SourceNode: GraphNode {
+public class SourceNode: GraphNode {
     /// The plugin's timestamp extractor of the source, if it has one.
     public internal(set) var extractor: FunctionCaller? {
         didSet { extractor?.take = { [unowned(unsafe) self] _, _, _, value, _ in extracted = Self.time(value) } }

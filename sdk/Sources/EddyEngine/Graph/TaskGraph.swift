@@ -50,14 +50,14 @@ public final class TaskGraph {
                 for: declared, taskId: taskId, applicationId: applicationId, plugins: plugins, stores: stores, environment: environment,
                 makeNode: makeNode)
             node.graph = self
-            if case .source(let source) = declared.kind, let sourceNode = node as? SourceNode {
-                for topic in source.topics { sources[topic] = sourceNode }
+            if let sourceNode = node as? SourceNode {
+                for topic in declared.kind.sourceTopics { sources[topic] = sourceNode }
             }
             byName[declared.name] = node
             nodes.append(node)
         }
         for declared in sub.nodes {
-            byName[declared.name]!.children = declared.children.map { byName[$0]! }
+            byName[declared.name]!.children = declared.children.map { byName[$0]!.input(from: declared.name) }
         }
         for case let branch as BranchNode in nodes { try branch.resolveBranches() }
     }
@@ -165,14 +165,16 @@ public final class TaskGraph {
         return processed
     }
 
-    /// Every plugin function the graph calls: its function nodes', aggregators' and sources' extractors.
+    /// Every plugin function the graph calls: its function nodes', aggregators', sources' extractors, joiners and key selectors.
     private var functionCallers: [FunctionCaller] {
-        nodes.compactMap { node in
+        nodes.flatMap { node -> [FunctionCaller] in
             switch node {
-            case let function as FunctionNode: function.caller
-            case let aggregation as AggregationNode: (aggregation.aggregator as? FunctionAggregator)?.caller
-            case let source as SourceNode: source.extractor
-            default: nil
+            case let function as FunctionNode: [function.caller]
+            case let aggregation as AggregationNode: [(aggregation.aggregator as? FunctionAggregator)?.caller].compactMap { $0 }
+            case let source as SourceNode: [source.extractor].compactMap { $0 }
+            case let join as JoinNode: join.callers
+            case let subscribe as ForeignKeySubscribeNode: [subscribe.extractor]
+            default: []
             }
         }
     }
@@ -197,8 +199,13 @@ public final class TaskGraph {
             try FunctionCaller.entry(of: function, in: try plugin(function.plugin))
         }
         switch declared.kind {
-        case .source(let source):
-            let node = SourceNode(name: declared.name)
+        case .source(let source), .tableSource(let source, _):
+            let node: SourceNode
+            if case .tableSource(_, let store) = declared.kind {
+                node = TableSourceNode(name: declared.name, store: try keyValueStore(store))
+            } else {
+                node = SourceNode(name: declared.name)
+            }
             if case .extractor(let function) = source.timestamp {
                 node.extractor = FunctionCaller(
                     function: function, entry: try entry(function), node: node, taskId: taskId, applicationId: applicationId,
@@ -252,6 +259,14 @@ public final class TaskGraph {
             return SuppressNode(name: declared.name, store: try keyValueStore(suppression.store), suppression: suppression)
         case .toTable(let store):
             return ToTableNode(name: declared.name, store: try keyValueStore(store))
+        case .join(let join):
+            return try JoinNode.make(
+                declared, join, stores: stores, taskId: taskId, applicationId: applicationId, entry: entry)
+        case .foreignKey(let step):
+            return try ForeignKeySteps.node(
+                declared, step, stores: stores, taskId: taskId, applicationId: applicationId, entry: entry)
+        case .globalTable:
+            throw GraphError("node \(declared.name) is a global table, which a built topology keeps outside its sub-topologies")
         case .repartition:
             throw GraphError("node \(declared.name) is a repartition, which a built topology splits into a sink and a source")
         case .sink, .builtin:

@@ -51,6 +51,7 @@ public final class FunctionCaller {
         case .topologyNode: entry = plugin.topologyNode(named: function.node).flatMap { $0.hasFunction ? $0.entry : nil }
         case .streamFunction: entry = plugin.streamFunction(named: function.node).flatMap { $0.hasFunction ? $0.entry : nil }
         case .timestampExtractor: entry = plugin.topologyNode(named: function.node)?.timestampExtractor
+        case .keySelector: entry = plugin.topologyNode(named: function.node)?.keySelector
         }
         guard let entry, entry.pointee.apply != nil else {
             throw GraphError("plugin \(plugin.name) \(plugin.version) exports no \(function.place.description) '\(function.node)'")
@@ -146,6 +147,7 @@ extension Topology.PluginFunction.Place: CustomStringConvertible {
         case .topologyNode: "topology node with a function"
         case .streamFunction: "stream function"
         case .timestampExtractor: "timestamp extractor of source"
+        case .keySelector: "key selector of join"
         }
     }
 }

@@ -16,7 +16,13 @@ extension Topology {
     /// cycle, branch outputs where their branch says, and every sub-topology reaching a sink.
     /// Repartition nodes become a sink and a source around
     /// `<application.id>-<name>-repartition`.
-    public static func build(applicationId: String, nodes declared: [DeclaredNode]) throws(TopologyError) -> Topology {
+    public static func build(applicationId: String, nodes allDeclared: [DeclaredNode]) throws(TopologyError) -> Topology {
+        // Global tables are read by store name, outside every sub-topology.
+        var globalStores: [GlobalStore] = []
+        var declared: [DeclaredNode] = []
+        for entry in allDeclared {
+            if case .globalTable(let global) = entry.node.kind { globalStores.append(global) } else { declared.append(entry) }
+        }
         var locationOf: [String: TopologyError.Location] = [:]
         for entry in declared {
             if let first = locationOf[entry.node.name] {
@@ -39,6 +45,7 @@ extension Topology {
         }
         try rejectCycles(declared)
         try checkBranches(declared, kinds: kinds)
+        try checkJoins(declared, globalStores: globalStores)
 
         // Nodes with their children; repartition nodes split into a sink and a source.
         var nodes: [String: Node] = [:]
@@ -111,7 +118,63 @@ extension Topology {
             topic.subTopology = subTopologies.first { $0.sourceTopics.contains(topic.name) }!.id
             return topic
         }
-        return Topology(applicationId: applicationId, subTopologies: subTopologies, internalTopics: internalTopics)
+        for index in subTopologies.indices {
+            subTopologies[index].coPartitionGroups = coPartitionGroups(of: subTopologies[index], nodes: nodes)
+        }
+        var topology = Topology(applicationId: applicationId, subTopologies: subTopologies, internalTopics: internalTopics)
+        topology.globalStores = globalStores
+        for node in nodes.values {
+            if case .tableSource(let source, let store) = node.kind, let topic = source.topics.first { topology.sourceChangelogs[store.name] = topic }
+        }
+        return topology
+    }
+
+    /// The source topics of each join's two inputs in `sub` (repartition topics after a key
+    /// change), which must be co-partitioned. A global-table join needs none.
+    private static func coPartitionGroups(of sub: SubTopology, nodes: [String: Node]) -> [[String]] {
+        func sourceTopics(above name: String) -> Set<String> {
+            var topics: Set<String> = []
+            var seen: Set<String> = []
+            var stack = [name]
+            while let next = stack.popLast() {
+                guard seen.insert(next).inserted, let node = nodes[next] else { continue }
+                topics.formUnion(node.kind.sourceTopics)
+                stack.append(contentsOf: node.parents)
+            }
+            return topics
+        }
+        var groups: [[String]] = []
+        for node in sub.nodes {
+            guard node.kind.joinsCoPartitionedInputs, node.parents.count == 2 else { continue }
+            let group = sourceTopics(above: node.parents[0]).union(sourceTopics(above: node.parents[1])).sorted()
+            if group.count > 1, !groups.contains(group) { groups.append(group) }
+        }
+        return groups
+    }
+
+    /// Every join has the inputs its shape needs: two different parents (one for a global
+    /// table join, whose store a global table declares).
+    private static func checkJoins(_ declared: [DeclaredNode], globalStores: [GlobalStore]) throws(TopologyError) {
+        for entry in declared {
+            guard case .join(let join) = entry.node.kind else { continue }
+            let parents = entry.node.parents
+            if case .streamGlobalTable(let global, _) = join.shape {
+                guard parents.count == 1 else {
+                    throw TopologyError(entry.location.with(field: "inputs"), "a global table join reads one stream; it lists \(parents.count) inputs")
+                }
+                guard globalStores.contains(where: { $0.store.name == global }) else {
+                    let known = globalStores.map(\.store.name).joined(separator: ", ")
+                    throw TopologyError(
+                        entry.location, "it joins global table store '\(global)', which no global table declares (global tables: \(known.isEmpty ? "none" : known))")
+                }
+                continue
+            }
+            guard parents.count == 2, parents[0] != parents[1] else {
+                throw TopologyError(
+                    entry.location.with(field: "inputs"),
+                    "a join reads two different inputs, the left and the right; it lists \(parents.count == 2 ? "'\(parents[0])' twice" : "\(parents.count)")")
+            }
+        }
     }
 
     private static func rejectCycles(_ declared: [DeclaredNode]) throws(TopologyError) {

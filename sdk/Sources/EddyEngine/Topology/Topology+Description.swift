@@ -13,16 +13,22 @@ extension Topology {
                 case .source(let source):
                     lines.append("    Source: \(node.name) (topics: [\(source.topics.joined(separator: ", "))])")
                     lines.append("      --> \(next)")
+                case .tableSource(let source, let store):
+                    lines.append("    Source: \(node.name) (topics: [\(source.topics.joined(separator: ", "))]) (table, stores: [\(store.name)])")
+                    lines.append("      --> \(next)")
                 case .sink(let sink):
                     lines.append("    Sink: \(node.name) (topic: \(sink.topic))")
                     lines.append("      <-- \(previous)")
                 default:
-                    let names = stores[node.name] ?? (node.kind.store.map { [$0.name] } ?? [])
+                    let names = stores[node.name] ?? node.kind.describedStores
                     lines.append("    Processor: \(node.name) (\(node.kind.summary)) (stores: [\(names.joined(separator: ", "))])")
                     lines.append("      --> \(next)")
                     lines.append("      <-- \(previous)")
                 }
             }
+        }
+        for global in globalStores {
+            lines.append("   Global store: \(global.store.name) (topic: \(global.topic))")
         }
         return lines.joined(separator: "\n")
     }
@@ -42,6 +48,43 @@ extension Topology.Kind {
         case .suppress(let suppression): suppression.summary
         case .toTable: "toTable"
         case .builtin(let builtin): builtin.summary
+        case .tableSource(let source, _): "table \(source.topics.joined(separator: ","))"
+        case .globalTable(let global): "global table \(global.topic)"
+        case .join(let join): join.summary
+        case .foreignKey(.subscribe(let extractor, _)): "foreign-key join subscribe: \(extractor.plugin).\(extractor.node) key selector"
+        case .foreignKey(.respond): "foreign-key join respond"
+        case .foreignKey(.resolve(_, let type, _)): "foreign-key \(type) join resolve"
+        }
+    }
+
+    /// The stores a node owns or reads, for descriptions.
+    var describedStores: [String] {
+        if case .foreignKey(.respond(let subscriptions, let right)) = self { return [subscriptions.name, right] }
+        if case .foreignKey(.resolve(let left, _, _)) = self { return [left] }
+        guard case .join(let join) = self else { return stores.map(\.name) }
+        switch join.shape {
+        case .streamStream: return join.ownedStores.map(\.name)
+        case .streamTable(let table): return [table]
+        case .streamGlobalTable(let global, _): return [global]
+        case .tableTable(let left, let right): return [left, right]
+        }
+    }
+}
+
+extension Topology.Join {
+    /// The join in Kafka Streams' words, e.g. `stream-stream left join JoinWindows(before 10ms, after 10ms, grace 0ms)`.
+    public var summary: String {
+        let joiner: String =
+            switch self.joiner {
+            case .function(let function): "\(function.plugin).\(function.node)"
+            case .jsonMerge: "json merge"
+            }
+        switch shape {
+        case .streamStream(let windows, _, _, _):
+            return "stream-stream \(type) join JoinWindows(before \(windows.before)ms, after \(windows.after)ms, grace \(windows.grace)ms): \(joiner)"
+        case .streamTable: return "stream-table \(type) join: \(joiner)"
+        case .streamGlobalTable: return "stream-globalTable \(type) join: \(joiner)"
+        case .tableTable: return "table-table \(type) join: \(joiner)"
         }
     }
 }

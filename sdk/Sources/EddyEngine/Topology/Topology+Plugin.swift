@@ -14,7 +14,12 @@ extension Topology {
                 TopologyError.Location("topology.plugin"),
                 "plugin '\(plugin)' (\(description.name) \(description.version)) exports no topology — implement `static func topology(_ builder: StreamsBuilder)` in its Plugin type")
         }
-        return try nodes.map { node throws(TopologyError) in
+        var declared: [DeclaredNode] = []
+        for node in nodes { declared += try declaredNodes(of: node) }
+        return declared
+
+        /// The nodes one exported node declares: itself, or a foreign-key join's steps.
+        func declaredNodes(of node: NodeDescription) throws(TopologyError) -> [DeclaredNode] {
             let location = TopologyError.Location("plugin \(plugin), node \(node.name)")
             func refuse(_ message: String) -> TopologyError { TopologyError(location, message) }
             func function(_ operation: Operation) throws(TopologyError) -> Kind {
@@ -27,8 +32,8 @@ extension Topology {
                 return store
             }
             guard !node.name.isEmpty else { throw refuse("a node has no name — every node needs one") }
-            if node.kind == .source {
-                guard node.parents.isEmpty else { throw refuse("a source reads topics, not other nodes, but it lists parents") }
+            if [.source, .tableSource, .globalTable].contains(node.kind) {
+                guard node.parents.isEmpty else { throw refuse("a \(node.kind) reads topics, not other nodes, but it lists parents") }
             } else if node.parents.isEmpty {
                 throw refuse("a \(node.kind) node needs at least one parent")
             }
@@ -64,6 +69,90 @@ extension Topology {
                     throw refuse("a session aggregate needs a merge entry to combine the sessions a record bridges, and it has none")
                 }
                 return .aggregate(Aggregation(fold: fold, store: store, window: windows))
+            }
+            func join() throws(TopologyError) -> Join {
+                guard node.hasFunction else { throw refuse("a join needs an apply entry (its joiner), and it has none") }
+                guard let joinType = node.joinType else { throw refuse("its join type \(node.entry.pointee.join_type) is not one of eddy.h's EDDY_JOIN_*") }
+                let type: Join.JoinType = switch joinType {
+                case .inner: .inner
+                case .left: .left
+                case .outer: .outer
+                }
+                func stores(_ count: Int) throws(TopologyError) -> [StoreDeclaration] {
+                    guard node.joinStores.count == count else {
+                        throw refuse("a \(node.kind) names \(count) join stores; it names \(node.joinStores.count)")
+                    }
+                    return node.joinStores
+                }
+                let shape: Join.Shape
+                switch node.kind {
+                case .streamStreamJoin:
+                    guard let windows = node.joinWindows, windows.before >= 0, windows.after >= 0, windows.grace >= 0 else {
+                        throw refuse("its join windows must have before, after and grace of at least 0 ms")
+                    }
+                    let declared = try stores(type == .inner ? 2 : 3)
+                    guard declared[0].kind == .window, declared[1].kind == .window, type == .inner || declared[2].kind == .keyValue else {
+                        throw refuse("a stream-stream join keeps two window stores (and a key-value store for left and outer joins)")
+                    }
+                    shape = .streamStream(windows, thisStore: declared[0], otherStore: declared[1], outerStore: type == .inner ? nil : declared[2])
+                case .streamTableJoin:
+                    guard type != .outer else { throw refuse("a stream-table join is inner or left; Kafka Streams has no outer one") }
+                    shape = .streamTable(table: try stores(1)[0].name)
+                case .streamGlobalJoin:
+                    guard type != .outer else { throw refuse("a stream-global table join is inner or left") }
+                    guard node.keySelector?.pointee.apply != nil else {
+                        throw refuse("a global table join needs a key selector with an apply entry, and it has none")
+                    }
+                    shape = .streamGlobalTable(
+                        global: try stores(1)[0].name,
+                        keySelector: .function(PluginFunction(plugin: plugin, node: node.name, place: .keySelector)))
+                default:
+                    let declared = try stores(2)
+                    shape = .tableTable(left: declared[0].name, right: declared[1].name)
+                }
+                return Join(shape: shape, type: type, joiner: .function(PluginFunction(plugin: plugin, node: node.name)))
+            }
+            /// The steps of a foreign-key join: subscribe, repartition by foreign key, respond,
+            /// repartition by left key, resolve (under the node's own name, which readers use).
+            func foreignKeyJoin() throws(TopologyError) -> [DeclaredNode] {
+                guard node.hasFunction else { throw refuse("a foreign-key join needs an apply entry (its joiner), and it has none") }
+                guard node.keySelector?.pointee.apply != nil else {
+                    throw refuse("a foreign-key join needs a foreign-key extractor (key_selector) with an apply entry, and it has none")
+                }
+                guard node.parents.count == 2, node.parents[0] != node.parents[1] else {
+                    throw refuse("a foreign-key join reads two different tables, the left and the right")
+                }
+                guard node.joinStores.count == 2 else { throw refuse("a foreign-key join names 2 join stores; it names \(node.joinStores.count)") }
+                let type: Join.JoinType
+                switch node.joinType {
+                case .inner?: type = .inner
+                case .left?: type = .left
+                default: throw refuse("a foreign-key join is inner or left")
+                }
+                let name = node.name
+                func store(_ suffix: String) -> StoreDeclaration {
+                    StoreDeclaration.keyValue("\(name)-\(suffix)", key: BytesSerde(), value: BytesSerde())
+                }
+                let subscribe = "\(name)-subscribe", registration = "\(name)-subscription-registration"
+                let respond = "\(name)-respond", response = "\(name)-subscription-response"
+                let steps: [Node] = [
+                    Node(
+                        name: subscribe,
+                        kind: .foreignKey(.subscribe(
+                            extractor: PluginFunction(plugin: plugin, node: name, place: .keySelector), foreignKeys: store("foreign-keys-store"))),
+                        parents: [node.parents[0]]),
+                    Node(name: registration, kind: .repartition(partitions: nil), parents: [subscribe]),
+                    Node(
+                        name: respond, kind: .foreignKey(.respond(subscriptions: store("subscription-store"), right: node.joinStores[1].name)),
+                        parents: [registration, node.parents[1]]),
+                    Node(name: response, kind: .repartition(partitions: nil), parents: [respond]),
+                    Node(
+                        name: name,
+                        kind: .foreignKey(.resolve(
+                            left: node.joinStores[0].name, type: type, joiner: .function(PluginFunction(plugin: plugin, node: name)))),
+                        parents: [response, node.parents[0]]),
+                ]
+                return steps.map { DeclaredNode($0, at: location) }
             }
             let kind: Kind
             switch node.kind {
@@ -124,8 +213,22 @@ extension Topology {
                     store: try store()))
             case .timestampExtractor:
                 throw refuse("a timestamp extractor is a stream function or a source's extractor, not a node of the graph")
+            case .tableSource:
+                guard node.topics.count == 1 else { throw refuse("a table source reads exactly one topic; it names \(node.topics.count)") }
+                kind = .tableSource(
+                    Source(topics: node.topics, keySerde: node.keySerde ?? "bytes", valueSerde: node.valueSerde ?? "bytes"), try store())
+            case .globalTable:
+                guard node.topics.count == 1 else { throw refuse("a global table reads exactly one topic; it names \(node.topics.count)") }
+                let store = try store()
+                guard !store.changelog else { throw refuse("a global table's store \(store.name) is restored from its topic; declare it with changelog false") }
+                kind = .globalTable(GlobalStore(
+                    topic: node.topics[0], keySerde: node.keySerde ?? "bytes", valueSerde: node.valueSerde ?? "bytes", store: store))
+            case .streamStreamJoin, .streamTableJoin, .streamGlobalJoin, .tableTableJoin:
+                kind = .join(try join())
+            case .foreignKeyJoin:
+                return try foreignKeyJoin()
             }
-            return DeclaredNode(Node(name: node.name, kind: kind, parents: node.parents), at: location)
+            return [DeclaredNode(Node(name: node.name, kind: kind, parents: node.parents), at: location)]
         }
     }
 }

@@ -45,6 +45,89 @@ public struct Topology: Sendable {
         case toTable(StoreDeclaration)
         /// An application file's built-in operator on JSON values, calling typed functions.
         case builtin(Builtin)
+        /// Reads topics as a table (`builder.table`): materializes each record in the store
+        /// (a tombstone deletes), forwards every change. The store's changelog is the topic.
+        case tableSource(Source, StoreDeclaration)
+        /// Before the graph is built: a global table. A built topology lists it in
+        /// ``Topology/globalStores`` instead of any sub-topology.
+        case globalTable(GlobalStore)
+        /// A join of two streams, a stream and a table, a stream and a global table, or two tables.
+        case join(Join)
+        /// One step of a foreign-key join (Kafka Streams' subscription/response design).
+        case foreignKey(ForeignKeyStep)
+    }
+
+    /// The steps a foreign-key table join runs as, across two sub-topologies: the left
+    /// table's partition subscribes to the right entry's, which responds.
+    public enum ForeignKeyStep: Sendable, Equatable {
+        /// Left table updates become subscriptions keyed by the foreign key the extractor
+        /// picks (and unsubscriptions from a previous one, kept in `foreignKeys`).
+        case subscribe(extractor: PluginFunction, foreignKeys: StoreDeclaration)
+        /// Subscriptions (the left input), kept in `subscriptions`, and updates of the right
+        /// table in store `right` (the right input) become responses keyed by the left key.
+        case respond(subscriptions: StoreDeclaration, right: String)
+        /// Responses become join results, unless the left value in store `left` changed
+        /// since the subscription (a stale response). The right input is the left table,
+        /// only so that the left store is in this sub-topology.
+        case resolve(left: String, type: Join.JoinType, joiner: Join.Joiner)
+    }
+
+    /// A join: its shape (which inputs, which stores), which records it keeps, and the joiner.
+    /// `parents[0]` of its node is the left input, `parents[1]` the right one (none for a
+    /// global table, which is read by store name).
+    public struct Join: Sendable, Equatable {
+        public enum Shape: Sendable, Equatable {
+            /// Two streams within `windows`: each side's window store, and for left and outer
+            /// joins the shared store of records still without a partner.
+            case streamStream(JoinWindows, thisStore: StoreDeclaration, otherStore: StoreDeclaration, outerStore: StoreDeclaration?)
+            /// A stream with the table materialized in store `table`.
+            case streamTable(table: String)
+            /// A stream with the global table in store `global`, looked up by the key `keySelector` picks.
+            case streamGlobalTable(global: String, keySelector: KeySelector)
+            /// Two tables materialized in stores `left` and `right`.
+            case tableTable(left: String, right: String)
+        }
+
+        public enum JoinType: String, Sendable, Equatable { case inner, left, outer }
+
+        /// How a pair of values becomes the joined value.
+        public enum Joiner: Sendable, Equatable {
+            /// A plugin function (`eddy.h`'s joiners).
+            case function(PluginFunction)
+            /// `{"left": <left value>, "right": <right value>}`, JSON values, null for a missing side.
+            case jsonMerge
+        }
+
+        /// How a stream record picks the global table's key.
+        public enum KeySelector: Sendable, Equatable {
+            /// A plugin function that emits the key.
+            case function(PluginFunction)
+        }
+
+        public var shape: Shape
+        public var type: JoinType
+        public var joiner: Joiner
+
+        public init(shape: Shape, type: JoinType, joiner: Joiner) {
+            self.shape = shape
+            self.type = type
+            self.joiner = joiner
+        }
+
+        /// The stores the join owns (a stream–stream join's); the tables' stores belong to
+        /// the nodes that materialize them.
+        public var ownedStores: [StoreDeclaration] {
+            guard case .streamStream(_, let this, let other, let outer) = shape else { return [] }
+            return [this, other] + (outer.map { [$0] } ?? [])
+        }
+
+        /// The plugin functions it calls: the joiner's and the key selector's.
+        public var pluginFunctions: [PluginFunction] {
+            var functions: [PluginFunction] = []
+            if case .function(let function) = joiner { functions.append(function) }
+            if case .streamGlobalTable(_, .function(let selector)) = shape { functions.append(selector) }
+            return functions
+        }
     }
 
     /// A source node's topics, how their records are encoded, and where event time comes from.
@@ -93,6 +176,8 @@ public struct Topology: Sendable {
             case topologyNode, streamFunction
             /// The extractor of the source node named `node`.
             case timestampExtractor
+            /// The key selector of the global-table join node named `node`.
+            case keySelector
         }
 
         /// The plugin's name in the application (its file name, e.g. `Fraud`).
@@ -291,10 +376,20 @@ public struct Topology: Sendable {
 }
 
 extension Topology.Kind {
-    /// The topics a source node reads; empty for other nodes.
+    /// The topics a source or table source node reads; empty for other nodes.
     public var sourceTopics: [String] {
-        if case .source(let source) = self { return source.topics }
-        return []
+        switch self {
+        case .source(let source), .tableSource(let source, _): return source.topics
+        default: return []
+        }
+    }
+
+    /// A source's or table source's topics, serdes and event time; nil for other nodes.
+    public var sourceSpec: Topology.Source? {
+        switch self {
+        case .source(let source), .tableSource(let source, _): return source
+        default: return nil
+        }
     }
 
     /// The topic a sink node writes; nil for other nodes.
@@ -308,8 +403,28 @@ extension Topology.Kind {
         switch self {
         case .aggregate(let aggregation): return aggregation.store
         case .suppress(let suppression): return suppression.store
-        case .toTable(let store): return store
+        case .toTable(let store), .tableSource(_, let store): return store
         default: return nil
+        }
+    }
+
+    /// Every store the node owns: its operator's one, a stream–stream join's, a foreign-key join step's.
+    public var stores: [StoreDeclaration] {
+        switch self {
+        case .join(let join): return join.ownedStores
+        case .foreignKey(.subscribe(_, let store)), .foreignKey(.respond(let store, _)): return [store]
+        default: return store.map { [$0] } ?? []
+        }
+    }
+
+    /// Whether the node joins two inputs that must be co-partitioned.
+    public var joinsCoPartitionedInputs: Bool {
+        switch self {
+        case .join(let join):
+            if case .streamGlobalTable = join.shape { return false }
+            return true
+        case .foreignKey(.respond), .foreignKey(.resolve): return true
+        default: return false
         }
     }
 
@@ -329,9 +444,12 @@ extension Topology.Kind {
         case .aggregate(let aggregation):
             if case .function(let function, _) = aggregation.fold { return [function] }
             return []
-        case .source(let source):
+        case .source(let source), .tableSource(let source, _):
             if case .extractor(let function) = source.timestamp { return [function] }
             return []
+        case .join(let join): return join.pluginFunctions
+        case .foreignKey(.subscribe(let extractor, _)): return [extractor]
+        case .foreignKey(.resolve(_, _, .function(let joiner))): return [joiner]
         default: return []
         }
     }

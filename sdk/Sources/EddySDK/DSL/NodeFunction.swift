@@ -194,3 +194,21 @@ extension NodeFunction {
         }
     }
 }
+
+extension NodeFunction {
+    /// A join's joiner: per pair, the left value (nil when an outer join has none) and the
+    /// right value (nil when a left or outer join has none, passed in `aggregates`), and
+    /// emits the joined value. The host never calls it for the tombstones a join emits.
+    @inlinable
+    static func joiner<L: Serde, R: Serde, VR: Serde>(
+        left: L, right: R, output: VR, _ join: @escaping (L.Value?, R.Value?) throws -> VR.Value
+    ) -> NodeFunction {
+        NodeFunction { call in
+            try call.forEachRecord { index, record in
+                let leftValue = try record.value(left)
+                let rightValue = try call.aggregate(index).map { try right.deserialize($0) }
+                try call.emitValue(index, try join(leftValue, rightValue), output)
+            }
+        }
+    }
+}

@@ -42,6 +42,35 @@ public final class StreamsBuilder {
         return KStream(builder: self, node: node, keySerde: key, valueSerde: value, keyChanged: false)
     }
 
+    /// Reads `topic` as a table (Kafka Streams' `builder.table`): the latest value per key,
+    /// materialized in a store whose changelog is the topic itself, so no changelog topic is
+    /// made and the store is restored from `topic`. A tombstone deletes its key.
+    @inlinable
+    public func table<K: Serde, V: Serde>(
+        _ topic: String, key: K, value: V, materialized: Materialized = Materialized(), named name: String? = nil
+    ) -> KTable<K, V> {
+        let nodeName = name ?? generatedName("KTABLE-SOURCE")
+        let store = StoreDeclaration.keyValue(materialized.name ?? generatedName("\(topic)-STATE-STORE"), key: key, value: value)
+        add(TopologyNode(
+            name: nodeName, kind: .tableSource, parents: [], topics: [topic], keySerde: key.name, valueSerde: value.name, store: store))
+        return KTable(builder: self, node: nodeName, keySerde: key, valueSerde: value, storeName: store.name)
+    }
+
+    /// Reads every partition of `topic` as a global table (Kafka Streams' `globalTable`):
+    /// each worker keeps all of it in a global store, read to the end of the topic before any
+    /// task processes; it is never changelogged (the topic is its log).
+    @inlinable
+    public func globalTable<K: Serde, V: Serde>(
+        _ topic: String, key: K, value: V, materialized: Materialized = Materialized(), named name: String? = nil
+    ) -> GlobalKTable<K, V> {
+        let nodeName = name ?? generatedName("KTABLE-GLOBAL-SOURCE")
+        let store = StoreDeclaration.keyValue(
+            materialized.name ?? generatedName("\(topic)-STATE-STORE"), key: key, value: value, changelog: false)
+        add(TopologyNode(
+            name: nodeName, kind: .globalTable, parents: [], topics: [topic], keySerde: key.name, valueSerde: value.name, store: store))
+        return GlobalKTable(storeName: store.name, keySerde: key, valueSerde: value, store: store)
+    }
+
     // MARK: - Internals used by the stream types
 
     /// Appends `node` and returns its name.

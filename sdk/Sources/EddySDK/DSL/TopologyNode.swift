@@ -12,6 +12,15 @@ public struct TopologyNode: Sendable {
         case suppress
         /// A stream function that gives records their event time (ABI 1.3).
         case timestampExtractor
+        /// A topic read as a table, and a global table (ABI 1.4).
+        case tableSource, globalTable
+        /// The joins (ABI 1.4).
+        case streamStreamJoin, streamTableJoin, streamGlobalJoin, tableTableJoin, foreignKeyJoin
+    }
+
+    /// Which records a join keeps (`EDDY_JOIN_*`).
+    public enum JoinType: Int32, Sendable {
+        case inner = 1, left, outer
     }
 
     /// The windows of an aggregation (`eddy_window`): `type` is one of `EDDY_WINDOW_*`.
@@ -76,13 +85,23 @@ public struct TopologyNode: Sendable {
     @usableFromInline var function: NodeFunction?
     /// Source: the function giving each record its event time (nil: the record's timestamp).
     @usableFromInline var timestampExtractor: NodeFunction?
+    /// Joins: inner, left or outer.
+    public var joinType: JoinType?
+    /// Stream–stream joins: the windows.
+    public var joinWindows: JoinWindows?
+    /// Joins: the stores the join keeps or reads, in the order `eddy.h` gives per kind.
+    public var joinStores: [StoreDeclaration] = []
+    /// Stream–global-table joins: the function picking the global table's key; foreign-key
+    /// joins: the foreign-key extractor.
+    @usableFromInline var keySelector: NodeFunction?
 
     @usableFromInline
     init(
         name: String, kind: Kind, flags: Flags = [], parents: [String], topics: [String] = [], keySerde: String? = nil,
         valueSerde: String? = nil, store: StoreDeclaration? = nil, processor: String? = nil, branches: [String] = [],
         partitions: Int32 = 0, window: Window? = nil, suppress: Suppressed? = nil, function: NodeFunction? = nil,
-        timestampExtractor: NodeFunction? = nil
+        timestampExtractor: NodeFunction? = nil, joinType: JoinType? = nil, joinWindows: JoinWindows? = nil,
+        joinStores: [StoreDeclaration] = [], keySelector: NodeFunction? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -99,5 +118,9 @@ public struct TopologyNode: Sendable {
         self.suppress = suppress
         self.function = function
         self.timestampExtractor = timestampExtractor
+        self.joinType = joinType
+        self.joinWindows = joinWindows
+        self.joinStores = joinStores
+        self.keySelector = keySelector
     }
 }

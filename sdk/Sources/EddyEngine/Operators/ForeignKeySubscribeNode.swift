@@ -1,0 +1,88 @@
+import EddyHost
+import EddySDK
+
+/// The left side of a foreign-key join (Kafka Streams' `ForeignJoinSubscriptionSendProcessor`):
+/// for each update of the left table, the plugin's extractor picks the foreign key, and the
+/// node sends a subscription (the left key and the hash of its new value) keyed by it —
+/// after an unsubscription from the key the entry referred to before, kept per left key in
+/// the `foreign-keys` store. A left tombstone unsubscribes and asks for an answer, through
+/// which the result is retracted. An entry whose extractor gives no key subscribes nowhere.
+final class ForeignKeySubscribeNode: GraphNode {
+    let extractor: FunctionCaller
+    let foreignKeys: any KeyValueStorage
+    private let output = RunBuffer()
+    /// The updates with a value (the extractor's input), and the key it picked for each.
+    private let extracting = RunBuffer()
+    private var picked: [eddy_bytes] = []
+    private var scratch: [UInt8] = []
+    private var previous: [UInt8] = []
+
+    init(name: String, extractor: FunctionCaller, foreignKeys: any KeyValueStorage) {
+        self.extractor = extractor
+        self.foreignKeys = foreignKeys
+        super.init(name: name)
+        extractor.node = self
+        extractor.take = { [unowned(unsafe) self] index, _, key, _, _ in picked[index] = extracting.arena.copy(key) }
+    }
+
+    override func process(_ run: RecordRun) throws {
+        defer {
+            extracting.reset()
+            output.reset()
+        }
+        for index in 0..<run.count where run.records[index].value.ptr != nil && run.records[index].key.ptr != nil {
+            extracting.append(run.records[index], origin: run.origins[index])
+        }
+        picked.removeAll(keepingCapacity: true)
+        picked.append(contentsOf: repeatElement(.absent, count: extracting.count))
+        if extracting.count > 0 { try extractor.apply(extracting.run) }
+        var next = 0
+        for index in 0..<run.count {
+            let record = run.records[index]
+            guard let key = record.key.buffer else {
+                graph.environment.dropped(origin: run.origins[index], node: name, reason: "a table join drops updates with a null key")
+                continue
+            }
+            let foreignKey = record.value.ptr != nil ? picked[next] : .absent
+            if record.value.ptr != nil { next += 1 }
+            var hadPrevious = false
+            foreignKeys.get(key) { stored in
+                previous.removeAll(keepingCapacity: true)
+                if let stored {
+                    hadPrevious = true
+                    previous.append(contentsOf: stored)
+                }
+            }
+            let unchanged = hadPrevious && foreignKey.buffer.map { previous.elementsEqual($0) } == true
+            if hadPrevious, !unchanged {
+                let instruction: ForeignKeyWire.Instruction = record.value.ptr == nil ? .unsubscribeAndRespond : .unsubscribe
+                previous.withUnsafeBytes { send(instruction, to: $0, record: record, key: key, origin: run.origins[index]) }
+            }
+            if let target = foreignKey.buffer {
+                send(.subscribe, to: target, record: record, key: key, origin: run.origins[index])
+                if !unchanged { foreignKeys.put(key, target) }
+            } else if hadPrevious {
+                foreignKeys.delete(key)
+            }
+        }
+        try forward(output.run)
+    }
+
+    private func send(
+        _ instruction: ForeignKeyWire.Instruction, to foreignKey: UnsafeRawBufferPointer, record: eddy_record, key: UnsafeRawBufferPointer,
+        origin: Int32
+    ) {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(instruction.rawValue)
+        ForeignKeyWire.appendHash(of: record.value, to: &scratch)
+        scratch.append(contentsOf: key)
+        var subscription = record
+        subscription.headers = nil
+        subscription.header_count = 0
+        scratch.withUnsafeBytes { value in
+            output.append(subscription, key: eddy_bytes(borrowing: foreignKey), value: eddy_bytes(borrowing: value), origin: origin)
+        }
+    }
+
+    override var operatorName: String { "foreign-key join subscribe" }
+}

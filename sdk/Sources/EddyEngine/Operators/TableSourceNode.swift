@@ -1,0 +1,40 @@
+import EddyHost
+import EddySDK
+
+/// A topic read as a table (Kafka Streams' `KTableSource`, materialized): each record is put
+/// under its key in the table's store, a tombstone deletes the key, and every change is
+/// forwarded. A tombstone of a key the table does not hold changes nothing and is not
+/// forwarded (downstream joins would otherwise retract results that never existed). Null
+/// keys are dropped and counted. The store's changelog is the source topic itself.
+public final class TableSourceNode: SourceNode {
+    let store: any KeyValueStorage
+    private let output = RunBuffer()
+
+    init(name: String, store: any KeyValueStorage) {
+        self.store = store
+        super.init(name: name)
+    }
+
+    public override func process(_ run: RecordRun) throws {
+        defer { output.reset() }
+        for index in 0..<run.count {
+            let record = run.records[index]
+            guard let key = record.key.buffer else {
+                graph.environment.dropped(origin: run.origins[index], node: name, reason: "null key")
+                continue
+            }
+            if let value = record.value.buffer {
+                store.put(key, value)
+            } else {
+                var held = false
+                store.get(key) { held = $0 != nil }
+                guard held else { continue }
+                store.delete(key)
+            }
+            output.append(record, origin: run.origins[index])
+        }
+        try forward(output.run)
+    }
+
+    public override var operatorName: String { "table source" }
+}
