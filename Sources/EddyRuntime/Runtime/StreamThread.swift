@@ -66,6 +66,8 @@ final class StreamThread: @unchecked Sendable {
     var failing = false
     /// When the plugins' metrics were last copied for `/metrics`.
     var lastPluginMetrics = ContinuousClock.now
+    /// Interactive queries waiting for this thread (see `StreamThread+Queries.swift`).
+    let queries = QueryMailbox()
 
     init(
         index: Int, config: AppConfig, instanceId: String, topology: Topology, plugins: PluginSet, kafka: KafkaConfiguration, clock: WallClock,
@@ -98,6 +100,7 @@ final class StreamThread: @unchecked Sendable {
     func start() {
         let thread = Thread { [self] in
             run()
+            queries.close("stream thread \(index) has stopped")
             finished.signal()
             onEnd?(self)
         }
@@ -196,6 +199,7 @@ final class StreamThread: @unchecked Sendable {
             // While anything restores, the main poll does not wait: the restore slice does.
             try pollAndProcess(timeout: changelogReader.isRestoring ? .zero : .milliseconds(50))
             if changelogReader.isRestoring { try restoreSlice() }
+            if queries.hasPending { answerQueries() }
             if let swap = swaps.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { try perform(swap) }
             let now = clock.now()
             for task in tasks.values { try task.punctuateWallClock(now: now) }
