@@ -21,12 +21,12 @@ extension StreamsApp {
             if !mine.isEmpty { byThread.append((thread, mine.sorted())) }
             asked.formUnion(mine.map(\.partition))
             for task in restoring where task.subTopology == store.subTopology && (partitions?.contains(task.partition) ?? true) {
-                answer.unavailable[task.partition] = "task \(task) is restoring its stores on this worker"
+                answer.unavailable[task.partition] = "task \(task) is restoring its stores on instance \(metadata?.instanceId ?? "?")"
                 asked.insert(task.partition)
             }
         }
         for partition in partitions ?? [] where !asked.contains(partition) {
-            answer.unavailable[partition] = "task \(TaskId(subTopology: store.subTopology, partition: partition)) is not running on this worker"
+            answer.unavailable[partition] = "task \(TaskId(subTopology: store.subTopology, partition: partition)) is not running on instance \(metadata?.instanceId ?? "?") (it moved in a rebalance)"
         }
         let answers = await withTaskGroup(of: LocalQueryAnswer.self) { group in
             for (thread, tasks) in byThread {
