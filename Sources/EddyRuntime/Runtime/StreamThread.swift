@@ -42,7 +42,7 @@ final class StreamThread: @unchecked Sendable {
     }
     /// The task and input index of the last run's partition: consecutive runs often come
     /// from one partition, so they skip the lookups.
-    private var lastInput: (topic: OpaquePointer, partition: Int32, task: StreamTask, input: Int)?
+    var lastInput: (topic: OpaquePointer, partition: Int32, task: StreamTask, input: Int)?
     /// Tasks whose stores are open and whose source partitions are paused while the
     /// changelog reader restores them; they become `tasks` when restored.
     var restoring: [TaskId: [TaskStore]] = [:] {
