@@ -34,6 +34,9 @@ final class QueryMailbox: Sendable {
     private let queue = Mutex<[PendingQuery]>([])
     private let pending = Atomic<Int>(0)
     private let closedReason = Mutex<String?>(nil)
+    /// Wakes the stream thread from its wait for records, so a query is answered at once
+    /// rather than after the poll's timeout; set by the thread for each consumer it creates.
+    let wake = Mutex<(@Sendable () -> Void)?>(nil)
 
     /// Queues `query`; answers it at once when the thread has ended.
     func post(_ query: PendingQuery) {
@@ -43,10 +46,11 @@ final class QueryMailbox: Sendable {
             pending.add(1, ordering: .releasing)
             return nil
         }
-        if let refused { query.fail(refused) }
+        if let refused { return query.fail(refused) }
+        wake.withLock { $0 }?()
     }
 
-    /// Whether a query waits (one relaxed load: the stream thread checks it every loop).
+    /// Whether a query waits (one atomic load: the stream thread checks it every loop).
     var hasPending: Bool { pending.load(ordering: .acquiring) > 0 }
 
     /// Takes every waiting query.

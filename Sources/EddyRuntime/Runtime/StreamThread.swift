@@ -193,6 +193,7 @@ final class StreamThread: @unchecked Sendable {
             rebalanceListener: { [unowned self] _, event in rebalance(event) },
             onStatistics: { stats in metrics.lag.withLock { $0 = stats.consumerLag } })
         try consumer.subscribe(topics: topology.sourceTopics)
+        queries.wake.withLock { [consumer] in $0 = { consumer?.wakeUp() } }
         logger.info("stream thread \(index) joined group \(config.applicationId) for \(topology.sourceTopics.joined(separator: ", "))")
 
         while !stopRequested.load(ordering: .relaxed) {
