@@ -5,7 +5,7 @@ while a producer keeps the workers processing. Prints p50/p99 (ms) of each.
 
     python3 Benchmarks/harness/query_latency.py --eddy BIN/eddy --plugins BIN --broker eddy-broker
 """
-import argparse, json, os, random, socket, subprocess, sys, tempfile, threading, time, urllib.request, urllib.error
+import argparse, json, os, random, shutil, socket, subprocess, sys, tempfile, threading, time, urllib.request, urllib.error
 
 
 def free_port():
@@ -36,6 +36,7 @@ def main():
     ap.add_argument("--broker", required=True)
     ap.add_argument("--queries", type=int, default=2000)
     args = ap.parse_args()
+    args.plugins = os.path.abspath(args.plugins)
     work = tempfile.mkdtemp(prefix="eddy-qlat-")
     bport = free_port()
     broker = subprocess.Popen([args.broker, "--port", str(bport), "--no-stdin"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -93,7 +94,7 @@ topology:
                 break
             time.sleep(0.2)
         else:
-            sys.exit("the counts were not complete within 120 s")
+            sys.exit("the counts were not complete within 120 s; worker log:\n" + open(os.path.join(work, "a.log")).read()[-3000:])
 
         def measure(label):
             latencies, unavailable = [], 0
@@ -127,6 +128,7 @@ topology:
                 p.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 p.kill()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
