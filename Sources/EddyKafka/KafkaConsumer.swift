@@ -128,6 +128,12 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
     }
 
+    /// Makes a poll waiting on another thread return now, without records (librdkafka's
+    /// `rd_kafka_queue_yield`); a poll that starts later is not affected. Safe from any thread.
+    public func wakeUp() {
+        rd_kafka_queue_yield(queue)
+    }
+
     /// Like ``poll(maxRecords:timeout:_:)``, but calls `body` once per run: consecutive
     /// records of one topic-partition as librdkafka delivered them, all borrowed (no copy)
     /// for the call. Returns the number of records visited.

@@ -23,6 +23,8 @@ final class MetricsRing: Sendable {
         var commitLatencyMaxMs = 0.0
         /// The share of wall time spent processing records.
         var processRatio = 0.0
+        /// Each task's share of wall time spent processing its records, by task id.
+        var taskProcessRatio: [String: Double] = [:]
     }
 
     private let samples = Mutex<[Sample]>([])
@@ -53,6 +55,12 @@ final class MetricsRing: Sendable {
             window.pollRate = Double(latest.polls - start.polls) / seconds
             window.commitRate = Double(commits) / seconds
             window.processRatio = min(1, Double(latest.processNanos - start.processNanos) / (seconds * 1e9))
+            let before = Dictionary(start.taskSamples.map { ($0.task, $0.processNanos) }) { $1 }
+            for task in latest.taskSamples {
+                // A task created within the window counts from zero.
+                let spent = task.processNanos - min(before[task.task] ?? 0, task.processNanos)
+                window.taskProcessRatio[task.task] = min(1, Double(spent) / (seconds * 1e9))
+            }
             if processed > 0 { window.processLatencyAvgMs = Double(latest.processNanos - start.processNanos) / Double(processed) / 1e6 }
             if commits > 0 { window.commitLatencyAvgMs = Double(latest.commitNanos - start.commitNanos) / Double(commits) / 1e6 }
             let inWindow = samples.compactMap { $0.threads[index] }

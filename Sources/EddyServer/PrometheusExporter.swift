@@ -42,6 +42,11 @@ final class PrometheusExporter: @unchecked Sendable {
             set(prefix + "restore_remaining_records_total", thread, Double(max(0, window.latest.restoreTotal - window.latest.restoreDone)))
             set(prefix + "records_restored_total", thread, Double(window.latest.restored))
             set("kafka_consumer_coordinator_metrics_rebalance_total", thread, Double(window.latest.rebalances))
+            for task in window.latest.taskSamples {
+                let labels = thread + [("task_id", task.task)]
+                set("kafka_streams_stream_task_metrics_dropped_records_total", labels, Double(task.dropped))
+                set("kafka_streams_stream_task_metrics_active_process_ratio", labels, window.taskProcessRatio[task.task] ?? 0)
+            }
         }
         for (partition, lag) in app.partitionLag() {
             set("kafka_consumer_fetch_manager_metrics_records_lag", [("topic", partition.topic), ("partition", "\(partition.partition)")], Double(lag))

@@ -12,7 +12,9 @@ import Synchronization
 /// - `GET /metrics`: Prometheus text format (see ``PrometheusExporter``);
 /// - `GET /health`: 200 while the process and every stream thread live, 503 with the reason;
 /// - `GET /ready`: 200 when every thread has its assignment and no task restores, 503 with
-///   the reason otherwise.
+///   the reason otherwise;
+/// - `GET /stores/<store>/…` and `GET /metadata`: interactive queries, any worker answering
+///   for any key (see ``StoreQueryRoutes``).
 ///
 /// Served by Hummingbird on an executor with one thread of its own (``SingleThreadExecutor``)
 /// and an event loop of its own; a sampler thread takes the stream threads' counters once a
@@ -44,6 +46,7 @@ public final class WorkerEndpoint: Sendable {
         }
         router.get("health") { _, _ in Self.probe(app.health()) }
         router.get("ready") { _, _ in Self.probe(app.readiness()) }
+        StoreQueryRoutes(app: app, timeout: .seconds(5)).register(on: router)
 
         executor = SingleThreadExecutor(name: "eddy-http")
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -78,7 +81,7 @@ public final class WorkerEndpoint: Sendable {
             }
             samplerDone.signal()
         }.start()
-        logger.info("HTTP endpoint on \(bind):\(self.port): /metrics, /health, /ready")
+        logger.info("HTTP endpoint on \(bind):\(self.port): /metrics, /health, /ready, /stores, /metadata")
     }
 
     /// Stops serving: lets requests in flight finish, closes every socket, and ends the

@@ -29,10 +29,25 @@ extension KeyValueStore {
         case .rocksDB(let db):
             let iterator = db.makeIterator()
             iterator.seek(from)
+            if readsCommittedOnly { return try walk(bound: bound, committed: iterator, visit) }
             try merge(from: from, bound: bound, committed: iterator, visit)
         case .inMemory(let memory):
-            try merge(from: from, bound: bound, committed: InMemoryCursor(memory.data, from: from), visit)
+            let cursor = InMemoryCursor(memory.data, from: from)
+            if readsCommittedOnly { return try walk(bound: bound, committed: cursor, visit) }
+            try merge(from: from, bound: bound, committed: cursor, visit)
         }
+    }
+
+    /// Visits the committed entries alone, as ``readingCommitted(_:)`` asks.
+    private func walk<Cursor: StoreCursor>(
+        bound: ScanBound, committed: Cursor, _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        var committed = committed
+        while committed.isValid, committed.withKey({ bound.admits($0) }) {
+            guard try committed.withEntry(visit) else { return }
+            committed.next()
+        }
+        try committed.checkError()
     }
 
     /// Walks the cache's dirty entries and the committed cursor side by side; on equal keys

@@ -34,6 +34,8 @@ public final class KeyValueStore {
     private var staging: RestoreStaging?
     private var pendingRangeDeletions: [(from: [UInt8], to: [UInt8])] = []
     private var isClosed = false
+    /// Set inside ``readingCommitted(_:)``: reads skip the cache (see there).
+    var readsCommittedOnly = false
 
     init(name: String, directory: String?, backend: StoreBackend, cacheBudget: RecordCacheBudget) throws {
         self.name = name
@@ -64,7 +66,7 @@ public final class KeyValueStore {
     public func get<R>(_ key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) throws -> R) throws -> R {
         try ensureOpen()
         if staging != nil { try completeRestore() }
-        if let entry = cache.entry(key) { return try entry.withEntry { _, value in try body(value) } }
+        if !readsCommittedOnly, let entry = cache.entry(key) { return try entry.withEntry { _, value in try body(value) } }
         switch backend {
         case .rocksDB(let db): return try db.get(key, body)
         case .inMemory(let memory):

@@ -47,6 +47,38 @@ import Testing
         }
     }
 
+    /// Per task: `dropped-records-total` counts the null-key records a count skips in the task
+    /// that met them, and `active-process-ratio` moves for the task that processed records.
+    @Test func perTaskDroppedRecordsAndActiveProcessRatio() throws {
+        let cluster = try Cluster()
+        try cluster.createTopic("events", partitions: 2)
+        try cluster.createTopic("counts", partitions: 2)
+        let dir = TemporaryDirectory()
+        let config = try AppConfig.parse(yaml: appYAML(
+            id: unique("task-metrics"), cluster: cluster, threads: 1, stateDir: dir.path, topology: countPerKeyTopology), file: "app.yaml")
+        try runWorker(config) { app in
+            let endpoint = try WorkerEndpoint(app: app, bind: "127.0.0.1", port: 0, logger: Logger(label: "test"))
+            defer { endpoint.stop() }
+            // Ten counted records in partition 0, three null keys (skipped) in partition 1.
+            let records: [(key: String?, value: [UInt8]?)] = (0..<10).map { _ in ("k", [1]) } + (0..<3).map { _ in (nil, [1]) }
+            try cluster.produce("events", records) { $0 < 10 ? 0 : 1 }
+            _ = try cluster.read("counts", count: 10)
+            let thread = #"thread_id="StreamThread-0""#
+            let dropped0 = "kafka_streams_stream_task_metrics_dropped_records_total{\(thread),task_id=\"0_0\"}"
+            let dropped1 = "kafka_streams_stream_task_metrics_dropped_records_total{\(thread),task_id=\"0_1\"}"
+            let ratio0 = "kafka_streams_stream_task_metrics_active_process_ratio{\(thread),task_id=\"0_0\"}"
+            var text = ""
+            try waitUntil("/metrics shows task 0_1's three dropped records and task 0_0 processing", detail: { "; last scrape:\n\(text)" }) {
+                text = try EndpointClient.get(port: endpoint.port, "/metrics").body
+                return Self.value(text, dropped1) == 3 && (Self.value(text, ratio0) ?? 0) > 0
+            }
+            #expect(Self.value(text, dropped0) == 0)
+            #expect(try #require(Self.value(text, ratio0)) <= 1)
+            #expect(Self.value(text, "kafka_streams_stream_thread_metrics_dropped_records_total{\(thread)}") == 3)
+            #expect(Self.parseErrors(text) == [])
+        }
+    }
+
     /// The value of the sample `series` (name and labels exactly as printed).
     static func value(_ text: String, _ series: String) -> Double? {
         for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {

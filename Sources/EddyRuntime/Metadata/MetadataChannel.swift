@@ -17,7 +17,8 @@ public final class MetadataChannel: @unchecked Sendable {
     public typealias Snapshot = @Sendable () -> (running: [String], restoring: [String])
 
     public let topic: String
-    private let instanceId: String
+    /// This worker's `instance.id`.
+    public let instanceId: String
     private let server: String?
     private let startedMs: Int64
     private let snapshot: Snapshot

@@ -4,7 +4,8 @@ import Foundation
 extension StreamThread {
     /// Copies what the processors of this thread's tasks recorded through their contexts
     /// into ``ThreadMetrics/pluginMetrics``, at most once a second: the contexts belong to this
-    /// thread, the copy is what other threads read.
+    /// thread, the copy is what other threads read. The tasks' own counters (dropped records,
+    /// processing time) are copied with them.
     func publishPluginMetricsIfDue() {
         let now = ContinuousClock.now
         guard now - lastPluginMetrics >= .seconds(1) else { return }
@@ -24,5 +25,7 @@ extension StreamThread {
             }
         }
         metrics.pluginMetrics.withLock { $0 = collected }
+        let samples = tasks.map { TaskSample(task: $0.key.description, dropped: $0.value.droppedRecords, processNanos: $0.value.processNanos) }
+        metrics.taskSamples.withLock { $0 = samples.sorted { $0.task < $1.task } }
     }
 }

@@ -11,6 +11,7 @@ extension StreamThread {
         defer {
             let nanos = (ContinuousClock.now - start).nanoseconds
             metrics.processNanos.add(nanos, ordering: .relaxed)
+            lastInput?.task.processNanos += nanos  // the task whose run this was
             _ = metrics.processMaxNanos.max(nanos / Swift.max(count, 1), ordering: .relaxed)
         }
         try body()

@@ -22,6 +22,18 @@ public struct ThreadSample: Sendable {
     public var restoreDone: Int
     public var restoreTotal: Int
     public var restored: Int
+    /// The thread's running tasks' counters, as of the thread's last copy (about a second old).
+    public var taskSamples: [TaskSample] = []
+}
+
+/// One task's counters at one moment, cumulative since the task was created on this thread.
+public struct TaskSample: Sendable, Equatable {
+    /// The task id (`1_3`).
+    public var task: String
+    /// Records its operators skipped: Kafka Streams' per-task `dropped-records-total`.
+    public var dropped: Int
+    /// Time spent processing its records (ns): over wall time, `active-process-ratio`.
+    public var processNanos: Int
 }
 
 extension StreamsApp {
@@ -37,7 +49,7 @@ extension StreamsApp {
                 failed: m.failed.load(ordering: .relaxed), rebalances: m.rebalances.load(ordering: .relaxed),
                 tasks: m.tasks.load(ordering: .relaxed), restoringTasks: m.restoringTasks.load(ordering: .relaxed),
                 restoreDone: m.restoreDone.load(ordering: .relaxed), restoreTotal: m.restoreTotal.load(ordering: .relaxed),
-                restored: m.restored.load(ordering: .relaxed))
+                restored: m.restored.load(ordering: .relaxed), taskSamples: m.taskSamples.withLock { $0 })
         }
     }
 

@@ -62,6 +62,11 @@ final class StreamTask: TaskEnvironment {
     private let hasProcessors: Bool
     /// When a dropped record was last logged (ms), to bound the rate.
     private var lastDropLog: Int64 = 0
+    /// Records this task's operators skipped (`dropped-records-total` per task), and the time
+    /// the thread spent processing its runs (ns; `active-process-ratio`): owned by the thread,
+    /// copied for `/metrics` once a second.
+    var droppedRecords = 0
+    var processNanos = 0
 
     init(
         id: TaskId, subTopology: Topology.SubTopology, config: AppConfig, plugins: [String: LoadedPlugin],
@@ -322,6 +327,7 @@ final class StreamTask: TaskEnvironment {
 
     func dropped(origin: Int32, node: String, reason: String) {
         metrics.dropped.add(1, ordering: .relaxed)
+        droppedRecords += 1
         let now = clock.now()
         guard now - lastDropLog >= 10_000 else { return }
         lastDropLog = now

@@ -42,7 +42,7 @@ final class StreamThread: @unchecked Sendable {
     }
     /// The task and input index of the last run's partition: consecutive runs often come
     /// from one partition, so they skip the lookups.
-    private var lastInput: (topic: OpaquePointer, partition: Int32, task: StreamTask, input: Int)?
+    var lastInput: (topic: OpaquePointer, partition: Int32, task: StreamTask, input: Int)?
     /// Tasks whose stores are open and whose source partitions are paused while the
     /// changelog reader restores them; they become `tasks` when restored.
     var restoring: [TaskId: [TaskStore]] = [:] {
@@ -66,6 +66,8 @@ final class StreamThread: @unchecked Sendable {
     var failing = false
     /// When the plugins' metrics were last copied for `/metrics`.
     var lastPluginMetrics = ContinuousClock.now
+    /// Interactive queries waiting for this thread (see `StreamThread+Queries.swift`).
+    let queries = QueryMailbox()
 
     init(
         index: Int, config: AppConfig, instanceId: String, topology: Topology, plugins: PluginSet, kafka: KafkaConfiguration, clock: WallClock,
@@ -98,6 +100,7 @@ final class StreamThread: @unchecked Sendable {
     func start() {
         let thread = Thread { [self] in
             run()
+            queries.close("stream thread \(index) has stopped")
             finished.signal()
             onEnd?(self)
         }
@@ -190,6 +193,7 @@ final class StreamThread: @unchecked Sendable {
             rebalanceListener: { [unowned self] _, event in rebalance(event) },
             onStatistics: { stats in metrics.lag.withLock { $0 = stats.consumerLag } })
         try consumer.subscribe(topics: topology.sourceTopics)
+        queries.wake.withLock { [consumer] in $0 = { consumer?.wakeUp() } }
         let assignor = consumerConfig["partition.assignment.strategy"] ?? ""
         logger.info("stream thread \(index) joined group \(config.applicationId) for \(topology.sourceTopics.joined(separator: ", ")) (assignor \(assignor))")
 
@@ -197,6 +201,7 @@ final class StreamThread: @unchecked Sendable {
             // While anything restores, the main poll does not wait: the restore slice does.
             try pollAndProcess(timeout: changelogReader.isRestoring ? .zero : .milliseconds(50))
             if changelogReader.isRestoring { try restoreSlice() }
+            if queries.hasPending { answerQueries() }
             if let swap = swaps.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { try perform(swap) }
             let now = clock.now()
             for task in tasks.values { try task.punctuateWallClock(now: now) }

@@ -34,6 +34,9 @@ public final class StreamsApp: @unchecked Sendable {
     public let reloadCount = Atomic<Int>(0)
     /// The hold on the state directory, from ``start()`` until ``join()`` saw every thread end.
     private var claim: WorkerClaim?
+    /// The partition count of each sub-topology's input, as found at ``start()``: which task
+    /// holds a key (interactive queries).
+    let partitionCounts = Mutex<[Int: Int32]>([:])
 
     /// Loads the plugins and validates the topology against them; starts the embedded broker
     /// when the application asks for one.
@@ -240,6 +243,7 @@ public final class StreamsApp: @unchecked Sendable {
                     configs: store.changelogConfigs))
             }
         }
+        partitionCounts.withLock { [partitionsOf] in $0 = partitionsOf }
         if config.writesDeadLetters {
             newTopics.append(config.internalTopic(config.deadLetterTopic, partitions: 1))
         }

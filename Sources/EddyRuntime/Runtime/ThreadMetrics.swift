@@ -32,6 +32,8 @@ final class ThreadMetrics: Sendable {
     /// What the plugins' processors recorded through their context (`count`, `gauge`),
     /// copied from the stream thread about once a second.
     let pluginMetrics = Mutex<[PluginMetric]>([])
+    /// Each running task's counters, copied from the stream thread about once a second.
+    let taskSamples = Mutex<[TaskSample]>([])
     /// The tasks the thread runs and those it restores, for the metadata topic and `/ready`;
     /// written only when the assignment changes.
     let assignment = Mutex<(running: Set<TaskId>, restoring: Set<TaskId>)>(([], []))

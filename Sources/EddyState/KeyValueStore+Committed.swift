@@ -1,0 +1,24 @@
+extension KeyValueStore {
+    /// Runs `body` with every read of this store (gets and scans, and so the window and
+    /// session reads built on them) seeing committed data only: RocksDB or the in-memory map,
+    /// never the record cache. Under exactly-once that is what the last committed transaction
+    /// covers, which is what an interactive query may answer. Reads only: writes made inside
+    /// `body` still go to the cache.
+    ///
+    /// Called on the stream thread that owns the store, between two runs of records.
+    public func readingCommitted<R>(_ body: () throws -> R) rethrows -> R {
+        readsCommittedOnly = true
+        defer { readsCommittedOnly = false }
+        return try body()
+    }
+}
+
+extension WindowStore {
+    /// Runs `body` reading committed windows only (see ``KeyValueStore/readingCommitted(_:)``).
+    public func readingCommitted<R>(_ body: () throws -> R) rethrows -> R { try store.readingCommitted(body) }
+}
+
+extension SessionStore {
+    /// Runs `body` reading committed sessions only (see ``KeyValueStore/readingCommitted(_:)``).
+    public func readingCommitted<R>(_ body: () throws -> R) rethrows -> R { try store.readingCommitted(body) }
+}
