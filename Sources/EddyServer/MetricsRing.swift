@@ -25,6 +25,18 @@ final class MetricsRing: Sendable {
         var processRatio = 0.0
         /// Each task's share of wall time spent processing its records, by task id.
         var taskProcessRatio: [String: Double] = [:]
+        /// Each store operation's rate and average latency over the window (DEBUG only).
+        var storeOperations: [StoreOperationWindow] = []
+    }
+
+    /// One operation of one task's store over the window.
+    struct StoreOperationWindow {
+        var task: String
+        var store: String
+        var operation: String
+        var total: Int
+        var rate = 0.0
+        var latencyAvgMs = 0.0
     }
 
     private let samples = Mutex<[Sample]>([])
@@ -61,6 +73,7 @@ final class MetricsRing: Sendable {
                 let spent = task.processNanos - min(before[task.task] ?? 0, task.processNanos)
                 window.taskProcessRatio[task.task] = min(1, Double(spent) / (seconds * 1e9))
             }
+            window.storeOperations = Self.storeOperations(from: start, to: latest, seconds: seconds)
             if processed > 0 { window.processLatencyAvgMs = Double(latest.processNanos - start.processNanos) / Double(processed) / 1e6 }
             if commits > 0 { window.commitLatencyAvgMs = Double(latest.commitNanos - start.commitNanos) / Double(commits) / 1e6 }
             let inWindow = samples.compactMap { $0.threads[index] }
@@ -68,5 +81,31 @@ final class MetricsRing: Sendable {
             window.commitLatencyMaxMs = Double(inWindow.map(\.commitMaxNanos).max() ?? 0) / 1e6
             return window
         }
+    }
+
+    /// Store operation rates and latencies between two samples of one thread; an operation
+    /// first counted within the window counts from zero.
+    private static func storeOperations(from start: ThreadSample, to latest: ThreadSample, seconds: Double) -> [StoreOperationWindow] {
+        var before: [String: StoreSample.OperationCount] = [:]
+        for task in start.taskSamples {
+            for store in task.stores {
+                for operation in store.operations { before["\(task.task)/\(store.store)/\(operation.operation)"] = operation }
+            }
+        }
+        var windows: [StoreOperationWindow] = []
+        for task in latest.taskSamples {
+            for store in task.stores {
+                for operation in store.operations {
+                    let earlier = before["\(task.task)/\(store.store)/\(operation.operation)"]
+                    let calls = operation.count - min(earlier?.count ?? 0, operation.count)
+                    let nanos = operation.nanos - min(earlier?.nanos ?? 0, operation.nanos)
+                    var window = StoreOperationWindow(task: task.task, store: store.store, operation: operation.operation, total: operation.count)
+                    window.rate = Double(calls) / seconds
+                    if calls > 0 { window.latencyAvgMs = Double(nanos) / Double(calls) / 1e6 }
+                    windows.append(window)
+                }
+            }
+        }
+        return windows
     }
 }

@@ -47,6 +47,13 @@ final class PrometheusExporter: @unchecked Sendable {
                 set("kafka_streams_stream_task_metrics_dropped_records_total", labels, Double(task.dropped))
                 set("kafka_streams_stream_task_metrics_active_process_ratio", labels, window.taskProcessRatio[task.task] ?? 0)
             }
+            for operation in window.storeOperations {
+                let labels = thread + [("task_id", operation.task), ("store_name", operation.store)]
+                let prefix = "kafka_streams_stream_state_metrics_" + operation.operation
+                set(prefix + "_rate", labels, operation.rate)
+                set(prefix + "_total", labels, Double(operation.total))
+                set(prefix + "_latency_avg", labels, operation.latencyAvgMs)
+            }
         }
         for (partition, lag) in app.partitionLag() {
             set("kafka_consumer_fetch_manager_metrics_records_lag", [("topic", partition.topic), ("partition", "\(partition.partition)")], Double(lag))

@@ -75,6 +75,37 @@ import Testing
             #expect(Self.value(text, dropped0) == 0)
             #expect(try #require(Self.value(text, ratio0)) <= 1)
             #expect(Self.value(text, "kafka_streams_stream_thread_metrics_dropped_records_total{\(thread)}") == 3)
+            #expect(!text.contains("kafka_streams_stream_state_metrics"), "store metrics are recorded at DEBUG only")
+            #expect(Self.parseErrors(text) == [])
+        }
+    }
+
+    /// At `metrics.recording.level: DEBUG` each task's stores report Kafka Streams' state-store
+    /// metrics: the count's get and put per record, with their rates and average latencies.
+    @Test func storeMetricsAtDebug() throws {
+        let cluster = try Cluster()
+        try cluster.createTopic("events", partitions: 2)
+        try cluster.createTopic("counts", partitions: 2)
+        let dir = TemporaryDirectory()
+        let config = try AppConfig.parse(yaml: appYAML(
+            id: unique("store-metrics"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "metrics.recording.level: DEBUG",
+            topology: countPerKeyTopology), file: "app.yaml")
+        try runWorker(config) { app in
+            let endpoint = try WorkerEndpoint(app: app, bind: "127.0.0.1", port: 0, logger: Logger(label: "test"))
+            defer { endpoint.stop() }
+            let records: [(key: String?, value: [UInt8]?)] = (0..<10).map { i in ("k\(i % 2)", [1]) }
+            try cluster.produce("events", records) { _ in 0 }
+            _ = try cluster.read("counts", count: 10)
+            let labels = #"{thread_id="StreamThread-0",task_id="0_0",store_name="key-counts"}"#
+            var text = ""
+            try waitUntil("/metrics shows the ten puts into task 0_0's store", detail: { "; last scrape:\n\(text)" }) {
+                text = try EndpointClient.get(port: endpoint.port, "/metrics").body
+                return Self.value(text, "kafka_streams_stream_state_metrics_put_total" + labels) == 10
+            }
+            #expect(Self.value(text, "kafka_streams_stream_state_metrics_get_total" + labels) == 10)
+            #expect(try #require(Self.value(text, "kafka_streams_stream_state_metrics_put_rate" + labels)) > 0)
+            #expect(try #require(Self.value(text, "kafka_streams_stream_state_metrics_put_latency_avg" + labels)) > 0)
+            #expect(!text.contains(#"task_id="0_1",store_name"#), "task 0_1 had no record, so its store was never called")
             #expect(Self.parseErrors(text) == [])
         }
     }

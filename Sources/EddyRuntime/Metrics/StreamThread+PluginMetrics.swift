@@ -25,7 +25,11 @@ extension StreamThread {
             }
         }
         metrics.pluginMetrics.withLock { $0 = collected }
-        let samples = tasks.map { TaskSample(task: $0.key.description, dropped: $0.value.droppedRecords, processNanos: $0.value.processNanos) }
+        let samples = tasks.map { id, task in
+            TaskSample(
+                task: id.description, dropped: task.droppedRecords, processNanos: task.processNanos,
+                stores: task.stores.compactMap { store in store.operationMetrics?.sample(store: store.name) })
+        }
         metrics.taskSamples.withLock { $0 = samples.sorted { $0.task < $1.task } }
     }
 }

@@ -34,6 +34,8 @@ public struct TaskSample: Sendable, Equatable {
     public var dropped: Int
     /// Time spent processing its records (ns): over wall time, `active-process-ratio`.
     public var processNanos: Int
+    /// Its stores' operation counts (`metrics.recording.level: DEBUG` only; empty otherwise).
+    public var stores: [StoreSample] = []
 }
 
 extension StreamsApp {

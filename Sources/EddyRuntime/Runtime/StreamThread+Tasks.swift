@@ -96,7 +96,9 @@ extension StreamThread {
         let directory = try stateDirectory.lockTask(id.description, waitingUpTo: .milliseconds(500))
         do {
             let stores = try StoreLayout.stores(of: sub, config: config, plugins: plugins, sourceChangelogs: topology.sourceChangelogs).map { spec in
-                try TaskStore.open(spec, in: directory, partition: id.partition, applicationId: config.applicationId, cacheBudget: cacheBudget)
+                let store = try TaskStore.open(spec, in: directory, partition: id.partition, applicationId: config.applicationId, cacheBudget: cacheBudget)
+                if config.operations.recordingLevel == .debug { store.operationMetrics = StoreOperationMetrics() }
+                return store
             }
             if try changelogReader.register(id, stores: stores, sourceOffsets: committedSourceOffsets(of: stores)) {
                 restoring[id] = stores

@@ -12,32 +12,38 @@ import EddyState
 extension TaskStore: SessionStorage {
     func findSessions(_ key: UnsafeRawBufferPointer, earliestEnd: Int64, latestStart: Int64) -> [StoreEntry] {
         guard let store = sessionStoreOrFail("session fetch") else { return [] }
-        do {
-            let owned = Array(key)
-            return try store.findSessions(key, earliestEnd: earliestEnd, latestStart: latestStart).map {
-                StoreEntry(key: owned, value: $0.value, windowStart: $0.start, windowEnd: $0.end)
+        return measured(.fetch) {
+            do {
+                let owned = Array(key)
+                return try store.findSessions(key, earliestEnd: earliestEnd, latestStart: latestStart).map {
+                    StoreEntry(key: owned, value: $0.value, windowStart: $0.start, windowEnd: $0.end)
+                }
+            } catch {
+                fail(error)
+                return []
             }
-        } catch {
-            fail(error)
-            return []
         }
     }
 
     func put(_ key: UnsafeRawBufferPointer, start: Int64, end: Int64, _ value: UnsafeRawBufferPointer) {
         guard let store = sessionStoreOrFail("session put") else { return }
-        do {
-            try store.put(key, start: start, end: end, value: value)
-        } catch {
-            fail(error)
+        measured(.put) {
+            do {
+                try store.put(key, start: start, end: end, value: value)
+            } catch {
+                fail(error)
+            }
         }
     }
 
     func remove(_ key: UnsafeRawBufferPointer, start: Int64, end: Int64) {
         guard let store = sessionStoreOrFail("session remove") else { return }
-        do {
-            try store.remove(key, start: start, end: end)
-        } catch {
-            fail(error)
+        measured(.remove) {
+            do {
+                try store.remove(key, start: start, end: end)
+            } catch {
+                fail(error)
+            }
         }
     }
 

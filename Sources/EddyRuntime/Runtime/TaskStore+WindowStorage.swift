@@ -17,14 +17,20 @@ extension TaskStore: WindowStorage {
     func put(_ key: UnsafeRawBufferPointer, windowStart: Int64, _ value: UnsafeRawBufferPointer) {
         guard let store = windowStoreOrFail("window put") else { return }
         store.advanceStreamTime(to: streamTime())
-        do {
-            try store.put(key, windowStart: windowStart, value: value)
-        } catch {
-            fail(error)
+        measured(.put) {
+            do {
+                try store.put(key, windowStart: windowStart, value: value)
+            } catch {
+                fail(error)
+            }
         }
     }
 
     func fetch(_ key: [UInt8], from: Int64, to: Int64) -> any StoreIterator {
+        measured(.fetch) { fetchWindows(key, from: from, to: to) }
+    }
+
+    private func fetchWindows(_ key: [UInt8], from: Int64, to: Int64) -> any StoreIterator {
         var entries: [StoreEntry] = []
         guard case .window(let store, let sizeMs) = storage else {
             fail(StoreKindMismatch(store: name, operation: "window fetch", kind: storage.kindName, expected: "window"))
@@ -47,11 +53,13 @@ extension TaskStore: WindowStorage {
     func get(_ key: UnsafeRawBufferPointer, windowStart: Int64, _ body: (UnsafeRawBufferPointer?) -> Void) {
         guard let store = windowStoreOrFail("window get") else { return body(nil) }
         store.advanceStreamTime(to: streamTime())
-        do {
-            try store.get(key, windowStart: windowStart, body)
-        } catch {
-            fail(error)
-            body(nil)
+        measured(.get) {
+            do {
+                try store.get(key, windowStart: windowStart, body)
+            } catch {
+                fail(error)
+                body(nil)
+            }
         }
     }
 

@@ -39,6 +39,8 @@ final class TaskStore: KeyValueStorage {
     let writesChangelog: Bool
     /// A storage error met inside a plugin call (which cannot throw); the task raises it.
     private(set) var failure: (any Error)?
+    /// Operation counts and times, at `metrics.recording.level: DEBUG` only.
+    var operationMetrics: StoreOperationMetrics?
     /// The owning task's stream time (ms, -1 before the first record): window and session
     /// stores keep windows and sessions by it. Set once by the task that takes the store.
     var streamTime: () -> Int64 = { -1 }
@@ -94,35 +96,41 @@ final class TaskStore: KeyValueStorage {
     // MARK: - KeyValueStorage (the ABI's view)
 
     func get(_ key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) -> Void) {
-        do {
-            try keyValueStore("get").get(key, body)
-        } catch {
-            fail(error)
-            body(nil)
+        measured(.get) {
+            do {
+                try keyValueStore("get").get(key, body)
+            } catch {
+                fail(error)
+                body(nil)
+            }
         }
     }
 
     func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
         guard let store = keyValueStoreOrFail("put") else { return }
-        store.put(key, value)
+        measured(.put) { store.put(key, value) }
     }
 
     func delete(_ key: UnsafeRawBufferPointer) {
         guard let store = keyValueStoreOrFail("delete") else { return }
-        store.delete(key)
+        measured(.delete) { store.delete(key) }
     }
 
     func range(from: [UInt8]?, to: [UInt8]?) -> any StoreIterator {
-        collect { visit in
-            let store = try keyValueStore("range")
-            try withOptional(from) { f in try withOptional(to) { t in try store.range(from: f, to: t, visit) } }
+        measured(.range) {
+            collect { visit in
+                let store = try keyValueStore("range")
+                try withOptional(from) { f in try withOptional(to) { t in try store.range(from: f, to: t, visit) } }
+            }
         }
     }
 
     func prefixScan(_ prefix: [UInt8]) -> any StoreIterator {
-        collect { visit in
-            let store = try keyValueStore("prefix scan")
-            try prefix.withUnsafeBytes { try store.prefixScan($0, visit) }
+        measured(.prefixScan) {
+            collect { visit in
+                let store = try keyValueStore("prefix scan")
+                try prefix.withUnsafeBytes { try store.prefixScan($0, visit) }
+            }
         }
     }
 
