@@ -17,6 +17,8 @@ final class MetricsRing: Sendable {
         var processRate = 0.0
         var pollRate = 0.0
         var commitRate = 0.0
+        var punctuateRate = 0.0
+        var punctuateLatencyAvgMs = 0.0
         var processLatencyAvgMs = 0.0
         var processLatencyMaxMs = 0.0
         var commitLatencyAvgMs = 0.0
@@ -66,6 +68,9 @@ final class MetricsRing: Sendable {
             window.processRate = Double(processed) / seconds
             window.pollRate = Double(latest.polls - start.polls) / seconds
             window.commitRate = Double(commits) / seconds
+            let punctuations = latest.punctuations - start.punctuations
+            window.punctuateRate = Double(punctuations) / seconds
+            if punctuations > 0 { window.punctuateLatencyAvgMs = Double(latest.punctuateNanos - start.punctuateNanos) / Double(punctuations) / 1e6 }
             window.processRatio = min(1, Double(latest.processNanos - start.processNanos) / (seconds * 1e9))
             let before = Dictionary(start.taskSamples.map { ($0.task, $0.processNanos) }) { $1 }
             for task in latest.taskSamples {

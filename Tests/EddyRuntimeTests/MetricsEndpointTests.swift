@@ -43,6 +43,8 @@ import Testing
             #expect(try #require(Self.value(text, #"kafka_streams_stream_thread_metrics_process_latency_max{thread_id="StreamThread-0"}"#)) >= 0)
             #expect(Self.value(text, #"kafka_streams_stream_thread_metrics_active_tasks{thread_id="StreamThread-0"}"#) == 2)
             #expect(Self.value(text, #"eddy_stream_thread_replacements_total"#) == 0)
+            #expect(Self.value(text, #"kafka_streams_stream_thread_metrics_punctuate_total{thread_id="StreamThread-0"}"#) == 0)
+            #expect(Self.value(text, #"kafka_streams_stream_thread_metrics_punctuate_rate{thread_id="StreamThread-0"}"#) == 0)
             #expect(Self.parseErrors(text) == [])
         }
     }

@@ -36,7 +36,7 @@ import Testing
         func reports(_ count: Int) throws -> [String] {
             try cluster.read("reports", count: count).map { "\($0.keyString ?? "") \($0.valueString ?? "")" }
         }
-        try runWorker(config, clock: clock.clock) {
+        try runWorker(config, clock: clock.clock) { app in
             // First due one interval after the first record (100 + 1000); the jump to 3500 fires once.
             let two = try reports(2)
             #expect(two == ["stream 1100:3", "stream 3500:2"])
@@ -50,6 +50,8 @@ import Testing
             clock.set(1_015_000)
             let five = try reports(5)
             #expect(five.last == "wall 1015000:0")
+            // Each report is one punctuation: Kafka Streams' punctuate-total counts them.
+            #expect(app.sampleThreads().map(\.punctuations) == [5])
         }
     }
 }

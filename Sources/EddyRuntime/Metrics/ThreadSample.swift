@@ -22,6 +22,9 @@ public struct ThreadSample: Sendable {
     public var restoreDone: Int
     public var restoreTotal: Int
     public var restored: Int
+    /// Punctuations fired, and the time spent in them (ns).
+    public var punctuations: Int = 0
+    public var punctuateNanos: Int = 0
     /// The thread's running tasks' counters, as of the thread's last copy (about a second old).
     public var taskSamples: [TaskSample] = []
 }
@@ -51,7 +54,8 @@ extension StreamsApp {
                 failed: m.failed.load(ordering: .relaxed), rebalances: m.rebalances.load(ordering: .relaxed),
                 tasks: m.tasks.load(ordering: .relaxed), restoringTasks: m.restoringTasks.load(ordering: .relaxed),
                 restoreDone: m.restoreDone.load(ordering: .relaxed), restoreTotal: m.restoreTotal.load(ordering: .relaxed),
-                restored: m.restored.load(ordering: .relaxed), taskSamples: m.taskSamples.withLock { $0 })
+                restored: m.restored.load(ordering: .relaxed), punctuations: m.punctuations.load(ordering: .relaxed),
+                punctuateNanos: m.punctuateNanos.load(ordering: .relaxed), taskSamples: m.taskSamples.withLock { $0 })
         }
     }
 

@@ -218,7 +218,12 @@ final class StreamTask: TaskEnvironment {
 
     private func punctuate(_ type: PunctuationType, now: Int64) throws {
         do {
-            try graph.punctuate(type, now: now)
+            let start = ContinuousClock.now
+            let fired = try graph.punctuate(type, now: now)
+            if fired > 0 {
+                metrics.punctuations.add(fired, ordering: .relaxed)
+                metrics.punctuateNanos.add((ContinuousClock.now - start).nanoseconds, ordering: .relaxed)
+            }
         } catch let error as GraphError {
             throw ProcessingFailed(description: error.description)
         }

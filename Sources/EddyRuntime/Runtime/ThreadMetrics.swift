@@ -19,6 +19,9 @@ final class ThreadMetrics: Sendable {
     /// Assignment changes that moved partitions (assigned, revoked or lost; the cooperative
     /// protocol's empty rounds are not counted) this thread's consumer has seen.
     let rebalances = Atomic<Int>(0)
+    /// Punctuations fired, and the time spent in them (ns): `punctuate-rate`, `punctuate-latency-avg`.
+    let punctuations = Atomic<Int>(0)
+    let punctuateNanos = Atomic<Int>(0)
     let lag = Mutex<[KafkaTopicPartition: Int64]>([:])
     /// Polls of the consumer, every rebalance event (empty rounds too: a thread that saw one
     /// has joined the group), and time spent processing and committing (ns, with the largest

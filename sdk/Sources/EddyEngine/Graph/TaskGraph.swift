@@ -101,8 +101,12 @@ public final class TaskGraph {
 
     /// Fires the punctuations of `type` due at `now` in every processor node, delivering
     /// what they forward.
-    public func punctuate(_ type: PunctuationType, now: Int64) throws {
-        for case let node as ProcessorNode in nodes { try node.punctuate(type, now: now) }
+    /// Returns how many punctuations fired, for Kafka Streams' `punctuate-rate`.
+    @discardableResult
+    public func punctuate(_ type: PunctuationType, now: Int64) throws -> Int {
+        var fired = 0
+        for case let node as ProcessorNode in nodes { fired += try node.punctuate(type, now: now) }
+        return fired
     }
 
     /// Routes a failed record to the environment's error policy.

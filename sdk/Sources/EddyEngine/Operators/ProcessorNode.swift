@@ -77,10 +77,12 @@ public final class ProcessorNode: GraphNode {
     }
 
     /// Fires the instance's punctuations of `type` due at `now`, then delivers what they forwarded.
-    func punctuate(_ type: PunctuationType, now: Int64) throws {
+    /// Fires the instance's punctuations of `type` due at `now`; returns how many fired.
+    func punctuate(_ type: PunctuationType, now: Int64) throws -> Int {
         origin = -1
         instance.context.streamTime = graph.streamTime
-        for (_, outcome) in instance.punctuate(type, now: now) {
+        let fired = instance.punctuate(type, now: now)
+        for (_, outcome) in fired {
             switch outcome {
             case .ok: continue
             case .rejected(let reason), .failed(let reason):
@@ -88,6 +90,7 @@ public final class ProcessorNode: GraphNode {
             }
         }
         try deliver()
+        return fired.count
     }
 
     public override func close() {
