@@ -8,7 +8,7 @@ import Logging
 ///
 /// It refuses while any worker of the application is alive (by the metadata topic), then
 /// commits the earliest offset of every input and repartition partition for the
-/// application's group, deletes the changelog and repartition topics (the next run creates
+/// application's group (or, for the inputs, the first offset at a given time), deletes the changelog and repartition topics (the next run creates
 /// them anew), and removes this machine's task directories. Another machine's state
 /// directory is wiped by running the tool there too (or the next run restores nothing: its
 /// changelogs are gone, so stale local state is the one thing to remove everywhere).
@@ -18,9 +18,19 @@ public struct ApplicationReset {
     public let logger: Logger
     private let plugins: PluginSet
 
+    /// Where the inputs start again.
+    public enum StartingPoint: Sendable, Equatable {
+        /// Each partition's earliest offset.
+        case earliest
+        /// Each input partition's first record with a timestamp at least this (ms since the
+        /// epoch); a partition with none starts at its end, as Kafka Streams' reset tool does.
+        /// Repartition topics start at their earliest (they are deleted anyway).
+        case time(Int64)
+    }
+
     /// What a reset did, for the report the CLI prints.
     public struct Report: Sendable, Equatable {
-        /// Partitions whose committed offset is now their earliest, as `topic-partition@offset`.
+        /// Partitions whose committed offset was rewound, as `topic-partition@offset`.
         public var rewound: [String]
         public var deletedTopics: [String]
         /// Task directories removed from this machine's state directory.
@@ -35,7 +45,7 @@ public struct ApplicationReset {
     }
 
     /// Resets the application; throws ``ApplicationResetRefused`` while a worker runs.
-    public func run(kafka: KafkaConfiguration) throws -> Report {
+    public func run(kafka: KafkaConfiguration, from start: StartingPoint = .earliest) throws -> Report {
         let live = try MetadataChannel.liveMembers(kafka: kafka, applicationId: config.applicationId)
         guard live.isEmpty else { throw ApplicationResetRefused(applicationId: config.applicationId, workers: live) }
         // One machine's running worker that the metadata topic does not show yet still holds
@@ -53,9 +63,21 @@ public struct ApplicationReset {
         let reader = try KafkaConsumer(configuration: kafka, logger: logger)
         defer { reader.close() }
         for topic in inputs + repartitions {
-            for partition in metadata.topic(topic)?.partitions ?? [] {
-                let low = try reader.watermarks(KafkaTopicPartition(topic: topic, partition: partition), timeout: .seconds(10)).low
-                offsets.append(KafkaTopicPartitionOffset(topic: topic, partition: partition, offset: low))
+            let partitions = (metadata.topic(topic)?.partitions ?? []).map { KafkaTopicPartition(topic: topic, partition: $0) }
+            let byTime: [KafkaTopicPartition: Int64?]
+            if case .time(let time) = start, !repartitions.contains(topic), !partitions.isEmpty {
+                byTime = try reader.offsets(forTime: time, of: partitions, timeout: .seconds(10))
+            } else {
+                byTime = [:]
+            }
+            for partition in partitions {
+                let offset: Int64
+                switch byTime[partition] {
+                case .some(.some(let found)): offset = found
+                case .some(.none): offset = try reader.watermarks(partition, timeout: .seconds(10)).high
+                case .none: offset = try reader.watermarks(partition, timeout: .seconds(10)).low
+                }
+                offsets.append(KafkaTopicPartitionOffset(topic: topic, partition: partition.partition, offset: offset))
             }
         }
         if !offsets.isEmpty { try commitAsTheGroup(offsets, kafka: kafka) }
