@@ -1,3 +1,4 @@
+import EddyEngine
 import EddyKafka
 import EddyRuntime
 import EddyTestSupport
@@ -138,11 +139,16 @@ func runWorker(_ config: AppConfig, clock: WallClock = .system, until done: () t
     try runWorker(config, clock: clock) { (_: StreamsApp) in try done() }
 }
 
-/// The same, giving `until` the running worker to inspect.
-func runWorker(_ config: AppConfig, clock: WallClock = .system, until done: (StreamsApp) throws -> Void) throws {
+/// The same, giving `until` the running worker to inspect; `topology`, made in code, runs in
+/// place of the file's when given.
+func runWorker(
+    _ config: AppConfig, topology: Topology? = nil, clock: WallClock = .system, until done: (StreamsApp) throws -> Void
+) throws {
     var logger = Logger(label: "eddy.test")
     logger.logLevel = .warning
-    let app = try StreamsApp(config: config, clock: clock, logger: logger)
+    let app =
+        try topology.map { try StreamsApp(config: config, topology: $0, clock: clock, logger: logger) }
+        ?? StreamsApp(config: config, clock: clock, logger: logger)
     try app.start()
     defer {
         app.requestStop()

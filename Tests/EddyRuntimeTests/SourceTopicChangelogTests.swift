@@ -3,7 +3,6 @@ import EddyKafka
 import EddyRuntime
 import EddySDK
 import Foundation
-import Logging
 import Testing
 
 /// A store whose changelog is its source topic (`Topology.sourceChangelogs`, Kafka Streams'
@@ -27,16 +26,12 @@ import Testing
     /// Runs the topology on a worker in this process until `done` holds; returns the records
     /// it restored (from the progress counters).
     static func run(_ config: AppConfig, _ topology: Topology, until done: () throws -> Void) throws -> Int {
-        var logger = Logger(label: "eddy.test")
-        logger.logLevel = .warning
-        let app = try StreamsApp(config: config, topology: topology, logger: logger)
-        try app.start()
-        defer {
-            app.requestStop()
-            if let error = app.join() { Issue.record("worker ended with an error: \(error)") }
+        var restored = 0
+        try runWorker(config, topology: topology) { app in
+            try done()
+            restored = app.progress().restored
         }
-        try done()
-        return app.progress().restored
+        return restored
     }
 
     @Test func restoresFromTheSourceTopicUpToTheCommittedOffsetAndWritesNoChangelog() throws {
