@@ -67,8 +67,8 @@ kill -TERM "$WORKER"; wait "$WORKER" || true; WORKER=""
 echo
 
 echo "==> top words (final counts, read_committed from word-counts)"
-awk -F '\t' '{ if ($2 > max[$1]) max[$1] = $2 } END { for (w in max) print max[w] "\t" w }' "$WORK/counts.txt" | sort -rn | head -10
-echo "    $(wc -l < "$WORK/counts.txt") count updates for $WORDS words; expected: $(tr ' ' '\n' < "$WORK/lines.txt" | sort | uniq -c | sort -rn | head -1 | awk '{print $2 " = " $1}') (checked by sort | uniq -c)"
+awk -F '\t' '{ if ($2 > max[$1]) max[$1] = $2 } END { for (w in max) print max[w] "\t" w }' "$WORK/counts.txt" | sort -rn | sed -n 1,10p
+echo "    $(wc -l < "$WORK/counts.txt") count updates for $WORDS words; expected: $(tr ' ' '\n' < "$WORK/lines.txt" | sort | uniq -c | sort -rn | sed -n 1p | awk '{print $2 " = " $1}') (checked by sort | uniq -c)"
 echo "==> enriched payments (amount > 10, with risk scores)"
 cat "$WORK/enriched.txt"
 echo "==> fraud alerts (Streams DSL topology of Plugins/Fraud: split, merge, mapValues)"
@@ -76,7 +76,7 @@ head -3 "$WORK/alerts.txt"
 echo "    $(wc -l < "$WORK/alerts.txt") alerts; expected $ALERTS (payments of 1000 or more, or from BR or JP)"
 echo "==> top spenders (groupBy user + aggregate into the spend-by-user store)"
 awk -F '\t' '{ last[$1] = $2 } END { for (u in last) print u "\t" last[u] }' "$WORK/spend.txt" \
-    | awk -F '[\t:,}]' '{ printf "%s\t%s payments\t%.2f\n", $1, $3, $5 }' | sort -t$'\t' -k3 -rn | head -5
+    | awk -F '[\t:,}]' '{ printf "%s\t%s payments\t%.2f\n", $1, $3, $5 }' | sort -t$'\t' -k3 -rn | sed -n 1,5p
 echo "==> payments per country (groupBy country + count), checked against the input"
 awk -F '\t' '{ if ($2 > last[$1]) last[$1] = $2 } END { for (c in last) print c "\t" last[c] }' "$WORK/countries.txt" | sort
 echo "    expected: $(awk -F '[:,}]' '$6 > 0 { c = $8; gsub(/"/, "", c); n[c]++ } END { for (k in n) printf "%s=%d ", k, n[k] }' "$WORK/payments.txt")"
