@@ -51,6 +51,8 @@ public struct KafkaStatistics: Decodable, Sendable {
         public var committed_offset: Int64
         public var hi_offset: Int64
         public var ls_offset: Int64
+        /// The consumer's position: the offset after the last record handed to the application (`-1` before one).
+        public var app_offset: Int64?
         public var fetchq_cnt: Int64
         public var msgq_cnt: Int64
         public var rxmsgs: Int64
@@ -71,12 +73,17 @@ public struct KafkaStatistics: Decodable, Sendable {
         public var producer_epoch: Int64
     }
 
-    /// The consumer lag of each consumed partition that librdkafka knows it for.
+    /// The consumer lag of each consumed partition that librdkafka knows it for: Kafka Streams'
+    /// `records-lag`, the stable end of the partition minus the consumer's position. librdkafka's
+    /// own `consumer_lag` counts from the consumer's committed offset, which a consumer whose
+    /// offsets commit through a transaction never has, so it is the fallback only.
     public var consumerLag: [KafkaTopicPartition: Int64] {
         var lag: [KafkaTopicPartition: Int64] = [:]
         for topic in topics.values {
-            for p in topic.partitions.values where p.partition >= 0 && p.consumer_lag >= 0 {
-                lag[KafkaTopicPartition(topic: topic.topic, partition: p.partition)] = p.consumer_lag
+            for p in topic.partitions.values where p.partition >= 0 {
+                let end = p.ls_offset >= 0 ? p.ls_offset : p.hi_offset
+                let value = if let position = p.app_offset, position >= 0, end >= 0 { max(0, end - position) } else { p.consumer_lag }
+                if value >= 0 { lag[KafkaTopicPartition(topic: topic.topic, partition: p.partition)] = value }
             }
         }
         return lag

@@ -45,6 +45,17 @@ import Testing
             #expect(Self.value(text, #"eddy_stream_thread_replacements_total"#) == 0)
             #expect(Self.value(text, #"kafka_streams_stream_thread_metrics_punctuate_total{thread_id="StreamThread-0"}"#) == 0)
             #expect(Self.value(text, #"kafka_streams_stream_thread_metrics_punctuate_rate{thread_id="StreamThread-0"}"#) == 0)
+            // Lag comes from librdkafka's statistics (once a second): both partitions drained.
+            let lag = (0..<2).map { #"kafka_consumer_fetch_manager_metrics_records_lag{topic="payments",partition="\#($0)"}"# }
+            try waitUntil("/metrics shows both payments partitions with no lag", detail: { "; last scrape:\n\(text)" }) {
+                text = try EndpointClient.get(port: endpoint.port, "/metrics").body
+                return lag.allSatisfy { Self.value(text, $0) == 0 }
+            }
+            #expect(try #require(Self.value(text, #"kafka_consumer_coordinator_metrics_rebalance_total{thread_id="StreamThread-0"}"#)) >= 1)
+            #expect(Self.value(text, #"kafka_streams_stream_thread_metrics_records_restored_total{thread_id="StreamThread-0"}"#) == 0)
+            #expect(Self.value(text, #"kafka_streams_stream_thread_metrics_restore_remaining_records_total{thread_id="StreamThread-0"}"#) == 0)
+            #expect(Self.value(text, "eddy_plugin_reloads_total") == 0)
+            #expect(Self.value(text, "eddy_plugin_reload_refusals_total") == 0)
             #expect(Self.parseErrors(text) == [])
         }
     }
