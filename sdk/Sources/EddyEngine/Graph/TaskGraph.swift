@@ -193,12 +193,8 @@ public final class TaskGraph {
             guard let plugin = plugins[name] else { throw GraphError("node \(declared.name) needs plugin \(name), which is not loaded") }
             return plugin
         }
-        func keyValueStore(_ declaration: StoreDeclaration) throws -> any KeyValueStorage {
-            guard case .keyValue(let storage)? = stores[declaration.name]?.storage else {
-                throw GraphError("store \(declaration.name) of node \(declared.name) was not created for task \(taskId)")
-            }
-            return storage
-        }
+        let lookup = TaskStoreLookup(stores: stores, node: declared.name, taskId: taskId)
+        func keyValueStore(_ declaration: StoreDeclaration) throws -> any KeyValueStorage { try lookup.keyValue(declaration.name) }
         func entry(_ function: Topology.PluginFunction) throws -> UnsafePointer<eddy_node> {
             try FunctionCaller.entry(of: function, in: try plugin(function.plugin))
         }
@@ -288,25 +284,20 @@ public final class TaskGraph {
         taskId: String
     ) throws -> GraphNode {
         let name = aggregation.store.name
-        func missing(_ kind: String) -> GraphError {
-            GraphError("\(kind) store \(name) of node \(declared.name) was not created for task \(taskId)")
-        }
+        let lookup = TaskStoreLookup(stores: stores, node: declared.name, taskId: taskId)
         guard let window = aggregation.window else {
-            guard case .keyValue(let store)? = stores[name]?.storage else { throw missing("key-value") }
-            return KeyAggregateNode(name: declared.name, store: store, aggregator: aggregator)
+            return KeyAggregateNode(name: declared.name, store: try lookup.keyValue(name), aggregator: aggregator)
         }
         switch window.kind {
         case .time(let size, let advance):
-            guard case .window(let store)? = stores[name]?.storage else { throw missing("window") }
             return TimeWindowAggregateNode(
-                name: declared.name, store: store, aggregator: aggregator, size: size, advance: advance, grace: window.grace)
+                name: declared.name, store: try lookup.window(name), aggregator: aggregator, size: size, advance: advance, grace: window.grace)
         case .sliding(let difference):
-            guard case .window(let store)? = stores[name]?.storage else { throw missing("window") }
             return SlidingWindowAggregateNode(
-                name: declared.name, store: store, aggregator: aggregator, difference: difference, grace: window.grace)
+                name: declared.name, store: try lookup.window(name), aggregator: aggregator, difference: difference, grace: window.grace)
         case .session(let gap):
-            guard case .session(let store)? = stores[name]?.storage else { throw missing("session") }
-            return SessionWindowAggregateNode(name: declared.name, store: store, aggregator: aggregator, gap: gap, grace: window.grace)
+            return SessionWindowAggregateNode(
+                name: declared.name, store: try lookup.session(name), aggregator: aggregator, gap: gap, grace: window.grace)
         }
     }
 }

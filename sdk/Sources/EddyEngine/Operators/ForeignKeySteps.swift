@@ -7,12 +7,7 @@ enum ForeignKeySteps {
         _ declared: Topology.Node, _ step: Topology.ForeignKeyStep, stores: [String: HostStore], taskId: String, applicationId: String,
         entry: (Topology.PluginFunction) throws -> UnsafePointer<eddy_node>
     ) throws -> GraphNode {
-        func keyValue(_ name: String) throws -> any KeyValueStorage {
-            guard case .keyValue(let store)? = stores[name]?.storage else {
-                throw GraphError("key-value store \(name) of foreign-key join step \(declared.name) was not created for task \(taskId)")
-            }
-            return store
-        }
+        let lookup = TaskStoreLookup(stores: stores, node: declared.name, taskId: taskId)
         func caller(_ function: Topology.PluginFunction) throws -> FunctionCaller {
             FunctionCaller(
                 function: function, entry: try entry(function), node: nil, taskId: taskId, applicationId: applicationId,
@@ -21,17 +16,17 @@ enum ForeignKeySteps {
         let leftParent = declared.parents.first ?? ""
         switch step {
         case .subscribe(let extractor, let foreignKeys):
-            return ForeignKeySubscribeNode(name: declared.name, extractor: try caller(extractor), foreignKeys: try keyValue(foreignKeys.name))
+            return ForeignKeySubscribeNode(name: declared.name, extractor: try caller(extractor), foreignKeys: try lookup.keyValue(foreignKeys.name))
         case .respond(let subscriptions, let right):
             return ForeignKeyRespondNode(
-                name: declared.name, leftParent: leftParent, subscriptions: try keyValue(subscriptions.name), right: try keyValue(right))
+                name: declared.name, leftParent: leftParent, subscriptions: try lookup.keyValue(subscriptions.name), right: try lookup.keyValue(right))
         case .resolve(let left, let type, let joiner):
             let function: FunctionCaller?
             switch joiner {
             case .function(let joinerFunction): function = try caller(joinerFunction)
             case .jsonMerge: function = nil
             }
-            return ForeignKeyResolveNode(name: declared.name, type: type, leftParent: leftParent, joiner: function, left: try keyValue(left))
+            return ForeignKeyResolveNode(name: declared.name, type: type, leftParent: leftParent, joiner: function, left: try lookup.keyValue(left))
         }
     }
 }

@@ -98,18 +98,7 @@ public class JoinNode: GraphNode {
         _ declared: Topology.Node, _ join: Topology.Join, stores: [String: HostStore], taskId: String, applicationId: String,
         entry: (Topology.PluginFunction) throws -> UnsafePointer<eddy_node>
     ) throws -> JoinNode {
-        func keyValue(_ name: String) throws -> any KeyValueStorage {
-            guard case .keyValue(let store)? = stores[name]?.storage else {
-                throw GraphError("key-value store \(name) of join \(declared.name) was not created for task \(taskId)")
-            }
-            return store
-        }
-        func window(_ name: String) throws -> any WindowStorage {
-            guard case .window(let store)? = stores[name]?.storage else {
-                throw GraphError("window store \(name) of join \(declared.name) was not created for task \(taskId)")
-            }
-            return store
-        }
+        let lookup = TaskStoreLookup(stores: stores, node: declared.name, taskId: taskId)
         func caller(_ function: Topology.PluginFunction) throws -> FunctionCaller {
             FunctionCaller(
                 function: function, entry: try entry(function), node: nil, taskId: taskId, applicationId: applicationId,
@@ -125,16 +114,16 @@ public class JoinNode: GraphNode {
         switch join.shape {
         case .streamStream(let windows, let this, let other, let outer):
             return StreamStreamJoinNode(
-                name: name, type: join.type, leftParent: leftParent, joiner: joiner, windows: windows, leftStore: try window(this.name),
-                rightStore: try window(other.name), outerStore: try outer.map { try keyValue($0.name) })
+                name: name, type: join.type, leftParent: leftParent, joiner: joiner, windows: windows, leftStore: try lookup.window(this.name),
+                rightStore: try lookup.window(other.name), outerStore: try outer.map { try lookup.keyValue($0.name) })
         case .streamTable(let table):
-            return StreamTableJoinNode(name: name, type: join.type, leftParent: leftParent, joiner: joiner, table: try keyValue(table))
+            return StreamTableJoinNode(name: name, type: join.type, leftParent: leftParent, joiner: joiner, table: try lookup.keyValue(table))
         case .streamGlobalTable(let global, .function(let selector)):
             return StreamGlobalTableJoinNode(
-                name: name, type: join.type, leftParent: leftParent, joiner: joiner, global: try keyValue(global), selector: try caller(selector))
+                name: name, type: join.type, leftParent: leftParent, joiner: joiner, global: try lookup.keyValue(global), selector: try caller(selector))
         case .tableTable(let left, let right):
             return TableTableJoinNode(
-                name: name, type: join.type, leftParent: leftParent, joiner: joiner, left: try keyValue(left), right: try keyValue(right))
+                name: name, type: join.type, leftParent: leftParent, joiner: joiner, left: try lookup.keyValue(left), right: try lookup.keyValue(right))
         }
     }
 }
