@@ -137,8 +137,8 @@ let package = Package(
             ]),
 
         // MARK: - Tests
-        .testTarget(name: "EddyKafkaTests", dependencies: ["EddyKafka"]),
-        .testTarget(name: "EddyStateTests", dependencies: ["EddyState"]),
+        .testTarget(name: "EddyKafkaTests", dependencies: ["EddyKafka", "EddyTestSupport"]),
+        .testTarget(name: "EddyStateTests", dependencies: ["EddyState", "EddyTestSupport"]),
         .testTarget(
             name: "EddyPluginsTests",
             dependencies: ["EddyPlugins", "EddyTestSupport", .product(name: "EddyTestKit", package: "sdk")]),
@@ -158,6 +158,6 @@ let package = Package(
             dependencies: [
                 "EddyRuntime", "EddyServer", "EddyKafka", "EddyState", "EddyTestSupport", .product(name: "EddyEngine", package: "sdk"),
             ]),
-        .testTarget(name: "EddyBrokerTests", dependencies: ["EddyKafka"]),
+        .testTarget(name: "EddyBrokerTests", dependencies: ["EddyKafka", "EddyTestSupport"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Dispatch
 import EddyKafka
+import EddyTestSupport
 import Synchronization
 import Testing
 

@@ -1,4 +1,5 @@
 import EddyKafka
+import EddyTestSupport
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 import EddyKafka
+import EddyTestSupport
 import Testing
 
 extension BrokerTests {

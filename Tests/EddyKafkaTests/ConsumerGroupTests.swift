@@ -1,4 +1,5 @@
 import EddyKafka
+import EddyTestSupport
 import Testing
 
 /// Two consumers sharing a 6-partition topic through one group, for both rebalance protocols.

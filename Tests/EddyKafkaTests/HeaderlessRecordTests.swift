@@ -1,4 +1,5 @@
 import EddyKafka
+import EddyTestSupport
 import Testing
 
 /// The consumer skips librdkafka's header parsing for records without headers once it has

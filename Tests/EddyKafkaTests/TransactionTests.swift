@@ -1,4 +1,5 @@
 import EddyKafka
+import EddyTestSupport
 import Testing
 
 /// The transactional API against librdkafka's stock mock: the call paths and the error

@@ -124,7 +124,7 @@ import Testing
     /// The scaffold builds against the SDK and its own TestKit test passes (takes a minute).
     @Test func newScaffoldsAPackageThatBuildsAndPassesItsTest() throws {
         let fixture = try PluginFixture()
-        let sdk = (PluginFixture.sdkInclude as NSString).deletingLastPathComponent
+        let sdk = (CPlugin.sdkInclude as NSString).deletingLastPathComponent
         let created = try ProcessRunner.run(
             try eddy, ["plugin", "new", "Greeter", "--dir", fixture.root, "--sdk", sdk])
         #expect(created.status == 0, "\(created.stderr)")

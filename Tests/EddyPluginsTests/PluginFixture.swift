@@ -9,27 +9,18 @@ final class PluginFixture {
     let pluginDirectory: String
     let cacheDirectory: String
 
+    private let directory = TemporaryDirectory("eddy-plugins")
+
     init() throws {
-        root = FileManager.default.temporaryDirectory
-            .appendingPathComponent("eddy-plugins-\(UUID().uuidString)").path
+        root = directory.path
         pluginDirectory = root + "/plugins"
         cacheDirectory = root + "/cache"
         try FileManager.default.createDirectory(atPath: pluginDirectory, withIntermediateDirectories: true)
     }
 
-    deinit {
-        try? FileManager.default.removeItem(atPath: root)
-    }
-
     /// The build products directory (`swift build --build-tests` puts the plugin libraries
     /// next to the test runner).
     static var productsDirectory: String { ProcessRunner.productsDirectory }
-
-    /// The repository's `sdk/include`, for compiling C plugins from the header alone.
-    static var sdkInclude: String {
-        let tests = (#filePath as NSString).deletingLastPathComponent
-        return ((tests as NSString).appendingPathComponent("../../sdk/include") as NSString).standardizingPath
-    }
 
     /// Copies the built `lib<product>.so` into the plugin directory and returns its path.
     func install(product: String) throws -> String {
@@ -49,16 +40,7 @@ final class PluginFixture {
         let sourcePath = root + "/\(name).c"
         try source.write(toFile: sourcePath, atomically: true, encoding: .utf8)
         let output = pluginDirectory + "/" + name
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["cc", "-shared", "-fPIC", "-O1", "-I", Self.sdkInclude, "-o", output, sourcePath]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        process.waitUntilExit()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw FixtureError("cc failed for \(name): \(message)") }
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: output)
+        try CPlugin.compile(sourcePath, to: output)
         return output
     }
 }

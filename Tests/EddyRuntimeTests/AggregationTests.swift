@@ -1,5 +1,6 @@
 import EddyKafka
 import EddyRuntime
+import EddyTestSupport
 import Testing
 
 /// The built-in stateful operators: `count`, `reduce` and `aggregate` by key, each emitting
@@ -28,7 +29,7 @@ import Testing
         ]
         try cluster.produce("payments", payments)
         let dir = TemporaryDirectory()
-        let id = unique("agg")
+        let id = uniqueName("agg")
         let config = try AppConfig.parse(yaml: appYAML(id: id, cluster: cluster, stateDir: dir.path, topology: Self.topology), file: "app.yaml")
 
         func updates(_ topic: String, _ value: (KafkaConsumerRecord) -> String) throws -> [String] {

@@ -13,7 +13,7 @@ import Testing
         try cluster.createTopic("counts", partitions: 2)
         try cluster.produce("events", [("a", [1]), ("b", [1]), ("a", [1])]) { _ in 0 }
         let dir = TemporaryDirectory()
-        let id = unique("reset")
+        let id = uniqueName("reset")
         let path = try dir.write("app.yaml", appYAML(id: id, cluster: cluster, threads: 1, stateDir: dir.path, topology: countPerKeyTopology))
         let config = try AppConfig.load(path: path)
         let first = ["a:1", "a:2", "b:1"]
@@ -49,7 +49,7 @@ import Testing
         try producer.send(KafkaProducerRecord(topic: "events", partition: 1, key: Array("d".utf8), value: [1], timestamp: 1_500))
         try producer.flush(timeout: .seconds(30))
         let dir = TemporaryDirectory()
-        let id = unique("reset-time")
+        let id = uniqueName("reset-time")
         let path = try dir.write("app.yaml", appYAML(id: id, cluster: cluster, threads: 1, stateDir: dir.path, topology: countPerKeyTopology))
         let config = try AppConfig.load(path: path)
         var before: [String] = []
@@ -76,7 +76,7 @@ import Testing
         try cluster.createTopic("events", partitions: 1)
         try cluster.createTopic("counts", partitions: 1)
         let dir = TemporaryDirectory()
-        let id = unique("reset-refused")
+        let id = uniqueName("reset-refused")
         var config = try AppConfig.parse(yaml: appYAML(id: id, cluster: cluster, threads: 1, stateDir: dir.path, topology: countPerKeyTopology), file: "app.yaml")
         config.instanceId = "worker-1"
         try runWorker(config) {

@@ -1,5 +1,6 @@
 import EddyKafka
 @testable import EddyRuntime
+import EddyTestSupport
 import Foundation
 import Logging
 import Testing
@@ -101,7 +102,7 @@ import Testing
         try cluster.createTopic("counts", partitions: 2)
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
-            yaml: appYAML(id: unique(name), cluster: cluster, threads: 1, stateDir: dir.path + "/state-a", topology: topology), file: "app.yaml")
+            yaml: appYAML(id: uniqueName(name), cluster: cluster, threads: 1, stateDir: dir.path + "/state-a", topology: topology), file: "app.yaml")
         try cluster.produce("events", big.map { ($0, [1]) }) { _ in 0 }
         try cluster.produce("events", small.map { ($0, [1]) }) { _ in 1 }
         var counted: [String] = []

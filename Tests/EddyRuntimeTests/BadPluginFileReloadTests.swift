@@ -52,7 +52,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
         try HotReloadTests.Fixture.install("libWordCount.so", as: "libWordCount.so", in: plugins)
         let app = try dir.write("app.yaml", appYAML(
-            id: unique("bad-file"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "plugins.watch: true",
+            id: uniqueName("bad-file"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "plugins.watch: true",
             topology: WordCountCase.topology
         ).replacingOccurrences(of: "plugins.dir: \(productsDirectory)", with: "plugins.dir: \(plugins)"))
         let worker = try WorkerProcess(app: app, instance: "w", directory: dir)

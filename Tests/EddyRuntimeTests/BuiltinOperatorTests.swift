@@ -1,5 +1,6 @@
 import EddyKafka
 import EddyRuntime
+import EddyTestSupport
 import Foundation
 import Testing
 
@@ -46,7 +47,7 @@ import Testing
         try cluster.produce("payments", payments.map { (nil, Array($0.utf8)) }) { Int32($0 % 4) }
         let dir = TemporaryDirectory()
         let app = try AppConfig.parse(
-            yaml: appYAML(id: unique("pay"), cluster: cluster, stateDir: dir.path, topology: Self.topology), file: "app.yaml")
+            yaml: appYAML(id: uniqueName("pay"), cluster: cluster, stateDir: dir.path, topology: Self.topology), file: "app.yaml")
 
         // Amounts 0.75 * i above 10: i = 14...39.
         // map_values keeps the value's bytes as they were and appends the new field.
@@ -74,7 +75,7 @@ import Testing
         ]
         try cluster.produce("payments", records) { _ in 0 }
         let dir = TemporaryDirectory()
-        let id = unique("dlq")
+        let id = uniqueName("dlq")
         let app = try AppConfig.parse(
             yaml: appYAML(id: id, cluster: cluster, stateDir: dir.path, topology: Self.topology), file: "app.yaml")
 

@@ -1,6 +1,7 @@
 import EddyEngine
 import EddyKafka
 @testable import EddyRuntime
+import EddyTestSupport
 import Foundation
 import Testing
 
@@ -31,7 +32,7 @@ import Testing
         for topic in ["left", "right", "counts"] { try cluster.createTopic(topic, partitions: 6) }
         let dir = TemporaryDirectory()
         let app = try dir.write("app.yaml", appYAML(
-            id: unique("copartition"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 100",
+            id: uniqueName("copartition"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 100",
             topology: Self.topology))
         let monitor = TaskOwnershipMonitor()
         var produced: [String: Int] = [:]
@@ -139,7 +140,7 @@ import Testing
         try cluster.createTopic("counts", partitions: 6)
         let dir = TemporaryDirectory()
         let app = try dir.write("app.yaml", appYAML(
-            id: unique("copartition-counts"), cluster: cluster, threads: 1, stateDir: dir.path, topology: Self.topology))
+            id: uniqueName("copartition-counts"), cluster: cluster, threads: 1, stateDir: dir.path, topology: Self.topology))
         let worker = try WorkerProcess(app: app, instance: "a", directory: dir)
         #expect(try worker.exitStatus() == 78)
         #expect(

@@ -1,6 +1,7 @@
 import EddyKafka
 import EddyRuntime
 import EddyState
+import EddyTestSupport
 import Foundation
 import Logging
 import Testing
@@ -23,7 +24,7 @@ import Testing
         let input = WordCountCase(lines: 3000, seed: 11)
         let dir = TemporaryDirectory()
         let app = try dir.write("app.yaml", appYAML(
-            id: unique("commit-crash"), cluster: cluster, threads: 1, stateDir: dir.path, topology: WordCountCase.topology))
+            id: uniqueName("commit-crash"), cluster: cluster, threads: 1, stateDir: dir.path, topology: WordCountCase.topology))
         let stateDir = dir.path + "/state-crashy"
         let half = input.lines.count / 2
 
@@ -57,7 +58,7 @@ import Testing
         let first = Array(input.lines[..<2000])
         let dir = TemporaryDirectory()
         let app = try dir.write("app.yaml", appYAML(
-            id: unique("restore-crash"), cluster: cluster, threads: 1, stateDir: dir.path, topology: WordCountCase.topology))
+            id: uniqueName("restore-crash"), cluster: cluster, threads: 1, stateDir: dir.path, topology: WordCountCase.topology))
         let config = try AppConfig.load(path: app)
 
         // Worker a builds the state and its changelog, then stops cleanly.

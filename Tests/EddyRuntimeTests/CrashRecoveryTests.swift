@@ -1,5 +1,6 @@
 import EddyKafka
 import EddyRuntime
+import EddyTestSupport
 import Foundation
 import Testing
 
@@ -14,7 +15,7 @@ import Testing
         let input = WordCountCase(lines: 6000, seed: 7)
         let dir = TemporaryDirectory()
         let app = try dir.write("app.yaml", appYAML(
-            id: unique("crash"), cluster: cluster, threads: 2, stateDir: dir.path, extra: "commit.interval.ms: 100",
+            id: uniqueName("crash"), cluster: cluster, threads: 2, stateDir: dir.path, extra: "commit.interval.ms: 100",
             topology: WordCountCase.topology))
         let third = input.lines.count / 3
 

@@ -1,5 +1,6 @@
 import EddyKafka
 import EddyRuntime
+import EddyTestSupport
 import Foundation
 import Logging
 import Testing
@@ -22,7 +23,7 @@ import Testing
             try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
             try HotReloadTests.Fixture.install("lib\(plugin).so", as: "lib\(plugin).so", in: plugins)
             let yaml = appYAML(
-                id: unique("dslreload"), cluster: cluster, threads: 2, stateDir: dir.path,
+                id: uniqueName("dslreload"), cluster: cluster, threads: 2, stateDir: dir.path,
                 extra: "plugins.watch: false\ncommit.interval.ms: 100", topology: "plugin: \(plugin)"
             ).replacingOccurrences(of: "plugins.dir: \(productsDirectory)", with: "plugins.dir: \(plugins)")
             var logger = Logger(label: "eddy.test")

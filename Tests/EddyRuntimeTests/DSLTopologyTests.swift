@@ -1,5 +1,6 @@
 import EddyKafka
 import EddyRuntime
+import EddyTestSupport
 import Foundation
 import Testing
 
@@ -16,7 +17,7 @@ import Testing
         let input = WordCountCase(lines: 600)
         try cluster.produce("text-input", lines: input.lines, partitions: 6)
         let dir = TemporaryDirectory()
-        let id = unique("dslwc")
+        let id = uniqueName("dslwc")
         // At-least-once is exact only without a rebalance racing a commit: one thread (see WordCountTests).
         let config = try AppConfig.parse(
             yaml: appYAML(
@@ -46,7 +47,7 @@ import Testing
         }
         try cluster.produce("payments", FraudCase.records) { FraudCase.partition(of: $0) }
         let dir = TemporaryDirectory()
-        let id = unique("fraud")
+        let id = uniqueName("fraud")
         let topology = """
             plugin: Fraud
             processors:
@@ -118,7 +119,7 @@ import Testing
               - {name: country-out, topic: country-counts, inputs: [per-country], value.serde: long}
               - {name: loud-out, topic: loud-lines, inputs: [loud]}
             """
-        let id = unique("ops")
+        let id = uniqueName("ops")
         let config = try AppConfig.parse(yaml: appYAML(id: id, cluster: cluster, stateDir: dir.path, topology: topology), file: "app.yaml")
         var words: [KafkaConsumerRecord] = [], large: [KafkaConsumerRecord] = [], countries: [KafkaConsumerRecord] = []
         var loud: [KafkaConsumerRecord] = []

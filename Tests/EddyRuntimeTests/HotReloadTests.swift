@@ -1,5 +1,6 @@
 import EddyKafka
 import EddyRuntime
+import EddyTestSupport
 import Foundation
 import Logging
 import Testing
@@ -24,7 +25,7 @@ import Testing
             try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
             try Fixture.install("libWordCount.so", as: "libWordCount.so", in: plugins)
             let yaml = appYAML(
-                id: unique("reload"), cluster: cluster, threads: 2, stateDir: dir.path,
+                id: uniqueName("reload"), cluster: cluster, threads: 2, stateDir: dir.path,
                 extra: "plugins.watch: \(watch)\ncommit.interval.ms: 100\nplugin.version.header: true", topology: WordCountCase.topology
             ).replacingOccurrences(of: "plugins.dir: \(productsDirectory)", with: "plugins.dir: \(plugins)")
             var logger = Logger(label: "eddy.test")
@@ -198,13 +199,7 @@ enum BrokenWordCount {
                 .processors = processors, .processor_count = 2};
             const eddy_plugin *\(self == .abiMajor2 ? "eddy_plugin_v2" : "eddy_plugin_v1")(void) { return &descriptor; }
             """.write(toFile: source, atomically: true, encoding: .utf8)
-        let include = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../sdk/include").standardized.path
-        let cc = Process()
-        cc.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
-        cc.arguments = ["-shared", "-fPIC", "-I", include, "-o", path + ".tmp", source]
-        try cc.run()
-        cc.waitUntilExit()
-        guard cc.terminationStatus == 0 else { throw WorkerError(description: "cc failed to build \(self)") }
+        try CPlugin.compile(source, to: path + ".tmp")
         _ = rename(path + ".tmp", path)
         try FileManager.default.removeItem(atPath: source)
     }

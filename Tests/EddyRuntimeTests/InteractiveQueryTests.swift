@@ -87,7 +87,7 @@ import Testing
     struct Fixture {
         let cluster: Cluster
         let dir = TemporaryDirectory()
-        let id = unique("iq")
+        let id = uniqueName("iq")
 
         init() throws {
             cluster = try Cluster()

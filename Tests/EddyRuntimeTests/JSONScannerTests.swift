@@ -1,5 +1,6 @@
 import EddyPlugins
 import EddySDK
+import EddyTestSupport
 import Testing
 
 @testable import EddyRuntime

@@ -1,5 +1,6 @@
 import EddyKafka
 import EddyRuntime
+import EddyTestSupport
 import Foundation
 import Testing
 
@@ -15,7 +16,7 @@ import Testing
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
             yaml: appYAML(
-                id: unique("join-st"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 50",
+                id: uniqueName("join-st"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 50",
                 topology: """
                     sources:
                       - {name: clicks, topics: [clicks], value.serde: json}
@@ -53,7 +54,7 @@ import Testing
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
             yaml: appYAML(
-                id: unique("join-ss"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 50",
+                id: uniqueName("join-ss"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 50",
                 topology: """
                     sources:
                       - {name: left, topics: [left], value.serde: json}
@@ -88,7 +89,7 @@ import Testing
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
             yaml: appYAML(
-                id: unique("join-dsl"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 50",
+                id: uniqueName("join-dsl"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 50",
                 topology: "plugin: Orders"),
             file: "app.yaml")
         var output: [KafkaConsumerRecord] = []

@@ -1,6 +1,7 @@
 import EddyKafka
 import EddyRuntime
 import EddyServer
+import EddyTestSupport
 import Foundation
 import Logging
 import Testing
@@ -26,7 +27,7 @@ import Testing
         try cluster.produce("payments", payments.map { ($0.0, Optional($0.1)) })
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(yaml: appYAML(
-            id: unique("metrics"), cluster: cluster, threads: 1, stateDir: dir.path, topology: Self.topology), file: "app.yaml")
+            id: uniqueName("metrics"), cluster: cluster, threads: 1, stateDir: dir.path, topology: Self.topology), file: "app.yaml")
         try runWorker(config) { app in
             let endpoint = try WorkerEndpoint(app: app, bind: "127.0.0.1", port: 0, logger: Logger(label: "test"))
             defer { endpoint.stop() }
@@ -68,7 +69,7 @@ import Testing
         try cluster.createTopic("counts", partitions: 2)
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(yaml: appYAML(
-            id: unique("task-metrics"), cluster: cluster, threads: 1, stateDir: dir.path, topology: countPerKeyTopology), file: "app.yaml")
+            id: uniqueName("task-metrics"), cluster: cluster, threads: 1, stateDir: dir.path, topology: countPerKeyTopology), file: "app.yaml")
         try runWorker(config) { app in
             let endpoint = try WorkerEndpoint(app: app, bind: "127.0.0.1", port: 0, logger: Logger(label: "test"))
             defer { endpoint.stop() }
@@ -101,7 +102,7 @@ import Testing
         try cluster.createTopic("counts", partitions: 2)
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(yaml: appYAML(
-            id: unique("store-metrics"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "metrics.recording.level: DEBUG",
+            id: uniqueName("store-metrics"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "metrics.recording.level: DEBUG",
             topology: countPerKeyTopology), file: "app.yaml")
         try runWorker(config) { app in
             let endpoint = try WorkerEndpoint(app: app, bind: "127.0.0.1", port: 0, logger: Logger(label: "test"))

@@ -1,5 +1,6 @@
 import EddyKafka
 import EddyRuntime
+import EddyTestSupport
 import Foundation
 import Testing
 
@@ -16,7 +17,7 @@ import Testing
             ("p2", Array(#"{"id":"p2","amount":10,"country":"FR"}"#.utf8)),
         ])
         let dir = TemporaryDirectory()
-        let id = unique("processing-handler")
+        let id = uniqueName("processing-handler")
         let config = try AppConfig.parse(yaml: appYAML(
             id: id, cluster: cluster, threads: 1, stateDir: dir.path,
             extra: "default.deserialization.exception.handler: fail\nprocessing.exception.handler: dead_letter",

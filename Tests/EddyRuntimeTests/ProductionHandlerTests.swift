@@ -1,5 +1,6 @@
 import EddyKafka
 import EddyRuntime
+import EddyTestSupport
 import Foundation
 import Logging
 import Testing
@@ -17,7 +18,7 @@ import Testing
 
     func app(_ cluster: Cluster, _ dir: TemporaryDirectory, handler: String) throws -> AppConfig {
         let yaml = appYAML(
-            id: unique("production"), cluster: cluster, threads: 1, stateDir: dir.path,
+            id: uniqueName("production"), cluster: cluster, threads: 1, stateDir: dir.path,
             extra: "default.production.exception.handler: \(handler)", topology: Self.topology)
         return try AppConfig.parse(yaml: yaml.replacingOccurrences(of: "kafka:\n", with: "kafka:\n  message.max.bytes: \"1000\"\n"), file: "app.yaml")
     }

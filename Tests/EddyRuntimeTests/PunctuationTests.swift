@@ -1,5 +1,6 @@
 import EddyKafka
 import EddyRuntime
+import EddyTestSupport
 import Testing
 
 /// Stream-time punctuations fire as record timestamps advance; wall-clock ones as the
@@ -30,7 +31,7 @@ import Testing
                 inputs: [activity]
             """
         let config = try AppConfig.parse(
-            yaml: appYAML(id: unique("tick"), cluster: cluster, threads: 1, stateDir: dir.path, topology: topology), file: "app.yaml")
+            yaml: appYAML(id: uniqueName("tick"), cluster: cluster, threads: 1, stateDir: dir.path, topology: topology), file: "app.yaml")
         let clock = ManualClock(1_000_000)
 
         func reports(_ count: Int) throws -> [String] {

@@ -1,6 +1,7 @@
 import EddyKafka
 @testable import EddyRuntime
 import EddyServer
+import EddyTestSupport
 import Foundation
 import Logging
 import Testing

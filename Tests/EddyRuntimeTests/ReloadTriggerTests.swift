@@ -18,7 +18,7 @@ import Testing
         try HotReloadTests.Fixture.install("libWordCount.so", as: "libWordCount.so", in: plugins)
         try HotReloadTests.Fixture.install("libWordCountV2.so", as: "libWordCountV2.so", in: plugins)
         let app = try dir.write("app.yaml", appYAML(
-            id: unique("admin"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "plugins.watch: false",
+            id: uniqueName("admin"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "plugins.watch: false",
             topology: WordCountCase.topology
         ).replacingOccurrences(of: "plugins.dir: \(productsDirectory)", with: "plugins.dir: \(plugins)"))
         let worker = try WorkerProcess(app: app, instance: "w", directory: dir)

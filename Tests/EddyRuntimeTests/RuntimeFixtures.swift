@@ -10,8 +10,6 @@ import Testing
 /// The build products directory (the test runner lives there, next to the plugins and `eddy`).
 let productsDirectory = ProcessRunner.productsDirectory
 
-func unique(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())" }
-
 /// A fresh `eddy-broker` for one test, with helpers to create topics, produce and read.
 final class Cluster {
     let broker: EmbeddedBroker
@@ -116,24 +114,6 @@ func appYAML(
     """
 }
 
-/// A temporary directory removed when the value goes away.
-final class TemporaryDirectory {
-    let path: String
-
-    init() {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent(unique("eddy-test")).path
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func write(_ name: String, _ text: String) throws -> String {
-        let file = (path as NSString).appendingPathComponent(name)
-        try text.write(toFile: file, atomically: true, encoding: .utf8)
-        return file
-    }
-}
-
 /// Runs a worker in this process until `until` holds, then stops it and checks it ended cleanly.
 func runWorker(_ config: AppConfig, clock: WallClock = .system, until done: () throws -> Void) throws {
     try runWorker(config, clock: clock) { (_: StreamsApp) in try done() }
@@ -210,33 +190,6 @@ struct WordCountCase {
 }
 
 func decodeLong(_ bytes: [UInt8]) -> Int64 { bytes.reduce(Int64(0)) { $0 << 8 | Int64($1) } }
-
-/// A deterministic random generator (SplitMix64) so inputs are the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// Polls `condition` until it holds, throwing after `timeout` with `what` in the message
-/// (and `detail()`, e.g. a worker's log); `condition` may throw to give up early.
-func waitUntil(
-    _ what: String, timeout: Duration = .seconds(60), detail: () -> String = { "" }, _ condition: () throws -> Bool
-) throws {
-    let deadline = ContinuousClock.now.advanced(by: timeout)
-    while try !condition() {
-        guard ContinuousClock.now < deadline else {
-            throw WorkerError(description: "timed out after \(timeout) waiting until \(what)\(detail())")
-        }
-        usleep(10_000)
-    }
-}
 
 /// `events` → the built-in `count` per key in the `key-counts` store → `counts` (longs):
 /// the stateful topology of the restoration and membership tests.

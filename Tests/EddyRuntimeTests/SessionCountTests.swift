@@ -83,7 +83,7 @@ import Testing
             appFile = try dir.write(
                 "app.yaml",
                 appYAML(
-                    id: unique("sessions"), cluster: cluster, threads: 1, stateDir: dir.path + "/state",
+                    id: uniqueName("sessions"), cluster: cluster, threads: 1, stateDir: dir.path + "/state",
                     extra: "commit.interval.ms: 100", topology: SessionCountTests.topology + stores))
             config = try AppConfig.load(path: appFile)
         }

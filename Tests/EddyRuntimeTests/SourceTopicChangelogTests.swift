@@ -2,6 +2,7 @@ import EddyEngine
 import EddyKafka
 import EddyRuntime
 import EddySDK
+import EddyTestSupport
 import Foundation
 import Testing
 
@@ -38,7 +39,7 @@ import Testing
         let cluster = try Cluster()
         try cluster.createTopic("table-in", partitions: 2)
         try cluster.createTopic("table-out", partitions: 2)
-        let id = unique("source-changelog")
+        let id = uniqueName("source-changelog")
         let topology = try Self.topology(id)
         let dir = TemporaryDirectory()
         func config(_ state: String) throws -> AppConfig {

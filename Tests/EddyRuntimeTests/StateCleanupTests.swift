@@ -1,5 +1,6 @@
 import EddyKafka
 import EddyRuntime
+import EddyTestSupport
 import Foundation
 import Testing
 
@@ -11,7 +12,7 @@ import Testing
         try cluster.createTopic("events", partitions: 2)
         try cluster.createTopic("counts", partitions: 2)
         let dir = TemporaryDirectory()
-        let id = unique("cleanup")
+        let id = uniqueName("cleanup")
         let config = try AppConfig.parse(yaml: appYAML(
             id: id, cluster: cluster, threads: 1, stateDir: dir.path, extra: "state.cleanup.delay.ms: 0", topology: countPerKeyTopology),
             file: "app.yaml")

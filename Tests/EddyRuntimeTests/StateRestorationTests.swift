@@ -1,5 +1,6 @@
 import EddyKafka
 @testable import EddyRuntime
+import EddyTestSupport
 import Foundation
 import Logging
 import Testing
@@ -33,7 +34,7 @@ import Testing
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
             yaml: appYAML(
-                id: unique("restore"), cluster: cluster, threads: 1, stateDir: dir.path,
+                id: uniqueName("restore"), cluster: cluster, threads: 1, stateDir: dir.path,
                 topology: WordCountCase.topology + "\nstores:\n  - {name: key-counts, persistent: \(persistent)}"),
             file: "app.yaml")
 

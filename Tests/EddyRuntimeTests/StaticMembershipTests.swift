@@ -1,5 +1,6 @@
 import EddyKafka
 import EddyRuntime
+import EddyTestSupport
 import Foundation
 import Testing
 
@@ -18,7 +19,7 @@ import Testing
         // would wait for the dead member's session to expire before the group reassigned.
         let sessionTimeoutMs = 30_000
         let yaml = appYAML(
-            id: unique("static"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "static.membership: true", topology: Self.topology
+            id: uniqueName("static"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "static.membership: true", topology: Self.topology
         ).replacingOccurrences(of: "session.timeout.ms: \"6000\"", with: "session.timeout.ms: \"\(sessionTimeoutMs)\"")
         let app = try dir.write("app.yaml", yaml)
         let first = (0..<400).map { "k\($0)" }, second = (0..<400).map { "k\($0)" } + (0..<100).map { "n\($0)" }

@@ -35,7 +35,7 @@ import Testing
         try cluster.createTopic("text-input", partitions: 2)
         try cluster.createTopic("word-counts", partitions: 2)
         let app = try dir.write("app.yaml", appYAML(
-            id: unique("store-cli"), cluster: cluster, threads: 1, stateDir: dir.path + "/state", topology: Self.topology))
+            id: uniqueName("store-cli"), cluster: cluster, threads: 1, stateDir: dir.path + "/state", topology: Self.topology))
         let config = try AppConfig.load(path: app)
         try cluster.produce("text-input", Self.lines.map { (nil, Array($0.text.utf8)) }) { Self.lines[$0].partition }
         try runWorker(config) {
@@ -123,7 +123,7 @@ import Testing
         try cluster.createTopic("event-counts", partitions: 1)
         let dir = TemporaryDirectory()
         let app = try dir.write("app.yaml", appYAML(
-            id: unique("store-hex"), cluster: cluster, threads: 1, stateDir: dir.path + "/state",
+            id: uniqueName("store-hex"), cluster: cluster, threads: 1, stateDir: dir.path + "/state",
             topology: """
                 sources:
                   - name: events

@@ -98,9 +98,7 @@ import Testing
                 .name = "wordcount", .version = "9.9.9", .processors = processors, .processor_count = 1};
             const eddy_plugin *eddy_plugin_v1(void) { return &descriptor; }
             """.write(toFile: source, atomically: true, encoding: .utf8)
-        let include = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../sdk/include").standardized.path
-        let result = try ProcessRunner.run("/usr/bin/cc", ["-shared", "-fPIC", "-I", include, "-o", path, source])
-        #expect(result.status == 0, "cc: \(result.stderr)")
+        try CPlugin.compile(source, to: path)
     }
 
     @Test func aBuildThatChangesTheWindowStoreIsRefusedWithTheReason() throws {

@@ -68,7 +68,7 @@ import Testing
         // 50000, grace 20000).
         try cluster.produce("slides", [20000, 25000, 17000, 50000, 12000, 35000].map { Self.click("a", at: $0) })
         let dir = TemporaryDirectory()
-        let app = try dir.write("app.yaml", appYAML(id: unique("windows"), cluster: cluster, threads: 1, stateDir: dir.path + "/state", topology: Self.topology))
+        let app = try dir.write("app.yaml", appYAML(id: uniqueName("windows"), cluster: cluster, threads: 1, stateDir: dir.path + "/state", topology: Self.topology))
         let config = try AppConfig.load(path: app)
         var updates: [String] = [], finals: [String] = [], sums: [String] = [], sliding: [String] = []
         var dropped = 0
@@ -124,7 +124,7 @@ import Testing
         }
         let dir = TemporaryDirectory()
         let app = try dir.write("app.yaml", appYAML(
-            id: unique("finals"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 100",
+            id: uniqueName("finals"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 100",
             topology: """
                 sources:
                   - {name: clicks, topics: [clicks], value.serde: json, timestamp.field: ts}
@@ -226,7 +226,7 @@ import Testing
               - {name: all, topic: sessions, inputs: [sessions], key.serde: bytes, value.serde: long}
               - {name: finals, topic: session-finals, inputs: [session-finals], key.serde: bytes, value.serde: long}
             """
-        let id = unique("sessions")
+        let id = uniqueName("sessions")
         func config(_ dir: TemporaryDirectory) throws -> AppConfig {
             try AppConfig.parse(yaml: appYAML(id: id, cluster: cluster, threads: 1, stateDir: dir.path, topology: topology), file: "app.yaml")
         }
@@ -271,7 +271,7 @@ import Testing
             ("a", Array(#"{"user":"a","amount":1,"ts":\#(time),"merchant":"m","currency":"EUR","country":"DE"}"#.utf8))
         }
         try cluster.produce("purchases", [purchase(1000), purchase(12000), purchase(-7), ("a", Array(#"{"ts": 3}"#.utf8)), purchase(5000)])
-        let id = unique("extractor")
+        let id = uniqueName("extractor")
         let topology = """
             sources:
               - {name: purchases, topics: [purchases], value.serde: json, timestamp.extractor: Enrich.purchase-time}

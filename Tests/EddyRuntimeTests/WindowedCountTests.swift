@@ -81,7 +81,7 @@ import Testing
             appFile = try dir.write(
                 "app.yaml",
                 appYAML(
-                    id: unique("windowed"), cluster: cluster, guarantee: guarantee, threads: 1, stateDir: dir.path + "/state",
+                    id: uniqueName("windowed"), cluster: cluster, guarantee: guarantee, threads: 1, stateDir: dir.path + "/state",
                     extra: "commit.interval.ms: 100", topology: WindowedCountTests.topology(grace: grace) + stores))
             config = try AppConfig.load(path: appFile)
         }

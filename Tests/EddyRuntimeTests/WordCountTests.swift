@@ -1,5 +1,6 @@
 import EddyKafka
 import EddyRuntime
+import EddyTestSupport
 import Testing
 
 /// Word count over a known text on 6 partitions, split → repartition by word → count, the
@@ -20,7 +21,7 @@ import Testing
         let exactlyOnce = guarantee == "exactly_once_v2"
         let config = try AppConfig.parse(
             yaml: appYAML(
-                id: unique("wc"), cluster: cluster, guarantee: guarantee, threads: exactlyOnce ? 2 : 1, stateDir: dir.path,
+                id: uniqueName("wc"), cluster: cluster, guarantee: guarantee, threads: exactlyOnce ? 2 : 1, stateDir: dir.path,
                 extra: "commit.interval.ms: 200",
                 topology: WordCountCase.topology),
             file: "app.yaml")

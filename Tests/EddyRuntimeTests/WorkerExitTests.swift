@@ -1,5 +1,6 @@
 import EddyKafka
 import EddyRuntime
+import EddyTestSupport
 import Foundation
 import Testing
 
@@ -23,7 +24,7 @@ import Testing
         try cluster.createTopic("enriched", partitions: 1)
         let dir = TemporaryDirectory()
         let app = try dir.write("app.yaml", appYAML(
-            id: unique("exit-fail"), cluster: cluster, threads: 1, stateDir: dir.path,
+            id: uniqueName("exit-fail"), cluster: cluster, threads: 1, stateDir: dir.path,
             extra: "default.deserialization.exception.handler: dead_letter\nprocessing.exception.handler: fail", topology: Self.payments))
         // Valid JSON (the deserialization handler is not involved) that is not a payment.
         try cluster.produce("payments", [("p1", Array(#"{"unexpected":true}"#.utf8))])
@@ -39,7 +40,7 @@ import Testing
         try cluster.createTopic("word-counts", partitions: 2)
         let dir = TemporaryDirectory()
         let app = try dir.write("app.yaml", appYAML(
-            id: unique("exit-clean"), cluster: cluster, threads: 1, stateDir: dir.path, topology: WordCountCase.topology))
+            id: uniqueName("exit-clean"), cluster: cluster, threads: 1, stateDir: dir.path, topology: WordCountCase.topology))
         let worker = try WorkerProcess(app: app, instance: "a", directory: dir)
         try worker.waitForLog("stream thread 0 joined group")
         #expect(try worker.stop() == 0)
@@ -54,7 +55,7 @@ import Testing
         try cluster.produce("text-input", lines: input.lines, partitions: 3)
         let dir = TemporaryDirectory()
         let app = try dir.write("app.yaml", appYAML(
-            id: unique("exit-replace"), cluster: cluster, threads: 1, stateDir: dir.path,
+            id: uniqueName("exit-replace"), cluster: cluster, threads: 1, stateDir: dir.path,
             extra: "uncaught.exception.handler: replace_thread", topology: WordCountCase.topology))
         let worker = try WorkerProcess(
             app: app, instance: "a", directory: dir, environment: ["EDDY_FAULT": "fail-stream-thread:2"])
@@ -71,7 +72,7 @@ import Testing
         try cluster.createTopic("word-counts", partitions: 4)
         let dir = TemporaryDirectory()
         let app = try dir.write("app.yaml", appYAML(
-            id: unique("exit-app"), cluster: cluster, threads: 1, stateDir: dir.path,
+            id: uniqueName("exit-app"), cluster: cluster, threads: 1, stateDir: dir.path,
             extra: "uncaught.exception.handler: shutdown_application", topology: WordCountCase.topology))
         let healthy = try WorkerProcess(app: app, instance: "healthy", directory: dir)
         try healthy.waitForLog("stream thread 0 joined group")

@@ -1,5 +1,6 @@
 import EddyKafka
 import EddyRuntime
+import EddyTestSupport
 import Foundation
 import Testing
 
@@ -16,7 +17,7 @@ import Testing
         let half = input.lines.count / 2
         let dir = TemporaryDirectory()
         let app = try dir.write("app.yaml", appYAML(
-            id: unique("group"), cluster: cluster, guarantee: guarantee, threads: 1, stateDir: dir.path,
+            id: uniqueName("group"), cluster: cluster, guarantee: guarantee, threads: 1, stateDir: dir.path,
             extra: "commit.interval.ms: 100", topology: WordCountCase.topology))
 
         try cluster.produce("text-input", lines: Array(input.lines[..<half]), partitions: 6)
@@ -55,7 +56,7 @@ import Testing
         try cluster.createTopic("word-counts", partitions: 6)
         let input = WordCountCase(lines: 1000)
         let dir = TemporaryDirectory()
-        let applicationId = unique("identity")
+        let applicationId = uniqueName("identity")
         let app = try dir.write("app.yaml", appYAML(
             id: applicationId, cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 100",
             topology: WordCountCase.topology))

@@ -1,3 +1,4 @@
+import EddyTestSupport
 import Foundation
 
 /// `eddy run` as a separate process, so tests can stop it gracefully or kill it with SIGKILL.

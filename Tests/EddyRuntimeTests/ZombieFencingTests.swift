@@ -1,5 +1,6 @@
 import EddyKafka
 import EddyRuntime
+import EddyTestSupport
 import Foundation
 import Testing
 
@@ -14,7 +15,7 @@ import Testing
         try cluster.createTopic("events", partitions: 1)
         try cluster.createTopic("counts", partitions: 1)
         let dir = TemporaryDirectory()
-        let applicationId = unique("zombie")
+        let applicationId = uniqueName("zombie")
         // A transaction timeout far past the stall: the group must fence the zombie, not the
         // coordinator's abort of a transaction open too long.
         let app = try dir.write("app.yaml", appYAML(

@@ -1,3 +1,4 @@
+import EddyTestSupport
 import Testing
 
 @testable import EddyState
@@ -5,7 +6,7 @@ import Testing
 /// ``KeyOrder`` inserts new keys chunk by chunk; its order must always be a full sort's.
 @Suite struct KeyOrderTests {
     @Test func insertsBetweenScansMatchAFullSort() {
-        var generator = SplitMix(seed: 19)
+        var generator = SeededGenerator(seed: 19)
         var entries: [CacheEntry] = []
         var seen: Set<[UInt8]> = []
         var order = KeyOrder()
@@ -24,18 +25,5 @@ import Testing
             }
         }
         #expect(order.chunks.count > 1)
-    }
-}
-
-/// A small deterministic generator, so a failure repeats.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,16 +1,7 @@
 import EddyKafka
+import EddyTestSupport
 import Foundation
 import Testing
-
-/// A topic, group or transactional id no other test uses.
-func uniqueName(_ prefix: String) -> String {
-    "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
-}
-
-/// Why a bounded wait in a test ended without its condition.
-struct TestTimeout: Error, CustomStringConvertible {
-    let description: String
-}
 
 /// Short group timeouts, as the issue asks for tests.
 func consumerConfig(_ broker: EmbeddedBroker, group: String? = nil, isolation: String = "read_committed")

@@ -1,11 +1,7 @@
 import EddyKafka
+import EddyTestSupport
 import Foundation
 import Synchronization
-
-/// A topic or group name no other test uses.
-func uniqueName(_ prefix: String) -> String {
-    "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
-}
 
 /// Short group timeouts: the mock cluster finishes a join round only after
 /// `session.timeout.ms − 1 s`.
@@ -18,38 +14,6 @@ func groupConsumerConfig(bootstrap: String, group: String, strategy: String) -> 
         "fetch.wait.max.ms": "10",
         "partition.assignment.strategy": strategy,
     ])
-}
-
-/// A value that test threads append to and the test waits on, without sleeping: every change
-/// signals waiters, which re-check their condition until a deadline.
-final class Observed<Value: Sendable>: Sendable {
-    private let state: Mutex<Value>
-    private let changed = DispatchSemaphore(value: 0)
-
-    init(_ initial: Value) { state = Mutex(initial) }
-
-    var value: Value { state.withLock { $0 } }
-
-    func update(_ body: (inout Value) -> Void) {
-        state.withLock { body(&$0) }
-        changed.signal()
-    }
-
-    /// Waits until `condition` holds, failing with `what` after `timeout`.
-    func wait(for what: String, timeout: Duration = .seconds(60), _ condition: (Value) -> Bool) throws {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while !condition(value) {
-            let left = deadline - ContinuousClock.now
-            guard left > .zero else { throw TimedOut(what: what, last: "\(value)") }
-            _ = changed.wait(timeout: .now() + .milliseconds(Int(left.components.seconds * 1000 + 1)))
-        }
-    }
-}
-
-struct TimedOut: Error, CustomStringConvertible {
-    let what: String
-    let last: String
-    var description: String { "timed out waiting for \(what); last state: \(last)" }
 }
 
 extension KafkaConsumer {

@@ -1,3 +1,4 @@
+import EddyTestSupport
 import Foundation
 import Testing
 
@@ -7,11 +8,10 @@ import Testing
 func withStateDirectory<R>(
     applicationId: String = "app", memoryMB: Int = 32, _ body: (StateDirectory) throws -> R
 ) throws -> R {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("eddy-state-\(UUID().uuidString)").path
-    defer { try? FileManager.default.removeItem(atPath: root) }
+    let root = TemporaryDirectory("eddy-state")
     let directory = try StateDirectory(
-        root: root, applicationId: applicationId, environment: RocksDBEnvironment(memoryMB: memoryMB))
-    return try body(directory)
+        root: root.path, applicationId: applicationId, environment: RocksDBEnvironment(memoryMB: memoryMB))
+    return try withExtendedLifetime(root) { try body(directory) }
 }
 
 /// One key-value store of task `taskId` in a fresh `state.dir`, with a record-cache budget
