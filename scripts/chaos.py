@@ -181,7 +181,7 @@ def read_counts(eddy, bootstrap):
     """The output read read_committed to its end: word -> its counts in order."""
     result = subprocess.run(
         [eddy, "consume", OUTPUT, "-b", bootstrap, "--from-beginning", "--to-end", "--format", "key-value",
-         "--value-serde", "long"], capture_output=True, text=True, timeout=300)
+         "--value-serde", "i64"], capture_output=True, text=True, timeout=300)
     if result.returncode != 0:
         raise SystemExit(f"eddy consume failed: {result.stderr.strip()}")
     counts = collections.defaultdict(list)
@@ -268,7 +268,7 @@ topology:
     - {{name: by-word, type: repartition, inputs: [split]}}
     - {{name: count, plugin: WordCount, processor: count, inputs: [by-word]}}
   sinks:
-    - {{name: out, topic: {OUTPUT}, inputs: [count], value.serde: long}}
+    - {{name: out, topic: {OUTPUT}, inputs: [count], value.serde: i64}}
 """)
     repartition = f"{group}-by-word-repartition"
     watched = [INPUT, repartition]

@@ -57,11 +57,11 @@ echo "==> the topology (eddy topology describe)"
 echo "==> running the worker (eddy run) under exactly_once_v2"
 EDDY_LOG_LEVEL=warning "$EDDY" run "$WORK/demo.yaml" &
 WORKER=$!
-"$EDDY" consume word-counts --from-beginning --max "$WORDS" --format key-value --value-serde long > "$WORK/counts.txt"
+"$EDDY" consume word-counts --from-beginning --max "$WORDS" --format key-value --value-serde i64 > "$WORK/counts.txt"
 "$EDDY" consume enriched-payments --from-beginning --max 5 --format json > "$WORK/enriched.txt"
 "$EDDY" consume fraud-alerts --from-beginning --max "$ALERTS" --format key-value > "$WORK/alerts.txt"
 "$EDDY" consume spend-by-user --from-beginning --max "$VALID" --format key-value > "$WORK/spend.txt"
-"$EDDY" consume payments-per-country --from-beginning --max "$VALID" --format key-value --value-serde long > "$WORK/countries.txt"
+"$EDDY" consume payments-per-country --from-beginning --max "$VALID" --format key-value --value-serde i64 > "$WORK/countries.txt"
 "$EDDY" consume eddy-demo-dlq --from-beginning --max $((PAYMENTS - VALID)) --format json > "$WORK/dlq.txt"
 kill -TERM "$WORKER"; wait "$WORKER" || true; WORKER=""
 echo

@@ -56,7 +56,7 @@ TOPOLOGIES = {
   processors:
     - {{name: count, plugin: WordCount, processor: count, inputs: [in]}}
   sinks:
-    - {{name: out, topic: {output}, inputs: [count], value.serde: long}}
+    - {{name: out, topic: {output}, inputs: [count], value.serde: i64}}
 """,
     # W3 in tumbling 1-minute windows of the record timestamps, a built-in count per user and window.
     "W3win": """
@@ -65,7 +65,7 @@ TOPOLOGIES = {
   processors:
     - {{name: count, type: count, window: {{type: tumbling, size.ms: 60000}}, inputs: [in]}}
   sinks:
-    - {{name: out, topic: {output}, inputs: [count], key.serde: bytes, value.serde: long}}
+    - {{name: out, topic: {output}, inputs: [count], key.serde: bytes, value.serde: i64}}
 """,
     # W3win with `emit: final`: updates wait in the changelogged suppression buffer; a run's
     # windows stay open, so the rate comes from the committed input offsets.
@@ -75,7 +75,7 @@ TOPOLOGIES = {
   processors:
     - {{name: count, type: count, window: {{type: tumbling, size.ms: 60000}}, emit: final, inputs: [in]}}
   sinks:
-    - {{name: out, topic: {output}, inputs: [count], key.serde: bytes, value.serde: long}}
+    - {{name: out, topic: {output}, inputs: [count], key.serde: bytes, value.serde: i64}}
 """,
 }
 

@@ -73,7 +73,7 @@ topology:
     - {{name: by-word, type: repartition, inputs: [split]}}
     - {{name: count, plugin: WordCount, processor: word-count, inputs: [by-word]}}
   sinks:
-    - {{name: out, topic: counts-out, inputs: [count], value.serde: long}}
+    - {{name: out, topic: counts-out, inputs: [count], value.serde: i64}}
 """)
             procs.append(subprocess.Popen([args.eddy, "run", app, "--instance-id", name, "--quiet"],
                                           stdout=open(os.path.join(work, f"{name}.log"), "w"), stderr=subprocess.STDOUT))

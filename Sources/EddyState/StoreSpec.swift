@@ -25,7 +25,7 @@ public struct StoreSpec: Sendable, Equatable {
     public var kind: Kind
     /// The key serde's name, e.g. `string`; recorded so a changed declaration is caught.
     public var keySerde: String
-    /// The value serde's name, e.g. `long`.
+    /// The value serde's name, e.g. `i64`.
     public var valueSerde: String
     /// RocksDB on disk (true) or an in-memory map (false).
     public var persistent: Bool

@@ -1,5 +1,7 @@
 import ArgumentParser
 import EddyKafka
+import EddyRuntime
+import EddySDK
 import Foundation
 
 /// `eddy consume`: print the records of a topic.
@@ -39,22 +41,32 @@ struct ConsumeCommand: ParsableCommand {
     @Option(name: .long, help: "read_committed (default) hides aborted and open transactions.") var isolation: Isolation = .readCommitted
     @Option(name: .shortAndLong, help: "Consume as this consumer group (commits offsets).") var group: String?
     @Option(name: .shortAndLong, help: "Output: value, key-value or json.") var format: Format = .value
-    @Option(name: .customLong("value-serde"), help: "How to print values: string, or long (8-byte big-endian integers).")
-    var valueSerde: PrintedSerde = .string
+    @Option(
+        name: .customLong("value-serde"),
+        help: "How to print values: a serde name (string, json, bytes as hex, i64, i32, u64, f64: big-endian numbers).")
+    var valueSerde: SerdeName = .string
 
     @Option(
         name: .customLong("key-serde"),
-        help: "How to print keys: string; long; windowed (a time or sliding window's key: the key, then the window start, 8 bytes big-endian, printed key@[start,end) with --window-size-ms); session (key, session end, start: key@[start,end]).")
-    var keySerde: PrintedKeySerde = .string
+        help: "How to print keys: a serde name (as --value-serde); windowed (a time or sliding window's key: the key, then the window start, 8 bytes big-endian, printed key@[start,end) with --window-size-ms); session (key, session end, start: key@[start,end]).")
+    var keySerde: PrintedKeySerde = .plain(.string)
     @Option(name: .customLong("window-size-ms"), help: "The windows' size, for the end of windowed keys (without it, key@start).")
     var windowSizeMs: Int64?
 
-    enum PrintedSerde: String, ExpressibleByArgument, CaseIterable {
-        case string, long
-    }
+    /// How a key prints: as a serde decodes it, or as a windowed key of a time or session window.
+    enum PrintedKeySerde: ExpressibleByArgument, Equatable {
+        case plain(SerdeName)
+        case windowed, session
 
-    enum PrintedKeySerde: String, ExpressibleByArgument, CaseIterable {
-        case string, long, windowed, session
+        init?(argument: String) {
+            switch argument {
+            case "windowed": self = .windowed
+            case "session": self = .session
+            default: guard let serde = SerdeName(rawValue: argument) else { return nil }; self = .plain(serde)
+            }
+        }
+
+        static var allValueStrings: [String] { SerdeName.allCases.map(\.rawValue) + ["windowed", "session"] }
     }
 
     func validate() throws {
@@ -104,11 +116,7 @@ struct ConsumeCommand: ParsableCommand {
     }
 
     private func render(_ record: borrowing KafkaRecordView) -> String {
-        let value = record.value.map { bytes in
-            valueSerde == .long && bytes.count == 8
-                ? String(bytes.reduce(Int64(0)) { $0 << 8 | Int64($1) })
-                : String(decoding: bytes, as: UTF8.self)
-        }
+        let value = record.value.map { StoredValue($0, serde: valueSerde.rawValue).text }
         let key = record.key.map { WindowedKeyText.render(Array($0), as: keySerde, windowSize: windowSizeMs) }
         switch format {
         case .value:

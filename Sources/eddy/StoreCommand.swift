@@ -19,7 +19,7 @@ struct StoreCommand: ParsableCommand {
 
             Reads state.dir/<application.id>/<task>/<store> read-only, with the task directory locked:
             a running worker holds that lock, so stop it first. Keys and values are printed with the
-            serdes the store was created with: string and json as text, integers (i64, long, …) and
+            serdes the store was created with: string and json as text, integers (i64, i32, u64) and
             f64 as decimals, anything else as hex. Window stores print one line per window, with the
             window's start and end (epoch ms, the end exclusive) after the key, in stored order: by
             time segment, then key and window start. Session stores print one line per session:

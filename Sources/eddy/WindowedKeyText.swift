@@ -1,13 +1,13 @@
-/// Keys as `eddy consume --key-serde` prints them, windowed keys as Kafka Streams' windowed
+import EddyRuntime
+
+/// Keys as `eddy consume --key-serde` prints them: plain keys as their serde decodes them, windowed keys as Kafka Streams' windowed
 /// serdes write them: time and sliding windows `key + start` (8 bytes big-endian each),
 /// sessions `key + end + start`.
 enum WindowedKeyText {
     static func render(_ bytes: [UInt8], as serde: ConsumeCommand.PrintedKeySerde, windowSize: Int64?) -> String {
         switch serde {
-        case .string:
-            return String(decoding: bytes, as: UTF8.self)
-        case .long:
-            return bytes.count == 8 ? String(long(bytes[...])) : String(decoding: bytes, as: UTF8.self)
+        case .plain(let serde):
+            return bytes.withUnsafeBytes { StoredValue($0, serde: serde.rawValue).text }
         case .windowed:
             guard bytes.count >= 8 else { return String(decoding: bytes, as: UTF8.self) }
             let key = String(decoding: bytes.dropLast(8), as: UTF8.self)

@@ -53,7 +53,7 @@ import Testing
         try producer.flush(timeout: .seconds(30))
         func consume(_ options: [String]) throws -> [String] {
             let consumed = try ProcessRunner.eddy(
-                ["consume", topic, "-b", cluster.bootstrapServers, "--from-beginning", "--max", "2", "--format", "key-value", "--value-serde", "long"]
+                ["consume", topic, "-b", cluster.bootstrapServers, "--from-beginning", "--max", "2", "--format", "key-value", "--value-serde", "i64"]
                     + options)
             #expect(consumed.status == 0, "\(consumed.stderr)")
             return consumed.stdout.split(separator: "\n").map(String.init)

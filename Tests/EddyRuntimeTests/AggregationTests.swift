@@ -14,7 +14,7 @@ import Testing
           - {name: total, type: reduce, function: Enrich.sum, field: amount, inputs: [payments]}
           - {name: from-100, type: aggregate, function: Enrich.sum, field: amount, initial: "100", store: balances, inputs: [payments]}
         sinks:
-          - {name: counts, topic: counts, inputs: [per-user], value.serde: long}
+          - {name: counts, topic: counts, inputs: [per-user], value.serde: i64}
           - {name: totals, topic: totals, inputs: [total]}
           - {name: balances, topic: balances, inputs: [from-100]}
         """

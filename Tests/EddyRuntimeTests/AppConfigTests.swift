@@ -1,4 +1,5 @@
 import EddyRuntime
+import Foundation
 import Testing
 
 /// Every mistake in an application file gets an error naming the file, line, key and fix.
@@ -91,6 +92,21 @@ import Testing
             """)
         #expect(error(Self.header + "topology:\n  sources: [{name: in, topics: [a]}]\n  sinks: [{name: out, topic: b, inputs: [nope]}]\n")?.description == """
             app.yaml:6: topology.sinks[0].inputs: unknown input 'nope' (inputs must be sources or processors)
+            """)
+    }
+
+    @Test func serdesHaveTheSDKsNamesAndKafkaStreamsNamesAreRefusedWithTheFix() {
+        let topology = "topology:\n  sources: [{name: in, topics: [a]}]\n  sinks: [{name: out, topic: b, inputs: [in], value.serde: %@}]\n"
+        func sink(_ serde: String) -> String { Self.header + topology.replacingOccurrences(of: "%@", with: serde) }
+        #expect(error(sink("i64")) == nil)
+        #expect(error(sink("long"))?.description == """
+            app.yaml:6: topology.sinks[0].value.serde: 'long' is not an Eddy serde name: write i64 (the names are bytes, string, json, i64, i32, u64, f64)
+            """)
+        #expect(error(sink("Integer"))?.description == """
+            app.yaml:6: topology.sinks[0].value.serde: 'Integer' is not an Eddy serde name: write i32 (the names are bytes, string, json, i64, i32, u64, f64)
+            """)
+        #expect(error(sink("avro"))?.description == """
+            app.yaml:6: topology.sinks[0].value.serde: 'avro' is not one of bytes, string, json, i64, i32, u64, f64
             """)
     }
 

@@ -18,7 +18,7 @@ import Testing
           - {name: both, type: merge, inputs: [left, right]}
           - {name: per-key, type: count, store: key-counts, inputs: [both]}
         sinks:
-          - {name: out, topic: counts, inputs: [per-key], value.serde: long}
+          - {name: out, topic: counts, inputs: [per-key], value.serde: i64}
         """
 
     static let allTasks: Set<String> = Set((0..<6).map { "0_\($0)" })

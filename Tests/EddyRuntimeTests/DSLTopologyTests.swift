@@ -114,9 +114,9 @@ import Testing
               - {name: by-country, type: group_by, field: country, inputs: [all]}
               - {name: per-country, type: count, inputs: [by-country]}
             sinks:
-              - {name: word-out, topic: word-counts, inputs: [counts], value.serde: long}
+              - {name: word-out, topic: word-counts, inputs: [counts], value.serde: i64}
               - {name: large-out, topic: large, inputs: [large], value.serde: json}
-              - {name: country-out, topic: country-counts, inputs: [per-country], value.serde: long}
+              - {name: country-out, topic: country-counts, inputs: [per-country], value.serde: i64}
               - {name: loud-out, topic: loud-lines, inputs: [loud]}
             """
         let id = uniqueName("ops")

@@ -29,9 +29,9 @@ import Testing
             inputs: [clicks]
             config: {inactivity.gap.ms: "4000", grace.ms: "1000000"}
         sinks:
-          - {name: counts-out, topic: counts-out, inputs: [count], value.serde: long}
-          - {name: windows-out, topic: windows-out, inputs: [per-window], value.serde: long}
-          - {name: sessions-out, topic: sessions-out, inputs: [sessions], value.serde: long}
+          - {name: counts-out, topic: counts-out, inputs: [count], value.serde: i64}
+          - {name: windows-out, topic: windows-out, inputs: [per-window], value.serde: i64}
+          - {name: sessions-out, topic: sessions-out, inputs: [sessions], value.serde: i64}
         """
 
     static let keys = ["a1", "a2", "a3", "b1", "b2", "c1"]

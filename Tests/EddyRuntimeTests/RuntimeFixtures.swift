@@ -185,7 +185,7 @@ struct WordCountCase {
           - name: out
             topic: word-counts
             inputs: [count]
-            value.serde: long
+            value.serde: i64
         """
 }
 
@@ -199,5 +199,5 @@ let countPerKeyTopology = """
     processors:
       - {name: per-key, type: count, store: key-counts, inputs: [events]}
     sinks:
-      - {name: out, topic: counts, inputs: [per-key], value.serde: long}
+      - {name: out, topic: counts, inputs: [per-key], value.serde: i64}
     """

@@ -35,7 +35,7 @@ import Testing
           - name: out
             topic: session-out
             inputs: [sessions]
-            value.serde: long
+            value.serde: i64
         """
 
     /// One session of the model: its window and count.

@@ -26,7 +26,7 @@ import Testing
           - name: out
             topic: word-counts
             inputs: [count]
-            value.serde: long
+            value.serde: i64
         """
 
     /// Runs the word count over ``lines``; `whileRunning` is called once every output is
@@ -137,7 +137,7 @@ import Testing
                   - name: out
                     topic: event-counts
                     inputs: [count]
-                    value.serde: long
+                    value.serde: i64
                 """))
         try cluster.produce("events", [("a", [1]), ("b\t", [2]), ("a", [3])])
         try runWorker(try AppConfig.load(path: app)) { _ = try cluster.read("event-counts", count: 3) }

@@ -35,10 +35,10 @@ import Testing
             window: {type: hopping, size.ms: 20000, advance.ms: 10000, grace.ms: 5000}
             inputs: [clicks]
         sinks:
-          - {name: updates, topic: updates, inputs: [per-window], key.serde: bytes, value.serde: long}
-          - {name: finals, topic: finals, inputs: [final], key.serde: bytes, value.serde: long}
+          - {name: updates, topic: updates, inputs: [per-window], key.serde: bytes, value.serde: i64}
+          - {name: finals, topic: finals, inputs: [final], key.serde: bytes, value.serde: i64}
           - {name: sums, topic: sums, inputs: [hopping-sum], key.serde: bytes}
-          - {name: sliding-counts, topic: sliding, inputs: [sliding], key.serde: bytes, value.serde: long}
+          - {name: sliding-counts, topic: sliding, inputs: [sliding], key.serde: bytes, value.serde: i64}
         stores:
           - {name: per-window-store, retention.ms: 3600000}
         """
@@ -131,7 +131,7 @@ import Testing
                 processors:
                   - {name: final, type: count, window: {type: tumbling, size.ms: 10000}, emit: final, inputs: [clicks]}
                 sinks:
-                  - {name: finals, topic: finals, inputs: [final], key.serde: bytes, value.serde: long}
+                  - {name: finals, topic: finals, inputs: [final], key.serde: bytes, value.serde: i64}
                 """))
         func produce(_ range: Range<Int>) throws {
             try cluster.produce("clicks", events[range].map { Self.click($0.key, at: $0.time) }) { events[range.lowerBound + $0].partition }
@@ -223,8 +223,8 @@ import Testing
               - {name: session-finals, type: count, store: session-final-counts, emit: final,
                  window: {type: session, inactivity.gap.ms: 10000, grace.ms: 30000}, inputs: [clicks]}
             sinks:
-              - {name: all, topic: sessions, inputs: [sessions], key.serde: bytes, value.serde: long}
-              - {name: finals, topic: session-finals, inputs: [session-finals], key.serde: bytes, value.serde: long}
+              - {name: all, topic: sessions, inputs: [sessions], key.serde: bytes, value.serde: i64}
+              - {name: finals, topic: session-finals, inputs: [session-finals], key.serde: bytes, value.serde: i64}
             """
         let id = uniqueName("sessions")
         func config(_ dir: TemporaryDirectory) throws -> AppConfig {
@@ -278,7 +278,7 @@ import Testing
             processors:
               - {name: counts, type: count, window: {type: tumbling, size.ms: 10000, grace.ms: 60000}, inputs: [purchases]}
             sinks:
-              - {name: out, topic: purchase-counts, inputs: [counts], key.serde: bytes, value.serde: long}
+              - {name: out, topic: purchase-counts, inputs: [counts], key.serde: bytes, value.serde: i64}
             """
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(yaml: appYAML(id: id, cluster: cluster, threads: 1, stateDir: dir.path, topology: topology), file: "app.yaml")

@@ -33,7 +33,7 @@ import Testing
           - name: out
             topic: windowed-counts
             inputs: [counts]
-            value.serde: long
+            value.serde: i64
         """
     }
 

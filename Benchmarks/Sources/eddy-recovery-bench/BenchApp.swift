@@ -42,7 +42,7 @@ struct BenchApp {
                 - name: out
                   topic: output
                   inputs: [count]
-                  value.serde: long
+                  value.serde: i64
             """
         let path = directory + "/app.yaml"
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)

@@ -45,7 +45,7 @@ let yaml = """
         - {name: split, plugin: WordCount, processor: split, inputs: [lines]}
         - {name: by-word, type: repartition, inputs: [split]}
         - {name: count, plugin: WordCount, processor: count, inputs: [by-word]}
-      sinks: [{name: out, topic: word-counts, inputs: [count], value.serde: long}]
+      sinks: [{name: out, topic: word-counts, inputs: [count], value.serde: i64}]
     """
 let config = try AppConfig.parse(yaml: yaml, file: "reload-bench.yaml")
 

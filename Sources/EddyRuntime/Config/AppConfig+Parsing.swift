@@ -121,8 +121,8 @@ extension AppConfig {
             spec.sources.append(
                 SourceSpec(
                     name: name, topics: topics,
-                    keySerde: try s.choice("key.serde", SerdeName.self) ?? .string,
-                    valueSerde: try s.choice("value.serde", SerdeName.self) ?? .string,
+                    keySerde: try s.serde("key.serde") ?? .string,
+                    valueSerde: try s.serde("value.serde") ?? .string,
                     timestamp: try sourceTimestamp(s) ?? defaultTimestamp,
                     line: YAMLReader.line(of: s.node)))
         }
@@ -130,8 +130,8 @@ extension AppConfig {
             try t.rejectUnknownKeys(["name", "topic", "key.serde", "value.serde", "store"])
             let name = try t.requiredString("name", "users")
             spec.tables.append(TableSpec(
-                name: name, topic: try t.requiredString("topic", "users"), keySerde: try t.choice("key.serde", SerdeName.self) ?? .string,
-                valueSerde: try t.choice("value.serde", SerdeName.self) ?? .string, store: try t.string("store") ?? "\(name)-store",
+                name: name, topic: try t.requiredString("topic", "users"), keySerde: try t.serde("key.serde") ?? .string,
+                valueSerde: try t.serde("value.serde") ?? .string, store: try t.string("store") ?? "\(name)-store",
                 line: YAMLReader.line(of: t.node)))
         }
         for p in try r.list("processors") {
@@ -144,8 +144,8 @@ extension AppConfig {
                     name: try s.requiredString("name", "output"),
                     topic: try s.requiredString("topic", "word-counts"),
                     inputs: try requiredInputs(s),
-                    keySerde: try s.choice("key.serde", SerdeName.self) ?? .string,
-                    valueSerde: try s.choice("value.serde", SerdeName.self) ?? .string,
+                    keySerde: try s.serde("key.serde") ?? .string,
+                    valueSerde: try s.serde("value.serde") ?? .string,
                     line: YAMLReader.line(of: s.node)))
         }
         for s in try r.list("stores") {

@@ -125,19 +125,6 @@ public struct JoinSpec: Sendable, Equatable {
     public var windows: JoinWindows?
 }
 
-/// How records are turned into bytes and back, and checked on the way in.
-public enum SerdeName: String, Sendable, CaseIterable {
-    case bytes
-    case string
-    case json
-    /// 8-byte big-endian signed integer.
-    case long
-
-    /// The name in the SDK's serde vocabulary (`eddy_store_decl.key_serde`), which the
-    /// topology form uses.
-    public var sdkName: String { self == .long ? "i64" : rawValue }
-}
-
 public struct SourceSpec: Sendable {
     public var name: String
     public var topics: [String]
@@ -176,8 +163,8 @@ public struct ProcessorSpec: Sendable {
         /// Write to `<application.id>-<name>-repartition` and read back, so that records
         /// are co-partitioned by their (new) key.
         case repartition(partitions: Int?)
-        /// The number of records per key (or per key and window) in a store, emitted as an
-        /// 8-byte big-endian long.
+        /// The number of records per key (or per key and window) in a store, emitted as
+        /// an `i64` (8 bytes big-endian).
         case count(store: String, windowing: WindowingSpec)
         /// `reduce` or `aggregate` by key: a typed function over a JSON field (with
         /// `initial` for aggregate), or a stream function.

@@ -1,4 +1,5 @@
 import EddyEngine
+import EddySDK
 import Yams
 
 /// Reads one YAML mapping with key-path tracking, so that every error names the file, the
@@ -81,6 +82,18 @@ struct YAMLReader {
             throw error(name, "'\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))", at: mapping[name])
         }
         return value
+    }
+
+    /// A serde name (``SerdeName``, the SDK's vocabulary). A name from Kafka Streams'
+    /// vocabulary (`long`, `Integer`, `double`) is refused with the name to write instead.
+    func serde(_ name: String) throws(AppConfigError) -> SerdeName? {
+        guard let text = try string(name) else { return nil }
+        if let serde = SerdeName(rawValue: text) { return serde }
+        let names = SerdeName.allCases.map(\.rawValue).joined(separator: ", ")
+        if let suggestion = SerdeName.suggestion(for: text) {
+            throw error(name, "'\(text)' is not an Eddy serde name: write \(suggestion.rawValue) (the names are \(names))", at: mapping[name])
+        }
+        throw error(name, "'\(text)' is not one of \(names)", at: mapping[name])
     }
 
     /// A list of strings, also accepting a single string or a comma-separated one.

@@ -1,3 +1,5 @@
+import EddySDK
+
 /// Checks that bytes are what a source's serde says they are, so that an undecodable record
 /// is caught at the source and handled (dead-letter, skip, or fail) instead of reaching a
 /// processor. Made once per input from the serde's name, then applied per record.
@@ -5,19 +7,17 @@ enum SerdeCheck: Equatable {
     /// A serde the host does not look into (`bytes`, or a plugin's own).
     case none
     case utf8
-    /// A fixed-width number: `long`/`i64`, `u64`, `f64` (8 bytes), `i32` (4 bytes).
+    /// A fixed-width number: `i64`, `u64`, `f64` (8 bytes), `i32` (4 bytes).
     case fixedWidth(Int, name: String)
     case json
 
-    /// The check for the serde named `serde` (the SDK's vocabulary; `long` as the app file says).
+    /// The check for the serde named `serde` (``SerdeName``; another name is a plugin's own).
     init(serde: String) {
-        switch serde {
-        case "string": self = .utf8
-        case "i64", "long": self = .fixedWidth(8, name: "long")
-        case "u64", "f64": self = .fixedWidth(8, name: serde)
-        case "i32": self = .fixedWidth(4, name: serde)
-        case "json": self = .json
-        default: self = .none
+        switch SerdeName(rawValue: serde) {
+        case .string?: self = .utf8
+        case .json?: self = .json
+        case let numeric?: self = numeric.width.map { .fixedWidth($0, name: serde) } ?? .none
+        case nil: self = .none
         }
     }
 

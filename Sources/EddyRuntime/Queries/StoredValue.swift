@@ -1,7 +1,8 @@
+import EddySDK
 import Foundation
 
-/// Stored bytes decoded with a serde name from a store's metadata (`string`, `json`, the
-/// integer widths, `f64`, anything else as hex; `timestamped:<serde>` without its timestamp),
+/// Stored bytes decoded with a serde name from a store's metadata, by the SDK's serdes
+/// (``SerdeName``: `string`, `json`, `i64`, `i32`, `u64`, `f64`; anything else as hex; `timestamped:<serde>` without its timestamp),
 /// and key text encoded back: how `eddy store` and the interactive queries show a store.
 public struct StoredValue {
     /// The value as a line of text output.
@@ -20,28 +21,26 @@ public struct StoredValue {
     }
 
     private init(decoding bytes: UnsafeRawBufferPointer, serde: String) {
-        switch serde {
-        case "string", "json":
-            if let text = String(validating: bytes, as: UTF8.self) {
+        let name = SerdeName(rawValue: serde)
+        switch name {
+        case .string?, .json?:
+            if let text = try? StringSerde().deserialize(bytes) {
                 self.text = text
                 json = text
                 return
             }
-        case "f64" where bytes.count == 8:
-            let number = Double(bitPattern: Self.bigEndian(bytes))
-            text = String(number)
-            json = number
-            return
-        default:
-            if let width = Self.integerWidths[serde], width == bytes.count {
-                let raw = Self.bigEndian(bytes)
-                let signed = serde == "long" || serde.hasPrefix("i")
-                let shift = UInt64(64 - width * 8)
-                let number: Any = signed ? Int64(bitPattern: raw << shift) >> Int64(shift) : raw
-                text = "\(number)"
-                json = number
+        case let numeric?:
+            if let number = numeric.number(bytes) {
+                text = number.description
+                switch number {
+                case .signed(let value): json = value
+                case .unsigned(let value): json = value
+                case .double(let value): json = value
+                }
                 return
             }
+        case nil:
+            break
         }
         let hex = bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
         text = hex
@@ -50,23 +49,15 @@ public struct StoredValue {
 
     /// The bytes of `text` under `serde`, for looking a key up.
     public static func encode(_ text: String, serde: String, store: String) throws -> [UInt8] {
-        switch serde {
-        case "string", "json":
+        switch SerdeName(rawValue: serde) {
+        case .string?, .json?:
             return Array(text.utf8)
-        case "f64":
-            guard let number = Double(text) else {
-                throw StoredKeyError("key '\(text)' is not a number, but store '\(store)' declares f64 keys")
+        case let numeric? where numeric.width != nil:
+            guard let bytes = numeric.encodeNumber(text) else {
+                throw StoredKeyError("key '\(text)' is not an \(serde) number, but store '\(store)' declares \(serde) keys")
             }
-            return withUnsafeBytes(of: number.bitPattern.bigEndian) { Array($0) }
+            return bytes
         default:
-            if let width = integerWidths[serde] {
-                let signed = serde == "long" || serde.hasPrefix("i")
-                let value: UInt64? = signed ? Int64(text).map { UInt64(bitPattern: $0) } : UInt64(text)
-                guard let value, width == 8 || (signed ? fitsSigned(Int64(bitPattern: value), width) : value >> (width * 8) == 0) else {
-                    throw StoredKeyError("key '\(text)' is not a \(serde) number, but store '\(store)' declares \(serde) keys")
-                }
-                return withUnsafeBytes(of: value.bigEndian) { Array($0.suffix(width)) }
-            }
             let digits = text.hasPrefix("0x") ? String(text.dropFirst(2)) : text
             var bytes: [UInt8] = []
             var index = digits.startIndex
@@ -87,19 +78,6 @@ public struct StoredValue {
     public static func jsonLine(_ object: [String: Any]) -> String {
         let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
-
-    // MARK: - Private
-
-    private static let integerWidths = ["long": 8, "i64": 8, "u64": 8, "i32": 4, "u32": 4, "i16": 2, "u16": 2, "i8": 1, "u8": 1]
-
-    private static func bigEndian(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-    }
-
-    private static func fitsSigned(_ value: Int64, _ width: Int) -> Bool {
-        let bits = Int64(width * 8)
-        return value >= -(1 << (bits - 1)) && value < (1 << (bits - 1))
     }
 }
 

@@ -183,13 +183,13 @@ final class StreamTask: TaskEnvironment {
         let valueChecked = isJSON && value.map { jsonIndex.object($0, origin: origin) != nil } ?? false
         if let problem = checks.key.problem(key) {
             let spec = inputs[input].spec
-            try handle(deserialization: "key is \(problem) (key.serde: \(Self.serdeLabel(spec.keySerde)))", record: record, input: input, origin: origin)
+            try handle(deserialization: "key is \(problem) (key.serde: \(spec.keySerde))", record: record, input: input, origin: origin)
             return nil
         }
         if !valueChecked, let problem = checks.value.problem(value) {
             let spec = inputs[input].spec
             try handle(
-                deserialization: "value is \(problem) (value.serde: \(Self.serdeLabel(spec.valueSerde)))", record: record, input: input, origin: origin)
+                deserialization: "value is \(problem) (value.serde: \(spec.valueSerde))", record: record, input: input, origin: origin)
             return nil
         }
         guard let field = timestampField else {
@@ -395,9 +395,6 @@ final class StreamTask: TaskEnvironment {
         default: return nil
         }
     }
-
-    /// A serde's name as the application file spells it (`long` for the SDK's `i64`).
-    private static func serdeLabel(_ name: String) -> String { name == "i64" ? "long" : name }
 
     // MARK: - Nodes
 

@@ -103,14 +103,14 @@ struct AppTopologyCompiler {
         for (index, source) in spec.sources.enumerated() {
             try checkExtractor(source.timestamp, key: "topology.sources[\(index)].timestamp.extractor", line: source.line)
             let kind = Topology.Kind.source(Topology.Source(
-                topics: source.topics, keySerde: source.keySerde.sdkName, valueSerde: source.valueSerde.sdkName,
+                topics: source.topics, keySerde: source.keySerde.rawValue, valueSerde: source.valueSerde.rawValue,
                 timestamp: source.timestamp))
             declared.append(.init(Topology.Node(name: source.name, kind: kind, parents: []), at: .init("topology.sources[\(index)]", line: source.line)))
         }
         for (index, table) in spec.tables.enumerated() {
-            let source = Topology.Source(topics: [table.topic], keySerde: table.keySerde.sdkName, valueSerde: table.valueSerde.sdkName, timestamp: config.defaultTimestamp)
+            let source = Topology.Source(topics: [table.topic], keySerde: table.keySerde.rawValue, valueSerde: table.valueSerde.rawValue, timestamp: config.defaultTimestamp)
             let store = StoreDeclaration(
-                name: table.store, kind: .keyValue, keySerde: table.keySerde.sdkName, valueSerde: table.valueSerde.sdkName, changelog: true,
+                name: table.store, kind: .keyValue, keySerde: table.keySerde.rawValue, valueSerde: table.valueSerde.rawValue, changelog: true,
                 retentionMilliseconds: 0, windowSizeMilliseconds: 0)
             declared.append(.init(
                 Topology.Node(name: table.name, kind: .tableSource(source, store), parents: []), at: .init("topology.tables[\(index)]", line: table.line)))
@@ -119,7 +119,7 @@ struct AppTopologyCompiler {
             declared += try NodeCompiler(config: config, plugins: plugins, spec: processor, index: index).nodes()
         }
         for (index, sink) in spec.sinks.enumerated() {
-            let kind = Topology.Kind.sink(Topology.Sink(topic: sink.topic, keySerde: sink.keySerde.sdkName, valueSerde: sink.valueSerde.sdkName))
+            let kind = Topology.Kind.sink(Topology.Sink(topic: sink.topic, keySerde: sink.keySerde.rawValue, valueSerde: sink.valueSerde.rawValue))
             declared.append(.init(Topology.Node(name: sink.name, kind: kind, parents: sink.inputs), at: .init("topology.sinks[\(index)]", line: sink.line)))
         }
         return declared
