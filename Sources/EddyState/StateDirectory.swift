@@ -87,7 +87,7 @@ public final class TaskStateDirectory {
 
     /// Opens (creating when new) the key-value store `spec.name` of this task, checking its
     /// metadata against `spec`; uncommitted writes are charged to `cacheBudget`.
-    public func openKeyValueStore(_ spec: StoreSpec, cacheBudget: RecordCacheBudget) throws -> KeyValueStore {
+    public func openKeyValueStore(_ spec: StoreSpec, cacheBudget: RecordCacheBudget) throws -> KeyValueStateStore {
         guard spec.kind == .keyValue else {
             throw StateStoreError.invalidArgument(
                 store: spec.name, reason: "declared as a \(spec.kind.name) store; open it with open\(spec.kind.name.capitalizedFirst)Store")
@@ -96,23 +96,23 @@ public final class TaskStateDirectory {
     }
 
     /// Opens (creating when new) the window store `spec.name` of this task.
-    public func openWindowStore(_ spec: StoreSpec, cacheBudget: RecordCacheBudget) throws -> WindowStore {
+    public func openWindowStore(_ spec: StoreSpec, cacheBudget: RecordCacheBudget) throws -> WindowStateStore {
         guard case let .window(retentionMs, segmentIntervalMs) = spec.kind else {
             throw StateStoreError.invalidArgument(
                 store: spec.name, reason: "declared as a \(spec.kind.name) store; open it with open\(spec.kind.name.capitalizedFirst)Store")
         }
         let store = try openStore(spec, cacheBudget: cacheBudget)
-        return try WindowStore(store: store, retentionMs: retentionMs, segmentIntervalMs: segmentIntervalMs)
+        return try WindowStateStore(store: store, retentionMs: retentionMs, segmentIntervalMs: segmentIntervalMs)
     }
 
     /// Opens (creating when new) the session store `spec.name` of this task.
-    public func openSessionStore(_ spec: StoreSpec, cacheBudget: RecordCacheBudget) throws -> SessionStore {
+    public func openSessionStore(_ spec: StoreSpec, cacheBudget: RecordCacheBudget) throws -> SessionStateStore {
         guard case let .session(retentionMs, segmentIntervalMs) = spec.kind else {
             throw StateStoreError.invalidArgument(
                 store: spec.name, reason: "declared as a \(spec.kind.name) store; open it with open\(spec.kind.name.capitalizedFirst)Store")
         }
         let store = try openStore(spec, cacheBudget: cacheBudget)
-        return try SessionStore(store: store, retentionMs: retentionMs, segmentIntervalMs: segmentIntervalMs)
+        return try SessionStateStore(store: store, retentionMs: retentionMs, segmentIntervalMs: segmentIntervalMs)
     }
 
     /// Releases the task directory lock.
@@ -120,16 +120,16 @@ public final class TaskStateDirectory {
 
     // MARK: - Private
 
-    private func openStore(_ spec: StoreSpec, cacheBudget: RecordCacheBudget) throws -> KeyValueStore {
+    private func openStore(_ spec: StoreSpec, cacheBudget: RecordCacheBudget) throws -> KeyValueStateStore {
         try StateDirectory.checkName(spec.name, what: "store name")
         guard spec.persistent else {
-            return try KeyValueStore(
+            return try KeyValueStateStore(
                 name: spec.name, directory: nil, backend: .inMemory(InMemoryDatabase()), cacheBudget: cacheBudget)
         }
         let directory = storePath(spec.name)
         try StoreMetadata.prepare(directory: directory, spec: spec)
         let database = try RocksDBDatabase(path: directory, environment: environment)
-        return try KeyValueStore(
+        return try KeyValueStateStore(
             name: spec.name, directory: directory, backend: .rocksDB(database), cacheBudget: cacheBudget)
     }
 }

@@ -2,7 +2,7 @@
 /// the cached writes with the changelog offsets that cover them, send them to the changelog,
 /// drop them after an abort, finish a restoration, close.
 ///
-/// ``KeyValueStore``, ``WindowStore`` and ``SessionStore`` all have this lifecycle (window and
+/// ``KeyValueStateStore``, ``WindowStateStore`` and ``SessionStateStore`` all have this lifecycle (window and
 /// session stores keep their entries in a key-value store), so a caller drives either through one type.
 public protocol StoreLifecycle: AnyObject {
     /// The changelog offset, per partition, up to which the store on disk is complete.
@@ -23,6 +23,6 @@ public protocol StoreLifecycle: AnyObject {
     func close()
 }
 
-extension KeyValueStore: StoreLifecycle {}
-extension WindowStore: StoreLifecycle {}
-extension SessionStore: StoreLifecycle {}
+extension KeyValueStateStore: StoreLifecycle {}
+extension WindowStateStore: StoreLifecycle {}
+extension SessionStateStore: StoreLifecycle {}

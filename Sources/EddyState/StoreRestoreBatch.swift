@@ -1,5 +1,5 @@
 /// The changelog records of one restore batch, handed to the closure of
-/// ``KeyValueStore/restore(_:nextOffset:_:)``.
+/// ``KeyValueStateStore/restore(_:nextOffset:_:)``.
 ///
 /// Records must be added in changelog order; a later record for a key replaces an earlier one.
 public struct StoreRestoreBatch {

@@ -6,9 +6,9 @@ public struct StoreSpec: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         /// A key-value store.
         case keyValue
-        /// A window store; see ``WindowStore`` for retention and segments.
+        /// A window store; see ``WindowStateStore`` for retention and segments.
         case window(retentionMs: Int64, segmentIntervalMs: Int64)
-        /// A session store; see ``SessionStore`` for retention and segments.
+        /// A session store; see ``SessionStateStore`` for retention and segments.
         case session(retentionMs: Int64, segmentIntervalMs: Int64)
 
         var name: String {

@@ -37,7 +37,7 @@ import Testing
             let environment = state.environment
             let cacheBudget = RecordCacheBudget(maxBytes: 16 << 20)
             var tasks: [TaskStateDirectory] = []
-            var stores: [KeyValueStore] = []
+            var stores: [KeyValueStateStore] = []
             for t in 0..<storeCount {
                 let task = try state.lockTask("0_\(t)")
                 tasks.append(task)

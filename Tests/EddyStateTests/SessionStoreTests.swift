@@ -2,7 +2,7 @@ import Testing
 
 @testable import EddyState
 
-extension SessionStore {
+extension SessionStateStore {
     @discardableResult
     func put(_ key: String, _ start: Int64, _ end: Int64, _ value: String?) throws -> Bool {
         try bytes(key).withUnsafeBytes { k in
@@ -41,7 +41,7 @@ extension SessionStore {
             keySerde: "string", valueSerde: "long", persistent: persistent)
     }
 
-    static func open(_ task: TaskStateDirectory, _ spec: StoreSpec = spec()) throws -> SessionStore {
+    static func open(_ task: TaskStateDirectory, _ spec: StoreSpec = spec()) throws -> SessionStateStore {
         try task.openSessionStore(spec, cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
     }
 

@@ -18,7 +18,7 @@ func withStateDirectory<R>(
 /// of its own (1 MiB unless given); closed, unlocked and removed when `body` returns.
 func withStore<R>(
     _ spec: StoreSpec = kvSpec(), task taskId: String = "0_0",
-    budget: RecordCacheBudget = RecordCacheBudget(maxBytes: 1 << 20), _ body: (KeyValueStore) throws -> R
+    budget: RecordCacheBudget = RecordCacheBudget(maxBytes: 1 << 20), _ body: (KeyValueStateStore) throws -> R
 ) throws -> R {
     try withStateDirectory { state in
         let task = try state.lockTask(taskId)
@@ -41,7 +41,7 @@ func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 func text(_ b: UnsafeRawBufferPointer) -> String { String(decoding: b, as: UTF8.self) }
 
 /// String conveniences so tests state exact expected contents readably.
-extension KeyValueStore {
+extension KeyValueStateStore {
     func put(_ key: String, _ value: String) {
         bytes(key).withUnsafeBytes { k in bytes(value).withUnsafeBytes { v in put(k, v) } }
     }

@@ -2,7 +2,7 @@ import Testing
 
 @testable import EddyState
 
-extension WindowStore {
+extension WindowStateStore {
     @discardableResult
     func put(_ key: String, _ start: Int64, _ value: String?) throws -> Bool {
         try bytes(key).withUnsafeBytes { k in

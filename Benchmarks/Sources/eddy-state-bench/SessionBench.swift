@@ -13,7 +13,7 @@ func benchSessions() throws {
         let n = Double(keys) * Double(sessionsPerKey)
         let spec = StoreSpec(
             name: "sessions",
-            kind: .session(retentionMs: retention, segmentIntervalMs: SessionStore.defaultSegmentInterval(retentionMs: retention)),
+            kind: .session(retentionMs: retention, segmentIntervalMs: SessionStateStore.defaultSegmentInterval(retentionMs: retention)),
             keySerde: "bytes", valueSerde: "i64")
         let task = try state.lockTask("0_0")
         defer { task.unlock() }

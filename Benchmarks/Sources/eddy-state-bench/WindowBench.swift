@@ -12,7 +12,7 @@ func benchWindows() throws {
         let keys: UInt64 = 10_000, windowsPerKey: Int64 = 20
         let n = Double(keys) * Double(windowsPerKey)
         let spec = StoreSpec(
-            name: "windows", kind: .window(retentionMs: retention, segmentIntervalMs: WindowStore.defaultSegmentInterval(retentionMs: retention)),
+            name: "windows", kind: .window(retentionMs: retention, segmentIntervalMs: WindowStateStore.defaultSegmentInterval(retentionMs: retention)),
             keySerde: "bytes", valueSerde: "i64", windowSizeMs: size)
         let task = try state.lockTask("0_0")
         defer { task.unlock() }
@@ -73,7 +73,7 @@ func benchWindows() throws {
             try restored.completeRestore()
         }
 
-        store.advanceStreamTime(to: windowsPerKey * size + retention + WindowStore.defaultSegmentInterval(retentionMs: retention))
+        store.advanceStreamTime(to: windowsPerKey * size + retention + WindowStateStore.defaultSegmentInterval(retentionMs: retention))
         let purge = try seconds { try store.commit(checkpoint: [partition: Int64(n) + 1]) }
         var left = 0
         try store.fetchAll(from: 0, to: .max) { _, _, _ in

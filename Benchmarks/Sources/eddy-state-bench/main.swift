@@ -16,7 +16,7 @@ let partition = ChangelogPartition(topic: "bench-store-changelog", partition: 0)
 let memoryMB = arguments.dropFirst(2).first.flatMap { Int($0) } ?? RocksDBEnvironment.defaultMemoryMB
 
 func openStore(_ root: String, persistent: Bool, memoryMB: Int, task: String = "0_0",
-               budget: RecordCacheBudget) throws -> (TaskStateDirectory, KeyValueStore) {
+               budget: RecordCacheBudget) throws -> (TaskStateDirectory, KeyValueStateStore) {
     let state = try StateDirectory(root: root, applicationId: "bench", environment: RocksDBEnvironment(memoryMB: memoryMB))
     let directory = try state.lockTask(task)
     let spec = StoreSpec(name: "store", keySerde: "bytes", valueSerde: "bytes", persistent: persistent)
@@ -59,7 +59,7 @@ func benchRestore(persistent: Bool, batchSize: UInt64) throws {
 enum OperationsPhase {
     static let keys: UInt64 = 200_000
 
-    @inline(never) static func putNewKeys(_ store: KeyValueStore, _ workload: inout Workload) {
+    @inline(never) static func putNewKeys(_ store: KeyValueStateStore, _ workload: inout Workload) {
         for i in 0..<keys {
             workload.fill(i)
             workload.key.withUnsafeBytes { k in workload.value.withUnsafeBytes { store.put(k, $0) } }
@@ -70,7 +70,7 @@ enum OperationsPhase {
     /// start with its record number (what `putNewKeys` stored), which keeps the three get
     /// phases distinct functions in a profile.
     @inline(__always) static func get(
-        _ store: KeyValueStore, _ workload: inout Workload, _ range: Range<UInt64>, checked: Bool
+        _ store: KeyValueStateStore, _ workload: inout Workload, _ range: Range<UInt64>, checked: Bool
     ) throws -> Int {
         var found = 0
         for i in range {
@@ -86,19 +86,19 @@ enum OperationsPhase {
         return found
     }
 
-    @inline(never) static func getCached(_ store: KeyValueStore, _ workload: inout Workload) throws -> Int {
+    @inline(never) static func getCached(_ store: KeyValueStateStore, _ workload: inout Workload) throws -> Int {
         try get(store, &workload, 0..<keys, checked: false)
     }
 
-    @inline(never) static func getStored(_ store: KeyValueStore, _ workload: inout Workload) throws -> Int {
+    @inline(never) static func getStored(_ store: KeyValueStateStore, _ workload: inout Workload) throws -> Int {
         try get(store, &workload, 0..<keys, checked: true)
     }
 
-    @inline(never) static func getAbsent(_ store: KeyValueStore, _ workload: inout Workload) throws -> Int {
+    @inline(never) static func getAbsent(_ store: KeyValueStateStore, _ workload: inout Workload) throws -> Int {
         try get(store, &workload, keys..<(2 * keys), checked: false)
     }
 
-    @inline(never) static func putSameKey(_ store: KeyValueStore, _ workload: inout Workload) {
+    @inline(never) static func putSameKey(_ store: KeyValueStateStore, _ workload: inout Workload) {
         workload.fill(7)
         for _ in 0..<keys {
             workload.key.withUnsafeBytes { k in workload.value.withUnsafeBytes { store.put(k, $0) } }
@@ -106,7 +106,7 @@ enum OperationsPhase {
     }
 
     /// What `count` does per record: read the key's value, then write it back changed.
-    @inline(never) static func getThenPut(_ store: KeyValueStore, _ workload: inout Workload) throws {
+    @inline(never) static func getThenPut(_ store: KeyValueStateStore, _ workload: inout Workload) throws {
         for i in 0..<keys {
             workload.fill(i)
             try workload.key.withUnsafeBytes { k in
@@ -117,11 +117,11 @@ enum OperationsPhase {
         }
     }
 
-    @inline(never) static func commit(_ store: KeyValueStore, offset: Int64) throws {
+    @inline(never) static func commit(_ store: KeyValueStateStore, offset: Int64) throws {
         try store.commit(checkpoint: [partition: offset])
     }
 
-    @inline(never) static func scan(_ store: KeyValueStore) throws -> Int {
+    @inline(never) static func scan(_ store: KeyValueStateStore) throws -> Int {
         var scanned = 0
         try store.range(from: nil, to: nil) { _, v in
             scanned += v.count
@@ -133,7 +133,7 @@ enum OperationsPhase {
     /// W3's store traffic: a running count of 10,000 users (keys `user-00000001234`) as 8-byte values, get then put per
     /// record, committed (with its checkpoint) every 20,000 records as a 100 ms commit
     /// interval does at 200k records/s.
-    @inline(never) static func countPerUser(_ store: KeyValueStore, records: UInt64) throws {
+    @inline(never) static func countPerUser(_ store: KeyValueStateStore, records: UInt64) throws {
         let users: UInt64 = 10_000
         var key = Array("user-00000000000".utf8)
         var counted: Int64 = 0
@@ -225,9 +225,9 @@ func benchOpenCost() throws {
         let state = try StateDirectory(root: root, applicationId: "bench", environment: RocksDBEnvironment(memoryMB: 64))
         let budget = RecordCacheBudget(maxBytes: 1 << 20)
         let count = 48
-        func openAll() throws -> ([TaskStateDirectory], [KeyValueStore]) {
+        func openAll() throws -> ([TaskStateDirectory], [KeyValueStateStore]) {
             var tasks: [TaskStateDirectory] = []
-            var stores: [KeyValueStore] = []
+            var stores: [KeyValueStateStore] = []
             for t in 0..<count {
                 let task = try state.lockTask("0_\(t)")
                 tasks.append(task)
@@ -236,12 +236,12 @@ func benchOpenCost() throws {
             }
             return (tasks, stores)
         }
-        func closeAll(_ opened: ([TaskStateDirectory], [KeyValueStore])) {
+        func closeAll(_ opened: ([TaskStateDirectory], [KeyValueStateStore])) {
             for store in opened.1 { store.close() }
             for task in opened.0 { task.unlock() }
         }
         let before = residentMemoryMB().current
-        var opened: ([TaskStateDirectory], [KeyValueStore]) = ([], [])
+        var opened: ([TaskStateDirectory], [KeyValueStateStore]) = ([], [])
         let create = try seconds { opened = try openAll() }
         let after = residentMemoryMB().current
         closeAll(opened)
@@ -261,7 +261,7 @@ func benchMemory() throws {
         let state = try StateDirectory(root: root, applicationId: "bench", environment: environment)
         let budget = RecordCacheBudget(maxBytes: 16 << 20)
         var tasks: [TaskStateDirectory] = []
-        var stores: [KeyValueStore] = []
+        var stores: [KeyValueStateStore] = []
         for t in 0..<12 {
             let task = try state.lockTask("0_\(t)")
             tasks.append(task)
@@ -298,7 +298,7 @@ func benchMemory() throws {
         for store in stores { store.close() }
         for task in tasks { task.unlock() }
         // A restart: how long the twelve stores with their million keys take to open again.
-        var reopened: [KeyValueStore] = []
+        var reopened: [KeyValueStateStore] = []
         let reopen = try seconds {
             for t in 0..<12 {
                 let task = try state.lockTask("0_\(t)")

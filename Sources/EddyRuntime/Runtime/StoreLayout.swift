@@ -71,11 +71,11 @@ enum StoreLayout {
                     kind = .window(
                         sizeMs: declaration.windowSizeMilliseconds,
                         retentionMs: options?.retentionMs.map(Int64.init) ?? declaration.retentionMilliseconds,
-                        segmentIntervalMs: WindowStore.defaultSegmentInterval(retentionMs: declaration.retentionMilliseconds))
+                        segmentIntervalMs: WindowStateStore.defaultSegmentInterval(retentionMs: declaration.retentionMilliseconds))
                 case .session:
                     kind = .session(
                         retentionMs: options?.retentionMs.map(Int64.init) ?? declaration.retentionMilliseconds,
-                        segmentIntervalMs: EddyState.SessionStore.defaultSegmentInterval(retentionMs: declaration.retentionMilliseconds))
+                        segmentIntervalMs: EddyState.SessionStateStore.defaultSegmentInterval(retentionMs: declaration.retentionMilliseconds))
                 }
                 let sourceTopic = sourceChangelogs[declaration.name]
                 result.append(Store(

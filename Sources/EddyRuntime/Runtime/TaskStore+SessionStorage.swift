@@ -51,7 +51,7 @@ extension TaskStore: SessionStorage {
 
     /// The session store, caught up with the task's stream time; nil (and the task fails)
     /// for a store of another kind.
-    private func sessionStoreOrFail(_ operation: String) -> EddyState.SessionStore? {
+    private func sessionStoreOrFail(_ operation: String) -> EddyState.SessionStateStore? {
         guard case .session(let store) = storage else {
             fail(StoreKindMismatch(store: name, operation: operation, kind: storage.kindName, expected: "session"))
             return nil

@@ -65,7 +65,7 @@ extension TaskStore: WindowStorage {
 
     // MARK: - Private
 
-    private func windowStoreOrFail(_ operation: String) -> EddyState.WindowStore? {
+    private func windowStoreOrFail(_ operation: String) -> EddyState.WindowStateStore? {
         guard case .window(let store, _) = storage else {
             fail(StoreKindMismatch(store: name, operation: operation, kind: storage.kindName, expected: "window"))
             return nil

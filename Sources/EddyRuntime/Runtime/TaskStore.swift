@@ -14,10 +14,10 @@ import EddyState
 final class TaskStore: KeyValueStorage {
     /// The `EddyState` store behind this one.
     enum Storage {
-        case keyValue(KeyValueStore)
+        case keyValue(KeyValueStateStore)
         /// A window store of windows `sizeMs` long.
-        case window(EddyState.WindowStore, sizeMs: Int64)
-        case session(EddyState.SessionStore)
+        case window(EddyState.WindowStateStore, sizeMs: Int64)
+        case session(EddyState.SessionStateStore)
 
         /// The kind's name in messages.
         var kindName: String {
@@ -222,7 +222,7 @@ final class TaskStore: KeyValueStorage {
     }
 
     /// The key-value store, or an error saying this is a window store.
-    private func keyValueStore(_ operation: String) throws -> KeyValueStore {
+    private func keyValueStore(_ operation: String) throws -> KeyValueStateStore {
         switch storage {
         case .keyValue(let store): return store
         case .window, .session:
@@ -230,7 +230,7 @@ final class TaskStore: KeyValueStorage {
         }
     }
 
-    private func keyValueStoreOrFail(_ operation: String) -> KeyValueStore? {
+    private func keyValueStoreOrFail(_ operation: String) -> KeyValueStateStore? {
         do {
             return try keyValueStore(operation)
         } catch {

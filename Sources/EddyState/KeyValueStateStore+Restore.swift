@@ -1,4 +1,4 @@
-extension KeyValueStore {
+extension KeyValueStateStore {
     /// How many bytes of changelog records a persistent store gathers before it writes them.
     ///
     /// Restore batches from the consumer are small (one poll); writing each alone inserts

@@ -1,4 +1,4 @@
-extension KeyValueStore {
+extension KeyValueStateStore {
     /// Visits the entries with keys in `[from, to]` (both inclusive; nil means unbounded) in
     /// unsigned byte order, merging uncommitted writes over committed data: a cached value
     /// replaces the committed one, a cached delete hides it. `visit` gets borrowed buffers

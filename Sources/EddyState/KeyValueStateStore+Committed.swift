@@ -1,4 +1,4 @@
-extension KeyValueStore {
+extension KeyValueStateStore {
     /// Runs `body` with every read of this store (gets and scans, and so the window and
     /// session reads built on them) seeing committed data only: RocksDB or the in-memory map,
     /// never the record cache. Under exactly-once that is what the last committed transaction
@@ -13,12 +13,12 @@ extension KeyValueStore {
     }
 }
 
-extension WindowStore {
-    /// Runs `body` reading committed windows only (see ``KeyValueStore/readingCommitted(_:)``).
+extension WindowStateStore {
+    /// Runs `body` reading committed windows only (see ``KeyValueStateStore/readingCommitted(_:)``).
     public func readingCommitted<R>(_ body: () throws -> R) rethrows -> R { try store.readingCommitted(body) }
 }
 
-extension SessionStore {
-    /// Runs `body` reading committed sessions only (see ``KeyValueStore/readingCommitted(_:)``).
+extension SessionStateStore {
+    /// Runs `body` reading committed sessions only (see ``KeyValueStateStore/readingCommitted(_:)``).
     public func readingCommitted<R>(_ body: () throws -> R) rethrows -> R { try store.readingCommitted(body) }
 }

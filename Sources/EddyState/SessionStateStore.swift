@@ -1,6 +1,6 @@
 /// A session store of one task: (record key, session `[start, end]`) → value, with
-/// retention by stream time, built on a ``KeyValueStore`` (same cache, commit, checkpoint
-/// and restore path as ``WindowStore``). Layout: see ``SessionKeyCodec``.
+/// retention by stream time, built on a ``KeyValueStateStore`` (same cache, commit, checkpoint
+/// and restore path as ``WindowStateStore``). Layout: see ``SessionKeyCodec``.
 ///
 /// Retention: with observed stream time `t` (the greatest session end put, or what the
 /// runtime passes to ``advanceStreamTime(to:)``), a session is live while its end is at
@@ -8,8 +8,8 @@
 /// them, and whole segments that have expired are deleted at the next commit in the same
 /// write batch as the data.
 ///
-/// Not thread-safe; belongs to the stream thread that owns the task, like ``KeyValueStore``.
-public final class SessionStore {
+/// Not thread-safe; belongs to the stream thread that owns the task, like ``KeyValueStateStore``.
+public final class SessionStateStore {
     /// One session of a key: its window (both ends inclusive, ms) and value.
     public struct Session: Equatable, Sendable {
         public var start: Int64
@@ -30,7 +30,7 @@ public final class SessionStore {
     /// The greatest stream time seen; `Int64.min` before any.
     public private(set) var observedStreamTime: Int64 = .min
 
-    let store: KeyValueStore
+    let store: KeyValueStateStore
     private let codec: SessionKeyCodec
     private var keyBuffer: [UInt8] = []
     private var upperBuffer: [UInt8] = []
@@ -38,10 +38,10 @@ public final class SessionStore {
 
     /// The segment interval Kafka Streams would choose: half the retention, at least a minute.
     public static func defaultSegmentInterval(retentionMs: Int64) -> Int64 {
-        WindowStore.defaultSegmentInterval(retentionMs: retentionMs)
+        WindowStateStore.defaultSegmentInterval(retentionMs: retentionMs)
     }
 
-    init(store: KeyValueStore, retentionMs: Int64, segmentIntervalMs: Int64) throws {
+    init(store: KeyValueStateStore, retentionMs: Int64, segmentIntervalMs: Int64) throws {
         guard retentionMs > 0, segmentIntervalMs > 0 else {
             throw StateStoreError.invalidArgument(
                 store: store.name,
@@ -56,7 +56,7 @@ public final class SessionStore {
 
     /// The store's name.
     public var name: String { store.name }
-    /// The changelog offsets the committed data reaches (see ``KeyValueStore/checkpoint``).
+    /// The changelog offsets the committed data reaches (see ``KeyValueStateStore/checkpoint``).
     public var checkpoint: [ChangelogPartition: Int64] { store.checkpoint }
     /// Whether the shared record-cache budget is full: the runtime should commit now.
     public var needsCommit: Bool { store.needsCommit }
@@ -133,13 +133,13 @@ public final class SessionStore {
 
     /// Calls `body` for each (key, session) written since the last commit, in stored order,
     /// with its changelog key (`[record key][end: 8][start: 8]`, big-endian) and value, nil
-    /// for a removal. See ``KeyValueStore/forEachDirtyEntry(_:)``.
+    /// for a removal. See ``KeyValueStateStore/forEachDirtyEntry(_:)``.
     public func forEachDirtyEntry(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> Void) rethrows {
         try store.forEachDirtyEntry { key, value in try body(SessionKeyCodec.changelogKey(of: key), value) }
     }
 
     /// Writes the uncommitted sessions, deletes expired segments and records the checkpoint,
-    /// in one atomic batch. See ``KeyValueStore/commit(checkpoint:)``.
+    /// in one atomic batch. See ``KeyValueStateStore/commit(checkpoint:)``.
     public func commit(checkpoint offsets: [ChangelogPartition: Int64]) throws {
         let firstLiveSegment = codec.segment(of: earliestLiveSessionEnd)
         if firstLiveSegment > purgedBelowSegment {
@@ -156,7 +156,7 @@ public final class SessionStore {
     }
 
     /// Applies a batch of changelog records (keys in changelog form) and advances the
-    /// checkpoint, atomically. See ``KeyValueStore/restore(_:nextOffset:_:)``.
+    /// checkpoint, atomically. See ``KeyValueStateStore/restore(_:nextOffset:_:)``.
     public func restore(
         _ partition: ChangelogPartition, nextOffset: Int64, _ fill: (inout SessionRestoreBatch) throws -> Void
     ) throws {
@@ -172,7 +172,7 @@ public final class SessionStore {
     }
 
     /// Writes the changelog records gathered by ``restore(_:nextOffset:_:)``; see
-    /// ``KeyValueStore/completeRestore()``.
+    /// ``KeyValueStateStore/completeRestore()``.
     public func completeRestore() throws {
         try store.completeRestore()
     }

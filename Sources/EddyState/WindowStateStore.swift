@@ -1,5 +1,5 @@
 /// A window store of one task: (record key, window start) → value, with retention by
-/// stream time, built on a ``KeyValueStore`` (same cache, commit, checkpoint and restore
+/// stream time, built on a ``KeyValueStateStore`` (same cache, commit, checkpoint and restore
 /// path). Layout: see ``WindowKeyCodec``.
 ///
 /// Retention: with observed stream time `t` (the greatest window start put, or what the
@@ -8,8 +8,8 @@
 /// them, and whole segments that have expired are deleted at the next commit in the same
 /// write batch as the data.
 ///
-/// Not thread-safe; belongs to the stream thread that owns the task, like ``KeyValueStore``.
-public final class WindowStore {
+/// Not thread-safe; belongs to the stream thread that owns the task, like ``KeyValueStateStore``.
+public final class WindowStateStore {
     /// How long windows are kept behind stream time.
     public let retentionMs: Int64
     /// The time span of one segment; fixed at creation (it is part of the layout).
@@ -17,7 +17,7 @@ public final class WindowStore {
     /// The greatest stream time seen; `Int64.min` before any.
     public private(set) var observedStreamTime: Int64 = .min
 
-    let store: KeyValueStore
+    let store: KeyValueStateStore
     private let codec: WindowKeyCodec
     private var keyBuffer: [UInt8] = []
     private var upperBuffer: [UInt8] = []
@@ -28,7 +28,7 @@ public final class WindowStore {
         max(retentionMs / 2, 60_000)
     }
 
-    init(store: KeyValueStore, retentionMs: Int64, segmentIntervalMs: Int64) throws {
+    init(store: KeyValueStateStore, retentionMs: Int64, segmentIntervalMs: Int64) throws {
         guard retentionMs > 0, segmentIntervalMs > 0 else {
             throw StateStoreError.invalidArgument(
                 store: store.name,
@@ -43,7 +43,7 @@ public final class WindowStore {
 
     /// The store's name.
     public var name: String { store.name }
-    /// The changelog offsets the committed data reaches (see ``KeyValueStore/checkpoint``).
+    /// The changelog offsets the committed data reaches (see ``KeyValueStateStore/checkpoint``).
     public var checkpoint: [ChangelogPartition: Int64] { store.checkpoint }
     /// Whether the shared record-cache budget is full: the runtime should commit now.
     public var needsCommit: Bool { store.needsCommit }
@@ -141,7 +141,7 @@ public final class WindowStore {
 
     /// Calls `body` for each (key, window) written since the last commit, in stored order,
     /// with its changelog key (`[record key][window start: 8 bytes big-endian]`) and value,
-    /// nil for a delete. See ``KeyValueStore/forEachDirtyEntry(_:)``.
+    /// nil for a delete. See ``KeyValueStateStore/forEachDirtyEntry(_:)``.
     public func forEachDirtyEntry(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) throws -> Void) rethrows {
         try store.forEachDirtyEntry { key, value in
             try body(UnsafeRawBufferPointer(rebasing: key[8...]), value)
@@ -149,7 +149,7 @@ public final class WindowStore {
     }
 
     /// Writes the uncommitted windows, deletes expired segments and records the checkpoint,
-    /// in one atomic batch. See ``KeyValueStore/commit(checkpoint:)``.
+    /// in one atomic batch. See ``KeyValueStateStore/commit(checkpoint:)``.
     public func commit(checkpoint offsets: [ChangelogPartition: Int64]) throws {
         let firstLiveSegment = codec.segment(of: earliestLiveWindowStart)
         if firstLiveSegment > purgedBelowSegment {
@@ -166,7 +166,7 @@ public final class WindowStore {
     }
 
     /// Applies a batch of changelog records (keys in changelog form) and advances the
-    /// checkpoint, atomically. See ``KeyValueStore/restore(_:nextOffset:_:)``.
+    /// checkpoint, atomically. See ``KeyValueStateStore/restore(_:nextOffset:_:)``.
     public func restore(
         _ partition: ChangelogPartition, nextOffset: Int64, _ fill: (inout WindowRestoreBatch) throws -> Void
     ) throws {
@@ -182,7 +182,7 @@ public final class WindowStore {
     }
 
     /// Writes the changelog records gathered by ``restore(_:nextOffset:_:)``; see
-    /// ``KeyValueStore/completeRestore()``.
+    /// ``KeyValueStateStore/completeRestore()``.
     public func completeRestore() throws {
         try store.completeRestore()
     }

@@ -16,7 +16,7 @@
 ///
 /// Not thread-safe: a store belongs to the stream thread that owns its task. Calls block on
 /// disk I/O, so they belong on that dedicated thread, never on Swift's cooperative pool.
-public final class KeyValueStore {
+public final class KeyValueStateStore {
     /// The store's name, as declared in the topology.
     public let name: String
     /// The store's directory, or nil for an in-memory store.
@@ -158,7 +158,7 @@ public final class KeyValueStore {
     }
 }
 
-extension KeyValueStore {
+extension KeyValueStateStore {
     /// The greatest committed key, or nil when no data is committed.
     func lastCommittedKey() throws -> [UInt8]? {
         try completeRestore()

@@ -1,4 +1,4 @@
-extension KeyValueStore {
+extension KeyValueStateStore {
     /// The number of keys written (or deleted) since the last commit, once each.
     public var dirtyEntryCount: Int { cache.dirtyCount }
 
