@@ -24,10 +24,10 @@ extension LoadedPlugin {
                 var detail = "\(kindName(store.kind)), key \(store.keySerde), value \(store.valueSerde)"
                 detail += ", changelog \(store.changelog ? "on" : "off")"
                 if store.kind == .window {
-                    detail += ", window \(store.windowSizeMilliseconds) ms, retention \(store.retentionMilliseconds) ms"
+                    detail += ", window \(store.windowSizeMs) ms, retention \(store.retentionMs) ms"
                 }
                 if store.kind == .session {
-                    detail += ", retention \(store.retentionMilliseconds) ms"
+                    detail += ", retention \(store.retentionMs) ms"
                 }
                 lines.append("    store  \(store.name): \(detail)")
             }

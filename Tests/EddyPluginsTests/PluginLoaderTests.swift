@@ -25,7 +25,7 @@ import Testing
             plugin.processor(named: "word-count")?.stores == [
                 StoreDeclaration(
                     name: "counts", kind: .keyValue, keySerde: "string", valueSerde: "i64", changelog: true,
-                    retentionMilliseconds: 0, windowSizeMilliseconds: 0)
+                    retentionMs: 0, windowSizeMs: 0)
             ])
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(plugin.sha256 == SHA256.hex(of: Array(bytes)))

@@ -163,7 +163,7 @@ extension PluginSet {
                 switch declaration.kind {
                 case .keyValue: HostStore(name: declaration.name, storage: .keyValue(InMemoryKeyValueStore()))
                 case .window:
-                    HostStore(name: declaration.name, storage: .window(InMemoryWindowStore(windowSize: declaration.windowSizeMilliseconds)))
+                    HostStore(name: declaration.name, storage: .window(InMemoryWindowStore(windowSize: declaration.windowSizeMs)))
                 case .session: HostStore(name: declaration.name, storage: .session(InMemorySessionStore()))
                 }
             }
@@ -197,8 +197,8 @@ extension PluginSet {
         let layout: String
         switch store.kind {
         case .keyValue: layout = ""
-        case .window: layout = ", \(store.windowSizeMilliseconds) ms windows kept \(store.retentionMilliseconds) ms"
-        case .session: layout = ", sessions kept \(store.retentionMilliseconds) ms"
+        case .window: layout = ", \(store.windowSizeMs) ms windows kept \(store.retentionMs) ms"
+        case .session: layout = ", sessions kept \(store.retentionMs) ms"
         }
         return "\(store.name) (\(store.kind)\(layout), \(store.keySerde) -> \(store.valueSerde))"
     }

@@ -69,13 +69,13 @@ enum StoreLayout {
                     kind = .keyValue
                 case .window:
                     kind = .window(
-                        sizeMs: declaration.windowSizeMilliseconds,
-                        retentionMs: options?.retentionMs.map(Int64.init) ?? declaration.retentionMilliseconds,
-                        segmentIntervalMs: WindowStateStore.defaultSegmentInterval(retentionMs: declaration.retentionMilliseconds))
+                        sizeMs: declaration.windowSizeMs,
+                        retentionMs: options?.retentionMs.map(Int64.init) ?? declaration.retentionMs,
+                        segmentIntervalMs: WindowStateStore.defaultSegmentInterval(retentionMs: declaration.retentionMs))
                 case .session:
                     kind = .session(
-                        retentionMs: options?.retentionMs.map(Int64.init) ?? declaration.retentionMilliseconds,
-                        segmentIntervalMs: EddyState.SessionStateStore.defaultSegmentInterval(retentionMs: declaration.retentionMilliseconds))
+                        retentionMs: options?.retentionMs.map(Int64.init) ?? declaration.retentionMs,
+                        segmentIntervalMs: EddyState.SessionStateStore.defaultSegmentInterval(retentionMs: declaration.retentionMs))
                 }
                 let sourceTopic = sourceChangelogs[declaration.name]
                 result.append(Store(
@@ -147,10 +147,10 @@ enum StoreLayout {
             }
             guard found.declaration.kind == .window else { continue }
             let declaration = found.declaration
-            guard Int64(retention) >= declaration.windowSizeMilliseconds else {
+            guard Int64(retention) >= declaration.windowSizeMs else {
                 throw AppConfigError(
                     file: config.file, line: store.line, key: key,
-                    message: "\(retention) ms is shorter than the windows of store '\(store.name)' (\(declaration.windowSizeMilliseconds) ms), which would expire before they end — use at least \(declaration.windowSizeMilliseconds)")
+                    message: "\(retention) ms is shorter than the windows of store '\(store.name)' (\(declaration.windowSizeMs) ms), which would expire before they end — use at least \(declaration.windowSizeMs)")
             }
         }
     }
@@ -160,21 +160,21 @@ enum StoreLayout {
     /// A session store needs a positive retention: from its declaration, or from the
     /// `stores:` section's `retention.ms`.
     private static func checkSession(_ declaration: StoreDeclaration, node: String, plugin: String, config: AppConfig) throws(AppConfigError) {
-        guard declaration.kind == .session, declaration.retentionMilliseconds <= 0 else { return }
+        guard declaration.kind == .session, declaration.retentionMs <= 0 else { return }
         guard !config.topology.stores.contains(where: { $0.name == declaration.name && $0.retentionMs != nil }) else { return }
         throw AppConfigError(
             file: config.file, line: nil, key: "topology.stores[].retention.ms",
-            message: "node '\(node)' (plugin \(plugin)) declares session store '\(declaration.name)' with retention \(declaration.retentionMilliseconds) ms, which must be positive — give it one with {name: \(declaration.name), retention.ms: N} under topology.stores, or fix the plugin's store declaration")
+            message: "node '\(node)' (plugin \(plugin)) declares session store '\(declaration.name)' with retention \(declaration.retentionMs) ms, which must be positive — give it one with {name: \(declaration.name), retention.ms: N} under topology.stores, or fix the plugin's store declaration")
     }
 
     /// A window store needs a positive window size and retention.
     private static func checkWindow(_ declaration: StoreDeclaration, node: String, plugin: String, config: AppConfig) throws(AppConfigError) {
         guard declaration.kind == .window else { return }
         let overridden = config.topology.stores.contains { $0.name == declaration.name && $0.retentionMs != nil }
-        if declaration.windowSizeMilliseconds <= 0 || (declaration.retentionMilliseconds <= 0 && !overridden) {
+        if declaration.windowSizeMs <= 0 || (declaration.retentionMs <= 0 && !overridden) {
             throw AppConfigError(
                 file: config.file, line: nil, key: "topology.processors",
-                message: "node '\(node)' (plugin \(plugin)) declares window store '\(declaration.name)' with window size \(declaration.windowSizeMilliseconds) ms and retention \(declaration.retentionMilliseconds) ms — both must be positive; fix the plugin's store declaration")
+                message: "node '\(node)' (plugin \(plugin)) declares window store '\(declaration.name)' with window size \(declaration.windowSizeMs) ms and retention \(declaration.retentionMs) ms — both must be positive; fix the plugin's store declaration")
         }
     }
 }

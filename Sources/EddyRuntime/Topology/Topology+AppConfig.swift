@@ -111,7 +111,7 @@ struct AppTopologyCompiler {
             let source = Topology.Source(topics: [table.topic], keySerde: table.keySerde.rawValue, valueSerde: table.valueSerde.rawValue, timestamp: config.defaultTimestamp)
             let store = StoreDeclaration(
                 name: table.store, kind: .keyValue, keySerde: table.keySerde.rawValue, valueSerde: table.valueSerde.rawValue, changelog: true,
-                retentionMilliseconds: 0, windowSizeMilliseconds: 0)
+                retentionMs: 0, windowSizeMs: 0)
             declared.append(.init(
                 Topology.Node(name: table.name, kind: .tableSource(source, store), parents: []), at: .init("topology.tables[\(index)]", line: table.line)))
         }
@@ -251,7 +251,7 @@ private struct NodeCompiler {
             func store(_ suffix: String, _ kind: StoreDeclaration.Kind) -> StoreDeclaration {
                 StoreDeclaration(
                     name: "\(p.name)-\(suffix)", kind: kind, keySerde: "bytes", valueSerde: "bytes", changelog: true,
-                    retentionMilliseconds: kind == .window ? size + windows.grace : 0, windowSizeMilliseconds: kind == .window ? size : 0)
+                    retentionMs: kind == .window ? size + windows.grace : 0, windowSizeMs: kind == .window ? size : 0)
             }
             shape = .streamStream(
                 windows, thisStore: store("this-store", .window), otherStore: store("other-store", .window),
@@ -291,27 +291,27 @@ private struct NodeCompiler {
         switch windowing.window?.kind {
         case nil:
             store = StoreDeclaration(
-                name: name, kind: .keyValue, keySerde: "bytes", valueSerde: value, changelog: true, retentionMilliseconds: 0,
-                windowSizeMilliseconds: 0)
+                name: name, kind: .keyValue, keySerde: "bytes", valueSerde: value, changelog: true, retentionMs: 0,
+                windowSizeMs: 0)
         case .time(let size, _)?:
             store = StoreDeclaration(
                 name: name, kind: .window, keySerde: "bytes", valueSerde: "timestamped:\(value)", changelog: true,
-                retentionMilliseconds: size + windowing.window!.grace, windowSizeMilliseconds: size)
+                retentionMs: size + windowing.window!.grace, windowSizeMs: size)
         case .sliding(let difference)?:
             store = StoreDeclaration(
                 name: name, kind: .window, keySerde: "bytes", valueSerde: "timestamped:\(value)", changelog: true,
-                retentionMilliseconds: 2 * difference + windowing.window!.grace, windowSizeMilliseconds: difference)
+                retentionMs: 2 * difference + windowing.window!.grace, windowSizeMs: difference)
         case .session(let gap)?:
             store = StoreDeclaration(
                 name: name, kind: .session, keySerde: "bytes", valueSerde: value, changelog: true,
-                retentionMilliseconds: gap + windowing.window!.grace, windowSizeMilliseconds: 0)
+                retentionMs: gap + windowing.window!.grace, windowSizeMs: 0)
         }
         let aggregation = Topology.Aggregation(fold: fold, store: store, window: windowing.window)
         guard let suppress = windowing.suppress else { return [node(.aggregate(aggregation))] }
         let aggregateName = "\(spec.name)-aggregate"
         let buffer = StoreDeclaration(
             name: "\(spec.name)-suppress-store", kind: .keyValue, keySerde: "bytes", valueSerde: "bytes", changelog: true,
-            retentionMilliseconds: 0, windowSizeMilliseconds: 0)
+            retentionMs: 0, windowSizeMs: 0)
         let suppression = Topology.Suppression(
             until: suppress.until, maxRecords: suppress.maxRecords, maxBytes: suppress.maxBytes, emitEarlyWhenFull: suppress.emitEarlyWhenFull,
             window: windowing.window, store: buffer)

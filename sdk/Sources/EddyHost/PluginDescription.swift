@@ -220,8 +220,8 @@ extension StoreDeclaration {
         self.init(
             name: storeName, kind: kind,
             keySerde: text(store.key_serde) ?? "bytes", valueSerde: text(store.value_serde) ?? "bytes",
-            changelog: store.changelog, retentionMilliseconds: store.retention_ms,
-            windowSizeMilliseconds: store.window_size_ms)
+            changelog: store.changelog, retentionMs: store.retention_ms,
+            windowSizeMs: store.window_size_ms)
     }
 }
 

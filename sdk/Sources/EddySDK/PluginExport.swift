@@ -161,8 +161,8 @@ enum DescriptorBuilder {
         store.key_serde = permanent(declaration.keySerde)
         store.value_serde = permanent(declaration.valueSerde)
         store.changelog = declaration.changelog
-        store.retention_ms = declaration.retentionMilliseconds
-        store.window_size_ms = declaration.windowSizeMilliseconds
+        store.retention_ms = declaration.retentionMs
+        store.window_size_ms = declaration.windowSizeMs
         return permanentStruct(store)
     }
 

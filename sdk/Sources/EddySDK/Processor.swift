@@ -58,21 +58,21 @@ public struct StoreDeclaration: Sendable, Equatable {
     public let keySerde: String
     public let valueSerde: String
     public let changelog: Bool
-    public let retentionMilliseconds: Int64
-    public let windowSizeMilliseconds: Int64
+    public let retentionMs: Int64
+    public let windowSizeMs: Int64
 
     /// A declaration with every field given; prefer `keyValue(...)`, `window(...)` and `session(...)`.
     public init(
         name: String, kind: Kind, keySerde: String, valueSerde: String, changelog: Bool,
-        retentionMilliseconds: Int64, windowSizeMilliseconds: Int64
+        retentionMs: Int64, windowSizeMs: Int64
     ) {
         self.name = name
         self.kind = kind
         self.keySerde = keySerde
         self.valueSerde = valueSerde
         self.changelog = changelog
-        self.retentionMilliseconds = retentionMilliseconds
-        self.windowSizeMilliseconds = windowSizeMilliseconds
+        self.retentionMs = retentionMs
+        self.windowSizeMs = windowSizeMs
     }
 
     /// A key-value store.
@@ -81,7 +81,7 @@ public struct StoreDeclaration: Sendable, Equatable {
     ) -> StoreDeclaration {
         StoreDeclaration(
             name: name, kind: .keyValue, keySerde: key.name, valueSerde: value.name, changelog: changelog,
-            retentionMilliseconds: 0, windowSizeMilliseconds: 0)
+            retentionMs: 0, windowSizeMs: 0)
     }
 
     /// A window store of windows `windowSize` ms long, kept `retention` ms.
@@ -90,7 +90,7 @@ public struct StoreDeclaration: Sendable, Equatable {
     ) -> StoreDeclaration {
         StoreDeclaration(
             name: name, kind: .window, keySerde: key.name, valueSerde: value.name, changelog: changelog,
-            retentionMilliseconds: retention, windowSizeMilliseconds: windowSize)
+            retentionMs: retention, windowSizeMs: windowSize)
     }
 
     /// A session store: values per key and session window, kept `retention` ms behind stream
@@ -101,7 +101,7 @@ public struct StoreDeclaration: Sendable, Equatable {
     ) -> StoreDeclaration {
         StoreDeclaration(
             name: name, kind: .session, keySerde: key.name, valueSerde: value.name, changelog: changelog,
-            retentionMilliseconds: retention, windowSizeMilliseconds: 0)
+            retentionMs: retention, windowSizeMs: 0)
     }
 }
 

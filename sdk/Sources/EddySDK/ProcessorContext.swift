@@ -80,13 +80,13 @@ public struct ProcessorContext {
 
     // MARK: - Time and punctuation
 
-    /// Schedules `punctuate` every `intervalMilliseconds` of stream time or wall-clock time.
+    /// Schedules `punctuate` every `intervalMs` of stream time or wall-clock time.
     @discardableResult
-    public func schedule(every intervalMilliseconds: Int64, _ type: PunctuationType) throws -> Schedule {
+    public func schedule(every intervalMs: Int64, _ type: PunctuationType) throws -> Schedule {
         var id: UInt64 = 0
-        let status = host.pointee.schedule!(ctx, type.rawValue, intervalMilliseconds, &id)
+        let status = host.pointee.schedule!(ctx, type.rawValue, intervalMs, &id)
         guard status == EDDY_OK else {
-            throw HostCallError(operation: "schedule(every: \(intervalMilliseconds))", status: status)
+            throw HostCallError(operation: "schedule(every: \(intervalMs))", status: status)
         }
         return Schedule(id: id)
     }

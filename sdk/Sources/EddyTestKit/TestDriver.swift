@@ -67,7 +67,7 @@ public final class TestDriver {
                 keyValueStores[store.name] = storage
                 stores.append(HostStore(name: store.name, storage: .keyValue(storage)))
             case .window:
-                let storage = InMemoryWindowStore(windowSize: store.windowSizeMilliseconds)
+                let storage = InMemoryWindowStore(windowSize: store.windowSizeMs)
                 windowStores[store.name] = storage
                 stores.append(HostStore(name: store.name, storage: .window(storage)))
             case .session:

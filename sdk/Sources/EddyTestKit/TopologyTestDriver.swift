@@ -277,7 +277,7 @@ public final class TopologyTestDriver {
                 stores[declaration.name] = HostStore(name: declaration.name, storage: .keyValue(InMemoryKeyValueStore()))
             case .window:
                 stores[declaration.name] = HostStore(
-                    name: declaration.name, storage: .window(InMemoryWindowStore(windowSize: declaration.windowSizeMilliseconds)))
+                    name: declaration.name, storage: .window(InMemoryWindowStore(windowSize: declaration.windowSizeMs)))
             case .session:
                 stores[declaration.name] = HostStore(name: declaration.name, storage: .session(InMemorySessionStore()))
             }

@@ -82,7 +82,7 @@ public struct AggregateSpec: Sendable, Equatable {
     /// The store, as declared: bytes keys, JSON text values, changelogged.
     public var storeDeclaration: StoreDeclaration {
         StoreDeclaration(
-            name: store, kind: .keyValue, keySerde: "bytes", valueSerde: "json", changelog: true, retentionMilliseconds: 0,
-            windowSizeMilliseconds: 0)
+            name: store, kind: .keyValue, keySerde: "bytes", valueSerde: "json", changelog: true, retentionMs: 0,
+            windowSizeMs: 0)
     }
 }

@@ -56,8 +56,8 @@ public struct TimeWindowedKStream<K: Serde, V: Serde> {
         let storeName = materialized.name ?? stream.builder.generatedName("KSTREAM-AGGREGATE-STATE-STORE")
         let store = StoreDeclaration(
             name: storeName, kind: .window, keySerde: stream.keySerde.name, valueSerde: "timestamped:\(value.name)",
-            changelog: materialized.logging, retentionMilliseconds: materialized.retention ?? defaultRetention,
-            windowSizeMilliseconds: windowSize)
+            changelog: materialized.logging, retentionMs: materialized.retention ?? defaultRetention,
+            windowSizeMs: windowSize)
         let node = grouped.aggregationNode(kind, storeName: storeName, name: name, store: store, window: window, function: function)
         return KTable(
             builder: stream.builder, node: node, keySerde: TimeWindowedSerde(stream.keySerde, windowSize: windowSize), valueSerde: value,
@@ -122,7 +122,7 @@ public struct SessionWindowedKStream<K: Serde, V: Serde> {
         let storeName = materialized.name ?? stream.builder.generatedName("KSTREAM-AGGREGATE-STATE-STORE")
         let store = StoreDeclaration(
             name: storeName, kind: .session, keySerde: stream.keySerde.name, valueSerde: value.name, changelog: materialized.logging,
-            retentionMilliseconds: materialized.retention ?? windows.defaultRetention, windowSizeMilliseconds: 0)
+            retentionMs: materialized.retention ?? windows.defaultRetention, windowSizeMs: 0)
         let window = TopologyNode.Window(windows)
         let node = grouped.aggregationNode(kind, storeName: storeName, name: name, store: store, window: window, function: function)
         return KTable(
