@@ -105,7 +105,9 @@ let package = Package(
         .target(name: "OrdersPlugin", dependencies: [.product(name: "EddySDK", package: "sdk")], path: "Plugins/Orders"),
         .target(
             name: "Uppercase", path: "Plugins/Uppercase",
-            publicHeadersPath: ".", cSettings: [.headerSearchPath("../../sdk/include")]),
+            publicHeadersPath: ".",
+            // Hidden by default, as a careful C plugin builds: only EDDY_EXPORT's entry symbol leaves the library.
+            cSettings: [.headerSearchPath("../../sdk/include"), .unsafeFlags(["-fvisibility=hidden"])]),
 
         .target(
             name: "EddyServer",

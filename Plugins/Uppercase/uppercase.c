@@ -200,4 +200,4 @@ static const eddy_plugin descriptor = {
     .stream_function_count = 1,
 };
 
-const eddy_plugin *eddy_plugin_v1(void) { return &descriptor; }
+EDDY_EXPORT const eddy_plugin *eddy_plugin_v1(void) { return &descriptor; }

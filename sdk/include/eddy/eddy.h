@@ -87,6 +87,17 @@ extern "C" {
 #define EDDY_ENTRY_SYMBOL "eddy_plugin_v1"
 
 /**
+ * Exports a plugin's entry symbol from its shared object, also when the plugin is compiled
+ * with `-fvisibility=hidden` (which keeps every other symbol private): write
+ * `EDDY_EXPORT const eddy_plugin *eddy_plugin_v1(void) { ... }`.
+ */
+#if defined(_WIN32)
+#define EDDY_EXPORT __declspec(dllexport)
+#else
+#define EDDY_EXPORT __attribute__((visibility("default")))
+#endif
+
+/**
  * Toolchain fingerprint of a plugin with no Swift (or other runtime) dependency, such as
  * a plugin written in plain C. The host accepts it from any compiler.
  */
@@ -1160,7 +1171,7 @@ typedef struct eddy_host_api {
  * more than once and from any thread, and must return the same pointer each time. Must
  * not call into the host (it has no host table). The host calls it once after `dlopen`.
  */
-const eddy_plugin *eddy_plugin_v1(void);
+EDDY_EXPORT const eddy_plugin *eddy_plugin_v1(void);
 
 /** Type of `eddy_plugin_v1`, for hosts that resolve it with `dlsym`. */
 typedef const eddy_plugin *(*eddy_plugin_entry)(void);
