@@ -13,14 +13,14 @@ import Testing
     /// a broken deployment of it would leave it, under the plugin's own name in `plugins.dir`
     /// (or beside it, for the file outside).
     @Test func everyBadFileIsRefusedAndTheRunningBuildKeepsProcessing() throws {
-        let f = try HotReloadTests.Fixture(watch: false)
+        let f = try ReloadingWorker(watch: false)
         try f.produce(0..<300)
         _ = try f.outputs(forLines: 300)
         let v1 = f.app.pluginStatus()[0].current
         let built = (productsDirectory as NSString).appendingPathComponent("libWordCountV2.so")
         for bad in BadPluginFile.allCases {
-            let path = try bad.make(named: "libWordCount.so", from: built, in: f.plugins)
-            let reason = try bad.refusal(of: path, directory: f.plugins, built: built)
+            let path = try bad.make(named: "libWordCount.so", from: built, in: f.plugins.path)
+            let reason = try bad.refusal(of: path, directory: f.plugins.path, built: built)
             let error = #expect(throws: ReloadError.self) {
                 try f.app.reload("WordCount", file: bad == .fileOutside ? path : nil)
             }
@@ -34,7 +34,7 @@ import Testing
         let output = try f.outputs(forLines: 600)
         f.stop()
         #expect(WordCountCase.render(output) == WordCountCase(lines: Array(f.input.lines[..<600])).expected)
-        #expect(Set(output.map(HotReloadTests.version)) == [v1])
+        #expect(Set(output.map(ReloadingWorker.version)) == [v1])
         #expect(f.app.reloadCount.load(ordering: .relaxed) == 0)
     }
 
@@ -48,13 +48,11 @@ import Testing
         try cluster.createTopic("word-counts", partitions: 6)
         let input = WordCountCase(lines: 600, seed: 22)
         let dir = TemporaryDirectory()
-        let plugins = dir.path + "/plugins"
-        try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
-        try HotReloadTests.Fixture.install("libWordCount.so", as: "libWordCount.so", in: plugins)
+        let plugins = try PluginsDirectory(in: dir, installing: ["libWordCount.so"])
         let app = try dir.write("app.yaml", appYAML(
             id: uniqueName("bad-file"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "plugins.watch: true",
             topology: WordCountCase.topology
-        ).replacingOccurrences(of: "plugins.dir: \(productsDirectory)", with: "plugins.dir: \(plugins)"))
+        ).using(plugins))
         let worker = try WorkerProcess(app: app, instance: "w", directory: dir)
         let target = ["--app", app, "--state-dir", dir.path + "/state-w"]
         func status() throws -> [String: Any] {
@@ -74,8 +72,8 @@ import Testing
 
         let built = (productsDirectory as NSString).appendingPathComponent("libWordCountV2.so")
         let half = BadPluginFile.cutShortAt100000
-        let path = try half.make(named: "libWordCount.so", from: built, in: plugins)
-        let reason = try half.refusal(of: path, directory: plugins, built: built)
+        let path = try half.make(named: "libWordCount.so", from: built, in: plugins.path)
+        let reason = try half.refusal(of: path, directory: plugins.path, built: built)
         try waitUntil("the worker refuses the half-copied build", detail: { "; log:\n\(worker.log.suffix(3000))" }) {
             try status()["lastError"] as? String == reason
         }
@@ -90,7 +88,7 @@ import Testing
         let output = try cluster.read("word-counts", count: input.outputCount)
         #expect(try worker.stop() == 0)
         #expect(WordCountCase.render(output) == input.expected)
-        #expect(worker.log.contains("a new build of WordCount appeared in \(plugins)"))
+        #expect(worker.log.contains("a new build of WordCount appeared in \(plugins.path)"))
         #expect(worker.log.contains("reload of WordCount refused: \(reason); the running build stays"))
     }
 }

@@ -13,19 +13,17 @@ import Testing
     final class Worker {
         let cluster: Cluster
         let dir = TemporaryDirectory()
-        let plugins: String
+        let plugins: PluginsDirectory
         let app: StreamsApp
 
         init(plugin: String, topics: [String]) throws {
             cluster = try Cluster()
             for topic in topics { try cluster.createTopic(topic, partitions: 3) }
-            plugins = (dir.path as NSString).appendingPathComponent("plugins")
-            try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
-            try HotReloadTests.Fixture.install("lib\(plugin).so", as: "lib\(plugin).so", in: plugins)
+            plugins = try PluginsDirectory(in: dir, installing: ["lib\(plugin).so"])
             let yaml = appYAML(
                 id: uniqueName("dslreload"), cluster: cluster, threads: 2, stateDir: dir.path,
                 extra: "plugins.watch: false\ncommit.interval.ms: 100", topology: "plugin: \(plugin)"
-            ).replacingOccurrences(of: "plugins.dir: \(productsDirectory)", with: "plugins.dir: \(plugins)")
+            ).using(plugins)
             var logger = Logger(label: "eddy.test")
             logger.logLevel = .warning
             app = try StreamsApp(config: try AppConfig.parse(yaml: yaml, file: "app.yaml"), logger: logger)
@@ -47,7 +45,7 @@ import Testing
         try waitUntil("both threads own tasks") { !worker.app.progress().tasksPerThread.contains(0) }
         let before = worker.app.progress()
 
-        try HotReloadTests.Fixture.install("libFraudV2.so", as: "libFraud.so", in: worker.plugins)
+        try worker.plugins.install("libFraudV2.so", as: "libFraud.so")
         let report = try #require(try worker.app.reload("Fraud"))
         #expect(report.from.description.hasPrefix("fraud 1.0.0+") && report.to.description.hasPrefix("fraud 2.0.0+"))
         try worker.cluster.produce("payments", Array(records[3...])) { FraudCase.partition(of: $0 + 3) }
@@ -75,7 +73,7 @@ import Testing
         _ = try worker.cluster.read("word-counts", count: WordCountCase(lines: Array(input.lines[..<100])).outputCount)
         let running = worker.app.pluginStatus()[0].current
 
-        try HotReloadTests.Fixture.install("libWordCountV2.so", as: "libWordCount.so", in: worker.plugins)
+        try worker.plugins.install("libWordCountV2.so", as: "libWordCount.so")
         let error = #expect(throws: ReloadError.self) { try worker.app.reload("WordCount") }
         #expect(error?.reason == "the new build's topology has another shape: it declares a new store line-counts (keyValue, string -> i64) at node 'count-lines' — a topology keeps its nodes, stores, topics and serdes across a reload; restart the application with the new build")
         #expect(worker.app.pluginStatus()[0].current == running)

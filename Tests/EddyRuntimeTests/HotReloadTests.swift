@@ -9,60 +9,8 @@ import Testing
 /// commit boundary, with no rebalance and no restore, and every record processed by exactly
 /// one build — proved by the `eddy.plugin.version` header on each output.
 @Suite struct HotReloadTests {
-    /// A worker over a private plugins directory holding `libWordCount.so` (v1).
-    struct Fixture {
-        let cluster: Cluster
-        let dir = TemporaryDirectory()
-        let plugins: String
-        let app: StreamsApp
-        let input = WordCountCase(lines: 900, seed: 3)
-
-        init(watch: Bool) throws {
-            cluster = try Cluster()
-            try cluster.createTopic("text-input", partitions: 6)
-            try cluster.createTopic("word-counts", partitions: 6)
-            plugins = (dir.path as NSString).appendingPathComponent("plugins")
-            try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
-            try Fixture.install("libWordCount.so", as: "libWordCount.so", in: plugins)
-            let yaml = appYAML(
-                id: uniqueName("reload"), cluster: cluster, threads: 2, stateDir: dir.path,
-                extra: "plugins.watch: \(watch)\ncommit.interval.ms: 100\nplugin.version.header: true", topology: WordCountCase.topology
-            ).replacingOccurrences(of: "plugins.dir: \(productsDirectory)", with: "plugins.dir: \(plugins)")
-            var logger = Logger(label: "eddy.test")
-            logger.logLevel = .warning
-            app = try StreamsApp(config: try AppConfig.parse(yaml: yaml, file: "app.yaml"), logger: logger)
-            try app.start()
-        }
-
-        /// Copies a built plugin into `directory` under `name`: written to a temporary name
-        /// and renamed, as a deployment would, so the watcher never sees half a file.
-        static func install(_ built: String, as name: String, in directory: String) throws {
-            let temporary = (directory as NSString).appendingPathComponent(".\(name).tmp")
-            try? FileManager.default.removeItem(atPath: temporary)
-            try FileManager.default.copyItem(atPath: (productsDirectory as NSString).appendingPathComponent(built), toPath: temporary)
-            _ = rename(temporary, (directory as NSString).appendingPathComponent(name))
-        }
-
-        func produce(_ range: Range<Int>) throws {
-            try cluster.produce("text-input", lines: Array(input.lines[range]), partitions: 6)
-        }
-
-        func outputs(forLines count: Int) throws -> [KafkaConsumerRecord] {
-            try cluster.read("word-counts", count: WordCountCase(lines: Array(input.lines[..<count])).outputCount)
-        }
-
-        func stop() {
-            app.requestStop()
-            if let error = app.join() { Issue.record("worker ended with an error: \(error)") }
-        }
-    }
-
-    static func version(_ record: KafkaConsumerRecord) -> String {
-        record.headers.first { $0.key == PluginVersion.headerKey }.map { String(decoding: $0.value ?? [], as: UTF8.self) } ?? "none"
-    }
-
     @Test func droppingANewBuildSwapsItWithoutRebalanceRestoreOrDuplicates() throws {
-        let f = try Fixture(watch: true)
+        let f = try ReloadingWorker(watch: true)
         try f.produce(0..<300)
         _ = try f.outputs(forLines: 300)
         // Sample once the threads' start-up split has settled (each thread owns tasks), so that
@@ -71,7 +19,7 @@ import Testing
         let before = f.app.progress()
         let v1 = f.app.pluginStatus()[0].current
 
-        try Fixture.install("libWordCountV2.so", as: "libWordCount.so", in: f.plugins)
+        try f.plugins.install("libWordCountV2.so", as: "libWordCount.so")
         try waitUntil("the new build is swapped in") { f.app.reloadCount.load(ordering: .relaxed) >= 1 }
         let v2 = f.app.pluginStatus()[0].current
         #expect(v1.hasPrefix("wordcount 1.0.0+") && v2.hasPrefix("wordcount 2.0.0+"))
@@ -83,13 +31,13 @@ import Testing
         // Exactly once across the swap: the exact counts, no duplicate, no gap.
         #expect(WordCountCase.render(output) == f.input.expected)
         // Every output names exactly one build; the second half all came from v2.
-        let byVersion = Dictionary(grouping: output, by: Self.version)
+        let byVersion = Dictionary(grouping: output, by: ReloadingWorker.version)
         #expect(Set(byVersion.keys) == [v1, v2])
         #expect(byVersion[v2]!.count >= WordCountCase(lines: Array(f.input.lines[300...])).outputCount)
         // Counts went on from the state v1 left: per word, every v2 count is above every v1 count.
         for (word, records) in Dictionary(grouping: output, by: { $0.keyString ?? "" }) {
-            let v1Max = records.filter { Self.version($0) == v1 }.map { decodeLong($0.value!) }.max() ?? 0
-            let v2Min = records.filter { Self.version($0) == v2 }.map { decodeLong($0.value!) }.min() ?? .max
+            let v1Max = records.filter { ReloadingWorker.version($0) == v1 }.map { decodeLong($0.value!) }.max() ?? 0
+            let v2Min = records.filter { ReloadingWorker.version($0) == v2 }.map { decodeLong($0.value!) }.min() ?? .max
             #expect(v2Min == v1Max + 1, "\(word): v1 ended at \(v1Max), v2 began at \(v2Min)")
         }
         // No rebalance and no restoration happened for the swap.
@@ -98,7 +46,7 @@ import Testing
     }
 
     @Test func brokenBuildsAreRefusedAndTheRunningOneStays() throws {
-        let f = try Fixture(watch: false)
+        let f = try ReloadingWorker(watch: false)
         try f.produce(0..<300)
         _ = try f.outputs(forLines: 300)
         let v1 = f.app.pluginStatus()[0].current
@@ -109,7 +57,7 @@ import Testing
             (.storeAdded, "processor 'split' declares store split-seen (keyValue, bytes -> i64) in the new build but not in the running one — a new store is created (and its changelog topic) only when the application starts; restart it with the new build"),
         ]
         for (broken, reason) in cases {
-            try broken.build(into: (f.plugins as NSString).appendingPathComponent("libWordCount.so"))
+            try broken.build(into: (f.plugins.path as NSString).appendingPathComponent("libWordCount.so"))
             let error = #expect(throws: ReloadError.self) { try f.app.reload("WordCount") }
             #expect(error?.reason == reason, "\(broken)")
             #expect(f.app.pluginStatus()[0].current == v1)
@@ -119,15 +67,15 @@ import Testing
         let output = try f.outputs(forLines: 600)
         f.stop()
         #expect(WordCountCase.render(output) == WordCountCase(lines: Array(f.input.lines[..<600])).expected)
-        #expect(Set(output.map(Self.version)) == [v1])
+        #expect(Set(output.map(ReloadingWorker.version)) == [v1])
     }
 
     @Test func rollbackAndFiftyReloadsKeepTheOutputExactAndMemoryFlat() throws {
-        let f = try Fixture(watch: false)
+        let f = try ReloadingWorker(watch: false)
         // Plugins load only from plugins.dir: both builds sit there under their own names.
-        try Fixture.install("libWordCountV2.so", as: "libWordCountV2.so", in: f.plugins)
-        let v2File = (f.plugins as NSString).appendingPathComponent("libWordCountV2.so")
-        let v1File = (f.plugins as NSString).appendingPathComponent("libWordCount.so")
+        try f.plugins.install("libWordCountV2.so")
+        let v2File = (f.plugins.path as NSString).appendingPathComponent("libWordCountV2.so")
+        let v1File = (f.plugins.path as NSString).appendingPathComponent("libWordCount.so")
         try f.produce(0..<300)
         _ = try f.outputs(forLines: 300)
         let v1 = f.app.pluginStatus()[0].current

@@ -13,14 +13,11 @@ import Testing
         try cluster.createTopic("word-counts", partitions: 6)
         let input = WordCountCase(lines: 600, seed: 9)
         let dir = TemporaryDirectory()
-        let plugins = dir.path + "/plugins"
-        try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
-        try HotReloadTests.Fixture.install("libWordCount.so", as: "libWordCount.so", in: plugins)
-        try HotReloadTests.Fixture.install("libWordCountV2.so", as: "libWordCountV2.so", in: plugins)
+        let plugins = try PluginsDirectory(in: dir, installing: ["libWordCount.so", "libWordCountV2.so"])
         let app = try dir.write("app.yaml", appYAML(
             id: uniqueName("admin"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "plugins.watch: false",
             topology: WordCountCase.topology
-        ).replacingOccurrences(of: "plugins.dir: \(productsDirectory)", with: "plugins.dir: \(plugins)"))
+        ).using(plugins))
         let worker = try WorkerProcess(app: app, instance: "w", directory: dir)
         let target = ["--app", app, "--state-dir", dir.path + "/state-w"]
         func current() throws -> String {
@@ -33,7 +30,7 @@ import Testing
         _ = try cluster.read("word-counts", count: WordCountCase(lines: Array(input.lines[..<200])).outputCount)
         #expect(try current().hasPrefix("wordcount 1.0.0+"))
 
-        let reload = try ProcessRunner.eddy(["plugin", "reload", "WordCount", "--file", plugins + "/libWordCountV2.so"] + target)
+        let reload = try ProcessRunner.eddy(["plugin", "reload", "WordCount", "--file", plugins.path + "/libWordCountV2.so"] + target)
         #expect(reload.status == 0)
         #expect(reload.stdout.contains(#""result":"reloaded""#) && reload.stdout.contains("-> wordcount 2.0.0+"))
         #expect(try current().hasPrefix("wordcount 2.0.0+"))
@@ -46,7 +43,7 @@ import Testing
 
         // SIGHUP: the file in plugins.dir changed, so the worker reloads it.
         try cluster.produce("text-input", lines: Array(input.lines[200..<400]), partitions: 6)
-        try HotReloadTests.Fixture.install("libWordCountV2.so", as: "libWordCount.so", in: plugins)
+        try plugins.install("libWordCountV2.so", as: "libWordCount.so")
         kill(worker.process.processIdentifier, SIGHUP)
         try waitUntil("SIGHUP reloads the plugin", detail: { "; log:\n\(worker.log.suffix(3000))" }) {
             try current().hasPrefix("wordcount 2.0.0+")
