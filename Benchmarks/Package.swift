@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "eddy-dsl-bench", targets: ["eddy-dsl-bench"]),
         .executable(name: "eddy-reload-bench", targets: ["eddy-reload-bench"]),
         .executable(name: "eddy-recovery-bench", targets: ["eddy-recovery-bench"]),
+        .executable(name: "eddy-join-bench", targets: ["eddy-join-bench"]),
         // Pass-through plugins, loaded by the benchmark with dlopen.
         .library(name: "BenchSwiftPassthrough", type: .dynamic, targets: ["BenchSwiftPassthrough"]),
         .library(name: "BenchCPassthrough", type: .dynamic, targets: ["BenchCPassthrough"]),
@@ -44,6 +45,9 @@ let package = Package(
         .executableTarget(
             name: "eddy-reload-bench",
             dependencies: [.product(name: "EddyRuntime", package: "eddy"), .product(name: "EddyKafka", package: "eddy")]),
-        .executableTarget(name: "eddy-recovery-bench", dependencies: [.product(name: "EddyKafka", package: "eddy")]),
+        // An embedded broker, `eddy run` workers and committed-output counting, for the benchmarks that run whole workers.
+        .target(name: "BenchKit", dependencies: [.product(name: "EddyKafka", package: "eddy")]),
+        .executableTarget(name: "eddy-recovery-bench", dependencies: ["BenchKit", .product(name: "EddyKafka", package: "eddy")]),
+        .executableTarget(name: "eddy-join-bench", dependencies: ["BenchKit", .product(name: "EddyKafka", package: "eddy")]),
     ]
 )

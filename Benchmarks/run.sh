@@ -6,6 +6,7 @@
 #   dsl           Streams DSL operators against a Processor API processor
 #   reload        output gaps and latency through a hot reload, against a restart
 #   recovery      restore rate, and the time from kill -9 to output again
+#   join          stream–table join throughput against W3; stream–stream join latency at a steady rate
 #
 #   bash Benchmarks/run.sh [--quick] [--only NAME[,NAME…]] [side-by-side options…]
 #
@@ -20,7 +21,7 @@ scratch=${EDDY_BENCH_SCRATCH:-.build-bench}
 tools="$root/Benchmarks/.build-bench/baseline"
 
 quick=false
-only="side-by-side,abi,state,dsl,reload,recovery"
+only="side-by-side,abi,state,dsl,reload,recovery,join"
 harness_options=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -34,8 +35,8 @@ done
 selected() { [[ ",$only," == *",$1,"* ]]; }
 for name in ${only//,/ }; do
     case "$name" in
-        side-by-side|abi|state|dsl|reload|recovery) ;;
-        *) echo "run.sh: unknown benchmark '$name' in --only (side-by-side, abi, state, dsl, reload, recovery)" >&2; exit 2 ;;
+        side-by-side|abi|state|dsl|reload|recovery|join) ;;
+        *) echo "run.sh: unknown benchmark '$name' in --only (side-by-side, abi, state, dsl, reload, recovery, join)" >&2; exit 2 ;;
     esac
 done
 
@@ -50,7 +51,7 @@ for product in eddy WordCount WordCountV2 Enrich; do
 done
 bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)
 
-if selected abi || selected state || selected dsl || selected reload || selected recovery; then
+if selected abi || selected state || selected dsl || selected reload || selected recovery || selected join; then
     echo "==> building the benchmark executables (release, Benchmarks/.build)"
     swift build -c release -q --package-path Benchmarks
     benches=$(swift build -c release --package-path Benchmarks --show-bin-path)
@@ -75,6 +76,10 @@ fi
 if selected recovery; then
     echo "==> eddy-recovery-bench"
     if $quick; then "$benches/eddy-recovery-bench" "$bin" all 100000; else "$benches/eddy-recovery-bench" "$bin" all; fi
+fi
+if selected join; then
+    echo "==> eddy-join-bench"
+    if $quick; then "$benches/eddy-join-bench" "$bin" 100000 20000 5; else "$benches/eddy-join-bench" "$bin"; fi
 fi
 
 if selected side-by-side; then

@@ -1,3 +1,4 @@
+import BenchKit
 import Foundation
 
 /// The application the benchmarks run: `input` → the WordCount plugin's `count` processor
@@ -52,14 +53,6 @@ struct BenchApp {
     func launch(_ app: String, instance: String, stateDir: String, log: String) throws -> Worker {
         try Worker(eddy: eddy, app: app, instance: instance, stateDir: stateDir, logPath: directory + "/" + log)
     }
-}
-
-/// A scratch directory for one measurement, removed afterwards.
-func withScratchDirectory<R>(_ body: (String) throws -> R) throws -> R {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("eddy-recovery-bench-\(UUID().uuidString.prefix(8))").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    return try body(path)
 }
 
 /// The sum of the numbers in "(N changelog records restored)" over `lines`.

@@ -1,3 +1,4 @@
+import BenchKit
 import Foundation
 
 /// Recovery time after kill -9 under exactly_once_v2 with `keys` keys of state.
@@ -16,7 +17,7 @@ import Foundation
 func benchRecoveryTime(products: String, keys: Int, updates: Int, sessionTimeoutMs: Int, staticMembership: Bool) throws {
     let cluster = try BenchCluster()
     let partitions: Int32 = 6
-    try withScratchDirectory { directory in
+    try withScratchDirectory("eddy-recovery-bench") { directory in
         let bench = BenchApp(applicationId: "recovery-bench", products: products, directory: directory, cluster: cluster)
         try cluster.createTopic("input", partitions: partitions)
         try cluster.createTopic("output", partitions: partitions)

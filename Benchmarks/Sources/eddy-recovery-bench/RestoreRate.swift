@@ -1,3 +1,4 @@
+import BenchKit
 import Foundation
 
 /// Restore rate: `records` changelog records (16 B keys, 100 B values) in one changelog
@@ -8,7 +9,7 @@ import Foundation
 /// and the time from launching `eddy run` until the task is ready to process.
 func benchRestoreRate(products: String, records: Int, runs: Int) throws {
     let cluster = try BenchCluster()
-    try withScratchDirectory { directory in
+    try withScratchDirectory("eddy-recovery-bench") { directory in
         let bench = BenchApp(applicationId: "restore-bench", products: products, directory: directory, cluster: cluster)
         try cluster.createTopic("input", partitions: 1)
         try cluster.createTopic("output", partitions: 1)

@@ -3,16 +3,16 @@ import Foundation
 import Synchronization
 
 /// An `eddy-broker` for one measurement, with the few client operations the benchmarks need.
-final class BenchCluster {
-    let broker: EmbeddedBroker
+public final class BenchCluster {
+    public let broker: EmbeddedBroker
 
-    init() throws { broker = try EmbeddedBroker() }
+    public init() throws { broker = try EmbeddedBroker() }
 
     deinit { broker.stop() }
 
-    var configuration: KafkaConfiguration { ["bootstrap.servers": broker.bootstrapServers] }
+    public var configuration: KafkaConfiguration { ["bootstrap.servers": broker.bootstrapServers] }
 
-    func createTopic(_ name: String, partitions: Int32, compacted: Bool = false) throws {
+    public func createTopic(_ name: String, partitions: Int32, compacted: Bool = false) throws {
         try KafkaAdmin(configuration: configuration).createTopics([
             KafkaNewTopic(name: name, partitions: partitions, configs: compacted ? ["cleanup.policy": "compact"] : [:])
         ])
@@ -21,20 +21,28 @@ final class BenchCluster {
     /// Produces `count` records with 16-byte keys `key(first + i)` and 100-byte values,
     /// record i to partition `i % partitions`; returns the records per second.
     @discardableResult
-    func produce(_ topic: String, count: Int, first: Int = 0, keys: Int = .max, partitions: Int32) throws -> Double {
+    public func produce(_ topic: String, count: Int, first: Int = 0, keys: Int = .max, partitions: Int32) throws -> Double {
+        let value = [UInt8](repeating: UInt8(ascii: "v"), count: 100)
+        return try produce(topic, count: count) { i, key in
+            Self.fillKey(&key, (first + i) % keys)
+            return (Int32(i % Int(partitions)), value)
+        }
+    }
+
+    /// Produces `count` records: `record(i, &key)` fills record i's 16-byte key and returns
+    /// its partition and value; returns the records per second.
+    @discardableResult
+    public func produce(_ topic: String, count: Int, _ record: (Int, inout [UInt8]) throws -> (Int32, [UInt8])) throws -> Double {
         let producer = try KafkaProducer(
             configuration: configuration.withDefaults([
                 "linger.ms": "20", "batch.num.messages": "10000", "queue.buffering.max.messages": "500000",
             ]))
         var key = [UInt8](repeating: 0, count: 16)
-        let value = [UInt8](repeating: UInt8(ascii: "v"), count: 100)
         let started = ContinuousClock.now
         for i in 0..<count {
-            Self.fillKey(&key, (first + i) % keys)
+            let (partition, value) = try record(i, &key)
             try key.withUnsafeBytes { k in
-                try value.withUnsafeBytes { v in
-                    try producer.send(topic: topic, partition: Int32(i % Int(partitions)), key: k, value: v)
-                }
+                try value.withUnsafeBytes { v in try producer.send(topic: topic, partition: partition, key: k, value: v) }
             }
             if i % 10_000 == 0 { producer.poll() }
         }
@@ -43,7 +51,7 @@ final class BenchCluster {
     }
 
     /// `key-` and the number in 12 decimal digits: 16 bytes.
-    static func fillKey(_ key: inout [UInt8], _ n: Int) {
+    public static func fillKey(_ key: inout [UInt8], _ n: Int) {
         key[0] = UInt8(ascii: "k"); key[1] = UInt8(ascii: "e"); key[2] = UInt8(ascii: "y"); key[3] = UInt8(ascii: "-")
         var rest = n
         for index in stride(from: 15, through: 4, by: -1) {
@@ -55,12 +63,12 @@ final class BenchCluster {
 
 /// Counts the committed records of a topic as they appear, on a thread of its own, with
 /// the time each count was first reached available through ``waitFor(_:timeout:)``.
-final class CommittedCounter: @unchecked Sendable {
+public final class CommittedCounter: @unchecked Sendable {
     private let counted = Atomic<Int>(0)
     private let stopped = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
 
-    init(cluster: BenchCluster, topic: String, partitions: Int32) throws {
+    public init(cluster: BenchCluster, topic: String, partitions: Int32) throws {
         let consumer = try KafkaConsumer(
             configuration: cluster.configuration.withDefaults(["isolation.level": "read_committed", "fetch.wait.max.ms": "5"]))
         try consumer.assign((0..<partitions).map { KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaOffset.beginning) })
@@ -74,11 +82,11 @@ final class CommittedCounter: @unchecked Sendable {
         }.start()
     }
 
-    var count: Int { counted.load(ordering: .relaxed) }
+    public var count: Int { counted.load(ordering: .relaxed) }
 
     /// Polls every millisecond until at least `target` records are counted.
     @discardableResult
-    func waitFor(_ target: Int, timeout: Duration = .seconds(600)) throws -> ContinuousClock.Instant {
+    public func waitFor(_ target: Int, timeout: Duration = .seconds(600)) throws -> ContinuousClock.Instant {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while count < target {
             guard ContinuousClock.now < deadline else { throw BenchError("only \(count) of \(target) records committed within \(timeout)") }
@@ -88,7 +96,7 @@ final class CommittedCounter: @unchecked Sendable {
     }
 
     /// Waits until the count has not changed for `quiet` and returns it.
-    func settled(quiet: Duration) -> Int {
+    public func settled(quiet: Duration) -> Int {
         var last = count
         var since = ContinuousClock.now
         while ContinuousClock.now - since < quiet {
@@ -101,7 +109,7 @@ final class CommittedCounter: @unchecked Sendable {
         return last
     }
 
-    func stop() {
+    public func stop() {
         stopped.store(true, ordering: .relaxed)
         finished.wait()
     }

@@ -2,15 +2,15 @@ import Foundation
 
 /// One `eddy run` worker process, logging to a file that the benchmark watches for the
 /// runtime's own lines ("task 0_3 created (…)", "restored …").
-final class Worker {
-    let process = Process()
-    let logPath: String
+public final class Worker {
+    public let process = Process()
+    public let logPath: String
     /// When the process was launched.
-    let launched: ContinuousClock.Instant
+    public let launched: ContinuousClock.Instant
 
-    init(eddy: String, app: String, instance: String, stateDir: String, logPath: String) throws {
+    public init(eddy: String, app: String, instance: String, stateDir: String, logPath: String) throws {
         self.logPath = logPath
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = URL(fileURLWithPath: eddy)
         process.arguments = ["run", app, "--instance-id", instance, "--state-dir", stateDir, "--quiet"]
@@ -28,17 +28,17 @@ final class Worker {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// The log lines that contain `text`.
-    func lines(containing text: String) -> [String] {
+    public func lines(containing text: String) -> [String] {
         log.split(separator: "\n").filter { $0.contains(text) }.map(String.init)
     }
 
     /// Polls the log every 2 ms until `count` lines contain `text`; returns when that was
     /// seen, or throws after `timeout` or when the worker exits.
     @discardableResult
-    func waitForLines(_ text: String, count: Int = 1, timeout: Duration = .seconds(600)) throws -> ContinuousClock.Instant {
+    public func waitForLines(_ text: String, count: Int = 1, timeout: Duration = .seconds(600)) throws -> ContinuousClock.Instant {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while lines(containing: text).count < count {
             guard process.isRunning, ContinuousClock.now < deadline else {
@@ -51,7 +51,7 @@ final class Worker {
 
     /// Polls the log every 2 ms until `count` lines contain `text`; returns when each of them
     /// was first seen.
-    func waitForEach(_ text: String, count: Int, timeout: Duration = .seconds(600)) throws -> [ContinuousClock.Instant] {
+    public func waitForEach(_ text: String, count: Int, timeout: Duration = .seconds(600)) throws -> [ContinuousClock.Instant] {
         var seen: [ContinuousClock.Instant] = []
         while seen.count < count {
             try waitForLines(text, count: seen.count + 1, timeout: timeout)
@@ -62,29 +62,37 @@ final class Worker {
     }
 
     /// kill -9: no commit, an open transaction left behind.
-    func crash() {
+    public func crash() {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
     /// SIGTERM and wait for the clean exit.
-    func stop() {
+    public func stop() {
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
     }
 }
 
-struct BenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct BenchError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// Seconds between two instants, as a Double.
-func seconds(_ from: ContinuousClock.Instant, _ to: ContinuousClock.Instant) -> Double {
+public func seconds(_ from: ContinuousClock.Instant, _ to: ContinuousClock.Instant) -> Double {
     let d = to - from
     return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
 }
 
-func format(_ value: Double, _ digits: Int = 0) -> String {
+public func format(_ value: Double, _ digits: Int = 0) -> String {
     String(format: "%.\(digits)f", value)
+}
+
+/// A scratch directory for one measurement, removed afterwards.
+public func withScratchDirectory<R>(_ name: String, _ body: (String) throws -> R) throws -> R {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8))").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return try body(path)
 }
