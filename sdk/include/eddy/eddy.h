@@ -631,6 +631,12 @@ typedef int32_t eddy_node_kind;
  * the joiner.
  */
 #define EDDY_NODE_FOREIGN_KEY_JOIN 27
+/**
+ * A joiner exported as a stream function (appended in 1.4), for an application file's
+ * `join` node (`joiner: Plugin.name`) in place of its JSON merge: `apply` is called as the
+ * joiner of a `*_JOIN` node (see "Joiners" below). Never a node of a topology.
+ */
+#define EDDY_NODE_JOINER 28
 
 /** FILTER: keep the records the predicate rejects (`filterNot`). */
 #define EDDY_NODE_NEGATE 0x1u
