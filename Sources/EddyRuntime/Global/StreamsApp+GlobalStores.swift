@@ -1,0 +1,44 @@
+import EddyKafka
+import EddyState
+
+extension StreamsApp {
+    /// Opens the global stores and bootstraps them on the global-store thread, before any
+    /// stream thread starts (Kafka Streams' `KafkaStreams.start()` waits for its global
+    /// thread alike); nil when the topology has no global table. Every global table's topic
+    /// must exist: its partition count is its own, no co-partitioning applies.
+    func bootstrapGlobalStores(_ stateDirectory: StateDirectory) throws -> (stores: GlobalStateManager, thread: GlobalStreamThread)? {
+        guard !topology.globalStores.isEmpty else { return nil }
+        let admin = try KafkaAdmin(configuration: kafkaConfiguration, logger: logger)
+        let metadata = try admin.metadata()
+        var partitions: [String: Int32] = [:]
+        for global in topology.globalStores {
+            guard let found = metadata.topic(global.topic), found.error == nil, !found.partitions.isEmpty else {
+                throw AppConfigError(
+                    file: config.file, line: nil, key: "topology.tables",
+                    message:
+                        "global table topic '\(global.topic)' (store \(global.store.name)) does not exist — create it first, e.g. `eddy topic create \(global.topic) --partitions 1`"
+                )
+            }
+            partitions[global.topic] = Int32(found.partitions.count)
+        }
+        let stores = try GlobalStateManager(topology: topology, config: config, partitions: partitions, stateDirectory: stateDirectory)
+        let thread = GlobalStreamThread(manager: stores, kafka: kafkaConfiguration, exactlyOnce: config.isExactlyOnce, logger: logger)
+        do {
+            try thread.startAndBootstrap()
+        } catch {
+            thread.join()
+            stores.close()
+            throw error
+        }
+        return (stores, thread)
+    }
+
+    /// Stops the global-store thread and closes the global stores; the stream threads must
+    /// have ended (they read the stores until then).
+    func stopGlobalStores() {
+        guard let global else { return }
+        global.thread.requestStop()
+        global.thread.join()
+        global.stores.close()
+    }
+}
