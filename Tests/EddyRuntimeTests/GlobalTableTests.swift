@@ -146,6 +146,35 @@ import Testing
         ])
     }
 
+    @Test func appFileGlobalJoinWithAPluginKeySelectorAndAPluginJoiner() throws {
+        let cluster = try Cluster()
+        try cluster.createTopic("sales", partitions: 4)
+        try cluster.createTopic("shops", partitions: 3)
+        try cluster.createTopic("described", partitions: 4)
+        try cluster.produce("shops", [("s1", json(#"{"name":"Corner"}"#)), ("s2", json(#"{"name":"Market"}"#))])
+        try cluster.produce("sales", [
+            ("a", json(#"{"shop":"s1","item":"tea"}"#)), ("b", json(#"{"shop":"s2","item":"jam"}"#)), ("c", json(#"{"shop":"s3","item":"pie"}"#)),
+        ])
+        let dir = TemporaryDirectory()
+        let config = try AppConfig.parse(
+            yaml: appYAML(
+                id: unique("global-joiner"), cluster: cluster, stateDir: dir.path, extra: "commit.interval.ms: 50",
+                topology: """
+                    sources:
+                      - {name: sales, topics: [sales], value.serde: json}
+                    tables:
+                      - {name: shops, topic: shops, value.serde: json, global: true}
+                    processors:
+                      - {name: described, type: join, join: left, inputs: [sales, shops], key.function: Shops.shop-of, joiner: Shops.describe-sale}
+                    sinks:
+                      - {name: out, topic: described, inputs: [described]}
+                    """),
+            file: "app.yaml")
+        var output: [KafkaConsumerRecord] = []
+        try runWorker(config) { _ in output = try cluster.read("described", count: 3) }
+        #expect(output.map(render).sorted() == ["a tea at Corner", "b jam at Market", "c pie at an unknown shop"])
+    }
+
     @Test func aMissingGlobalTopicKeepsTheWorkerFromStartingAndSaysWhichAndHow() throws {
         let cluster = try Cluster()
         try cluster.createTopic("sales", partitions: 4)

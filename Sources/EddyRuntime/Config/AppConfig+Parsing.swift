@@ -157,7 +157,7 @@ extension AppConfig {
                     line: YAMLReader.line(of: s.node)))
         }
         if spec.plugin == nil {
-            guard !spec.sources.isEmpty else { throw r.error("sources", "at least one source is required") }
+            guard !spec.sources.isEmpty || !spec.tables.isEmpty else { throw r.error("sources", "at least one source (or table) is required") }
             guard !spec.sinks.isEmpty else { throw r.error("sinks", "at least one sink is required") }
         }
         return spec

@@ -224,7 +224,13 @@ extension ProcessorSpec.Kind {
     /// The functions the node calls, each with the key that names it.
     var functionCalls: [(FunctionCall, String)] {
         switch self {
-        case .plugin, .merge, .repartition, .count, .join: return []
+        case .plugin, .merge, .repartition, .count: return []
+        case .join(let join):
+            var calls: [(FunctionCall, String)] = []
+            if case .function(let call)? = join.keySelector { calls.append((call, "key.function")) }
+            if case .function(let call)? = join.foreignKey { calls.append((call, "foreign.key.function")) }
+            if let joiner = join.joiner { calls.append((joiner, "joiner")) }
+            return calls
         case .filter(let call), .mapValues(let call, _), .map(let call), .flatMap(let call), .flatMapValues(let call),
             .peek(let call), .foreach(let call):
             return [(call, "function")]
