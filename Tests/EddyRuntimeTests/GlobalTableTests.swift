@@ -1,5 +1,6 @@
 import EddyKafka
 @testable import EddyRuntime
+import EddyState
 import Foundation
 import Testing
 
@@ -112,6 +113,17 @@ import Testing
         // covers all 9 offsets), a store in memory all 9 again.
         #expect(applied == [7, 2, 9])
         #expect(checkpointed == 9)
+        // What `eddy store dump` reads of the stopped worker: the global store as task `global`.
+        let inspector = try EddyState.StateInspector(root: dir.path + "/disk", applicationId: id)
+        let found = try inspector.stores().filter { $0.name == "shops-store" }
+        #expect(found.map(\.taskId) == ["global"])
+        let inspected = try inspector.open(found[0])
+        var entries: [String] = []
+        try inspected.forEach { key, value in entries.append("\(String(decoding: key, as: UTF8.self)) \(String(decoding: value, as: UTF8.self))") }
+        inspected.close()
+        #expect(entries == [
+            #"s1 {"region":"north"}"#, #"s2 {"region":"deep south"}"#, #"s4 {"region":"west"}"#, #"s5 {"region":"centre"}"#,
+        ])
         let all = try cluster.read("sales-all", count: 3)
         #expect(all.map(render).sorted() == [
             #"sale-2 {"left":{"item":"i2","at":{"shop":"s2"}},"right":{"region":"deep south"}}"#,
