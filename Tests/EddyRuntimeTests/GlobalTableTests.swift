@@ -54,6 +54,8 @@ import Testing
         // Table and stream records are all there before the worker starts: only a bootstrap
         // that completes before processing joins every sale with its shop.
         try cluster.produce("shops", Self.shops)
+        // Not JSON, and no key: skipped and counted, the table has no entry for them.
+        try cluster.produce("shops", [("s8", json("{broken")), (nil, json(#"{"region":"nowhere"}"#))])
         try cluster.produce("sales", Self.sales)
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
@@ -62,6 +64,8 @@ import Testing
         var joined: [KafkaConsumerRecord] = [], all: [KafkaConsumerRecord] = []
         try runWorker(config) { app in
             #expect(app.readiness().reason != "bootstrapping the global stores from their topics")
+            #expect(app.global!.thread.skipped.load(ordering: .relaxed) == 2)
+            #expect(try Self.value(app, "shops-store", "s8") == nil)
             _ = try cluster.read("sales-all", count: 12)
             // An update and a new shop after the start are seen by the records that follow.
             try cluster.produce("shops", [("s1", json(#"{"region":"far north"}"#)), ("s7", json(#"{"region":"islands"}"#))])

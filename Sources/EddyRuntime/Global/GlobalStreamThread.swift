@@ -1,3 +1,4 @@
+import EddyEngine
 import EddyKafka
 import EddyState
 import Foundation
@@ -18,7 +19,9 @@ import Synchronization
 ///
 /// Each run is written with the offsets it reaches in one atomic RocksDB write, so a
 /// restart reads only the tail. Records without a key are skipped (a table has no entry
-/// for them) and counted. Nothing here is changelogged or committed to the group.
+/// for them), and so are records whose key or value the table's serdes cannot read (a
+/// warning at most every 10 s names the first); both are counted. Nothing here is
+/// changelogged or committed to the group.
 final class GlobalStreamThread: @unchecked Sendable {
     /// Where the thread is.
     enum Phase: Sendable {
@@ -30,6 +33,9 @@ final class GlobalStreamThread: @unchecked Sendable {
     private final class Input {
         let store: GlobalKeyValueStore
         let partition: KafkaTopicPartition
+        /// The checks of the table's key and value serdes.
+        let keyCheck: SerdeCheck
+        let valueCheck: SerdeCheck
         let checkpointKey: ChangelogPartition
         /// Where the bootstrap starts: the checkpoint, or the partition's first offset.
         var start: Int64
@@ -39,9 +45,11 @@ final class GlobalStreamThread: @unchecked Sendable {
         var next: Int64
         var bootstrapped = false
 
-        init(store: GlobalKeyValueStore, partition: KafkaTopicPartition) {
+        init(store: GlobalKeyValueStore, partition: KafkaTopicPartition, declaration: Topology.GlobalStore) {
             self.store = store
             self.partition = partition
+            keyCheck = SerdeCheck(serde: declaration.keySerde)
+            valueCheck = SerdeCheck(serde: declaration.valueSerde)
             checkpointKey = ChangelogPartition(topic: partition.topic, partition: partition.partition)
             start = store.checkpoint[checkpointKey] ?? KafkaOffset.beginning
             next = start
@@ -60,6 +68,8 @@ final class GlobalStreamThread: @unchecked Sendable {
     /// Records applied to the global stores, and keyless records skipped, since the start.
     let applied = Atomic<Int>(0)
     let skipped = Atomic<Int>(0)
+    /// When an unreadable record was last logged.
+    private var lastWarning: ContinuousClock.Instant?
     /// Called on the thread when it fails after the bootstrap.
     var onFailure: (@Sendable (any Error) -> Void)?
 
@@ -126,7 +136,9 @@ final class GlobalStreamThread: @unchecked Sendable {
                 consumer.withLock { $0 = nil }
                 created.close()
             }
-            inputs = manager.tables.flatMap { table in table.partitions.map { Input(store: table.store, partition: $0) } }
+            inputs = manager.tables.flatMap { table in
+                table.partitions.map { Input(store: table.store, partition: $0, declaration: table.declaration) }
+            }
             try bootstrap(inputs, with: created)
             phase.withLock { $0 = .running }
             bootstrapDone.signal()
@@ -202,21 +214,32 @@ final class GlobalStreamThread: @unchecked Sendable {
             }
             guard let input else { return }
             let records = copy run
-            var keyless = 0
+            var unusable = 0
+            var problem: (offset: Int64, reason: String)?
             try input.store.apply(
                 { update in
                     for index in 0..<records.count {
                         let record = records[index]
                         guard let key = record.key else {
-                            keyless += 1
+                            unusable += 1
+                            continue
+                        }
+                        if let reason = input.keyCheck.problem(key).map({ "key is \($0)" }) ?? input.valueCheck.problem(record.value).map({ "value is \($0)" }) {
+                            unusable += 1
+                            if problem == nil { problem = (record.offset, reason) }
                             continue
                         }
                         update((key, record.value))
                     }
                 }, checkpoint: [input.checkpointKey: records[records.count - 1].offset + 1])
             input.next = records[records.count - 1].offset + 1
-            applied.add(records.count - keyless, ordering: .relaxed)
-            if keyless > 0 { skipped.add(keyless, ordering: .relaxed) }
+            applied.add(records.count - unusable, ordering: .relaxed)
+            if unusable > 0 { skipped.add(unusable, ordering: .relaxed) }
+            if let problem, lastWarning.map({ ContinuousClock.now - $0 >= .seconds(10) }) ?? true {
+                lastWarning = .now
+                logger.warning(
+                    "global table \(input.partition.topic): skipped the record at offset \(problem.offset) of partition \(input.partition.partition): \(problem.reason) (skipped records are counted; logged at most every 10 s)")
+            }
         }
     }
 }
