@@ -206,6 +206,33 @@ import Testing
         }
     }
 
+    /// Only the global-store thread writes a global store: a processor declaring a store of the
+    /// same name (which would let it write there) keeps the worker from starting, and so do
+    /// options other than `persistent:` for a global store.
+    @Test func aGlobalStoreCannotBeAProcessorsStoreNorChangelogged() throws {
+        func error(_ tables: String, _ stores: String = "") -> String? {
+            let yaml = AppConfigTests.header + """
+                topology:
+                  sources: [{name: lines, topics: [lines]}]
+                  tables: [\(tables)]
+                  processors: [{name: count, plugin: WordCount, processor: count, inputs: [lines]}]
+                  sinks: [{name: out, topic: out, inputs: [count], value.serde: long}]
+                \(stores)
+                """
+            do {
+                _ = try StreamsApp(config: try AppConfig.parse(yaml: yaml, file: "app.yaml"))
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(error("{name: words, topic: words, global: true, store: key-counts}")
+            == "app.yaml: topology.tables: store 'key-counts' is the store of global table words and is also declared by 'count' — give one of them another name")
+        #expect(error("{name: words, topic: words, global: true}", "  stores: [{name: words-store, logged: true}]")
+            == "app.yaml:9: topology.stores[0]: store 'words-store' is global table words's, read from its topic and never changelogged; only `persistent:` applies — remove the other options")
+        #expect(error("{name: words, topic: words, global: true}", "  stores: [{name: words-store, persistent: false}]") == nil)
+    }
+
     // MARK: - Helpers
 
     private static func json(_ text: String) -> [UInt8] { Array(text.utf8) }
