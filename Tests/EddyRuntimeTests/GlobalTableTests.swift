@@ -204,6 +204,8 @@ import Testing
         } catch {
             #expect("\(error)" == "app.yaml: topology.tables: global table topic 'shops' (store shops-store) does not exist — create it first, e.g. `eddy topic create shops --partitions 1`")
         }
+        // Checked before anything was made: no internal topic (the dead-letter topic) exists.
+        #expect(try KafkaAdmin(configuration: cluster.configuration).metadata().topics.map(\.name).filter { $0.hasPrefix("global-missing") } == [])
     }
 
     /// Only the global-store thread writes a global store: a processor declaring a store of the

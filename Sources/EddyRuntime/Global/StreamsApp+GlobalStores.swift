@@ -2,12 +2,10 @@ import EddyKafka
 import EddyState
 
 extension StreamsApp {
-    /// Opens the global stores and bootstraps them on the global-store thread, before any
-    /// stream thread starts (Kafka Streams' `KafkaStreams.start()` waits for its global
-    /// thread alike); nil when the topology has no global table. Every global table's topic
-    /// must exist: its partition count is its own, no co-partitioning applies.
-    func bootstrapGlobalStores(_ stateDirectory: StateDirectory) throws -> (stores: GlobalStateManager, thread: GlobalStreamThread)? {
-        guard !topology.globalStores.isEmpty else { return nil }
+    /// The partition count of every global table's topic, each its own (no co-partitioning
+    /// applies); checked before anything is created, since every such topic must exist.
+    func globalTablePartitions() throws -> [String: Int32] {
+        guard !topology.globalStores.isEmpty else { return [:] }
         let admin = try KafkaAdmin(configuration: kafkaConfiguration, logger: logger)
         let metadata = try admin.metadata()
         var partitions: [String: Int32] = [:]
@@ -21,6 +19,16 @@ extension StreamsApp {
             }
             partitions[global.topic] = Int32(found.partitions.count)
         }
+        return partitions
+    }
+
+    /// Opens the global stores and bootstraps them on the global-store thread, before any
+    /// stream thread starts (Kafka Streams' `KafkaStreams.start()` waits for its global
+    /// thread alike); nil when the topology has no global table.
+    func bootstrapGlobalStores(
+        _ stateDirectory: StateDirectory, partitions: [String: Int32]
+    ) throws -> (stores: GlobalStateManager, thread: GlobalStreamThread)? {
+        guard !topology.globalStores.isEmpty else { return nil }
         let stores = try GlobalStateManager(topology: topology, config: config, partitions: partitions, stateDirectory: stateDirectory)
         let thread = GlobalStreamThread(manager: stores, kafka: kafkaConfiguration, exactlyOnce: config.isExactlyOnce, logger: logger)
         do {

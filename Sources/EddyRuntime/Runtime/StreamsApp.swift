@@ -93,8 +93,9 @@ public final class StreamsApp: @unchecked Sendable {
         // The configured instance.id, or the one kept in the state directory.
         let instanceId = config.instanceId ?? claim.instanceId
         do {
+            let globalPartitions = try globalTablePartitions()
             try createInternalTopics()
-            global = try bootstrapGlobalStores(stateDirectory)
+            global = try bootstrapGlobalStores(stateDirectory, partitions: globalPartitions)
         } catch {
             claim.release()
             throw error
