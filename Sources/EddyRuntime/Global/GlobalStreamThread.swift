@@ -100,6 +100,7 @@ final class GlobalStreamThread: @unchecked Sendable {
     /// Starts the thread and waits until every global store is bootstrapped; throws what
     /// stopped the bootstrap (Kafka Streams' `KafkaStreams.start()` waits alike).
     func startAndBootstrap() throws {
+        phase.withLock { $0 = .bootstrapping }
         let thread = Thread { [self] in
             run()
             finished.signal()
@@ -129,7 +130,6 @@ final class GlobalStreamThread: @unchecked Sendable {
     private func run() {
         var inputs: [Input] = []
         do {
-            phase.withLock { $0 = .bootstrapping }
             let created = try KafkaConsumer(configuration: configuration.withDefaults(["fetch.wait.max.ms": "10"]), logger: logger)
             consumer.withLock { $0 = created }
             defer {

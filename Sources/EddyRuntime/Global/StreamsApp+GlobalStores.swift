@@ -22,23 +22,16 @@ extension StreamsApp {
         return partitions
     }
 
-    /// Opens the global stores and bootstraps them on the global-store thread, before any
-    /// stream thread starts (Kafka Streams' `KafkaStreams.start()` waits for its global
-    /// thread alike); nil when the topology has no global table.
-    func bootstrapGlobalStores(
+    /// Opens the global stores and makes the global-store thread that keeps them, not yet
+    /// started; nil when the topology has no global table. ``start()`` starts it and waits for
+    /// its bootstrap before any stream thread starts (Kafka Streams' `KafkaStreams.start()`
+    /// waits for its global thread alike); meanwhile ``readiness()`` says it bootstraps.
+    func openGlobalStores(
         _ stateDirectory: StateDirectory, partitions: [String: Int32]
     ) throws -> (stores: GlobalStateManager, thread: GlobalStreamThread)? {
         guard !topology.globalStores.isEmpty else { return nil }
         let stores = try GlobalStateManager(topology: topology, config: config, partitions: partitions, stateDirectory: stateDirectory)
-        let thread = GlobalStreamThread(manager: stores, kafka: kafkaConfiguration, exactlyOnce: config.isExactlyOnce, logger: logger)
-        do {
-            try thread.startAndBootstrap()
-        } catch {
-            thread.join()
-            stores.close()
-            throw error
-        }
-        return (stores, thread)
+        return (stores, GlobalStreamThread(manager: stores, kafka: kafkaConfiguration, exactlyOnce: config.isExactlyOnce, logger: logger))
     }
 
     /// Stops the global-store thread and closes the global stores; the stream threads must

@@ -95,8 +95,10 @@ public final class StreamsApp: @unchecked Sendable {
         do {
             let globalPartitions = try globalTablePartitions()
             try createInternalTopics()
-            global = try bootstrapGlobalStores(stateDirectory, partitions: globalPartitions)
+            global = try openGlobalStores(stateDirectory, partitions: globalPartitions)
+            try global?.thread.startAndBootstrap()
         } catch {
+            stopGlobalStores()
             claim.release()
             throw error
         }
