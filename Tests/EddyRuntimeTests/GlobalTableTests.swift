@@ -2,6 +2,7 @@ import EddyKafka
 @testable import EddyRuntime
 import EddyState
 import Foundation
+import Synchronization
 import Testing
 
 /// Global tables through a real worker, a real broker and RocksDB: the worker's global-store
@@ -206,6 +207,38 @@ import Testing
         }
         // Checked before anything was made: no internal topic (the dead-letter topic) exists.
         #expect(try KafkaAdmin(configuration: cluster.configuration).metadata().topics.map(\.name).filter { $0.hasPrefix("global-missing") } == [])
+    }
+
+    /// While `start()` waits for the bootstrap of a large global table, readiness says so;
+    /// once it returns the table is whole.
+    @Test func readinessReportsTheBootstrapWhileStartWaitsForIt() throws {
+        let cluster = try Cluster()
+        try cluster.createTopic("sales", partitions: 4)
+        try cluster.createTopic("shops", partitions: 3)
+        for topic in ["sales-joined", "sales-all"] { try cluster.createTopic(topic, partitions: 4) }
+        let count = 200_000
+        try cluster.produce("shops", (0..<count).map { ("shop-\($0)", json(#"{"region":"r\#($0 % 10)"}"#)) })
+        let dir = TemporaryDirectory()
+        let config = try AppConfig.parse(
+            yaml: appYAML(id: unique("global-ready"), cluster: cluster, stateDir: dir.path, topology: Self.appTopology()), file: "app.yaml")
+        let app = try StreamsApp(config: config)
+        let started = DispatchSemaphore(value: 0)
+        let failure = Mutex<(any Error)?>(nil)
+        Thread {
+            do { try app.start() } catch { failure.withLock { $0 = error } }
+            started.signal()
+        }.start()
+        try waitUntil("readiness reports the bootstrap", timeout: .seconds(60)) {
+            app.readiness() == .failing("bootstrapping the global stores from their topics")
+        }
+        #expect(started.wait(timeout: .now() + 120) == .success)
+        #expect(failure.withLock { $0 } == nil)
+        defer {
+            app.requestStop()
+            _ = app.join()
+        }
+        #expect(app.readiness().reason != "bootstrapping the global stores from their topics")
+        #expect(app.global!.thread.applied.load(ordering: .relaxed) == count)
     }
 
     /// Only the global-store thread writes a global store: a processor declaring a store of the
