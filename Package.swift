@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "Fraud", type: .dynamic, targets: ["FraudPlugin"]),
         .library(name: "FraudV2", type: .dynamic, targets: ["FraudV2Plugin"]),
         .library(name: "Orders", type: .dynamic, targets: ["OrdersPlugin"]),
+        .library(name: "Shops", type: .dynamic, targets: ["ShopsPlugin"]),
     ],
     dependencies: [
         .package(path: "sdk"),
@@ -103,6 +104,7 @@ let package = Package(
             name: "FraudV2Plugin", dependencies: ["Fraud", .product(name: "EddySDK", package: "sdk")],
             path: "Plugins/FraudV2"),
         .target(name: "OrdersPlugin", dependencies: [.product(name: "EddySDK", package: "sdk")], path: "Plugins/Orders"),
+        .target(name: "ShopsPlugin", dependencies: [.product(name: "EddySDK", package: "sdk")], path: "Plugins/Shops"),
         .target(
             name: "Uppercase", path: "Plugins/Uppercase",
             publicHeadersPath: ".",

@@ -19,6 +19,8 @@ enum WorkerExit {
             return
         case .failed(_, let error):
             throw exit(failed, "eddy run: stopped by an error: \(error)")
+        case .globalThreadFailed(let error):
+            throw exit(failed, "eddy run: stopped by an error of the global-store thread: \(error)")
         case .applicationShutdown(let shutdown):
             throw exit(applicationShutdown, "eddy run: \(shutdown)")
         }

@@ -15,7 +15,7 @@ import Testing
         #expect(result.status == 0)
         #expect(
             result.stdout.split(separator: "\n").map(String.init)
-                .contains("abi 1.4 (eddy_plugin_v1, toolchain \(Toolchain.fingerprint))"))
+                .contains("abi 1.5 (eddy_plugin_v1, toolchain \(Toolchain.fingerprint))"))
     }
 
     @Test func inspectPrintsTheDescriptor() throws {
@@ -32,7 +32,7 @@ import Testing
                 doc        Upper-casing in plain C.
                 file       \(path) (\(size) bytes)
                 sha256     \(sha)
-                abi        1.4 (host 1.4)
+                abi        1.5 (host 1.5)
                 toolchain  none (no Swift runtime dependency)
                 processors 1
                   uppercase — Upper-cases the ASCII letters of every value.

@@ -127,12 +127,12 @@ extension AppConfig {
                     line: YAMLReader.line(of: s.node)))
         }
         for t in try r.list("tables") {
-            try t.rejectUnknownKeys(["name", "topic", "key.serde", "value.serde", "store"])
+            try t.rejectUnknownKeys(["name", "topic", "key.serde", "value.serde", "store", "global"])
             let name = try t.requiredString("name", "users")
             spec.tables.append(TableSpec(
                 name: name, topic: try t.requiredString("topic", "users"), keySerde: try t.serde("key.serde") ?? .string,
                 valueSerde: try t.serde("value.serde") ?? .string, store: try t.string("store") ?? "\(name)-store",
-                line: YAMLReader.line(of: t.node)))
+                global: try t.bool("global") ?? false, line: YAMLReader.line(of: t.node)))
         }
         for p in try r.list("processors") {
             spec.processors.append(try parseProcessor(p))
@@ -157,7 +157,7 @@ extension AppConfig {
                     line: YAMLReader.line(of: s.node)))
         }
         if spec.plugin == nil {
-            guard !spec.sources.isEmpty else { throw r.error("sources", "at least one source is required") }
+            guard !spec.sources.isEmpty || !spec.tables.isEmpty else { throw r.error("sources", "at least one source (or table) is required") }
             guard !spec.sinks.isEmpty else { throw r.error("sinks", "at least one sink is required") }
         }
         return spec
@@ -241,7 +241,7 @@ extension AppConfig {
                 function: FunctionCall(plugin: call.plugin, function: call.function, fields: []),
                 field: try p.string("field"), initial: isAggregate ? try p.string("initial") : nil, windowing: try parseWindowing(p)))
         case "join":
-            try p.rejectUnknownKeys(common + ["join", "window"])
+            try p.rejectUnknownKeys(common + ["join", "window", "key.field", "key.function", "foreign.key.field", "foreign.key.function", "joiner"])
             kind = .join(try parseJoin(p))
         default:
             throw p.error(
@@ -258,27 +258,53 @@ extension AppConfig {
         guard let type = Topology.Join.JoinType(rawValue: joinType) else {
             throw p.error("join", "'\(joinType)' is not one of inner, left, outer", at: p["join"])
         }
-        guard let w = try p.child("window") else { return JoinSpec(type: type, windows: nil) }
+        var spec = JoinSpec(type: type, windows: try parseJoinWindows(p))
+        spec.keySelector = try keySelector(p, field: "key.field", function: "key.function")
+        spec.foreignKey = try keySelector(p, field: "foreign.key.field", function: "foreign.key.function")
+        if p["joiner"] != nil { spec.joiner = try functionCall(p, key: "joiner", example: "Orders.describe-order") }
+        return spec
+    }
+
+    /// A join's key selector: `<field>: a.b` (a JSON field path of the value) or
+    /// `<function>: Plugin.name` (a `select_key` stream function), one of the two; nil for neither.
+    private static func keySelector(_ p: YAMLReader, field: String, function: String) throws(AppConfigError) -> KeySelectorSpec? {
+        switch (try p.string(field), p[function] != nil) {
+        case (nil, false): return nil
+        case (let path?, false):
+            guard !path.isEmpty, !path.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) else {
+                throw p.error(field, "'\(path)' is not a JSON field path — name a field of the value, e.g. `\(field): shop` or `\(field): order.shop`")
+            }
+            return .field(path)
+        case (nil, true): return .function(try functionCall(p, key: function, example: "Orders.shop-of"))
+        case (_?, true): throw p.error(field, "give either `\(field):` (a JSON field of the value) or `\(function):` (a plugin's select_key stream function), not both")
+        }
+    }
+
+    /// A stream–stream join's `window:`, or nil.
+    private static func parseJoinWindows(_ p: YAMLReader) throws(AppConfigError) -> JoinWindows? {
+        guard let w = try p.child("window") else { return nil }
         try w.rejectUnknownKeys(["difference.ms", "before.ms", "after.ms", "grace.ms"])
         let grace = Int64(try w.int("grace.ms", range: 0...StoreSpec.maxRetentionMs) ?? 0)
         if let difference = try w.int("difference.ms", range: 0...StoreSpec.maxRetentionMs) {
             guard w["before.ms"] == nil, w["after.ms"] == nil else {
                 throw w.error("difference.ms", "give either `difference.ms:` or `before.ms:` and `after.ms:`, not both")
             }
-            return JoinSpec(type: type, windows: JoinWindows(before: Int64(difference), after: Int64(difference), grace: grace))
+            return JoinWindows(before: Int64(difference), after: Int64(difference), grace: grace)
         }
         guard let before = try w.int("before.ms", range: 0...StoreSpec.maxRetentionMs), let after = try w.int("after.ms", range: 0...StoreSpec.maxRetentionMs)
         else {
             throw w.error("difference.ms", "is required — how far apart two records may be to join, e.g. `window: {difference.ms: 10000}` (or `before.ms:` and `after.ms:`)")
         }
-        return JoinSpec(type: type, windows: JoinWindows(before: Int64(before), after: Int64(after), grace: grace))
+        return JoinWindows(before: Int64(before), after: Int64(after), grace: grace)
     }
 
-    /// `function: Plugin.name` plus `fields: [a, b]`.
-    private static func functionCall(_ p: YAMLReader) throws(AppConfigError) -> FunctionCall {
-        let qualified = try p.requiredString("function", "Enrich.risk_score")
+    /// `function: Plugin.name` (or another `key:`) plus `fields: [a, b]`.
+    private static func functionCall(
+        _ p: YAMLReader, key: String = "function", example: String = "Enrich.risk_score"
+    ) throws(AppConfigError) -> FunctionCall {
+        let qualified = try p.requiredString(key, example)
         guard let dot = qualified.firstIndex(of: "."), dot != qualified.startIndex, qualified.index(after: dot) != qualified.endIndex else {
-            throw p.error("function", "'\(qualified)' must be Plugin.function, e.g. Enrich.risk_score", at: p["function"])
+            throw p.error(key, "'\(qualified)' must be Plugin.function, e.g. \(example)", at: p[key])
         }
         return FunctionCall(
             plugin: String(qualified[..<dot]), function: String(qualified[qualified.index(after: dot)...]),

@@ -107,22 +107,50 @@ public struct TopologySpec: Sendable {
 }
 
 /// A topic read as a table (`topology.tables[]`): the latest value per key, materialized in
-/// `store`, whose changelog is the topic itself.
+/// `store`, whose changelog is the topic itself — or, with `global: true`, a global table
+/// every worker reads whole into its global store.
 public struct TableSpec: Sendable {
     public var name: String
     public var topic: String
     public var keySerde: SerdeName
     public var valueSerde: SerdeName
     public var store: String
+    /// A global table (Kafka Streams' `GlobalKTable`): all partitions on every worker.
+    public var global: Bool = false
     public var line: Int?
 }
 
 /// A `join` node as declared: which records it keeps, the windows of a stream–stream join,
-/// and the joiner — the JSON merge `{"left": <left value>, "right": <right value>}`, with
-/// `null` for a missing side.
+/// how a stream–global table join picks the table's key and a foreign-key join the right
+/// table's key, and the joiner — the JSON merge `{"left": <left value>, "right": <right
+/// value>}`, with `null` for a missing side, or a plugin's joiner stream function.
 public struct JoinSpec: Sendable, Equatable {
     public var type: Topology.Join.JoinType
     public var windows: JoinWindows?
+    /// `key.field:` or `key.function:` — a stream–global table join's key selector.
+    public var keySelector: KeySelectorSpec?
+    /// `foreign.key.field:` or `foreign.key.function:` — a foreign-key table join's extractor.
+    public var foreignKey: KeySelectorSpec?
+    /// `joiner: Plugin.function` — a joiner stream function in place of the JSON merge.
+    public var joiner: FunctionCall?
+
+    public init(
+        type: Topology.Join.JoinType, windows: JoinWindows?, keySelector: KeySelectorSpec? = nil, foreignKey: KeySelectorSpec? = nil,
+        joiner: FunctionCall? = nil
+    ) {
+        self.type = type
+        self.windows = windows
+        self.keySelector = keySelector
+        self.foreignKey = foreignKey
+        self.joiner = joiner
+    }
+}
+
+/// How a join picks a key from a record: a field of its JSON value by path (`shop.id`), or a
+/// plugin's `select_key` stream function.
+public enum KeySelectorSpec: Sendable, Equatable {
+    case field(String)
+    case function(FunctionCall)
 }
 
 public struct SourceSpec: Sendable {
@@ -183,7 +211,13 @@ extension ProcessorSpec.Kind {
     /// The functions the node calls, each with the key that names it.
     var functionCalls: [(FunctionCall, String)] {
         switch self {
-        case .plugin, .merge, .repartition, .count, .join: return []
+        case .plugin, .merge, .repartition, .count: return []
+        case .join(let join):
+            var calls: [(FunctionCall, String)] = []
+            if case .function(let call)? = join.keySelector { calls.append((call, "key.function")) }
+            if case .function(let call)? = join.foreignKey { calls.append((call, "foreign.key.function")) }
+            if let joiner = join.joiner { calls.append((joiner, "joiner")) }
+            return calls
         case .filter(let call), .mapValues(let call, _), .map(let call), .flatMap(let call), .flatMapValues(let call),
             .peek(let call), .foreach(let call):
             return [(call, "function")]

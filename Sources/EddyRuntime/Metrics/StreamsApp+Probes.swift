@@ -17,13 +17,16 @@ extension StreamsApp {
         for thread in threads {
             if let error = thread.failure.withLock({ $0 }) { return .failing("stream thread \(thread.index) died: \(error)") }
         }
+        if case .failed(let error)? = global?.thread.current { return .failing("the global-store thread died: \(error)") }
         return .ok
     }
 
-    /// `/ready`: healthy, every thread has its assignment, and no task is restoring.
+    /// `/ready`: healthy, the global stores are bootstrapped, every thread has its
+    /// assignment, and no task is restoring.
     public func readiness() -> ProbeResult {
         let health = health()
         guard health.ok else { return health }
+        if let global, !global.thread.isBootstrapped { return .failing("bootstrapping the global stores from their topics") }
         var restoring: [TaskId] = []
         for thread in threads {
             if thread.metrics.rebalanceEvents.load(ordering: .relaxed) == 0 {
@@ -45,6 +48,7 @@ extension WorkerStopCause {
         case .requested: "asked to stop"
         case .failed(let index, let error): "stream thread \(index) died: \(error)"
         case .applicationShutdown(let shutdown): shutdown.description
+        case .globalThreadFailed(let error): "the global-store thread died: \(error)"
         }
     }
 }

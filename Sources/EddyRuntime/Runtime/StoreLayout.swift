@@ -131,7 +131,22 @@ enum StoreLayout {
                 }
             }
         }
+        for global in topology.globalStores {
+            if let first = owner[global.store.name] {
+                throw AppConfigError(
+                    file: config.file, line: nil, key: "topology.tables",
+                    message: "store '\(global.store.name)' is the store of global table \(global.topic) and is also declared by '\(first.node)' — give one of them another name")
+            }
+        }
         for (index, store) in config.topology.stores.enumerated() {
+            if let global = topology.globalStores.first(where: { $0.store.name == store.name }) {
+                guard store.retentionMs == nil, store.logged != true else {
+                    throw AppConfigError(
+                        file: config.file, line: store.line, key: "topology.stores[\(index)]",
+                        message: "store '\(store.name)' is global table \(global.topic)'s, read from its topic and never changelogged; only `persistent:` applies — remove the other options")
+                }
+                continue
+            }
             guard let found = owner[store.name] else {
                 let known = owner.keys.sorted().joined(separator: ", ")
                 throw AppConfigError(

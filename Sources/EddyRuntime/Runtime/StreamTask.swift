@@ -38,6 +38,8 @@ final class StreamTask: TaskEnvironment {
     let subTopology: Topology.SubTopology
     private(set) var graph: TaskGraph!
     let stores: [TaskStore]
+    /// The worker's global stores, read-only, which the task's global-table joins read.
+    let globalStores: [GlobalStoreView]
     let collector: RecordCollector
     let errorHandler: AppConfig.ErrorHandler
     /// The handler of records a processor rejects (`processing.exception.handler`).
@@ -70,11 +72,13 @@ final class StreamTask: TaskEnvironment {
 
     init(
         id: TaskId, subTopology: Topology.SubTopology, config: AppConfig, plugins: [String: LoadedPlugin],
-        stores: [TaskStore], collector: RecordCollector, clock: WallClock, metrics: ThreadMetrics, logger: Logger
+        stores: [TaskStore], collector: RecordCollector, clock: WallClock, metrics: ThreadMetrics, logger: Logger,
+        globalStores: [GlobalStoreView] = []
     ) throws {
         self.id = id
         self.subTopology = subTopology
         self.stores = stores
+        self.globalStores = globalStores
         self.collector = collector
         self.errorHandler = config.errorHandler
         self.processingHandler = config.operations.processingHandler
@@ -85,7 +89,8 @@ final class StreamTask: TaskEnvironment {
         self.applicationId = config.applicationId
         hasProcessors = subTopology.nodes.contains { if case .processor = $0.kind { true } else { false } }
         for (name, plugin) in plugins { versions[name] = Self.version(plugin) }
-        let hostStores = Self.hostStores(of: stores)
+        var hostStores = Self.hostStores(of: stores)
+        for global in globalStores { hostStores[global.store.name] = HostStore(name: global.store.name, storage: .keyValue(global)) }
         let stamp = config.pluginVersionHeader
         graph = try TaskGraph(
             subTopology: subTopology, taskId: id.description, applicationId: config.applicationId,
@@ -169,7 +174,7 @@ final class StreamTask: TaskEnvironment {
         try streamTimes.withUnsafeBufferPointer { times in
             try graph.process(sourceRun.run, from: inputs[input].source, streamTimes: times.baseAddress!)
         }
-        if let error = stores.lazy.compactMap({ $0.takeFailure() }).first { throw error }
+        if let error = storeFailure() { throw error }
     }
 
     /// The record's event time when it reads as its source's serdes say, else nil after
@@ -210,6 +215,11 @@ final class StreamTask: TaskEnvironment {
         return extracted
     }
 
+    /// A storage error (or a write to a global store) met inside a plugin call, once.
+    private func storeFailure() -> (any Error)? {
+        stores.lazy.compactMap { $0.takeFailure() }.first ?? globalStores.lazy.compactMap { $0.takeFailure() }.first
+    }
+
     /// Fires wall-clock punctuations that are due.
     func punctuateWallClock(now: Int64) throws {
         guard hasProcessors else { return }
@@ -227,7 +237,7 @@ final class StreamTask: TaskEnvironment {
         } catch let error as GraphError {
             throw ProcessingFailed(description: error.description)
         }
-        if let error = stores.lazy.compactMap({ $0.takeFailure() }).first { throw error }
+        if let error = storeFailure() { throw error }
     }
 
     /// Sends the store updates since the last commit (latest value per key) to the changelog

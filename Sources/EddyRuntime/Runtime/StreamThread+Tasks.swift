@@ -128,7 +128,7 @@ extension StreamThread {
     func makeTask(_ id: TaskId, stores: [TaskStore]) throws -> StreamTask {
         try StreamTask(
             id: id, subTopology: topology.subTopologies[id.subTopology], config: config, plugins: pluginsInUse, stores: stores,
-            collector: collector, clock: clock, metrics: metrics, logger: logger)
+            collector: collector, clock: clock, metrics: metrics, logger: logger, globalStores: globalStores?.views(forTask: id.description) ?? [])
     }
 
     /// Closes a task: its processors, then its stores. Uncommitted store writes are dropped

@@ -25,6 +25,8 @@ final class StreamThread: @unchecked Sendable {
     let metrics: ThreadMetrics
     let clock: WallClock
     let stateDirectory: StateDirectory
+    /// The worker's global stores, which every task reads; nil without global tables.
+    let globalStores: GlobalStateManager?
 
     private let stopRequested = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
@@ -71,10 +73,11 @@ final class StreamThread: @unchecked Sendable {
 
     init(
         index: Int, config: AppConfig, instanceId: String, topology: Topology, plugins: PluginSet, kafka: KafkaConfiguration, clock: WallClock,
-        stateDirectory: StateDirectory, restoreHold: RestoreHold? = nil, logger: Logger
+        stateDirectory: StateDirectory, globalStores: GlobalStateManager? = nil, restoreHold: RestoreHold? = nil, logger: Logger
     ) {
         self.clock = clock
         self.stateDirectory = stateDirectory
+        self.globalStores = globalStores
         self.pluginsInUse = plugins.plugins
         self.index = index
         self.config = config

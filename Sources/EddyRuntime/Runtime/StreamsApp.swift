@@ -37,6 +37,8 @@ public final class StreamsApp: @unchecked Sendable {
     /// The partition count of each sub-topology's input, as found at ``start()``: which task
     /// holds a key (interactive queries).
     let partitionCounts = Mutex<[Int: Int32]>([:])
+    /// The global stores and the thread that keeps them, from ``start()`` on; nil without global tables.
+    var global: (stores: GlobalStateManager, thread: GlobalStreamThread)?
 
     /// Loads the plugins and validates the topology against them; starts the embedded broker
     /// when the application asks for one.
@@ -91,23 +93,29 @@ public final class StreamsApp: @unchecked Sendable {
         // The configured instance.id, or the one kept in the state directory.
         let instanceId = config.instanceId ?? claim.instanceId
         do {
+            let globalPartitions = try globalTablePartitions()
             try createInternalTopics()
+            global = try openGlobalStores(stateDirectory, partitions: globalPartitions)
+            try global?.thread.startAndBootstrap()
         } catch {
+            stopGlobalStores()
             claim.release()
             throw error
         }
         let supervisor = ThreadSupervisor(
             policy: config.operations.uncaughtHandler, logger: logger,
             shutdownApplication: { [weak self] reason in self?.metadata?.requestShutdown(reason) }
-        ) { [config, topology, plugins, kafkaConfiguration, clock, restoreHold, logger] index in
+        ) { [config, topology, plugins, kafkaConfiguration, clock, restoreHold, logger, global] index in
             StreamThread(
                 index: index, config: config, instanceId: instanceId, topology: topology, plugins: plugins, kafka: kafkaConfiguration,
-                clock: clock, stateDirectory: stateDirectory, restoreHold: restoreHold, logger: logger)
+                clock: clock, stateDirectory: stateDirectory, globalStores: global?.stores, restoreHold: restoreHold, logger: logger)
         }
         self.supervisor = supervisor
+        global?.thread.onFailure = { [weak supervisor] error in supervisor?.requestStop(.globalThreadFailed(error)) }
         do {
             metadata = try startMetadata(instanceId: instanceId, supervisor: supervisor)
         } catch {
+            stopGlobalStores()
             claim.release()
             throw error
         }
@@ -143,6 +151,7 @@ public final class StreamsApp: @unchecked Sendable {
         if let stopCause { return stopCause.error }  // joined before: everything is stopped
         let cause = supervisor?.run() ?? .requested
         stopCause = cause
+        stopGlobalStores()
         watcher?.stop()
         cleaner?.stop()
         metadata?.stop()

@@ -255,7 +255,7 @@ final class TaskStore: KeyValueStorage {
 }
 
 /// Calls `body` with the bytes of `array`, or nil.
-private func withOptional<R>(_ array: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
+func withOptional<R>(_ array: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
     guard let array else { return try body(nil) }
     return try array.withUnsafeBytes { try body($0) }
 }

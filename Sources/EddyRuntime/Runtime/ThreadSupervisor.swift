@@ -140,12 +140,14 @@ public enum WorkerStopCause: Sendable, Equatable {
     case failed(Int, any Error)
     /// The application was shut down (`shutdown_application`) by this worker or another: exit 2.
     case applicationShutdown(ApplicationShutdown)
+    /// The global-store thread failed after its bootstrap, so global tables would go stale: exit 1.
+    case globalThreadFailed(any Error)
 
     /// The error the worker stopped with, nil after a requested stop.
     public var error: (any Error)? {
         switch self {
         case .requested: nil
-        case .failed(_, let error): error
+        case .failed(_, let error), .globalThreadFailed(let error): error
         case .applicationShutdown(let shutdown): shutdown
         }
     }
@@ -155,6 +157,7 @@ public enum WorkerStopCause: Sendable, Equatable {
         case (.requested, .requested): true
         case (.failed(let i, _), .failed(let j, _)): i == j
         case (.applicationShutdown(let x), .applicationShutdown(let y)): x == y
+        case (.globalThreadFailed, .globalThreadFailed): true
         default: false
         }
     }

@@ -107,11 +107,20 @@ struct AppTopologyCompiler {
                 timestamp: source.timestamp))
             declared.append(.init(Topology.Node(name: source.name, kind: kind, parents: []), at: .init("topology.sources[\(index)]", line: source.line)))
         }
+        try checkGlobalTableInputs()
         for (index, table) in spec.tables.enumerated() {
             let source = Topology.Source(topics: [table.topic], keySerde: table.keySerde.rawValue, valueSerde: table.valueSerde.rawValue, timestamp: config.defaultTimestamp)
+            // A global table's store is restored from its topic by the global-store thread;
+            // a table's store has the topic as its changelog (no topic of its own either way).
             let store = StoreDeclaration(
-                name: table.store, kind: .keyValue, keySerde: table.keySerde.rawValue, valueSerde: table.valueSerde.rawValue, changelog: true,
+                name: table.store, kind: .keyValue, keySerde: table.keySerde.rawValue, valueSerde: table.valueSerde.rawValue, changelog: !table.global,
                 retentionMs: 0, windowSizeMs: 0)
+            if table.global {
+                let global = Topology.GlobalStore(topic: table.topic, keySerde: table.keySerde.rawValue, valueSerde: table.valueSerde.rawValue, store: store)
+                declared.append(.init(
+                    Topology.Node(name: table.name, kind: .globalTable(global), parents: []), at: .init("topology.tables[\(index)]", line: table.line)))
+                continue
+            }
             declared.append(.init(
                 Topology.Node(name: table.name, kind: .tableSource(source, store), parents: []), at: .init("topology.tables[\(index)]", line: table.line)))
         }
@@ -123,6 +132,27 @@ struct AppTopologyCompiler {
             declared.append(.init(Topology.Node(name: sink.name, kind: kind, parents: sink.inputs), at: .init("topology.sinks[\(index)]", line: sink.line)))
         }
         return declared
+    }
+
+    /// A global table is read only as the right input of a join with a stream (by store name,
+    /// on every worker): no other node may take it as an input.
+    private func checkGlobalTableInputs() throws(AppConfigError) {
+        let globals = Set(config.topology.tables.filter(\.global).map(\.name))
+        guard !globals.isEmpty else { return }
+        func refuse(_ key: String, _ line: Int?, _ name: String) -> AppConfigError {
+            AppConfigError(
+                file: config.file, line: line, key: key,
+                message: "'\(name)' is a global table, which only a join reads, as its right input — e.g. `{type: join, inputs: [orders, \(name)], key.field: shop}`")
+        }
+        for (index, processor) in config.topology.processors.enumerated() {
+            let allowed: Set<Int> = if case .join = processor.kind { [1] } else { [] }
+            for (position, input) in processor.inputs.enumerated() where globals.contains(input) && !allowed.contains(position) {
+                throw refuse("topology.processors[\(index)].inputs", processor.line, input)
+            }
+        }
+        for (index, sink) in config.topology.sinks.enumerated() {
+            if let input = sink.inputs.first(where: globals.contains) { throw refuse("topology.sinks[\(index)].inputs", sink.line, input) }
+        }
     }
 
     /// A source's timestamp extractor is a stream function of kind `timestampExtractor`.
@@ -204,14 +234,16 @@ private struct NodeCompiler {
             return try aggregate(aggregation)
         case .join(let join):
             // A stream whose key changed on the way (select_key, map, flat_map, a plugin
-            // processor) is repartitioned by its key first, as Kafka Streams does.
-            let rekeyed = p.inputs.enumerated().filter { keyMayHaveChanged(above: $0.element) }
+            // processor) is repartitioned by its key first, as Kafka Streams does — unless
+            // it joins a global table, which every task holds whole.
+            let joinsGlobal = p.inputs.count == 2 && config.topology.tables.contains { $0.global && $0.name == p.inputs[1] }
+            let rekeyed = joinsGlobal ? [] : p.inputs.enumerated().filter { keyMayHaveChanged(above: $0.element) }
             let repartitions = rekeyed.map { side, input in
                 node(.repartition(partitions: nil), name: "\(p.name)-\(side == 0 ? "left" : "right")", parents: [input])
             }
             var inputs = p.inputs
             for (repartition, (side, _)) in zip(repartitions, rekeyed) { inputs[side] = repartition.node.name }
-            return repartitions + [try self.join(join, inputs: inputs)]
+            return repartitions + (try self.join(join, inputs: inputs))
         }
     }
 
@@ -233,16 +265,39 @@ private struct NodeCompiler {
         return false
     }
 
-    private func join(_ join: JoinSpec, inputs: [String]) throws(AppConfigError) -> Topology.DeclaredNode {
+    private func join(_ join: JoinSpec, inputs: [String]) throws(AppConfigError) -> [Topology.DeclaredNode] {
         var p = spec
         p.inputs = inputs
         guard p.inputs.count == 2, p.inputs[0] != p.inputs[1] else {
             throw fail("inputs", "a join reads two different inputs, the left and then the right, e.g. `inputs: [clicks, users]`")
         }
-        let tables = Dictionary(config.topology.tables.map { ($0.name, $0.store) }) { first, _ in first }
+        let tables = Dictionary(config.topology.tables.map { ($0.name, $0) }) { first, _ in first }
         let (leftTable, rightTable) = (tables[p.inputs[0]], tables[p.inputs[1]])
+        let joiner = try self.joiner(join.joiner)
+        if leftTable?.global == true {
+            throw fail("inputs", "'\(p.inputs[0])' is a global table, which only the right input of a join with a stream can be — e.g. `inputs: [orders, \(p.inputs[0])]`")
+        }
+        if let global = rightTable, global.global {
+            return [try globalJoin(join, global: global, joiner: joiner, inputs: p.inputs)]
+        }
+        if let selector = join.keySelector {
+            throw fail(Self.fieldKey(selector), "only a join with a global table picks the table's key from the record; '\(p.inputs[1])' is not one — remove it")
+        }
+        if let foreignKey = join.foreignKey {
+            guard let left = leftTable, let right = rightTable else {
+                throw fail(
+                    Self.foreignKeyName(foreignKey),
+                    "a foreign-key join reads two tables (`tables:`), the left one's values naming the right one's keys; '\(leftTable == nil ? p.inputs[0] : p.inputs[1])' is not a table")
+            }
+            guard join.type != .outer else { throw fail("join", "a foreign-key join is inner or left (Kafka Streams has no outer one)") }
+            let extractor = try keySelector(foreignKey, key: "foreign.key.function")
+            return Topology.foreignKeyJoinSteps(
+                name: p.name, left: left.name, right: right.name, leftStore: left.store, rightStore: right.store, type: join.type,
+                extractor: extractor, joiner: joiner
+            ).map { .init($0, at: .init(key, line: spec.line)) }
+        }
         let shape: Topology.Join.Shape
-        switch (leftTable, rightTable) {
+        switch (leftTable?.store, rightTable?.store) {
         case (nil, nil):
             guard let windows = join.windows else {
                 throw fail("window", "is required to join two streams — how far apart two records may be, e.g. `window: {difference.ms: 10000}`")
@@ -266,7 +321,64 @@ private struct NodeCompiler {
         case (_?, nil):
             throw fail("inputs", "the left input '\(p.inputs[0])' is a table and the right '\(p.inputs[1])' a stream — put the stream first: `inputs: [\(p.inputs[1]), \(p.inputs[0])]`")
         }
-        return node(.join(Topology.Join(shape: shape, type: join.type, joiner: .jsonMerge)), parents: p.inputs)
+        return [node(.join(Topology.Join(shape: shape, type: join.type, joiner: joiner)), parents: p.inputs)]
+    }
+
+    /// A stream–global table join: the stream (`inputs[0]`) picks each record's table key
+    /// with `key.field:` or `key.function:`; it reads the global store by name, so its only
+    /// parent is the stream.
+    private func globalJoin(_ join: JoinSpec, global: TableSpec, joiner: Topology.Join.Joiner, inputs: [String]) throws(AppConfigError) -> Topology.DeclaredNode {
+        guard join.windows == nil else { throw fail("window", "only a join of two streams has windows; '\(global.name)' is a global table — remove `window:`") }
+        guard join.type != .outer else { throw fail("join", "a stream-global table join is inner or left (Kafka Streams has no outer one)") }
+        if let foreignKey = join.foreignKey {
+            throw fail(Self.foreignKeyName(foreignKey), "a stream-global table join picks the table's key with `key.field:` or `key.function:` — rename it")
+        }
+        guard let selector = join.keySelector else {
+            throw fail(
+                "key.field",
+                "is required to join global table '\(global.name)' — how a record picks the table's key: `key.field: shop` (a JSON field of the value) or `key.function: Plugin.name` (a select_key stream function)")
+        }
+        let shape = Topology.Join.Shape.streamGlobalTable(global: global.store, keySelector: try keySelector(selector, key: "key.function"))
+        return node(.join(Topology.Join(shape: shape, type: join.type, joiner: joiner)), parents: [inputs[0]])
+    }
+
+    /// A key selector as the topology form takes it: a JSON field path, or a plugin's
+    /// `select_key` stream function (named under `key`).
+    private func keySelector(_ spec: KeySelectorSpec, key: String) throws(AppConfigError) -> Topology.Join.KeySelector {
+        switch spec {
+        case .field(let path): return .jsonField(path)
+        case .function(let call):
+            guard let function = try streamFunction(call, [.selectKey], for: "key selector", field: key) else {
+                throw fail(key, try missingStreamFunction(call, kind: "selectKey"))
+            }
+            return .function(function)
+        }
+    }
+
+    /// `joiner: Plugin.name` (a joiner stream function), or the JSON merge.
+    private func joiner(_ call: FunctionCall?) throws(AppConfigError) -> Topology.Join.Joiner {
+        guard let call else { return .jsonMerge }
+        guard let function = try streamFunction(call, [.joiner], for: "join's joiner", field: "joiner") else {
+            throw fail("joiner", try missingStreamFunction(call, kind: "joiner"))
+        }
+        return .function(function)
+    }
+
+    /// Why `call` names no stream function, for `key`'s error.
+    private func missingStreamFunction(_ call: FunctionCall, kind: String) throws(AppConfigError) -> String {
+        guard let plugin = plugins[call.plugin] else { return "plugin '\(call.plugin)' is not loaded" }
+        let exported = plugin.description.streamFunctions.map(\.name)
+        return "plugin \(call.plugin) exports no stream function \(call.function) (it exports: \(exported.isEmpty ? "none" : exported.joined(separator: ", "))) — export one with StreamFunction.\(kind)"
+    }
+
+    private static func fieldKey(_ spec: KeySelectorSpec) -> String {
+        if case .field = spec { return "key.field" }
+        return "key.function"
+    }
+
+    private static func foreignKeyName(_ spec: KeySelectorSpec) -> String {
+        if case .field = spec { return "foreign.key.field" }
+        return "foreign.key.function"
     }
 
     // MARK: - Private
@@ -318,12 +430,15 @@ private struct NodeCompiler {
         return [node(.aggregate(aggregation), name: aggregateName), node(.suppress(suppression), parents: [aggregateName])]
     }
 
-    /// The stream function `call` names, if the plugin exports one by that name; it must be of `kinds`.
-    private func streamFunction(_ call: FunctionCall, _ kinds: [TopologyNode.Kind], for type: String) throws(AppConfigError) -> Topology.PluginFunction? {
+    /// The stream function `call` names, if the plugin exports one by that name; it must be of
+    /// `kinds` (errors name `field`).
+    private func streamFunction(
+        _ call: FunctionCall, _ kinds: [TopologyNode.Kind], for type: String, field: String = "function"
+    ) throws(AppConfigError) -> Topology.PluginFunction? {
         guard let found = plugins[call.plugin]?.description.streamFunction(named: call.function) else { return nil }
         guard kinds.contains(found.kind) else {
             throw fail(
-                "function",
+                field,
                 "\(call.plugin).\(call.function) is a \(found.kind) stream function, but a \(type) node calls a \(kinds.map { "\($0)" }.joined(separator: " or ")) function")
         }
         guard call.fields.isEmpty else {

@@ -81,8 +81,10 @@ extern "C" {
  * kinds and FOREIGN_KEY_JOIN, and `eddy_node.join_type`, `join_windows`, `join_stores`,
  * `join_store_count` and `key_selector`. A host older than 1.4 refuses a topology with
  * these kinds (their values are unknown to it), naming the node and its kind.
+ * 1.5 appended the node kind JOINER: a joiner a plugin exports for an application file's
+ * `join` node. A 1.4 host refuses a plugin that exports one, naming the unknown kind.
  */
-#define EDDY_ABI_MINOR 4
+#define EDDY_ABI_MINOR 5
 /** Name of the one symbol a plugin exports; see `eddy_plugin_v1`. */
 #define EDDY_ENTRY_SYMBOL "eddy_plugin_v1"
 
@@ -642,6 +644,12 @@ typedef int32_t eddy_node_kind;
  * the joiner.
  */
 #define EDDY_NODE_FOREIGN_KEY_JOIN 27
+/**
+ * A joiner exported as a stream function (appended in 1.5), for an application file's
+ * `join` node (`joiner: Plugin.name`) in place of its JSON merge: `apply` is called as the
+ * joiner of a `*_JOIN` node (see "Joiners" below). Never a node of a topology.
+ */
+#define EDDY_NODE_JOINER 28
 
 /** FILTER: keep the records the predicate rejects (`filterNot`). */
 #define EDDY_NODE_NEGATE 0x1u

@@ -177,7 +177,7 @@ public final class TaskGraph {
             case let aggregation as AggregationNode: [(aggregation.aggregator as? FunctionAggregator)?.caller].compactMap { $0 }
             case let source as SourceNode: [source.extractor].compactMap { $0 }
             case let join as JoinNode: join.callers
-            case let subscribe as ForeignKeySubscribeNode: [subscribe.extractor]
+            case let subscribe as ForeignKeySubscribeNode: [subscribe.extractor.caller].compactMap { $0 }
             default: []
             }
         }

@@ -16,7 +16,8 @@ enum ForeignKeySteps {
         let leftParent = declared.parents.first ?? ""
         switch step {
         case .subscribe(let extractor, let foreignKeys):
-            return ForeignKeySubscribeNode(name: declared.name, extractor: try caller(extractor), foreignKeys: try lookup.keyValue(foreignKeys.name))
+            return try ForeignKeySubscribeNode(
+                name: declared.name, extractor: extractor, foreignKeys: try lookup.keyValue(foreignKeys.name), caller: caller)
         case .respond(let subscriptions, let right):
             return ForeignKeyRespondNode(
                 name: declared.name, leftParent: leftParent, subscriptions: try lookup.keyValue(subscriptions.name), right: try lookup.keyValue(right))

@@ -2,27 +2,29 @@ import EddyHost
 import EddySDK
 
 /// The left side of a foreign-key join (Kafka Streams' `ForeignJoinSubscriptionSendProcessor`):
-/// for each update of the left table, the plugin's extractor picks the foreign key, and the
+/// for each update of the left table, the extractor (a plugin function, or a JSON field of
+/// the value) picks the foreign key, and the
 /// node sends a subscription (the left key and the hash of its new value) keyed by it —
 /// after an unsubscription from the key the entry referred to before, kept per left key in
 /// the `foreign-keys` store. A left tombstone unsubscribes and asks for an answer, through
 /// which the result is retracted. An entry whose extractor gives no key subscribes nowhere.
 final class ForeignKeySubscribeNode: GraphNode {
-    let extractor: FunctionCaller
+    let extractor: KeyPicker
     let foreignKeys: any KeyValueStorage
     private let output = RunBuffer()
-    /// The updates with a value (the extractor's input), and the key it picked for each.
+    /// The updates with a value (the extractor's input); the keys it picks live in its arena.
     private let extracting = RunBuffer()
-    private var picked: [eddy_bytes] = []
     private var scratch: [UInt8] = []
     private var previous: [UInt8] = []
 
-    init(name: String, extractor: FunctionCaller, foreignKeys: any KeyValueStorage) {
-        self.extractor = extractor
+    init(
+        name: String, extractor: Topology.Join.KeySelector, foreignKeys: any KeyValueStorage,
+        caller: (Topology.PluginFunction) throws -> FunctionCaller
+    ) throws {
+        self.extractor = try KeyPicker(extractor, arena: extracting.arena, caller: caller)
         self.foreignKeys = foreignKeys
         super.init(name: name)
-        extractor.node = self
-        extractor.take = { [unowned(unsafe) self] index, _, key, _, _ in picked[index] = extracting.arena.copy(key) }
+        self.extractor.attach(to: self)
     }
 
     override func process(_ run: RecordRun) throws {
@@ -33,9 +35,7 @@ final class ForeignKeySubscribeNode: GraphNode {
         for index in 0..<run.count where run.records[index].value.ptr != nil && run.records[index].key.ptr != nil {
             extracting.append(run.records[index], origin: run.origins[index])
         }
-        picked.removeAll(keepingCapacity: true)
-        picked.append(contentsOf: repeatElement(.absent, count: extracting.count))
-        if extracting.count > 0 { try extractor.apply(extracting.run) }
+        try extractor.pick(extracting.run)
         var next = 0
         for index in 0..<run.count {
             let record = run.records[index]
@@ -43,7 +43,7 @@ final class ForeignKeySubscribeNode: GraphNode {
                 graph.environment.dropped(origin: run.origins[index], node: name, reason: "a table join drops updates with a null key")
                 continue
             }
-            let foreignKey = record.value.ptr != nil ? picked[next] : .absent
+            let foreignKey = record.value.ptr != nil && extractor.kept[next] ? extractor.keys[next] : .absent
             if record.value.ptr != nil { next += 1 }
             var hadPrevious = false
             foreignKeys.get(key) { stored in

@@ -118,9 +118,10 @@ public class JoinNode: GraphNode {
                 rightStore: try lookup.window(other.name), outerStore: try outer.map { try lookup.keyValue($0.name) })
         case .streamTable(let table):
             return StreamTableJoinNode(name: name, type: join.type, leftParent: leftParent, joiner: joiner, table: try lookup.keyValue(table))
-        case .streamGlobalTable(let global, .function(let selector)):
-            return StreamGlobalTableJoinNode(
-                name: name, type: join.type, leftParent: leftParent, joiner: joiner, global: try lookup.keyValue(global), selector: try caller(selector))
+        case .streamGlobalTable(let global, let selector):
+            return try StreamGlobalTableJoinNode(
+                name: name, type: join.type, leftParent: leftParent, joiner: joiner, global: try lookup.keyValue(global), selector: selector,
+                caller: caller)
         case .tableTable(let left, let right):
             return TableTableJoinNode(
                 name: name, type: join.type, leftParent: leftParent, joiner: joiner, left: try lookup.keyValue(left), right: try lookup.keyValue(right))

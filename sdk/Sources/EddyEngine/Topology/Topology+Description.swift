@@ -51,7 +51,7 @@ extension Topology.Kind {
         case .tableSource(let source, _): "table \(source.topics.joined(separator: ","))"
         case .globalTable(let global): "global table \(global.topic)"
         case .join(let join): join.summary
-        case .foreignKey(.subscribe(let extractor, _)): "foreign-key join subscribe: \(extractor.plugin).\(extractor.node) key selector"
+        case .foreignKey(.subscribe(let extractor, _)): "foreign-key join subscribe: \(extractor.summary) key selector"
         case .foreignKey(.respond): "foreign-key join respond"
         case .foreignKey(.resolve(_, let type, _)): "foreign-key \(type) join resolve"
         }
@@ -83,8 +83,18 @@ extension Topology.Join {
         case .streamStream(let windows, _, _, _):
             return "stream-stream \(type) join JoinWindows(before \(windows.before)ms, after \(windows.after)ms, grace \(windows.grace)ms): \(joiner)"
         case .streamTable: return "stream-table \(type) join: \(joiner)"
-        case .streamGlobalTable: return "stream-globalTable \(type) join: \(joiner)"
+        case .streamGlobalTable(_, let selector): return "stream-globalTable \(type) join by \(selector.summary): \(joiner)"
         case .tableTable: return "table-table \(type) join: \(joiner)"
+        }
+    }
+}
+
+extension Topology.Join.KeySelector {
+    /// `Plugin.function`, or `json field a.b`.
+    public var summary: String {
+        switch self {
+        case .function(let function): "\(function.plugin).\(function.node)"
+        case .jsonField(let path): "json field \(path)"
         }
     }
 }

@@ -129,29 +129,11 @@ extension Topology {
                 case .left?: type = .left
                 default: throw refuse("a foreign-key join is inner or left")
                 }
-                let name = node.name
-                func store(_ suffix: String) -> StoreDeclaration {
-                    StoreDeclaration.keyValue("\(name)-\(suffix)", key: BytesSerde(), value: BytesSerde())
-                }
-                let subscribe = "\(name)-subscribe", registration = "\(name)-subscription-registration"
-                let respond = "\(name)-respond", response = "\(name)-subscription-response"
-                let steps: [Node] = [
-                    Node(
-                        name: subscribe,
-                        kind: .foreignKey(.subscribe(
-                            extractor: PluginFunction(plugin: plugin, node: name, place: .keySelector), foreignKeys: store("foreign-keys-store"))),
-                        parents: [node.parents[0]]),
-                    Node(name: registration, kind: .repartition(partitions: nil), parents: [subscribe]),
-                    Node(
-                        name: respond, kind: .foreignKey(.respond(subscriptions: store("subscription-store"), right: node.joinStores[1].name)),
-                        parents: [registration, node.parents[1]]),
-                    Node(name: response, kind: .repartition(partitions: nil), parents: [respond]),
-                    Node(
-                        name: name,
-                        kind: .foreignKey(.resolve(
-                            left: node.joinStores[0].name, type: type, joiner: .function(PluginFunction(plugin: plugin, node: name)))),
-                        parents: [response, node.parents[0]]),
-                ]
+                let steps = Topology.foreignKeyJoinSteps(
+                    name: node.name, left: node.parents[0], right: node.parents[1], leftStore: node.joinStores[0].name,
+                    rightStore: node.joinStores[1].name, type: type,
+                    extractor: .function(PluginFunction(plugin: plugin, node: node.name, place: .keySelector)),
+                    joiner: .function(PluginFunction(plugin: plugin, node: node.name)))
                 return steps.map { DeclaredNode($0, at: location) }
             }
             let kind: Kind
@@ -213,6 +195,8 @@ extension Topology {
                     store: try store()))
             case .timestampExtractor:
                 throw refuse("a timestamp extractor is a stream function or a source's extractor, not a node of the graph")
+            case .joiner:
+                throw refuse("a joiner is a stream function or a join's apply, not a node of the graph")
             case .tableSource:
                 guard node.topics.count == 1 else { throw refuse("a table source reads exactly one topic; it names \(node.topics.count)") }
                 kind = .tableSource(

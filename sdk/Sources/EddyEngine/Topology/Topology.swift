@@ -62,7 +62,7 @@ public struct Topology: Sendable {
     public enum ForeignKeyStep: Sendable, Equatable {
         /// Left table updates become subscriptions keyed by the foreign key the extractor
         /// picks (and unsubscriptions from a previous one, kept in `foreignKeys`).
-        case subscribe(extractor: PluginFunction, foreignKeys: StoreDeclaration)
+        case subscribe(extractor: Join.KeySelector, foreignKeys: StoreDeclaration)
         /// Subscriptions (the left input), kept in `subscriptions`, and updates of the right
         /// table in store `right` (the right input) become responses keyed by the left key.
         case respond(subscriptions: StoreDeclaration, right: String)
@@ -98,10 +98,14 @@ public struct Topology: Sendable {
             case jsonMerge
         }
 
-        /// How a stream record picks the global table's key.
+        /// How a record picks another table's key: a stream record the global table's, a left
+        /// table's value the right table's (a foreign key).
         public enum KeySelector: Sendable, Equatable {
             /// A plugin function that emits the key.
             case function(PluginFunction)
+            /// A field of the JSON value, by path (`customer`, `order.shop.id`): a string's
+            /// text, a number's or boolean's JSON text; none when missing or null.
+            case jsonField(String)
         }
 
         public var shape: Shape
@@ -448,7 +452,7 @@ extension Topology.Kind {
             if case .extractor(let function) = source.timestamp { return [function] }
             return []
         case .join(let join): return join.pluginFunctions
-        case .foreignKey(.subscribe(let extractor, _)): return [extractor]
+        case .foreignKey(.subscribe(.function(let extractor), _)): return [extractor]
         case .foreignKey(.resolve(_, _, .function(let joiner))): return [joiner]
         default: return []
         }

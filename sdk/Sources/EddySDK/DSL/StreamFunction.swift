@@ -105,6 +105,16 @@ public struct StreamFunction: Sendable {
                 RecordDecoder(keySerde: key, valueSerde: value), aggregate: aggregate, initializer: initializer, merger: merger, aggregator))
     }
 
+    /// For `join` nodes (`joiner: Plugin.name`): the joined value of a pair, in place of the
+    /// application file's JSON merge. The left value is nil only in an outer join without a
+    /// left side, the right value nil when a left or outer join has no right side.
+    @inlinable
+    public static func joiner<L: Serde, R: Serde, VR: Serde>(
+        _ name: String, left: L, right: R, output: VR, _ join: @escaping (L.Value?, R.Value?) throws -> VR.Value
+    ) -> StreamFunction {
+        StreamFunction(name, .joiner, NodeFunction.joiner(left: left, right: right, output: output, join))
+    }
+
     /// For sources (`timestamp.extractor: Plugin.name`): each record's event time from its
     /// key, value (nil for a tombstone) and Kafka timestamp.
     @inlinable

@@ -16,6 +16,8 @@ public struct TopologyNode: Sendable {
         case tableSource, globalTable
         /// The joins (ABI 1.4).
         case streamStreamJoin, streamTableJoin, streamGlobalJoin, tableTableJoin, foreignKeyJoin
+        /// A joiner exported as a stream function, for an application file's joins (ABI 1.4).
+        case joiner
     }
 
     /// Which records a join keeps (`EDDY_JOIN_*`).
