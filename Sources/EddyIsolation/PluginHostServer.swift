@@ -30,11 +30,22 @@ public enum PluginHostServer {
         }
         let channel = try ChildChannel(socket: 3, memoryFd: 4)
         ChildChannel.shared = channel
+        watchParent()
         let server = Server(plugin: loaded, channel: channel)
         while true {
             channel.waitFor(.request)
             server.handleRequest()
         }
+    }
+}
+
+/// Ends this process when its worker is gone: a plugin stuck in a loop never reads the
+/// socket's end-of-file, and no worker is left to kill it.
+private func watchParent() {
+    let worker = getppid()
+    Thread.detachNewThread {
+        while getppid() == worker { sleep(1) }
+        _exit(0)
     }
 }
 

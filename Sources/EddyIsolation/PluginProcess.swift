@@ -88,14 +88,15 @@ final class PluginProcess {
     ///
     /// - Parameters:
     ///   - timeoutMs: the child must finish within this (`plugin.timeout.ms`), or it is killed.
+    ///   - what: the request in words, for a failure's message (made only then).
     ///   - apply: called per call, in order, with its code, the record index it belongs to
     ///     (-1 outside a run) and a reader over its arguments.
     func exchange(
-        timeoutMs: Int, what: String, apply: (Call, Int32, inout WireReader) -> Void
+        timeoutMs: Int, what: () -> String, apply: (Call, Int32, inout WireReader) -> Void
     ) throws(PluginProcessFailure) -> (status: Int32, processed: Int) {
         if let failure { throw failure }
         let deadline = monotonicMs() + Int64(timeoutMs)
-        guard send(.request, on: socket) else { throw fail(waiting: what) }
+        guard send(.request, on: socket) else { throw fail(waiting: what()) }
         while true {
             try awaitCalls(until: deadline, timeoutMs: timeoutMs, what: what)
             var reader = WireReader(base: memory + IsolationProtocol.callsOffset)
@@ -111,13 +112,13 @@ final class PluginProcess {
                     return (status, processed)
                 case .flush:
                     replies.reset()
-                    guard send(.reply, on: socket) else { throw fail(waiting: what) }
+                    guard send(.reply, on: socket) else { throw fail(waiting: what()) }
                     break stretch
                 default:
                     if call.needsReply { replies.reset() }
                     apply(call, index, &reader)
                     if call.needsReply {
-                        guard send(.reply, on: socket) else { throw fail(waiting: what) }
+                        guard send(.reply, on: socket) else { throw fail(waiting: what()) }
                         break stretch
                     }
                 }
@@ -141,10 +142,10 @@ final class PluginProcess {
 
     // MARK: - Private
 
-    private func awaitCalls(until deadline: Int64, timeoutMs: Int, what: String) throws(PluginProcessFailure) {
+    private func awaitCalls(until deadline: Int64, timeoutMs: Int, what: () -> String) throws(PluginProcessFailure) {
         while true {
             let remaining = deadline - monotonicMs()
-            guard remaining > 0 else { throw markFailed(.timedOut(timeoutMs: timeoutMs, during: what)) }
+            guard remaining > 0 else { throw markFailed(.timedOut(timeoutMs: timeoutMs, during: what())) }
             var poller = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
             let ready = poll(&poller, 1, Int32(min(remaining, Int64(Int32.max))))
             if ready < 0 && errno == EINTR { continue }
@@ -152,7 +153,7 @@ final class PluginProcess {
             var byte: UInt8 = 0
             let count = read(socket, &byte, 1)
             if count < 0 && errno == EINTR { continue }
-            guard count == 1 else { throw fail(waiting: what) }
+            guard count == 1 else { throw fail(waiting: what()) }
             guard byte == Wake.calls.rawValue else { throw markFailed(.protocolBroken("unexpected wake-up \(byte)")) }
             return
         }

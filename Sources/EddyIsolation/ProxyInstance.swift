@@ -40,7 +40,7 @@ final class ProxyInstance {
         process.requests.put(Request.initialize.rawValue)
         process.requests.put(id)
         process.requests.put(processor.name)
-        return exchange(what: "init of processor \(processor.name) for task \(context.taskId)").status
+        return exchange { "init of processor \(self.processor.name) for task \(self.context.taskId)" }.status
     }
 
     func process(_ records: UnsafePointer<eddy_record>, count: Int, processedOut: inout Int) -> eddy_status {
@@ -66,7 +66,7 @@ final class ProxyInstance {
             }
             process.requests.patch(UInt32(taken), at: countAt)
             runStart = start
-            let (status, processed) = exchange(what: "a run of \(taken) records of task \(context.taskId)")
+            let (status, processed) = exchange { "a run of \(taken) records of task \(self.context.taskId)" }
             guard status == EDDY_OK else {
                 processedOut = start + min(processed, taken)
                 return status
@@ -83,7 +83,7 @@ final class ProxyInstance {
         process.requests.put(id)
         process.requests.put(schedule)
         process.requests.put(timestamp)
-        return exchange(what: "a punctuation of task \(context.taskId)").status
+        return exchange { "a punctuation of task \(self.context.taskId)" }.status
     }
 
     func close() {
@@ -92,12 +92,12 @@ final class ProxyInstance {
         process.requests.reset()
         process.requests.put(Request.close.rawValue)
         process.requests.put(id)
-        _ = exchange(what: "close of processor \(processor.name) for task \(context.taskId)")
+        _ = exchange { "close of processor \(self.processor.name) for task \(self.context.taskId)" }
     }
 
     /// Sends the written request and applies the calls until it is done. A failure of the
     /// process is recorded (``PluginCrashes``), logged and set as the call's error.
-    private func exchange(what: String) -> (status: eddy_status, processed: Int) {
+    private func exchange(what: () -> String) -> (status: eddy_status, processed: Int) {
         refused = false
         currentRecord = -1
         do {
