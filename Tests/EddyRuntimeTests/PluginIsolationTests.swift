@@ -77,6 +77,47 @@ import Testing
         #expect(try worker.stop() == 0)
     }
 
+    @Test func hotReloadSwapsAnIsolatedBuildExactlyOnce() throws {
+        let cluster = try Cluster()
+        try cluster.createTopic("text-input", partitions: 2)
+        try cluster.createTopic("word-counts", partitions: 2)
+        let dir = TemporaryDirectory()
+        let plugins = dir.path + "/plugins"
+        try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
+        try HotReloadTests.Fixture.install("libWordCount.so", as: "libWordCount.so", in: plugins)
+        let input = WordCountCase(lines: 600, seed: 7)
+        let yaml = appYAML(
+            id: unique("isolated-reload"), cluster: cluster, threads: 1, stateDir: dir.path,
+            extra: "plugins.watch: false\nplugin.version.header: true\nplugins:\n  WordCount: {isolation: process}",
+            topology: WordCountCase.topology
+        ).replacingOccurrences(of: "plugins.dir: \(productsDirectory)", with: "plugins.dir: \(plugins)")
+        var config = try AppConfig.parse(yaml: yaml, file: "app.yaml")
+        // The test runner is no `eddy`: the plugin processes come from the built one.
+        config.pluginIsolation.hostExecutable = productsDirectory + "/eddy"
+        var logger = Logger(label: "eddy.test")
+        logger.logLevel = .warning
+        let app = try StreamsApp(config: config, logger: logger)
+        try app.start()
+        try cluster.produce("text-input", lines: Array(input.lines[..<300]), partitions: 2)
+        _ = try cluster.read("word-counts", count: WordCountCase(lines: Array(input.lines[..<300])).outputCount)
+        let v1 = app.pluginStatus()[0].current
+
+        try HotReloadTests.Fixture.install("libWordCountV2.so", as: "libWordCount.so", in: plugins)
+        try app.reload("WordCount")
+        try waitUntil("the new build is swapped in") { app.reloadCount.load(ordering: .relaxed) >= 1 }
+        let v2 = app.pluginStatus()[0].current
+        try cluster.produce("text-input", lines: Array(input.lines[300...]), partitions: 2)
+        let output = try cluster.read("word-counts", count: input.outputCount)
+        app.requestStop()
+        if let error = app.join() { Issue.record("worker ended with an error: \(error)") }
+
+        #expect(v1.hasPrefix("wordcount 1.0.0+") && v2.hasPrefix("wordcount 2.0.0+"))
+        #expect(WordCountCase.render(output) == input.expected)
+        let byVersion = Dictionary(grouping: output, by: HotReloadTests.version)
+        #expect(Set(byVersion.keys) == [v1, v2])
+        #expect(byVersion[v2]!.count >= WordCountCase(lines: Array(input.lines[300...])).outputCount)
+    }
+
     /// The value of `eddy_plugin_restarts_total{plugin="Crashy",reason=…}` in a scrape.
     static func restarts(_ text: String, reason: String) -> Int? {
         text.split(separator: "\n").first {
