@@ -2,7 +2,8 @@
  * Crashy: a test plugin in C against eddy.h alone, for isolated plugins (issue 22). One
  * processor, `relay`, forwards every record unchanged -- except that the first time (per
  * `marker.dir`) it sees the value `segv` it writes through a null pointer, `abort` calls
- * abort(), and `hang` loops forever. It notes each crash as a file in `marker.dir`, so the
+ * abort(), `trap` executes a trap instruction (what a Swift `fatalError` or failed
+ * precondition ends with: SIGILL on x86-64, SIGTRAP on AArch64), and `hang` loops forever. It notes each crash as a file in `marker.dir`, so the
  * record goes through when it is processed again after the restart.
  *
  * Compiled by Tests/EddyRuntimeTests (PluginIsolationTests) and by the recovery benchmark
@@ -51,6 +52,7 @@ static eddy_status relay_process(void *instance, const eddy_record *record) {
     relay *r = instance;
     if (is(record, "segv") && first_time(r, "segv")) { volatile int *nowhere = NULL; *nowhere = 1; }
     if (is(record, "abort") && first_time(r, "abort")) abort();
+    if (is(record, "trap") && first_time(r, "trap")) __builtin_trap();
     if (is(record, "hang") && first_time(r, "hang")) { volatile unsigned long spin = 0; for (;;) spin++; }
     return r->host->forward(r->ctx, NULL, record);
 }
