@@ -11,6 +11,8 @@ final class ChildContext {
     private var lent: [String: eddy_str] = [:]
     private var lentBuffers: [UnsafeMutablePointer<CChar>] = []
     private var openIterators: [ObjectIdentifier: ChildIterator] = [:]
+    /// Per key-value store handle, what this instance read and wrote (see ``StoreMirror``).
+    private var mirrors: [UInt64: StoreMirror] = [:]
 
     init(instance: UInt64) { self.instance = instance }
 
@@ -32,6 +34,14 @@ final class ChildContext {
         let slice = eddy_str(ptr: copy, len: text.len)
         lent[key] = slice
         return slice
+    }
+
+    /// The mirror of the store with worker handle `store`.
+    func mirror(of store: UInt64) -> StoreMirror {
+        if let mirror = mirrors[store] { return mirror }
+        let mirror = StoreMirror()
+        mirrors[store] = mirror
+        return mirror
     }
 
     func opened(_ iterator: ChildIterator) -> OpaquePointer {

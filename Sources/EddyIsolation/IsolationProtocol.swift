@@ -104,24 +104,14 @@ enum Call: UInt32 {
     }
 }
 
-/// Writes all of `count` bytes to `fd`, retrying after signals.
-@discardableResult
-func writeAll(_ fd: Int32, _ pointer: UnsafeRawPointer, _ count: Int) -> Bool {
-    var written = 0
-    while written < count {
-        let result = write(fd, pointer + written, count - written)
-        if result < 0 {
-            if errno == EINTR { continue }
-            return false
-        }
-        written += result
-    }
-    return true
-}
-
-/// Sends one wake-up byte.
+/// Sends one wake-up byte; false when the other side is gone. `MSG_NOSIGNAL`: a peer that
+/// died must not kill the sender with SIGPIPE — the worker learns of it from the result.
 @discardableResult
 func send(_ wake: Wake, on fd: Int32) -> Bool {
     var byte = wake.rawValue
-    return writeAll(fd, &byte, 1)
+    while true {
+        let result = Glibc.send(fd, &byte, 1, Int32(MSG_NOSIGNAL))
+        if result < 0 && errno == EINTR { continue }
+        return result == 1
+    }
 }

@@ -6,7 +6,8 @@ import EddySDK
 /// The `eddy_host_api` a plugin gets in its process: every entry is relayed to the worker,
 /// which applies it to the real host table with the instance's real context (see
 /// ``IsolationProtocol``). Entries whose result the plugin needs wait for the worker's
-/// answer; writes, forwards to every child, logs and metrics are only appended.
+/// answer; writes, forwards to every child, logs and metrics are only appended. Key-value
+/// reads of a key this instance read or wrote before are answered from its ``StoreMirror``.
 ///
 /// The lifetimes are `eddy.h`'s: a slice returned by a call lies in the reply region, valid
 /// until the next call; iterator entries are copied per iterator; task id, application id
@@ -44,7 +45,13 @@ enum RelayHostAPI {
             storeOut?.pointee = OpaquePointer(bitPattern: UInt(reply.get(UInt64.self)))
             return status
         }
-        table.kv_get = { _, store, key, valueOut in
+        table.kv_get = { ctx, store, key, valueOut in
+            let mirror = ChildContext.from(ctx).mirror(of: handle(store))
+            if let known = mirror.value(of: key) {
+                guard known.present else { return eddy_status(EDDY_NOT_FOUND) }
+                valueOut?.pointee = known.slice
+                return eddy_status(EDDY_OK)
+            }
             let channel = ChildChannel.shared!
             guard channel.begin(.kvGet, size: 8 + WireWriter.size(of: key)) else { return tooLarge("kv_get") }
             channel.calls.put(handle(store))
@@ -52,22 +59,29 @@ enum RelayHostAPI {
             var reply = channel.awaitReply()
             let status = reply.get(eddy_status.self)
             let value = reply.bytes()
-            if status == EDDY_OK { valueOut?.pointee = value }
+            if status == EDDY_OK {
+                valueOut?.pointee = value
+                mirror.set(key, value)
+            } else if status == EDDY_NOT_FOUND {
+                mirror.set(key, nil)
+            }
             return status
         }
-        table.kv_put = { _, store, key, value in
+        table.kv_put = { ctx, store, key, value in
             let channel = ChildChannel.shared!
             guard channel.begin(.kvPut, size: 8 + WireWriter.size(of: key) + WireWriter.size(of: value)) else { return tooLarge("kv_put") }
             channel.calls.put(handle(store))
             channel.calls.put(key)
             channel.calls.put(value)
+            ChildContext.from(ctx).mirror(of: handle(store)).set(key, value)
             return eddy_status(EDDY_OK)
         }
-        table.kv_delete = { _, store, key in
+        table.kv_delete = { ctx, store, key in
             let channel = ChildChannel.shared!
             guard channel.begin(.kvDelete, size: 8 + WireWriter.size(of: key)) else { return tooLarge("kv_delete") }
             channel.calls.put(handle(store))
             channel.calls.put(key)
+            ChildContext.from(ctx).mirror(of: handle(store)).set(key, nil)
             return eddy_status(EDDY_OK)
         }
         table.kv_range = { ctx, store, from, to, iteratorOut in

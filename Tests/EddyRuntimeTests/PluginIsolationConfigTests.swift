@@ -20,7 +20,9 @@ import Testing
 
     func error(_ yaml: String) -> String? {
         do {
-            let config = try AppConfig.parse(yaml: AppConfigTests.header + yaml, file: "app.yaml")
+            var config = try AppConfig.parse(yaml: AppConfigTests.header + yaml, file: "app.yaml")
+            // The test runner is no `eddy`: isolated plugins load through the built one.
+            config.pluginIsolation.hostExecutable = productsDirectory + "/eddy"
             _ = try PluginSet.load(for: config)
             return nil
         } catch {
@@ -59,6 +61,21 @@ import Testing
     @Test func anIsolatedPluginTheTopologyDoesNotRunIsNamed() {
         #expect(error("plugins:\n  WordCont: {isolation: process}\n" + Self.wordCount) == """
             app.yaml: plugins.WordCont: the topology runs no processor of a plugin 'WordCont' (its processor nodes use: WordCount) — fix the name or remove the entry
+            """)
+    }
+
+    @Test func aStoreSharedWithAnIsolatedProcessorIsRefused() {
+        #expect(error("""
+            plugins:
+              WordCount: {isolation: process}
+            topology:
+              sources: [{name: in, topics: [a]}]
+              processors:
+                - {name: c1, plugin: WordCount, processor: count, inputs: [in]}
+                - {name: c2, plugin: WordCount, processor: count, inputs: [in]}
+              sinks: [{name: out, topic: b, inputs: [c1, c2]}]
+            """) == """
+            app.yaml:10: topology.processors[1].processor: nodes 'c1' and 'c2' both use store 'key-counts', and one runs an isolated plugin — an isolated processor keeps what it read of its stores, so it must be their only user; give each node a processor with a store of its own, or run the plugin in_process
             """)
     }
 

@@ -60,6 +60,8 @@ public final class PluginSet: Sendable {
                 executable: isolation.hostExecutable ?? IsolatedPluginLoader.currentExecutable)
         let set = PluginSet(plugins: [:], loader: loader, isolatedLoader: isolatedLoader, isolation: isolation)
         var plugins: [String: LoadedPlugin] = [:]
+        /// The first processor node using each store, and whether its plugin is isolated.
+        var storeUsers: [String: (node: String, isolated: Bool)] = [:]
         func plugin(_ name: String, key: String, line: Int?, code: Bool = true) throws -> LoadedPlugin {
             if code, isolation.isolation(of: name) == .process {
                 throw AppConfigError(
@@ -106,6 +108,14 @@ public final class PluginSet: Sendable {
                 _ = try ConfigResolver.resolve(given, for: processorName, declared: description.config)
             } catch {
                 throw AppConfigError(file: config.file, line: processor.line, key: "\(key).config", message: "\(error)")
+            }
+            for store in description.stores {
+                if let other = storeUsers[store.name], isolation.isolation(of: name) == .process || other.isolated {
+                    throw AppConfigError(
+                        file: config.file, line: processor.line, key: "\(key).processor",
+                        message: "nodes '\(other.node)' and '\(processor.name)' both use store '\(store.name)', and one runs an isolated plugin — an isolated processor keeps what it read of its stores, so it must be their only user; give each node a processor with a store of its own, or run the plugin in_process")
+                }
+                storeUsers[store.name] = (processor.name, isolation.isolation(of: name) == .process)
             }
         }
         for name in isolation.isolated.sorted() where plugins[name] == nil {

@@ -17,7 +17,7 @@ public enum PluginCallNote {
     public typealias Note = UnsafePointer<CChar>
 
     /// The thread-local slot holding the current note.
-    nonisolated(unsafe) private static let key: pthread_key_t = {
+    private static let key: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key, nil)
         return key
