@@ -19,11 +19,11 @@ final class CrashPluginDirectory {
     }
 
     /// An application running `Crashy/relay` from `input` to `output`, with the extra keys.
-    func app(id: String, cluster: Cluster, extra: String) throws -> String {
+    func app(id: String, cluster: Cluster, guarantee: String = "exactly_once_v2", extra: String) throws -> String {
         try directory.write("app.yaml", """
             application.id: \(id)
             bootstrap.servers: \(cluster.bootstrap)
-            processing.guarantee: exactly_once_v2
+            processing.guarantee: \(guarantee)
             num.stream.threads: 1
             plugins.dir: \(plugins)
             state.dir: \(directory.path)/state

@@ -50,6 +50,32 @@ import Testing
         #expect(try worker.stop() == 0)
     }
 
+    @Test func underAtLeastOnceACrashGoesBackToTheLastCommitAndLosesNothing() throws {
+        let cluster = try Cluster()
+        try cluster.createTopic("input", partitions: 1)
+        try cluster.createTopic("output", partitions: 1)
+        let plugins = try CrashPluginDirectory()
+        var values = (0..<400).map { "v\($0)" }
+        values[200] = "segv"
+        try cluster.produce("input", values.map { (nil, Array($0.utf8)) })
+        let app = try plugins.app(
+            id: unique("isolated-alo"), cluster: cluster, guarantee: "at_least_once",
+            extra: "plugins:\n  Crashy: {isolation: process}\ncommit.interval.ms: 100")
+        let worker = try WorkerProcess(app: app, instance: "a", directory: plugins.directory)
+        let output = try cluster.read("output", until: "every input value", isolation: "read_uncommitted") {
+            Set($0.map { String(decoding: $0.value ?? [], as: UTF8.self) }).count == values.count
+        }
+        // At least once: every value, each at least once; what was processed after the last
+        // commit before the crash may come again.
+        let seen = output.map { String(decoding: $0.value ?? [], as: UTF8.self) }
+        #expect(Set(seen) == Set(values))
+        #expect(seen.count >= values.count)
+        #expect(worker.process.isRunning)
+        #expect(worker.log.contains("was killed by signal 11 (SIGSEGV) during a run of"))
+        #expect(worker.log.contains("(restart 1 of plugin.max.restarts 5 within 300000 ms)"))
+        #expect(try worker.stop() == 0)
+    }
+
     @Test func theSameCrashInProcessStopsTheWorkerNamingThePlugin() throws {
         let cluster = try Cluster()
         try cluster.createTopic("input", partitions: 1)
