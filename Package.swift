@@ -57,11 +57,20 @@ let package = Package(
         .target(name: "EddyState", dependencies: ["CRocksDB"], swiftSettings: hotPathSettings),
 
         .target(
+            name: "EddyIsolation",
+            dependencies: [
+                "EddyPlugins",
+                .product(name: "EddySDK", package: "sdk"),
+                .product(name: "EddyHost", package: "sdk"),
+            ]),
+
+        .target(
             name: "EddyRuntime",
             dependencies: [
                 "EddyKafka",
                 "EddyState",
                 "EddyPlugins",
+                "EddyIsolation",
                 .product(name: "EddyEngine", package: "sdk"),
                 .product(name: "EddyHost", package: "sdk"),
                 .product(name: "EddySDK", package: "sdk"),
@@ -134,6 +143,7 @@ let package = Package(
                 "EddyServer",
                 "EddyState",
                 "EddyPlugins",
+                "EddyIsolation",
                 .product(name: "EddyEngine", package: "sdk"),
                 .product(name: "EddySDK", package: "sdk"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -79,6 +79,15 @@ TOPOLOGIES = {
 """,
 }
 
+# W1 and W3 with WordCount under `isolation: process`: the same topologies, the plugin's
+# processors in an `eddy plugin-host` child per stream thread (issue 22).
+TOPOLOGIES["W1iso"] = TOPOLOGIES["W1"]
+TOPOLOGIES["W3iso"] = TOPOLOGIES["W3"]
+
+#: Workloads whose WordCount runs isolated, and the app-file key that does it.
+ISOLATED = {"W1iso", "W3iso"}
+ISOLATION_KEYS = "plugins:\n  WordCount: {isolation: process}\n"
+
 GUARANTEES = {"alo": "at_least_once", "eos": "exactly_once_v2"}
 
 #: Goals from issue 8, as a fraction of the baseline of the same guarantee.
@@ -134,13 +143,14 @@ class Case:
             f"commit.interval.ms: {commit_ms}\n"
             f"plugins.dir: {plugins_dir}\n"
             f"state.dir: {state_dir}\n"
-            f"kafka:\n{kafka}\n"
+            + (ISOLATION_KEYS if self.workload in ISOLATED else "")
+            + f"kafka:\n{kafka}\n"
             f"topology:{topology}")
 
 
-#: W2's work written as a DSL topology and as one processor, and W3 in windows: run them by
-#: name (--cases).
-EXTRA_WORKLOADS = ("W2dsl", "W2proc", "W3win", "W3fin")
+#: W2's work written as a DSL topology and as one processor, W3 in windows, and W1 and W3 with
+#: an isolated plugin: run them by name (--cases).
+EXTRA_WORKLOADS = ("W2dsl", "W2proc", "W3win", "W3fin", "W1iso", "W3iso")
 
 
 def all_cases(extra=False):

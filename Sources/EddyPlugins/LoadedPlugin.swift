@@ -19,7 +19,8 @@ public final class LoadedPlugin: @unchecked Sendable {
     /// A libffi caller per typed function, by name.
     public let functions: [String: TypedFunctionCaller]
 
-    init(
+    /// A loaded build; `functions` empty for a plugin whose code runs in another process.
+    public init(
         description: PluginDescription, sha256: String, sourcePath: String, loadedPath: String, byteCount: Int,
         functions: [String: TypedFunctionCaller]
     ) {

@@ -64,6 +64,9 @@ final class PrometheusExporter: @unchecked Sendable {
         set("eddy_stream_thread_replacements_total", [], Double(app.threadReplacements))
         set("eddy_plugin_reloads_total", [], Double(app.reloadCount.load(ordering: .relaxed)))
         set("eddy_plugin_reload_refusals_total", [], Double(app.reloadRefusals))
+        for restart in app.pluginRestarts {
+            advance("eddy_plugin_restarts_total", [("plugin", restart.plugin), ("reason", restart.reason)], to: Int64(restart.count))
+        }
         var pluginCounters: [String: (labels: [(String, String)], value: Int64)] = [:]
         for metric in app.pluginMetrics() {
             let labels = [("plugin", metric.plugin), ("processor", metric.processor), ("name", metric.name)]

@@ -15,6 +15,7 @@ struct Eddy: AsyncParsableCommand {
             TopologyCommand.self,
             BrokerCommand.self,
             PluginCommand.self,
+            PluginHostCommand.self,
             StoreCommand.self,
             AppCommand.self,
         ]

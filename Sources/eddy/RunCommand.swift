@@ -19,6 +19,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         MallocTuning.apply()
+        StreamsApp.installPluginCrashHandlers()
         CommandLogging.bootstrap(defaultLevel: .info)
         let logger = Logger(label: "eddy.run")
         let streams: StreamsApp

@@ -26,7 +26,7 @@ import Testing
 
     @Test func unknownKeySuggestsTheKnownOne() {
         #expect(error(Self.header + "num.stream.thread: 2\n")?.description == """
-            app.yaml:4: num.stream.thread: unknown key — did you mean 'num.stream.threads'? (known keys here: application.id, bootstrap.servers, processing.guarantee, num.stream.threads, commit.interval.ms, state.dir, plugins.dir, instance.id, default.deserialization.exception.handler, dead.letter.topic, transaction.timeout.ms, cache.max.bytes.buffering, rocksdb.memory.mb, plugin.version.header, plugins.watch, static.membership, default.timestamp.extractor, kafka, topology, application.server, application.server.bind, processing.exception.handler, default.production.exception.handler, uncaught.exception.handler, replication.factor, state.cleanup.delay.ms, metrics.recording.level)
+            app.yaml:4: num.stream.thread: unknown key — did you mean 'num.stream.threads'? (known keys here: application.id, bootstrap.servers, processing.guarantee, num.stream.threads, commit.interval.ms, state.dir, plugins.dir, instance.id, default.deserialization.exception.handler, dead.letter.topic, transaction.timeout.ms, cache.max.bytes.buffering, rocksdb.memory.mb, plugin.version.header, plugins.watch, static.membership, default.timestamp.extractor, kafka, topology, application.server, application.server.bind, processing.exception.handler, default.production.exception.handler, uncaught.exception.handler, replication.factor, state.cleanup.delay.ms, metrics.recording.level, plugins, plugin.timeout.ms, plugin.max.restarts, plugin.restart.window.ms)
             """)
     }
 

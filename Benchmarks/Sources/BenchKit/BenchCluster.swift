@@ -50,6 +50,24 @@ public final class BenchCluster {
         return Double(count) / seconds(started, .now)
     }
 
+    /// Produces one record with a null key and `value` to `partition`, and waits until it is written.
+    func produce(_ topic: String, value: String, partition: Int32) throws {
+        let producer = try KafkaProducer(configuration: configuration.withDefaults(["linger.ms": "0"]))
+        try Array(value.utf8).withUnsafeBytes { v in
+            try producer.send(topic: topic, partition: partition, key: nil, value: v)
+        }
+        try producer.flush(timeout: .seconds(30))
+    }
+
+    /// Produces one record with a null key and `value` to `partition`, and waits until it is written.
+    public func produce(_ topic: String, value: String, partition: Int32) throws {
+        let producer = try KafkaProducer(configuration: configuration.withDefaults(["linger.ms": "0"]))
+        try Array(value.utf8).withUnsafeBytes { v in
+            try producer.send(topic: topic, partition: partition, key: nil, value: v)
+        }
+        try producer.flush(timeout: .seconds(30))
+    }
+
     /// `key-` and the number in 12 decimal digits: 16 bytes.
     public static func fillKey(_ key: inout [UInt8], _ n: Int) {
         key[0] = UInt8(ascii: "k"); key[1] = UInt8(ascii: "e"); key[2] = UInt8(ascii: "y"); key[3] = UInt8(ascii: "-")

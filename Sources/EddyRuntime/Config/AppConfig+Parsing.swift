@@ -37,7 +37,7 @@ extension AppConfig {
             "default.timestamp.extractor",
             "kafka",
             "topology",
-        ] + OperationsConfig.keys)
+        ] + OperationsConfig.keys + PluginIsolationConfig.keys)
 
         let applicationId = try r.requiredString("application.id", "wordcount")
         guard applicationId.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) else {
@@ -81,6 +81,7 @@ extension AppConfig {
         config.defaultTimestamp = try defaultTimestamp(r)
         config.topology = try parseTopology(topology, defaultTimestamp: config.defaultTimestamp)
         config.operations = try OperationsConfig.parse(r, deserializationHandler: handler)
+        config.pluginIsolation = try PluginIsolationConfig.parse(r)
         if let kafka = try r.child("kafka"), let node = kafka["group.instance.id"] {
             throw kafka.error(
                 "group.instance.id", "cannot be set here: every stream thread needs an id of its own — "

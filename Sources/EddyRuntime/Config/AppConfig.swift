@@ -80,6 +80,9 @@ public struct AppConfig: Sendable {
     /// The endpoint, the handlers of failures, internal topics' replication and state
     /// cleanup (see ``OperationsConfig``).
     public var operations = OperationsConfig()
+    /// Which plugins run in child processes, and how their failures are handled
+    /// (`plugins:`, `plugin.timeout.ms`, `plugin.max.restarts`, `plugin.restart.window.ms`).
+    public var pluginIsolation = PluginIsolationConfig()
 
     public var isExactlyOnce: Bool { processingGuarantee == .exactlyOnceV2 }
 }

@@ -28,7 +28,7 @@ extension PluginSet {
         }
         let plugin: LoadedPlugin
         do {
-            plugin = try loader.load(path)
+            plugin = try loadBuild(path, as: name)
         } catch {
             throw ReloadError(plugin: name, reason: "\(error)")
         }

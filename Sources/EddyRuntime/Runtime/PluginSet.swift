@@ -1,5 +1,6 @@
 import EddyEngine
 import EddyHost
+import EddyIsolation
 import EddyPlugins
 import Foundation
 import Synchronization
@@ -21,10 +22,24 @@ public final class PluginSet: Sendable {
     /// Reloads refused since the start (the running build stayed).
     let refusals = Atomic<Int>(0)
     let loader: PluginLoader
+    /// Loads the plugins with `isolation: process` (nil when none has it).
+    let isolatedLoader: IsolatedPluginLoader?
+    let isolation: PluginIsolationConfig
 
-    init(plugins: [String: LoadedPlugin], loader: PluginLoader) {
+    init(plugins: [String: LoadedPlugin], loader: PluginLoader, isolatedLoader: IsolatedPluginLoader?, isolation: PluginIsolationConfig) {
         state = Mutex(State(current: plugins, history: plugins.mapValues { [$0] }))
         self.loader = loader
+        self.isolatedLoader = isolatedLoader
+        self.isolation = isolation
+    }
+
+    /// Loads a build of the plugin the topology calls `name`: into this process, or, under
+    /// `isolation: process`, through an `eddy plugin-host` child that checks and describes it.
+    func loadBuild(_ path: String, as name: String) throws -> LoadedPlugin {
+        if let isolatedLoader, isolation.isolation(of: name) == .process {
+            return try isolatedLoader.load(path, as: name)
+        }
+        return try loader.load(path)
     }
 
     /// The builds in use, by the name the topology uses.
@@ -34,18 +49,32 @@ public final class PluginSet: Sendable {
     /// nodes' processors and functions) and checks that every processor a node runs exists
     /// and takes the node's config. Functions are checked when the topology is built.
     public static func load(for config: AppConfig) throws -> PluginSet {
-        let loader = PluginLoader(
-            pluginDirectory: config.pluginsDir,
-            cacheDirectory: URL(fileURLWithPath: config.stateDir).appendingPathComponent(".plugin-cache").path)
+        let cacheDirectory = URL(fileURLWithPath: config.stateDir).appendingPathComponent(".plugin-cache").path
+        let loader = PluginLoader(pluginDirectory: config.pluginsDir, cacheDirectory: cacheDirectory)
+        let isolation = config.pluginIsolation
+        let isolatedLoader =
+            isolation.isolated.isEmpty
+            ? nil
+            : IsolatedPluginLoader(
+                pluginDirectory: config.pluginsDir, cacheDirectory: cacheDirectory, timeoutMs: isolation.timeoutMs,
+                executable: isolation.hostExecutable ?? IsolatedPluginLoader.currentExecutable)
+        let set = PluginSet(plugins: [:], loader: loader, isolatedLoader: isolatedLoader, isolation: isolation)
         var plugins: [String: LoadedPlugin] = [:]
-        func plugin(_ name: String, key: String, line: Int?) throws -> LoadedPlugin {
+        /// The first processor node using each store, and whether its plugin is isolated.
+        var storeUsers: [String: (node: String, isolated: Bool)] = [:]
+        func plugin(_ name: String, key: String, line: Int?, code: Bool = true) throws -> LoadedPlugin {
+            if code, isolation.isolation(of: name) == .process {
+                throw AppConfigError(
+                    file: config.file, line: line, key: key,
+                    message: "plugin '\(name)' runs with isolation: process, which runs its processors only; its typed functions, stream functions and topologies run in the worker — set `plugins: {\(name): {isolation: in_process}}` or use its processors")
+            }
             if let loaded = plugins[name] { return loaded }
             guard let path = locate(name, in: config.pluginsDir) else {
                 throw AppConfigError(
                     file: config.file, line: line, key: key,
                     message: "plugin '\(name)' not found in plugins.dir \(config.pluginsDir) (looked for lib\(name).so and \(name).so) — build it or fix plugins.dir")
             }
-            let loaded = try loader.load(path)
+            let loaded = try set.loadBuild(path, as: name)
             plugins[name] = loaded
             return loaded
         }
@@ -68,7 +97,7 @@ public final class PluginSet: Sendable {
                 }
                 continue
             }
-            let loaded = try plugin(name, key: "\(key).plugin", line: processor.line)
+            let loaded = try plugin(name, key: "\(key).plugin", line: processor.line, code: false)
             guard let description = loaded.processor(named: processorName) else {
                 let known = loaded.description.processors.map(\.name).joined(separator: ", ")
                 throw AppConfigError(
@@ -80,8 +109,21 @@ public final class PluginSet: Sendable {
             } catch {
                 throw AppConfigError(file: config.file, line: processor.line, key: "\(key).config", message: "\(error)")
             }
+            for store in description.stores {
+                if let other = storeUsers[store.name], isolation.isolation(of: name) == .process || other.isolated {
+                    throw AppConfigError(
+                        file: config.file, line: processor.line, key: "\(key).processor",
+                        message: "nodes '\(other.node)' and '\(processor.name)' both use store '\(store.name)', and one runs an isolated plugin — an isolated processor keeps what it read of its stores, so it must be their only user; give each node a processor with a store of its own, or run the plugin in_process")
+                }
+                storeUsers[store.name] = (processor.name, isolation.isolation(of: name) == .process)
+            }
         }
-        return PluginSet(plugins: plugins, loader: loader)
+        for name in isolation.isolated.sorted() where plugins[name] == nil {
+            throw AppConfigError(
+                file: config.file, line: nil, key: "plugins.\(name)",
+                message: "the topology runs no processor of a plugin '\(name)' (its processor nodes use: \(plugins.keys.sorted().joined(separator: ", "))) — fix the name or remove the entry")
+        }
+        return PluginSet(plugins: plugins, loader: loader, isolatedLoader: isolatedLoader, isolation: isolation)
     }
 
     /// `lib<Name>.so`, `<Name>.so` or `<Name>` itself inside `directory`.

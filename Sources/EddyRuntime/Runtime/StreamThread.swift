@@ -31,6 +31,8 @@ final class StreamThread: @unchecked Sendable {
     private let stopRequested = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
     let failure = Mutex<(any Error)?>(nil)
+    /// Restarts after isolated plugins' processes failed (see ``PluginRestartPolicy``).
+    var pluginRestarts: PluginRestartPolicy
 
     // Owned by the thread (its extensions in StreamThread+*.swift included).
     var consumer: KafkaConsumer!
@@ -89,6 +91,7 @@ final class StreamThread: @unchecked Sendable {
         logger[metadataKey: "thread"] = "\(index)"
         self.logger = logger
         self.metrics = ThreadMetrics()
+        self.pluginRestarts = PluginRestartPolicy(config.pluginIsolation)
         self.changelogReader = ChangelogReader(configuration: kafka, hold: restoreHold, logger: logger)
     }
 
@@ -114,6 +117,9 @@ final class StreamThread: @unchecked Sendable {
 
     /// Asks the thread to commit, close its tasks and leave the group.
     func requestStop() { stopRequested.store(true, ordering: .relaxed) }
+
+    /// Whether a stop was asked for.
+    var isStopRequested: Bool { stopRequested.load(ordering: .relaxed) }
 
     /// Whether the thread ended with an error.
     var hasFailed: Bool { failure.withLock { $0 != nil } }
@@ -152,6 +158,7 @@ final class StreamThread: @unchecked Sendable {
                 closeSessionDirty()
                 return
             } catch {
+                if restartAfterPluginFailure(error) { continue }
                 logger.error("stream thread \(index) stopped: \(error)")
                 failure.withLock { $0 = error }
                 closeSessionDirty()

@@ -51,6 +51,12 @@ public enum HostAPITable {
         OpaquePointer(Unmanaged.passUnretained(context).toOpaque())
     }
 
+    /// The `HostContext` behind an `eddy_context` pointer this table handed out (for a host
+    /// that relays a plugin's calls, such as an isolated plugin's proxy).
+    public static func context(of ctx: OpaquePointer) -> HostContext {
+        Unmanaged<HostContext>.fromOpaque(UnsafeRawPointer(ctx)).takeUnretainedValue()
+    }
+
     @inline(__always)
     static func with<R>(_ ctx: OpaquePointer?, _ body: (HostContext) -> R) -> R {
         Unmanaged<HostContext>.fromOpaque(UnsafeRawPointer(ctx.unsafelyUnwrapped))._withUnsafeGuaranteedRef(body)

@@ -77,6 +77,12 @@ open class HostContext {
         line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
+    /// A processor that runs in another process (`isolation: process`) got a whole run of
+    /// records in one call and has reached record `index` of it: the host calls that follow
+    /// (forwards, stream time) belong to that record. Subclasses that track the record being
+    /// processed (its origin, its stream time) move to it; the base class does nothing.
+    open func recordStarted(at index: Int) {}
+
     /// The host's wall-clock time in ms. The base class reads the system clock.
     open var wallClockTime: Int64 {
         var now = timespec()

@@ -18,6 +18,10 @@ public struct PluginDescription: @unchecked Sendable {
     public let streamFunctions: [NodeDescription]
     /// The descriptor itself.
     public let descriptor: UnsafePointer<eddy_plugin>
+    /// Whether the processors run in a child process (`isolation: process`): the descriptor
+    /// is then the host's proxy of the plugin's, and a processor node hands each instance
+    /// whole runs of records (`process_batch`), so that one run crosses to the child at once.
+    public var runsIsolated = false
 
     /// Reads `descriptor`. Call only after checking `struct_size` and `abi_major`.
     ///

@@ -35,6 +35,10 @@ public final class ProcessorInstance {
         (@convention(c) (UnsafeMutableRawPointer?, UnsafePointer<eddy_record>?, Int, UnsafeMutablePointer<Int>?) -> eddy_status)?
     @usableFromInline
     var instance: UnsafeMutableRawPointer?
+    /// Whether the node should hand this instance whole runs (`process(batch:)`) rather than
+    /// record by record: set for processors of an isolated plugin, where a call is a crossing
+    /// to another process.
+    public var takesWholeRuns = false
 
     /// Creates an instance: calls the processor's `init` with the host table and `context`.
     ///

@@ -22,6 +22,10 @@ public final class ProcessorNode: GraphNode {
     /// The run and record being processed, for forwards.
     private var input: RecordRun?
     private var origin: Int32 = -1
+    /// Where in `input` the current whole-run call started (``recordStarted(at:)`` counts from it).
+    private var wholeRunStart = 0
+    /// What a worker's crash handler says when the plugin crashes it (``PluginCallNote``).
+    private let crashNote: PluginCallNote.Note
 
     init(
         name: String, plugin: String, processor: String, config: [String: String], description: PluginDescription,
@@ -30,6 +34,8 @@ public final class ProcessorNode: GraphNode {
         self.plugin = plugin
         self.processor = processor
         self.config = config
+        self.crashNote = PluginCallNote.make(
+            " in plugin \(plugin) (processor \(processor), node \(name)) — the worker stops; run the plugin with `plugins: {\(plugin): {isolation: process}}` to survive its crashes\n")
         self.instance = try Self.makeInstance(
             processor, config: config, description: description, taskId: taskId, applicationId: applicationId, stores: stores,
             environment: environment)
@@ -50,12 +56,17 @@ public final class ProcessorNode: GraphNode {
         let context = ProcessorNodeContext(
             taskId: taskId, applicationId: applicationId, config: resolved,
             stores: processorDescription.stores.compactMap { stores[$0.name] }, environment: environment)
-        return try ProcessorInstance(processor: processorDescription.entry, context: context)
+        let instance = try ProcessorInstance(processor: processorDescription.entry, context: context)
+        instance.takesWholeRuns = description.runsIsolated
+        return instance
     }
 
     public override func process(_ run: RecordRun) throws {
         input = run
         defer { input = nil }
+        if instance.takesWholeRuns { return try processWhole(run) }
+        let outerNote = PluginCallNote.enter(crashNote)
+        defer { PluginCallNote.leave(outerNote) }
         let context = instance.context
         for index in 0..<run.count {
             origin = run.origins[index]
@@ -76,12 +87,48 @@ public final class ProcessorNode: GraphNode {
         try deliver()
     }
 
-    /// Fires the instance's punctuations of `type` due at `now`, then delivers what they forwarded.
+    /// The run in as few calls as the instance allows (one, unless it rejects records): for an
+    /// isolated plugin, whose instance is a proxy that ships the run to its process. The proxy
+    /// reports which record each host call belongs to (``recordStarted(at:)``), so forwards keep
+    /// their origin and the plugin reads each record's stream time, as record by record.
+    private func processWhole(_ run: RecordRun) throws {
+        var start = 0
+        while start < run.count {
+            wholeRunStart = start
+            recordStarted(at: 0)
+            let (done, outcome) = instance.process(batch: run.records + start, count: run.count - start)
+            processed &+= done
+            switch outcome {
+            case .ok:
+                start = run.count
+            case .rejected(let reason):
+                processed &+= 1
+                try graph.reject(origin: run.origins[start + done], reason: reason, node: name, plugin: plugin)
+                start += done + 1
+            case .failed(let reason):
+                throw NodeFailure(node: name, plugin: plugin, taskId: graph.taskId, reason: reason)
+            }
+        }
+        origin = -1
+        graph.recordStreamTime = graph.streamTime
+        try deliver()
+    }
+
+    /// The whole-run call reached record `index` of it: host calls now belong to that record.
+    func recordStarted(at index: Int) {
+        guard let input, wholeRunStart + index < input.count else { return }
+        origin = input.origins[wholeRunStart + index]
+        instance.context.streamTime = graph.streamTime(at: origin)
+        graph.recordStreamTime = instance.context.streamTime
+    }
+
     /// Fires the instance's punctuations of `type` due at `now`; returns how many fired.
     func punctuate(_ type: PunctuationType, now: Int64) throws -> Int {
         origin = -1
         instance.context.streamTime = graph.streamTime
+        let outerNote = PluginCallNote.enter(instance.takesWholeRuns ? nil : crashNote)
         let fired = instance.punctuate(type, now: now)
+        PluginCallNote.leave(outerNote)
         for (_, outcome) in fired {
             switch outcome {
             case .ok: continue
@@ -96,6 +143,8 @@ public final class ProcessorNode: GraphNode {
     public override func close() {
         instance.close()
     }
+
+    deinit { PluginCallNote.release(crashNote) }
 
     /// Installs `instance` (of a new build) and returns the one it replaces, not yet closed,
     /// with the number of records that one processed.
@@ -177,6 +226,10 @@ final class ProcessorNodeContext: HostContext {
             return eddy_status(EDDY_UNSUPPORTED)
         }
         return node.forwarded(record, to: child)
+    }
+
+    override func recordStarted(at index: Int) {
+        node?.recordStarted(at: index)
     }
 
     override var wallClockTime: Int64 { environment.wallClockTime }

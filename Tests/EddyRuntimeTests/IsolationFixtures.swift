@@ -1,0 +1,53 @@
+import EddyKafka
+import EddyTestSupport
+import Foundation
+
+/// A plugins directory of one test with the `Crashy` C plugin compiled into it from `eddy.h`
+/// alone, and the application files that run it.
+final class CrashPluginDirectory {
+    let directory: TemporaryDirectory
+    let plugins: String
+    /// Where the plugin notes the crashes it already made (it crashes once per marker).
+    let markers: String
+
+    init() throws {
+        directory = TemporaryDirectory()
+        plugins = directory.path + "/plugins"
+        markers = directory.path + "/markers"
+        try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: markers, withIntermediateDirectories: true)
+        try Self.compileCrashy(to: plugins + "/libCrashy.so")
+    }
+
+    /// An application running `Crashy/relay` from `input` to `output`, with the extra keys.
+    func app(id: String, cluster: Cluster, guarantee: String = "exactly_once_v2", extra: String) throws -> String {
+        try directory.write("app.yaml", """
+            application.id: \(id)
+            bootstrap.servers: \(cluster.bootstrap)
+            processing.guarantee: \(guarantee)
+            num.stream.threads: 1
+            plugins.dir: \(plugins)
+            state.dir: \(directory.path)/state
+            \(extra)
+            kafka:
+              session.timeout.ms: "6000"
+              heartbeat.interval.ms: "500"
+              fetch.wait.max.ms: "10"
+            topology:
+              sources:
+                - {name: in, topics: [input]}
+              processors:
+                - {name: relay, plugin: Crashy, processor: relay, inputs: [in], config: {marker.dir: "\(markers)"}}
+              sinks:
+                - {name: out, topic: output, inputs: [relay]}
+            """)
+    }
+
+    /// Compiles `Tests/Fixtures/crashy.c` — the `Crashy` plugin: a `relay` processor that
+    /// forwards every record, and crashes once per `marker.dir` on the values `segv`, `abort`
+    /// and `hang` — against `eddy.h` into `output`.
+    static func compileCrashy(to output: String) throws {
+        let tests = (#filePath as NSString).deletingLastPathComponent as NSString
+        try CPlugin.compile((tests.appendingPathComponent("../Fixtures/crashy.c") as NSString).standardizingPath, to: output)
+    }
+}
