@@ -115,15 +115,12 @@ final class PartitionGroup {
         }
     }
 
-    /// nil when the task may process now; otherwise why not.
+    /// nil when the task may process now; otherwise why not. An idle deadline starts when a
+    /// caught-up partition is first found empty while another has records, never earlier.
     private func readiness(now: Int64) -> Readiness? {
-        var anyBuffered = false
+        guard slots.contains(where: { !$0.buffer.isEmpty }) else { return .empty }
         var mustWait = false
-        for index in slots.indices {
-            guard slots[index].buffer.isEmpty else {
-                anyBuffered = true
-                continue
-            }
+        for index in slots.indices where slots[index].buffer.isEmpty {
             guard maxIdleMs >= 0 else { continue }
             guard slots[index].atEnd else {
                 mustWait = true
@@ -133,7 +130,6 @@ final class PartitionGroup {
             slots[index].idleDeadline = deadline
             if now < deadline { mustWait = true }
         }
-        guard anyBuffered else { return .empty }
         return mustWait ? .waiting : nil
     }
 

@@ -42,8 +42,14 @@ extension StreamThread {
                 processed += run.count
             }
             let (pause, resume) = group.flowChanges()
-            if !pause.isEmpty { try consumer.pause(pause) }
-            if !resume.isEmpty { try consumer.resume(at: resume) }
+            if !pause.isEmpty {
+                logger.debug("task \(task.id): buffers full, pausing \(pause)")
+                try consumer.pause(pause)
+            }
+            if !resume.isEmpty {
+                logger.debug("task \(task.id): buffers drained, resuming \(resume.map { "\($0.topicPartition)@\($0.offset)" })")
+                try consumer.resume(at: resume)
+            }
         }
         return processed
     }
