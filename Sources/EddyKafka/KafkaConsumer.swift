@@ -17,6 +17,12 @@ public final class KafkaConsumer: @unchecked Sendable {
     private var layoutChecksLeft = HeaderlessLayout.verifiedRecords
     private var endReached: Set<KafkaTopicPartition> = []
 
+    /// Called on the polling thread when a fetch reaches the end of a partition (its last
+    /// stable offset under `read_committed`), with the partition's topic handle (as
+    /// ``KafkaRecordView/topicHandle``) and number; needs `enable.partition.eof=true`. The end
+    /// comes in order with the partition's records: every record before it was delivered.
+    public var onPartitionEnd: ((_ topicHandle: OpaquePointer, _ partition: Int32) -> Void)?
+
     /// Creates a consumer.
     ///
     /// - Parameters:
@@ -154,7 +160,8 @@ public final class KafkaConsumer: @unchecked Sendable {
                     count = 1
                 }
                 waited = true
-                defer { for index in 0..<count { rd_kafka_message_destroy(batch[index]) } }
+                // A record moved into a ``KafkaRecordBuffer`` left a nil behind: the buffer owns it.
+                defer { for index in 0..<count { if let message = batch[index] { rd_kafka_message_destroy(message) } } }
                 var start = 0
                 while start < count {
                     let first = batch[start]!
@@ -337,6 +344,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         if code == .partitionEOF {
             let m = message.pointee
             endReached.insert(KafkaTopicPartition(topic: String(cString: rd_kafka_topic_name(m.rkt)), partition: m.partition))
+            onPartitionEnd?(m.rkt, m.partition)
             return
         }
         if let fatal = client.fatalError() { throw fatal }

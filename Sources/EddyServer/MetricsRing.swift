@@ -27,6 +27,8 @@ final class MetricsRing: Sendable {
         var processRatio = 0.0
         /// Each task's share of wall time spent processing its records, by task id.
         var taskProcessRatio: [String: Double] = [:]
+        /// Enforced processings per second, per task id.
+        var taskEnforcedProcessingRate: [String: Double] = [:]
         /// Each store operation's rate and average latency over the window (DEBUG only).
         var storeOperations: [StoreOperationWindow] = []
     }
@@ -72,11 +74,13 @@ final class MetricsRing: Sendable {
             window.punctuateRate = Double(punctuations) / seconds
             if punctuations > 0 { window.punctuateLatencyAvgMs = Double(latest.punctuateNanos - start.punctuateNanos) / Double(punctuations) / 1e6 }
             window.processRatio = min(1, Double(latest.processNanos - start.processNanos) / (seconds * 1e9))
-            let before = Dictionary(start.taskSamples.map { ($0.task, $0.processNanos) }) { $1 }
+            let before = Dictionary(start.taskSamples.map { ($0.task, $0) }) { $1 }
             for task in latest.taskSamples {
                 // A task created within the window counts from zero.
-                let spent = task.processNanos - min(before[task.task] ?? 0, task.processNanos)
+                let spent = task.processNanos - min(before[task.task]?.processNanos ?? 0, task.processNanos)
                 window.taskProcessRatio[task.task] = min(1, Double(spent) / (seconds * 1e9))
+                let enforced = task.enforcedProcessing - min(before[task.task]?.enforcedProcessing ?? 0, task.enforcedProcessing)
+                window.taskEnforcedProcessingRate[task.task] = Double(enforced) / seconds
             }
             window.storeOperations = Self.storeOperations(from: start, to: latest, seconds: seconds)
             if processed > 0 { window.processLatencyAvgMs = Double(latest.processNanos - start.processNanos) / Double(processed) / 1e6 }

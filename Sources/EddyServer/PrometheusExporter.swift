@@ -49,6 +49,9 @@ final class PrometheusExporter: @unchecked Sendable {
                 let labels = thread + [("task_id", task.task)]
                 set("kafka_streams_stream_task_metrics_dropped_records_total", labels, Double(task.dropped))
                 set("kafka_streams_stream_task_metrics_active_process_ratio", labels, window.taskProcessRatio[task.task] ?? 0)
+                set("kafka_streams_stream_task_metrics_enforced_processing_total", labels, Double(task.enforcedProcessing))
+                set("kafka_streams_stream_task_metrics_enforced_processing_rate", labels, window.taskEnforcedProcessingRate[task.task] ?? 0)
+                set("eddy_stream_task_idle_seconds_total", labels, Double(task.idleNanos) / 1e9)
             }
             for operation in window.storeOperations {
                 let labels = thread + [("task_id", operation.task), ("store_name", operation.store)]

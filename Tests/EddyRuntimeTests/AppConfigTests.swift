@@ -26,7 +26,23 @@ import Testing
 
     @Test func unknownKeySuggestsTheKnownOne() {
         #expect(error(Self.header + "num.stream.thread: 2\n")?.description == """
-            app.yaml:4: num.stream.thread: unknown key — did you mean 'num.stream.threads'? (known keys here: application.id, bootstrap.servers, processing.guarantee, num.stream.threads, commit.interval.ms, state.dir, plugins.dir, instance.id, default.deserialization.exception.handler, dead.letter.topic, transaction.timeout.ms, cache.max.bytes.buffering, rocksdb.memory.mb, plugin.version.header, plugins.watch, static.membership, default.timestamp.extractor, kafka, topology, application.server, application.server.bind, processing.exception.handler, default.production.exception.handler, uncaught.exception.handler, replication.factor, state.cleanup.delay.ms, metrics.recording.level, plugins, plugin.timeout.ms, plugin.max.restarts, plugin.restart.window.ms)
+            app.yaml:4: num.stream.thread: unknown key — did you mean 'num.stream.threads'? (known keys here: application.id, bootstrap.servers, processing.guarantee, num.stream.threads, commit.interval.ms, state.dir, plugins.dir, instance.id, default.deserialization.exception.handler, dead.letter.topic, transaction.timeout.ms, cache.max.bytes.buffering, rocksdb.memory.mb, plugin.version.header, plugins.watch, static.membership, default.timestamp.extractor, buffered.records.per.partition, max.task.idle.ms, kafka, topology, application.server, application.server.bind, processing.exception.handler, default.production.exception.handler, uncaught.exception.handler, replication.factor, state.cleanup.delay.ms, metrics.recording.level, plugins, plugin.timeout.ms, plugin.max.restarts, plugin.restart.window.ms)
+            """)
+    }
+
+    @Test func inputOrderingKeysDefaultAsKafkaStreamsAndExplainBadValues() throws {
+        let topology = "topology:\n  sources: [{name: in, topics: [a]}]\n  sinks: [{name: out, topic: b, inputs: [in]}]\n"
+        let defaults = try AppConfig.parse(yaml: Self.header + topology, file: "app.yaml")
+        #expect(defaults.bufferedRecordsPerPartition == 1000)
+        #expect(defaults.maxTaskIdleMs == 0)
+        let set = try AppConfig.parse(yaml: Self.header + "buffered.records.per.partition: 50\nmax.task.idle.ms: -1\n" + topology, file: "app.yaml")
+        #expect(set.bufferedRecordsPerPartition == 50)
+        #expect(set.maxTaskIdleMs == -1)
+        #expect(error(Self.header + "max.task.idle.ms: -2\n" + topology)?.description == """
+            app.yaml:4: max.task.idle.ms: '-2' is not -1 (never wait for an empty input partition) or a wait in milliseconds in 0...86400000 (default 0: wait only for records already on the brokers)
+            """)
+        #expect(error(Self.header + "buffered.records.per.partition: 0\n" + topology)?.description == """
+            app.yaml:4: buffered.records.per.partition: '0' is not a record count in 1...1000000 — the records a task buffers per input partition before pausing it (default 1000)
             """)
     }
 

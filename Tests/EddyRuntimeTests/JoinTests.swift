@@ -6,9 +6,10 @@ import Testing
 
 /// Joins through a real worker, a real broker and RocksDB: a stream–table and a
 /// stream–stream join declared in the application file (joined by the JSON merge), and a
-/// stream–table join a plugin's DSL topology exports. One worker, one partition per topic:
-/// the order records of two topics are processed in is the runtime's time ordering, tested
-/// with it; here the table is filled (and seen in an output) before the stream records come.
+/// stream–table join a plugin's DSL topology exports. One worker, one partition per topic.
+/// Table and stream records are produced one after the other while the worker runs; the
+/// task takes them in timestamp order (`TimeOrderedInputTests`), and `max.task.idle.ms`
+/// lets it wait for table records produced a moment after the stream records it has.
 @Suite struct JoinTests {
     @Test func appFileStreamTableLeftJoinEnrichesClicksWithTheCurrentUser() throws {
         let cluster = try Cluster()
@@ -16,7 +17,7 @@ import Testing
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
             yaml: appYAML(
-                id: uniqueName("join-st"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 50",
+                id: uniqueName("join-st"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 50\nmax.task.idle.ms: 500",
                 topology: """
                     sources:
                       - {name: clicks, topics: [clicks], value.serde: json}
@@ -31,16 +32,14 @@ import Testing
             file: "app.yaml")
         var output: [KafkaConsumerRecord] = []
         try runWorker(config) {
-            try cluster.produce("users", [(key: "u1", value: json(#"{"name":"Ada"}"#)), (key: "u2", value: json(#"{"name":"Grace"}"#))])
-            _ = try cluster.read("users-seen", count: 2)
-            try cluster.produce("clicks", [
-                (key: "u2", value: json(#"{"page":"a"}"#)), (key: "u1", value: json(#"{"page":"b"}"#)), (key: "u3", value: json(#"{"page":"c"}"#)),
+            try cluster.produce("users", timed: [(0, "u1", #"{"name":"Ada"}"#, 1000), (0, "u2", #"{"name":"Grace"}"#, 1000)])
+            try cluster.produce("clicks", timed: [
+                (0, "u2", #"{"page":"a"}"#, 2000), (0, "u1", #"{"page":"b"}"#, 2001), (0, "u3", #"{"page":"c"}"#, 2002),
             ])
-            _ = try cluster.read("enriched", count: 3)
-            try cluster.produce("users", [(key: "u1", value: json(#"{"name":"Ada L"}"#))])
-            _ = try cluster.read("users-seen", count: 3)
-            try cluster.produce("clicks", [(key: "u1", value: json(#"{"page":"d"}"#))])
+            try cluster.produce("users", timed: [(0, "u1", #"{"name":"Ada L"}"#, 3000)])
+            try cluster.produce("clicks", timed: [(0, "u1", #"{"page":"d"}"#, 4000)])
             output = try cluster.read("enriched", count: 4)
+            #expect(try cluster.read("users-seen", count: 3).count == 3)
         }
         #expect(output.map(render) == [
             #"u2 {"left":{"page":"a"},"right":{"name":"Grace"}}"#, #"u1 {"left":{"page":"b"},"right":{"name":"Ada"}}"#,
@@ -89,24 +88,19 @@ import Testing
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
             yaml: appYAML(
-                id: uniqueName("join-dsl"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 50",
+                id: uniqueName("join-dsl"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 50\nmax.task.idle.ms: 500",
                 topology: "plugin: Orders"),
             file: "app.yaml")
         var output: [KafkaConsumerRecord] = []
         try runWorker(config) {
-            try cluster.produce("customers", [(key: "c1", value: Array("Ada".utf8)), (key: "c2", value: Array("Grace".utf8))])
-            _ = try cluster.read("customers-seen", count: 2)
-            try cluster.produce("orders", [
-                (key: "c1", value: Array("tea".utf8)), (key: "c9", value: Array("jam".utf8)), (key: "c2", value: Array("cake".utf8)),
-            ])
+            try cluster.produce("customers", timed: [(0, "c1", "Ada", 1000), (0, "c2", "Grace", 1000)])
+            try cluster.produce("orders", timed: [(0, "c1", "tea", 2000), (0, "c9", "jam", 2001), (0, "c2", "cake", 2002)])
             output = try cluster.read("customer-orders", count: 3)
         }
         #expect(output.map(render) == ["c1 tea for Ada", "c9 jam for an unknown customer", "c2 cake for Grace"])
     }
 
     // MARK: - Helpers
-
-    private func json(_ text: String) -> [UInt8] { Array(text.utf8) }
 
     private func render(_ record: KafkaConsumerRecord) -> String {
         "\(String(decoding: record.key ?? [], as: UTF8.self)) \(String(decoding: record.value ?? [], as: UTF8.self))"

@@ -35,6 +35,18 @@ final class Cluster {
         try producer.flush(timeout: .seconds(30))
     }
 
+    /// Produces records to the given partitions with the given timestamps (ms; `value` nil
+    /// for a tombstone), in order, and waits until all are written.
+    func produce(_ topic: String, timed records: [(partition: Int32, key: String, value: String?, timestamp: Int64)]) throws {
+        let producer = try KafkaProducer(configuration: configuration)
+        for record in records {
+            try producer.send(KafkaProducerRecord(
+                topic: topic, partition: record.partition, key: Array(record.key.utf8), value: record.value.map { Array($0.utf8) },
+                timestamp: record.timestamp))
+        }
+        try producer.flush(timeout: .seconds(30))
+    }
+
     func produce(_ topic: String, lines: [String], partitions: Int32) throws {
         try produce(topic, lines.map { (nil, Array($0.utf8)) }) { Int32($0) % partitions }
     }

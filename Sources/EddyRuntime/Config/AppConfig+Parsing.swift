@@ -34,7 +34,7 @@ extension AppConfig {
             "application.id", "bootstrap.servers", "processing.guarantee", "num.stream.threads", "commit.interval.ms",
             "state.dir", "plugins.dir", "instance.id", "default.deserialization.exception.handler",
             "dead.letter.topic", "transaction.timeout.ms", "cache.max.bytes.buffering", "rocksdb.memory.mb", "plugin.version.header", "plugins.watch", "static.membership",
-            "default.timestamp.extractor",
+            "default.timestamp.extractor", "buffered.records.per.partition", "max.task.idle.ms",
             "kafka",
             "topology",
         ] + OperationsConfig.keys + PluginIsolationConfig.keys)
@@ -79,6 +79,7 @@ extension AppConfig {
             throw r.error("topology", "is required — declare sources, processors and sinks, or name a plugin's exported topology with `plugin:` (see the README)")
         }
         config.defaultTimestamp = try defaultTimestamp(r)
+        try parseInputOrdering(r, into: &config)
         config.topology = try parseTopology(topology, defaultTimestamp: config.defaultTimestamp)
         config.operations = try OperationsConfig.parse(r, deserializationHandler: handler)
         config.pluginIsolation = try PluginIsolationConfig.parse(r)
@@ -88,6 +89,30 @@ extension AppConfig {
                     + "set `static.membership: true` and each thread gets <application.id>-<instance.id>-<thread>", at: node)
         }
         return config
+    }
+
+    /// `buffered.records.per.partition` and `max.task.idle.ms`: how a task with several input
+    /// partitions buffers and orders their records.
+    private static func parseInputOrdering(_ r: YAMLReader, into config: inout AppConfig) throws(AppConfigError) {
+        if let text = try r.string("buffered.records.per.partition") {
+            guard let value = Int(text), (1...1_000_000).contains(value) else {
+                throw r.error(
+                    "buffered.records.per.partition",
+                    "'\(text)' is not a record count in 1...1000000 — the records a task buffers per input partition before pausing it (default 1000)",
+                    at: r["buffered.records.per.partition"])
+            }
+            config.bufferedRecordsPerPartition = value
+        }
+        if let text = try r.string("max.task.idle.ms") {
+            guard let value = Int(text), (-1...86_400_000).contains(value) else {
+                throw r.error(
+                    "max.task.idle.ms",
+                    "'\(text)' is not -1 (never wait for an empty input partition) or a wait in milliseconds in 0...86400000 (default 0: "
+                        + "wait only for records already on the brokers)",
+                    at: r["max.task.idle.ms"])
+            }
+            config.maxTaskIdleMs = value
+        }
     }
 
     private static func resolve(_ path: String, against base: String) -> String {

@@ -77,6 +77,15 @@ public struct AppConfig: Sendable {
     /// Where sources take event time from unless they say otherwise
     /// (`default.timestamp.extractor`), the sources of a plugin's topology included.
     public var defaultTimestamp: Topology.Timestamp = .record
+    /// How many fetched records a task buffers per input partition while it takes its
+    /// partitions' records in timestamp order (`buffered.records.per.partition`, default 1000,
+    /// as Kafka Streams): a partition holding that many is paused until the task drains it.
+    public var bufferedRecordsPerPartition = 1000
+    /// How long a task with several input partitions waits for an empty one that is caught up
+    /// before it processes the others' records out of timestamp order (`max.task.idle.ms`,
+    /// default 0, as Kafka Streams): 0 waits only for records already on the brokers, -1
+    /// never waits. See `PartitionGroup`.
+    public var maxTaskIdleMs = 0
     /// The endpoint, the handlers of failures, internal topics' replication and state
     /// cleanup (see ``OperationsConfig``).
     public var operations = OperationsConfig()

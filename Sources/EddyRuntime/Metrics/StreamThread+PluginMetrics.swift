@@ -28,6 +28,7 @@ extension StreamThread {
         let samples = tasks.map { id, task in
             TaskSample(
                 task: id.description, dropped: task.droppedRecords, processNanos: task.processNanos,
+                enforcedProcessing: task.partitionGroup?.enforcedProcessings ?? 0, idleNanos: task.partitionGroup?.idleNanosNow ?? 0,
                 stores: task.stores.compactMap { store in store.operationMetrics?.sample(store: store.name) })
         }
         metrics.taskSamples.withLock { $0 = samples.sorted { $0.task < $1.task } }

@@ -17,6 +17,20 @@ extension StreamThread {
         try body()
     }
 
+    /// Runs `body` (the processing of a run of `count` records of `task`, taken from its
+    /// partition group) and adds its time.
+    @inline(__always)
+    func timedProcess(_ count: Int, for task: StreamTask, _ body: () throws -> Void) rethrows {
+        let start = ContinuousClock.now
+        defer {
+            let nanos = (ContinuousClock.now - start).nanoseconds
+            metrics.processNanos.add(nanos, ordering: .relaxed)
+            task.processNanos += nanos
+            _ = metrics.processMaxNanos.max(nanos / Swift.max(count, 1), ordering: .relaxed)
+        }
+        try body()
+    }
+
     /// Runs `body` (a commit, which may do nothing when nothing is due) and adds its time.
     func timedCommit(_ body: () throws -> Void) rethrows {
         let commits = metrics.commits.load(ordering: .relaxed)

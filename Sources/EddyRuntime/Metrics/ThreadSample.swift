@@ -37,6 +37,11 @@ public struct TaskSample: Sendable, Equatable {
     public var dropped: Int
     /// Time spent processing its records (ns): over wall time, `active-process-ratio`.
     public var processNanos: Int
+    /// Times a task reading several partitions processed while one of them was empty and its
+    /// wait (`max.task.idle.ms`) had run out: Kafka Streams' `enforced-processing-total`.
+    public var enforcedProcessing: Int = 0
+    /// Time it waited for an empty partition with records of the others buffered (ns).
+    public var idleNanos: Int = 0
     /// Its stores' operation counts (`metrics.recording.level: DEBUG` only; empty otherwise).
     public var stores: [StoreSample] = []
 }

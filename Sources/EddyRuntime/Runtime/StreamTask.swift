@@ -69,6 +69,10 @@ final class StreamTask: TaskEnvironment {
     /// copied for `/metrics` once a second.
     var droppedRecords = 0
     var processNanos = 0
+    /// The buffers that put the records of a task reading several partitions in timestamp
+    /// order (see ``PartitionGroup``); nil for a task of one partition, whose runs the thread
+    /// hands straight to ``process(_:input:)``.
+    var partitionGroup: PartitionGroup?
 
     init(
         id: TaskId, subTopology: Topology.SubTopology, config: AppConfig, plugins: [String: LoadedPlugin],

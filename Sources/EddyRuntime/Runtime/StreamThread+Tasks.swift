@@ -45,16 +45,19 @@ extension StreamThread {
         do {
             switch event {
             case .assigned(let partitions):
+                assigned.formUnion(partitions)
                 for id in Set(partitions.compactMap(taskId)).sorted() where !isOpen(id) {
                     try openTask(id)
                 }
                 consumer.pauseOnceAssigned(partitions.filter(isRestoring))
             case .revoked(let partitions):
                 let affected = Set(partitions.compactMap(taskId)).filter(isOpen)
+                assigned.subtract(partitions)
                 guard !affected.isEmpty else { return }
                 if !failing && affected.contains(where: { tasks[$0] != nil }) { try commitOrRecover() }
                 for id in affected { closeTask(id) }
             case .lost(let partitions):
+                assigned.subtract(partitions)
                 let affected = Set(partitions.compactMap(taskId)).filter(isOpen)
                 if config.isExactlyOnce, collector.inTransaction {
                     try? producer.abortTransaction(timeout: .seconds(30))
@@ -126,9 +129,11 @@ extension StreamThread {
     }
 
     func makeTask(_ id: TaskId, stores: [TaskStore]) throws -> StreamTask {
-        try StreamTask(
+        let task = try StreamTask(
             id: id, subTopology: topology.subTopologies[id.subTopology], config: config, plugins: pluginsInUse, stores: stores,
             collector: collector, clock: clock, metrics: metrics, logger: logger, globalStores: globalStores?.views(forTask: id.description) ?? [])
+        try attachPartitionGroup(task)
+        return task
     }
 
     /// Closes a task: its processors, then its stores. Uncommitted store writes are dropped
@@ -147,6 +152,7 @@ extension StreamThread {
             return
         }
         guard let task = tasks.removeValue(forKey: id) else { return }
+        releasePartitionGroup(of: task)
         task.close()
         for store in task.stores {
             store.close()

@@ -65,6 +65,12 @@ final class StreamThread: @unchecked Sendable {
     /// The offset after the last changelog record delivered, per changelog partition.
     let changelogEnds = ChangelogEnds()
     var committed: [KafkaTopicPartition: Int64] = [:]
+    /// The partitions the group assigned to this thread's consumer, as the rebalance
+    /// listener saw them: a task reading several of them orders its input.
+    var assigned: Set<KafkaTopicPartition> = []
+    /// Whether a sub-topology reads several topics, so that its tasks order their input
+    /// (see `StreamThread+PartitionGroups.swift`).
+    lazy var ordersInput = topology.subTopologies.contains { $0.sourceTopics.count > 1 }
     var lastCommit = ContinuousClock.now
     /// Set while the thread is failing: the revocation on close must not commit.
     var failing = false
@@ -197,11 +203,15 @@ final class StreamThread: @unchecked Sendable {
         consumerConfig["partition.assignment.strategy"] = CoPartitioning.assignmentStrategy(for: topology)
         consumerConfig["isolation.level"] = config.isExactlyOnce ? "read_committed" : "read_uncommitted"
         consumerConfig = consumerConfig.withDefaults(["statistics.interval.ms": "1000", "fetch.wait.max.ms": "50"])
+        // Tasks of several partitions learn that one is caught up from the partition's end.
+        if ordersInput { consumerConfig["enable.partition.eof"] = "true" }
         let metrics = self.metrics
         consumer = try KafkaConsumer(
             configuration: consumerConfig, logger: logger,
             rebalanceListener: { [unowned self] _, event in rebalance(event) },
             onStatistics: { stats in metrics.lag.withLock { $0 = stats.consumerLag } })
+        assigned = []
+        if ordersInput { consumer.onPartitionEnd = { [unowned self] handle, partition in partitionEnded(handle, partition) } }
         try consumer.subscribe(topics: topology.sourceTopics)
         queries.wake.withLock { [consumer] in $0 = { consumer?.wakeUp() } }
         let assignor = consumerConfig["partition.assignment.strategy"] ?? ""
@@ -234,7 +244,7 @@ final class StreamThread: @unchecked Sendable {
     /// per topic instead of once per record.
     private var routes: [OpaquePointer: (topic: String, subTopology: Int?)] = [:]
 
-    private func route(_ handle: OpaquePointer) -> (topic: String, subTopology: Int?) {
+    func route(_ handle: OpaquePointer) -> (topic: String, subTopology: Int?) {
         if let known = routes[handle] { return known }
         let topic = KafkaRecordView.topicName(of: handle)
         let route = (topic, topology.subTopology(readingTopic: topic)?.id)
@@ -245,10 +255,16 @@ final class StreamThread: @unchecked Sendable {
     private func pollAndProcess(timeout: Duration) throws {
         var pendingError: (any Error)?
         var rewinds: [KafkaTopicPartitionOffset] = []
+        var buffered = 0
         let count = try consumer.pollRuns(maxRecords: 1000, timeout: timeout) { run in
             guard pendingError == nil else { return }
             do {
                 if let last = lastInput, last.topic == run.topicHandle, last.partition == run.partition {
+                    if let group = last.task.partitionGroup {
+                        group.add(run, slot: last.input)
+                        buffered += run.count
+                        return
+                    }
                     try timedProcess(run.count) { try last.task.process(run, input: last.input) }
                     return
                 }
@@ -259,12 +275,20 @@ final class StreamThread: @unchecked Sendable {
                 }
                 let input = try task.input(topic: topic, partition: run.partition)
                 lastInput = (run.topicHandle, run.partition, task, input)
+                if let group = task.partitionGroup {
+                    group.add(run, slot: input)
+                    buffered += run.count
+                    return
+                }
                 try timedProcess(run.count) { try task.process(run, input: input) }
             } catch {
                 pendingError = error
             }
         }
-        metrics.processed.add(count, ordering: .relaxed)
+        if pendingError == nil, ordersInput {
+            do { buffered -= try processBufferedInput() } catch { pendingError = error }
+        }
+        metrics.processed.add(count - buffered, ordering: .relaxed)
         metrics.polls.add(1, ordering: .relaxed)
         if count > 0, pendingError == nil {
             do { try FaultInjection.fail(at: .streamThreadFailure) } catch { pendingError = error }
