@@ -112,7 +112,8 @@ let package = Package(
         .target(
             name: "FraudV2Plugin", dependencies: ["Fraud", .product(name: "EddySDK", package: "sdk")],
             path: "Plugins/FraudV2"),
-        .target(name: "OrdersPlugin", dependencies: [.product(name: "EddySDK", package: "sdk")], path: "Plugins/Orders"),
+        .target(
+            name: "OrdersPlugin", dependencies: [.product(name: "EddySDK", package: "sdk")], path: "Plugins/Orders"),
         .target(name: "ShopsPlugin", dependencies: [.product(name: "EddySDK", package: "sdk")], path: "Plugins/Shops"),
         .target(
             name: "Uppercase", path: "Plugins/Uppercase",
@@ -170,7 +171,8 @@ let package = Package(
         .testTarget(
             name: "EddyRuntimeTests",
             dependencies: [
-                "EddyRuntime", "EddyServer", "EddyKafka", "EddyState", "EddyTestSupport", .product(name: "EddyEngine", package: "sdk"),
+                "EddyRuntime", "EddyServer", "EddyKafka", "EddyState", "EddyTestSupport",
+                .product(name: "EddyEngine", package: "sdk"),
             ]),
         .testTarget(name: "EddyBrokerTests", dependencies: ["EddyKafka", "EddyTestSupport"]),
     ]

@@ -44,10 +44,14 @@ let package = Package(
         .executableTarget(name: "eddy-state-bench", dependencies: [.product(name: "EddyState", package: "eddy")]),
         .executableTarget(
             name: "eddy-reload-bench",
-            dependencies: [.product(name: "EddyRuntime", package: "eddy"), .product(name: "EddyKafka", package: "eddy")]),
+            dependencies: [
+                .product(name: "EddyRuntime", package: "eddy"), .product(name: "EddyKafka", package: "eddy"),
+            ]),
         // An embedded broker, `eddy run` workers and committed-output counting, for the benchmarks that run whole workers.
         .target(name: "BenchKit", dependencies: [.product(name: "EddyKafka", package: "eddy")]),
-        .executableTarget(name: "eddy-recovery-bench", dependencies: ["BenchKit", .product(name: "EddyKafka", package: "eddy")]),
-        .executableTarget(name: "eddy-join-bench", dependencies: ["BenchKit", .product(name: "EddyKafka", package: "eddy")]),
+        .executableTarget(
+            name: "eddy-recovery-bench", dependencies: ["BenchKit", .product(name: "EddyKafka", package: "eddy")]),
+        .executableTarget(
+            name: "eddy-join-bench", dependencies: ["BenchKit", .product(name: "EddyKafka", package: "eddy")]),
     ]
 )

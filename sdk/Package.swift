@@ -15,7 +15,9 @@ import PackageDescription
 /// The host-side modules skip run-time exclusivity checks in release builds, as the host's
 /// per-record modules do (each access to a node's stored properties would pay one); debug
 /// builds, which the tests run, keep them. Not for `EddySDK`, which plugins build.
-let hostPathSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+let hostPathSettings: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+]
 
 let package = Package(
     name: "eddy-sdk",

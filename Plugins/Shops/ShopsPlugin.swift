@@ -14,11 +14,14 @@ public enum ShopsPlugin: Plugin {
     public static func topology(_ builder: StreamsBuilder) {
         let shops = builder.globalTable("shops", key: .string, value: .string, materialized: .as("shops-store"))
         let sales = builder.stream("sales", key: .string, value: .string)
-        sales.join(shops, value: .string, named: "sales-with-region", keySelector: { _, sale in shop(of: sale) }) { sale, region in
+        sales.join(shops, value: .string, named: "sales-with-region", keySelector: { _, sale in shop(of: sale) }) {
+            sale, region in
             "\(item(of: sale)) in \(region)"
         }
         .to("sales-by-region")
-        sales.leftJoin(shops, value: .string, named: "sales-with-any-region", keySelector: { _, sale in shop(of: sale) }) { sale, region in
+        sales.leftJoin(
+            shops, value: .string, named: "sales-with-any-region", keySelector: { _, sale in shop(of: sale) }
+        ) { sale, region in
             "\(item(of: sale)) in \(region ?? "no known region")"
         }
         .to("sales-any-region")

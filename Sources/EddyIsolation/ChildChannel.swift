@@ -1,7 +1,8 @@
+import EddySDK
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import EddySDK
 
 /// The plugin process's end of ``IsolationProtocol``: the socket (fd 3), the shared memory
 /// (fd 4), and the calls region the relayed host table writes into.
@@ -19,7 +20,9 @@ final class ChildChannel {
     init(socket: Int32, memoryFd: Int32) throws(PluginHostError) {
         guard let memory = mmap(nil, IsolationProtocol.fileSize, PROT_READ | PROT_WRITE, MAP_SHARED, memoryFd, 0),
             memory != MAP_FAILED
-        else { throw PluginHostError("cannot map the shared memory (fd \(memoryFd)): \(String(cString: strerror(errno)))") }
+        else {
+            throw PluginHostError("cannot map the shared memory (fd \(memoryFd)): \(String(cString: strerror(errno)))")
+        }
         self.socket = socket
         self.memory = memory
         calls = WireWriter(base: memory + IsolationProtocol.callsOffset, capacity: IsolationProtocol.regionSize)

@@ -1,7 +1,8 @@
+import EddySDK
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import EddySDK
 
 /// What a plugin's `eddy_context` points to in the plugin process: the instance, and the
 /// copies that must outlive the reply region — strings lent until close (task id,

@@ -1,7 +1,8 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import Synchronization
 
 /// One build of an isolated plugin, seen from the worker: how to start its process, and the
 /// processes running it, one per OS thread that created instances (a stream thread, or the

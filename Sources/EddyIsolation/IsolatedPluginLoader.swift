@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import EddyHost
 import EddyPlugins
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Loads a plugin for `isolation: process`: the worker never maps the plugin's code. A
 /// child `eddy plugin-host --describe` checks and loads the file exactly as the worker
@@ -20,7 +21,9 @@ public struct IsolatedPluginLoader: Sendable {
     /// The `eddy` binary whose `plugin-host` subcommand serves plugins.
     public let executable: String
 
-    public init(pluginDirectory: String, cacheDirectory: String, timeoutMs: Int, executable: String = Self.currentExecutable) {
+    public init(
+        pluginDirectory: String, cacheDirectory: String, timeoutMs: Int, executable: String = Self.currentExecutable
+    ) {
         self.pluginDirectory = pluginDirectory
         self.cacheDirectory = cacheDirectory
         self.timeoutMs = timeoutMs
@@ -42,20 +45,24 @@ public struct IsolatedPluginLoader: Sendable {
         let build = IsolatedBuild(
             plugin: plugin, sha256: manifest.sha256, executable: executable,
             serveArguments: [
-                "--plugins-dir", copyDirectory, "--cache-dir", cacheDirectory, "--sha256", manifest.sha256, manifest.loadedPath,
+                "--plugins-dir", copyDirectory, "--cache-dir", cacheDirectory, "--sha256", manifest.sha256,
+                manifest.loadedPath,
             ],
             timeoutMs: timeoutMs)
         var description = try PluginDescription(StandInDescriptor.make(manifest, build: build))
         description.runsIsolated = true
         return LoadedPlugin(
-            description: description, sha256: manifest.sha256, sourcePath: manifest.sourcePath, loadedPath: manifest.loadedPath,
+            description: description, sha256: manifest.sha256, sourcePath: manifest.sourcePath,
+            loadedPath: manifest.loadedPath,
             byteCount: manifest.byteCount, functions: [:])
     }
 
     private func describe(_ path: String, as plugin: String) throws -> IsolatedPluginManifest {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: executable)
-        child.arguments = ["plugin-host", "--describe", "--plugins-dir", pluginDirectory, "--cache-dir", cacheDirectory, path]
+        child.arguments = [
+            "plugin-host", "--describe", "--plugins-dir", pluginDirectory, "--cache-dir", cacheDirectory, path,
+        ]
         let output = Pipe()
         let errors = Pipe()
         child.standardOutput = output
@@ -63,7 +70,8 @@ public struct IsolatedPluginLoader: Sendable {
         do {
             try child.run()
         } catch {
-            throw IsolatedPluginLoadError(description: "cannot start \(executable) plugin-host to load isolated plugin \(plugin): \(error)")
+            throw IsolatedPluginLoadError(
+                description: "cannot start \(executable) plugin-host to load isolated plugin \(plugin): \(error)")
         }
         let killer = DispatchWorkItem { [child] in if child.isRunning { kill(child.processIdentifier, SIGKILL) } }
         DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(timeoutMs), execute: killer)
@@ -74,17 +82,25 @@ public struct IsolatedPluginLoader: Sendable {
         let message = stderr.trimmingCharacters(in: .whitespacesAndNewlines)
         if child.terminationReason == .uncaughtSignal {
             let signal = child.terminationStatus
-            let cause = signal == SIGKILL ? "did not finish within plugin.timeout.ms (\(timeoutMs) ms) and was killed" : "was killed by signal \(signal) (\(PluginProcessFailure.signalName(signal)))"
+            let cause =
+                signal == SIGKILL
+                ? "did not finish within plugin.timeout.ms (\(timeoutMs) ms) and was killed"
+                : "was killed by signal \(signal) (\(PluginProcessFailure.signalName(signal)))"
             throw IsolatedPluginLoadError(
-                description: "isolated plugin \(plugin): the process loading \(path) \(cause)\(message.isEmpty ? "" : ": \(message)")")
+                description:
+                    "isolated plugin \(plugin): the process loading \(path) \(cause)\(message.isEmpty ? "" : ": \(message)")"
+            )
         }
         guard child.terminationStatus == 0 else {
-            throw IsolatedPluginLoadError(description: message.isEmpty ? "isolated plugin \(plugin): loading \(path) failed (status \(child.terminationStatus))" : message)
+            throw IsolatedPluginLoadError(
+                description: message.isEmpty
+                    ? "isolated plugin \(plugin): loading \(path) failed (status \(child.terminationStatus))" : message)
         }
         do {
             return try JSONDecoder().decode(IsolatedPluginManifest.self, from: stdout)
         } catch {
-            throw IsolatedPluginLoadError(description: "isolated plugin \(plugin): unreadable answer from \(executable) plugin-host: \(error)")
+            throw IsolatedPluginLoadError(
+                description: "isolated plugin \(plugin): unreadable answer from \(executable) plugin-host: \(error)")
         }
     }
 }

@@ -67,7 +67,9 @@ struct IsolatedPluginManifest: Codable {
                         name: $0.name, kind: $0.kind.rawValue, keySerde: $0.keySerde, valueSerde: $0.valueSerde,
                         changelog: $0.changelog, retentionMs: $0.retentionMs, windowSizeMs: $0.windowSizeMs)
                 },
-                config: processor.config.map { ConfigKey(name: $0.name, type: $0.type.rawValue, defaultValue: $0.defaultValue, doc: $0.doc) })
+                config: processor.config.map {
+                    ConfigKey(name: $0.name, type: $0.type.rawValue, defaultValue: $0.defaultValue, doc: $0.doc)
+                })
         }
         functions = description.functions.map(\.name)
         streamFunctions = description.streamFunctions.map(\.name)

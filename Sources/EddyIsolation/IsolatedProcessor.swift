@@ -20,7 +20,8 @@ final class IsolatedProcessor {
     /// The entries of the stand-in descriptor.
     static let initEntry:
         @convention(c) (
-            UnsafePointer<eddy_processor>?, UnsafePointer<eddy_host_api>?, OpaquePointer?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+            UnsafePointer<eddy_processor>?, UnsafePointer<eddy_host_api>?, OpaquePointer?,
+            UnsafeMutablePointer<UnsafeMutableRawPointer?>?
         ) -> eddy_status = { processor, host, ctx, instanceOut in
             let target = Unmanaged<IsolatedProcessor>.fromOpaque(processor!.pointee.plugin_data!).takeUnretainedValue()
             return target.initialize(host: host!, ctx: ctx!, instanceOut: instanceOut!)
@@ -33,10 +34,11 @@ final class IsolatedProcessor {
     }
 
     static let processBatchEntry:
-        @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<eddy_record>?, Int, UnsafeMutablePointer<Int>?) -> eddy_status = {
-            instance, records, count, processedOut in
-            ProxyInstance.from(instance).process(records!, count: count, processedOut: &processedOut!.pointee)
-        }
+        @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<eddy_record>?, Int, UnsafeMutablePointer<Int>?) ->
+            eddy_status = {
+                instance, records, count, processedOut in
+                ProxyInstance.from(instance).process(records!, count: count, processedOut: &processedOut!.pointee)
+            }
 
     static let punctuateEntry: @convention(c) (UnsafeMutableRawPointer?, UInt64, Int64) -> eddy_status = {
         instance, schedule, timestamp in
@@ -50,7 +52,8 @@ final class IsolatedProcessor {
     }
 
     private func initialize(
-        host: UnsafePointer<eddy_host_api>, ctx: OpaquePointer, instanceOut: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+        host: UnsafePointer<eddy_host_api>, ctx: OpaquePointer,
+        instanceOut: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     ) -> eddy_status {
         let process: PluginProcess
         do {
@@ -77,6 +80,7 @@ func setError(_ host: UnsafePointer<eddy_host_api>, _ ctx: OpaquePointer, _ text
     var text = text
     text.withUTF8 { utf8 in
         host.pointee.set_error(
-            ctx, eddy_str(ptr: UnsafeRawPointer(utf8.baseAddress)?.assumingMemoryBound(to: CChar.self), len: utf8.count))
+            ctx, eddy_str(ptr: UnsafeRawPointer(utf8.baseAddress)?.assumingMemoryBound(to: CChar.self), len: utf8.count)
+        )
     }
 }

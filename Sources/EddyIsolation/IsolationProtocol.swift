@@ -95,7 +95,8 @@ enum Call: UInt32 {
     /// that refuses one of them fails the request with its message.
     var needsReply: Bool {
         switch self {
-        case .setError, .forward, .kvPut, .kvDelete, .windowPut, .iteratorClose, .log, .counterAdd, .gaugeSet, .requestCommit,
+        case .setError, .forward, .kvPut, .kvDelete, .windowPut, .iteratorClose, .log, .counterAdd, .gaugeSet,
+            .requestCommit,
             .sessionPut, .sessionRemove, .done:
             false
         default:

@@ -1,7 +1,8 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import Synchronization
 
 /// The failures of isolated plugins' processes, as the worker needs them: the last one on
 /// each thread (the stream thread that saw it decides whether to restart, after the failed

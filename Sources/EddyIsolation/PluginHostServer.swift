@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import EddyHost
 import EddyPlugins
 import EddySDK
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `eddy plugin-host`: the plugin process of an isolated plugin. It loads the plugin with
 /// the worker's own ``PluginLoader`` (every check an in-process load makes), then serves
@@ -16,14 +17,17 @@ public enum PluginHostServer {
     public static func describe(path: String, pluginDirectory: String, cacheDirectory: String) throws -> Data {
         let loaded = try PluginLoader(pluginDirectory: pluginDirectory, cacheDirectory: cacheDirectory).load(path)
         let manifest = IsolatedPluginManifest(
-            description: loaded.description, sha256: loaded.sha256, sourcePath: loaded.sourcePath, loadedPath: loaded.loadedPath,
+            description: loaded.description, sha256: loaded.sha256, sourcePath: loaded.sourcePath,
+            loadedPath: loaded.loadedPath,
             byteCount: loaded.byteCount)
         return try JSONEncoder().encode(manifest)
     }
 
     /// Loads the build at `path` (which must have `sha256`) and serves the worker on the
     /// socket `fd 3` and shared memory `fd 4` until the worker closes the socket.
-    public static func serve(path: String, pluginDirectory: String, cacheDirectory: String, sha256: String) throws -> Never {
+    public static func serve(path: String, pluginDirectory: String, cacheDirectory: String, sha256: String) throws
+        -> Never
+    {
         let loaded = try PluginLoader(pluginDirectory: pluginDirectory, cacheDirectory: cacheDirectory).load(path)
         guard loaded.sha256 == sha256 else {
             throw PluginHostError("\(path) has sha256 \(loaded.sha256), not the \(sha256) the worker loaded")

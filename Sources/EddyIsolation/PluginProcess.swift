@@ -1,8 +1,9 @@
+import Foundation
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import Foundation
-import Synchronization
 
 /// One running `eddy plugin-host` child, seen from the worker: its pid, the socket and the
 /// shared memory of ``IsolationProtocol``, and the instances it serves.
@@ -45,10 +46,13 @@ final class PluginProcess {
 
     /// Starts `executable plugin-host --serve …` for the plugin build at `path`, with the
     /// socket as fd 3 and the shared memory as fd 4.
-    static func start(plugin: String, executable: String, arguments: [String]) throws(PluginProcessFailure) -> PluginProcess {
+    static func start(plugin: String, executable: String, arguments: [String]) throws(PluginProcessFailure)
+        -> PluginProcess
+    {
         var pair: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
-            throw PluginProcessFailure(plugin: plugin, kind: .startFailed("socketpair: \(String(cString: strerror(errno)))"))
+            throw PluginProcessFailure(
+                plugin: plugin, kind: .startFailed("socketpair: \(String(cString: strerror(errno)))"))
         }
         // shm_open sets FD_CLOEXEC; the name is unlinked at once, so only the two processes hold it.
         let name = "/eddy-plugin-\(getpid())-\(sharedMemoryCounter.add(1, ordering: .relaxed).newValue)"
@@ -59,7 +63,8 @@ final class PluginProcess {
             memory != MAP_FAILED
         else {
             let reason = String(cString: strerror(errno))
-            close(pair[0]); close(pair[1])
+            close(pair[0])
+            close(pair[1])
             if memoryFd >= 0 { close(memoryFd) }
             throw PluginProcessFailure(plugin: plugin, kind: .startFailed("shared memory: \(reason)"))
         }
@@ -77,7 +82,8 @@ final class PluginProcess {
         guard status == 0 else {
             close(pair[0])
             munmap(memory, IsolationProtocol.fileSize)
-            throw PluginProcessFailure(plugin: plugin, kind: .startFailed("posix_spawn \(executable): \(String(cString: strerror(status)))"))
+            throw PluginProcessFailure(
+                plugin: plugin, kind: .startFailed("posix_spawn \(executable): \(String(cString: strerror(status)))"))
         }
         return PluginProcess(plugin: plugin, pid: pid, socket: pair[0], memory: memory)
     }

@@ -48,7 +48,8 @@ public struct PluginProcessFailure: Error, CustomStringConvertible, Sendable {
         case .exited(let status, let during):
             return "\(process) exited with status \(status) during \(during)"
         case .timedOut(let timeoutMs, let during):
-            return "\(process) did not finish \(during) within plugin.timeout.ms (\(timeoutMs) ms); it was killed with SIGKILL"
+            return
+                "\(process) did not finish \(during) within plugin.timeout.ms (\(timeoutMs) ms); it was killed with SIGKILL"
         case .protocolBroken(let what):
             return "\(process) broke the isolation protocol (\(what)); it was killed with SIGKILL"
         case .startFailed(let what):

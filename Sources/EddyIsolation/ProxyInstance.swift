@@ -54,13 +54,17 @@ final class ProxyInstance {
             process.requests.put(UInt32(0))
             var taken = 0
             while start + taken < count {
-                let record = (UnsafeRawPointer(records) + (start + taken) * stride).assumingMemoryBound(to: eddy_record.self)
+                let record = (UnsafeRawPointer(records) + (start + taken) * stride).assumingMemoryBound(
+                    to: eddy_record.self)
                 guard process.requests.fits(RecordWire.size(of: record)) else { break }
                 RecordWire.write(record, to: &process.requests)
                 taken += 1
             }
             guard taken > 0 else {
-                setError(host, ctx, "a record of \(RecordWire.size(of: (UnsafeRawPointer(records) + start * stride).assumingMemoryBound(to: eddy_record.self))) bytes does not fit the \(IsolationProtocol.regionSize >> 20) MiB an isolated plugin's run may take")
+                setError(
+                    host, ctx,
+                    "a record of \(RecordWire.size(of: (UnsafeRawPointer(records) + start * stride).assumingMemoryBound(to: eddy_record.self))) bytes does not fit the \(IsolationProtocol.regionSize >> 20) MiB an isolated plugin's run may take"
+                )
                 processedOut = start
                 return eddy_status(EDDY_ERROR)
             }
@@ -101,7 +105,8 @@ final class ProxyInstance {
         refused = false
         currentRecord = -1
         do {
-            let (status, processed) = try process.exchange(timeoutMs: processor.build.timeoutMs, what: what) { call, index, reader in
+            let (status, processed) = try process.exchange(timeoutMs: processor.build.timeoutMs, what: what) {
+                call, index, reader in
                 apply(call, index, &reader)
             }
             if refused && status == EDDY_OK { return (eddy_status(EDDY_ERROR), processed) }
@@ -112,7 +117,8 @@ final class ProxyInstance {
             message.withUTF8 { utf8 in
                 host.pointee.log(
                     ctx, eddy_log_level(EDDY_LOG_ERROR),
-                    eddy_str(ptr: UnsafeRawPointer(utf8.baseAddress)?.assumingMemoryBound(to: CChar.self), len: utf8.count))
+                    eddy_str(
+                        ptr: UnsafeRawPointer(utf8.baseAddress)?.assumingMemoryBound(to: CChar.self), len: utf8.count))
             }
             setError(host, ctx, message)
             return (eddy_status(EDDY_ERROR), max(0, Int(currentRecord)))

@@ -6,7 +6,8 @@ enum RecordWire {
     /// Bytes `record` takes on the wire.
     static func size(of record: UnsafePointer<eddy_record>) -> Int {
         let value = record.pointee
-        var size = WireWriter.size(of: value.key) + WireWriter.size(of: value.value) + 8 + 8 + value.topic.len + 4 + 8 + 4
+        var size =
+            WireWriter.size(of: value.key) + WireWriter.size(of: value.value) + 8 + 8 + value.topic.len + 4 + 8 + 4
         for index in 0..<value.header_count {
             let header = eddy_record_header(record, index)!.pointee
             size += 8 + header.key.len + WireWriter.size(of: header.value)

@@ -1,7 +1,8 @@
+import EddySDK
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import EddySDK
 
 /// The `eddy_host_api` a plugin gets in its process: every entry is relayed to the worker,
 /// which applies it to the real host table with the instance's real context (see
@@ -27,7 +28,8 @@ enum RelayHostAPI {
             let channel = ChildChannel.shared!
             guard let record else { return eddy_status(EDDY_INVALID_ARGUMENT) }
             let childSize = child.map { strlen($0) + 9 } ?? 0
-            guard channel.begin(child == nil ? .forward : .forwardTo, size: RecordWire.size(of: record) + childSize) else {
+            guard channel.begin(child == nil ? .forward : .forwardTo, size: RecordWire.size(of: record) + childSize)
+            else {
                 return tooLarge("forward")
             }
             if child != nil { channel.calls.put(cString: child) }
@@ -38,7 +40,9 @@ enum RelayHostAPI {
         }
         table.get_store = { _, name, storeOut in
             let channel = ChildChannel.shared!
-            guard channel.begin(.getStore, size: (name.map { strlen($0) } ?? 0) + 9) else { return tooLarge("get_store") }
+            guard channel.begin(.getStore, size: (name.map { strlen($0) } ?? 0) + 9) else {
+                return tooLarge("get_store")
+            }
             channel.calls.put(cString: name)
             var reply = channel.awaitReply()
             let status = reply.get(eddy_status.self)
@@ -69,7 +73,9 @@ enum RelayHostAPI {
         }
         table.kv_put = { ctx, store, key, value in
             let channel = ChildChannel.shared!
-            guard channel.begin(.kvPut, size: 8 + WireWriter.size(of: key) + WireWriter.size(of: value)) else { return tooLarge("kv_put") }
+            guard channel.begin(.kvPut, size: 8 + WireWriter.size(of: key) + WireWriter.size(of: value)) else {
+                return tooLarge("kv_put")
+            }
             channel.calls.put(handle(store))
             channel.calls.put(key)
             channel.calls.put(value)
@@ -86,7 +92,9 @@ enum RelayHostAPI {
         }
         table.kv_range = { ctx, store, from, to, iteratorOut in
             let channel = ChildChannel.shared!
-            guard channel.begin(.kvRange, size: 8 + WireWriter.size(of: from) + WireWriter.size(of: to)) else { return tooLarge("kv_range") }
+            guard channel.begin(.kvRange, size: 8 + WireWriter.size(of: from) + WireWriter.size(of: to)) else {
+                return tooLarge("kv_range")
+            }
             channel.calls.put(handle(store))
             channel.calls.put(from)
             channel.calls.put(to)
@@ -94,7 +102,9 @@ enum RelayHostAPI {
         }
         table.kv_prefix_scan = { ctx, store, prefix, iteratorOut in
             let channel = ChildChannel.shared!
-            guard channel.begin(.kvPrefixScan, size: 8 + WireWriter.size(of: prefix)) else { return tooLarge("kv_prefix_scan") }
+            guard channel.begin(.kvPrefixScan, size: 8 + WireWriter.size(of: prefix)) else {
+                return tooLarge("kv_prefix_scan")
+            }
             channel.calls.put(handle(store))
             channel.calls.put(prefix)
             return openIterator(ctx, channel, iteratorOut)
@@ -112,7 +122,9 @@ enum RelayHostAPI {
         }
         table.window_fetch = { ctx, store, key, from, to, iteratorOut in
             let channel = ChildChannel.shared!
-            guard channel.begin(.windowFetch, size: 24 + WireWriter.size(of: key)) else { return tooLarge("window_fetch") }
+            guard channel.begin(.windowFetch, size: 24 + WireWriter.size(of: key)) else {
+                return tooLarge("window_fetch")
+            }
             channel.calls.put(handle(store))
             channel.calls.put(key)
             channel.calls.put(from)
@@ -217,7 +229,9 @@ enum RelayHostAPI {
         }
         table.emit = { _, index, key, value in
             let channel = ChildChannel.shared!
-            guard channel.begin(.emit, size: 8 + WireWriter.size(of: key) + WireWriter.size(of: value)) else { return tooLarge("emit") }
+            guard channel.begin(.emit, size: 8 + WireWriter.size(of: key) + WireWriter.size(of: value)) else {
+                return tooLarge("emit")
+            }
             channel.calls.put(UInt64(index))
             channel.calls.put(key)
             channel.calls.put(value)
@@ -238,7 +252,9 @@ enum RelayHostAPI {
         }
         table.session_remove = { _, store, key, start, end in
             let channel = ChildChannel.shared!
-            guard channel.begin(.sessionRemove, size: 24 + WireWriter.size(of: key)) else { return tooLarge("session_remove") }
+            guard channel.begin(.sessionRemove, size: 24 + WireWriter.size(of: key)) else {
+                return tooLarge("session_remove")
+            }
             channel.calls.put(handle(store))
             channel.calls.put(key)
             channel.calls.put(start)
@@ -247,7 +263,9 @@ enum RelayHostAPI {
         }
         table.session_fetch = { ctx, store, key, earliestEnd, latestStart, iteratorOut in
             let channel = ChildChannel.shared!
-            guard channel.begin(.sessionFetch, size: 24 + WireWriter.size(of: key)) else { return tooLarge("session_fetch") }
+            guard channel.begin(.sessionFetch, size: 24 + WireWriter.size(of: key)) else {
+                return tooLarge("session_fetch")
+            }
             channel.calls.put(handle(store))
             channel.calls.put(key)
             channel.calls.put(earliestEnd)
@@ -289,7 +307,8 @@ enum RelayHostAPI {
     /// A call whose arguments exceed the calls region: refused, with the reason set.
     private static func tooLarge(_ call: String) -> eddy_status {
         let channel = ChildChannel.shared!
-        let message = "\(call): the arguments exceed the \(IsolationProtocol.regionSize >> 20) MiB an isolated plugin's call may carry"
+        let message =
+            "\(call): the arguments exceed the \(IsolationProtocol.regionSize >> 20) MiB an isolated plugin's call may carry"
         if channel.begin(.setError, size: 8 + message.utf8.count) { channel.calls.put(message) }
         return eddy_status(EDDY_INVALID_ARGUMENT)
     }

@@ -1,7 +1,8 @@
+import EddySDK
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import EddySDK
 
 /// Builds the worker's stand-in `eddy_plugin` for an isolated plugin from its manifest: the
 /// same name, version, toolchain and processors (stores, config keys) as the plugin's own
@@ -28,7 +29,9 @@ enum StandInDescriptor {
         return UnsafePointer(allocate(plugin))
     }
 
-    private static func processor(of manifest: IsolatedPluginManifest.Processor, build: IsolatedBuild) -> UnsafePointer<eddy_processor> {
+    private static func processor(of manifest: IsolatedPluginManifest.Processor, build: IsolatedBuild) -> UnsafePointer<
+        eddy_processor
+    > {
         var entry = eddy_processor()
         entry.struct_size = UInt32(MemoryLayout<eddy_processor>.size)
         entry.name = permanent(manifest.name)
@@ -58,7 +61,8 @@ enum StandInDescriptor {
         }
         entry.config = keys.isEmpty ? nil : array(keys)
         entry.config_count = keys.count
-        entry.plugin_data = UnsafeRawPointer(Unmanaged.passRetained(IsolatedProcessor(build: build, name: manifest.name)).toOpaque())
+        entry.plugin_data = UnsafeRawPointer(
+            Unmanaged.passRetained(IsolatedProcessor(build: build, name: manifest.name)).toOpaque())
         entry.`init` = IsolatedProcessor.initEntry
         entry.process = IsolatedProcessor.processEntry
         entry.punctuate = manifest.hasPunctuate ? IsolatedProcessor.punctuateEntry : nil

@@ -1,7 +1,8 @@
+import EddySDK
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import EddySDK
 
 /// What a plugin process knows of one key-value store of one instance: the values it read
 /// from the worker and the writes it made since, so that reading a key again costs no
@@ -68,7 +69,9 @@ final class MirroredValue {
 
     /// The value as a slice; absent when the store has no such key.
     var slice: eddy_bytes {
-        present ? eddy_bytes(ptr: UnsafePointer(storage.assumingMemoryBound(to: UInt8.self)), len: length) : eddy_bytes(ptr: nil, len: 0)
+        present
+            ? eddy_bytes(ptr: UnsafePointer(storage.assumingMemoryBound(to: UInt8.self)), len: length)
+            : eddy_bytes(ptr: nil, len: 0)
     }
 
     /// Takes `value` (nil or an absent slice: no such key); returns the change in capacity.

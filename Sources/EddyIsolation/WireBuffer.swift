@@ -1,7 +1,8 @@
+import EddySDK
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import EddySDK
 
 /// Writes messages into one region of the shared memory between a worker and its plugin
 /// process: native-endian integers and length-prefixed byte slices, packed without padding.

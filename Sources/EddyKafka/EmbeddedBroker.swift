@@ -1,11 +1,11 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A running `eddy-broker`: the embedded development and test broker, as a child process.
@@ -171,7 +171,8 @@ public enum EmbeddedBrokerError: Error, Sendable, Equatable, CustomStringConvert
     public var description: String {
         switch self {
         case .notFound(let searched):
-            return "eddy-broker not found; build it with `bash broker/build.sh` (or set EDDY_BROKER to its path); searched: "
+            return
+                "eddy-broker not found; build it with `bash broker/build.sh` (or set EDDY_BROKER to its path); searched: "
                 + searched.joined(separator: "; ")
         case .launchFailed(let path, let reason):
             return "eddy-broker (\(path)) did not start: \(reason)"

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The line protocol on `eddy-broker`'s stdin and stdout: one command line in, one reply
@@ -29,7 +29,8 @@ final class EmbeddedBrokerChannel {
             let n = line[written...].withUnsafeBytes { write(input, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw .control(command: command, reason: "the broker is gone (write: \(String(cString: strerror(errno))))")
+                throw .control(
+                    command: command, reason: "the broker is gone (write: \(String(cString: strerror(errno))))")
             }
             written += n
         }

@@ -24,22 +24,30 @@ public struct KafkaNewTopic: Sendable, Hashable {
 public final class KafkaAdmin: @unchecked Sendable {
     let client: KafkaClient
 
-    public init(configuration: KafkaConfiguration, logger: Logger = Logger(label: "eddy.kafka.admin")) throws(KafkaError) {
+    public init(configuration: KafkaConfiguration, logger: Logger = Logger(label: "eddy.kafka.admin"))
+        throws(KafkaError)
+    {
         client = try KafkaClient(type: RD_KAFKA_PRODUCER, configuration: configuration, logger: logger)
     }
 
     /// Creates topics. With `ifNotExists`, a topic that already exists is not an error.
-    public func createTopics(_ topics: [KafkaNewTopic], ifNotExists: Bool = false, timeout: Duration = .seconds(30)) throws(KafkaError) {
+    public func createTopics(_ topics: [KafkaNewTopic], ifNotExists: Bool = false, timeout: Duration = .seconds(30))
+        throws(KafkaError)
+    {
         var errstr = CErrorBuffer()
         var newTopics: [OpaquePointer?] = []
         defer { newTopics.forEach { rd_kafka_NewTopic_destroy($0) } }
         for topic in topics {
-            guard let nt = rd_kafka_NewTopic_new(topic.name, topic.partitions, topic.replicationFactor, &errstr.bytes, errstr.count) else {
+            guard
+                let nt = rd_kafka_NewTopic_new(
+                    topic.name, topic.partitions, topic.replicationFactor, &errstr.bytes, errstr.count)
+            else {
                 throw .client(operation: "create topic '\(topic.name)'", reason: errstr.message)
             }
             newTopics.append(nt)
             for (key, value) in topic.configs.sorted(by: { $0.key < $1.key }) {
-                try KafkaError.check(rd_kafka_NewTopic_set_config(nt, key, value), "create topic '\(topic.name)' config \(key)")
+                try KafkaError.check(
+                    rd_kafka_NewTopic_set_config(nt, key, value), "create topic '\(topic.name)' config \(key)")
             }
         }
         let event = try request("create topics", timeout: timeout) { options, queue in
@@ -52,7 +60,9 @@ public final class KafkaAdmin: @unchecked Sendable {
     }
 
     /// Deletes topics. With `ifExists`, a topic that does not exist is not an error.
-    public func deleteTopics(_ names: [String], ifExists: Bool = false, timeout: Duration = .seconds(30)) throws(KafkaError) {
+    public func deleteTopics(_ names: [String], ifExists: Bool = false, timeout: Duration = .seconds(30))
+        throws(KafkaError)
+    {
         var deletions: [OpaquePointer?] = names.map { rd_kafka_DeleteTopic_new($0) }
         defer { deletions.forEach { rd_kafka_DeleteTopic_destroy($0) } }
         let event = try request("delete topics", timeout: timeout) { options, queue in
@@ -65,7 +75,9 @@ public final class KafkaAdmin: @unchecked Sendable {
     }
 
     /// The configuration entries of a topic as the broker reports them.
-    public func describeTopicConfigs(_ topic: String, timeout: Duration = .seconds(30)) throws(KafkaError) -> [String: String] {
+    public func describeTopicConfigs(_ topic: String, timeout: Duration = .seconds(30)) throws(KafkaError) -> [String:
+        String]
+    {
         var resources: [OpaquePointer?] = [rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic)]
         defer { rd_kafka_ConfigResource_destroy(resources[0]) }
         let event = try request("describe configs of '\(topic)'", timeout: timeout) { options, queue in
@@ -73,7 +85,9 @@ public final class KafkaAdmin: @unchecked Sendable {
         }
         defer { rd_kafka_event_destroy(event) }
         var count = 0
-        guard let described = rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(event), &count),
+        guard
+            let described = rd_kafka_DescribeConfigs_result_resources(
+                rd_kafka_event_DescribeConfigs_result(event), &count),
             count == 1, let resource = described[0]
         else { throw .client(operation: "describe configs of '\(topic)'", reason: "the broker returned no resource") }
         let err = rd_kafka_ConfigResource_error(resource)
@@ -94,7 +108,9 @@ public final class KafkaAdmin: @unchecked Sendable {
     }
 
     /// Brokers and topics of the cluster (all topics, or just `topic`).
-    public func metadata(topic: String? = nil, timeout: Duration = .seconds(10)) throws(KafkaError) -> KafkaClusterMetadata {
+    public func metadata(topic: String? = nil, timeout: Duration = .seconds(10)) throws(KafkaError)
+        -> KafkaClusterMetadata
+    {
         try KafkaClusterMetadata.fetch(client: client, topic: topic, timeout: timeout)
     }
 
@@ -129,7 +145,8 @@ public final class KafkaAdmin: @unchecked Sendable {
     }
 
     private static func checkTopicResults(
-        _ results: UnsafeMutablePointer<OpaquePointer?>?, _ count: Int, _ operation: String, ignoring ignored: KafkaErrorCode?
+        _ results: UnsafeMutablePointer<OpaquePointer?>?, _ count: Int, _ operation: String,
+        ignoring ignored: KafkaErrorCode?
     ) throws(KafkaError) {
         for i in 0..<count {
             guard let result = results?[i] else { continue }

@@ -55,7 +55,8 @@ final class KafkaClient: @unchecked Sendable {
         type: rd_kafka_type_t, configuration: KafkaConfiguration, logger: Logger,
         requireBootstrapServers: Bool = true, configure: (OpaquePointer) -> Void = { _ in }
     ) throws(KafkaError) {
-        let conf = try configuration.makeNativeConfiguration(for: type, requireBootstrapServers: requireBootstrapServers)
+        let conf = try configuration.makeNativeConfiguration(
+            for: type, requireBootstrapServers: requireBootstrapServers)
         let context = KafkaClientContext(logger: logger)
         let unmanaged = Unmanaged.passRetained(context)
         rd_kafka_conf_set_opaque(conf, unmanaged.toOpaque())
@@ -121,14 +122,15 @@ enum KafkaCallbacks {
         opaque.map { Unmanaged<KafkaClientContext>.fromOpaque($0).takeUnretainedValue() }
     }
 
-    static let error: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
-        _, err, reason, opaque in
-        guard let context = context(opaque) else { return }
-        let code = KafkaErrorCode(rawValue: err)
-        let text = reason.map { String(cString: $0) } ?? code.message
-        context.lastError.withLock { $0 = (code, text) }
-        context.logger.warning("librdkafka: \(text)", metadata: ["code": "\(code.name)"])
-    }
+    static let error: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void =
+        {
+            _, err, reason, opaque in
+            guard let context = context(opaque) else { return }
+            let code = KafkaErrorCode(rawValue: err)
+            let text = reason.map { String(cString: $0) } ?? code.message
+            context.lastError.withLock { $0 = (code, text) }
+            context.logger.warning("librdkafka: \(text)", metadata: ["code": "\(code.name)"])
+        }
 
     static let log: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = {
         rk, level, facility, message in
@@ -145,15 +147,16 @@ enum KafkaCallbacks {
         context.logger.log(level: swiftLevel, "librdkafka \(fac): \(text)")
     }
 
-    static let statistics: @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32 = {
-        _, json, length, opaque in
-        guard let json, let context = context(opaque), let handler = context.onStatistics else { return 0 }
-        let bytes = UnsafeRawBufferPointer(start: json, count: length)
-        do {
-            handler(try KafkaStatistics.decode(bytes))
-        } catch {
-            context.logger.warning("could not decode librdkafka statistics: \(error)")
+    static let statistics:
+        @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32 = {
+            _, json, length, opaque in
+            guard let json, let context = context(opaque), let handler = context.onStatistics else { return 0 }
+            let bytes = UnsafeRawBufferPointer(start: json, count: length)
+            do {
+                handler(try KafkaStatistics.decode(bytes))
+            } catch {
+                context.logger.warning("could not decode librdkafka statistics: \(error)")
+            }
+            return 0
         }
-        return 0
-    }
 }

@@ -22,7 +22,8 @@ public struct KafkaClusterMetadata: Sendable, Hashable {
 
     public func topic(_ name: String) -> Topic? { topics.first { $0.name == name } }
 
-    static func fetch(client: KafkaClient, topic: String?, timeout: Duration) throws(KafkaError) -> KafkaClusterMetadata {
+    static func fetch(client: KafkaClient, topic: String?, timeout: Duration) throws(KafkaError) -> KafkaClusterMetadata
+    {
         var metadata: UnsafePointer<rd_kafka_metadata>?
         var topicHandle: OpaquePointer?
         if let topic { topicHandle = rd_kafka_topic_new(client.handle, topic, nil) }
@@ -45,6 +46,7 @@ public struct KafkaClusterMetadata: Sendable, Hashable {
                 partitions: (0..<Int(t.partition_cnt)).map { t.partitions[$0].id }.sorted(),
                 error: t.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaErrorCode(t.err))
         }
-        return KafkaClusterMetadata(brokers: brokers.sorted { $0.id < $1.id }, topics: topics.sorted { $0.name < $1.name })
+        return KafkaClusterMetadata(
+            brokers: brokers.sorted { $0.id < $1.id }, topics: topics.sorted { $0.name < $1.name })
     }
 }

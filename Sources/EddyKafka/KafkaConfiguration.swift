@@ -70,7 +70,9 @@ public struct KafkaConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// typed error that names the key and carries librdkafka's message. Properties of the other
     /// kind of client are left out (see ``KafkaPropertyScope``), so one set of properties
     /// configures consumers and producers alike. The caller owns the returned handle.
-    func makeNativeConfiguration(for type: rd_kafka_type_t, requireBootstrapServers: Bool = true) throws(KafkaError) -> OpaquePointer {
+    func makeNativeConfiguration(for type: rd_kafka_type_t, requireBootstrapServers: Bool = true) throws(KafkaError)
+        -> OpaquePointer
+    {
         if requireBootstrapServers { try Self.validateBootstrapServers(bootstrapServers) }
         let conf = rd_kafka_conf_new()!
         var errstr = CErrorBuffer()
@@ -80,7 +82,8 @@ public struct KafkaConfiguration: Sendable, Equatable, CustomStringConvertible {
             guard result == RD_KAFKA_CONF_OK else {
                 rd_kafka_conf_destroy(conf)
                 let reason = errstr.message
-                let hint = result == RD_KAFKA_CONF_UNKNOWN
+                let hint =
+                    result == RD_KAFKA_CONF_UNKNOWN
                     ? " — check the spelling against librdkafka's CONFIGURATION.md"
                     : " — fix the value" + (Self.isSecret(key) ? "" : " '\(value)'")
                 throw .configuration(key: key, reason: reason + hint)
@@ -105,7 +108,9 @@ public struct KafkaConfiguration: Sendable, Equatable, CustomStringConvertible {
             else {
                 throw .configuration(
                     key: "bootstrap.servers",
-                    reason: "'\(trimmed)' is not host:port — give a comma-separated list such as localhost:9092,localhost:9093")
+                    reason:
+                        "'\(trimmed)' is not host:port — give a comma-separated list such as localhost:9092,localhost:9093"
+                )
             }
         }
     }

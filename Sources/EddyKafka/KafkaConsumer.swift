@@ -69,7 +69,8 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Joins the group and subscribes to `topics` (a name starting with `^` is a regex).
     public func subscribe(topics: [String]) throws(KafkaError) {
         let list = TopicPartitionList(topics.map { KafkaTopicPartition(topic: $0, partition: -1) })
-        try KafkaError.check(list.withNative { rd_kafka_subscribe(client.handle, $0) }, "subscribe to \(topics.joined(separator: ", "))")
+        try KafkaError.check(
+            list.withNative { rd_kafka_subscribe(client.handle, $0) }, "subscribe to \(topics.joined(separator: ", "))")
     }
 
     /// Reads exactly these partitions from these offsets, outside any group rebalancing.
@@ -88,7 +89,8 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// The protocol the group is using; `.none` before the first assignment.
     public var rebalanceProtocol: KafkaRebalanceProtocol {
-        rd_kafka_rebalance_protocol(client.handle).flatMap { KafkaRebalanceProtocol(rawValue: String(cString: $0)) } ?? .none
+        rd_kafka_rebalance_protocol(client.handle).flatMap { KafkaRebalanceProtocol(rawValue: String(cString: $0)) }
+            ?? .none
     }
 
     /// This member's group id, generation and member id, for transactional offset commits.
@@ -147,14 +149,19 @@ public final class KafkaConsumer: @unchecked Sendable {
     public func pollRuns(
         maxRecords: Int, timeout: Duration, _ body: (borrowing KafkaRecordRun) throws -> Void
     ) throws -> Int {
-        try withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<rd_kafka_message_t>?.self, capacity: Self.pollBatchSize) { batch in
+        try withUnsafeTemporaryAllocation(
+            of: UnsafeMutablePointer<rd_kafka_message_t>?.self, capacity: Self.pollBatchSize
+        ) { batch in
             var visited = 0
             var waited = timeout == .zero
             while visited < maxRecords {
-                var count = rd_kafka_consume_batch_queue(queue, 0, batch.baseAddress, min(batch.count, maxRecords - visited))
+                var count = rd_kafka_consume_batch_queue(
+                    queue, 0, batch.baseAddress, min(batch.count, maxRecords - visited))
                 if count <= 0 {
                     // Nothing fetched: wait (once) for the first record, serving callbacks.
-                    guard !waited, let message = rd_kafka_consumer_poll(client.handle, timeout.milliseconds) else { break }
+                    guard !waited, let message = rd_kafka_consumer_poll(client.handle, timeout.milliseconds) else {
+                        break
+                    }
                     waited = true
                     batch[0] = message
                     count = 1
@@ -178,7 +185,8 @@ public final class KafkaConsumer: @unchecked Sendable {
                         trusts = trustsHeaderlessLayout(next) && trusts
                         end += 1
                     }
-                    try body(KafkaRecordRun(messages: batch.baseAddress! + start, count: end - start, trustsLayout: trusts))
+                    try body(
+                        KafkaRecordRun(messages: batch.baseAddress! + start, count: end - start, trustsLayout: trusts))
                     visited += end - start
                     start = end
                 }
@@ -266,7 +274,9 @@ public final class KafkaConsumer: @unchecked Sendable {
     // MARK: - Committing
 
     /// The group's committed offsets for these partitions (blocks on the group coordinator).
-    public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) throws(KafkaError) -> [KafkaTopicPartitionOffset] {
+    public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) throws(KafkaError)
+        -> [KafkaTopicPartitionOffset]
+    {
         let list = TopicPartitionList(partitions)
         let err = list.withNative { rd_kafka_committed(client.handle, $0, timeout.milliseconds) }
         if err == RD_KAFKA_RESP_ERR__TIMED_OUT { throw client.explainTimeout("committed offsets") }
@@ -332,7 +342,8 @@ public final class KafkaConsumer: @unchecked Sendable {
         guard layoutChecksLeft > 0 else { return false }
         guard HeaderlessLayout.verify(message) else {
             layoutChecksLeft = -1
-            client.context.logger.warning("consumer: librdkafka's record layout is not the one expected; headers are parsed for every record")
+            client.context.logger.warning(
+                "consumer: librdkafka's record layout is not the one expected; headers are parsed for every record")
             return false
         }
         layoutChecksLeft -= 1
@@ -343,7 +354,8 @@ public final class KafkaConsumer: @unchecked Sendable {
         let code = KafkaErrorCode(message.pointee.err)
         if code == .partitionEOF {
             let m = message.pointee
-            endReached.insert(KafkaTopicPartition(topic: String(cString: rd_kafka_topic_name(m.rkt)), partition: m.partition))
+            endReached.insert(
+                KafkaTopicPartition(topic: String(cString: rd_kafka_topic_name(m.rkt)), partition: m.partition))
             onPartitionEnd?(m.rkt, m.partition)
             return
         }
@@ -356,38 +368,46 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// librdkafka's rebalance callback: runs inside `rd_kafka_consumer_poll` on the polling
     /// thread. It shows the change to the listener first, then applies it, with the incremental
     /// calls under the cooperative protocol and a full (un)assign under the eager one.
-    static let rebalanceCallback: @convention(c) (
-        OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?
-    ) -> Void = { rk, err, list, opaque in
-        guard let rk, let list, let context = KafkaCallbacks.context(opaque) else { return }
-        let partitions = TopicPartitionList.partitions(of: list).sorted()
-        let cooperative = rd_kafka_rebalance_protocol(rk).map { String(cString: $0) } == KafkaRebalanceProtocol.cooperative.rawValue
-        let assigning = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS
-        if assigning { context.hasBeenAssigned = true }
-        let event: KafkaRebalanceEvent =
-            assigning ? .assigned(partitions) : rd_kafka_assignment_lost(rk) != 0 ? .lost(partitions) : .revoked(partitions)
-        // A lost assignment comes with reset metadata: keep the last membership's.
-        if case .lost = event {} else if let metadata = rd_kafka_consumer_group_metadata(rk) {
-            context.groupMetadataAtRebalance = KafkaConsumerGroupMetadata(taking: metadata)
+    static let rebalanceCallback:
+        @convention(c) (
+            OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
+            UnsafeMutableRawPointer?
+        ) -> Void = { rk, err, list, opaque in
+            guard let rk, let list, let context = KafkaCallbacks.context(opaque) else { return }
+            let partitions = TopicPartitionList.partitions(of: list).sorted()
+            let cooperative =
+                rd_kafka_rebalance_protocol(rk).map { String(cString: $0) }
+                == KafkaRebalanceProtocol.cooperative.rawValue
+            let assigning = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS
+            if assigning { context.hasBeenAssigned = true }
+            let event: KafkaRebalanceEvent =
+                assigning
+                ? .assigned(partitions) : rd_kafka_assignment_lost(rk) != 0 ? .lost(partitions) : .revoked(partitions)
+            // A lost assignment comes with reset metadata: keep the last membership's.
+            if case .lost = event {
+            } else if let metadata = rd_kafka_consumer_group_metadata(rk) {
+                context.groupMetadataAtRebalance = KafkaConsumerGroupMetadata(taking: metadata)
+            }
+            context.logger.info("rebalance: \(event)")
+            context.onRebalance?(event)
+            if cooperative {
+                let error = assigning ? rd_kafka_incremental_assign(rk, list) : rd_kafka_incremental_unassign(rk, list)
+                if let error { context.logger.error("\(KafkaError.take(error, "applying the rebalance"))") }
+            } else {
+                let err = rd_kafka_assign(rk, assigning ? list : nil)
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    context.logger.error("applying the rebalance: \(KafkaErrorCode(err).message)")
+                }
+            }
+            let pauses = context.pauseAfterAssignment
+            context.pauseAfterAssignment = []
+            guard !pauses.isEmpty else { return }
+            let paused = TopicPartitionList(pauses)
+            let err = paused.withNative { rd_kafka_pause_partitions(rk, $0) }
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                context.logger.error("pausing \(pauses) after the assignment: \(KafkaErrorCode(err).message)")
+            } else if let error = paused.firstError("pause after the assignment") {
+                context.logger.error("\(error)")
+            }
         }
-        context.logger.info("rebalance: \(event)")
-        context.onRebalance?(event)
-        if cooperative {
-            let error = assigning ? rd_kafka_incremental_assign(rk, list) : rd_kafka_incremental_unassign(rk, list)
-            if let error { context.logger.error("\(KafkaError.take(error, "applying the rebalance"))") }
-        } else {
-            let err = rd_kafka_assign(rk, assigning ? list : nil)
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR { context.logger.error("applying the rebalance: \(KafkaErrorCode(err).message)") }
-        }
-        let pauses = context.pauseAfterAssignment
-        context.pauseAfterAssignment = []
-        guard !pauses.isEmpty else { return }
-        let paused = TopicPartitionList(pauses)
-        let err = paused.withNative { rd_kafka_pause_partitions(rk, $0) }
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            context.logger.error("pausing \(pauses) after the assignment: \(KafkaErrorCode(err).message)")
-        } else if let error = paused.firstError("pause after the assignment") {
-            context.logger.error("\(error)")
-        }
-    }
 }

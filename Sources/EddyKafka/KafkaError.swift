@@ -119,17 +119,20 @@ public enum KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
         case .delivery(let topic, let partition, let code, let reason):
             let part = partition >= 0 ? "\(topic) [\(partition)]" : topic
             if code == .unknownTopic || code == .unknownTopicOrPartition {
-                return "could not deliver to \(part): topic does not exist (\(code.name): \(reason)) — create it first, e.g. `eddy topic create \(topic)`"
+                return
+                    "could not deliver to \(part): topic does not exist (\(code.name): \(reason)) — create it first, e.g. `eddy topic create \(topic)`"
             }
             return "could not deliver to \(part) (\(code.name)): \(reason)"
         case .unknownTopic(let topic, let reason):
             return "topic '\(topic)' does not exist: \(reason) — create it first, e.g. `eddy topic create \(topic)`"
         case .unreachable(let servers, let reason):
-            return "could not reach any bootstrap server (\(servers)): \(reason) — check bootstrap.servers and that the brokers are running"
+            return
+                "could not reach any bootstrap server (\(servers)): \(reason) — check bootstrap.servers and that the brokers are running"
         case .transaction(let error):
             return error.description
         case .queueFull(let topic, let waited):
-            return "producer queue for '\(topic)' stayed full for \(waited): the brokers are not keeping up or are unreachable"
+            return
+                "producer queue for '\(topic)' stayed full for \(waited): the brokers are not keeping up or are unreachable"
         }
     }
 

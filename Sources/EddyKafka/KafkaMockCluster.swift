@@ -14,7 +14,8 @@ public final class KafkaMockCluster: @unchecked Sendable {
     /// Starts `brokers` mock brokers inside this process.
     public init(brokers: Int = 1, logger: Logger = Logger(label: "eddy.kafka.mock")) throws(KafkaError) {
         owner = try KafkaClient(
-            type: RD_KAFKA_PRODUCER, configuration: KafkaConfiguration(), logger: logger, requireBootstrapServers: false)
+            type: RD_KAFKA_PRODUCER, configuration: KafkaConfiguration(), logger: logger, requireBootstrapServers: false
+        )
         guard let cluster = rd_kafka_mock_cluster_new(owner.handle, Int32(brokers)) else {
             throw .client(operation: "start mock cluster", reason: "rd_kafka_mock_cluster_new failed")
         }

@@ -76,8 +76,9 @@ extension KafkaProducer {
         let kind: KafkaTransactionErrorKind =
             rd_kafka_error_is_fatal(error) != 0
             ? .fatal
-            : rd_kafka_error_txn_requires_abort(error) != 0 ? .abortable
-            : rd_kafka_error_is_retriable(error) != 0 ? .retriable : .abortable
+            : rd_kafka_error_txn_requires_abort(error) != 0
+                ? .abortable
+                : rd_kafka_error_is_retriable(error) != 0 ? .retriable : .abortable
         return .transaction(
             KafkaTransactionError(
                 operation: operation, kind: kind, code: KafkaErrorCode(rd_kafka_error_code(error)),

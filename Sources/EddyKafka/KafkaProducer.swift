@@ -49,7 +49,8 @@ public final class KafkaProducer: @unchecked Sendable {
     public func topic(named name: String) throws(KafkaError) -> KafkaProducerTopic {
         if let known = topics[name] { return known }
         guard let handle = rd_kafka_topic_new(client.handle, name, nil) else {
-            throw .client(operation: "opening topic \(name) for producing", reason: KafkaErrorCode(rd_kafka_last_error()).message)
+            throw .client(
+                operation: "opening topic \(name) for producing", reason: KafkaErrorCode(rd_kafka_last_error()).message)
         }
         let topic = KafkaProducerTopic(handle: handle)
         topics[name] = topic
@@ -86,7 +87,8 @@ public final class KafkaProducer: @unchecked Sendable {
         headers: [KafkaHeader] = [], timestamp: Int64? = nil, maxBlock: Duration = .seconds(60)
     ) throws(KafkaError) {
         try send(
-            to: self.topic(named: topic), partition: partition, key: key, value: value, headers: headers, timestamp: timestamp,
+            to: self.topic(named: topic), partition: partition, key: key, value: value, headers: headers,
+            timestamp: timestamp,
             maxBlock: maxBlock)
     }
 
@@ -94,15 +96,19 @@ public final class KafkaProducer: @unchecked Sendable {
     /// librdkafka before this returns. `tag` (non-zero) comes back in the record's
     /// ``KafkaDeliveryReport``.
     public func send(
-        to topic: KafkaProducerTopic, partition: Int32? = nil, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        to topic: KafkaProducerTopic, partition: Int32? = nil, key: UnsafeRawBufferPointer?,
+        value: UnsafeRawBufferPointer?,
         headers: [KafkaHeader] = [], timestamp: Int64? = nil, tag: UInt = 0, maxBlock: Duration = .seconds(60)
     ) throws(KafkaError) {
         var deadline: ContinuousClock.Instant?  // read the clock only when the queue is full
         while true {
             let err = produce(
-                topic: topic.handle, partition: partition, key: key, value: value, headers: headers, timestamp: timestamp, tag: tag)
+                topic: topic.handle, partition: partition, key: key, value: value, headers: headers,
+                timestamp: timestamp, tag: tag)
             guard err == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
-                if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw produceError(err, topic: topic.name, partition: partition) }
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    throw produceError(err, topic: topic.name, partition: partition)
+                }
                 return
             }
             let now = ContinuousClock.now
@@ -147,10 +153,14 @@ public final class KafkaProducer: @unchecked Sendable {
             append(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
             append(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition ?? RD_KAFKA_PARTITION_UA }
             if let key {
-                append(RD_KAFKA_VTYPE_KEY) { $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: key.baseAddress), size: key.count) }
+                append(RD_KAFKA_VTYPE_KEY) {
+                    $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: key.baseAddress), size: key.count)
+                }
             }
             if let value {
-                append(RD_KAFKA_VTYPE_VALUE) { $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: value.baseAddress), size: value.count) }
+                append(RD_KAFKA_VTYPE_VALUE) {
+                    $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: value.baseAddress), size: value.count)
+                }
             }
             if let timestamp {
                 append(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestamp }
@@ -195,26 +205,31 @@ public final class KafkaProducer: @unchecked Sendable {
     }
 
     /// librdkafka's delivery-report callback: runs on the thread that polls this producer.
-    static let deliveryCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
-        _, message, opaque in
-        guard let message, let opaque else { return }
-        Unmanaged<KafkaClientContext>.fromOpaque(opaque)._withUnsafeGuaranteedRef { context in
-            guard let onDelivery = context.onDelivery else { return }
-            let m = message.pointee
-            let tag = UInt(bitPattern: m._private)
-            if m.err == RD_KAFKA_RESP_ERR_NO_ERROR, tag == 0, !context.reportsUntaggedSuccesses { return }
-            let topic = context.topicName(m.rkt)
-            let error: KafkaError? =
-                m.err == RD_KAFKA_RESP_ERR_NO_ERROR
-                ? nil
-                : .delivery(topic: topic, partition: m.partition, code: KafkaErrorCode(m.err), reason: String(cString: rd_kafka_message_errstr(message)))
-            onDelivery(KafkaDeliveryReport(topic: topic, partition: m.partition, offset: m.offset, error: error, tag: tag))
+    static let deliveryCallback:
+        @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
+            _, message, opaque in
+            guard let message, let opaque else { return }
+            Unmanaged<KafkaClientContext>.fromOpaque(opaque)._withUnsafeGuaranteedRef { context in
+                guard let onDelivery = context.onDelivery else { return }
+                let m = message.pointee
+                let tag = UInt(bitPattern: m._private)
+                if m.err == RD_KAFKA_RESP_ERR_NO_ERROR, tag == 0, !context.reportsUntaggedSuccesses { return }
+                let topic = context.topicName(m.rkt)
+                let error: KafkaError? =
+                    m.err == RD_KAFKA_RESP_ERR_NO_ERROR
+                    ? nil
+                    : .delivery(
+                        topic: topic, partition: m.partition, code: KafkaErrorCode(m.err),
+                        reason: String(cString: rd_kafka_message_errstr(message)))
+                onDelivery(
+                    KafkaDeliveryReport(topic: topic, partition: m.partition, offset: m.offset, error: error, tag: tag))
+            }
         }
-    }
 }
 
 /// Calls `body` with the bytes of `array`, or with `nil` when there is no array.
-func withOptionalBytes<R, E: Error>(_ array: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws(E) -> R) throws(E) -> R {
+func withOptionalBytes<R, E: Error>(_ array: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws(E) -> R) throws(E) -> R
+{
     guard let array else { return try body(nil) }
     do {
         return try array.withUnsafeBytes { try body($0) }

@@ -51,9 +51,11 @@ public final class KafkaRecordBuffer {
             if count + needed <= capacity {
                 // Move what is held to the front (at most `capacity` pointers).
                 UnsafeMutableRawPointer(storage).copyMemory(
-                    from: storage + head, byteCount: count * MemoryLayout<UnsafeMutablePointer<rd_kafka_message_t>?>.stride)
+                    from: storage + head,
+                    byteCount: count * MemoryLayout<UnsafeMutablePointer<rd_kafka_message_t>?>.stride)
             } else {
-                let grown = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(capacity: count + needed)
+                let grown = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(
+                    capacity: count + needed)
                 grown.initialize(from: storage + head, count: count)
                 storage.deallocate()
                 storage = grown

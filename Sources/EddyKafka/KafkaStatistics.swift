@@ -82,7 +82,10 @@ public struct KafkaStatistics: Decodable, Sendable {
         for topic in topics.values {
             for p in topic.partitions.values where p.partition >= 0 {
                 let end = p.ls_offset >= 0 ? p.ls_offset : p.hi_offset
-                let value = if let position = p.app_offset, position >= 0, end >= 0 { max(0, end - position) } else { p.consumer_lag }
+                let value =
+                    if let position = p.app_offset, position >= 0, end >= 0 { max(0, end - position) } else {
+                        p.consumer_lag
+                    }
                 if value >= 0 { lag[KafkaTopicPartition(topic: topic.topic, partition: p.partition)] = value }
             }
         }

@@ -6,7 +6,9 @@ final class TopicPartitionList {
 
     /// Calls `body` with the native list, keeping this owner alive until `body` returns (a
     /// bare `.pointer` read on a temporary would let Swift free the list before C reads it).
-    func withNative<R, E: Error>(_ body: (UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) throws(E) -> R) throws(E) -> R {
+    func withNative<R, E: Error>(_ body: (UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) throws(E) -> R)
+        throws(E) -> R
+    {
         defer { withExtendedLifetime(self) {} }
         return try body(pointer)
     }

@@ -13,7 +13,8 @@ struct DescriptorValidator {
         try requireSize(plugin.struct_size, MemoryLayout<eddy_plugin>.size, "descriptor (eddy_plugin)")
         guard plugin.abi_major == ABIVersion.major else {
             throw refuse(
-                "declares ABI major \(plugin.abi_major) in its descriptor but exports \(ABIVersion.entrySymbol) — rebuild it against this host's sdk (ABI \(ABIVersion.description))")
+                "declares ABI major \(plugin.abi_major) in its descriptor but exports \(ABIVersion.entrySymbol) — rebuild it against this host's sdk (ABI \(ABIVersion.description))"
+            )
         }
         try checkToolchain(plugin.toolchain.map { String(cString: $0) })
         guard let name = plugin.name.map({ String(cString: $0) }), !name.isEmpty else {
@@ -35,17 +36,20 @@ struct DescriptorValidator {
     private func checkToolchain(_ fingerprint: String?) throws {
         guard let fingerprint, !fingerprint.isEmpty else {
             throw refuse(
-                "declares no toolchain fingerprint — Swift plugins get it from EddySDK; C plugins set EDDY_TOOLCHAIN_NONE")
+                "declares no toolchain fingerprint — Swift plugins get it from EddySDK; C plugins set EDDY_TOOLCHAIN_NONE"
+            )
         }
         if fingerprint == EDDY_TOOLCHAIN_NONE || fingerprint == hostFingerprint { return }
         guard let pluginSwift = Toolchain.swiftVersion(ofFingerprint: fingerprint) else {
             throw refuse(
-                "declares toolchain fingerprint \"\(fingerprint)\", which is neither a Swift fingerprint nor \"\(EDDY_TOOLCHAIN_NONE)\" — rebuild it with the Eddy SDK")
+                "declares toolchain fingerprint \"\(fingerprint)\", which is neither a Swift fingerprint nor \"\(EDDY_TOOLCHAIN_NONE)\" — rebuild it with the Eddy SDK"
+            )
         }
         let hostSwift = Toolchain.swiftVersion(ofFingerprint: hostFingerprint) ?? hostFingerprint
         throw PluginLoadError(
             path: path,
-            "plugin \(fileName) was built with Swift toolchain \(pluginSwift) (fingerprint \(fingerprint)); this host runs \(hostSwift) (fingerprint \(hostFingerprint)) — rebuild the plugin with the host's toolchain")
+            "plugin \(fileName) was built with Swift toolchain \(pluginSwift) (fingerprint \(fingerprint)); this host runs \(hostSwift) (fingerprint \(hostFingerprint)) — rebuild the plugin with the host's toolchain"
+        )
     }
 
     private func checkProcessors(_ plugin: eddy_plugin) throws {
@@ -70,7 +74,8 @@ struct DescriptorValidator {
                 guard let store = processor.stores?[storeIndex] else {
                     throw refuse("processor \(name) has a NULL store declaration at index \(storeIndex)")
                 }
-                try requireSize(store.pointee.struct_size, MemoryLayout<eddy_store_decl>.size, "store \(storeIndex) of \(name)")
+                try requireSize(
+                    store.pointee.struct_size, MemoryLayout<eddy_store_decl>.size, "store \(storeIndex) of \(name)")
                 let storeName = store.pointee.name.map { String(cString: $0) } ?? ""
                 guard !storeName.isEmpty else { throw refuse("processor \(name) has a store without a name") }
                 guard stores.insert(storeName).inserted else {
@@ -82,11 +87,13 @@ struct DescriptorValidator {
                 guard let key = processor.config?[keyIndex] else {
                     throw refuse("processor \(name) has a NULL config key at index \(keyIndex)")
                 }
-                try requireSize(key.pointee.struct_size, MemoryLayout<eddy_config_key>.size, "config key \(keyIndex) of \(name)")
+                try requireSize(
+                    key.pointee.struct_size, MemoryLayout<eddy_config_key>.size, "config key \(keyIndex) of \(name)")
                 let keyName = key.pointee.name.map { String(cString: $0) } ?? ""
                 guard !keyName.isEmpty else { throw refuse("processor \(name) has a config key without a name") }
                 guard keys.insert(keyName).inserted else {
-                    throw refuse("processor \(name) declares config key \"\(keyName)\" twice — config keys must be unique")
+                    throw refuse(
+                        "processor \(name) declares config key \"\(keyName)\" twice — config keys must be unique")
                 }
             }
         }
@@ -104,7 +111,8 @@ struct DescriptorValidator {
                 throw refuse("has a typed function without a name (index \(index))")
             }
             guard seen.insert(name).inserted else {
-                throw refuse("declares typed function \"\(name)\" twice — function names must be unique within a plugin")
+                throw refuse(
+                    "declares typed function \"\(name)\" twice — function names must be unique within a plugin")
             }
             guard function.function != nil else { throw refuse("typed function \(name) has a NULL function pointer") }
             let signature = function.signature.map { String(cString: $0) } ?? ""
@@ -120,15 +128,21 @@ struct DescriptorValidator {
     /// header's size with names, stream functions unique, of a function kind, with `apply`.
     private func checkTopology(_ descriptor: UnsafePointer<eddy_plugin>) throws {
         let size = Int(descriptor.pointee.struct_size)
-        guard size >= MemoryLayout<eddy_plugin>.offset(of: \.stream_function_count)! + MemoryLayout<Int>.size else { return }
+        guard size >= MemoryLayout<eddy_plugin>.offset(of: \.stream_function_count)! + MemoryLayout<Int>.size else {
+            return
+        }
         let plugin = descriptor.pointee
         if let topology = plugin.topology {
-            try requireSize(topology.pointee.struct_size, MemoryLayout<eddy_topology>.size, "topology (eddy_topology)", since: "1.2")
+            try requireSize(
+                topology.pointee.struct_size, MemoryLayout<eddy_topology>.size, "topology (eddy_topology)", since: "1.2"
+            )
             guard topology.pointee.node_count > 0, let nodes = topology.pointee.nodes else {
                 throw refuse("exports a topology without nodes — leave eddy_plugin.topology NULL when there is none")
             }
             for index in 0..<topology.pointee.node_count {
-                guard let node = nodes[index] else { throw refuse("has a NULL topology node at index \(index) of \(topology.pointee.node_count)") }
+                guard let node = nodes[index] else {
+                    throw refuse("has a NULL topology node at index \(index) of \(topology.pointee.node_count)")
+                }
                 try checkNode(node, what: "topology node \(index)")
             }
         }
@@ -139,7 +153,8 @@ struct DescriptorValidator {
             }
             let name = try checkNode(node, what: "stream function \(index)")
             guard names.insert(name).inserted else {
-                throw refuse("declares stream function \"\(name)\" twice — stream function names must be unique within a plugin")
+                throw refuse(
+                    "declares stream function \"\(name)\" twice — stream function names must be unique within a plugin")
             }
             guard node.pointee.apply != nil, node.pointee.parent_count == 0 else {
                 throw refuse("stream function \(name) needs an apply entry and no parents")
@@ -154,7 +169,8 @@ struct DescriptorValidator {
             throw refuse("has a \(what) without a name")
         }
         let arrays = [
-            ("parents", node.pointee.parents, node.pointee.parent_count), ("topics", node.pointee.topics, node.pointee.topic_count),
+            ("parents", node.pointee.parents, node.pointee.parent_count),
+            ("topics", node.pointee.topics, node.pointee.topic_count),
             ("branches", node.pointee.branches, node.pointee.branch_count),
         ]
         for (field, array, count) in arrays where count > 0 {
@@ -167,14 +183,17 @@ struct DescriptorValidator {
 
     private func requireSize(_ size: UInt32, _ minimum: Int, _ what: String, since version: String) throws {
         guard Int(size) >= minimum else {
-            throw refuse("has a \(what) of struct_size \(size) bytes, smaller than ABI \(version)'s \(minimum) — it was not built against eddy.h")
+            throw refuse(
+                "has a \(what) of struct_size \(size) bytes, smaller than ABI \(version)'s \(minimum) — it was not built against eddy.h"
+            )
         }
     }
 
     private func requireSize(_ size: UInt32, _ minimum: Int, _ what: String) throws {
         guard Int(size) >= minimum else {
             throw refuse(
-                "has a \(what) of struct_size \(size) bytes, smaller than ABI \(ABIVersion.major).0's \(minimum) — it was not built against eddy.h")
+                "has a \(what) of struct_size \(size) bytes, smaller than ABI \(ABIVersion.major).0's \(minimum) — it was not built against eddy.h"
+            )
         }
     }
 

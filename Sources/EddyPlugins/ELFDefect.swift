@@ -60,7 +60,8 @@ public enum ELFDefect: Error, Sendable, Equatable, CustomStringConvertible {
         case .notSharedObject(let type):
             return "is \(typeName(type)), not a shared library (ET_DYN)"
         case .wrongMachine(let found, let host):
-            return "is built for \(machineName(found)) (e_machine \(found)) but this host is \(machineName(host)) (e_machine \(host))"
+            return
+                "is built for \(machineName(found)) (e_machine \(found)) but this host is \(machineName(host)) (e_machine \(host))"
         case .headerSize(let found):
             return "declares an ELF header of \(bytes(Int(found))), not ELF64's \(ELFImage.headerSize)"
         case .programHeaderSize(let found):

@@ -34,7 +34,9 @@ enum ELFImage {
         if bytes.count > versionIndex, bytes[versionIndex] != currentVersion {
             throw .unknownVersion(UInt32(bytes[versionIndex]))
         }
-        guard size >= UInt64(headerSize) else { throw .cutShort(.header, endsAt: UInt64(headerSize), fileSize: bytes.count) }
+        guard size >= UInt64(headerSize) else {
+            throw .cutShort(.header, endsAt: UInt64(headerSize), fileSize: bytes.count)
+        }
 
         let fields = Fields(bytes: bytes)
         let type = fields.u16(16)
@@ -52,7 +54,9 @@ enum ELFImage {
         let programHeaderCount = Int(fields.u16(56))
         let programEnd = try end(
             programHeaders, UInt64(programHeaderCount) * UInt64(programHeaderSize), .programHeaderTable)
-        guard programEnd <= size else { throw .cutShort(.programHeaderTable, endsAt: programEnd, fileSize: bytes.count) }
+        guard programEnd <= size else {
+            throw .cutShort(.programHeaderTable, endsAt: programEnd, fileSize: bytes.count)
+        }
         try checkSegments(fields, table: Int(programHeaders), count: programHeaderCount)
         try checkSectionHeaderTable(fields)
     }
@@ -96,13 +100,17 @@ enum ELFImage {
         var count = UInt64(fields.u16(60))
         if count == 0 {
             let firstEnd = try end(table, UInt64(sectionHeaderSize), .sectionHeaderTable)
-            guard firstEnd <= size else { throw .cutShort(.sectionHeaderTable, endsAt: firstEnd, fileSize: fields.bytes.count) }
+            guard firstEnd <= size else {
+                throw .cutShort(.sectionHeaderTable, endsAt: firstEnd, fileSize: fields.bytes.count)
+            }
             count = fields.u64(Int(table) + 32)
         }
         let (length, overflow) = count.multipliedReportingOverflow(by: UInt64(sectionHeaderSize))
         guard !overflow else { throw .overflows(.sectionHeaderTable) }
         let tableEnd = try end(table, length, .sectionHeaderTable)
-        guard tableEnd <= size else { throw .cutShort(.sectionHeaderTable, endsAt: tableEnd, fileSize: fields.bytes.count) }
+        guard tableEnd <= size else {
+            throw .cutShort(.sectionHeaderTable, endsAt: tableEnd, fileSize: fields.bytes.count)
+        }
     }
 
     /// `offset + length`, or ``ELFDefect/overflows(_:)`` for `part`.

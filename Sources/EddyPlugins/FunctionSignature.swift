@@ -32,7 +32,8 @@ public struct FunctionSignature: Equatable, Sendable, CustomStringConvertible {
         } else if let type = ABIType(rawValue: returnName) {
             guard ABIType.returnable.contains(type) else {
                 throw SignatureError(
-                    signature: text, reason: "return type \(returnName) is not supported; return bool, i32, i64, f64 or void")
+                    signature: text,
+                    reason: "return type \(returnName) is not supported; return bool, i32, i64, f64 or void")
             }
             returnType = type
         } else {

@@ -50,7 +50,8 @@ public final class LoadedPlugin: @unchecked Sendable {
             let known = functions.keys.sorted().joined(separator: ", ")
             throw UnknownFunctionError(
                 description:
-                    "plugin \(self.name) \(version) has no typed function \(name); it has: \(known.isEmpty ? "none" : known)")
+                    "plugin \(self.name) \(version) has no typed function \(name); it has: \(known.isEmpty ? "none" : known)"
+            )
         }
         return caller
     }

@@ -104,13 +104,16 @@ enum PluginFile {
         let temporary = directory + "/.\(name).\(getpid()).\(UInt(pthread_self())).tmp"
         guard let file = fopen(temporary, "wb") else {
             throw PluginLoadError(
-                path: target, "cannot write plugin copy \(temporary): \(String(cString: strerror(errno))) — check the plugin cache directory")
+                path: target,
+                "cannot write plugin copy \(temporary): \(String(cString: strerror(errno))) — check the plugin cache directory"
+            )
         }
         let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
         let closed = fclose(file)
         guard written == bytes.count, closed == 0, chmod(temporary, 0o555) == 0, rename(temporary, target) == 0 else {
             unlink(temporary)
-            throw PluginLoadError(path: target, "cannot write plugin copy \(target): \(String(cString: strerror(errno)))")
+            throw PluginLoadError(
+                path: target, "cannot write plugin copy \(target): \(String(cString: strerror(errno)))")
         }
         return target
     }

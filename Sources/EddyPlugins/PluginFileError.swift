@@ -33,17 +33,21 @@ public enum PluginFileError: Error, Sendable, Equatable, CustomStringConvertible
         case .missingDirectory(_, let directory):
             return "the plugin directory \(directory) does not exist — create it or configure another plugin directory"
         case .outsideDirectory(let path, let directory):
-            return "plugin file \(path) lies outside the plugin directory \(directory) — copy it into \(directory) or configure that directory"
+            return
+                "plugin file \(path) lies outside the plugin directory \(directory) — copy it into \(directory) or configure that directory"
         case .linkOutsideDirectory(let path, let target, let directory):
-            return "plugin path \(path) is a symbolic link to \(target), which lies outside the plugin directory \(directory) — copy the plugin itself into \(directory)"
+            return
+                "plugin path \(path) is a symbolic link to \(target), which lies outside the plugin directory \(directory) — copy the plugin itself into \(directory)"
         case .notRegularFile(let path, let kind):
             return "plugin path \(path) is \(kind), not a regular file — point at the plugin's shared library itself"
         case .writableByOthers(let path, let mode):
-            return "plugin file \(path) is writable by group or others (mode \(String(mode, radix: 8))) — anyone could swap its code; run chmod go-w \(path)"
+            return
+                "plugin file \(path) is writable by group or others (mode \(String(mode, radix: 8))) — anyone could swap its code; run chmod go-w \(path)"
         case .notLoadable(let path, let defect):
             return "plugin file \(path) \(defect)"
         case .copyChanged(let path, let copy):
-            return "the copy of plugin file \(path) at \(copy) is not the build that was checked: something else writes to the plugin cache — give this process a plugin cache of its own"
+            return
+                "the copy of plugin file \(path) at \(copy) is not the build that was checked: something else writes to the plugin cache — give this process a plugin cache of its own"
         }
     }
 }

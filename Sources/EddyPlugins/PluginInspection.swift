@@ -33,7 +33,8 @@ extension LoadedPlugin {
             }
             for key in processor.config {
                 let requirement = key.defaultValue.map { "default \"\($0)\"" } ?? "required"
-                lines.append("    config \(key.name) (\(typeName(key.type)), \(requirement))\(key.doc.map { " — \($0)" } ?? "")")
+                lines.append(
+                    "    config \(key.name) (\(typeName(key.type)), \(requirement))\(key.doc.map { " — \($0)" } ?? "")")
             }
         }
         lines.append("functions  \(description.functions.count)")
@@ -45,7 +46,8 @@ extension LoadedPlugin {
             for function in description.streamFunctions { lines.append("  \(function.name) (\(function.kind))") }
         }
         if let topology = description.topology {
-            lines.append("topology   \(topology.count) nodes (eddy topology describe shows it split into sub-topologies)")
+            lines.append(
+                "topology   \(topology.count) nodes (eddy topology describe shows it split into sub-topologies)")
             for node in topology {
                 var detail = "\(node.kind)"
                 if !node.topics.isEmpty { detail += " \(node.topics.joined(separator: ", "))" }

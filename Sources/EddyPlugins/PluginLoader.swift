@@ -1,8 +1,9 @@
+import EddyHost
+import EddySDK
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import EddyHost
-import EddySDK
 
 /// Loads plugin files: checks the file, copies it to a content-addressed path, `dlopen`s the
 /// copy, resolves the entry symbol and validates the descriptor.
@@ -49,12 +50,15 @@ public struct PluginLoader: Sendable {
         guard let handle = dlopen(copy, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
             throw PluginLoadError(
                 path: path,
-                "cannot load plugin \(fileName): \(String(cString: dlerror())) — is it a shared library built for this platform?")
+                "cannot load plugin \(fileName): \(String(cString: dlerror())) — is it a shared library built for this platform?"
+            )
         }
         let descriptor = try entry(handle, fileName: fileName, path: path)()
         guard let descriptor else {
             throw PluginLoadError(
-                path: path, "plugin \(fileName): \(ABIVersion.entrySymbol) returned NULL — the plugin could not build its descriptor")
+                path: path,
+                "plugin \(fileName): \(ABIVersion.entrySymbol) returned NULL — the plugin could not build its descriptor"
+            )
         }
         let description = try DescriptorValidator(fileName: fileName, path: path, hostFingerprint: hostFingerprint)
             .validate(descriptor)
@@ -79,11 +83,13 @@ public struct PluginLoader: Sendable {
             if dlsym(handle, "eddy_plugin_v\(major)") != nil {
                 throw PluginLoadError(
                     path: path,
-                    "plugin \(fileName) was built for Eddy ABI \(major) (it exports eddy_plugin_v\(major)); this host speaks ABI \(ABIVersion.major) — rebuild the plugin against this host's sdk")
+                    "plugin \(fileName) was built for Eddy ABI \(major) (it exports eddy_plugin_v\(major)); this host speaks ABI \(ABIVersion.major) — rebuild the plugin against this host's sdk"
+                )
             }
         }
         throw PluginLoadError(
             path: path,
-            "plugin \(fileName) does not export \(ABIVersion.entrySymbol) — is it an Eddy plugin? A Swift plugin exports it with @_cdecl(\"\(ABIVersion.entrySymbol)\"), a C plugin defines const eddy_plugin *\(ABIVersion.entrySymbol)(void)")
+            "plugin \(fileName) does not export \(ABIVersion.entrySymbol) — is it an Eddy plugin? A Swift plugin exports it with @_cdecl(\"\(ABIVersion.entrySymbol)\"), a C plugin defines const eddy_plugin *\(ABIVersion.entrySymbol)(void)"
+        )
     }
 }

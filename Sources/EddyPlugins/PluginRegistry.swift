@@ -30,7 +30,8 @@ public final class PluginRegistry: @unchecked Sendable {
             if let taken = byVersion[plugin.name]?[plugin.version] {
                 throw PluginLoadError(
                     path: path,
-                    "plugin \(plugin.name) \(plugin.version) is already loaded from \(taken.sourcePath) (sha256 \(taken.sha256)), and \(path) is a different build (sha256 \(plugin.sha256)) with the same name and version — give the new build a new version")
+                    "plugin \(plugin.name) \(plugin.version) is already loaded from \(taken.sourcePath) (sha256 \(taken.sha256)), and \(path) is a different build (sha256 \(plugin.sha256)) with the same name and version — give the new build a new version"
+                )
             }
             byVersion[plugin.name, default: [:]][plugin.version] = plugin
             bySHA[plugin.sha256] = plugin

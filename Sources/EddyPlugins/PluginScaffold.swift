@@ -20,7 +20,8 @@ public struct PluginScaffold: Sendable {
         else {
             throw ScaffoldError(
                 description:
-                    "plugin name \"\(name)\" is not usable as a Swift module name — use ASCII letters and digits, starting with a letter (e.g. Greeter)")
+                    "plugin name \"\(name)\" is not usable as a Swift module name — use ASCII letters and digits, starting with a letter (e.g. Greeter)"
+            )
         }
         self.name = name
         self.sdkPath = sdkPath

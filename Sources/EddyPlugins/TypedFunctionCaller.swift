@@ -40,7 +40,8 @@ public final class TypedFunctionCaller: @unchecked Sendable {
         guard status == FFI_OK else {
             cif.deallocate()
             argumentTypes.deallocate()
-            throw FFIError(function: name, reason: "ffi_prep_cif refused signature \(signature) (status \(status.rawValue))")
+            throw FFIError(
+                function: name, reason: "ffi_prep_cif refused signature \(signature) (status \(status.rawValue))")
         }
     }
 
@@ -56,9 +57,12 @@ public final class TypedFunctionCaller: @unchecked Sendable {
         guard arguments.count == signature.arguments.count else {
             throw ArgumentError(
                 function: name, position: 0, type: nil,
-                reason: "takes \(signature.arguments.count) argument(s) (\(signature.arguments.map(\.rawValue).joined(separator: ", "))), got \(arguments.count)")
+                reason:
+                    "takes \(signature.arguments.count) argument(s) (\(signature.arguments.map(\.rawValue).joined(separator: ", "))), got \(arguments.count)"
+            )
         }
-        for (index, (value, expected)) in zip(arguments, signature.arguments).enumerated() where value.type != expected {
+        for (index, (value, expected)) in zip(arguments, signature.arguments).enumerated() where value.type != expected
+        {
             throw ArgumentError(
                 function: name, position: index + 1, type: expected,
                 reason: "expects \(expected.rawValue), got \(value.type?.rawValue ?? "void") \(value)")
@@ -73,7 +77,9 @@ public final class TypedFunctionCaller: @unchecked Sendable {
     /// Calls a function that ``takesScalars`` with its first argument and, when it takes two,
     /// its second (`.void` otherwise). The caller has converted both to the signature's types.
     public func call(scalar a: TypedValue, _ b: TypedValue) -> TypedValue {
-        precondition(takesScalars && a.type == signature.arguments[0] && (signature.arguments.count == 1 || b.type == signature.arguments[1]),
+        precondition(
+            takesScalars && a.type == signature.arguments[0]
+                && (signature.arguments.count == 1 || b.type == signature.arguments[1]),
             "\(name): scalar arguments \(a), \(b) do not match \(signature)")
         return scalar!.call(a, b, returning: signature.returnType!)
     }
@@ -83,7 +89,9 @@ public final class TypedFunctionCaller: @unchecked Sendable {
         guard texts.count == signature.arguments.count else {
             throw ArgumentError(
                 function: name, position: 0, type: nil,
-                reason: "takes \(signature.arguments.count) argument(s) (\(signature.arguments.map(\.rawValue).joined(separator: ", "))), got \(texts.count)")
+                reason:
+                    "takes \(signature.arguments.count) argument(s) (\(signature.arguments.map(\.rawValue).joined(separator: ", "))), got \(texts.count)"
+            )
         }
         let values = try zip(texts, signature.arguments).enumerated().map { index, pair in
             try TypedValue(argument: pair.0, as: pair.1, position: index + 1, function: name)
@@ -101,7 +109,9 @@ public final class TypedFunctionCaller: @unchecked Sendable {
         if let scalar, let returnType = signature.returnType {
             // One or two arguments, converted without building an array per call.
             let a = try TypedValue(json: values[0], as: signature.arguments[0], position: 1, function: name)
-            let b = values.count > 1 ? try TypedValue(json: values[1], as: signature.arguments[1], position: 2, function: name) : .void
+            let b =
+                values.count > 1
+                ? try TypedValue(json: values[1], as: signature.arguments[1], position: 2, function: name) : .void
             return scalar.call(a, b, returning: returnType)
         }
         let converted = try zip(values, signature.arguments).enumerated().map { index, pair in
@@ -132,7 +142,8 @@ public final class TypedFunctionCaller: @unchecked Sendable {
         return withUnsafeTemporaryAllocation(byteCount: payloadOffset + payload, alignment: 16) { buffer in
             let base = buffer.baseAddress!
             let result = base
-            let argumentPointers = (base + pointersOffset).bindMemory(to: UnsafeMutableRawPointer?.self, capacity: max(count, 1))
+            let argumentPointers = (base + pointersOffset).bindMemory(
+                to: UnsafeMutableRawPointer?.self, capacity: max(count, 1))
             var cursor = base + payloadOffset
             func place(_ bytes: some Collection<UInt8>) -> eddy_bytes {
                 let start = cursor
@@ -150,7 +161,8 @@ public final class TypedFunctionCaller: @unchecked Sendable {
                 case .str(let text):
                     let bytes = place(text.utf8)
                     slot.storeBytes(
-                        of: eddy_str(ptr: UnsafeRawPointer(bytes.ptr)?.assumingMemoryBound(to: CChar.self), len: bytes.len),
+                        of: eddy_str(
+                            ptr: UnsafeRawPointer(bytes.ptr)?.assumingMemoryBound(to: CChar.self), len: bytes.len),
                         as: eddy_str.self)
                 case .bytes(let data): slot.storeBytes(of: place(data), as: eddy_bytes.self)
                 case .void: break

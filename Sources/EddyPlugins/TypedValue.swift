@@ -47,7 +47,8 @@ public enum TypedValue: Equatable, Sendable, CustomStringConvertible {
     /// - Throws: `ArgumentError` naming the argument, its expected type and the bad text.
     public init(argument text: String, as type: ABIType, position: Int, function: String) throws {
         func mismatch(_ expected: String) -> ArgumentError {
-            ArgumentError(function: function, position: position, type: type, reason: "expects \(expected), got \"\(text)\"")
+            ArgumentError(
+                function: function, position: position, type: type, reason: "expects \(expected), got \"\(text)\"")
         }
         switch type {
         case .bool:
@@ -81,7 +82,8 @@ public enum TypedValue: Equatable, Sendable, CustomStringConvertible {
     public init(json: JSONValue, as type: ABIType, position: Int, function: String) throws {
         func mismatch(_ expected: String) -> ArgumentError {
             ArgumentError(
-                function: function, position: position, type: type, reason: "expects \(expected), got JSON \(json.kind)")
+                function: function, position: position, type: type, reason: "expects \(expected), got JSON \(json.kind)"
+            )
         }
         switch (type, json) {
         case (.bool, .bool(let value)): self = .bool(value)

@@ -1,12 +1,13 @@
+import EddyRuntime
+import Foundation
+import Logging
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
     import Musl
 #endif
-import EddyRuntime
-import Foundation
-import Logging
-import Synchronization
 
 /// A worker's local admin endpoint: a Unix-domain socket readable and writable by its owner
 /// only (so it is never reachable from another machine or another user), answering one JSON
@@ -38,10 +39,14 @@ public final class AdminSocket: @unchecked Sendable {
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         unlink(path)
         descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw AdminSocketError("cannot create the admin socket: \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else {
+            throw AdminSocketError("cannot create the admin socket: \(String(cString: strerror(errno)))")
+        }
         var address = try Self.address(path)
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard bound == 0, chmod(path, 0o600) == 0, listen(descriptor, 8) == 0 else {
             let reason = String(cString: strerror(errno))
@@ -84,7 +89,9 @@ public final class AdminSocket: @unchecked Sendable {
             switch (words.first, words.count) {
             case ("reload", 2), ("reload", 3):
                 guard let report = try app.reload(words[1], file: words.count == 3 ? words[2] : nil) else {
-                    return json(["result": "unchanged", "message": "\(words[1]): the file is the build already running"])
+                    return json([
+                        "result": "unchanged", "message": "\(words[1]): the file is the build already running",
+                    ])
                 }
                 return json(["result": "reloaded", "message": report.description])
             case ("rollback", 2):
@@ -108,15 +115,21 @@ public final class AdminSocket: @unchecked Sendable {
         defer { close(fd) }
         var address = try address(path)
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard connected == 0 else {
-            throw AdminSocketError("no worker answers at \(path) (\(String(cString: strerror(errno)))) — is `eddy run` running with this app file and instance id?")
+            throw AdminSocketError(
+                "no worker answers at \(path) (\(String(cString: strerror(errno)))) — is `eddy run` running with this app file and instance id?"
+            )
         }
         var limit = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         write(fd, line + "\n")
-        guard let answer = readLine(fd) else { throw AdminSocketError("the worker at \(path) did not answer within \(timeout)") }
+        guard let answer = readLine(fd) else {
+            throw AdminSocketError("the worker at \(path) did not answer within \(timeout)")
+        }
         return answer
     }
 
@@ -127,7 +140,8 @@ public final class AdminSocket: @unchecked Sendable {
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
         guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw AdminSocketError("the admin socket path \(path) is too long for a Unix socket; use a shorter state.dir")
+            throw AdminSocketError(
+                "the admin socket path \(path) is too long for a Unix socket; use a shorter state.dir")
         }
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes + [0]) }
         return address

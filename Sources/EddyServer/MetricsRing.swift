@@ -62,29 +62,42 @@ final class MetricsRing: Sendable {
             let latest = last.threads[index]!
             var window = ThreadWindow(latest: latest)
             // The oldest sample of this thread (a replaced thread starts a new series).
-            guard let first = samples.first(where: { $0.threads[index] != nil && $0.threads[index]!.processed <= latest.processed }),
+            guard
+                let first = samples.first(where: {
+                    $0.threads[index] != nil && $0.threads[index]!.processed <= latest.processed
+                }),
                 let start = first.threads[index], first.at < last.at
             else { return window }
-            let seconds = Double((last.at - first.at).components.seconds) + Double((last.at - first.at).components.attoseconds) / 1e18
+            let seconds =
+                Double((last.at - first.at).components.seconds) + Double((last.at - first.at).components.attoseconds)
+                / 1e18
             let processed = latest.processed - start.processed, commits = latest.commits - start.commits
             window.processRate = Double(processed) / seconds
             window.pollRate = Double(latest.polls - start.polls) / seconds
             window.commitRate = Double(commits) / seconds
             let punctuations = latest.punctuations - start.punctuations
             window.punctuateRate = Double(punctuations) / seconds
-            if punctuations > 0 { window.punctuateLatencyAvgMs = Double(latest.punctuateNanos - start.punctuateNanos) / Double(punctuations) / 1e6 }
+            if punctuations > 0 {
+                window.punctuateLatencyAvgMs =
+                    Double(latest.punctuateNanos - start.punctuateNanos) / Double(punctuations) / 1e6
+            }
             window.processRatio = min(1, Double(latest.processNanos - start.processNanos) / (seconds * 1e9))
             let before = Dictionary(start.taskSamples.map { ($0.task, $0) }) { $1 }
             for task in latest.taskSamples {
                 // A task created within the window counts from zero.
                 let spent = task.processNanos - min(before[task.task]?.processNanos ?? 0, task.processNanos)
                 window.taskProcessRatio[task.task] = min(1, Double(spent) / (seconds * 1e9))
-                let enforced = task.enforcedProcessing - min(before[task.task]?.enforcedProcessing ?? 0, task.enforcedProcessing)
+                let enforced =
+                    task.enforcedProcessing - min(before[task.task]?.enforcedProcessing ?? 0, task.enforcedProcessing)
                 window.taskEnforcedProcessingRate[task.task] = Double(enforced) / seconds
             }
             window.storeOperations = Self.storeOperations(from: start, to: latest, seconds: seconds)
-            if processed > 0 { window.processLatencyAvgMs = Double(latest.processNanos - start.processNanos) / Double(processed) / 1e6 }
-            if commits > 0 { window.commitLatencyAvgMs = Double(latest.commitNanos - start.commitNanos) / Double(commits) / 1e6 }
+            if processed > 0 {
+                window.processLatencyAvgMs = Double(latest.processNanos - start.processNanos) / Double(processed) / 1e6
+            }
+            if commits > 0 {
+                window.commitLatencyAvgMs = Double(latest.commitNanos - start.commitNanos) / Double(commits) / 1e6
+            }
             let inWindow = samples.compactMap { $0.threads[index] }
             window.processLatencyMaxMs = Double(inWindow.map(\.processMaxNanos).max() ?? 0) / 1e6
             window.commitLatencyMaxMs = Double(inWindow.map(\.commitMaxNanos).max() ?? 0) / 1e6
@@ -94,11 +107,15 @@ final class MetricsRing: Sendable {
 
     /// Store operation rates and latencies between two samples of one thread; an operation
     /// first counted within the window counts from zero.
-    private static func storeOperations(from start: ThreadSample, to latest: ThreadSample, seconds: Double) -> [StoreOperationWindow] {
+    private static func storeOperations(from start: ThreadSample, to latest: ThreadSample, seconds: Double)
+        -> [StoreOperationWindow]
+    {
         var before: [String: StoreSample.OperationCount] = [:]
         for task in start.taskSamples {
             for store in task.stores {
-                for operation in store.operations { before["\(task.task)/\(store.store)/\(operation.operation)"] = operation }
+                for operation in store.operations {
+                    before["\(task.task)/\(store.store)/\(operation.operation)"] = operation
+                }
             }
         }
         var windows: [StoreOperationWindow] = []
@@ -108,7 +125,8 @@ final class MetricsRing: Sendable {
                     let earlier = before["\(task.task)/\(store.store)/\(operation.operation)"]
                     let calls = operation.count - min(earlier?.count ?? 0, operation.count)
                     let nanos = operation.nanos - min(earlier?.nanos ?? 0, operation.nanos)
-                    var window = StoreOperationWindow(task: task.task, store: store.store, operation: operation.operation, total: operation.count)
+                    var window = StoreOperationWindow(
+                        task: task.task, store: store.store, operation: operation.operation, total: operation.count)
                     window.rate = Double(calls) / seconds
                     if calls > 0 { window.latencyAvgMs = Double(nanos) / Double(calls) / 1e6 }
                     windows.append(window)

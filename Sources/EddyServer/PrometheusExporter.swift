@@ -42,15 +42,23 @@ final class PrometheusExporter: @unchecked Sendable {
             set(prefix + "failed_records_total", thread, Double(window.latest.failed))
             set(prefix + "active_tasks", thread, Double(window.latest.tasks))
             set(prefix + "restoring_tasks", thread, Double(window.latest.restoringTasks))
-            set(prefix + "restore_remaining_records_total", thread, Double(max(0, window.latest.restoreTotal - window.latest.restoreDone)))
+            set(
+                prefix + "restore_remaining_records_total", thread,
+                Double(max(0, window.latest.restoreTotal - window.latest.restoreDone)))
             set(prefix + "records_restored_total", thread, Double(window.latest.restored))
             set("kafka_consumer_coordinator_metrics_rebalance_total", thread, Double(window.latest.rebalances))
             for task in window.latest.taskSamples {
                 let labels = thread + [("task_id", task.task)]
                 set("kafka_streams_stream_task_metrics_dropped_records_total", labels, Double(task.dropped))
-                set("kafka_streams_stream_task_metrics_active_process_ratio", labels, window.taskProcessRatio[task.task] ?? 0)
-                set("kafka_streams_stream_task_metrics_enforced_processing_total", labels, Double(task.enforcedProcessing))
-                set("kafka_streams_stream_task_metrics_enforced_processing_rate", labels, window.taskEnforcedProcessingRate[task.task] ?? 0)
+                set(
+                    "kafka_streams_stream_task_metrics_active_process_ratio", labels,
+                    window.taskProcessRatio[task.task] ?? 0)
+                set(
+                    "kafka_streams_stream_task_metrics_enforced_processing_total", labels,
+                    Double(task.enforcedProcessing))
+                set(
+                    "kafka_streams_stream_task_metrics_enforced_processing_rate", labels,
+                    window.taskEnforcedProcessingRate[task.task] ?? 0)
                 set("eddy_stream_task_idle_seconds_total", labels, Double(task.idleNanos) / 1e9)
             }
             for operation in window.storeOperations {
@@ -62,13 +70,17 @@ final class PrometheusExporter: @unchecked Sendable {
             }
         }
         for (partition, lag) in app.partitionLag() {
-            set("kafka_consumer_fetch_manager_metrics_records_lag", [("topic", partition.topic), ("partition", "\(partition.partition)")], Double(lag))
+            set(
+                "kafka_consumer_fetch_manager_metrics_records_lag",
+                [("topic", partition.topic), ("partition", "\(partition.partition)")], Double(lag))
         }
         set("eddy_stream_thread_replacements_total", [], Double(app.threadReplacements))
         set("eddy_plugin_reloads_total", [], Double(app.reloadCount.load(ordering: .relaxed)))
         set("eddy_plugin_reload_refusals_total", [], Double(app.reloadRefusals))
         for restart in app.pluginRestarts {
-            advance("eddy_plugin_restarts_total", [("plugin", restart.plugin), ("reason", restart.reason)], to: Int64(restart.count))
+            advance(
+                "eddy_plugin_restarts_total", [("plugin", restart.plugin), ("reason", restart.reason)],
+                to: Int64(restart.count))
         }
         var pluginCounters: [String: (labels: [(String, String)], value: Int64)] = [:]
         for metric in app.pluginMetrics() {

@@ -20,7 +20,9 @@ struct QueryWire: Codable {
 
     init(_ answer: LocalQueryAnswer) {
         partitions = answer.partitions
-        entries = answer.entries.map { Entry(p: $0.partition, k: Self.hex($0.key), v: Self.hex($0.value), s: $0.start, e: $0.end) }
+        entries = answer.entries.map {
+            Entry(p: $0.partition, k: Self.hex($0.key), v: Self.hex($0.value), s: $0.start, e: $0.end)
+        }
         unavailable = Dictionary(answer.unavailable.map { ("\($0.key)", $0.value) }) { $1 }
     }
 

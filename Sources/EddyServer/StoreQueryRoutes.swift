@@ -25,7 +25,8 @@ struct StoreQueryRoutes {
             do {
                 let store = try Target(app: app, name: Self.decoded(context.parameters.get("store"))).store
                 var object: [String: Any] = [
-                    "name": store.name, "kind": store.kind.rawValue, "keySerde": store.keySerde, "valueSerde": store.valueSerde,
+                    "name": store.name, "kind": store.kind.rawValue, "keySerde": store.keySerde,
+                    "valueSerde": store.valueSerde,
                     "subTopology": store.subTopology,
                 ]
                 object["windowSize"] = store.windowSizeMs
@@ -42,7 +43,9 @@ struct StoreQueryRoutes {
         router.get("stores/:store/range") { request, context in
             await handle(request, context) { store in
                 let query = request.uri.queryParameters
-                return .range(from: try query.get("from").map { try store.key($0) }, to: try query.get("to").map { try store.key($0) })
+                return .range(
+                    from: try query.get("from").map { try store.key($0) },
+                    to: try query.get("to").map { try store.key($0) })
             }
         }
         router.get("stores/:store/all") { request, context in await handle(request, context) { _ in .all } }
@@ -53,7 +56,8 @@ struct StoreQueryRoutes {
             await handle(request, context) { store in
                 let query = request.uri.queryParameters
                 return .windowFetch(
-                    key: try store.key(context.parameters.get("key")), from: try Self.time(query.get("from"), "from", default: 0),
+                    key: try store.key(context.parameters.get("key")),
+                    from: try Self.time(query.get("from"), "from", default: 0),
                     to: try Self.time(query.get("to"), "to", default: .max))
             }
         }
@@ -64,7 +68,10 @@ struct StoreQueryRoutes {
         router.get("metadata/stores/:store/keys/:key") { _, context in
             do {
                 let store = try Target(app: app, name: Self.decoded(context.parameters.get("store")))
-                return Self.json(status: .ok, encodable: try app.metadata(forStore: store.store.name, key: store.key(context.parameters.get("key"))))
+                return Self.json(
+                    status: .ok,
+                    encodable: try app.metadata(
+                        forStore: store.store.name, key: store.key(context.parameters.get("key"))))
             } catch let error as QueryFailure {
                 return error.response
             } catch {
@@ -102,23 +109,32 @@ struct StoreQueryRoutes {
     private func single(_ query: StoreQuery, key: [UInt8], target: Target) async throws -> Response {
         let where_ = try app.metadata(forStore: query.store, key: key)
         guard let owner = where_.active else {
-            let restoring = where_.restoring.isEmpty ? "" : " (instance(s) \(where_.restoring.joined(separator: ", ")) restoring it)"
-            throw QueryFailure(.serviceUnavailable, "task \(where_.task) of store '\(query.store)' has no running owner\(restoring); retry shortly")
+            let restoring =
+                where_.restoring.isEmpty
+                ? "" : " (instance(s) \(where_.restoring.joined(separator: ", ")) restoring it)"
+            throw QueryFailure(
+                .serviceUnavailable,
+                "task \(where_.task) of store '\(query.store)' has no running owner\(restoring); retry shortly")
         }
         let answer: LocalQueryAnswer
         if owner.instanceId == app.metadata?.instanceId {
             answer = await app.queryLocally(query, partitions: [where_.partition], timeout: timeout)
         } else {
             guard let server = owner.server else {
-                throw QueryFailure(.serviceUnavailable, "task \(where_.task) runs on instance \(owner.instanceId), which has no application.server to ask")
+                throw QueryFailure(
+                    .serviceUnavailable,
+                    "task \(where_.task) runs on instance \(owner.instanceId), which has no application.server to ask")
             }
-            switch await PeerClient.ask(server, path: Self.forwardPath(query, target: target, local: "\(where_.partition)"), timeout: timeout) {
+            switch await PeerClient.ask(
+                server, path: Self.forwardPath(query, target: target, local: "\(where_.partition)"), timeout: timeout)
+            {
             case .success(let one): answer = one
             case .failure(let error): throw QueryFailure(.serviceUnavailable, "\(error)")
             }
         }
         guard answer.partitions.contains(where_.partition) else {
-            throw QueryFailure(.serviceUnavailable, answer.unavailable[where_.partition] ?? "task \(where_.task) did not answer")
+            throw QueryFailure(
+                .serviceUnavailable, answer.unavailable[where_.partition] ?? "task \(where_.task) did not answer")
         }
         return try render(query, target: target, entries: answer.entries)
     }
@@ -126,7 +142,8 @@ struct StoreQueryRoutes {
     /// A query of every partition: each live worker answers for its tasks; the answer stands
     /// only when every partition was answered.
     private func fanOut(_ query: StoreQuery, target: Target, path: String) async throws -> Response {
-        let members = try app.allMetadata(forStore: query.store) + app.allMetadata().filter { !$0.restoringTasks.isEmpty }
+        let members =
+            try app.allMetadata(forStore: query.store) + app.allMetadata().filter { !$0.restoringTasks.isEmpty }
         var merged = LocalQueryAnswer()
         var reasons: [String] = []
         var asked: Set<String> = []
@@ -134,12 +151,15 @@ struct StoreQueryRoutes {
             if member.instanceId == app.metadata?.instanceId {
                 merged.merge(await app.queryLocally(query, partitions: nil, timeout: timeout))
             } else if let server = member.server {
-                switch await PeerClient.ask(server, path: Self.forwardPath(query, target: target, local: "all"), timeout: timeout) {
+                switch await PeerClient.ask(
+                    server, path: Self.forwardPath(query, target: target, local: "all"), timeout: timeout)
+                {
                 case .success(let answer): merged.merge(answer)
                 case .failure(let error): reasons.append("\(error)")
                 }
             } else {
-                reasons.append("instance \(member.instanceId) runs tasks of '\(query.store)' but has no application.server to ask")
+                reasons.append(
+                    "instance \(member.instanceId) runs tasks of '\(query.store)' but has no application.server to ask")
             }
         }
         let missing = (0..<target.partitions).filter { !merged.partitions.contains($0) }
@@ -158,17 +178,25 @@ struct StoreQueryRoutes {
     private func render(_ query: StoreQuery, target: Target, entries: [QueriedEntry]) throws -> Response {
         let store = target.store
         let sorted = entries.sorted { a, b in
-            a.key.lexicographicallyPrecedes(b.key) || (a.key == b.key && (a.start ?? 0, a.end ?? 0) < (b.start ?? 0, b.end ?? 0))
+            a.key.lexicographicallyPrecedes(b.key)
+                || (a.key == b.key && (a.start ?? 0, a.end ?? 0) < (b.start ?? 0, b.end ?? 0))
         }
-        func value(_ bytes: [UInt8], _ serde: String) -> Any { bytes.withUnsafeBytes { StoredValue($0, serde: serde).json } }
+        func value(_ bytes: [UInt8], _ serde: String) -> Any {
+            bytes.withUnsafeBytes { StoredValue($0, serde: serde).json }
+        }
         if case .get = query.operation {
             guard let entry = sorted.first else {
-                throw QueryFailure(.notFound, "no key \(Self.text(query.operation.key!, store.keySerde)) in store '\(store.name)'")
+                throw QueryFailure(
+                    .notFound, "no key \(Self.text(query.operation.key!, store.keySerde)) in store '\(store.name)'")
             }
-            return Self.json(status: .ok, object: ["key": value(entry.key, store.keySerde), "value": value(entry.value, store.valueSerde)])
+            return Self.json(
+                status: .ok,
+                object: ["key": value(entry.key, store.keySerde), "value": value(entry.value, store.valueSerde)])
         }
         let results: [[String: Any]] = sorted.map { entry in
-            var object: [String: Any] = ["key": value(entry.key, store.keySerde), "value": value(entry.value, store.valueSerde)]
+            var object: [String: Any] = [
+                "key": value(entry.key, store.keySerde), "value": value(entry.value, store.valueSerde),
+            ]
             switch store.kind {
             case .window:
                 object["windowStart"] = entry.start
@@ -184,7 +212,9 @@ struct StoreQueryRoutes {
         return Self.json(status: .ok, object: ["results": results])
     }
 
-    private static func text(_ key: [UInt8], _ serde: String) -> String { key.withUnsafeBytes { StoredValue($0, serde: serde).text } }
+    private static func text(_ key: [UInt8], _ serde: String) -> String {
+        key.withUnsafeBytes { StoredValue($0, serde: serde).text }
+    }
 
     /// The path another worker answers this query's part on, with `local=…`.
     private static func forwardPath(_ query: StoreQuery, target: Target, local: String) -> String {
@@ -204,7 +234,8 @@ struct StoreQueryRoutes {
     }
 
     private static func escape(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+            ?? text
     }
 
     static func decoded(_ text: String?) -> String {
@@ -215,15 +246,19 @@ struct StoreQueryRoutes {
     private static func time(_ text: String?, _ name: String, default value: Int64) throws -> Int64 {
         guard let text else { return value }
         guard let time = Int64(text) else {
-            throw QueryFailure(.badRequest, "\(name)=\(text) is not a time — give epoch milliseconds, e.g. \(name)=1700000000000")
+            throw QueryFailure(
+                .badRequest, "\(name)=\(text) is not a time — give epoch milliseconds, e.g. \(name)=1700000000000")
         }
         return time
     }
 
     static func json(status: HTTPResponse.Status, object: Any) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
         return Response(
-            status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data + [0x0a])))
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data + [0x0a])))
     }
 
     static func json(status: HTTPResponse.Status, encodable: some Encodable) -> Response {
@@ -231,7 +266,8 @@ struct StoreQueryRoutes {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(encodable)) ?? Data("{}".utf8)
         return Response(
-            status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data + [0x0a])))
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data + [0x0a])))
     }
 }
 
@@ -265,12 +301,16 @@ private struct Target {
         default: fits = false
         }
         guard fits else {
-            let routes = switch store.kind {
-            case .keyValue: "keys/<key>, range?from=&to=, all, prefix/<prefix>"
-            case .window: "windows/<key>?from=&to="
-            case .session: "sessions/<key>"
-            }
-            throw QueryFailure(.badRequest, "store '\(store.name)' is a \(store.kind.rawValue) store; query it with /stores/\(store.name)/\(routes)")
+            let routes =
+                switch store.kind {
+                case .keyValue: "keys/<key>, range?from=&to=, all, prefix/<prefix>"
+                case .window: "windows/<key>?from=&to="
+                case .session: "sessions/<key>"
+                }
+            throw QueryFailure(
+                .badRequest,
+                "store '\(store.name)' is a \(store.kind.rawValue) store; query it with /stores/\(store.name)/\(routes)"
+            )
         }
     }
 }

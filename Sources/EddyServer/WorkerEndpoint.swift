@@ -53,7 +53,8 @@ public final class WorkerEndpoint: Sendable {
         let bound = BoundPort()
         self.bound = bound
         let application = Application(
-            router: router, configuration: ApplicationConfiguration(address: .hostname(bind, port: port), serverName: "eddy"),
+            router: router,
+            configuration: ApplicationConfiguration(address: .hostname(bind, port: port), serverName: "eddy"),
             onServerRunning: { channel in bound.set(channel, port: channel.localAddress?.port ?? port) },
             eventLoopGroupProvider: .shared(group), logger: logger)
         let services = ServiceGroup(configuration: ServiceGroupConfiguration(services: [application], logger: logger))

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Creates `path` and its missing parents (`mkdir -p`), throwing the system's reason.
@@ -14,7 +14,9 @@ func createDirectories(_ path: String) throws {
         }
     }
     var info = stat()
-    guard stat(path, &info) == 0 else { throw StateStoreError.io(operation: "create directory", path: path, errno: errno) }
+    guard stat(path, &info) == 0 else {
+        throw StateStoreError.io(operation: "create directory", path: path, errno: errno)
+    }
     guard (info.st_mode & S_IFMT) == S_IFDIR else {
         throw StateStoreError.io(operation: "create directory", path: path, errno: ENOTDIR)
     }

@@ -84,14 +84,17 @@ public final class GlobalKeyValueStateStore: @unchecked Sendable {
     /// Visits the entries with keys in `[from, to]` (nil: unbounded) in unsigned byte order,
     /// as of when the scan started; `visit` returns false to stop.
     public func range(
-        from: UnsafeRawBufferPointer?, to: UnsafeRawBufferPointer?, _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
+        from: UnsafeRawBufferPointer?, to: UnsafeRawBufferPointer?,
+        _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
     ) throws {
         if let from, let to, compareBytes(from, to) > 0 { return }
         try scan(from: from, bound: to.map { .through($0) } ?? .unbounded, visit)
     }
 
     /// Visits the entries whose keys start with `prefix`, in unsigned byte order.
-    public func prefixScan(_ prefix: UnsafeRawBufferPointer, _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+    public func prefixScan(
+        _ prefix: UnsafeRawBufferPointer, _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
         try scan(from: prefix, bound: .prefix(prefix), visit)
     }
 
@@ -140,7 +143,8 @@ public final class GlobalKeyValueStateStore: @unchecked Sendable {
     // MARK: - Private
 
     private func scan(
-        from: UnsafeRawBufferPointer?, bound: ScanBound, _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
+        from: UnsafeRawBufferPointer?, bound: ScanBound,
+        _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
     ) throws {
         switch backend {
         case .rocksDB(let db):

@@ -16,7 +16,8 @@ public final class InspectedStore {
 
     init(store: StateInspector.StoreOnDisk, lock: DirectoryLock) throws {
         self.store = store
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("eddy-inspect-\(UUID().uuidString)").path
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("eddy-inspect-\(UUID().uuidString)")
+            .path
         do {
             try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         } catch {
@@ -54,7 +55,9 @@ public final class InspectedStore {
             guard let (recordKey, windowStart) = WindowKeyCodec.decode(key) else {
                 throw StateStoreError.invalidArgument(
                     store: store.name,
-                    reason: "an entry key of \(key.count) bytes in \(store.directory) is too short for a window store (segment, key, window start)")
+                    reason:
+                        "an entry key of \(key.count) bytes in \(store.directory) is too short for a window store (segment, key, window start)"
+                )
             }
             try visit(recordKey, windowStart, value)
         }
@@ -63,12 +66,16 @@ public final class InspectedStore {
     /// Visits every committed session of a session store, in stored order (by segment, then
     /// key length, key, session end and start), with the borrowed record key, the session's
     /// start and end and the borrowed value. Throws when an entry is not a session-store key.
-    public func forEachSession(_ visit: (UnsafeRawBufferPointer, Int64, Int64, UnsafeRawBufferPointer) throws -> Void) throws {
+    public func forEachSession(_ visit: (UnsafeRawBufferPointer, Int64, Int64, UnsafeRawBufferPointer) throws -> Void)
+        throws
+    {
         try forEach { key, value in
             guard let (recordKey, start, end) = SessionKeyCodec.decode(key) else {
                 throw StateStoreError.invalidArgument(
                     store: store.name,
-                    reason: "an entry key of \(key.count) bytes in \(store.directory) is not a session-store key (segment, key length, key, end, start)")
+                    reason:
+                        "an entry key of \(key.count) bytes in \(store.directory) is not a session-store key (segment, key length, key, end, start)"
+                )
             }
             try visit(recordKey, start, end, value)
         }

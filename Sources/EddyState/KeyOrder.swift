@@ -53,7 +53,11 @@ struct KeyOrder {
         var high = chunks.count - 1
         while low < high {
             let mid = (low + high) / 2
-            if CacheEntry.precedes(entries[chunks[mid][chunks[mid].count - 1]], entry) { low = mid + 1 } else { high = mid }
+            if CacheEntry.precedes(entries[chunks[mid][chunks[mid].count - 1]], entry) {
+                low = mid + 1
+            } else {
+                high = mid
+            }
         }
         let chunk = low
         var l = 0

@@ -66,7 +66,9 @@ public final class KeyValueStateStore {
     public func get<R>(_ key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer?) throws -> R) throws -> R {
         try ensureOpen()
         if staging != nil { try completeRestore() }
-        if !readsCommittedOnly, let entry = cache.entry(key) { return try entry.withEntry { _, value in try body(value) } }
+        if !readsCommittedOnly, let entry = cache.entry(key) {
+            return try entry.withEntry { _, value in try body(value) }
+        }
         switch backend {
         case .rocksDB(let db): return try db.get(key, body)
         case .inMemory(let memory):

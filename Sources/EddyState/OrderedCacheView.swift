@@ -15,7 +15,11 @@ struct OrderedCacheView {
         var high = chunks.count
         while low < high {
             let mid = (low + high) / 2
-            if entries[chunks[mid][chunks[mid].count - 1]].compare(key, prefix: prefix) < 0 { low = mid + 1 } else { high = mid }
+            if entries[chunks[mid][chunks[mid].count - 1]].compare(key, prefix: prefix) < 0 {
+                low = mid + 1
+            } else {
+                high = mid
+            }
         }
         guard low < chunks.count else { return Position(chunk: chunks.count, index: 0) }
         let chunk = chunks[low]
@@ -32,7 +36,8 @@ struct OrderedCacheView {
 
     /// The position after `p`.
     func after(_ p: Position) -> Position {
-        p.index + 1 < chunks[p.chunk].count ? Position(chunk: p.chunk, index: p.index + 1) : Position(chunk: p.chunk + 1, index: 0)
+        p.index + 1 < chunks[p.chunk].count
+            ? Position(chunk: p.chunk, index: p.index + 1) : Position(chunk: p.chunk + 1, index: 0)
     }
 
     func entry(at p: Position) -> CacheEntry { entries[chunks[p.chunk][p.index]] }

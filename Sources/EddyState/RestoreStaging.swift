@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Gathers restore batches and hands them to RocksDB sorted by key, last write per key only.
@@ -54,9 +54,10 @@ final class RestoreStaging {
         arena.append(contentsOf: key)
         let valueOffset = arena.count
         if let value { arena.append(contentsOf: value) }
-        records.append(Record(
-            prefix: prefix, keyOffset: keyOffset, keyLength: key.count, valueOffset: valueOffset,
-            valueLength: value?.count ?? -1, sequence: records.count))
+        records.append(
+            Record(
+                prefix: prefix, keyOffset: keyOffset, keyLength: key.count, valueOffset: valueOffset,
+                valueLength: value?.count ?? -1, sequence: records.count))
     }
 
     /// Drops the staged records (not the pending checkpoint).
@@ -81,7 +82,8 @@ final class RestoreStaging {
             var written = 0
             for index in records.indices {
                 let record = records[index]
-                let key = UnsafeRawBufferPointer(rebasing: bytes[record.keyOffset..<(record.keyOffset + record.keyLength)])
+                let key = UnsafeRawBufferPointer(
+                    rebasing: bytes[record.keyOffset..<(record.keyOffset + record.keyLength)])
                 if index + 1 < records.count {
                     let next = records[index + 1]
                     if next.prefix == record.prefix && next.keyLength == record.keyLength

@@ -74,7 +74,8 @@ final class RocksDBDatabase {
         rocksdb_options_set_info_log_level(options, 4)
         try self.init(path: path, environment: nil, operation: "open read-only") { names, handles, error in
             var familyOptions: [OpaquePointer?] = [options, options]
-            return rocksdb_open_for_read_only_column_families(options, path, 2, names, &familyOptions, handles, 0, error)
+            return rocksdb_open_for_read_only_column_families(
+                options, path, 2, names, &familyOptions, handles, 0, error)
         }
     }
 

@@ -79,7 +79,9 @@ public final class RocksDBEnvironment: @unchecked Sendable {
 
     /// Whether so many stores are open that the per-store memtable floor breaks the budget.
     public var isOverCommitted: Bool {
-        openDatabases.withLock { $0.handles.count * Self.memtableCeiling(Self.minimumWriteBufferSize) > memtableBudgetBytes }
+        openDatabases.withLock {
+            $0.handles.count * Self.memtableCeiling(Self.minimumWriteBufferSize) > memtableBudgetBytes
+        }
     }
 
     /// What RocksDB holds now against the budget, summed over all open stores.
@@ -96,7 +98,8 @@ public final class RocksDBEnvironment: @unchecked Sendable {
             return (memtables, tableReaders)
         }
         return RocksDBMemoryUsage(
-            blockCache: rocksdb_cache_get_usage(blockCache), memtables: memtables, tableReadersOutsideCache: tableReaders)
+            blockCache: rocksdb_cache_get_usage(blockCache), memtables: memtables,
+            tableReadersOutsideCache: tableReaders)
     }
 
     // MARK: - Store registration
@@ -134,7 +137,8 @@ public final class RocksDBEnvironment: @unchecked Sendable {
     /// of two: changing it rewrites every open store's OPTIONS file, so it changes only when
     /// the store count crosses a power of two, not on every open.
     private func writeBufferSize(forStores count: Int) -> Int {
-        let share = memtableBudgetBytes / max(1, count) / Int(Self.maxWriteBufferNumber) - Self.checkpointWriteBufferSize
+        let share =
+            memtableBudgetBytes / max(1, count) / Int(Self.maxWriteBufferNumber) - Self.checkpointWriteBufferSize
         guard share > Self.minimumWriteBufferSize else { return Self.minimumWriteBufferSize }
         return 1 << (Int.bitWidth - 1 - share.leadingZeroBitCount)
     }
@@ -154,14 +158,16 @@ public final class RocksDBEnvironment: @unchecked Sendable {
                 }
             }
             if let message = RocksDBDatabase.take(error) {
-                throw StateStoreError.rocksDB(operation: "set write_buffer_size", directory: "(shared)", message: message)
+                throw StateStoreError.rocksDB(
+                    operation: "set write_buffer_size", directory: "(shared)", message: message)
             }
         }
     }
 
     private static func property(_ db: OpaquePointer, _ family: OpaquePointer?, _ name: String) -> Int {
         var value: UInt64 = 0
-        let status = family.map { rocksdb_property_int_cf(db, $0, name, &value) } ?? rocksdb_property_int(db, name, &value)
+        let status =
+            family.map { rocksdb_property_int_cf(db, $0, name, &value) } ?? rocksdb_property_int(db, name, &value)
         return status == 0 ? Int(value) : 0
     }
 }

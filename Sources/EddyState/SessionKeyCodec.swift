@@ -42,7 +42,8 @@ struct SessionKeyCodec {
 
     /// The record key (borrowed from `storedKey`), start and end of a stored key; nil when it
     /// is not one (too short, or a length that disagrees with its size).
-    static func decode(_ storedKey: UnsafeRawBufferPointer) -> (key: UnsafeRawBufferPointer, start: Int64, end: Int64)? {
+    static func decode(_ storedKey: UnsafeRawBufferPointer) -> (key: UnsafeRawBufferPointer, start: Int64, end: Int64)?
+    {
         guard storedKey.count >= 28 else { return nil }
         var length = 0
         for i in 8..<12 { length = length << 8 | Int(storedKey[i]) }
@@ -50,7 +51,8 @@ struct SessionKeyCodec {
         return (
             UnsafeRawBufferPointer(rebasing: storedKey[12..<(12 + length)]),
             WindowKeyCodec.readInt64(storedKey, at: storedKey.count - 8),
-            WindowKeyCodec.readInt64(storedKey, at: storedKey.count - 16))
+            WindowKeyCodec.readInt64(storedKey, at: storedKey.count - 16)
+        )
     }
 
     /// The changelog key inside a stored key: everything after the segment id and length.

@@ -17,7 +17,9 @@ public struct SessionRestoreBatch {
         guard let end = codec.encode(changelogKey: changelogKey, into: &buffer) else {
             throw StateStoreError.invalidArgument(
                 store: storeName,
-                reason: "a changelog key of \(changelogKey.count) bytes does not end with a session's end and start (8 bytes each, 0 ≤ start ≤ end)")
+                reason:
+                    "a changelog key of \(changelogKey.count) bytes does not end with a session's end and start (8 bytes each, 0 ≤ start ≤ end)"
+            )
         }
         latestSessionEnd = max(latestSessionEnd, end)
         let encoded = buffer

@@ -78,7 +78,9 @@ public final class SessionStateStore {
     /// Sets (or, with `value` nil, removes) `key`'s session `[start, end]`, advancing stream
     /// time to `end`. Returns false, writing nothing, when the session has already expired.
     @discardableResult
-    public func put(_ key: UnsafeRawBufferPointer, start: Int64, end: Int64, value: UnsafeRawBufferPointer?) throws -> Bool {
+    public func put(_ key: UnsafeRawBufferPointer, start: Int64, end: Int64, value: UnsafeRawBufferPointer?) throws
+        -> Bool
+    {
         try checkTimes(start: start, end: end)
         advanceStreamTime(to: end)
         guard end >= earliestLiveSessionEnd else { return false }
@@ -99,7 +101,8 @@ public final class SessionStateStore {
 
     /// `key`'s live sessions that end at or after `earliestEnd` and start at or before
     /// `latestStart`, ordered by start, then end (Kafka Streams' `findSessions`).
-    public func findSessions(_ key: UnsafeRawBufferPointer, earliestEnd: Int64, latestStart: Int64) throws -> [Session] {
+    public func findSessions(_ key: UnsafeRawBufferPointer, earliestEnd: Int64, latestStart: Int64) throws -> [Session]
+    {
         guard observedStreamTime != .min else { return [] }
         let low = max(earliestEnd, earliestLiveSessionEnd)
         let high = observedStreamTime
@@ -117,7 +120,9 @@ public final class SessionStateStore {
                     try store.range(from: l, to: u) { k, v in
                         let start = WindowKeyCodec.readInt64(k, at: k.count - 8)
                         if start <= latestStart {
-                            found.append(Session(start: start, end: WindowKeyCodec.readInt64(k, at: k.count - 16), value: Array(v)))
+                            found.append(
+                                Session(
+                                    start: start, end: WindowKeyCodec.readInt64(k, at: k.count - 16), value: Array(v)))
                         }
                         return true
                     }
@@ -192,7 +197,9 @@ public final class SessionStateStore {
         guard start >= 0, start <= end else {
             throw StateStoreError.invalidArgument(
                 store: store.name,
-                reason: "session [\(start), \(end)] is not a session window: times are epoch milliseconds with 0 ≤ start ≤ end")
+                reason:
+                    "session [\(start), \(end)] is not a session window: times are epoch milliseconds with 0 ≤ start ≤ end"
+            )
         }
     }
 

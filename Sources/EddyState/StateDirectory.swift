@@ -33,7 +33,9 @@ public struct StateDirectory: Sendable {
         try Self.checkName(taskId, what: "task id")
         let path = taskPath(taskId)
         try createDirectories(path)
-        let lock = try DirectoryLock(directory: path, waitingUpTo: wait) { .taskDirectoryLocked(directory: path, holder: $0) }
+        let lock = try DirectoryLock(directory: path, waitingUpTo: wait) {
+            .taskDirectoryLocked(directory: path, holder: $0)
+        }
         return TaskStateDirectory(taskId: taskId, path: path, lock: lock, environment: environment)
     }
 
@@ -90,7 +92,9 @@ public final class TaskStateDirectory {
     public func openKeyValueStore(_ spec: StoreSpec, cacheBudget: RecordCacheBudget) throws -> KeyValueStateStore {
         guard spec.kind == .keyValue else {
             throw StateStoreError.invalidArgument(
-                store: spec.name, reason: "declared as a \(spec.kind.name) store; open it with open\(spec.kind.name.capitalizedFirst)Store")
+                store: spec.name,
+                reason:
+                    "declared as a \(spec.kind.name) store; open it with open\(spec.kind.name.capitalizedFirst)Store")
         }
         return try openStore(spec, cacheBudget: cacheBudget)
     }
@@ -99,7 +103,9 @@ public final class TaskStateDirectory {
     public func openWindowStore(_ spec: StoreSpec, cacheBudget: RecordCacheBudget) throws -> WindowStateStore {
         guard case let .window(retentionMs, segmentIntervalMs) = spec.kind else {
             throw StateStoreError.invalidArgument(
-                store: spec.name, reason: "declared as a \(spec.kind.name) store; open it with open\(spec.kind.name.capitalizedFirst)Store")
+                store: spec.name,
+                reason:
+                    "declared as a \(spec.kind.name) store; open it with open\(spec.kind.name.capitalizedFirst)Store")
         }
         let store = try openStore(spec, cacheBudget: cacheBudget)
         return try WindowStateStore(store: store, retentionMs: retentionMs, segmentIntervalMs: segmentIntervalMs)
@@ -109,7 +115,9 @@ public final class TaskStateDirectory {
     public func openSessionStore(_ spec: StoreSpec, cacheBudget: RecordCacheBudget) throws -> SessionStateStore {
         guard case let .session(retentionMs, segmentIntervalMs) = spec.kind else {
             throw StateStoreError.invalidArgument(
-                store: spec.name, reason: "declared as a \(spec.kind.name) store; open it with open\(spec.kind.name.capitalizedFirst)Store")
+                store: spec.name,
+                reason:
+                    "declared as a \(spec.kind.name) store; open it with open\(spec.kind.name.capitalizedFirst)Store")
         }
         let store = try openStore(spec, cacheBudget: cacheBudget)
         return try SessionStateStore(store: store, retentionMs: retentionMs, segmentIntervalMs: segmentIntervalMs)

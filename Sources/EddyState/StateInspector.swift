@@ -54,10 +54,11 @@ public struct StateInspector: Sendable {
                 let file = directory + "/" + StoreMetadata.fileName
                 guard FileManager.default.fileExists(atPath: file) else { continue }
                 let fields = try Self.readMetadata(file)
-                found.append(StoreOnDisk(
-                    taskId: task, name: store, directory: directory, kind: fields["store.kind"]!,
-                    keySerde: fields["key.serde"]!, valueSerde: fields["value.serde"]!,
-                    windowSizeMs: fields["window.size.ms"].flatMap { Int64($0) }))
+                found.append(
+                    StoreOnDisk(
+                        taskId: task, name: store, directory: directory, kind: fields["store.kind"]!,
+                        keySerde: fields["key.serde"]!, valueSerde: fields["value.serde"]!,
+                        windowSizeMs: fields["window.size.ms"].flatMap { Int64($0) }))
             }
         }
         return found
@@ -85,7 +86,8 @@ public struct StateInspector: Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         return names.filter { name in
             var isDirectory: ObjCBool = false
-            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &isDirectory)
+            return !name.hasPrefix(".")
+                && FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &isDirectory)
                 && isDirectory.boolValue
         }.sorted()
     }

@@ -43,7 +43,8 @@ struct StoreMetadata: Equatable {
         var isDirectory: ObjCBool = false
         if files.fileExists(atPath: directory, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
-                throw StateStoreError.foreignDirectory(directory: directory, found: ["(a regular file, not a directory)"])
+                throw StateStoreError.foreignDirectory(
+                    directory: directory, found: ["(a regular file, not a directory)"])
             }
             if files.fileExists(atPath: file) {
                 try read(file).check(against: StoreMetadata(spec: spec), directory: directory)
@@ -97,7 +98,10 @@ struct StoreMetadata: Equatable {
     }
 
     private func check(against declared: StoreMetadata, directory: String) throws {
-        for field in ["store.name", "store.kind", "key.serde", "value.serde", "window.segment.ms", "session.segment.ms", "window.size.ms"] {
+        for field in [
+            "store.name", "store.kind", "key.serde", "value.serde", "window.segment.ms", "session.segment.ms",
+            "window.size.ms",
+        ] {
             let onDisk = fields[field] ?? "(none)"
             let wanted = declared.fields[field] ?? "(none)"
             if onDisk != wanted {

@@ -40,7 +40,10 @@ struct WindowKeyCodec {
     /// it is too short to be one.
     static func decode(_ storedKey: UnsafeRawBufferPointer) -> (key: UnsafeRawBufferPointer, windowStart: Int64)? {
         guard storedKey.count >= 16 else { return nil }
-        return (UnsafeRawBufferPointer(rebasing: storedKey[8..<(storedKey.count - 8)]), readInt64(storedKey, at: storedKey.count - 8))
+        return (
+            UnsafeRawBufferPointer(rebasing: storedKey[8..<(storedKey.count - 8)]),
+            readInt64(storedKey, at: storedKey.count - 8)
+        )
     }
 
     /// The segment prefix alone.

@@ -197,7 +197,8 @@ public final class WindowStateStore {
     private func checkStart(_ windowStart: Int64) throws {
         guard windowStart >= 0 else {
             throw StateStoreError.invalidArgument(
-                store: store.name, reason: "window start \(windowStart) is negative; window starts are epoch milliseconds")
+                store: store.name,
+                reason: "window start \(windowStart) is negative; window starts are epoch milliseconds")
         }
     }
 

@@ -21,15 +21,20 @@ struct AppCommand: ParsableCommand {
                 """)
 
         @Argument(help: "The application file.") var app: String
-        @Option(name: .customLong("state-dir"), help: "Override state.dir (the worker's, when several run on one machine).")
+        @Option(
+            name: .customLong("state-dir"), help: "Override state.dir (the worker's, when several run on one machine).")
         var stateDir: String?
         @Option(
             name: .customLong("to-datetime"),
-            help: "Start the inputs at their first record at or after this time (ISO 8601, e.g. 2026-12-03T10:00:00Z or 2026-12-03T10:00:00.000+01:00) instead of the earliest.")
+            help:
+                "Start the inputs at their first record at or after this time (ISO 8601, e.g. 2026-12-03T10:00:00Z or 2026-12-03T10:00:00.000+01:00) instead of the earliest."
+        )
         var toDatetime: String?
         @Option(
             name: .customLong("by-duration"),
-            help: "Start the inputs at their first record at or after this long ago (ISO 8601 duration, e.g. PT15M, P1DT2H) instead of the earliest.")
+            help:
+                "Start the inputs at their first record at or after this long ago (ISO 8601 duration, e.g. PT15M, P1DT2H) instead of the earliest."
+        )
         var byDuration: String?
 
         /// Where the inputs start again: the earliest offsets, or the time the options give.
@@ -39,12 +44,14 @@ struct AppCommand: ParsableCommand {
             case (.some, .some): throw ValidationError("give --to-datetime or --by-duration, not both")
             case (let text?, nil):
                 guard let date = Self.parseDate(text) else {
-                    throw ValidationError("--to-datetime '\(text)' is not an ISO 8601 time; write e.g. 2026-12-03T10:00:00Z")
+                    throw ValidationError(
+                        "--to-datetime '\(text)' is not an ISO 8601 time; write e.g. 2026-12-03T10:00:00Z")
                 }
                 return .time(Int64((date.timeIntervalSince1970 * 1000).rounded()))
             case (nil, let text?):
                 guard let seconds = Self.parseDuration(text) else {
-                    throw ValidationError("--by-duration '\(text)' is not an ISO 8601 duration; write e.g. PT15M or P1DT2H")
+                    throw ValidationError(
+                        "--by-duration '\(text)' is not an ISO 8601 duration; write e.g. PT15M or P1DT2H")
                 }
                 return .time(Int64(((now.timeIntervalSince1970 - seconds) * 1000).rounded()))
             }
@@ -78,17 +85,27 @@ struct AppCommand: ParsableCommand {
             }
             if let stateDir { config.stateDir = stateDir }
             guard case .servers(let servers) = config.bootstrapServers else {
-                throw ValidationError("bootstrap.servers is `embedded`: an embedded broker lives only as long as its worker, there is nothing to reset")
+                throw ValidationError(
+                    "bootstrap.servers is `embedded`: an embedded broker lives only as long as its worker, there is nothing to reset"
+                )
             }
             var kafka = KafkaConfiguration(config.kafka)
             kafka["bootstrap.servers"] = servers
             let start = try startingPoint()
-            let report = try ApplicationReset(config: config, plugins: try PluginSet.load(for: config)).run(kafka: kafka, from: start)
+            let report = try ApplicationReset(config: config, plugins: try PluginSet.load(for: config)).run(
+                kafka: kafka, from: start)
             print("reset \(config.applicationId):")
-            let target = if case .time(let time) = start { "the first record at or after \(time) ms" } else { "the earliest" }
-            print("  committed offsets rewound to \(target): \(report.rewound.isEmpty ? "none" : report.rewound.joined(separator: ", "))")
-            print("  internal topics deleted: \(report.deletedTopics.isEmpty ? "none" : report.deletedTopics.joined(separator: ", "))")
-            print("  task directories removed from \(config.stateDir): \(report.removedTaskDirectories.isEmpty ? "none" : report.removedTaskDirectories.joined(separator: ", "))")
+            let target =
+                if case .time(let time) = start { "the first record at or after \(time) ms" } else { "the earliest" }
+            print(
+                "  committed offsets rewound to \(target): \(report.rewound.isEmpty ? "none" : report.rewound.joined(separator: ", "))"
+            )
+            print(
+                "  internal topics deleted: \(report.deletedTopics.isEmpty ? "none" : report.deletedTopics.joined(separator: ", "))"
+            )
+            print(
+                "  task directories removed from \(config.stateDir): \(report.removedTaskDirectories.isEmpty ? "none" : report.removedTaskDirectories.joined(separator: ", "))"
+            )
         }
     }
 }

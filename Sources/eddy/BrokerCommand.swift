@@ -2,11 +2,11 @@ import ArgumentParser
 import EddyKafka
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `eddy broker`: run `eddy-broker`, the embedded development and test broker.
@@ -35,7 +35,9 @@ struct BrokerCommand: ParsableCommand {
     @Flag(name: .long, help: "Read control commands from stdin and stop when it ends.") var control = false
 
     func validate() throws {
-        guard (1...64).contains(brokers) else { throw ValidationError("--brokers must be from 1 to 64, got \(brokers)") }
+        guard (1...64).contains(brokers) else {
+            throw ValidationError("--brokers must be from 1 to 64, got \(brokers)")
+        }
         guard groupInitialRebalanceDelayMs >= 0 else {
             throw ValidationError("--group-initial-rebalance-delay-ms must not be negative")
         }

@@ -32,13 +32,15 @@ struct ConsumeCommand: ParsableCommand {
 
     @OptionGroup var kafka: KafkaOptions
     @Argument(help: "Topic to read.") var topic: String
-    @Flag(name: .customLong("from-beginning"), help: "Start at the oldest record instead of the end.") var fromBeginning = false
+    @Flag(name: .customLong("from-beginning"), help: "Start at the oldest record instead of the end.")
+    var fromBeginning = false
     @Option(name: .long, help: "Stop after this many records.") var max: Int?
     @Option(name: .customLong("idle-timeout"), help: "Stop when nothing arrives for this many seconds (0: never).")
     var idleTimeout: Double = 0
     @Flag(name: .customLong("to-end"), help: "Stop once every partition has been read to its end (not with --group).")
     var toEnd = false
-    @Option(name: .long, help: "read_committed (default) hides aborted and open transactions.") var isolation: Isolation = .readCommitted
+    @Option(name: .long, help: "read_committed (default) hides aborted and open transactions.") var isolation:
+        Isolation = .readCommitted
     @Option(name: .shortAndLong, help: "Consume as this consumer group (commits offsets).") var group: String?
     @Option(name: .shortAndLong, help: "Output: value, key-value or json.") var format: Format = .value
     @Option(
@@ -48,9 +50,13 @@ struct ConsumeCommand: ParsableCommand {
 
     @Option(
         name: .customLong("key-serde"),
-        help: "How to print keys: a serde name (as --value-serde); windowed (a time or sliding window's key: the key, then the window start, 8 bytes big-endian, printed key@[start,end) with --window-size-ms); session (key, session end, start: key@[start,end]).")
+        help:
+            "How to print keys: a serde name (as --value-serde); windowed (a time or sliding window's key: the key, then the window start, 8 bytes big-endian, printed key@[start,end) with --window-size-ms); session (key, session end, start: key@[start,end])."
+    )
     var keySerde: PrintedKeySerde = .plain(.string)
-    @Option(name: .customLong("window-size-ms"), help: "The windows' size, for the end of windowed keys (without it, key@start).")
+    @Option(
+        name: .customLong("window-size-ms"),
+        help: "The windows' size, for the end of windowed keys (without it, key@start).")
     var windowSizeMs: Int64?
 
     /// How a key prints: as a serde decodes it, or as a windowed key of a time or session window.
@@ -62,7 +68,9 @@ struct ConsumeCommand: ParsableCommand {
             switch argument {
             case "windowed": self = .windowed
             case "session": self = .session
-            default: guard let serde = SerdeName(rawValue: argument) else { return nil }; self = .plain(serde)
+            default:
+                guard let serde = SerdeName(rawValue: argument) else { return nil }
+                self = .plain(serde)
             }
         }
 
@@ -71,7 +79,8 @@ struct ConsumeCommand: ParsableCommand {
 
     func validate() throws {
         if toEnd && group != nil {
-            throw ValidationError("--to-end reads the partitions directly; drop --group (a group's assignment can change mid-read)")
+            throw ValidationError(
+                "--to-end reads the partitions directly; drop --group (a group's assignment can change mid-read)")
         }
     }
 
@@ -92,7 +101,8 @@ struct ConsumeCommand: ParsableCommand {
                 throw KafkaError.unknownTopic(topic: topic, reason: "the cluster reports no partitions for it")
             }
             let start = fromBeginning ? KafkaOffset.beginning : KafkaOffset.end
-            try consumer.assign(partitions.map { KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: start) })
+            try consumer.assign(
+                partitions.map { KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: start) })
             assigned = partitions.map { KafkaTopicPartition(topic: topic, partition: $0) }
         }
 
@@ -100,7 +110,9 @@ struct ConsumeCommand: ParsableCommand {
         var lastRecord = ContinuousClock.now
         while max.map({ printed < $0 }) ?? true {
             if toEnd, assigned.allSatisfy(consumer.hasReachedEnd) { break }
-            let batch = try consumer.poll(maxRecords: Swift.min(500, (max ?? Int.max) - printed), timeout: .milliseconds(200)) { record in
+            let batch = try consumer.poll(
+                maxRecords: Swift.min(500, (max ?? Int.max) - printed), timeout: .milliseconds(200)
+            ) { record in
                 print(render(record))
             }
             printed += batch
@@ -134,7 +146,8 @@ struct ConsumeCommand: ParsableCommand {
                     [header.key, header.value.map { String(decoding: $0, as: UTF8.self) } as Any? ?? NSNull()]
                 }
             }
-            let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            let data = try? JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         }
     }

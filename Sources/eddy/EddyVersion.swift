@@ -5,13 +5,13 @@ enum EddyVersion {
     /// The Swift compiler that built this host (plugins must come from the same one).
     static var swiftToolchain: String {
         #if compiler(>=6.4)
-        return "newer than 6.3"
+            return "newer than 6.3"
         #elseif compiler(>=6.3.1)
-        return "6.3.1"
+            return "6.3.1"
         #elseif compiler(>=6.3)
-        return "6.3.0"
+            return "6.3.0"
         #else
-        return "older than 6.3"
+            return "older than 6.3"
         #endif
     }
 }

@@ -1,15 +1,20 @@
 import ArgumentParser
 import EddyRuntime
 import Foundation
+
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
 
 /// `--live` and where to ask, for `eddy store get|dump`.
 struct LiveStoreOptions: ParsableArguments {
-    @Flag(name: .long, help: "Ask the running application through a worker's HTTP endpoint instead of reading local state.")
+    @Flag(
+        name: .long,
+        help: "Ask the running application through a worker's HTTP endpoint instead of reading local state.")
     var live = false
-    @Option(name: .long, help: "The worker endpoint to ask (host:port; default: application.server of the application file).")
+    @Option(
+        name: .long,
+        help: "The worker endpoint to ask (host:port; default: application.server of the application file).")
     var server: String?
 }
 
@@ -53,7 +58,9 @@ struct LiveStoreQuery {
         if let server = options.server { return server }
         let config = try AppConfig.load(path: location.app)
         guard let server = config.operations.server else {
-            throw StoreCommandError("\(location.app) has no application.server, so its workers have no endpoint to ask — give one with --server host:port")
+            throw StoreCommandError(
+                "\(location.app) has no application.server, so its workers have no endpoint to ask — give one with --server host:port"
+            )
         }
         return server.description
     }
@@ -65,15 +72,20 @@ struct LiveStoreQuery {
     }
 
     private func escape(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+            ?? text
     }
 
     /// GETs `path` and returns the JSON object; an error status becomes the endpoint's reason.
     private func fetch(_ server: String, _ path: String) throws -> [String: Any] {
-        guard let url = URL(string: "http://\(server)\(path)") else { throw StoreCommandError("\(server) is not host:port") }
+        guard let url = URL(string: "http://\(server)\(path)") else {
+            throw StoreCommandError("\(server) is not host:port")
+        }
         let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var result: Result<(Int, Data), any Error> = .failure(StoreCommandError("GET \(url) timed out"))
-        let task = URLSession.shared.dataTask(with: URLRequest(url: url, timeoutInterval: 15)) { data, response, error in
+        nonisolated(unsafe) var result: Result<(Int, Data), any Error> = .failure(
+            StoreCommandError("GET \(url) timed out"))
+        let task = URLSession.shared.dataTask(with: URLRequest(url: url, timeoutInterval: 15)) {
+            data, response, error in
             if let error {
                 result = .failure(error)
             } else {
@@ -87,11 +99,14 @@ struct LiveStoreQuery {
         do {
             (status, data) = try result.get()
         } catch {
-            throw StoreCommandError("cannot reach the worker endpoint \(server): \(error.localizedDescription) — is the application running with application.server \(server)?")
+            throw StoreCommandError(
+                "cannot reach the worker endpoint \(server): \(error.localizedDescription) — is the application running with application.server \(server)?"
+            )
         }
         let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
         guard status == 200 else {
-            throw StoreCommandError("\(server) answered \(status): \(object["error"] as? String ?? String(decoding: data, as: UTF8.self))")
+            throw StoreCommandError(
+                "\(server) answered \(status): \(object["error"] as? String ?? String(decoding: data, as: UTF8.self))")
         }
         return object
     }

@@ -5,7 +5,8 @@ import EddyServer
 /// Where a running worker's admin socket is: in its state directory, from its app file.
 struct WorkerOptions: ParsableArguments {
     @Option(name: .customLong("app"), help: "The running worker's application file.") var app: String
-    @Option(name: .customLong("state-dir"), help: "The worker's state.dir, if not the app file's.") var stateDir: String?
+    @Option(name: .customLong("state-dir"), help: "The worker's state.dir, if not the app file's.") var stateDir:
+        String?
 
     func socketPath() throws -> String {
         var config = try AppConfig.load(path: app)
@@ -29,7 +30,8 @@ struct PluginReloadCommand: ParsableCommand {
 
     @OptionGroup var worker: WorkerOptions
     @Argument(help: "The plugin's name in the topology, e.g. WordCount.") var name: String
-    @Option(name: .customLong("file"), help: "The new build (default: the plugin's file in plugins.dir).") var file: String?
+    @Option(name: .customLong("file"), help: "The new build (default: the plugin's file in plugins.dir).") var file:
+        String?
 
     func run() throws {
         try worker.send("reload \(name)" + (file.map { " \($0)" } ?? ""))
@@ -50,7 +52,8 @@ struct PluginRollbackCommand: ParsableCommand {
 /// `eddy plugin status`: what a running worker has loaded.
 struct PluginStatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Show a running worker's plugin builds, the builds it holds and the last refusal.")
+        commandName: "status",
+        abstract: "Show a running worker's plugin builds, the builds it holds and the last refusal.")
 
     @OptionGroup var worker: WorkerOptions
 

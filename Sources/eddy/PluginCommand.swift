@@ -6,7 +6,10 @@ import Foundation
 struct PluginCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugin", abstract: "Inspect plugins, call their typed functions, scaffold new ones.",
-        subcommands: [Inspect.self, Call.self, New.self, PluginReloadCommand.self, PluginRollbackCommand.self, PluginStatusCommand.self])
+        subcommands: [
+            Inspect.self, Call.self, New.self, PluginReloadCommand.self, PluginRollbackCommand.self,
+            PluginStatusCommand.self,
+        ])
 
     /// Where a plugin file may come from and where its content-addressed copy goes.
     struct LoadOptions: ParsableArguments {
@@ -17,7 +20,9 @@ struct PluginCommand: ParsableCommand {
 
         @Option(
             name: .customLong("cache-dir"),
-            help: "Where content-addressed copies are loaded from (default: $EDDY_PLUGIN_CACHE or ~/.cache/eddy/plugins).")
+            help:
+                "Where content-addressed copies are loaded from (default: $EDDY_PLUGIN_CACHE or ~/.cache/eddy/plugins)."
+        )
         var cacheDirectory: String?
 
         func load(_ file: String) throws -> LoadedPlugin {

@@ -12,7 +12,8 @@ import Foundation
 /// the socket (fd 3) and shared memory (fd 4) the worker passed, until the worker closes it.
 struct PluginHostCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "plugin-host", abstract: "Run one plugin for a worker (started by the worker; not for direct use).",
+        commandName: "plugin-host",
+        abstract: "Run one plugin for a worker (started by the worker; not for direct use).",
         shouldDisplay: false)
 
     @Flag(help: "Load and check the plugin, print its manifest as JSON, and exit.")
@@ -33,12 +34,14 @@ struct PluginHostCommand: ParsableCommand {
     func run() throws {
         do {
             if describe {
-                let manifest = try PluginHostServer.describe(path: path, pluginDirectory: pluginsDir, cacheDirectory: cacheDir)
+                let manifest = try PluginHostServer.describe(
+                    path: path, pluginDirectory: pluginsDir, cacheDirectory: cacheDir)
                 FileHandle.standardOutput.write(manifest)
                 return
             }
             guard let sha256 else { throw ValidationError("--sha256 is required to serve a plugin") }
-            try PluginHostServer.serve(path: path, pluginDirectory: pluginsDir, cacheDirectory: cacheDir, sha256: sha256)
+            try PluginHostServer.serve(
+                path: path, pluginDirectory: pluginsDir, cacheDirectory: cacheDir, sha256: sha256)
         } catch let error as ValidationError {
             throw error
         } catch {

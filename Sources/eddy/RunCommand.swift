@@ -12,7 +12,10 @@ struct RunCommand: ParsableCommand {
         abstract: "Run a worker of an application; workers with the same application.id share the partitions.")
 
     @Argument(help: "The application file.") var app: String
-    @Option(name: .customLong("instance-id"), help: "Override instance.id (a worker's stable identity; default: the one kept in its state.dir).") var instanceId: String?
+    @Option(
+        name: .customLong("instance-id"),
+        help: "Override instance.id (a worker's stable identity; default: the one kept in its state.dir).")
+    var instanceId: String?
     @Option(name: .customLong("state-dir"), help: "Override state.dir (e.g. to run several workers on one machine).")
     var stateDir: String?
     @Flag(name: .customLong("quiet"), help: "No progress line.") var quiet = false
@@ -37,7 +40,8 @@ struct RunCommand: ParsableCommand {
         let endpoint: WorkerEndpoint?
         do {
             endpoint = try streams.config.operations.server.map { server in
-                try WorkerEndpoint(app: streams, bind: streams.config.operations.serverBind, port: server.port, logger: logger)
+                try WorkerEndpoint(
+                    app: streams, bind: streams.config.operations.serverBind, port: server.port, logger: logger)
             }
         } catch {
             streams.requestStop()
@@ -45,7 +49,9 @@ struct RunCommand: ParsableCommand {
             throw WorkerExit.couldNotStart(error)
         }
         defer { endpoint?.stop() }
-        logger.info("admin socket: \(admin.path) (eddy plugin reload|rollback|status --app \(app)\(stateDir.map { " --state-dir \($0)" } ?? ""))")
+        logger.info(
+            "admin socket: \(admin.path) (eddy plugin reload|rollback|status --app \(app)\(stateDir.map { " --state-dir \($0)" } ?? ""))"
+        )
 
         let stop: @Sendable (Int32) -> Void = { signal in
             logger.info("received signal \(signal): committing and leaving the group")
@@ -105,13 +111,16 @@ final class ProgressMeter {
         lastCount = progress.processed
         lastTime = .now
         let restoring = restoreMeter.line(progress, seconds: seconds).map { $0 + "; " } ?? ""
-        let line = restoring + "processed \(progress.processed) records (\(rate)/s), lag \(progress.totalLag), tasks \(progress.tasks), commits \(progress.commits), restored \(progress.restored), failed \(progress.failed), dropped \(progress.dropped)"
+        let line =
+            restoring
+            + "processed \(progress.processed) records (\(rate)/s), lag \(progress.totalLag), tasks \(progress.tasks), commits \(progress.commits), restored \(progress.restored), failed \(progress.failed), dropped \(progress.dropped)"
         FileHandle.standardError.write(Data((interactive ? "\r\u{1B}[K" + line : line + "\n").utf8))
     }
 
     func finish(_ progress: StreamsApp.Progress) {
         guard !quiet else { return }
-        FileHandle.standardError.write(Data(((interactive ? "\n" : "") + "stopped after \(progress.processed) records\n").utf8))
+        FileHandle.standardError.write(
+            Data(((interactive ? "\n" : "") + "stopped after \(progress.processed) records\n").utf8))
     }
 }
 
@@ -127,6 +136,7 @@ struct RestoreMeter {
         let remaining = progress.restoreTotal - progress.restoreDone
         let eta = rate > 0 ? String(format: "ETA %.1f s", Double(remaining) / rate) : "ETA unknown"
         let tasks = progress.restoringTasks == 1 ? "1 task" : "\(progress.restoringTasks) tasks"
-        return "restoring \(tasks): \(progress.restoreDone)/\(progress.restoreTotal) (\(progress.restoreDone * 100 / progress.restoreTotal)%), \(eta)"
+        return
+            "restoring \(tasks): \(progress.restoreDone)/\(progress.restoreTotal) (\(progress.restoreDone * 100 / progress.restoreTotal)%), \(eta)"
     }
 }

@@ -39,7 +39,8 @@ struct StoreCommand: ParsableCommand {
     struct Location: ParsableArguments {
         @Argument(help: "The application file (for application.id and state.dir).") var app: String
         @Argument(help: "The store name, as the topology declares it.") var store: String
-        @Option(name: .long, help: "Only this task, e.g. 1_3 (default: every task that has the store).") var task: String?
+        @Option(name: .long, help: "Only this task, e.g. 1_3 (default: every task that has the store).") var task:
+            String?
         @Option(name: .customLong("state-dir"), help: "Override state.dir (as given to eddy run --state-dir).")
         var stateDir: String?
         @Option(name: .shortAndLong, help: "Output: text (tab-separated) or json (one object per line).")
@@ -74,7 +75,8 @@ struct StoreCommand: ParsableCommand {
         func open(_ found: StateInspector.StoreOnDisk, with inspector: StateInspector) throws -> InspectedStore {
             guard ["keyValue", "window", "session"].contains(found.kind) else {
                 throw StoreCommandError(
-                    "store '\(found.name)' in \(found.directory) is a \(found.kind) store; eddy store reads key-value, window and session stores only")
+                    "store '\(found.name)' in \(found.directory) is a \(found.kind) store; eddy store reads key-value, window and session stores only"
+                )
             }
             do {
                 return try inspector.open(found)
@@ -89,13 +91,15 @@ struct StoreCommand: ParsableCommand {
         /// false, as `get` leaves it out), window start, window end (exclusive; empty when the
         /// store's metadata does not record its window size) and value.
         func windowLine(
-            _ found: StateInspector.StoreOnDisk, key: UnsafeRawBufferPointer, start: Int64, value: UnsafeRawBufferPointer,
+            _ found: StateInspector.StoreOnDisk, key: UnsafeRawBufferPointer, start: Int64,
+            value: UnsafeRawBufferPointer,
             withKey: Bool = true
         ) -> String {
             let k = StoredValue(key, serde: found.keySerde), v = StoredValue(value, serde: found.valueSerde)
             let end = found.windowSizeMs.map { start + $0 }
             guard format == .json else {
-                return "\(found.taskId)\t\(withKey ? k.text + "\t" : "")\(start)\t\(end.map(String.init) ?? "")\t\(v.text)"
+                return
+                    "\(found.taskId)\t\(withKey ? k.text + "\t" : "")\(start)\t\(end.map(String.init) ?? "")\t\(v.text)"
             }
             var object: [String: Any] = ["task": found.taskId, "key": k.json, "windowStart": start, "value": v.json]
             if let end { object["windowEnd"] = end }
@@ -105,11 +109,14 @@ struct StoreCommand: ParsableCommand {
         /// One session of a session store: `task key start end value`, or a JSON object with
         /// `sessionStart` and `sessionEnd`.
         func sessionLine(
-            _ found: StateInspector.StoreOnDisk, key: UnsafeRawBufferPointer, start: Int64, end: Int64, value: UnsafeRawBufferPointer
+            _ found: StateInspector.StoreOnDisk, key: UnsafeRawBufferPointer, start: Int64, end: Int64,
+            value: UnsafeRawBufferPointer
         ) -> String {
             let k = StoredValue(key, serde: found.keySerde), v = StoredValue(value, serde: found.valueSerde)
             guard format == .json else { return "\(found.taskId)\t\(k.text)\t\(start)\t\(end)\t\(v.text)" }
-            return StoredValue.jsonLine(["task": found.taskId, "key": k.json, "sessionStart": start, "sessionEnd": end, "value": v.json])
+            return StoredValue.jsonLine([
+                "task": found.taskId, "key": k.json, "sessionStart": start, "sessionEnd": end, "value": v.json,
+            ])
         }
 
         /// `1_2` before `1_10`; names that are not task ids after, by name.
@@ -125,7 +132,9 @@ struct StoreCommand: ParsableCommand {
 
     struct Dump: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print every entry of a store: task, key and value per line, in key order within each task (window stores: task, key, window start, window end, value; session stores: task, key, session start, session end, value).")
+            abstract:
+                "Print every entry of a store: task, key and value per line, in key order within each task (window stores: task, key, window start, window end, value; session stores: task, key, session start, session end, value)."
+        )
 
         @OptionGroup var location: Location
         @OptionGroup var live: LiveStoreOptions
@@ -155,9 +164,10 @@ struct StoreCommand: ParsableCommand {
                 } else {
                     try store.forEach { key, value in
                         let k = StoredValue(key, serde: found.keySerde), v = StoredValue(value, serde: found.valueSerde)
-                        emit(location.format == .text
-                            ? "\(found.taskId)\t\(k.text)\t\(v.text)"
-                            : StoredValue.jsonLine(["task": found.taskId, "key": k.json, "value": v.json]))
+                        emit(
+                            location.format == .text
+                                ? "\(found.taskId)\t\(k.text)\t\(v.text)"
+                                : StoredValue.jsonLine(["task": found.taskId, "key": k.json, "value": v.json]))
                     }
                 }
                 FileHandle.standardOutput.write(Data(lines.utf8))
@@ -167,7 +177,8 @@ struct StoreCommand: ParsableCommand {
 
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the value of one key: the task that holds it and the value (window stores: each window of the key, with its start and end; session stores: each session of the key as task, key, start, end, value).",
+            abstract:
+                "Print the value of one key: the task that holds it and the value (window stores: each window of the key, with its start and end; session stores: each session of the key as task, key, start, end, value).",
             discussion: "The key is written as the store's key serde reads it: text, a decimal, or hex for bytes.")
 
         @OptionGroup var location: Location
@@ -205,7 +216,8 @@ struct StoreCommand: ParsableCommand {
                             return location.format == .text
                                 ? "\(candidate.taskId)\t\(v.text)"
                                 : StoredValue.jsonLine([
-                                    "task": candidate.taskId, "key": StoredValue(k, serde: candidate.keySerde).json, "value": v.json,
+                                    "task": candidate.taskId, "key": StoredValue(k, serde: candidate.keySerde).json,
+                                    "value": v.json,
                                 ])
                         }
                     }
@@ -217,7 +229,8 @@ struct StoreCommand: ParsableCommand {
             }
             guard found else {
                 throw StoreCommandError(
-                    "key \(key) is not in store '\(location.store)' (tasks searched: \(stores.map(\.taskId).joined(separator: ", ")))")
+                    "key \(key) is not in store '\(location.store)' (tasks searched: \(stores.map(\.taskId).joined(separator: ", ")))"
+                )
             }
         }
     }

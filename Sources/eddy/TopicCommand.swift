@@ -13,7 +13,8 @@ struct TopicCommand: ParsableCommand {
         @OptionGroup var kafka: KafkaOptions
         @Argument(help: "Topic name.") var name: String
         @Option(name: .shortAndLong, help: "Number of partitions.") var partitions: Int32 = 1
-        @Option(name: .customLong("replication-factor"), help: "Replicas per partition.") var replicationFactor: Int32 = 1
+        @Option(name: .customLong("replication-factor"), help: "Replicas per partition.") var replicationFactor: Int32 =
+            1
         @Option(
             name: .customLong("config"),
             help: ArgumentHelp("A topic config such as cleanup.policy=compact (repeatable).", valueName: "key=value"))
@@ -32,7 +33,10 @@ struct TopicCommand: ParsableCommand {
             }
             let admin = try KafkaAdmin(configuration: kafka.configuration())
             try admin.createTopics(
-                [KafkaNewTopic(name: name, partitions: partitions, replicationFactor: replicationFactor, configs: topicConfigs)],
+                [
+                    KafkaNewTopic(
+                        name: name, partitions: partitions, replicationFactor: replicationFactor, configs: topicConfigs)
+                ],
                 ifNotExists: ifNotExists)
             print("created topic \(name) (\(partitions) partitions)")
         }

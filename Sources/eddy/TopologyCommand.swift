@@ -7,7 +7,8 @@ struct TopologyCommand: ParsableCommand {
         commandName: "topology", abstract: "Inspect an application's topology.", subcommands: [Describe.self])
 
     struct Describe: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the sub-topologies, sources, processors, stores and sinks.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print the sub-topologies, sources, processors, stores and sinks.")
 
         @Argument(help: "The application file.") var app: String
 

@@ -29,7 +29,9 @@ func transactionalProducer(_ broker: EmbeddedBroker, id: String, timeoutMs: Int 
     return producer
 }
 
-func createTopic(_ broker: EmbeddedBroker, _ name: String, partitions: Int32 = 1, configs: [String: String] = [:]) throws {
+func createTopic(_ broker: EmbeddedBroker, _ name: String, partitions: Int32 = 1, configs: [String: String] = [:])
+    throws
+{
     let admin = try KafkaAdmin(configuration: ["bootstrap.servers": broker.bootstrapServers])
     try admin.createTopics([KafkaNewTopic(name: name, partitions: partitions, configs: configs)])
 }

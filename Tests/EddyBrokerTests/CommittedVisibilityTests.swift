@@ -52,14 +52,16 @@ extension BrokerTests {
             try reader.assign([KafkaTopicPartitionOffset(topic: topic, partition: 0, offset: 0)])
             // Offsets 0-2 committed, 3 the COMMIT marker; the reader's next fetch then waits
             // at the end of the partition.
-            #expect(try readUntilPosition(reader, topic: topic, position: 4, timeout: .seconds(10)) == values("first", 3))
+            #expect(
+                try readUntilPosition(reader, topic: topic, position: 4, timeout: .seconds(10)) == values("first", 3))
 
             try producer.beginTransaction()
             try sendAll(producer, topic: topic, values("second", 5))
             try producer.commitTransaction(timeout: .seconds(30))
             let committedAt = ContinuousClock.now
             // Offsets 4-8 committed, 9 the COMMIT marker.
-            #expect(try readUntilPosition(reader, topic: topic, position: 10, timeout: .seconds(10)) == values("second", 5))
+            #expect(
+                try readUntilPosition(reader, topic: topic, position: 10, timeout: .seconds(10)) == values("second", 5))
             #expect(ContinuousClock.now - committedAt < .seconds(5))
         }
 

@@ -32,7 +32,8 @@ extension BrokerTests {
 
             let reader = try KafkaConsumer(configuration: consumerConfig(broker))
             defer { reader.close() }
-            try reader.assign((0..<Self.partitions).map { KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: 0) })
+            try reader.assign(
+                (0..<Self.partitions).map { KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: 0) })
 
             let done = DispatchGroup()
             for p in 0..<Self.producers {
@@ -57,7 +58,9 @@ extension BrokerTests {
             }
             let deadline = ContinuousClock.now.advanced(by: .seconds(60))
             while done.wait(timeout: .now()) == .timedOut {
-                guard ContinuousClock.now < deadline else { throw TestTimeout(description: "round \(round): producers hang") }
+                guard ContinuousClock.now < deadline else {
+                    throw TestTimeout(description: "round \(round): producers hang")
+                }
                 try poll()
             }
             let failures = ledger.failures.withLock { $0 }
@@ -83,8 +86,9 @@ extension BrokerTests {
                 #expect(got.sorted() == expected.sorted(), "round \(round), partition \(partition)")
                 for p in 0..<Self.producers {
                     let mine = "p\(p)-"
-                    #expect(got.filter { $0.hasPrefix(mine) } == expected.filter { $0.hasPrefix(mine) },
-                            "round \(round), partition \(partition), producer \(p): out of order")
+                    #expect(
+                        got.filter { $0.hasPrefix(mine) } == expected.filter { $0.hasPrefix(mine) },
+                        "round \(round), partition \(partition), producer \(p): out of order")
                 }
             }
         }
@@ -102,7 +106,8 @@ extension BrokerTests {
                 for partition in 0..<Self.partitions {
                     for i in 0..<2 {
                         let value = "\(transaction)/\(partition)-\(i)"
-                        try producer.send(KafkaProducerRecord(topic: topic, partition: partition, key: nil, value: value))
+                        try producer.send(
+                            KafkaProducerRecord(topic: topic, partition: partition, key: nil, value: value))
                         records.append((partition, value))
                     }
                 }

@@ -13,7 +13,9 @@ extension BrokerTests {
                 #expect(broker.brokerCount == 3)
                 #expect(broker.bootstrapServers == "127.0.0.1:\(base),127.0.0.1:\(base + 1),127.0.0.1:\(base + 2)")
                 let taken = #expect(throws: EmbeddedBrokerError.self) { try EmbeddedBroker(port: base + 2) }
-                #expect(taken?.description.hasPrefix("eddy-broker (\(broker.executablePath)) did not start: its output closed (it exited)") == true)
+                #expect(
+                    taken?.description.hasPrefix(
+                        "eddy-broker (\(broker.executablePath)) did not start: its output closed (it exited)") == true)
                 return
             }
             Issue.record("no free range of 3 ports found in 5 attempts")
@@ -26,13 +28,15 @@ extension BrokerTests {
             #expect(error?.description.hasPrefix("eddy-broker (/nonexistent/eddy-broker) did not start") == true)
             #expect(
                 EmbeddedBrokerError.notFound(searched: ["/tmp and its parents"]).description
-                    == "eddy-broker not found; build it with `bash broker/build.sh` (or set EDDY_BROKER to its path); searched: /tmp and its parents")
+                    == "eddy-broker not found; build it with `bash broker/build.sh` (or set EDDY_BROKER to its path); searched: /tmp and its parents"
+            )
         }
 
         @Test func badControlArgumentsAreRejectedWithTheBrokersReason() throws {
             let broker = try EmbeddedBroker()
             let error = #expect(throws: EmbeddedBrokerError.self) { try broker.setBrokerDown(7) }
-            #expect(error == .control(command: "broker-down 7", reason: "usage: broker-down ID (a broker id from 1 to 1)"))
+            #expect(
+                error == .control(command: "broker-down 7", reason: "usage: broker-down ID (a broker id from 1 to 1)"))
         }
 
         @Test func stopEndsTheBrokerAndLaterCommandsFail() throws {

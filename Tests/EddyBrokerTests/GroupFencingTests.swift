@@ -78,10 +78,12 @@ extension BrokerTests {
             let producer = try transactionalProducer(broker, id: uniqueName("txn"))
             try producer.beginTransaction()
             try producer.sendOffsetsToTransaction(
-                [KafkaTopicPartitionOffset(topic: topic, partition: 0, offset: 3)], groupMetadata: reader.groupMetadata(),
+                [KafkaTopicPartitionOffset(topic: topic, partition: 0, offset: 3)],
+                groupMetadata: reader.groupMetadata(),
                 timeout: .seconds(30))
 
-            let uncommitted = try KafkaConsumer(configuration: consumerConfig(broker, group: group, isolation: "read_uncommitted"))
+            let uncommitted = try KafkaConsumer(
+                configuration: consumerConfig(broker, group: group, isolation: "read_uncommitted"))
             defer { uncommitted.close() }
             #expect(try uncommitted.committed([partition], timeout: .seconds(10)).first?.offset == KafkaOffset.invalid)
             let stable = try KafkaConsumer(configuration: consumerConfig(broker, group: group))
@@ -94,11 +96,14 @@ extension BrokerTests {
 
         /// Sends offset 1 of partition 0 in a transaction with `metadata` and commits it;
         /// returns the code the coordinator refused it with (the transaction then aborted).
-        private func sendOffsets(_ producer: KafkaProducer, topic: String, metadata: KafkaConsumerGroupMetadata) throws -> KafkaErrorCode? {
+        private func sendOffsets(_ producer: KafkaProducer, topic: String, metadata: KafkaConsumerGroupMetadata) throws
+            -> KafkaErrorCode?
+        {
             try producer.beginTransaction()
             do {
                 try producer.sendOffsetsToTransaction(
-                    [KafkaTopicPartitionOffset(topic: topic, partition: 0, offset: 1)], groupMetadata: metadata, timeout: .seconds(30))
+                    [KafkaTopicPartitionOffset(topic: topic, partition: 0, offset: 1)], groupMetadata: metadata,
+                    timeout: .seconds(30))
             } catch .transaction(let txn) where txn.kind == .abortable {
                 try producer.abortTransaction(timeout: .seconds(30))
                 return txn.code

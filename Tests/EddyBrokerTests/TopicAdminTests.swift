@@ -37,7 +37,9 @@ extension BrokerTests {
             let topic = uniqueName("retention")
             let partitions: Int32 = 12
             let total = 2_000_000
-            try admin.createTopics([KafkaNewTopic(name: topic, partitions: partitions, configs: ["cleanup.policy": "compact"])])
+            try admin.createTopics([
+                KafkaNewTopic(name: topic, partitions: partitions, configs: ["cleanup.policy": "compact"])
+            ])
 
             let producer = try KafkaProducer(configuration: [
                 "bootstrap.servers": broker.bootstrapServers, "linger.ms": "20", "batch.size": "1000000",
@@ -55,9 +57,10 @@ extension BrokerTests {
 
             let consumer = try KafkaConsumer(configuration: consumerConfig(broker, isolation: "read_uncommitted"))
             defer { consumer.close() }
-            try consumer.assign((0..<partitions).map {
-                KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaOffset.beginning)
-            })
+            try consumer.assign(
+                (0..<partitions).map {
+                    KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaOffset.beginning)
+                })
             var count = 0
             var indexSum: UInt64 = 0
             var badRecords = 0
@@ -86,7 +89,9 @@ extension BrokerTests {
             #expect(count == total)
             #expect(badRecords == 0)
             #expect(indexSum == UInt64(total) * UInt64(total - 1) / 2)
-            let perPartition = (0..<Int(partitions)).map { Int64(total / Int(partitions) + ($0 < total % Int(partitions) ? 1 : 0)) }
+            let perPartition = (0..<Int(partitions)).map {
+                Int64(total / Int(partitions) + ($0 < total % Int(partitions) ? 1 : 0))
+            }
             #expect(nextOffset == perPartition)
         }
     }

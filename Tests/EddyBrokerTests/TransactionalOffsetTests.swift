@@ -48,7 +48,8 @@ extension BrokerTests {
             try process(words[2..<5], upTo: 5)
             try producer.commitTransaction(timeout: .seconds(30))
             #expect(try broker.committedOffset(group: group, topic: input, partition: 0) == 5)
-            let seenByClient = try consumer.committed([KafkaTopicPartition(topic: input, partition: 0)], timeout: .seconds(10))
+            let seenByClient = try consumer.committed(
+                [KafkaTopicPartition(topic: input, partition: 0)], timeout: .seconds(10))
             #expect(seenByClient == [KafkaTopicPartitionOffset(topic: input, partition: 0, offset: 5)])
 
             // Output: 0-1 + COMMIT (2), 3-5 aborted + ABORT (6), 7-9 + COMMIT (10).

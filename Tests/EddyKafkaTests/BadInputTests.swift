@@ -7,9 +7,13 @@ import Testing
         let error = #expect(throws: KafkaError.self) {
             try KafkaProducer(configuration: ["bootstrap.servers": "localhost:9092", "linger.msec": "5"])
         }
-        #expect(error == .configuration(
-            key: "linger.msec",
-            reason: "No such configuration property: \"linger.msec\" — check the spelling against librdkafka's CONFIGURATION.md"))
+        #expect(
+            error
+                == .configuration(
+                    key: "linger.msec",
+                    reason:
+                        "No such configuration property: \"linger.msec\" — check the spelling against librdkafka's CONFIGURATION.md"
+                ))
     }
 
     @Test func invalidConfigValueIsNamedWithoutLeakingSecrets() {
@@ -28,14 +32,18 @@ import Testing
     }
 
     @Test func malformedBootstrapServersAreRejectedUpFront() {
-        #expect(throws: KafkaError.configuration(
-            key: "bootstrap.servers",
-            reason: "'localhost' is not host:port — give a comma-separated list such as localhost:9092,localhost:9093")
+        #expect(
+            throws: KafkaError.configuration(
+                key: "bootstrap.servers",
+                reason:
+                    "'localhost' is not host:port — give a comma-separated list such as localhost:9092,localhost:9093")
         ) {
             try KafkaAdmin(configuration: ["bootstrap.servers": "localhost"])
         }
-        #expect(throws: KafkaError.configuration(
-            key: "bootstrap.servers", reason: "not set — give a comma-separated list of host:port, e.g. localhost:9092")
+        #expect(
+            throws: KafkaError.configuration(
+                key: "bootstrap.servers",
+                reason: "not set — give a comma-separated list of host:port, e.g. localhost:9092")
         ) {
             try KafkaConsumer(configuration: [:])
         }

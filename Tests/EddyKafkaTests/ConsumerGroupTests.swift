@@ -26,11 +26,12 @@ import Testing
         // Eager: A gives everything back, then receives its new half. Under load the group may
         // run extra rounds that hand each member the same half again (revoke, assign): allowed.
         let aEvents = a.events.value
-        #expect(Array(aEvents.prefix(3)) == [
-            .assigned(Self.partitions(topic, Self.all)),
-            .revoked(Self.partitions(topic, Self.all)),
-            .assigned(Self.partitions(topic, aSet)),
-        ])
+        #expect(
+            Array(aEvents.prefix(3)) == [
+                .assigned(Self.partitions(topic, Self.all)),
+                .revoked(Self.partitions(topic, Self.all)),
+                .assigned(Self.partitions(topic, aSet)),
+            ])
         #expect(aEvents.dropFirst(2).allSatisfy { $0.partitions == Self.partitions(topic, aSet) })
         #expect(b.events.value.first == .assigned(Self.partitions(topic, bSet)))
         #expect(b.events.value.allSatisfy { $0.partitions == Self.partitions(topic, bSet) })
@@ -38,9 +39,10 @@ import Testing
         b.close()
         #expect(b.events.value.last == .revoked(Self.partitions(topic, bSet)))
         try a.assignment.wait(for: "A to own all 6 again") { $0.count == 6 }
-        #expect(Array(a.events.value.suffix(2)) == [
-            .revoked(Self.partitions(topic, aSet)), .assigned(Self.partitions(topic, Self.all)),
-        ])
+        #expect(
+            Array(a.events.value.suffix(2)) == [
+                .revoked(Self.partitions(topic, aSet)), .assigned(Self.partitions(topic, Self.all)),
+            ])
         a.close()
     }
 
@@ -48,7 +50,8 @@ import Testing
         let cluster = try KafkaMockCluster(brokers: 1)
         let topic = uniqueName("coop")
         try cluster.createTopic(topic, partitions: 6)
-        let config = groupConsumerConfig(bootstrap: cluster.bootstrapServers, group: uniqueName("g"), strategy: "cooperative-sticky")
+        let config = groupConsumerConfig(
+            bootstrap: cluster.bootstrapServers, group: uniqueName("g"), strategy: "cooperative-sticky")
 
         let a = try PollingConsumer(configuration: config, topic: topic)
         try a.assignment.wait(for: "A to own all 6 partitions") { $0.count == 6 }

@@ -14,14 +14,16 @@ import Testing
         // value, a null value (a tombstone), with and without headers.
         var sent: [KafkaProducerRecord] = []
         for i in 0..<3_000 {
-            let headers = i % 3 == 1 ? [KafkaHeader(key: "h", string: "\(i)"), KafkaHeader(key: "null", value: nil)] : []
+            let headers =
+                i % 3 == 1 ? [KafkaHeader(key: "h", string: "\(i)"), KafkaHeader(key: "null", value: nil)] : []
             let value: [UInt8]? =
                 switch i % 5 {
                 case 0: nil
                 case 1: []
                 default: Array("value-\(i)".utf8)
                 }
-            let record = KafkaProducerRecord(topic: topic, partition: 0, key: Array("k\(i)".utf8), value: value, headers: headers)
+            let record = KafkaProducerRecord(
+                topic: topic, partition: 0, key: Array("k\(i)".utf8), value: value, headers: headers)
             try producer.send(record)
             sent.append(record)
         }

@@ -20,7 +20,8 @@ import Testing
         try producer.flush(timeout: .seconds(30))
 
         let consumer = try KafkaConsumer(configuration: ["bootstrap.servers": cluster.bootstrapServers])
-        try consumer.assign((0..<6).map { KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaOffset.beginning) })
+        try consumer.assign(
+            (0..<6).map { KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaOffset.beginning) })
         let received = try consumer.poll(until: sent.count)
 
         #expect(received.count == 600)
@@ -46,7 +47,10 @@ import Testing
             try producer.send(KafkaProducerRecord(topic: topic, partition: Int32(i % 2), key: nil, value: "v\(i)"))
         }
         try producer.flush(timeout: .seconds(10))
-        #expect(reports.value.sorted() == ["\(topic)/0/0/true", "\(topic)/0/1/true", "\(topic)/1/0/true", "\(topic)/1/1/true"])
+        #expect(
+            reports.value.sorted() == [
+                "\(topic)/0/0/true", "\(topic)/0/1/true", "\(topic)/1/0/true", "\(topic)/1/1/true",
+            ])
     }
 
     @Test func pauseStopsDeliveryAndSeekRewinds() throws {
@@ -61,7 +65,9 @@ import Testing
         let tp = KafkaTopicPartition(topic: topic, partition: 0)
         try consumer.assign([KafkaTopicPartitionOffset(topic: topic, partition: 0, offset: KafkaOffset.beginning)])
         var values: [String] = []
-        while values.count < 10 { values += try consumer.poll(maxRecords: 10, timeout: .seconds(1)).compactMap(\.valueString) }
+        while values.count < 10 {
+            values += try consumer.poll(maxRecords: 10, timeout: .seconds(1)).compactMap(\.valueString)
+        }
         #expect(values == (0..<10).map { "v\($0)" })
         #expect(try consumer.position([tp]).map(\.offset) == [10])
 
@@ -70,7 +76,9 @@ import Testing
         #expect(try consumer.poll(maxRecords: 10, timeout: .milliseconds(300)).isEmpty)
         try consumer.resume([tp])
         var rewound: [String] = []
-        while rewound.count < 3 { rewound += try consumer.poll(maxRecords: 10, timeout: .seconds(1)).compactMap(\.valueString) }
+        while rewound.count < 3 {
+            rewound += try consumer.poll(maxRecords: 10, timeout: .seconds(1)).compactMap(\.valueString)
+        }
         #expect(rewound == ["v7", "v8", "v9"])
     }
 }

@@ -1,8 +1,9 @@
 import CRdKafka
-@testable import EddyKafka
 import Logging
 import Synchronization
 import Testing
+
+@testable import EddyKafka
 
 @Suite struct PropertyScopeTests {
     @Test func scopesComeFromLibrdkafkasOwnTable() {
@@ -37,9 +38,12 @@ import Testing
             #expect(client.configuredValue("client.id") == "shared")
         }
         // A key librdkafka does not know still reaches it, and is refused by name.
-        #expect(throws: KafkaError.configuration(
-            key: "linger.msec",
-            reason: "No such configuration property: \"linger.msec\" — check the spelling against librdkafka's CONFIGURATION.md")
+        #expect(
+            throws: KafkaError.configuration(
+                key: "linger.msec",
+                reason:
+                    "No such configuration property: \"linger.msec\" — check the spelling against librdkafka's CONFIGURATION.md"
+            )
         ) {
             try KafkaConsumer(configuration: shared.withDefaults(["linger.msec": "5"]))
         }

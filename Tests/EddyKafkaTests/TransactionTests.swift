@@ -34,7 +34,9 @@ import Testing
         let consumer = try KafkaConsumer(configuration: ["bootstrap.servers": cluster.bootstrapServers])
         try consumer.assign((0..<3).map { KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: 0) })
         let read = try consumer.poll(until: 10)
-        #expect(read.map { "\($0.keyString ?? "")=\($0.valueString ?? "")" }.sorted() == (0..<10).map { "k\($0)=committed" }.sorted())
+        #expect(
+            read.map { "\($0.keyString ?? "")=\($0.valueString ?? "")" }.sorted()
+                == (0..<10).map { "k\($0)=committed" }.sorted())
     }
 
     @Test func retriableCoordinatorErrorsAreRetried() throws {

@@ -114,7 +114,8 @@ enum CPluginSources {
 
     static let typedFunctionList = [
         "&fn_negate", "&fn_add_i32", "&fn_mul_i64", "&fn_half", "&fn_str_len", "&fn_str_eq", "&fn_bytes_sum",
-        "&fn_answer", "&fn_touch", "&fn_mix", "&fn_scale", "&fn_floor_sum", "&fn_above", "&fn_count_true", "&fn_inverse",
+        "&fn_answer", "&fn_touch", "&fn_mix", "&fn_scale", "&fn_floor_sum", "&fn_above", "&fn_count_true",
+        "&fn_inverse",
     ]
 }
 

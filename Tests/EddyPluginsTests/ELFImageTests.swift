@@ -1,7 +1,8 @@
-@testable import EddyPlugins
 import EddyTestSupport
 import Foundation
 import Testing
+
+@testable import EddyPlugins
 
 /// The ELF checks made before `dlopen`, on the plugins this package builds: whole, cut short
 /// at many lengths, and with one header field changed — each outcome compared with what
@@ -75,7 +76,9 @@ import Testing
 
     @Test func refusesWhatIsNoELFFile() {
         #expect(throws: ELFDefect.notELF(start: Array("just".utf8))) { try ELFImage.check(Array("just text\n".utf8)) }
-        #expect(throws: ELFDefect.notELF(start: [0x7f, 0x45, 0x4c, 0x00])) { try ELFImage.check([0x7f, 0x45, 0x4c, 0x00, 0x02]) }
+        #expect(throws: ELFDefect.notELF(start: [0x7f, 0x45, 0x4c, 0x00])) {
+            try ELFImage.check([0x7f, 0x45, 0x4c, 0x00, 0x02])
+        }
         #expect(throws: ELFDefect.notELF(start: [0x7f, 0x00])) { try ELFImage.check([0x7f, 0x00]) }
     }
 
@@ -126,7 +129,8 @@ import Testing
         }
         #expect(throws: ELFDefect.noLoadableSegment) { try ELFImage.check(noLoads) }
         #expect(throws: ELFDefect.dynamicOutsideLoadableSegments(index: dynamic.index)) {
-            try ELFImage.check(built.patched(UInt64(0x7fff_0000_0000), at: built.programHeader(dynamic.index, field: 16)))
+            try ELFImage.check(
+                built.patched(UInt64(0x7fff_0000_0000), at: built.programHeader(dynamic.index, field: 16)))
         }
     }
 
@@ -137,13 +141,20 @@ import Testing
         let extended = Built.patched(built.patched(UInt16(0), at: 60), built.elf.sectionCount, at: sectionZeroSize)
         try ELFImage.check(extended)
         let tooMany = Built.patched(extended, built.elf.sectionCount + 1, at: sectionZeroSize)
-        #expect(throws: ELFDefect.cutShort(.sectionHeaderTable, endsAt: built.elf.sectionHeaderTableEnd + 64, fileSize: built.bytes.count)) {
+        #expect(
+            throws: ELFDefect.cutShort(
+                .sectionHeaderTable, endsAt: built.elf.sectionHeaderTableEnd + 64, fileSize: built.bytes.count)
+        ) {
             try ELFImage.check(tooMany)
         }
         #expect(throws: ELFDefect.overflows(.sectionHeaderTable)) {
             try ELFImage.check(Built.patched(extended, UInt64.max / 2, at: sectionZeroSize))
         }
-        #expect(throws: ELFDefect.cutShort(.sectionHeaderTable, endsAt: UInt64(built.bytes.count) + 64 * built.elf.sectionCount, fileSize: built.bytes.count)) {
+        #expect(
+            throws: ELFDefect.cutShort(
+                .sectionHeaderTable, endsAt: UInt64(built.bytes.count) + 64 * built.elf.sectionCount,
+                fileSize: built.bytes.count)
+        ) {
             try ELFImage.check(built.patched(UInt64(built.bytes.count), at: 40))
         }
     }
@@ -153,21 +164,55 @@ import Testing
         let host = BadPluginFile.hostMachine.name
         let expected: [(ELFDefect, String)] = [
             (.empty, "is empty — the copy is incomplete; copy the whole build again"),
-            (.cutShort(.segment(2), endsAt: 1_052_672, fileSize: 100_000),
-             "is cut short: its segment 2 (PT_LOAD) ends at byte 1,052,672 but the file has 100,000 bytes — the copy is incomplete; copy the whole build again"),
-            (.cutShort(.header, endsAt: 64, fileSize: 1),
-             "is cut short: its ELF header ends at byte 64 but the file has 1 byte — the copy is incomplete; copy the whole build again"),
-            (.notELF(start: [0x23, 0x21]), "is not an ELF shared library: it begins with 23 21, not ELF's 7f 45 4c 46 — point at the plugin's shared library (.so) itself"),
-            (.wrongClass(1), "is a 32-bit ELF file (ELFCLASS32) but this host loads only 64-bit libraries (ELFCLASS64) — build the plugin on this machine, or cross-compile it for \(host) Linux"),
-            (.wrongByteOrder(2), "is big-endian but this host is little-endian — build the plugin on this machine, or cross-compile it for \(host) Linux"),
-            (.wrongMachine(found: 40, host: BadPluginFile.hostMachine.number), "is built for ARM (32-bit) (e_machine 40) but this host is \(host) (e_machine \(BadPluginFile.hostMachine.number)) — build the plugin on this machine, or cross-compile it for \(host) Linux"),
-            (.notSharedObject(type: 2), "is an executable (ET_EXEC), not a shared library (ET_DYN) — build the plugin as a dynamic library (a .dynamic library product in Swift, cc -shared -fPIC in C)"),
-            (.noDynamicSegment, "has no dynamic segment (PT_DYNAMIC), so it is no dynamically linked library — build the plugin as a dynamic library (a .dynamic library product in Swift, cc -shared -fPIC in C)"),
-            (.unknownVersion(2), "declares ELF version 2, not the current version 1 — the file is damaged; build the plugin again"),
-            (.programHeaderSize(32), "declares program headers of 32 bytes, not ELF64's 56 — the file is damaged; build the plugin again"),
-            (.overflows(.dynamicSegment(3)), "is corrupt: the end of its segment 3 (PT_DYNAMIC) does not fit in 64 bits — the file is damaged; build the plugin again"),
+            (
+                .cutShort(.segment(2), endsAt: 1_052_672, fileSize: 100_000),
+                "is cut short: its segment 2 (PT_LOAD) ends at byte 1,052,672 but the file has 100,000 bytes — the copy is incomplete; copy the whole build again"
+            ),
+            (
+                .cutShort(.header, endsAt: 64, fileSize: 1),
+                "is cut short: its ELF header ends at byte 64 but the file has 1 byte — the copy is incomplete; copy the whole build again"
+            ),
+            (
+                .notELF(start: [0x23, 0x21]),
+                "is not an ELF shared library: it begins with 23 21, not ELF's 7f 45 4c 46 — point at the plugin's shared library (.so) itself"
+            ),
+            (
+                .wrongClass(1),
+                "is a 32-bit ELF file (ELFCLASS32) but this host loads only 64-bit libraries (ELFCLASS64) — build the plugin on this machine, or cross-compile it for \(host) Linux"
+            ),
+            (
+                .wrongByteOrder(2),
+                "is big-endian but this host is little-endian — build the plugin on this machine, or cross-compile it for \(host) Linux"
+            ),
+            (
+                .wrongMachine(found: 40, host: BadPluginFile.hostMachine.number),
+                "is built for ARM (32-bit) (e_machine 40) but this host is \(host) (e_machine \(BadPluginFile.hostMachine.number)) — build the plugin on this machine, or cross-compile it for \(host) Linux"
+            ),
+            (
+                .notSharedObject(type: 2),
+                "is an executable (ET_EXEC), not a shared library (ET_DYN) — build the plugin as a dynamic library (a .dynamic library product in Swift, cc -shared -fPIC in C)"
+            ),
+            (
+                .noDynamicSegment,
+                "has no dynamic segment (PT_DYNAMIC), so it is no dynamically linked library — build the plugin as a dynamic library (a .dynamic library product in Swift, cc -shared -fPIC in C)"
+            ),
+            (
+                .unknownVersion(2),
+                "declares ELF version 2, not the current version 1 — the file is damaged; build the plugin again"
+            ),
+            (
+                .programHeaderSize(32),
+                "declares program headers of 32 bytes, not ELF64's 56 — the file is damaged; build the plugin again"
+            ),
+            (
+                .overflows(.dynamicSegment(3)),
+                "is corrupt: the end of its segment 3 (PT_DYNAMIC) does not fit in 64 bits — the file is damaged; build the plugin again"
+            ),
             (.noLoadableSegment, "has no loadable segment (PT_LOAD) — the file is damaged; build the plugin again"),
-            (.dynamicOutsideLoadableSegments(index: 3), "is corrupt: its dynamic segment (segment 3) lies outside every loadable segment — the file is damaged; build the plugin again"),
+            (
+                .dynamicOutsideLoadableSegments(index: 3),
+                "is corrupt: its dynamic segment (segment 3) lies outside every loadable segment — the file is damaged; build the plugin again"
+            ),
         ]
         for (defect, message) in expected {
             #expect(defect.description == message)

@@ -1,8 +1,9 @@
-@testable import EddyPlugins
 import EddySDK
 import EddyTestSupport
 import Foundation
 import Testing
+
+@testable import EddyPlugins
 
 /// `eddy plugin inspect|call|new`, run as a user would: the built `eddy` binary.
 @Suite struct PluginCommandTests {
@@ -57,8 +58,12 @@ import Testing
         #expect(result.status == 0)
         #expect(lines.contains("toolchain  \(Toolchain.fingerprint) (same as this host)"))
         #expect(lines.contains("    store  counts: key-value, key string, value i64, changelog on"))
-        #expect(lines.contains("    store  session-counts: session, key string, value i64, changelog on, retention 300000 ms"))
-        #expect(lines.contains("  word-count — Splits text values into lower-case words and forwards word -> running count."))
+        #expect(
+            lines.contains(
+                "    store  session-counts: session, key string, value i64, changelog on, retention 300000 ms"))
+        #expect(
+            lines.contains(
+                "  word-count — Splits text values into lower-case words and forwards word -> running count."))
     }
 
     @Test func callRunsATypedFunctionAndRefusesBadArguments() throws {
@@ -87,7 +92,8 @@ import Testing
         #expect(result.status != 0)
         #expect(
             result.stderr
-                == "Error: plugin file \(path) is writable by group or others (mode 666) — anyone could swap its code; run chmod go-w \(path)\n")
+                == "Error: plugin file \(path) is writable by group or others (mode 666) — anyone could swap its code; run chmod go-w \(path)\n"
+        )
     }
 
     /// Refused with the loader's reason and exit status 1 — before this was checked, a file
@@ -105,20 +111,23 @@ import Testing
         #expect(result.signal == nil)
         #expect(result.status == 1)
         #expect(result.stdout == "")
-        #expect(result.stderr == "Error: \(try bad.refusal(of: path, directory: fixture.pluginDirectory, built: built))\n")
+        #expect(
+            result.stderr == "Error: \(try bad.refusal(of: path, directory: fixture.pluginDirectory, built: built))\n")
     }
 
     @Test func callRefusesAPluginCutShortWithoutCrashing() throws {
         let fixture = try PluginFixture()
         let built = PluginFixture.productsDirectory + "/libEnrich.so"
-        let path = try BadPluginFile.cutShortAt100000.make(named: "libEnrich.so", from: built, in: fixture.pluginDirectory)
+        let path = try BadPluginFile.cutShortAt100000.make(
+            named: "libEnrich.so", from: built, in: fixture.pluginDirectory)
         let result = try ProcessRunner.run(
             try eddy, ["plugin", "call", path, "risk_score", "5000", "BR", "--cache-dir", fixture.cacheDirectory])
         #expect(result.signal == nil)
         #expect(result.status == 1)
         #expect(
             result.stderr
-                == "Error: \(try BadPluginFile.cutShortAt100000.refusal(of: path, directory: fixture.pluginDirectory, built: built))\n")
+                == "Error: \(try BadPluginFile.cutShortAt100000.refusal(of: path, directory: fixture.pluginDirectory, built: built))\n"
+        )
     }
 
     /// The scaffold builds against the SDK and its own TestKit test passes (takes a minute).
@@ -145,9 +154,11 @@ import Testing
 
     @Test func newRefusesANameThatIsNoModuleName() throws {
         let fixture = try PluginFixture()
-        let result = try ProcessRunner.run(try eddy, ["plugin", "new", "my-plugin", "--dir", fixture.root, "--sdk", "/x"])
+        let result = try ProcessRunner.run(
+            try eddy, ["plugin", "new", "my-plugin", "--dir", fixture.root, "--sdk", "/x"])
         #expect(
             result.stderr
-                == "Error: plugin name \"my-plugin\" is not usable as a Swift module name — use ASCII letters and digits, starting with a letter (e.g. Greeter)\n")
+                == "Error: plugin name \"my-plugin\" is not usable as a Swift module name — use ASCII letters and digits, starting with a letter (e.g. Greeter)\n"
+        )
     }
 }

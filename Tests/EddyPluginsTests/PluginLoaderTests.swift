@@ -1,9 +1,10 @@
 import EddyHost
-@testable import EddyPlugins
 import EddySDK
 import EddyTestKit
 import Foundation
 import Testing
+
+@testable import EddyPlugins
 
 /// Loading the plugins this package builds with dlopen, inspecting them, and running
 /// records through them with the test driver's recording host.
@@ -86,10 +87,12 @@ import Testing
         try input.pipe(key: "k1", value: "hello, World 1", timestamp: 3)
         try input.pipe(key: "k2", value: nil, timestamp: 4)
         try input.pipe(key: "k3", value: "", timestamp: 5)
-        #expect(try driver.outputTopic("upper-out", key: .string, value: .string).readRecords() == [
-            TestRecord(key: "k1", value: "HELLO, WORLD 1", timestamp: 3), TestRecord(key: "k2", value: nil, timestamp: 4),
-            TestRecord(key: "k3", value: "", timestamp: 5),
-        ])
+        #expect(
+            try driver.outputTopic("upper-out", key: .string, value: .string).readRecords() == [
+                TestRecord(key: "k1", value: "HELLO, WORLD 1", timestamp: 3),
+                TestRecord(key: "k2", value: nil, timestamp: 4),
+                TestRecord(key: "k3", value: "", timestamp: 5),
+            ])
         #expect(driver.deadLetters.isEmpty)
     }
 
@@ -128,12 +131,15 @@ import Testing
             try driver.pipe(key: Array(key.utf8), value: Array(value.utf8), timestamp: Int64(timestamp))
         }
         let invalid = "put(5,4)=\(EDDY_INVALID_ARGUMENT)"
-        #expect(driver.readOutput().map { "\(String(decoding: $0.key ?? [], as: UTF8.self)):\(String(decoding: $0.value ?? [], as: UTF8.self))" } == [
-            "k:0-10=a", "k:\(invalid)",
-            "k:20-30=b", "k:\(invalid)",
-            "j:0-10=x", "j:\(invalid)",
-            "k:20-30=b", "k:25-35=c", "k:\(invalid)",
-        ])
+        #expect(
+            driver.readOutput().map {
+                "\(String(decoding: $0.key ?? [], as: UTF8.self)):\(String(decoding: $0.value ?? [], as: UTF8.self))"
+            } == [
+                "k:0-10=a", "k:\(invalid)",
+                "k:20-30=b", "k:\(invalid)",
+                "j:0-10=x", "j:\(invalid)",
+                "k:20-30=b", "k:25-35=c", "k:\(invalid)",
+            ])
     }
 
     @Test func runsEnrichWithConfigAndCallsRiskScoreThroughLibffi() throws {
@@ -156,7 +162,8 @@ import Testing
             driver.readOutput() == [
                 ForwardedRecord(
                     key: Array("p".utf8),
-                    value: Array(#"{"amount":0,"country":"DE","currency":"CHF","highRisk":false,"id":"p","riskScore":0.1}"#.utf8),
+                    value: Array(
+                        #"{"amount":0,"country":"DE","currency":"CHF","highRisk":false,"id":"p","riskScore":0.1}"#.utf8),
                     timestamp: 9)
             ])
     }

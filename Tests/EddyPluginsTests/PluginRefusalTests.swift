@@ -1,9 +1,10 @@
 import EddyHost
-@testable import EddyPlugins
 import EddySDK
 import EddyTestSupport
 import Foundation
 import Testing
+
+@testable import EddyPlugins
 
 /// Every refusal of the loader, each with its exact message.
 @Suite struct PluginRefusalTests {
@@ -56,7 +57,8 @@ import Testing
         }
         #expect(
             PluginFileError.copyChanged(path: path, copy: copy).description
-                == "the copy of plugin file \(path) at \(copy) is not the build that was checked: something else writes to the plugin cache — give this process a plugin cache of its own")
+                == "the copy of plugin file \(path) at \(copy) is not the build that was checked: something else writes to the plugin cache — give this process a plugin cache of its own"
+        )
         try Data(checked).write(to: URL(fileURLWithPath: copy))
         try PluginFile.requireCopy(copy, holds: checked, of: path)
     }
@@ -67,13 +69,15 @@ import Testing
         try FileManager.default.setAttributes([.posixPermissions: 0o775], ofItemAtPath: path)
         #expect(
             loadError(path, fixture)
-                == "plugin file \(path) is writable by group or others (mode 775) — anyone could swap its code; run chmod go-w \(path)")
+                == "plugin file \(path) is writable by group or others (mode 775) — anyone could swap its code; run chmod go-w \(path)"
+        )
     }
 
     @Test func refusesAMissingFile() throws {
         let fixture = try PluginFixture()
         let path = fixture.pluginDirectory + "/nope.so"
-        #expect(loadError(path, fixture) == "cannot read plugin file \(path): No such file or directory — check the path")
+        #expect(
+            loadError(path, fixture) == "cannot read plugin file \(path): No such file or directory — check the path")
     }
 
     @Test func refusesALibraryWithoutTheEntrySymbol() throws {
@@ -81,7 +85,8 @@ import Testing
         let path = try fixture.compileC("int unrelated(void) { return 1; }\n", as: "libplain.so")
         #expect(
             loadError(path, fixture)
-                == "plugin libplain.so does not export eddy_plugin_v1 — is it an Eddy plugin? A Swift plugin exports it with @_cdecl(\"eddy_plugin_v1\"), a C plugin defines const eddy_plugin *eddy_plugin_v1(void)")
+                == "plugin libplain.so does not export eddy_plugin_v1 — is it an Eddy plugin? A Swift plugin exports it with @_cdecl(\"eddy_plugin_v1\"), a C plugin defines const eddy_plugin *eddy_plugin_v1(void)"
+        )
     }
 
     @Test func refusesAPluginForAnotherABIMajor() throws {
@@ -90,7 +95,8 @@ import Testing
             CPluginSources.plugin(abiMajor: "2", entry: "eddy_plugin_v2"), as: "libfuture.so")
         #expect(
             loadError(path, fixture)
-                == "plugin libfuture.so was built for Eddy ABI 2 (it exports eddy_plugin_v2); this host speaks ABI 1 — rebuild the plugin against this host's sdk")
+                == "plugin libfuture.so was built for Eddy ABI 2 (it exports eddy_plugin_v2); this host speaks ABI 1 — rebuild the plugin against this host's sdk"
+        )
     }
 
     @Test func refusesADescriptorWhoseMajorContradictsItsSymbol() throws {
@@ -98,7 +104,8 @@ import Testing
         let path = try fixture.compileC(CPluginSources.plugin(abiMajor: "3"), as: "libodd.so")
         #expect(
             loadError(path, fixture)
-                == "plugin libodd.so declares ABI major 3 in its descriptor but exports eddy_plugin_v1 — rebuild it against this host's sdk (ABI 1.4)")
+                == "plugin libodd.so declares ABI major 3 in its descriptor but exports eddy_plugin_v1 — rebuild it against this host's sdk (ABI 1.4)"
+        )
     }
 
     @Test func refusesAnotherSwiftToolchain() throws {
@@ -107,7 +114,8 @@ import Testing
         let path = try fixture.compileC(CPluginSources.plugin(toolchain: "\"\(fingerprint)\""), as: "libWordCount.so")
         #expect(
             loadError(path, fixture)
-                == "plugin libWordCount.so was built with Swift toolchain 6.2 (fingerprint \(fingerprint)); this host runs \(Toolchain.swiftVersion) (fingerprint \(Toolchain.fingerprint)) — rebuild the plugin with the host's toolchain")
+                == "plugin libWordCount.so was built with Swift toolchain 6.2 (fingerprint \(fingerprint)); this host runs \(Toolchain.swiftVersion) (fingerprint \(Toolchain.fingerprint)) — rebuild the plugin with the host's toolchain"
+        )
     }
 
     @Test func refusesAnUnknownFingerprint() throws {
@@ -115,7 +123,8 @@ import Testing
         let path = try fixture.compileC(CPluginSources.plugin(toolchain: "\"rustc 1.80\""), as: "librust.so")
         #expect(
             loadError(path, fixture)
-                == "plugin librust.so declares toolchain fingerprint \"rustc 1.80\", which is neither a Swift fingerprint nor \"none\" — rebuild it with the Eddy SDK")
+                == "plugin librust.so declares toolchain fingerprint \"rustc 1.80\", which is neither a Swift fingerprint nor \"none\" — rebuild it with the Eddy SDK"
+        )
     }
 
     @Test func refusesATooSmallDescriptor() throws {
@@ -123,7 +132,8 @@ import Testing
         let path = try fixture.compileC(CPluginSources.plugin(structSize: "16"), as: "libsmall.so")
         #expect(
             loadError(path, fixture)
-                == "plugin libsmall.so has a descriptor (eddy_plugin) of struct_size 16 bytes, smaller than ABI 1.0's \(MemoryLayout<eddy_plugin>.size) — it was not built against eddy.h")
+                == "plugin libsmall.so has a descriptor (eddy_plugin) of struct_size 16 bytes, smaller than ABI 1.0's \(MemoryLayout<eddy_plugin>.size) — it was not built against eddy.h"
+        )
     }
 
     @Test func refusesATooSmallProcessor() throws {
@@ -131,7 +141,8 @@ import Testing
         let path = try fixture.compileC(CPluginSources.plugin(processorSize: "8"), as: "libtiny.so")
         #expect(
             loadError(path, fixture)
-                == "plugin libtiny.so has a processor 0 of struct_size 8 bytes, smaller than ABI 1.0's \(MemoryLayout<eddy_processor>.offset(of: \.close)! + 8) — it was not built against eddy.h")
+                == "plugin libtiny.so has a processor 0 of struct_size 8 bytes, smaller than ABI 1.0's \(MemoryLayout<eddy_processor>.offset(of: \.close)! + 8) — it was not built against eddy.h"
+        )
     }
 
     @Test func refusesDuplicateProcessorNames() throws {
@@ -139,7 +150,8 @@ import Testing
         let path = try fixture.compileC(CPluginSources.plugin(processors: ["twin", "twin"]), as: "libtwins.so")
         #expect(
             loadError(path, fixture)
-                == "plugin libtwins.so declares processor \"twin\" twice — processor names must be unique within a plugin")
+                == "plugin libtwins.so declares processor \"twin\" twice — processor names must be unique within a plugin"
+        )
     }
 
     @Test func refusesDuplicateStoreNames() throws {
@@ -169,7 +181,8 @@ import Testing
             as: "libkeys.so")
         #expect(
             loadError(path, fixture)
-                == "plugin libkeys.so processor marker declares config key \"limit\" twice — config keys must be unique")
+                == "plugin libkeys.so processor marker declares config key \"limit\" twice — config keys must be unique"
+        )
     }
 
     @Test func refusesAnUnknownStoreKind() throws {
@@ -184,7 +197,8 @@ import Testing
             as: "libkind.so")
         #expect(
             loadError(path, fixture)
-                == "plugin libkind.so has an invalid descriptor: processor marker: store odd has kind 9, which is not EDDY_STORE_KEY_VALUE (1), EDDY_STORE_WINDOW (2) or EDDY_STORE_SESSION (3)")
+                == "plugin libkind.so has an invalid descriptor: processor marker: store odd has kind 9, which is not EDDY_STORE_KEY_VALUE (1), EDDY_STORE_WINDOW (2) or EDDY_STORE_SESSION (3)"
+        )
     }
 
     @Test func refusesDuplicateFunctionNames() throws {
@@ -198,7 +212,8 @@ import Testing
             CPluginSources.plugin(functions: functions, functionList: ["&a", "&b"]), as: "libdup.so")
         #expect(
             loadError(path, fixture)
-                == "plugin libdup.so declares typed function \"one\" twice — function names must be unique within a plugin")
+                == "plugin libdup.so declares typed function \"one\" twice — function names must be unique within a plugin"
+        )
     }
 
     @Test func refusesASignatureThatDoesNotParse() throws {
@@ -207,10 +222,12 @@ import Testing
             static double f(double x) { return x; }
             static const eddy_function a = { .struct_size = sizeof(eddy_function), .name = "f", .signature = "f64(float)", .function = (void (*)(void))f };
             """
-        let path = try fixture.compileC(CPluginSources.plugin(functions: functions, functionList: ["&a"]), as: "libsig.so")
+        let path = try fixture.compileC(
+            CPluginSources.plugin(functions: functions, functionList: ["&a"]), as: "libsig.so")
         #expect(
             loadError(path, fixture)
-                == "plugin libsig.so typed function f: signature \"f64(float)\" does not parse: argument 1 has unknown type \"float\"; the types are bool, i32, i64, f64, str, bytes (and void as a return type)")
+                == "plugin libsig.so typed function f: signature \"f64(float)\" does not parse: argument 1 has unknown type \"float\"; the types are bool, i32, i64, f64, str, bytes (and void as a return type)"
+        )
     }
 
     @Test func refusesAnEntryThatReturnsNull() throws {
@@ -232,6 +249,7 @@ import Testing
         let error = #expect(throws: PluginLoadError.self) { try registry.load(second) }
         #expect(
             error?.description
-                == "plugin sample 1.0.0 is already loaded from \(first.sourcePath) (sha256 \(first.sha256)), and \(second) is a different build (sha256 \(secondSHA)) with the same name and version — give the new build a new version")
+                == "plugin sample 1.0.0 is already loaded from \(first.sourcePath) (sha256 \(first.sha256)), and \(second) is a different build (sha256 \(secondSHA)) with the same name and version — give the new build a new version"
+        )
     }
 }

@@ -1,8 +1,9 @@
-@_spi(EddyHost) import EddySDK
 import EddyHost
-@testable import EddyPlugins
+@_spi(EddyHost) import EddySDK
 import Foundation
 import Testing
+
+@testable import EddyPlugins
 
 /// Append-only structs in practice: a processor built against ABI 1.0 (no `process_batch`
 /// field) loads and runs batches record by record; a Swift plugin runs them in one crossing.
@@ -18,9 +19,12 @@ import Testing
         }
     }
 
-    private func runBatch(_ processor: ProcessorDescription, _ values: [String]) throws -> (Int, ProcessorOutcome, [String]) {
+    private func runBatch(_ processor: ProcessorDescription, _ values: [String]) throws -> (
+        Int, ProcessorOutcome, [String]
+    ) {
         let entry = processor.entry
-        let context = Recording(config: try ConfigResolver.resolve([:], for: processor.name, declared: processor.config))
+        let context = Recording(
+            config: try ConfigResolver.resolve([:], for: processor.name, declared: processor.config))
         let instance = try ProcessorInstance(processor: entry, context: context)
         let storage = values.map { Array($0.utf8) }
         let records = UnsafeMutablePointer<eddy_record>.allocate(capacity: values.count)
@@ -44,7 +48,8 @@ import Testing
         let fixture = try PluginFixture()
         let loader = PluginLoader(pluginDirectory: fixture.pluginDirectory, cacheDirectory: fixture.cacheDirectory)
         let path = try fixture.compileC(
-            CPluginSources.plugin(marker: "m", processorSize: "offsetof(eddy_processor, process_batch)"), as: "libold.so")
+            CPluginSources.plugin(marker: "m", processorSize: "offsetof(eddy_processor, process_batch)"),
+            as: "libold.so")
         let plugin = try loader.load(path)
         let processor = try #require(plugin.processor(named: "marker"))
         #expect(Int(processor.entry.pointee.struct_size) == MemoryLayout<eddy_processor>.offset(of: \.process_batch)!)

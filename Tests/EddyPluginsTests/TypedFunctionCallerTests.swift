@@ -1,5 +1,6 @@
-@testable import EddyPlugins
 import Testing
+
+@testable import EddyPlugins
 
 /// libffi calls of every supported type, and clear refusals of bad signatures and arguments.
 @Suite struct TypedFunctionCallerTests {
@@ -38,26 +39,34 @@ import Testing
         let (_, plugin) = try plugin()
         for name in ["negate", "add_i32", "mul_i64", "half", "scale", "floor_sum", "above", "count_true", "inverse"] {
             let function = try plugin.function(named: name)
-            #expect(ScalarCall(function.signature, address: UnsafeRawPointer(bitPattern: 1)!) != nil, "\(name) takes the direct path")
+            #expect(
+                ScalarCall(function.signature, address: UnsafeRawPointer(bitPattern: 1)!) != nil,
+                "\(name) takes the direct path")
         }
         for name in ["str_len", "bytes_sum", "answer", "touch", "mix"] {
             let function = try plugin.function(named: name)
-            #expect(ScalarCall(function.signature, address: UnsafeRawPointer(bitPattern: 1)!) == nil, "\(name) goes through libffi")
+            #expect(
+                ScalarCall(function.signature, address: UnsafeRawPointer(bitPattern: 1)!) == nil,
+                "\(name) goes through libffi")
         }
         #expect(try plugin.function(named: "scale").call([.i32(-3), .f64(1.5)]) == .f64(-4.5))
         #expect(try plugin.function(named: "floor_sum").call([.f64(2.9), .i32(-10)]) == .i32(-8))
-        #expect(try plugin.function(named: "floor_sum").call([.f64(-2_000_000_000), .i32(-100_000_000)]) == .i32(-2_100_000_000))
+        #expect(
+            try plugin.function(named: "floor_sum").call([.f64(-2_000_000_000), .i32(-100_000_000)])
+                == .i32(-2_100_000_000))
         #expect(try plugin.function(named: "above").call([.f64(10.5), .f64(10)]) == .bool(true))
         #expect(try plugin.function(named: "above").call([.f64(-1), .f64(10)]) == .bool(false))
         #expect(try plugin.function(named: "count_true").call([.bool(true), .bool(false)]) == .i64(1))
         #expect(try plugin.function(named: "count_true").call([.bool(true), .bool(true)]) == .i64(2))
         #expect(try plugin.function(named: "inverse").call([.i64(-4)]) == .f64(-0.25))
-        #expect(try plugin.function(named: "add_i32").call([.i32(-2_000_000_000), .i32(-147_483_648)]) == .i32(Int32.min))
+        #expect(
+            try plugin.function(named: "add_i32").call([.i32(-2_000_000_000), .i32(-147_483_648)]) == .i32(Int32.min))
     }
 
     @Test func convertsCommandLineArguments() throws {
         let (_, plugin) = try plugin()
-        #expect(try plugin.function(named: "mix").call(arguments: ["1", "0.5", "20", "false", "abc"]) == .f64(30_021.5))
+        #expect(
+            try plugin.function(named: "mix").call(arguments: ["1", "0.5", "20", "false", "abc"]) == .f64(30_021.5))
         #expect(try plugin.function(named: "bytes_sum").call(arguments: ["hex:0102ff"]) == .i64(258))
         #expect(try plugin.function(named: "bytes_sum").call(arguments: ["AB"]) == .i64(131))
     }
@@ -97,14 +106,17 @@ import Testing
         let error = #expect(throws: UnknownFunctionError.self) { try plugin.function(named: "nope") }
         #expect(
             error?.description
-                == "plugin types 1.0.0 has no typed function nope; it has: above, add_i32, answer, bytes_sum, count_true, floor_sum, half, inverse, mix, mul_i64, negate, scale, str_eq, str_len, touch")
+                == "plugin types 1.0.0 has no typed function nope; it has: above, add_i32, answer, bytes_sum, count_true, floor_sum, half, inverse, mix, mul_i64, negate, scale, str_eq, str_len, touch"
+        )
     }
 }
 
 /// The signature grammar.
 @Suite struct FunctionSignatureTests {
     @Test func parsesValidSignatures() throws {
-        #expect(try FunctionSignature(parsing: "f64(f64,str)") == FunctionSignature(returnType: .f64, arguments: [.f64, .str]))
+        #expect(
+            try FunctionSignature(parsing: "f64(f64,str)")
+                == FunctionSignature(returnType: .f64, arguments: [.f64, .str]))
         #expect(try FunctionSignature(parsing: "void()") == FunctionSignature(returnType: nil, arguments: []))
         #expect(try FunctionSignature(parsing: "i64(bytes)").description == "i64(bytes)")
     }

@@ -30,7 +30,8 @@ import Testing
         try cluster.produce("payments", payments)
         let dir = TemporaryDirectory()
         let id = uniqueName("agg")
-        let config = try AppConfig.parse(yaml: appYAML(id: id, cluster: cluster, stateDir: dir.path, topology: Self.topology), file: "app.yaml")
+        let config = try AppConfig.parse(
+            yaml: appYAML(id: id, cluster: cluster, stateDir: dir.path, topology: Self.topology), file: "app.yaml")
 
         func updates(_ topic: String, _ value: (KafkaConsumerRecord) -> String) throws -> [String] {
             try cluster.read(topic, count: 5).map { "\($0.keyString ?? "") \(value($0))" }.sorted()
@@ -55,23 +56,32 @@ import Testing
         func error(_ topology: String) -> String? {
             do {
                 // Validates the topology against its plugins and stores; connects to nothing yet.
-                _ = try StreamsApp(config: try AppConfig.parse(yaml: header + "topology:\n" + topology, file: "app.yaml"))
+                _ = try StreamsApp(
+                    config: try AppConfig.parse(yaml: header + "topology:\n" + topology, file: "app.yaml"))
                 return nil
             } catch {
                 return "\(error)"
             }
         }
-        #expect(error("""
-              sources: [{name: p, topics: [p]}]
-              processors: [{name: t, type: reduce, function: Enrich.is_large, field: amount, inputs: [p]}]
-              sinks: [{name: o, topic: o, inputs: [t]}]
-            """) == "app.yaml:6: topology.processors[0].function: Enrich.is_large is bool(f64), but reduce needs (current, value) -> current, e.g. f64(f64,f64)")
-        #expect(error("""
-              sources: [{name: p, topics: [p]}]
-              processors:
-                - {name: a, type: count, store: s, inputs: [p]}
-                - {name: b, type: count, store: s, inputs: [p]}
-              sinks: [{name: o, topic: o, inputs: [a, b]}]
-            """) == "app.yaml: topology.processors: store 's' is declared by 'a' and 'b' — each aggregation needs a store of its own")
+        #expect(
+            error(
+                """
+                  sources: [{name: p, topics: [p]}]
+                  processors: [{name: t, type: reduce, function: Enrich.is_large, field: amount, inputs: [p]}]
+                  sinks: [{name: o, topic: o, inputs: [t]}]
+                """)
+                == "app.yaml:6: topology.processors[0].function: Enrich.is_large is bool(f64), but reduce needs (current, value) -> current, e.g. f64(f64,f64)"
+        )
+        #expect(
+            error(
+                """
+                  sources: [{name: p, topics: [p]}]
+                  processors:
+                    - {name: a, type: count, store: s, inputs: [p]}
+                    - {name: b, type: count, store: s, inputs: [p]}
+                  sinks: [{name: o, topic: o, inputs: [a, b]}]
+                """)
+                == "app.yaml: topology.processors: store 's' is declared by 'a' and 'b' — each aggregation needs a store of its own"
+        )
     }
 }

@@ -1,9 +1,10 @@
 import EddyKafka
-@testable import EddyRuntime
 import EddyTestSupport
 import Foundation
 import Logging
 import Testing
+
+@testable import EddyRuntime
 
 /// Restoration runs beside processing: while one task of a stream thread restores its store
 /// from a large changelog, the thread's other tasks process and commit; a task revoked
@@ -53,7 +54,8 @@ import Testing
         expected0["big-0"] = 2
         var expected1 = Dictionary(uniqueKeysWithValues: (Self.small + late).map { ($0, Int64(1)) })
         expected1["small-0"] = 2
-        #expect(try Self.storeContents(config, stateDir: dir.path + "/state-b") == ["0_0": expected0, "0_1": expected1])
+        #expect(
+            try Self.storeContents(config, stateDir: dir.path + "/state-b") == ["0_0": expected0, "0_1": expected1])
     }
 
     @Test func taskRevokedWhileRestoringKeepsWhatItRestored() throws {
@@ -102,7 +104,9 @@ import Testing
         try cluster.createTopic("counts", partitions: 2)
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
-            yaml: appYAML(id: uniqueName(name), cluster: cluster, threads: 1, stateDir: dir.path + "/state-a", topology: topology), file: "app.yaml")
+            yaml: appYAML(
+                id: uniqueName(name), cluster: cluster, threads: 1, stateDir: dir.path + "/state-a", topology: topology),
+            file: "app.yaml")
         try cluster.produce("events", big.map { ($0, [1]) }) { _ in 0 }
         try cluster.produce("events", small.map { ($0, [1]) }) { _ in 1 }
         var counted: [String] = []
@@ -130,7 +134,9 @@ import Testing
     static func storeContents(_ config: AppConfig, stateDir: String) throws -> [String: [String: Int64]] {
         var contents: [String: [String: Int64]] = [:]
         try CrashPointTests.forEachStore(config, stateDir: stateDir) { task, opened in
-            try opened.forEach { key, value in contents[task, default: [:]][String(decoding: key, as: UTF8.self)] = decodeLong(Array(value)) }
+            try opened.forEach { key, value in
+                contents[task, default: [:]][String(decoding: key, as: UTF8.self)] = decodeLong(Array(value))
+            }
         }
         return contents
     }

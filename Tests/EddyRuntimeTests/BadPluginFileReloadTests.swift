@@ -49,10 +49,13 @@ import Testing
         let input = WordCountCase(lines: 600, seed: 22)
         let dir = TemporaryDirectory()
         let plugins = try PluginsDirectory(in: dir, installing: ["libWordCount.so"])
-        let app = try dir.write("app.yaml", appYAML(
-            id: uniqueName("bad-file"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "plugins.watch: true",
-            topology: WordCountCase.topology
-        ).using(plugins))
+        let app = try dir.write(
+            "app.yaml",
+            appYAML(
+                id: uniqueName("bad-file"), cluster: cluster, threads: 1, stateDir: dir.path,
+                extra: "plugins.watch: true",
+                topology: WordCountCase.topology
+            ).using(plugins))
         let worker = try WorkerProcess(app: app, instance: "w", directory: dir)
         let target = ["--app", app, "--state-dir", dir.path + "/state-w"]
         func status() throws -> [String: Any] {
@@ -61,7 +64,9 @@ import Testing
                 let first = entries.first
             else {
                 throw WorkerError(
-                    description: "plugin status answered \"\(result.stdout)\(result.stderr)\"; worker log:\n\(worker.log.suffix(3000))")
+                    description:
+                        "plugin status answered \"\(result.stdout)\(result.stderr)\"; worker log:\n\(worker.log.suffix(3000))"
+                )
             }
             return first
         }

@@ -47,7 +47,8 @@ import Testing
         try cluster.produce("payments", payments.map { (nil, Array($0.utf8)) }) { Int32($0 % 4) }
         let dir = TemporaryDirectory()
         let app = try AppConfig.parse(
-            yaml: appYAML(id: uniqueName("pay"), cluster: cluster, stateDir: dir.path, topology: Self.topology), file: "app.yaml")
+            yaml: appYAML(id: uniqueName("pay"), cluster: cluster, stateDir: dir.path, topology: Self.topology),
+            file: "app.yaml")
 
         // Amounts 0.75 * i above 10: i = 14...39.
         // map_values keeps the value's bytes as they were and appends the new field.
@@ -58,7 +59,9 @@ import Testing
         try runWorker(app) { output = try cluster.read("large-payments", count: expected.count) }
         #expect(output.map { "\($0.keyString ?? "null")|\($0.valueString ?? "null")" }.sorted() == expected)
         // Repartitioned by the new key: every record of a user sits in one partition.
-        let partitionsPerUser = Dictionary(grouping: output, by: { $0.keyString ?? "" }).mapValues { Set($0.map(\.partition)) }
+        let partitionsPerUser = Dictionary(grouping: output, by: { $0.keyString ?? "" }).mapValues {
+            Set($0.map(\.partition))
+        }
         #expect(partitionsPerUser.count == 5)
         #expect(partitionsPerUser.values.allSatisfy { $0.count == 1 })
     }
@@ -91,14 +94,21 @@ import Testing
         #expect(output.compactMap(\.keyString).sorted() == ["u1", "u2"])
         #expect(dead.map(\.keyString) == ["b", "c"])
         #expect(dead.map(\.valueString) == ["not json", #"{"amount":70}"#])
-        let headers = dead.map { Dictionary($0.headers.map { ($0.key, String(decoding: $0.value ?? [], as: UTF8.self)) }) { a, _ in a } }
-        #expect(headers[0] == [
-            "eddy.error.kind": "deserialization", "eddy.error.reason": "value is not valid JSON (value.serde: json)",
-            "eddy.error.topic": "payments", "eddy.error.partition": "0", "eddy.error.offset": "1", "eddy.error.node": "payments",
-        ])
-        #expect(headers[1] == [
-            "eddy.error.kind": "processor", "eddy.error.reason": "the value has no field 'user' to use as the key",
-            "eddy.error.topic": "payments", "eddy.error.partition": "0", "eddy.error.offset": "2", "eddy.error.node": "by-user",
-        ])
+        let headers = dead.map {
+            Dictionary($0.headers.map { ($0.key, String(decoding: $0.value ?? [], as: UTF8.self)) }) { a, _ in a }
+        }
+        #expect(
+            headers[0] == [
+                "eddy.error.kind": "deserialization",
+                "eddy.error.reason": "value is not valid JSON (value.serde: json)",
+                "eddy.error.topic": "payments", "eddy.error.partition": "0", "eddy.error.offset": "1",
+                "eddy.error.node": "payments",
+            ])
+        #expect(
+            headers[1] == [
+                "eddy.error.kind": "processor", "eddy.error.reason": "the value has no field 'user' to use as the key",
+                "eddy.error.topic": "payments", "eddy.error.partition": "0", "eddy.error.offset": "2",
+                "eddy.error.node": "by-user",
+            ])
     }
 }

@@ -1,9 +1,10 @@
 import EddyEngine
 import EddyKafka
-@testable import EddyRuntime
 import EddyTestSupport
 import Foundation
 import Testing
+
+@testable import EddyRuntime
 
 /// Partition N of every topic a sub-topology reads belongs to one task on one worker, through
 /// every rebalance; topics that must be co-partitioned but differ in partition count keep the
@@ -31,9 +32,12 @@ import Testing
         let cluster = try Cluster()
         for topic in ["left", "right", "counts"] { try cluster.createTopic(topic, partitions: 6) }
         let dir = TemporaryDirectory()
-        let app = try dir.write("app.yaml", appYAML(
-            id: uniqueName("copartition"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 100",
-            topology: Self.topology))
+        let app = try dir.write(
+            "app.yaml",
+            appYAML(
+                id: uniqueName("copartition"), cluster: cluster, threads: 1, stateDir: dir.path,
+                extra: "commit.interval.ms: 100",
+                topology: Self.topology))
         let monitor = TaskOwnershipMonitor()
         var produced: [String: Int] = [:]
         var batch = 0
@@ -45,10 +49,14 @@ import Testing
             for key in keys { produced[key, default: 0] += 2 }
         }
         func waitForOwners(_ names: Set<String>, _ what: String) throws {
-            try waitUntil("\(what): every task owned once, by \(names.sorted())", timeout: .seconds(90), detail: { "; owned: \(monitor.owned())" }) {
+            try waitUntil(
+                "\(what): every task owned once, by \(names.sorted())", timeout: .seconds(90),
+                detail: { "; owned: \(monitor.owned())" }
+            ) {
                 let owned = monitor.owned().filter { names.contains($0.key) }
                 let all = owned.values.flatMap { $0 }
-                return Set(owned.keys) == names && owned.values.allSatisfy { !$0.isEmpty } && all.count == 6 && Set(all) == Self.allTasks
+                return Set(owned.keys) == names && owned.values.allSatisfy { !$0.isEmpty } && all.count == 6
+                    && Set(all) == Self.allTasks
             }
         }
 
@@ -80,7 +88,9 @@ import Testing
         try produceBatch()
 
         let expected = produced.flatMap { key, n in (1...n).map { "\(key):\($0)" } }.sorted()
-        let output = try cluster.read("counts", count: expected.count).map { "\($0.keyString ?? ""):\(decodeLong($0.value ?? []))" }
+        let output = try cluster.read("counts", count: expected.count).map {
+            "\($0.keyString ?? ""):\(decodeLong($0.value ?? []))"
+        }
         let owners = monitor.everOwned()
         let (overlaps, samples) = monitor.stop()
         #expect(try b2.stop() == 0)
@@ -89,7 +99,9 @@ import Testing
         #expect(output.sorted() == expected, "a:\n\(a.log.suffix(4000))\nb2:\n\(b2.log.suffix(4000))")
         #expect(overlaps.isEmpty, "tasks owned twice: \(overlaps)")
         #expect(samples > 100)
-        #expect(Set(owners.values.flatMap { $0 }) == Self.allTasks && owners.values.allSatisfy { !$0.isEmpty }, "owners: \(owners)")
+        #expect(
+            Set(owners.values.flatMap { $0 }) == Self.allTasks && owners.values.allSatisfy { !$0.isEmpty },
+            "owners: \(owners)")
     }
 
     /// A join's co-partition group (declared by the topology, as the joins engine does) is
@@ -107,7 +119,8 @@ import Testing
                 }
                 nodes.append(.init(.init(name: "merge-\(i)", kind: .passthrough, parents: topics), at: .init("test")))
                 let sink = Topology.Sink(topic: "out-\(i)", keySerde: "string", valueSerde: "string")
-                nodes.append(.init(.init(name: "out-\(i)", kind: .sink(sink), parents: ["merge-\(i)"]), at: .init("test")))
+                nodes.append(
+                    .init(.init(name: "out-\(i)", kind: .sink(sink), parents: ["merge-\(i)"]), at: .init("test")))
             }
             return try Topology.build(applicationId: "app", nodes: nodes)
         }
@@ -116,15 +129,21 @@ import Testing
         joined.subTopologies[0].coPartitionGroups = [["orders", "customers"]]
         let groups = CoPartitioning.groups(of: joined) { _ in false }
         #expect(groups == [["orders", "customers"]])
-        #expect(throws: AppConfigError(
-            file: "app.yaml", line: nil, key: "topology",
-            message: "topics orders (6 partitions), customers (3 partitions) must be co-partitioned — partition N of each is processed "
-                + "by one task — but their partition counts differ; recreate them (or repartition one) with the same partition count")
+        #expect(
+            throws: AppConfigError(
+                file: "app.yaml", line: nil, key: "topology",
+                message:
+                    "topics orders (6 partitions), customers (3 partitions) must be co-partitioned — partition N of each is processed "
+                    + "by one task — but their partition counts differ; recreate them (or repartition one) with the same partition count"
+            )
         ) {
             try CoPartitioning.check(groups, partitions: ["orders": 6, "customers": 3, "audit": 1], file: "app.yaml")
         }
         try CoPartitioning.check(groups, partitions: ["orders": 4, "customers": 4, "audit": 1], file: "app.yaml")
-        #expect(CoPartitioning.groups(of: joined) { $0.id == 0 } == [["orders", "customers"], ["orders", "customers", "audit"]])
+        #expect(
+            CoPartitioning.groups(of: joined) { $0.id == 0 } == [
+                ["orders", "customers"], ["orders", "customers", "audit"],
+            ])
         #expect(CoPartitioning.assignmentStrategy(for: joined) == "range")
         let single = try topology([["a"], ["b"]])
         #expect(CoPartitioning.assignmentStrategy(for: single) == "cooperative-sticky")
@@ -139,8 +158,11 @@ import Testing
         try cluster.createTopic("right", partitions: 4)
         try cluster.createTopic("counts", partitions: 6)
         let dir = TemporaryDirectory()
-        let app = try dir.write("app.yaml", appYAML(
-            id: uniqueName("copartition-counts"), cluster: cluster, threads: 1, stateDir: dir.path, topology: Self.topology))
+        let app = try dir.write(
+            "app.yaml",
+            appYAML(
+                id: uniqueName("copartition-counts"), cluster: cluster, threads: 1, stateDir: dir.path,
+                topology: Self.topology))
         let worker = try WorkerProcess(app: app, instance: "a", directory: dir)
         #expect(try worker.exitStatus() == 78)
         #expect(

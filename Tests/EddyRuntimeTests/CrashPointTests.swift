@@ -23,16 +23,22 @@ import Testing
         try cluster.createTopic("word-counts", partitions: 6)
         let input = WordCountCase(lines: 3000, seed: 11)
         let dir = TemporaryDirectory()
-        let app = try dir.write("app.yaml", appYAML(
-            id: uniqueName("commit-crash"), cluster: cluster, threads: 1, stateDir: dir.path, topology: WordCountCase.topology))
+        let app = try dir.write(
+            "app.yaml",
+            appYAML(
+                id: uniqueName("commit-crash"), cluster: cluster, threads: 1, stateDir: dir.path,
+                topology: WordCountCase.topology))
         let stateDir = dir.path + "/state-crashy"
         let half = input.lines.count / 2
 
         try cluster.produce("text-input", lines: Array(input.lines[..<half]), partitions: 6)
         let log = try WorkerProcess(
-            app: app, instance: "crashy", directory: dir, environment: ["EDDY_FAULT": "crash-after-commit-before-checkpoint:4"]
+            app: app, instance: "crashy", directory: dir,
+            environment: ["EDDY_FAULT": "crash-after-commit-before-checkpoint:4"]
         ).waitUntilKilled()
-        #expect(log.contains("EDDY_FAULT: killing this process with SIGKILL at crash-after-commit-before-checkpoint, arrival 4"))
+        #expect(
+            log.contains(
+                "EDDY_FAULT: killing this process with SIGKILL at crash-after-commit-before-checkpoint, arrival 4"))
 
         let config = try AppConfig.load(path: app)
         let disk = try Self.stateOnDisk(cluster, config, stateDir: stateDir)
@@ -43,7 +49,8 @@ import Testing
         #expect(disk.tail < disk.total)
 
         try cluster.produce("text-input", lines: Array(input.lines[half...]), partitions: 6)
-        let restored = try Self.restart(config, instance: "crashy", stateDir: stateDir, cluster: cluster, outputs: input.outputCount)
+        let restored = try Self.restart(
+            config, instance: "crashy", stateDir: stateDir, cluster: cluster, outputs: input.outputCount)
         #expect(restored.restored == disk.tail)
         #expect(restored.output == input.expected)
         #expect(try Self.counts(config, stateDir: stateDir) == input.totals)
@@ -54,17 +61,22 @@ import Testing
         try cluster.createTopic("text-input", partitions: 6)
         try cluster.createTopic("word-counts", partitions: 6)
         // Many distinct words, so that every changelog partition has records to restore.
-        let input = WordCountCase(lines: (0..<3000).map { line in (0..<4).map { "w\((line * 4 + $0) % 7919)" }.joined(separator: " ") })
+        let input = WordCountCase(
+            lines: (0..<3000).map { line in (0..<4).map { "w\((line * 4 + $0) % 7919)" }.joined(separator: " ") })
         let first = Array(input.lines[..<2000])
         let dir = TemporaryDirectory()
-        let app = try dir.write("app.yaml", appYAML(
-            id: uniqueName("restore-crash"), cluster: cluster, threads: 1, stateDir: dir.path, topology: WordCountCase.topology))
+        let app = try dir.write(
+            "app.yaml",
+            appYAML(
+                id: uniqueName("restore-crash"), cluster: cluster, threads: 1, stateDir: dir.path,
+                topology: WordCountCase.topology))
         let config = try AppConfig.load(path: app)
 
         // Worker a builds the state and its changelog, then stops cleanly.
         try cluster.produce("text-input", lines: first, partitions: 6)
         _ = try Self.restart(
-            config, instance: "a", stateDir: dir.path + "/state-a", cluster: cluster, outputs: WordCountCase(lines: first).outputCount)
+            config, instance: "a", stateDir: dir.path + "/state-a", cluster: cluster,
+            outputs: WordCountCase(lines: first).outputCount)
 
         // Worker b, on a machine of its own, restores the six stores and dies after the second batch.
         let stateDir = dir.path + "/state-b"
@@ -79,7 +91,8 @@ import Testing
         #expect(disk.tail > 0)
 
         try cluster.produce("text-input", lines: Array(input.lines[2000...]), partitions: 6)
-        let restored = try Self.restart(config, instance: "b", stateDir: stateDir, cluster: cluster, outputs: input.outputCount)
+        let restored = try Self.restart(
+            config, instance: "b", stateDir: stateDir, cluster: cluster, outputs: input.outputCount)
         #expect(restored.restored == disk.tail)
         #expect(restored.output == input.expected)
         #expect(try Self.counts(config, stateDir: stateDir) == input.totals)
@@ -144,7 +157,9 @@ import Testing
         return counts
     }
 
-    static func forEachStore(_ config: AppConfig, stateDir: String, _ body: (String, InspectedStore) throws -> Void) throws {
+    static func forEachStore(_ config: AppConfig, stateDir: String, _ body: (String, InspectedStore) throws -> Void)
+        throws
+    {
         let inspector = try StateInspector(root: stateDir, applicationId: config.applicationId)
         for found in try inspector.stores() where found.name == store {
             // A lock may outlive a stopped worker for a moment (see DirectoryLock).

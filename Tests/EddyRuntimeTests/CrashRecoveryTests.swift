@@ -14,15 +14,19 @@ import Testing
         try cluster.createTopic("word-counts", partitions: 6)
         let input = WordCountCase(lines: 6000, seed: 7)
         let dir = TemporaryDirectory()
-        let app = try dir.write("app.yaml", appYAML(
-            id: uniqueName("crash"), cluster: cluster, threads: 2, stateDir: dir.path, extra: "commit.interval.ms: 100",
-            topology: WordCountCase.topology))
+        let app = try dir.write(
+            "app.yaml",
+            appYAML(
+                id: uniqueName("crash"), cluster: cluster, threads: 2, stateDir: dir.path,
+                extra: "commit.interval.ms: 100",
+                topology: WordCountCase.topology))
         let third = input.lines.count / 3
 
         // Kill points: while the first, then the second third of the input is being processed
         // (half of each third's output is committed and read before the kill).
         for phase in 0..<2 {
-            try cluster.produce("text-input", lines: Array(input.lines[(phase * third)..<((phase + 1) * third)]), partitions: 6)
+            try cluster.produce(
+                "text-input", lines: Array(input.lines[(phase * third)..<((phase + 1) * third)]), partitions: 6)
             let worker = try WorkerProcess(app: app, instance: "crashy", directory: dir)
             _ = try cluster.read("word-counts", count: (phase * third + third / 2) * 4)
             worker.crash()

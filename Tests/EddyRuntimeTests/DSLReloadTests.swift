@@ -37,7 +37,8 @@ import Testing
     }
 
     @Test func aBuildOfTheSameShapeSwapsWithoutRebalanceAndKeepsTheState() throws {
-        let worker = try Worker(plugin: "Fraud", topics: ["payments", "fraud-alerts", "spend-by-user", "payments-per-country"])
+        let worker = try Worker(
+            plugin: "Fraud", topics: ["payments", "fraud-alerts", "spend-by-user", "payments-per-country"])
         defer { worker.stop() }
         let records = FraudCase.records
         try worker.cluster.produce("payments", Array(records[..<3])) { FraudCase.partition(of: $0) }
@@ -54,13 +55,17 @@ import Testing
         let after = worker.app.progress()
 
         // p2 and p3 came before the swap, p7 after: the new build's alert says so.
-        #expect(alerts.map(FraudCase.render).sorted() == [
-            #"p2 {"amount":1500,"id":"p2","reason":"review: amount 1500.0 is at least 1000.0","user":"bob"}"#,
-            #"p3 {"amount":60,"id":"p3","reason":"review: country BR is watched","user":"ann"}"#,
-            #"p7 {"amount":5000,"id":"p7","reason":"v2 block: amount 5000.0 is at least 1000.0, country JP is watched","user":"cy"}"#,
-        ])
+        #expect(
+            alerts.map(FraudCase.render).sorted() == [
+                #"p2 {"amount":1500,"id":"p2","reason":"review: amount 1500.0 is at least 1000.0","user":"bob"}"#,
+                #"p3 {"amount":60,"id":"p3","reason":"review: country BR is watched","user":"ann"}"#,
+                #"p7 {"amount":5000,"id":"p7","reason":"v2 block: amount 5000.0 is at least 1000.0, country JP is watched","user":"cy"}"#,
+            ])
         // The spend of each user went on from what the first build stored.
-        #expect(FraudCase.perKey(spend)["ann"] == [#"{"payments":1,"total":40}"#, #"{"payments":2,"total":100}"#, #"{"payments":3,"total":200}"#])
+        #expect(
+            FraudCase.perKey(spend)["ann"] == [
+                #"{"payments":1,"total":40}"#, #"{"payments":2,"total":100}"#, #"{"payments":3,"total":200}"#,
+            ])
         #expect(after.rebalances == before.rebalances)
         #expect(after.restored == before.restored)
     }
@@ -75,7 +80,10 @@ import Testing
 
         try worker.plugins.install("libWordCountV2.so", as: "libWordCount.so")
         let error = #expect(throws: ReloadError.self) { try worker.app.reload("WordCount") }
-        #expect(error?.reason == "the new build's topology has another shape: it declares a new store line-counts (keyValue, string -> i64) at node 'count-lines' — a topology keeps its nodes, stores, topics and serdes across a reload; restart the application with the new build")
+        #expect(
+            error?.reason
+                == "the new build's topology has another shape: it declares a new store line-counts (keyValue, string -> i64) at node 'count-lines' — a topology keeps its nodes, stores, topics and serdes across a reload; restart the application with the new build"
+        )
         #expect(worker.app.pluginStatus()[0].current == running)
         #expect(worker.app.pluginStatus()[0].lastError == error?.reason)
 

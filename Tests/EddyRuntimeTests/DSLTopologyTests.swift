@@ -21,7 +21,8 @@ import Testing
         // At-least-once is exact only without a rebalance racing a commit: one thread (see WordCountTests).
         let config = try AppConfig.parse(
             yaml: appYAML(
-                id: id, cluster: cluster, guarantee: guarantee, threads: guarantee == "exactly_once_v2" ? 2 : 1, stateDir: dir.path,
+                id: id, cluster: cluster, guarantee: guarantee, threads: guarantee == "exactly_once_v2" ? 2 : 1,
+                stateDir: dir.path,
                 extra: "commit.interval.ms: 200", topology: "plugin: WordCount"),
             file: "app.yaml")
         var output: [KafkaConsumerRecord] = []
@@ -55,7 +56,8 @@ import Testing
             sinks:
               - {name: enriched, topic: enriched-payments, inputs: [enrich], value.serde: json}
             """
-        let config = try AppConfig.parse(yaml: appYAML(id: id, cluster: cluster, stateDir: dir.path, topology: topology), file: "app.yaml")
+        let config = try AppConfig.parse(
+            yaml: appYAML(id: id, cluster: cluster, stateDir: dir.path, topology: topology), file: "app.yaml")
         var outputs: [String: [KafkaConsumerRecord]] = [:]
         try runWorker(config) {
             outputs["alerts"] = try cluster.read("fraud-alerts", count: 3)
@@ -64,24 +66,29 @@ import Testing
             outputs["enriched"] = try cluster.read("enriched-payments", count: 3)
             outputs["dlq"] = try cluster.read("\(id)-dlq", count: 1)
         }
-        #expect(outputs["alerts"]!.map(FraudCase.render).sorted() == [
-            #"p2 {"amount":1500,"id":"p2","reason":"review: amount 1500.0 is at least 1000.0","user":"bob"}"#,
-            #"p3 {"amount":60,"id":"p3","reason":"review: country BR is watched","user":"ann"}"#,
-            #"p7 {"amount":5000,"id":"p7","reason":"block: amount 5000.0 is at least 1000.0, country JP is watched","user":"cy"}"#,
-        ])
+        #expect(
+            outputs["alerts"]!.map(FraudCase.render).sorted() == [
+                #"p2 {"amount":1500,"id":"p2","reason":"review: amount 1500.0 is at least 1000.0","user":"bob"}"#,
+                #"p3 {"amount":60,"id":"p3","reason":"review: country BR is watched","user":"ann"}"#,
+                #"p7 {"amount":5000,"id":"p7","reason":"block: amount 5000.0 is at least 1000.0, country JP is watched","user":"cy"}"#,
+            ])
         // Each user's payments share an input partition, so their running totals come in order.
-        #expect(FraudCase.perKey(outputs["spend"]!) == [
-            "ann": [#"{"payments":1,"total":40}"#, #"{"payments":2,"total":100}"#, #"{"payments":3,"total":200}"#],
-            "bob": [#"{"payments":1,"total":1500}"#, #"{"payments":2,"total":1510}"#],
-            "cy": [#"{"payments":1,"total":5000}"#],
-        ])
-        #expect(outputs["countries"]!.map { "\($0.keyString!):\(decodeLong($0.value!))" }.sorted() == [
-            "BR:1", "DE:1", "DE:2", "JP:1", "NL:1", "NL:2",
-        ])
+        #expect(
+            FraudCase.perKey(outputs["spend"]!) == [
+                "ann": [#"{"payments":1,"total":40}"#, #"{"payments":2,"total":100}"#, #"{"payments":3,"total":200}"#],
+                "bob": [#"{"payments":1,"total":1500}"#, #"{"payments":2,"total":1510}"#],
+                "cy": [#"{"payments":1,"total":5000}"#],
+            ])
+        #expect(
+            outputs["countries"]!.map { "\($0.keyString!):\(decodeLong($0.value!))" }.sorted() == [
+                "BR:1", "DE:1", "DE:2", "JP:1", "NL:1", "NL:2",
+            ])
         #expect(outputs["enriched"]!.map { $0.keyString! }.sorted() == ["p1", "p5", "p6"])
         let letter = try #require(outputs["dlq"]?.first)
         #expect(letter.keyString == "p4")
-        let headers = Dictionary(letter.headers.map { ($0.key, String(decoding: $0.value ?? [], as: UTF8.self)) }) { $1 }
+        let headers = Dictionary(letter.headers.map { ($0.key, String(decoding: $0.value ?? [], as: UTF8.self)) }) {
+            $1
+        }
         #expect(headers["eddy.error.kind"] == "processor")
         #expect(headers["eddy.error.reason"] == "amount -5.0 is not positive")
         #expect(headers["eddy.error.node"] == "valid")
@@ -92,7 +99,9 @@ import Testing
     /// (flat_map_values, group_by), branch on a typed function, merge, group_by on a JSON field.
     @Test func appFileStreamOperatorsCompileToTheSameForm() throws {
         let cluster = try Cluster()
-        for topic in ["text-input", "word-counts", "payments", "large", "country-counts", "loud-lines"] { try cluster.createTopic(topic, partitions: 3) }
+        for topic in ["text-input", "word-counts", "payments", "large", "country-counts", "loud-lines"] {
+            try cluster.createTopic(topic, partitions: 3)
+        }
         let input = WordCountCase(lines: 120)
         try cluster.produce("text-input", lines: input.lines, partitions: 3)
         try cluster.produce("payments", FraudCase.records) { FraudCase.partition(of: $0) }
@@ -120,11 +129,15 @@ import Testing
               - {name: loud-out, topic: loud-lines, inputs: [loud]}
             """
         let id = uniqueName("ops")
-        let config = try AppConfig.parse(yaml: appYAML(id: id, cluster: cluster, stateDir: dir.path, topology: topology), file: "app.yaml")
+        let config = try AppConfig.parse(
+            yaml: appYAML(id: id, cluster: cluster, stateDir: dir.path, topology: topology), file: "app.yaml")
         var words: [KafkaConsumerRecord] = [], large: [KafkaConsumerRecord] = [], countries: [KafkaConsumerRecord] = []
         var loud: [KafkaConsumerRecord] = []
         try runWorker(config) { (app: StreamsApp) in
-            #expect(app.topology.internalTopics.map(\.name) == ["\(id)-by-word-repartition", "\(id)-by-country-repartition"])
+            #expect(
+                app.topology.internalTopics.map(\.name) == [
+                    "\(id)-by-word-repartition", "\(id)-by-country-repartition",
+                ])
             words = try cluster.read("word-counts", count: input.outputCount)
             large = try cluster.read("large", count: 5)
             countries = try cluster.read("country-counts", count: 7)
@@ -135,9 +148,10 @@ import Testing
         #expect(WordCountCase.render(words) == input.expected)
         // is_large: amount > 10 (p4's -5 and p5's 10 are small).
         #expect(large.map { $0.keyString! }.sorted() == ["p1", "p2", "p3", "p6", "p7"])
-        #expect(countries.map { "\($0.keyString!):\(decodeLong($0.value!))" }.sorted() == [
-            "BR:1", "DE:1", "DE:2", "JP:1", "NL:1", "NL:2", "NL:3",
-        ])
+        #expect(
+            countries.map { "\($0.keyString!):\(decodeLong($0.value!))" }.sorted() == [
+                "BR:1", "DE:1", "DE:2", "JP:1", "NL:1", "NL:2", "NL:3",
+            ])
     }
 }
 
@@ -150,14 +164,21 @@ enum FraudCase {
     ]
 
     static var records: [(key: String?, value: [UInt8]?)] {
-        payments.map { p in (p.id, Array(#"{"id":"\#(p.id)","user":"\#(p.user)","amount":\#(p.amount),"country":"\#(p.country)"}"#.utf8)) }
+        payments.map { p in
+            (
+                p.id,
+                Array(#"{"id":"\#(p.id)","user":"\#(p.user)","amount":\#(p.amount),"country":"\#(p.country)"}"#.utf8)
+            )
+        }
     }
 
     static func partition(of index: Int) -> Int32 {
         ["ann": 0, "bob": 1, "cy": 2][payments[index].user]!
     }
 
-    static func render(_ record: KafkaConsumerRecord) -> String { "\(record.keyString ?? "null") \(record.valueString ?? "null")" }
+    static func render(_ record: KafkaConsumerRecord) -> String {
+        "\(record.keyString ?? "null") \(record.valueString ?? "null")"
+    }
 
     /// Values per key, in arrival order.
     static func perKey(_ records: [KafkaConsumerRecord]) -> [String: [String]] {

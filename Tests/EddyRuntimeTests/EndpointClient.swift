@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
@@ -13,8 +14,10 @@ enum EndpointClient {
     static func get(port: Int, _ path: String) throws -> Answer {
         let url = URL(string: "http://127.0.0.1:\(port)\(path)")!
         let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var answer: Result<Answer, any Error> = .failure(WorkerError(description: "GET \(path) timed out"))
-        let task = URLSession.shared.dataTask(with: URLRequest(url: url, timeoutInterval: 10)) { data, response, error in
+        nonisolated(unsafe) var answer: Result<Answer, any Error> = .failure(
+            WorkerError(description: "GET \(path) timed out"))
+        let task = URLSession.shared.dataTask(with: URLRequest(url: url, timeoutInterval: 10)) {
+            data, response, error in
             if let error {
                 answer = .failure(error)
             } else {

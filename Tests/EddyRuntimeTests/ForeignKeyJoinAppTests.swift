@@ -11,11 +11,14 @@ import Testing
 @Suite struct ForeignKeyJoinAppTests {
     @Test func updatesAndDeletionsOfBothSidesGiveExactResults() throws {
         let cluster = try Cluster()
-        for topic in ["orders", "customers", "customers-seen", "orders-left", "orders-inner"] { try cluster.createTopic(topic, partitions: 1) }
+        for topic in ["orders", "customers", "customers-seen", "orders-left", "orders-inner"] {
+            try cluster.createTopic(topic, partitions: 1)
+        }
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
             yaml: appYAML(
-                id: uniqueName("fk-app"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 50",
+                id: uniqueName("fk-app"), cluster: cluster, threads: 1, stateDir: dir.path,
+                extra: "commit.interval.ms: 50",
                 topology: """
                     tables:
                       - {name: orders, topic: orders, value.serde: json}
@@ -59,33 +62,37 @@ import Testing
             try step("customers", [customer("c2", nil)], leftResults: 2)
             try step("orders", [("o2", nil)], leftResults: 1)
             left = try cluster.read("orders-left", count: leftCount).map(render)
-            inner = try cluster.read("orders-inner", until: "the last order's retraction") { $0.last?.key == Array("o2".utf8) && $0.last?.value == nil }
-                .map(render)
+            inner = try cluster.read("orders-inner", until: "the last order's retraction") {
+                $0.last?.key == Array("o2".utf8) && $0.last?.value == nil
+            }
+            .map(render)
         }
         let tea1 = #"{"customer":{"id":"c1"},"item":"tea"}"#, tea2 = #"{"customer":{"id":"c2"},"item":"tea"}"#
         let jam = #"{"customer":{"id":"c2"},"item":"jam"}"#
-        #expect(left == [
-            #"o1 {"left":\#(tea1),"right":{"name":"Ada"}}"#,
-            #"o2 {"left":\#(jam),"right":null}"#,
-            #"o2 {"left":\#(jam),"right":{"name":"Grace"}}"#,
-            #"o1 {"left":\#(tea1),"right":{"name":"Ada L"}}"#,
-            #"o1 {"left":\#(tea2),"right":{"name":"Grace"}}"#,
-            #"o1 {"left":\#(tea2),"right":null}"#,
-            #"o2 {"left":\#(jam),"right":null}"#,
-            "o2 null",
-        ])
+        #expect(
+            left == [
+                #"o1 {"left":\#(tea1),"right":{"name":"Ada"}}"#,
+                #"o2 {"left":\#(jam),"right":null}"#,
+                #"o2 {"left":\#(jam),"right":{"name":"Grace"}}"#,
+                #"o1 {"left":\#(tea1),"right":{"name":"Ada L"}}"#,
+                #"o1 {"left":\#(tea2),"right":{"name":"Grace"}}"#,
+                #"o1 {"left":\#(tea2),"right":null}"#,
+                #"o2 {"left":\#(jam),"right":null}"#,
+                "o2 null",
+            ])
         // The inner join retracts (a tombstone) where the left join keeps the order with a
         // null customer, as Kafka Streams' subscription resolver does.
-        #expect(inner == [
-            #"o1 {"left":\#(tea1),"right":{"name":"Ada"}}"#,
-            "o2 null",
-            #"o2 {"left":\#(jam),"right":{"name":"Grace"}}"#,
-            #"o1 {"left":\#(tea1),"right":{"name":"Ada L"}}"#,
-            #"o1 {"left":\#(tea2),"right":{"name":"Grace"}}"#,
-            "o1 null",
-            "o2 null",
-            "o2 null",
-        ])
+        #expect(
+            inner == [
+                #"o1 {"left":\#(tea1),"right":{"name":"Ada"}}"#,
+                "o2 null",
+                #"o2 {"left":\#(jam),"right":{"name":"Grace"}}"#,
+                #"o1 {"left":\#(tea1),"right":{"name":"Ada L"}}"#,
+                #"o1 {"left":\#(tea2),"right":{"name":"Grace"}}"#,
+                "o1 null",
+                "o2 null",
+                "o2 null",
+            ])
     }
 
     private func render(_ record: KafkaConsumerRecord) -> String {

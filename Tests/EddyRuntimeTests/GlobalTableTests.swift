@@ -1,10 +1,11 @@
 import EddyKafka
-@testable import EddyRuntime
 import EddyState
 import EddyTestSupport
 import Foundation
 import Synchronization
 import Testing
+
+@testable import EddyRuntime
 
 /// Global tables through a real worker, a real broker and RocksDB: the worker's global-store
 /// thread reads every partition of the table's topic (3 or 1 partitions, the stream has 4)
@@ -61,7 +62,9 @@ import Testing
         try cluster.produce("sales", Self.sales)
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
-            yaml: appYAML(id: uniqueName("global-app"), cluster: cluster, stateDir: dir.path, extra: "commit.interval.ms: 50", topology: Self.appTopology()),
+            yaml: appYAML(
+                id: uniqueName("global-app"), cluster: cluster, stateDir: dir.path, extra: "commit.interval.ms: 50",
+                topology: Self.appTopology()),
             file: "app.yaml")
         var joined: [KafkaConsumerRecord] = [], all: [KafkaConsumerRecord] = []
         try runWorker(config) { app in
@@ -70,11 +73,18 @@ import Testing
             #expect(try Self.value(app, "shops-store", "s8") == nil)
             _ = try cluster.read("sales-all", count: 12)
             // An update and a new shop after the start are seen by the records that follow.
-            try cluster.produce("shops", [("s1", json(#"{"region":"far north"}"#)), ("s7", json(#"{"region":"islands"}"#))])
+            try cluster.produce(
+                "shops", [("s1", json(#"{"region":"far north"}"#)), ("s7", json(#"{"region":"islands"}"#))])
             try waitUntil("the global store holds the update") {
-                try Self.value(app, "shops-store", "s7") != nil && Self.value(app, "shops-store", "s1") == #"{"region":"far north"}"#
+                try Self.value(app, "shops-store", "s7") != nil
+                    && Self.value(app, "shops-store", "s1") == #"{"region":"far north"}"#
             }
-            try cluster.produce("sales", [("sale-1", json(#"{"item":"i1","at":{"shop":"s1"}}"#)), ("sale-7", json(#"{"item":"i7","at":{"shop":"s7"}}"#))])
+            try cluster.produce(
+                "sales",
+                [
+                    ("sale-1", json(#"{"item":"i1","at":{"shop":"s1"}}"#)),
+                    ("sale-7", json(#"{"item":"i7","at":{"shop":"s7"}}"#)),
+                ])
             joined = try cluster.read("sales-joined", count: 12)
             all = try cluster.read("sales-all", count: 14)
         }
@@ -84,7 +94,11 @@ import Testing
             #"sale-1 {"left":{"item":"i1","at":{"shop":"s1"}},"right":{"region":"far north"}}"#,
             #"sale-7 {"left":{"item":"i7","at":{"shop":"s7"}},"right":{"region":"islands"}}"#,
         ]
-        #expect(joined.map(render).sorted() == (sales.filter { Self.regions[($0 - 1) % 7 + 1] != nil }.map { Self.merged($0, Self.regions[($0 - 1) % 7 + 1]) } + later).sorted())
+        #expect(
+            joined.map(render).sorted()
+                == (sales.filter { Self.regions[($0 - 1) % 7 + 1] != nil }.map {
+                    Self.merged($0, Self.regions[($0 - 1) % 7 + 1])
+                } + later).sorted())
         #expect(all.map(render).sorted() == (first + later).sorted())
     }
 
@@ -99,22 +113,28 @@ import Testing
         func config(persistent: Bool) throws -> AppConfig {
             try AppConfig.parse(
                 yaml: appYAML(
-                    id: id, cluster: cluster, stateDir: dir.path + (persistent ? "/disk" : "/memory"), extra: "commit.interval.ms: 50",
+                    id: id, cluster: cluster, stateDir: dir.path + (persistent ? "/disk" : "/memory"),
+                    extra: "commit.interval.ms: 50",
                     topology: Self.appTopology(persistent: persistent)),
                 file: "app.yaml")
         }
         var applied: [Int] = []
-        try runWorker(try config(persistent: true)) { app in applied.append(app.global!.thread.applied.load(ordering: .relaxed)) }
+        try runWorker(try config(persistent: true)) { app in
+            applied.append(app.global!.thread.applied.load(ordering: .relaxed))
+        }
         // While no worker runs: one update, one deletion.
         try cluster.produce("shops", [("s2", json(#"{"region":"deep south"}"#)), ("s3", nil)])
         var checkpointed = 0
         try runWorker(try config(persistent: true)) { app in
             applied.append(app.global!.thread.applied.load(ordering: .relaxed))
-            try cluster.produce("sales", [2, 3, 4].map { n in ("sale-\(n)", json(#"{"item":"i\#(n)","at":{"shop":"s\#(n)"}}"#)) })
+            try cluster.produce(
+                "sales", [2, 3, 4].map { n in ("sale-\(n)", json(#"{"item":"i\#(n)","at":{"shop":"s\#(n)"}}"#)) })
             _ = try cluster.read("sales-all", count: 3)
             checkpointed = app.global!.stores.store(named: "shops-store")!.checkpoint.values.reduce(0) { $0 + Int($1) }
         }
-        try runWorker(try config(persistent: false)) { app in applied.append(app.global!.thread.applied.load(ordering: .relaxed)) }
+        try runWorker(try config(persistent: false)) { app in
+            applied.append(app.global!.thread.applied.load(ordering: .relaxed))
+        }
         // The first start reads all 7 records, the restart the 2 past its checkpoint (which
         // covers all 9 offsets), a store in memory all 9 again.
         #expect(applied == [7, 2, 9])
@@ -125,17 +145,22 @@ import Testing
         #expect(found.map(\.taskId) == ["global"])
         let inspected = try inspector.open(found[0])
         var entries: [String] = []
-        try inspected.forEach { key, value in entries.append("\(String(decoding: key, as: UTF8.self)) \(String(decoding: value, as: UTF8.self))") }
+        try inspected.forEach { key, value in
+            entries.append("\(String(decoding: key, as: UTF8.self)) \(String(decoding: value, as: UTF8.self))")
+        }
         inspected.close()
-        #expect(entries == [
-            #"s1 {"region":"north"}"#, #"s2 {"region":"deep south"}"#, #"s4 {"region":"west"}"#, #"s5 {"region":"centre"}"#,
-        ])
+        #expect(
+            entries == [
+                #"s1 {"region":"north"}"#, #"s2 {"region":"deep south"}"#, #"s4 {"region":"west"}"#,
+                #"s5 {"region":"centre"}"#,
+            ])
         let all = try cluster.read("sales-all", count: 3)
-        #expect(all.map(render).sorted() == [
-            #"sale-2 {"left":{"item":"i2","at":{"shop":"s2"}},"right":{"region":"deep south"}}"#,
-            #"sale-3 {"left":{"item":"i3","at":{"shop":"s3"}},"right":null}"#,
-            #"sale-4 {"left":{"item":"i4","at":{"shop":"s4"}},"right":{"region":"west"}}"#,
-        ])
+        #expect(
+            all.map(render).sorted() == [
+                #"sale-2 {"left":{"item":"i2","at":{"shop":"s2"}},"right":{"region":"deep south"}}"#,
+                #"sale-3 {"left":{"item":"i3","at":{"shop":"s3"}},"right":null}"#,
+                #"sale-4 {"left":{"item":"i4","at":{"shop":"s4"}},"right":{"region":"west"}}"#,
+            ])
     }
 
     @Test func pluginDSLGlobalJoinsRunInTheWorkerWithASinglePartitionTable() throws {
@@ -144,10 +169,13 @@ import Testing
         try cluster.createTopic("shops", partitions: 1)
         for topic in ["sales-by-region", "sales-any-region"] { try cluster.createTopic(topic, partitions: 4) }
         try cluster.produce("shops", [("s1", text("north")), ("s2", text("south")), ("s3", text("east")), ("s3", nil)])
-        try cluster.produce("sales", [("a", text("s1:tea")), ("b", text("s2:jam")), ("c", text("s3:cake")), ("d", text("s9:pie"))])
+        try cluster.produce(
+            "sales", [("a", text("s1:tea")), ("b", text("s2:jam")), ("c", text("s3:cake")), ("d", text("s9:pie"))])
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
-            yaml: appYAML(id: uniqueName("global-dsl"), cluster: cluster, stateDir: dir.path, extra: "commit.interval.ms: 50", topology: "plugin: Shops"),
+            yaml: appYAML(
+                id: uniqueName("global-dsl"), cluster: cluster, stateDir: dir.path, extra: "commit.interval.ms: 50",
+                topology: "plugin: Shops"),
             file: "app.yaml")
         var inner: [KafkaConsumerRecord] = [], left: [KafkaConsumerRecord] = []
         try runWorker(config) { app in
@@ -159,9 +187,11 @@ import Testing
             left = try cluster.read("sales-any-region", count: 5)
         }
         #expect(inner.map(render).sorted() == ["a tea in north", "b jam in south", "e bun in west"])
-        #expect(left.map(render).sorted() == [
-            "a tea in north", "b jam in south", "c cake in no known region", "d pie in no known region", "e bun in west",
-        ])
+        #expect(
+            left.map(render).sorted() == [
+                "a tea in north", "b jam in south", "c cake in no known region", "d pie in no known region",
+                "e bun in west",
+            ])
     }
 
     @Test func appFileGlobalJoinWithAPluginKeySelectorAndAPluginJoiner() throws {
@@ -170,9 +200,12 @@ import Testing
         try cluster.createTopic("shops", partitions: 3)
         try cluster.createTopic("described", partitions: 4)
         try cluster.produce("shops", [("s1", json(#"{"name":"Corner"}"#)), ("s2", json(#"{"name":"Market"}"#))])
-        try cluster.produce("sales", [
-            ("a", json(#"{"shop":"s1","item":"tea"}"#)), ("b", json(#"{"shop":"s2","item":"jam"}"#)), ("c", json(#"{"shop":"s3","item":"pie"}"#)),
-        ])
+        try cluster.produce(
+            "sales",
+            [
+                ("a", json(#"{"shop":"s1","item":"tea"}"#)), ("b", json(#"{"shop":"s2","item":"jam"}"#)),
+                ("c", json(#"{"shop":"s3","item":"pie"}"#)),
+            ])
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
             yaml: appYAML(
@@ -198,16 +231,24 @@ import Testing
         try cluster.createTopic("sales", partitions: 4)
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
-            yaml: appYAML(id: uniqueName("global-missing"), cluster: cluster, stateDir: dir.path, topology: Self.appTopology()), file: "app.yaml")
+            yaml: appYAML(
+                id: uniqueName("global-missing"), cluster: cluster, stateDir: dir.path, topology: Self.appTopology()),
+            file: "app.yaml")
         let app = try StreamsApp(config: config)
         do {
             try app.start()
             Issue.record("the worker started without its global table's topic")
         } catch {
-            #expect("\(error)" == "app.yaml: topology.tables: global table topic 'shops' (store shops-store) does not exist — create it first, e.g. `eddy topic create shops --partitions 1`")
+            #expect(
+                "\(error)"
+                    == "app.yaml: topology.tables: global table topic 'shops' (store shops-store) does not exist — create it first, e.g. `eddy topic create shops --partitions 1`"
+            )
         }
         // Checked before anything was made: no internal topic (the dead-letter topic) exists.
-        #expect(try KafkaAdmin(configuration: cluster.configuration).metadata().topics.map(\.name).filter { $0.hasPrefix("global-missing") } == [])
+        #expect(
+            try KafkaAdmin(configuration: cluster.configuration).metadata().topics.map(\.name).filter {
+                $0.hasPrefix("global-missing")
+            } == [])
     }
 
     /// While `start()` waits for the bootstrap of a large global table, readiness says so;
@@ -221,7 +262,9 @@ import Testing
         try cluster.produce("shops", (0..<count).map { ("shop-\($0)", json(#"{"region":"r\#($0 % 10)"}"#)) })
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
-            yaml: appYAML(id: uniqueName("global-ready"), cluster: cluster, stateDir: dir.path, topology: Self.appTopology()), file: "app.yaml")
+            yaml: appYAML(
+                id: uniqueName("global-ready"), cluster: cluster, stateDir: dir.path, topology: Self.appTopology()),
+            file: "app.yaml")
         let app = try StreamsApp(config: config)
         let started = DispatchSemaphore(value: 0)
         let failure = Mutex<(any Error)?>(nil)
@@ -247,14 +290,15 @@ import Testing
     /// options other than `persistent:` for a global store.
     @Test func aGlobalStoreCannotBeAProcessorsStoreNorChangelogged() throws {
         func error(_ tables: String, _ stores: String = "") -> String? {
-            let yaml = AppConfigTests.header + """
-                topology:
-                  sources: [{name: lines, topics: [lines]}]
-                  tables: [\(tables)]
-                  processors: [{name: count, plugin: WordCount, processor: count, inputs: [lines]}]
-                  sinks: [{name: out, topic: out, inputs: [count], value.serde: i64}]
-                \(stores)
-                """
+            let yaml =
+                AppConfigTests.header + """
+                    topology:
+                      sources: [{name: lines, topics: [lines]}]
+                      tables: [\(tables)]
+                      processors: [{name: count, plugin: WordCount, processor: count, inputs: [lines]}]
+                      sinks: [{name: out, topic: out, inputs: [count], value.serde: i64}]
+                    \(stores)
+                    """
             do {
                 _ = try StreamsApp(config: try AppConfig.parse(yaml: yaml, file: "app.yaml"))
                 return nil
@@ -262,11 +306,17 @@ import Testing
                 return "\(error)"
             }
         }
-        #expect(error("{name: words, topic: words, global: true, store: key-counts}")
-            == "app.yaml: topology.tables: store 'key-counts' is the store of global table words and is also declared by 'count' — give one of them another name")
-        #expect(error("{name: words, topic: words, global: true}", "  stores: [{name: words-store, logged: true}]")
-            == "app.yaml:9: topology.stores[0]: store 'words-store' is global table words's, read from its topic and never changelogged; only `persistent:` applies — remove the other options")
-        #expect(error("{name: words, topic: words, global: true}", "  stores: [{name: words-store, persistent: false}]") == nil)
+        #expect(
+            error("{name: words, topic: words, global: true, store: key-counts}")
+                == "app.yaml: topology.tables: store 'key-counts' is the store of global table words and is also declared by 'count' — give one of them another name"
+        )
+        #expect(
+            error("{name: words, topic: words, global: true}", "  stores: [{name: words-store, logged: true}]")
+                == "app.yaml:9: topology.stores[0]: store 'words-store' is global table words's, read from its topic and never changelogged; only `persistent:` applies — remove the other options"
+        )
+        #expect(
+            error("{name: words, topic: words, global: true}", "  stores: [{name: words-store, persistent: false}]")
+                == nil)
     }
 
     // MARK: - Helpers

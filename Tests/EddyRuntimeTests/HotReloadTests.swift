@@ -51,10 +51,19 @@ import Testing
         _ = try f.outputs(forLines: 300)
         let v1 = f.app.pluginStatus()[0].current
         let cases: [(BrokenWordCount, String)] = [
-            (.abiMajor2, "plugin libWordCount.so was built for Eddy ABI 2 (it exports eddy_plugin_v2); this host speaks ABI 1 — rebuild the plugin against this host's sdk"),
+            (
+                .abiMajor2,
+                "plugin libWordCount.so was built for Eddy ABI 2 (it exports eddy_plugin_v2); this host speaks ABI 1 — rebuild the plugin against this host's sdk"
+            ),
             (.initFails, "init of the new build failed: processor count failed to initialize: refused on purpose"),
-            (.storeRemoved, "processor 'count' declares store key-counts (keyValue, bytes -> i64) in the running build but no such store in the new one — stores must keep their name, kind and serdes"),
-            (.storeAdded, "processor 'split' declares store split-seen (keyValue, bytes -> i64) in the new build but not in the running one — a new store is created (and its changelog topic) only when the application starts; restart it with the new build"),
+            (
+                .storeRemoved,
+                "processor 'count' declares store key-counts (keyValue, bytes -> i64) in the running build but no such store in the new one — stores must keep their name, kind and serdes"
+            ),
+            (
+                .storeAdded,
+                "processor 'split' declares store split-seen (keyValue, bytes -> i64) in the new build but not in the running one — a new store is created (and its changelog topic) only when the application starts; restart it with the new build"
+            ),
         ]
         for (broken, reason) in cases {
             try broken.build(into: (f.plugins.path as NSString).appendingPathComponent("libWordCount.so"))
@@ -102,7 +111,9 @@ import Testing
         #expect(heldAfterTwo > 0)
         #expect(status.mappedBytes == heldAfterTwo)
         #expect(f.app.reloadCount.load(ordering: .relaxed) == 52)
-        print("reload pause (max over threads): median \(pauses.sorted()[pauses.count / 2]), max \(pauses.max()!); plugin builds mapped: \(status.mappedBytes) bytes")
+        print(
+            "reload pause (max over threads): median \(pauses.sorted()[pauses.count / 2]), max \(pauses.max()!); plugin builds mapped: \(status.mappedBytes) bytes"
+        )
     }
 }
 
@@ -114,7 +125,10 @@ enum BrokenWordCount {
 
     func build(into path: String) throws {
         let source = (path as NSString).deletingLastPathComponent + "/broken.c"
-        let store = self == .storeRemoved ? "" : """
+        let store =
+            self == .storeRemoved
+            ? ""
+            : """
             static const eddy_store_decl counts = {.struct_size = sizeof(eddy_store_decl), .name = "key-counts",
                 .kind = EDDY_STORE_KEY_VALUE, .key_serde = "bytes", .value_serde = "i64", .changelog = true};
             static const eddy_store_decl *const stores[] = {&counts};
@@ -123,30 +137,30 @@ enum BrokenWordCount {
             static const eddy_store_decl *const split_stores[] = {&seen};
             """
         try """
-            #include <eddy/eddy.h>
-            #include <string.h>
-            static eddy_status init(const eddy_processor *p, const eddy_host_api *host, eddy_context *ctx, void **out) {
-                *out = NULL;
-                (void)host; (void)ctx;
-                \(self == .initFails ? #"if (strcmp(p->name, "count") == 0) { eddy_str m = {"refused on purpose", 18}; host->set_error(ctx, m); return EDDY_ERROR; }"# : "(void)p;")
-                return EDDY_OK;
-            }
-            static eddy_status process(void *i, const eddy_record *r) { (void)i; (void)r; return EDDY_OK; }
-            static void close_instance(void *i) { (void)i; }
-            \(store)
-            static const eddy_processor split = {.struct_size = sizeof(eddy_processor), .name = "split",
-                \(self == .storeAdded ? ".stores = split_stores, .store_count = 1," : "")
-                .init = init, .process = process, .close = close_instance};
-            static const eddy_processor count = {.struct_size = sizeof(eddy_processor), .name = "count",
-                \(self == .storeRemoved ? "" : ".stores = stores, .store_count = 1,")
-                .init = init, .process = process, .close = close_instance};
-            static const eddy_processor *const processors[] = {&split, &count};
-            static const eddy_plugin descriptor = {.struct_size = sizeof(eddy_plugin),
-                .abi_major = \(self == .abiMajor2 ? "2" : "EDDY_ABI_MAJOR"), .abi_minor = EDDY_ABI_MINOR,
-                .toolchain = EDDY_TOOLCHAIN_NONE, .name = "wordcount", .version = "9.9.9",
-                .processors = processors, .processor_count = 2};
-            const eddy_plugin *\(self == .abiMajor2 ? "eddy_plugin_v2" : "eddy_plugin_v1")(void) { return &descriptor; }
-            """.write(toFile: source, atomically: true, encoding: .utf8)
+        #include <eddy/eddy.h>
+        #include <string.h>
+        static eddy_status init(const eddy_processor *p, const eddy_host_api *host, eddy_context *ctx, void **out) {
+            *out = NULL;
+            (void)host; (void)ctx;
+            \(self == .initFails ? #"if (strcmp(p->name, "count") == 0) { eddy_str m = {"refused on purpose", 18}; host->set_error(ctx, m); return EDDY_ERROR; }"# : "(void)p;")
+            return EDDY_OK;
+        }
+        static eddy_status process(void *i, const eddy_record *r) { (void)i; (void)r; return EDDY_OK; }
+        static void close_instance(void *i) { (void)i; }
+        \(store)
+        static const eddy_processor split = {.struct_size = sizeof(eddy_processor), .name = "split",
+            \(self == .storeAdded ? ".stores = split_stores, .store_count = 1," : "")
+            .init = init, .process = process, .close = close_instance};
+        static const eddy_processor count = {.struct_size = sizeof(eddy_processor), .name = "count",
+            \(self == .storeRemoved ? "" : ".stores = stores, .store_count = 1,")
+            .init = init, .process = process, .close = close_instance};
+        static const eddy_processor *const processors[] = {&split, &count};
+        static const eddy_plugin descriptor = {.struct_size = sizeof(eddy_plugin),
+            .abi_major = \(self == .abiMajor2 ? "2" : "EDDY_ABI_MAJOR"), .abi_minor = EDDY_ABI_MINOR,
+            .toolchain = EDDY_TOOLCHAIN_NONE, .name = "wordcount", .version = "9.9.9",
+            .processors = processors, .processor_count = 2};
+        const eddy_plugin *\(self == .abiMajor2 ? "eddy_plugin_v2" : "eddy_plugin_v1")(void) { return &descriptor; }
+        """.write(toFile: source, atomically: true, encoding: .utf8)
         try CPlugin.compile(source, to: path + ".tmp")
         _ = rename(path + ".tmp", path)
         try FileManager.default.removeItem(atPath: source)

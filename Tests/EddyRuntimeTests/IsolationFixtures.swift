@@ -21,7 +21,9 @@ final class CrashPluginDirectory {
 
     /// An application running `Crashy/relay` from `input` to `output`, with the extra keys.
     func app(id: String, cluster: Cluster, guarantee: String = "exactly_once_v2", extra: String) throws -> String {
-        try directory.write("app.yaml", """
+        try directory.write(
+            "app.yaml",
+            """
             application.id: \(id)
             bootstrap.servers: \(cluster.bootstrap)
             processing.guarantee: \(guarantee)
@@ -48,6 +50,7 @@ final class CrashPluginDirectory {
     /// and `hang` — against `eddy.h` into `output`.
     static func compileCrashy(to output: String) throws {
         let tests = (#filePath as NSString).deletingLastPathComponent as NSString
-        try CPlugin.compile((tests.appendingPathComponent("../Fixtures/crashy.c") as NSString).standardizingPath, to: output)
+        try CPlugin.compile(
+            (tests.appendingPathComponent("../Fixtures/crashy.c") as NSString).standardizingPath, to: output)
     }
 }

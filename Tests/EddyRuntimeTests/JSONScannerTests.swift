@@ -13,7 +13,9 @@ import Testing
         for good in [#"{"a":1,"b":[true,false,null],"c":{"d":"e\u00e9\n"}}"#, "12", "-0.5e+3", #""x""#, " [ ] ", "{}"] {
             #expect(valid(good), "\(good)")
         }
-        for bad in ["", "{", #"{"a":}"#, "01", "1.", "tru", #"{"a" 1}"#, "[1,]", "not json", #""\x""#, "{} {}", "\"\u{01}\""] {
+        for bad in [
+            "", "{", #"{"a":}"#, "01", "1.", "tru", #"{"a" 1}"#, "[1,]", "not json", #""\x""#, "{} {}", "\"\u{01}\"",
+        ] {
             #expect(!valid(bad), "\(bad)")
         }
         #expect(!Array([0x22, 0xFF, 0x22]).withUnsafeBytes { JSONScanner.isValid($0) }, "invalid UTF-8 in a string")
@@ -44,7 +46,8 @@ import Testing
                 var out: [UInt8] = []
                 let field = JSONText.OutputField(field)
                 JSONText.splice(
-                    field, value, into: bytes, at: JSONScanner.find(field.name, in: members, of: bytes), end: end, empty: empty, writing: &out)
+                    field, value, into: bytes, at: JSONScanner.find(field.name, in: members, of: bytes), end: end,
+                    empty: empty, writing: &out)
                 return String(decoding: out, as: UTF8.self)
             }
         }
@@ -64,14 +67,19 @@ import Testing
         func scalar(_ text: String, _ type: ABIType) -> TypedValue? {
             Array(text.utf8).withUnsafeBytes { JSONScanner.scalar($0, 0..<$0.count, as: type) }
         }
-        var numbers = ["0", "-0", "12.25", "10.5", "0.1", "0.3", "1e22", "1E-22", "-4.5e+3", "9007199254740991", "123456.789012",
-                       "0.000001", "3.14159265358979", "2.5e-5", "99999999999999.9"]
+        var numbers = [
+            "0", "-0", "12.25", "10.5", "0.1", "0.3", "1e22", "1E-22", "-4.5e+3", "9007199254740991", "123456.789012",
+            "0.000001", "3.14159265358979", "2.5e-5", "99999999999999.9",
+        ]
         var generator = SeededGenerator(seed: 8)
         for _ in 0..<20_000 {
             let mantissa = UInt64.random(in: 0..<(1 << 53), using: &generator)
             let digits = String(mantissa)
             let point = Int.random(in: 0...digits.count, using: &generator)
-            let text = point == digits.count ? digits : String(digits.prefix(point).isEmpty ? "0" : digits.prefix(point)) + "." + digits.dropFirst(point)
+            let text =
+                point == digits.count
+                ? digits
+                : String(digits.prefix(point).isEmpty ? "0" : digits.prefix(point)) + "." + digits.dropFirst(point)
             numbers.append(Bool.random(using: &generator) ? "-" + text : text)
         }
         for text in numbers {

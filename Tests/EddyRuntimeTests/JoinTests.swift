@@ -17,7 +17,8 @@ import Testing
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
             yaml: appYAML(
-                id: uniqueName("join-st"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 50\nmax.task.idle.ms: 500",
+                id: uniqueName("join-st"), cluster: cluster, threads: 1, stateDir: dir.path,
+                extra: "commit.interval.ms: 50\nmax.task.idle.ms: 500",
                 topology: """
                     sources:
                       - {name: clicks, topics: [clicks], value.serde: json}
@@ -32,19 +33,25 @@ import Testing
             file: "app.yaml")
         var output: [KafkaConsumerRecord] = []
         try runWorker(config) {
-            try cluster.produce("users", timed: [(0, "u1", #"{"name":"Ada"}"#, 1000), (0, "u2", #"{"name":"Grace"}"#, 1000)])
-            try cluster.produce("clicks", timed: [
-                (0, "u2", #"{"page":"a"}"#, 2000), (0, "u1", #"{"page":"b"}"#, 2001), (0, "u3", #"{"page":"c"}"#, 2002),
-            ])
+            try cluster.produce(
+                "users", timed: [(0, "u1", #"{"name":"Ada"}"#, 1000), (0, "u2", #"{"name":"Grace"}"#, 1000)])
+            try cluster.produce(
+                "clicks",
+                timed: [
+                    (0, "u2", #"{"page":"a"}"#, 2000), (0, "u1", #"{"page":"b"}"#, 2001),
+                    (0, "u3", #"{"page":"c"}"#, 2002),
+                ])
             try cluster.produce("users", timed: [(0, "u1", #"{"name":"Ada L"}"#, 3000)])
             try cluster.produce("clicks", timed: [(0, "u1", #"{"page":"d"}"#, 4000)])
             output = try cluster.read("enriched", count: 4)
             #expect(try cluster.read("users-seen", count: 3).count == 3)
         }
-        #expect(output.map(render) == [
-            #"u2 {"left":{"page":"a"},"right":{"name":"Grace"}}"#, #"u1 {"left":{"page":"b"},"right":{"name":"Ada"}}"#,
-            #"u3 {"left":{"page":"c"},"right":null}"#, #"u1 {"left":{"page":"d"},"right":{"name":"Ada L"}}"#,
-        ])
+        #expect(
+            output.map(render) == [
+                #"u2 {"left":{"page":"a"},"right":{"name":"Grace"}}"#,
+                #"u1 {"left":{"page":"b"},"right":{"name":"Ada"}}"#,
+                #"u3 {"left":{"page":"c"},"right":null}"#, #"u1 {"left":{"page":"d"},"right":{"name":"Ada L"}}"#,
+            ])
     }
 
     @Test func appFileStreamStreamInnerJoinPairsTheReferenceScenarioWithinItsWindow() throws {
@@ -53,7 +60,8 @@ import Testing
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
             yaml: appYAML(
-                id: uniqueName("join-ss"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 50",
+                id: uniqueName("join-ss"), cluster: cluster, threads: 1, stateDir: dir.path,
+                extra: "commit.interval.ms: 50",
                 topology: """
                     sources:
                       - {name: left, topics: [left], value.serde: json}
@@ -67,14 +75,17 @@ import Testing
         // Kafka Streams' join-semantics scenario (null values are dropped); all records lie
         // within one window, so the pairs do not depend on which topic is processed first.
         let left: [(String?, Int64)] = [(nil, 1), ("A", 3), ("B", 5), (nil, 7), ("C", 9), (nil, 12), ("D", 15)]
-        let right: [(String?, Int64)] = [(nil, 2), ("a", 4), ("b", 6), (nil, 8), ("c", 10), (nil, 11), (nil, 13), ("d", 14)]
+        let right: [(String?, Int64)] = [
+            (nil, 2), ("a", 4), ("b", 6), (nil, 8), ("c", 10), (nil, 11), (nil, 13), ("d", 14),
+        ]
         var output: [KafkaConsumerRecord] = []
         try runWorker(config) {
             try produce(cluster, "left", left)
             try produce(cluster, "right", right)
             output = try cluster.read("pairs", count: 16)
         }
-        let expected = ["A", "B", "C"].flatMap { l in ["a", "b", "c", "d"].map { r in (l, r) } }
+        let expected =
+            ["A", "B", "C"].flatMap { l in ["a", "b", "c", "d"].map { r in (l, r) } }
             .map { l, r -> String in
                 let time = max(left.first { $0.0 == l }!.1, right.first { $0.0 == r }!.1)
                 return "k {\"left\":\"\(l)\",\"right\":\"\(r)\"} @\(time)"
@@ -84,17 +95,21 @@ import Testing
 
     @Test func pluginDSLStreamTableJoinRunsInTheWorker() throws {
         let cluster = try Cluster()
-        for topic in ["orders", "customers", "customers-seen", "customer-orders"] { try cluster.createTopic(topic, partitions: 1) }
+        for topic in ["orders", "customers", "customers-seen", "customer-orders"] {
+            try cluster.createTopic(topic, partitions: 1)
+        }
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
             yaml: appYAML(
-                id: uniqueName("join-dsl"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 50\nmax.task.idle.ms: 500",
+                id: uniqueName("join-dsl"), cluster: cluster, threads: 1, stateDir: dir.path,
+                extra: "commit.interval.ms: 50\nmax.task.idle.ms: 500",
                 topology: "plugin: Orders"),
             file: "app.yaml")
         var output: [KafkaConsumerRecord] = []
         try runWorker(config) {
             try cluster.produce("customers", timed: [(0, "c1", "Ada", 1000), (0, "c2", "Grace", 1000)])
-            try cluster.produce("orders", timed: [(0, "c1", "tea", 2000), (0, "c9", "jam", 2001), (0, "c2", "cake", 2002)])
+            try cluster.produce(
+                "orders", timed: [(0, "c1", "tea", 2000), (0, "c9", "jam", 2001), (0, "c2", "cake", 2002)])
             output = try cluster.read("customer-orders", count: 3)
         }
         #expect(output.map(render) == ["c1 tea for Ada", "c9 jam for an unknown customer", "c2 cake for Grace"])
@@ -110,8 +125,10 @@ import Testing
     private func produce(_ cluster: Cluster, _ topic: String, _ records: [(String?, Int64)]) throws {
         let producer = try KafkaProducer(configuration: cluster.configuration)
         for (value, time) in records {
-            try producer.send(KafkaProducerRecord(
-                topic: topic, partition: 0, key: Array("k".utf8), value: value.map { Array("\"\($0)\"".utf8) }, timestamp: time))
+            try producer.send(
+                KafkaProducerRecord(
+                    topic: topic, partition: 0, key: Array("k".utf8), value: value.map { Array("\"\($0)\"".utf8) },
+                    timestamp: time))
         }
         try producer.flush(timeout: .seconds(30))
     }

@@ -32,15 +32,20 @@ import Testing
     /// joined record per click, and no task is ever open on two workers at once.
     @Test func everyClickIsJoinedOnceThroughJoinsLeavesAndAKill() throws {
         let cluster = try Cluster()
-        for topic in ["clicks", "users", "users-seen", "clicks-with-user", "clicks-with-shop"] { try cluster.createTopic(topic, partitions: 6) }
+        for topic in ["clicks", "users", "users-seen", "clicks-with-user", "clicks-with-shop"] {
+            try cluster.createTopic(topic, partitions: 6)
+        }
         try cluster.createTopic("shops", partitions: 2)
         let users = 60
         try cluster.produce("users", (0..<users).map { ("u\($0)", Array(#"{"name":"U\#($0)"}"#.utf8)) })
         try cluster.produce("shops", (0..<5).map { ("s\($0)", Array(#"{"region":"r\#($0)"}"#.utf8)) })
         let dir = TemporaryDirectory()
-        let app = try dir.write("app.yaml", appYAML(
-            id: uniqueName("join-group"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 100",
-            topology: Self.topology))
+        let app = try dir.write(
+            "app.yaml",
+            appYAML(
+                id: uniqueName("join-group"), cluster: cluster, threads: 1, stateDir: dir.path,
+                extra: "commit.interval.ms: 100",
+                topology: Self.topology))
         let monitor = TaskOwnershipMonitor()
         var expectedUsers: [String] = [], expectedShops: [String] = []
         var batch = 0
@@ -53,15 +58,20 @@ import Testing
                 let click = #"{"shop":"s\#(shop)","batch":\#(batch)}"#
                 clicks.append(("u\(user)", Array(click.utf8)))
                 expectedUsers.append(#"u\#(user) {"left":\#(click),"right":{"name":"U\#(user)"}}"#)
-                expectedShops.append(#"u\#(user) {"left":\#(click),"right":\#(shop < 5 ? #"{"region":"r\#(shop)"}"# : "null")}"#)
+                expectedShops.append(
+                    #"u\#(user) {"left":\#(click),"right":\#(shop < 5 ? #"{"region":"r\#(shop)"}"# : "null")}"#)
             }
             try cluster.produce("clicks", clicks)
         }
         func waitForOwners(_ names: Set<String>, _ what: String) throws {
-            try waitUntil("\(what): every task owned once, by \(names.sorted())", timeout: .seconds(90), detail: { "; owned: \(monitor.owned())" }) {
+            try waitUntil(
+                "\(what): every task owned once, by \(names.sorted())", timeout: .seconds(90),
+                detail: { "; owned: \(monitor.owned())" }
+            ) {
                 let owned = monitor.owned().filter { names.contains($0.key) }
                 let all = owned.values.flatMap { $0 }
-                return Set(owned.keys) == names && owned.values.allSatisfy { !$0.isEmpty } && all.count == 6 && Set(all) == Self.allTasks
+                return Set(owned.keys) == names && owned.values.allSatisfy { !$0.isEmpty } && all.count == 6
+                    && Set(all) == Self.allTasks
             }
         }
 
@@ -92,7 +102,9 @@ import Testing
         try waitForOwners(["a", "b2"], "c killed and b back")
         try produceBatch()
 
-        let render = { (record: KafkaConsumerRecord) in "\(record.keyString ?? "") \(String(decoding: record.value ?? [], as: UTF8.self))" }
+        let render = { (record: KafkaConsumerRecord) in
+            "\(record.keyString ?? "") \(String(decoding: record.value ?? [], as: UTF8.self))"
+        }
         let withUser = try cluster.read("clicks-with-user", count: expectedUsers.count).map(render)
         let withShop = try cluster.read("clicks-with-shop", count: expectedShops.count).map(render)
         let (overlaps, samples) = monitor.stop()
@@ -105,7 +117,10 @@ import Testing
         #expect(samples > 100)
         // A new worker reads the whole global table; b, back on its state directory, only
         // what came after its checkpoint (nothing).
-        #expect(c.log.contains("global store(s) bootstrapped: 5 records from 2 partition(s)"), "c:\n\(c.log.suffix(3000))")
-        #expect(b2.log.contains("global store(s) bootstrapped: 0 records from 2 partition(s)"), "b2:\n\(b2.log.suffix(3000))")
+        #expect(
+            c.log.contains("global store(s) bootstrapped: 5 records from 2 partition(s)"), "c:\n\(c.log.suffix(3000))")
+        #expect(
+            b2.log.contains("global store(s) bootstrapped: 0 records from 2 partition(s)"),
+            "b2:\n\(b2.log.suffix(3000))")
     }
 }

@@ -40,7 +40,8 @@ import Testing
     }
 
     @Test func everyKeyIsRead() throws {
-        let operations = try parse("""
+        let operations = try parse(
+            """
             application.server: worker-1.example:7070
             application.server.bind: 0.0.0.0
             default.deserialization.exception.handler: fail
@@ -69,35 +70,45 @@ import Testing
     }
 
     @Test func mistakesNameTheLineAndTheFix() {
-        #expect(error("application.server: 7070\n") == """
-            app.yaml:6: application.server: '7070' is not host:port — give the address other workers and clients reach this worker at, e.g. `localhost:7070`
-            """)
-        #expect(error("application.server.bind: 0.0.0.0\n") == """
-            app.yaml:6: application.server.bind: sets where the endpoint listens, but there is no endpoint — add `application.server: host:port`
-            """)
-        #expect(error("application.server: a:1\napplication.server.bind: 0.0.0.0:7070\n") == """
-            app.yaml:7: application.server.bind: '0.0.0.0:7070' is not an address to listen on — give one without a port, e.g. `0.0.0.0` or `127.0.0.1`
-            """)
-        #expect(error("uncaught.exception.handler: replace\n") == """
-            app.yaml:6: uncaught.exception.handler: 'replace' is not one of replace_thread, shutdown_client, shutdown_application
-            """)
-        #expect(error("default.production.exception.handler: skip\n") == """
-            app.yaml:6: default.production.exception.handler: 'skip' is not one of fail, continue
-            """)
-        #expect(error("processing.exception.handler: ignore\n") == """
-            app.yaml:6: processing.exception.handler: 'ignore' is not one of fail, log_and_continue, dead_letter
-            """)
-        #expect(error("replication.factor: 0\n") == """
-            app.yaml:6: replication.factor: '0' is not -1 (the broker's default) or a number of replicas in 1...32
-            """)
-        #expect(error("state.cleanup.delay.ms: -5\n") == """
-            app.yaml:6: state.cleanup.delay.ms: '-5' is not a whole number in 0...31536000000
-            """)
-        #expect(error("metrics.recording.level: TRACE\n") == """
-            app.yaml:6: metrics.recording.level: 'TRACE' is not INFO or DEBUG (DEBUG adds the store metrics)
-            """)
-        #expect(error("topic.: x\n") == """
-            app.yaml:6: topic.: give a topic config after `topic.`, e.g. `topic.min.insync.replicas: 2`
-            """)
+        #expect(
+            error("application.server: 7070\n") == """
+                app.yaml:6: application.server: '7070' is not host:port — give the address other workers and clients reach this worker at, e.g. `localhost:7070`
+                """)
+        #expect(
+            error("application.server.bind: 0.0.0.0\n") == """
+                app.yaml:6: application.server.bind: sets where the endpoint listens, but there is no endpoint — add `application.server: host:port`
+                """)
+        #expect(
+            error("application.server: a:1\napplication.server.bind: 0.0.0.0:7070\n") == """
+                app.yaml:7: application.server.bind: '0.0.0.0:7070' is not an address to listen on — give one without a port, e.g. `0.0.0.0` or `127.0.0.1`
+                """)
+        #expect(
+            error("uncaught.exception.handler: replace\n") == """
+                app.yaml:6: uncaught.exception.handler: 'replace' is not one of replace_thread, shutdown_client, shutdown_application
+                """)
+        #expect(
+            error("default.production.exception.handler: skip\n") == """
+                app.yaml:6: default.production.exception.handler: 'skip' is not one of fail, continue
+                """)
+        #expect(
+            error("processing.exception.handler: ignore\n") == """
+                app.yaml:6: processing.exception.handler: 'ignore' is not one of fail, log_and_continue, dead_letter
+                """)
+        #expect(
+            error("replication.factor: 0\n") == """
+                app.yaml:6: replication.factor: '0' is not -1 (the broker's default) or a number of replicas in 1...32
+                """)
+        #expect(
+            error("state.cleanup.delay.ms: -5\n") == """
+                app.yaml:6: state.cleanup.delay.ms: '-5' is not a whole number in 0...31536000000
+                """)
+        #expect(
+            error("metrics.recording.level: TRACE\n") == """
+                app.yaml:6: metrics.recording.level: 'TRACE' is not INFO or DEBUG (DEBUG adds the store metrics)
+                """)
+        #expect(
+            error("topic.: x\n") == """
+                app.yaml:6: topic.: give a topic config after `topic.`, e.g. `topic.min.insync.replicas: 2`
+                """)
     }
 }

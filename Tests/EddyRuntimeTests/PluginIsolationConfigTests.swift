@@ -35,53 +35,62 @@ import Testing
         #expect(plain == PluginIsolationConfig())
         #expect(plain.isolation(of: "WordCount") == .inProcess)
         #expect((plain.timeoutMs, plain.maxRestarts, plain.restartWindowMs) == (30_000, 5, 300_000))
-        let given = try AppConfig.parse(yaml: AppConfigTests.header + """
-            plugins:
-              WordCount: {isolation: process}
-              Enrich: {isolation: in_process}
-            plugin.timeout.ms: 500
-            plugin.max.restarts: 2
-            plugin.restart.window.ms: 60000
-            """ + "\n" + Self.wordCount, file: "app.yaml").pluginIsolation
+        let given = try AppConfig.parse(
+            yaml: AppConfigTests.header + """
+                plugins:
+                  WordCount: {isolation: process}
+                  Enrich: {isolation: in_process}
+                plugin.timeout.ms: 500
+                plugin.max.restarts: 2
+                plugin.restart.window.ms: 60000
+                """ + "\n" + Self.wordCount, file: "app.yaml"
+        ).pluginIsolation
         #expect(given.isolated == ["WordCount"])
         #expect((given.timeoutMs, given.maxRestarts, given.restartWindowMs) == (500, 2, 60_000))
     }
 
     @Test func aBadIsolationNamesTheKeyAndTheChoices() {
-        #expect(error("plugins:\n  WordCount: {isolation: processes}\n" + Self.wordCount) == """
-            app.yaml:5: plugins.WordCount.isolation: 'processes' is not one of in_process, process
-            """)
-        #expect(error("plugins:\n  WordCount: {isolaton: process}\n" + Self.wordCount)?.hasPrefix(
-            "app.yaml:5: plugins.WordCount.isolaton: unknown key — did you mean 'isolation'?") == true)
-        #expect(error("plugins:\n  WordCount: process\n" + Self.wordCount) == """
-            app.yaml:5: plugins.WordCount: expected a mapping of key: value
-            """)
+        #expect(
+            error("plugins:\n  WordCount: {isolation: processes}\n" + Self.wordCount) == """
+                app.yaml:5: plugins.WordCount.isolation: 'processes' is not one of in_process, process
+                """)
+        #expect(
+            error("plugins:\n  WordCount: {isolaton: process}\n" + Self.wordCount)?.hasPrefix(
+                "app.yaml:5: plugins.WordCount.isolaton: unknown key — did you mean 'isolation'?") == true)
+        #expect(
+            error("plugins:\n  WordCount: process\n" + Self.wordCount) == """
+                app.yaml:5: plugins.WordCount: expected a mapping of key: value
+                """)
     }
 
     @Test func anIsolatedPluginTheTopologyDoesNotRunIsNamed() {
-        #expect(error("plugins:\n  WordCont: {isolation: process}\n" + Self.wordCount) == """
-            app.yaml: plugins.WordCont: the topology runs no processor of a plugin 'WordCont' (its processor nodes use: WordCount) — fix the name or remove the entry
-            """)
+        #expect(
+            error("plugins:\n  WordCont: {isolation: process}\n" + Self.wordCount) == """
+                app.yaml: plugins.WordCont: the topology runs no processor of a plugin 'WordCont' (its processor nodes use: WordCount) — fix the name or remove the entry
+                """)
     }
 
     @Test func aStoreSharedWithAnIsolatedProcessorIsRefused() {
-        #expect(error("""
-            plugins:
-              WordCount: {isolation: process}
-            topology:
-              sources: [{name: in, topics: [a]}]
-              processors:
-                - {name: c1, plugin: WordCount, processor: count, inputs: [in]}
-                - {name: c2, plugin: WordCount, processor: count, inputs: [in]}
-              sinks: [{name: out, topic: b, inputs: [c1, c2]}]
-            """) == """
-            app.yaml:10: topology.processors[1].processor: nodes 'c1' and 'c2' both use store 'key-counts', and one runs an isolated plugin — an isolated processor keeps what it read of its stores, so it must be their only user; give each node a processor with a store of its own, or run the plugin in_process
-            """)
+        #expect(
+            error(
+                """
+                plugins:
+                  WordCount: {isolation: process}
+                topology:
+                  sources: [{name: in, topics: [a]}]
+                  processors:
+                    - {name: c1, plugin: WordCount, processor: count, inputs: [in]}
+                    - {name: c2, plugin: WordCount, processor: count, inputs: [in]}
+                  sinks: [{name: out, topic: b, inputs: [c1, c2]}]
+                """) == """
+                    app.yaml:10: topology.processors[1].processor: nodes 'c1' and 'c2' both use store 'key-counts', and one runs an isolated plugin — an isolated processor keeps what it read of its stores, so it must be their only user; give each node a processor with a store of its own, or run the plugin in_process
+                    """)
     }
 
     @Test func functionsOfAnIsolatedPluginAreRefusedWithTheFix() {
-        #expect(error("plugins:\n  Enrich: {isolation: process}\n" + Self.functionCall) == """
-            app.yaml:8: topology.processors[0].function: plugin 'Enrich' runs with isolation: process, which runs its processors only; its typed functions, stream functions and topologies run in the worker — set `plugins: {Enrich: {isolation: in_process}}` or use its processors
-            """)
+        #expect(
+            error("plugins:\n  Enrich: {isolation: process}\n" + Self.functionCall) == """
+                app.yaml:8: topology.processors[0].function: plugin 'Enrich' runs with isolation: process, which runs its processors only; its typed functions, stream functions and topologies run in the worker — set `plugins: {Enrich: {isolation: in_process}}` or use its processors
+                """)
     }
 }

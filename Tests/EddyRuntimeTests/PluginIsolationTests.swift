@@ -24,12 +24,14 @@ import Testing
         values[500] = "hang"
         try cluster.produce("input", values.map { (nil, Array($0.utf8)) }) { Int32($0 % 2) }
         let port = try freePort()
-        let app = try plugins.app(id: uniqueName("isolated-crash"), cluster: cluster, extra: """
-            plugins:
-              Crashy: {isolation: process}
-            plugin.timeout.ms: 2000
-            application.server: 127.0.0.1:\(port)
-            """)
+        let app = try plugins.app(
+            id: uniqueName("isolated-crash"), cluster: cluster,
+            extra: """
+                plugins:
+                  Crashy: {isolation: process}
+                plugin.timeout.ms: 2000
+                application.server: 127.0.0.1:\(port)
+                """)
         let worker = try WorkerProcess(app: app, instance: "a", directory: plugins.directory)
 
         let output = try cluster.read("output", count: values.count, timeout: .seconds(120))
@@ -38,7 +40,9 @@ import Testing
         var text = ""
         try waitUntil("/metrics counts one restart per crash", detail: { "; last scrape:\n\(text)" }) {
             text = (try? EndpointClient.get(port: port, "/metrics").body) ?? ""
-            return ["SIGSEGV", "SIGABRT", Self.trapSignal, "timeout"].allSatisfy { Self.restarts(text, reason: $0) == 1 }
+            return ["SIGSEGV", "SIGABRT", Self.trapSignal, "timeout"].allSatisfy {
+                Self.restarts(text, reason: $0) == 1
+            }
         }
         let log = worker.log
         #expect(log.contains("was killed by signal 11 (SIGSEGV) during a run of"))
@@ -87,7 +91,10 @@ import Testing
         let worker = try WorkerProcess(app: app, instance: "a", directory: plugins.directory)
         #expect(try worker.exitStatus() != 0)
         #expect(worker.process.terminationReason == .uncaughtSignal && worker.process.terminationStatus == SIGSEGV)
-        #expect(worker.log.contains("eddy: SIGSEGV in plugin Crashy (processor relay, node relay) — the worker stops; run the plugin with `plugins: {Crashy: {isolation: process}}` to survive its crashes"))
+        #expect(
+            worker.log.contains(
+                "eddy: SIGSEGV in plugin Crashy (processor relay, node relay) — the worker stops; run the plugin with `plugins: {Crashy: {isolation: process}}` to survive its crashes"
+            ))
     }
 
     @Test func wordCountIsolatedCountsExactlyAsInProcess() throws {
@@ -97,9 +104,11 @@ import Testing
         let input = WordCountCase(lines: 1500, seed: 11)
         try cluster.produce("text-input", lines: input.lines, partitions: 3)
         let dir = TemporaryDirectory()
-        let app = try dir.write("app.yaml", appYAML(
-            id: uniqueName("isolated-wordcount"), cluster: cluster, threads: 2, stateDir: dir.path,
-            extra: "plugins:\n  WordCount: {isolation: process}", topology: WordCountCase.topology))
+        let app = try dir.write(
+            "app.yaml",
+            appYAML(
+                id: uniqueName("isolated-wordcount"), cluster: cluster, threads: 2, stateDir: dir.path,
+                extra: "plugins:\n  WordCount: {isolation: process}", topology: WordCountCase.topology))
         let worker = try WorkerProcess(app: app, instance: "a", directory: dir)
         let output = try cluster.read("word-counts", count: input.outputCount)
         #expect(WordCountCase.render(output) == input.expected)
@@ -155,7 +164,8 @@ import Testing
     /// The value of `eddy_plugin_restarts_total{plugin="Crashy",reason=…}` in a scrape.
     static func restarts(_ text: String, reason: String) -> Int? {
         text.split(separator: "\n").first {
-            $0.hasPrefix("eddy_plugin_restarts_total{") && $0.contains(#"plugin="Crashy""#) && $0.contains(#"reason="\#(reason)""#)
+            $0.hasPrefix("eddy_plugin_restarts_total{") && $0.contains(#"plugin="Crashy""#)
+                && $0.contains(#"reason="\#(reason)""#)
         }.flatMap { $0.split(separator: " ").last.flatMap { Double($0) }.map { Int($0) } }
     }
 }

@@ -19,7 +19,8 @@ struct PluginsDirectory {
         let name = name ?? built
         let temporary = (path as NSString).appendingPathComponent(".\(name).tmp")
         try? FileManager.default.removeItem(atPath: temporary)
-        try FileManager.default.copyItem(atPath: (productsDirectory as NSString).appendingPathComponent(built), toPath: temporary)
+        try FileManager.default.copyItem(
+            atPath: (productsDirectory as NSString).appendingPathComponent(built), toPath: temporary)
         _ = rename(temporary, (path as NSString).appendingPathComponent(name))
     }
 }

@@ -20,13 +20,17 @@ import Testing
         let yaml = appYAML(
             id: uniqueName("production"), cluster: cluster, threads: 1, stateDir: dir.path,
             extra: "default.production.exception.handler: \(handler)", topology: Self.topology)
-        return try AppConfig.parse(yaml: yaml.replacingOccurrences(of: "kafka:\n", with: "kafka:\n  message.max.bytes: \"1000\"\n"), file: "app.yaml")
+        return try AppConfig.parse(
+            yaml: yaml.replacingOccurrences(of: "kafka:\n", with: "kafka:\n  message.max.bytes: \"1000\"\n"),
+            file: "app.yaml")
     }
 
     func produceOneTooLarge(_ cluster: Cluster) throws {
         try cluster.createTopic("lines", partitions: 1)
         try cluster.createTopic("copies", partitions: 1)
-        try cluster.produce("lines", [("a", Array("small".utf8)), ("b", Array(repeating: 120, count: 4000)), ("c", Array("after".utf8))])
+        try cluster.produce(
+            "lines",
+            [("a", Array("small".utf8)), ("b", Array(repeating: 120, count: 4000)), ("c", Array("after".utf8))])
     }
 
     @Test func continueSkipsTheRecordTooLarge() throws {
@@ -50,8 +54,10 @@ import Testing
         try worker.start()
         let error = worker.join()  // the failed thread stops the worker (shutdown_client)
         #expect(worker.stopCause == .failed(0, ProductionRefusedMarker()))
-        #expect("\(error.map { "\($0)" } ?? "")".hasPrefix(
-            "the producer refused a record of 4001 bytes for copies: Broker: Message size too large — raise the producer's message.max.bytes"))
+        #expect(
+            "\(error.map { "\($0)" } ?? "")".hasPrefix(
+                "the producer refused a record of 4001 bytes for copies: Broker: Message size too large — raise the producer's message.max.bytes"
+            ))
     }
 }
 

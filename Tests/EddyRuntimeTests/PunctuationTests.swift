@@ -31,7 +31,8 @@ import Testing
                 inputs: [activity]
             """
         let config = try AppConfig.parse(
-            yaml: appYAML(id: uniqueName("tick"), cluster: cluster, threads: 1, stateDir: dir.path, topology: topology), file: "app.yaml")
+            yaml: appYAML(id: uniqueName("tick"), cluster: cluster, threads: 1, stateDir: dir.path, topology: topology),
+            file: "app.yaml")
         let clock = ManualClock(1_000_000)
 
         func reports(_ count: Int) throws -> [String] {

@@ -1,10 +1,11 @@
 import EddyKafka
-@testable import EddyRuntime
 import EddyServer
 import EddyTestSupport
 import Foundation
 import Logging
 import Testing
+
+@testable import EddyRuntime
 
 /// `/ready` answers 503 with the reason while a task restores and 200 after; `/health` fails
 /// once a stream thread has died and was not replaced.
@@ -42,14 +43,17 @@ import Testing
         let dir = TemporaryDirectory()
         var logger = Logger(label: "eddy.test")
         logger.logLevel = .critical
-        let app = try StreamsApp(config: try ProductionHandlerTests().app(cluster, dir, handler: "fail"), logger: logger)
+        let app = try StreamsApp(
+            config: try ProductionHandlerTests().app(cluster, dir, handler: "fail"), logger: logger)
         try app.start()
         let endpoint = try WorkerEndpoint(app: app, bind: "127.0.0.1", port: 0, logger: logger)
         defer { endpoint.stop() }
         _ = app.join()  // the thread dies on the record too large; shutdown_client stops the worker
         let health = try EndpointClient.get(port: endpoint.port, "/health")
         #expect(health.status == 503)
-        #expect(health.body.hasPrefix("the worker is stopping: stream thread 0 died: the producer refused a record of 4001 bytes for copies"))
+        #expect(
+            health.body.hasPrefix(
+                "the worker is stopping: stream thread 0 died: the producer refused a record of 4001 bytes for copies"))
         #expect(try EndpointClient.get(port: endpoint.port, "/ready").status == 503)
     }
 }

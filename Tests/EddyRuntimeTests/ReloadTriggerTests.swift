@@ -14,10 +14,13 @@ import Testing
         let input = WordCountCase(lines: 600, seed: 9)
         let dir = TemporaryDirectory()
         let plugins = try PluginsDirectory(in: dir, installing: ["libWordCount.so", "libWordCountV2.so"])
-        let app = try dir.write("app.yaml", appYAML(
-            id: uniqueName("admin"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "plugins.watch: false",
-            topology: WordCountCase.topology
-        ).using(plugins))
+        let app = try dir.write(
+            "app.yaml",
+            appYAML(
+                id: uniqueName("admin"), cluster: cluster, threads: 1, stateDir: dir.path,
+                extra: "plugins.watch: false",
+                topology: WordCountCase.topology
+            ).using(plugins))
         let worker = try WorkerProcess(app: app, instance: "w", directory: dir)
         let target = ["--app", app, "--state-dir", dir.path + "/state-w"]
         func current() throws -> String {
@@ -30,7 +33,8 @@ import Testing
         _ = try cluster.read("word-counts", count: WordCountCase(lines: Array(input.lines[..<200])).outputCount)
         #expect(try current().hasPrefix("wordcount 1.0.0+"))
 
-        let reload = try ProcessRunner.eddy(["plugin", "reload", "WordCount", "--file", plugins.path + "/libWordCountV2.so"] + target)
+        let reload = try ProcessRunner.eddy(
+            ["plugin", "reload", "WordCount", "--file", plugins.path + "/libWordCountV2.so"] + target)
         #expect(reload.status == 0)
         #expect(reload.stdout.contains(#""result":"reloaded""#) && reload.stdout.contains("-> wordcount 2.0.0+"))
         #expect(try current().hasPrefix("wordcount 2.0.0+"))

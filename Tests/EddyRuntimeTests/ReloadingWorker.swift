@@ -21,7 +21,8 @@ struct ReloadingWorker {
         plugins = try PluginsDirectory(in: dir, installing: ["libWordCount.so"])
         let yaml = appYAML(
             id: uniqueName("reload"), cluster: cluster, threads: 2, stateDir: dir.path,
-            extra: "plugins.watch: \(watch)\ncommit.interval.ms: 100\nplugin.version.header: true", topology: WordCountCase.topology
+            extra: "plugins.watch: \(watch)\ncommit.interval.ms: 100\nplugin.version.header: true",
+            topology: WordCountCase.topology
         ).using(plugins)
         var logger = Logger(label: "eddy.test")
         logger.logLevel = .warning
@@ -39,7 +40,9 @@ struct ReloadingWorker {
 
     /// The build that made an output: its `eddy.plugin.version` header, or "none".
     static func version(_ record: KafkaConsumerRecord) -> String {
-        record.headers.first { $0.key == PluginVersion.headerKey }.map { String(decoding: $0.value ?? [], as: UTF8.self) } ?? "none"
+        record.headers.first { $0.key == PluginVersion.headerKey }.map {
+            String(decoding: $0.value ?? [], as: UTF8.self)
+        } ?? "none"
     }
 
     func stop() {

@@ -26,23 +26,30 @@ final class Cluster {
     }
 
     /// Produces records (`key` nil for a null key) and waits until all are written.
-    func produce(_ topic: String, _ records: [(key: String?, value: [UInt8]?)], partition: (Int) -> Int32? = { _ in nil }) throws {
+    func produce(
+        _ topic: String, _ records: [(key: String?, value: [UInt8]?)], partition: (Int) -> Int32? = { _ in nil }
+    ) throws {
         let producer = try KafkaProducer(configuration: configuration.withDefaults(["partitioner": "murmur2_random"]))
         for (i, record) in records.enumerated() {
-            try producer.send(KafkaProducerRecord(
-                topic: topic, partition: partition(i), key: record.key.map { Array($0.utf8) }, value: record.value))
+            try producer.send(
+                KafkaProducerRecord(
+                    topic: topic, partition: partition(i), key: record.key.map { Array($0.utf8) }, value: record.value))
         }
         try producer.flush(timeout: .seconds(30))
     }
 
     /// Produces records to the given partitions with the given timestamps (ms; `value` nil
     /// for a tombstone), in order, and waits until all are written.
-    func produce(_ topic: String, timed records: [(partition: Int32, key: String, value: String?, timestamp: Int64)]) throws {
+    func produce(_ topic: String, timed records: [(partition: Int32, key: String, value: String?, timestamp: Int64)])
+        throws
+    {
         let producer = try KafkaProducer(configuration: configuration)
         for record in records {
-            try producer.send(KafkaProducerRecord(
-                topic: topic, partition: record.partition, key: Array(record.key.utf8), value: record.value.map { Array($0.utf8) },
-                timestamp: record.timestamp))
+            try producer.send(
+                KafkaProducerRecord(
+                    topic: topic, partition: record.partition, key: Array(record.key.utf8),
+                    value: record.value.map { Array($0.utf8) },
+                    timestamp: record.timestamp))
         }
         try producer.flush(timeout: .seconds(30))
     }
@@ -62,10 +69,16 @@ final class Cluster {
     /// Every committed record of `topic` now in the cluster: reads each partition to its end.
     func readToEnd(_ topic: String, timeout: Duration = .seconds(60)) throws -> [KafkaConsumerRecord] {
         let consumer = try KafkaConsumer(
-            configuration: configuration.withDefaults(["isolation.level": "read_committed", "enable.partition.eof": "true"]))
-        let partitions = (try KafkaAdmin(configuration: configuration).metadata(topic: topic).topic(topic)?.partitions ?? [])
+            configuration: configuration.withDefaults([
+                "isolation.level": "read_committed", "enable.partition.eof": "true",
+            ]))
+        let partitions =
+            (try KafkaAdmin(configuration: configuration).metadata(topic: topic).topic(topic)?.partitions ?? [])
             .map { KafkaTopicPartition(topic: topic, partition: $0) }
-        try consumer.assign(partitions.map { KafkaTopicPartitionOffset(topic: topic, partition: $0.partition, offset: KafkaOffset.beginning) })
+        try consumer.assign(
+            partitions.map {
+                KafkaTopicPartitionOffset(topic: topic, partition: $0.partition, offset: KafkaOffset.beginning)
+            })
         var records: [KafkaConsumerRecord] = []
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while !partitions.allSatisfy(consumer.hasReachedEnd) {
@@ -86,8 +99,10 @@ final class Cluster {
         _ done: ([KafkaConsumerRecord]) -> Bool
     ) throws -> [KafkaConsumerRecord] {
         let consumer = try KafkaConsumer(configuration: configuration.withDefaults(["isolation.level": isolation]))
-        let partitions = try KafkaAdmin(configuration: configuration).metadata(topic: topic).topic(topic)?.partitions ?? []
-        try consumer.assign(partitions.map { KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaOffset.beginning) })
+        let partitions =
+            try KafkaAdmin(configuration: configuration).metadata(topic: topic).topic(topic)?.partitions ?? []
+        try consumer.assign(
+            partitions.map { KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaOffset.beginning) })
         var records: [KafkaConsumerRecord] = []
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while !done(records) {
@@ -98,7 +113,9 @@ final class Cluster {
             records += try consumer.poll(maxRecords: 10_000, timeout: .milliseconds(100))
         }
         let grace = ContinuousClock.now.advanced(by: .milliseconds(500))
-        while ContinuousClock.now < grace { records += try consumer.poll(maxRecords: 10_000, timeout: .milliseconds(100)) }
+        while ContinuousClock.now < grace {
+            records += try consumer.poll(maxRecords: 10_000, timeout: .milliseconds(100))
+        }
         consumer.close()
         return records
     }
@@ -159,7 +176,9 @@ struct WordCountCase {
     init(lines count: Int, seed: UInt64 = 42) {
         let words = ["kafka", "swift", "stream", "state", "eddy", "plugin", "topic", "offset", "commit", "task"]
         var generator = SeededGenerator(seed: seed)
-        lines = (0..<count).map { _ in (0..<4).map { _ in words[Int(generator.next() % UInt64(words.count))] }.joined(separator: " ") }
+        lines = (0..<count).map { _ in
+            (0..<4).map { _ in words[Int(generator.next() % UInt64(words.count))] }.joined(separator: " ")
+        }
     }
 
     var totals: [String: Int] {

@@ -1,5 +1,6 @@
-@testable import EddyRuntime
 import Testing
+
+@testable import EddyRuntime
 
 /// The `string` serde's UTF-8 check takes ASCII in 32- and 8-byte steps: a non-ASCII or
 /// invalid byte must be judged right wherever it falls relative to those steps.
@@ -14,7 +15,9 @@ import Testing
                 #expect(valid.withUnsafeBytes { SerdeCheck.isValidUTF8($0) }, "é at \(position) of \(length)")
                 var invalid = ascii
                 invalid[position] = 0xC3  // a lead byte followed by ASCII (or nothing)
-                #expect(!invalid.withUnsafeBytes { SerdeCheck.isValidUTF8($0) }, "lone lead byte at \(position) of \(length)")
+                #expect(
+                    !invalid.withUnsafeBytes { SerdeCheck.isValidUTF8($0) },
+                    "lone lead byte at \(position) of \(length)")
                 invalid[position] = 0xFF
                 #expect(!invalid.withUnsafeBytes { SerdeCheck.isValidUTF8($0) }, "0xFF at \(position) of \(length)")
             }

@@ -57,7 +57,9 @@ import Testing
             let new = Session(
                 start: merged.map(\.start).reduce(time, min), end: merged.map(\.end).reduce(time, max),
                 count: merged.reduce(1) { $0 + $1.count })
-            for old in merged where (old.start, old.end) != (new.start, new.end) { outputs.append("\(key)@\(old.start)-\(old.end):null") }
+            for old in merged where (old.start, old.end) != (new.start, new.end) {
+                outputs.append("\(key)@\(old.start)-\(old.end):null")
+            }
             sessions[key] = (sessions[key] ?? []).filter { !merged.contains($0) } + [new]
             outputs.append("\(key)@\(new.start)-\(new.end):\(new.count)")
         }
@@ -144,8 +146,12 @@ import Testing
         // The changelog is co-partitioned with the input and keyed as Kafka Streams' session
         // keys, [key][end: 8][start: 8] big-endian; its latest record per session is the count,
         // a tombstone for each session merged away.
-        let partitionOf = Dictionary(try f.cluster.readToEnd("session-events").map { ($0.keyString!, $0.partition) }) { a, _ in a }
-        let changelog = try f.cluster.readToEnd(f.changelog).sorted { ($0.partition, $0.offset) < ($1.partition, $1.offset) }
+        let partitionOf = Dictionary(try f.cluster.readToEnd("session-events").map { ($0.keyString!, $0.partition) }) {
+            a, _ in a
+        }
+        let changelog = try f.cluster.readToEnd(f.changelog).sorted {
+            ($0.partition, $0.offset) < ($1.partition, $1.offset)
+        }
         var latest: [String: Int64?] = [:]
         for record in changelog {
             let bytes = record.key ?? []
@@ -154,10 +160,12 @@ import Testing
             let end = decodeLong(Array(bytes.suffix(16).prefix(8))), start = decodeLong(Array(bytes.suffix(8)))
             latest["\(key)@\(start)-\(end)"] = record.value.map(decodeLong)
         }
-        #expect(latest.compactMap { session, count in count.map { "\(session)=\($0)" } }.sorted() == expectedFirst.sessions)
+        #expect(
+            latest.compactMap { session, count in count.map { "\(session)=\($0)" } }.sorted() == expectedFirst.sessions)
         // Compacted, and deleted a day after the declared 300 s retention, as in Kafka Streams.
-        #expect(try KafkaAdmin(configuration: f.cluster.configuration).describeTopicConfigs(f.changelog)
-            == ["cleanup.policy": "compact,delete", "retention.ms": "86700000"])
+        #expect(
+            try KafkaAdmin(configuration: f.cluster.configuration).describeTopicConfigs(f.changelog)
+                == ["cleanup.policy": "compact,delete", "retention.ms": "86700000"])
 
         // Restarted on the same state directory: RocksDB kept every session to its checkpoint,
         // nothing is replayed, and the second batch merges into the sessions of the first.
@@ -178,28 +186,37 @@ import Testing
         // Retention 20 s (overriding the declared 300 s) and a grace far longer, so only the
         // store's retention can forget. One key, so one task's stream time orders it all.
         let f = try Fixture(stores: "\nstores:\n  - {name: session-counts, retention.ms: 20000}")
-        let events: [(key: String, timestamp: Int64)] = [("alpha", 1_000), ("alpha", 3_000), ("alpha", 200_000), ("alpha", 2_000)]
+        let events: [(key: String, timestamp: Int64)] = [
+            ("alpha", 1_000), ("alpha", 3_000), ("alpha", 200_000), ("alpha", 2_000),
+        ]
         try f.produce(events)
         #expect(try f.run(stateDir: f.config.stateDir, outputs: 5) == 0)
         // At 2000, stream time is 200000: the session [1000, 3000] ended before 180001, so the
         // record finds nothing (1, not 3) and its session's write is dropped.
-        #expect(try f.outputs(5) == [
-            "alpha@1000-1000:1", "alpha@1000-1000:null", "alpha@1000-3000:2", "alpha@2000-2000:1", "alpha@200000-200000:1",
-        ])
+        #expect(
+            try f.outputs(5) == [
+                "alpha@1000-1000:1", "alpha@1000-1000:null", "alpha@1000-3000:2", "alpha@2000-2000:1",
+                "alpha@200000-200000:1",
+            ])
         // The expired segment left the disk at a commit.
         #expect(try f.storedSessions(in: f.config.stateDir) == ["alpha@200000-200000=1"])
-        #expect(try KafkaAdmin(configuration: f.cluster.configuration).describeTopicConfigs(f.changelog)
-            == ["cleanup.policy": "compact,delete", "retention.ms": "86420000"])
+        #expect(
+            try KafkaAdmin(configuration: f.cluster.configuration).describeTopicConfigs(f.changelog)
+                == ["cleanup.policy": "compact,delete", "retention.ms": "86420000"])
     }
 
     @Test func eddyStoreDumpAndGetPrintEachSessionWithItsStartAndEnd() throws {
         let f = try Fixture()
         // alpha: one session [0, 4000] of 3 (the record at 4000 merges the two before it);
         // beta: two sessions, 20 s apart.
-        let events: [(key: String, timestamp: Int64)] = [("alpha", 0), ("beta", 1_000), ("alpha", 4_000), ("beta", 21_000), ("alpha", 2_000)]
+        let events: [(key: String, timestamp: Int64)] = [
+            ("alpha", 0), ("beta", 1_000), ("alpha", 4_000), ("beta", 21_000), ("alpha", 2_000),
+        ]
         try f.produce(events)
         #expect(try f.run(stateDir: f.config.stateDir, outputs: Self.model(events).outputs.count) == 0)
-        let partitionOf = Dictionary(try f.cluster.readToEnd("session-events").map { ($0.keyString!, $0.partition) }) { a, _ in a }
+        let partitionOf = Dictionary(try f.cluster.readToEnd("session-events").map { ($0.keyString!, $0.partition) }) {
+            a, _ in a
+        }
         let alpha = "0_\(partitionOf["alpha"]!)", beta = "0_\(partitionOf["beta"]!)"
 
         let dump = try ProcessRunner.eddy(["store", "dump", f.appFile, "session-counts"])
@@ -212,11 +229,12 @@ import Testing
 
         let get = try ProcessRunner.eddy(["store", "get", f.appFile, "session-counts", "beta", "--format", "json"])
         #expect(get.status == 0, "\(get.stderr)")
-        #expect(get.stdout == """
-            {"key":"beta","sessionEnd":1000,"sessionStart":1000,"task":"\(beta)","value":1}
-            {"key":"beta","sessionEnd":21000,"sessionStart":21000,"task":"\(beta)","value":1}
+        #expect(
+            get.stdout == """
+                {"key":"beta","sessionEnd":1000,"sessionStart":1000,"task":"\(beta)","value":1}
+                {"key":"beta","sessionEnd":21000,"sessionStart":21000,"task":"\(beta)","value":1}
 
-            """)
+                """)
         let text = try ProcessRunner.eddy(["store", "get", f.appFile, "session-counts", "alpha"])
         #expect(text.stdout == "\(alpha)\talpha\t0\t4000\t3\n")
     }

@@ -12,14 +12,27 @@ import Testing
 @Suite struct SourceTopicChangelogTests {
     /// `table-in` → a table in `table-store` (its changelog: `table-in`) → `table-out`.
     static func topology(_ applicationId: String) throws -> Topology {
-        var topology = try Topology.build(applicationId: applicationId, nodes: [
-            .init(.init(name: "table-in", kind: .source(.init(topics: ["table-in"], keySerde: "string", valueSerde: "string")), parents: []),
-                  at: .init("test")),
-            .init(.init(name: "table", kind: .toTable(.keyValue("table-store", key: StringSerde(), value: StringSerde())), parents: ["table-in"]),
-                  at: .init("test")),
-            .init(.init(name: "out", kind: .sink(.init(topic: "table-out", keySerde: "string", valueSerde: "string")), parents: ["table"]),
-                  at: .init("test")),
-        ])
+        var topology = try Topology.build(
+            applicationId: applicationId,
+            nodes: [
+                .init(
+                    .init(
+                        name: "table-in",
+                        kind: .source(.init(topics: ["table-in"], keySerde: "string", valueSerde: "string")),
+                        parents: []),
+                    at: .init("test")),
+                .init(
+                    .init(
+                        name: "table",
+                        kind: .toTable(.keyValue("table-store", key: StringSerde(), value: StringSerde())),
+                        parents: ["table-in"]),
+                    at: .init("test")),
+                .init(
+                    .init(
+                        name: "out", kind: .sink(.init(topic: "table-out", keySerde: "string", valueSerde: "string")),
+                        parents: ["table"]),
+                    at: .init("test")),
+            ])
         topology.sourceChangelogs = ["table-store": "table-in"]
         return topology
     }
@@ -44,14 +57,19 @@ import Testing
         let dir = TemporaryDirectory()
         func config(_ state: String) throws -> AppConfig {
             try AppConfig.parse(
-                yaml: appYAML(id: id, cluster: cluster, threads: 1, stateDir: "\(dir.path)/\(state)", extra: "commit.interval.ms: 100",
-                              topology: countPerKeyTopology),
+                yaml: appYAML(
+                    id: id, cluster: cluster, threads: 1, stateDir: "\(dir.path)/\(state)",
+                    extra: "commit.interval.ms: 100",
+                    topology: countPerKeyTopology),
                 file: "app.yaml")
         }
-        let first: [(key: String?, value: [UInt8]?)] = (0..<10).map { ("k\($0 % 4)", Array("v\($0)".utf8)) } + [("k3", nil)]
+        let first: [(key: String?, value: [UInt8]?)] =
+            (0..<10).map { ("k\($0 % 4)", Array("v\($0)".utf8)) } + [("k3", nil)]
         try cluster.produce("table-in", first)
 
-        let restoredFirst = try Self.run(try config("state-1"), topology) { _ = try cluster.read("table-out", count: first.count) }
+        let restoredFirst = try Self.run(try config("state-1"), topology) {
+            _ = try cluster.read("table-out", count: first.count)
+        }
         #expect(restoredFirst == 0)
         let topics = try KafkaAdmin(configuration: cluster.configuration).metadata().topics.map(\.name)
         #expect(!topics.contains(Topology.changelogTopic(id, "table-store")), "topics: \(topics)")
@@ -74,8 +92,12 @@ import Testing
         }
         #expect(restoredThird == 0)
 
-        let output = try cluster.readToEnd("table-out").map { "\($0.keyString ?? ""):\($0.value.map { String(decoding: $0, as: UTF8.self) } ?? "null")" }
-        let input = (first + second + third).map { "\($0.key ?? ""):\($0.value.map { String(decoding: $0, as: UTF8.self) } ?? "null")" }
+        let output = try cluster.readToEnd("table-out").map {
+            "\($0.keyString ?? ""):\($0.value.map { String(decoding: $0, as: UTF8.self) } ?? "null")"
+        }
+        let input = (first + second + third).map {
+            "\($0.key ?? ""):\($0.value.map { String(decoding: $0, as: UTF8.self) } ?? "null")"
+        }
         #expect(output.sorted() == input.sorted())
         // The store wrote no changelog records into its source topic either.
         #expect(try cluster.readToEnd("table-in").count == input.count)

@@ -13,8 +13,10 @@ import Testing
         try cluster.createTopic("counts", partitions: 2)
         let dir = TemporaryDirectory()
         let id = uniqueName("cleanup")
-        let config = try AppConfig.parse(yaml: appYAML(
-            id: id, cluster: cluster, threads: 1, stateDir: dir.path, extra: "state.cleanup.delay.ms: 0", topology: countPerKeyTopology),
+        let config = try AppConfig.parse(
+            yaml: appYAML(
+                id: id, cluster: cluster, threads: 1, stateDir: dir.path, extra: "state.cleanup.delay.ms: 0",
+                topology: countPerKeyTopology),
             file: "app.yaml")
         // The state a task of another partition count left behind, e.g. after the worker's
         // partitions moved to another machine.
@@ -29,7 +31,9 @@ import Testing
             }
         }
         for owned in ["0_0", "0_1"] {
-            #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir.path)/\(id)/\(owned)").contains("key-counts"))
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: "\(dir.path)/\(id)/\(owned)").contains("key-counts")
+            )
         }
     }
 }

@@ -1,9 +1,10 @@
 import EddyKafka
-@testable import EddyRuntime
 import EddyTestSupport
 import Foundation
 import Logging
 import Testing
+
+@testable import EddyRuntime
 
 /// State survives restarts: a persistent (RocksDB) store checkpoints the changelog offset it
 /// is complete to, so a restarted worker replays only the tail; an in-memory store replays

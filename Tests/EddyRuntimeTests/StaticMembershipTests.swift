@@ -19,7 +19,8 @@ import Testing
         // would wait for the dead member's session to expire before the group reassigned.
         let sessionTimeoutMs = 30_000
         let yaml = appYAML(
-            id: uniqueName("static"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "static.membership: true", topology: Self.topology
+            id: uniqueName("static"), cluster: cluster, threads: 1, stateDir: dir.path,
+            extra: "static.membership: true", topology: Self.topology
         ).replacingOccurrences(of: "session.timeout.ms: \"6000\"", with: "session.timeout.ms: \"\(sessionTimeoutMs)\"")
         let app = try dir.write("app.yaml", yaml)
         let first = (0..<400).map { "k\($0)" }, second = (0..<400).map { "k\($0)" } + (0..<100).map { "n\($0)" }
@@ -43,7 +44,9 @@ import Testing
         #expect(Self.tasks(createdIn: b2.log) == tasksOfB)
 
         try cluster.produce("events", second.map { ($0, [1]) })
-        let output = try cluster.read("counts", count: first.count + second.count).map { "\($0.keyString ?? ""):\(decodeLong($0.value ?? []))" }
+        let output = try cluster.read("counts", count: first.count + second.count).map {
+            "\($0.keyString ?? ""):\(decodeLong($0.value ?? []))"
+        }
         let expected = (first.map { "\($0):1" } + second.map { $0.hasPrefix("k") ? "\($0):2" : "\($0):1" }).sorted()
         #expect(output.sorted() == expected)
         // A kept its partitions throughout: nothing was revoked from it after the first split.
@@ -54,10 +57,11 @@ import Testing
 
     /// The task ids of the "task 0_3 created (…)" lines.
     static func tasks(createdIn log: String) -> Set<String> {
-        Set(log.split(separator: "\n").compactMap { line in
-            guard let range = line.range(of: "task "), let end = line.range(of: " created (") else { return nil }
-            return String(line[range.upperBound..<end.lowerBound])
-        })
+        Set(
+            log.split(separator: "\n").compactMap { line in
+                guard let range = line.range(of: "task "), let end = line.range(of: " created (") else { return nil }
+                return String(line[range.upperBound..<end.lowerBound])
+            })
     }
 
     /// The non-empty revocations a worker's consumer saw.
@@ -65,9 +69,16 @@ import Testing
         log.split(separator: "\n").filter { $0.contains("rebalance: revoked([") && !$0.contains("revoked([])") }.count
     }
 
-    static func waitForLines(_ worker: WorkerProcess, _ text: String, count: Int, timeout: Duration = .seconds(60)) throws {
-        try waitUntil("the worker log shows \(count) × '\(text)'", timeout: timeout, detail: { "; log:\n\(worker.log.suffix(4000))" }) {
-            guard worker.process.isRunning else { throw WorkerError(description: "the worker exited; log:\n\(worker.log.suffix(4000))") }
+    static func waitForLines(_ worker: WorkerProcess, _ text: String, count: Int, timeout: Duration = .seconds(60))
+        throws
+    {
+        try waitUntil(
+            "the worker log shows \(count) × '\(text)'", timeout: timeout,
+            detail: { "; log:\n\(worker.log.suffix(4000))" }
+        ) {
+            guard worker.process.isRunning else {
+                throw WorkerError(description: "the worker exited; log:\n\(worker.log.suffix(4000))")
+            }
             return worker.log.components(separatedBy: text).count - 1 >= count
         }
     }

@@ -31,11 +31,16 @@ import Testing
 
     /// Runs the word count over ``lines``; `whileRunning` is called once every output is
     /// committed, with the worker still running; the worker is stopped cleanly afterwards.
-    func runWordCount(_ cluster: Cluster, _ dir: TemporaryDirectory, whileRunning: (AppConfig) throws -> Void) throws -> String {
+    func runWordCount(_ cluster: Cluster, _ dir: TemporaryDirectory, whileRunning: (AppConfig) throws -> Void) throws
+        -> String
+    {
         try cluster.createTopic("text-input", partitions: 2)
         try cluster.createTopic("word-counts", partitions: 2)
-        let app = try dir.write("app.yaml", appYAML(
-            id: uniqueName("store-cli"), cluster: cluster, threads: 1, stateDir: dir.path + "/state", topology: Self.topology))
+        let app = try dir.write(
+            "app.yaml",
+            appYAML(
+                id: uniqueName("store-cli"), cluster: cluster, threads: 1, stateDir: dir.path + "/state",
+                topology: Self.topology))
         let config = try AppConfig.load(path: app)
         try cluster.produce("text-input", Self.lines.map { (nil, Array($0.text.utf8)) }) { Self.lines[$0].partition }
         try runWorker(config) {
@@ -65,14 +70,17 @@ import Testing
 
         let dump = try ProcessRunner.eddy(["store", "dump", app, "counts"])
         #expect(dump.status == 0, "\(dump.stderr)")
-        #expect(dump.stdout == "0_0\teddy\t1\n0_0\tgröße\t1\n0_0\tkafka\t2\n0_0\tswift\t1\n0_1\tstate\t3\n0_1\tswift\t1\n")
+        #expect(
+            dump.stdout == "0_0\teddy\t1\n0_0\tgröße\t1\n0_0\tkafka\t2\n0_0\tswift\t1\n0_1\tstate\t3\n0_1\tswift\t1\n")
         #expect(dump.stderr == "")
 
         let one = try ProcessRunner.eddy(["store", "dump", app, "counts", "--task", "0_1"])
         #expect(one.stdout == "0_1\tstate\t3\n0_1\tswift\t1\n")
 
         let json = try ProcessRunner.eddy(["store", "dump", app, "counts", "--task", "0_1", "--format", "json"])
-        #expect(json.stdout == #"{"key":"state","task":"0_1","value":3}"# + "\n" + #"{"key":"swift","task":"0_1","value":1}"# + "\n")
+        #expect(
+            json.stdout == #"{"key":"state","task":"0_1","value":3}"# + "\n"
+                + #"{"key":"swift","task":"0_1","value":1}"# + "\n")
 
         let kafka = try ProcessRunner.eddy(["store", "get", app, "counts", "kafka"])
         #expect(kafka.status == 0, "\(kafka.stderr)")
@@ -122,23 +130,25 @@ import Testing
         try cluster.createTopic("events", partitions: 1)
         try cluster.createTopic("event-counts", partitions: 1)
         let dir = TemporaryDirectory()
-        let app = try dir.write("app.yaml", appYAML(
-            id: uniqueName("store-hex"), cluster: cluster, threads: 1, stateDir: dir.path + "/state",
-            topology: """
-                sources:
-                  - name: events
-                    topics: [events]
-                processors:
-                  - name: count
-                    plugin: WordCount
-                    processor: count
-                    inputs: [events]
-                sinks:
-                  - name: out
-                    topic: event-counts
-                    inputs: [count]
-                    value.serde: i64
-                """))
+        let app = try dir.write(
+            "app.yaml",
+            appYAML(
+                id: uniqueName("store-hex"), cluster: cluster, threads: 1, stateDir: dir.path + "/state",
+                topology: """
+                    sources:
+                      - name: events
+                        topics: [events]
+                    processors:
+                      - name: count
+                        plugin: WordCount
+                        processor: count
+                        inputs: [events]
+                    sinks:
+                      - name: out
+                        topic: event-counts
+                        inputs: [count]
+                        value.serde: i64
+                    """))
         try cluster.produce("events", [("a", [1]), ("b\t", [2]), ("a", [3])])
         try runWorker(try AppConfig.load(path: app)) { _ = try cluster.read("event-counts", count: 3) }
 
@@ -151,7 +161,8 @@ import Testing
         #expect(notHex.status == 1)
         #expect(
             notHex.stderr
-                == "Error: key 'a' is not hex, but store 'key-counts' declares bytes keys — write the key as hex digits, e.g. 0a1b\n")
+                == "Error: key 'a' is not hex, but store 'key-counts' declares bytes keys — write the key as hex digits, e.g. 0a1b\n"
+        )
     }
 
     /// Each file under `root` (but the task locks) with its size and modification time.
@@ -160,7 +171,8 @@ import Testing
         for case let path as String in FileManager.default.enumerator(atPath: root)! where !path.hasSuffix(".lock") {
             let attributes = try FileManager.default.attributesOfItem(atPath: root + "/" + path)
             guard attributes[.type] as? FileAttributeType == .typeRegular else { continue }
-            files[path] = "\(attributes[.size]!) bytes, modified \((attributes[.modificationDate] as! Date).timeIntervalSince1970)"
+            files[path] =
+                "\(attributes[.size]!) bytes, modified \((attributes[.modificationDate] as! Date).timeIntervalSince1970)"
         }
         return files
     }

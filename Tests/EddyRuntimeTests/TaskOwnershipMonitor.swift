@@ -114,7 +114,8 @@ final class TaskOwnershipMonitor: @unchecked Sendable {
                     guard !candidates.isEmpty else { continue }
                     earlier.closedSinceSample = []
                     earlier.readNewLines()
-                    for task in candidates where earlier.open.contains(task) && !earlier.closedSinceSample.contains(task) {
+                    for task in candidates
+                    where earlier.open.contains(task) && !earlier.closedSinceSample.contains(task) {
                         overlaps.withLock { $0.append("task \(task): \(earlier.name) and \(later.name)") }
                     }
                 }

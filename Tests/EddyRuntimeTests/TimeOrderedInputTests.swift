@@ -37,29 +37,40 @@ import Testing
     @Test func streamTableJoinSeesTheTableAsOfEachClicksTime() throws {
         let cluster = try Cluster()
         for topic in ["clicks", "users", "enriched"] { try cluster.createTopic(topic, partitions: 2) }
-        try cluster.produce("clicks", timed: [
-            (0, "u1", #"{"page":"a"}"#, 5), (0, "u1", #"{"page":"b"}"#, 20), (0, "u1", #"{"page":"c"}"#, 40),
-            (1, "u2", #"{"page":"d"}"#, 15), (1, "u2", #"{"page":"e"}"#, 35),
-        ])
-        let others = (0..<3000).map { i in (partition: Int32(1), key: "other\(i)", value: Optional(#"{"name":"x"}"#), timestamp: Int64(1)) }
-        try cluster.produce("users", timed: [(0, "u1", #"{"name":"Ada"}"#, 10), (0, "u1", #"{"name":"Ada L"}"#, 30)] + others + [
-            (1, "u2", #"{"name":"Grace"}"#, 10), (1, "u2", #"{"name":"Grace H"}"#, 30),
-        ])
+        try cluster.produce(
+            "clicks",
+            timed: [
+                (0, "u1", #"{"page":"a"}"#, 5), (0, "u1", #"{"page":"b"}"#, 20), (0, "u1", #"{"page":"c"}"#, 40),
+                (1, "u2", #"{"page":"d"}"#, 15), (1, "u2", #"{"page":"e"}"#, 35),
+            ])
+        let others = (0..<3000).map { i in
+            (partition: Int32(1), key: "other\(i)", value: Optional(#"{"name":"x"}"#), timestamp: Int64(1))
+        }
+        try cluster.produce(
+            "users",
+            timed: [(0, "u1", #"{"name":"Ada"}"#, 10), (0, "u1", #"{"name":"Ada L"}"#, 30)] + others + [
+                (1, "u2", #"{"name":"Grace"}"#, 10), (1, "u2", #"{"name":"Grace H"}"#, 30),
+            ])
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
             yaml: appYAML(
-                id: uniqueName("ordered-join"), cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 50",
+                id: uniqueName("ordered-join"), cluster: cluster, threads: 1, stateDir: dir.path,
+                extra: "commit.interval.ms: 50",
                 topology: Self.joinTopology),
             file: "app.yaml")
         var output: [KafkaConsumerRecord] = []
         try runWorker(config) { output = try cluster.read("enriched", count: 5) }
-        #expect(Self.byKey(output) == [
-            "u1": [
-                #"{"left":{"page":"a"},"right":null} @5"#, #"{"left":{"page":"b"},"right":{"name":"Ada"}} @20"#,
-                #"{"left":{"page":"c"},"right":{"name":"Ada L"}} @40"#,
-            ],
-            "u2": [#"{"left":{"page":"d"},"right":{"name":"Grace"}} @15"#, #"{"left":{"page":"e"},"right":{"name":"Grace H"}} @35"#],
-        ])
+        #expect(
+            Self.byKey(output) == [
+                "u1": [
+                    #"{"left":{"page":"a"},"right":null} @5"#, #"{"left":{"page":"b"},"right":{"name":"Ada"}} @20"#,
+                    #"{"left":{"page":"c"},"right":{"name":"Ada L"}} @40"#,
+                ],
+                "u2": [
+                    #"{"left":{"page":"d"},"right":{"name":"Grace"}} @15"#,
+                    #"{"left":{"page":"e"},"right":{"name":"Grace H"}} @35"#,
+                ],
+            ])
     }
 
     /// The table's updates are produced only after the worker has fetched the clicks and
@@ -82,15 +93,21 @@ import Testing
             try cluster.produce("clicks", timed: [(0, "u1", #"{"page":"b"}"#, 20), (0, "u1", #"{"page":"c"}"#, 40)])
             var text = ""
             let idle = #"eddy_stream_task_idle_seconds_total{thread_id="StreamThread-0",task_id="0_0"}"#
-            try waitUntil("/metrics shows task 0_0 waiting for the users partition", detail: { "; last scrape:\n\(text)" }) {
+            try waitUntil(
+                "/metrics shows task 0_0 waiting for the users partition", detail: { "; last scrape:\n\(text)" }
+            ) {
                 text = try EndpointClient.get(port: endpoint.port, "/metrics").body
                 return (MetricsEndpointTests.value(text, idle) ?? 0) > 0
             }
-            try cluster.produce("users", timed: [
-                (0, "u1", #"{"name":"Ada"}"#, 10), (0, "u1", #"{"name":"Ada L"}"#, 30), (0, "u1", #"{"name":"Ada X"}"#, 50),
-            ])
+            try cluster.produce(
+                "users",
+                timed: [
+                    (0, "u1", #"{"name":"Ada"}"#, 10), (0, "u1", #"{"name":"Ada L"}"#, 30),
+                    (0, "u1", #"{"name":"Ada X"}"#, 50),
+                ])
             output = try cluster.read("enriched", count: 2)
-            let enforced = #"kafka_streams_stream_task_metrics_enforced_processing_total{thread_id="StreamThread-0",task_id="0_0"}"#
+            let enforced =
+                #"kafka_streams_stream_task_metrics_enforced_processing_total{thread_id="StreamThread-0",task_id="0_0"}"#
             try waitUntil("/metrics shows task 0_0's enforced processings", detail: { "; last scrape:\n\(text)" }) {
                 text = try EndpointClient.get(port: endpoint.port, "/metrics").body
                 return MetricsEndpointTests.value(text, enforced) != nil
@@ -98,9 +115,13 @@ import Testing
             #expect(MetricsEndpointTests.value(text, enforced) == 0)
             #expect(MetricsEndpointTests.parseErrors(text) == [])
         }
-        #expect(Self.byKey(output) == [
-            "u1": [#"{"left":{"page":"b"},"right":{"name":"Ada"}} @20"#, #"{"left":{"page":"c"},"right":{"name":"Ada L"}} @40"#]
-        ])
+        #expect(
+            Self.byKey(output) == [
+                "u1": [
+                    #"{"left":{"page":"b"},"right":{"name":"Ada"}} @20"#,
+                    #"{"left":{"page":"c"},"right":{"name":"Ada L"}} @40"#,
+                ]
+            ])
     }
 
     /// A table that never comes: after `max.task.idle.ms` the task processes the click
@@ -124,7 +145,8 @@ import Testing
             let labels = #"{thread_id="StreamThread-0",task_id="0_0"}"#
             try waitUntil("/metrics shows task 0_0's enforced processing", detail: { "; last scrape:\n\(text)" }) {
                 text = try EndpointClient.get(port: endpoint.port, "/metrics").body
-                return MetricsEndpointTests.value(text, "kafka_streams_stream_task_metrics_enforced_processing_total" + labels) == 1
+                return MetricsEndpointTests.value(
+                    text, "kafka_streams_stream_task_metrics_enforced_processing_total" + labels) == 1
             }
             #expect((MetricsEndpointTests.value(text, "eddy_stream_task_idle_seconds_total" + labels) ?? 0) >= 0.3)
         }
@@ -139,11 +161,16 @@ import Testing
         try cluster.produce("b", timed: [2, 3, 6, 7, 10].map { (0, "k", "b\($0)", Int64($0)) })
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
-            yaml: appYAML(id: uniqueName("ordered-merge"), cluster: cluster, threads: 1, stateDir: dir.path, topology: Self.mergeTopology),
+            yaml: appYAML(
+                id: uniqueName("ordered-merge"), cluster: cluster, threads: 1, stateDir: dir.path,
+                topology: Self.mergeTopology),
             file: "app.yaml")
         var output: [KafkaConsumerRecord] = []
         try runWorker(config) { output = try cluster.read("merged", count: 10) }
-        #expect(output.map { String(decoding: $0.value ?? [], as: UTF8.self) } == ["a1", "b2", "b3", "a4", "a5", "b6", "b7", "a8", "a9", "b10"])
+        #expect(
+            output.map { String(decoding: $0.value ?? [], as: UTF8.self) } == [
+                "a1", "b2", "b3", "a4", "a5", "b6", "b7", "a8", "a9", "b10",
+            ])
         #expect(output.map(\.timestamp) == Array(1...10))
     }
 
@@ -159,7 +186,8 @@ import Testing
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
             yaml: appYAML(
-                id: uniqueName("ordered-bounded"), cluster: cluster, guarantee: "at_least_once", threads: 1, stateDir: dir.path,
+                id: uniqueName("ordered-bounded"), cluster: cluster, guarantee: "at_least_once", threads: 1,
+                stateDir: dir.path,
                 extra: "buffered.records.per.partition: 5", topology: Self.mergeTopology),
             file: "app.yaml")
         #expect(config.bufferedRecordsPerPartition == 5)
@@ -177,8 +205,11 @@ import Testing
         let cluster = try Cluster()
         for topic in ["clicks", "users", "enriched"] { try cluster.createTopic(topic, partitions: 2) }
         let dir = TemporaryDirectory()
-        let app = try dir.write("app.yaml", appYAML(
-            id: uniqueName("ordered-crash"), cluster: cluster, threads: 1, stateDir: dir.path, topology: Self.joinTopology))
+        let app = try dir.write(
+            "app.yaml",
+            appYAML(
+                id: uniqueName("ordered-crash"), cluster: cluster, threads: 1, stateDir: dir.path,
+                topology: Self.joinTopology))
         // Click j comes right after update j of its user (same key, one ms later); each topic
         // is produced whole, clicks first.
         func clicks(_ range: Range<Int>) -> [(partition: Int32, key: String, value: String?, timestamp: Int64)] {
@@ -190,9 +221,12 @@ import Testing
         try cluster.produce("clicks", timed: clicks(0..<300))
         try cluster.produce("users", timed: users(0..<300))
         let log = try WorkerProcess(
-            app: app, instance: "crashy", directory: dir, environment: ["EDDY_FAULT": "crash-after-commit-before-checkpoint:2"]
+            app: app, instance: "crashy", directory: dir,
+            environment: ["EDDY_FAULT": "crash-after-commit-before-checkpoint:2"]
         ).waitUntilKilled()
-        #expect(log.contains("EDDY_FAULT: killing this process with SIGKILL at crash-after-commit-before-checkpoint, arrival 2"))
+        #expect(
+            log.contains(
+                "EDDY_FAULT: killing this process with SIGKILL at crash-after-commit-before-checkpoint, arrival 2"))
 
         try cluster.produce("clicks", timed: clicks(300..<600))
         try cluster.produce("users", timed: users(300..<600))
@@ -202,8 +236,11 @@ import Testing
         var output: [KafkaConsumerRecord] = []
         try runWorker(config) { output = try cluster.read("enriched", count: 600) }
         let expected = (0..<600).map { j in #"u\#(j % 10) {"left":{"page":"p\#(j)"},"right":{"name":"n\#(j)"}}"# }
-        #expect(output.map { "\(String(decoding: $0.key ?? [], as: UTF8.self)) \(String(decoding: $0.value ?? [], as: UTF8.self))" }.sorted()
-            == expected.sorted())
+        #expect(
+            output.map {
+                "\(String(decoding: $0.key ?? [], as: UTF8.self)) \(String(decoding: $0.value ?? [], as: UTF8.self))"
+            }.sorted()
+                == expected.sorted())
     }
 
     // MARK: - Helpers

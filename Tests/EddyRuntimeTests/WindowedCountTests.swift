@@ -13,7 +13,9 @@ import Testing
     static let keys = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]
 
     /// Event `i`: key `keys[i % 6]` at `i * 500` ms — 20 events per 10 s window.
-    static func events(_ range: Range<Int>, at time: (Int) -> Int64 = { Int64($0) * 500 }) -> [(key: String, timestamp: Int64)] {
+    static func events(_ range: Range<Int>, at time: (Int) -> Int64 = { Int64($0) * 500 }) -> [(
+        key: String, timestamp: Int64
+    )] {
         range.map { (keys[$0 % keys.count], time($0)) }
     }
 
@@ -39,7 +41,9 @@ import Testing
 
     /// What `windowed-count` must output for `events` (processed in order per key) after
     /// `before`: `key@windowStart:count` per event, as a sorted multiset.
-    static func expectedOutputs(_ events: [(key: String, timestamp: Int64)], after before: [(key: String, timestamp: Int64)] = []) -> [String] {
+    static func expectedOutputs(
+        _ events: [(key: String, timestamp: Int64)], after before: [(key: String, timestamp: Int64)] = []
+    ) -> [String] {
         var counts = finalCounts(before)
         return events.map { event in
             let window = "\(event.key)@\(event.timestamp - event.timestamp % 10_000)"
@@ -81,7 +85,8 @@ import Testing
             appFile = try dir.write(
                 "app.yaml",
                 appYAML(
-                    id: uniqueName("windowed"), cluster: cluster, guarantee: guarantee, threads: 1, stateDir: dir.path + "/state",
+                    id: uniqueName("windowed"), cluster: cluster, guarantee: guarantee, threads: 1,
+                    stateDir: dir.path + "/state",
                     extra: "commit.interval.ms: 100", topology: WindowedCountTests.topology(grace: grace) + stores))
             config = try AppConfig.load(path: appFile)
         }
@@ -122,7 +127,9 @@ import Testing
                 let store = try inspector.open(onDisk, waitingUpTo: .seconds(10))
                 defer { store.close() }
                 try store.forEachWindow { key, start, value in
-                    found.append("\(String(decoding: key, as: UTF8.self))@\(start)..\(start + 10_000)=\(decodeLong(Array(value)))")
+                    found.append(
+                        "\(String(decoding: key, as: UTF8.self))@\(start)..\(start + 10_000)=\(decodeLong(Array(value)))"
+                    )
                 }
             }
             return found.sorted()
@@ -141,9 +148,13 @@ import Testing
 
         // The changelog is co-partitioned with the input and keyed [record key][window start,
         // 8 bytes big-endian]; its latest record per window is the window's count.
-        let partitionOf = Dictionary(try f.cluster.readToEnd("events").map { ($0.keyString!, $0.partition) }) { a, _ in a }
+        let partitionOf = Dictionary(try f.cluster.readToEnd("events").map { ($0.keyString!, $0.partition) }) { a, _ in
+            a
+        }
         var latest: [String: Int64] = [:]
-        for record in try f.cluster.readToEnd(f.changelog).sorted(by: { ($0.partition, $0.offset) < ($1.partition, $1.offset) }) {
+        for record in try f.cluster.readToEnd(f.changelog).sorted(by: {
+            ($0.partition, $0.offset) < ($1.partition, $1.offset)
+        }) {
             let bytes = record.key ?? []
             let key = String(decoding: bytes.dropLast(8), as: UTF8.self)
             #expect(record.partition == partitionOf[key], "\(key) changelogged to partition \(record.partition)")
@@ -151,8 +162,9 @@ import Testing
         }
         #expect(latest == Self.finalCounts(events))
         // Compacted, and deleted a day after the declared 120 s retention, as in Kafka Streams.
-        #expect(try KafkaAdmin(configuration: f.cluster.configuration).describeTopicConfigs(f.changelog)
-            == ["cleanup.policy": "compact,delete", "retention.ms": "86520000"])
+        #expect(
+            try KafkaAdmin(configuration: f.cluster.configuration).describeTopicConfigs(f.changelog)
+                == ["cleanup.policy": "compact,delete", "retention.ms": "86520000"])
     }
 
     @Test(arguments: [true, false])
@@ -244,8 +256,9 @@ import Testing
         // On disk, the segments of the expired windows were deleted at a commit: only the late
         // windows remain.
         #expect(try f.storedWindows() == Self.windows(Self.finalCounts(late)))
-        #expect(try KafkaAdmin(configuration: f.cluster.configuration).describeTopicConfigs(f.changelog)
-            == ["cleanup.policy": "compact,delete", "retention.ms": "86420000"])
+        #expect(
+            try KafkaAdmin(configuration: f.cluster.configuration).describeTopicConfigs(f.changelog)
+                == ["cleanup.policy": "compact,delete", "retention.ms": "86420000"])
     }
 
     @Test func eddyStoreDumpAndGetShowEachWindowWithItsStartAndEnd() throws {
@@ -253,29 +266,45 @@ import Testing
         let events = Self.events(0..<24)
         try f.produce(events)
         _ = try f.run(outputs: events.count)
-        let partitionOf = Dictionary(try f.cluster.readToEnd("events").map { ($0.keyString!, $0.partition) }) { a, _ in a }
+        let partitionOf = Dictionary(try f.cluster.readToEnd("events").map { ($0.keyString!, $0.partition) }) { a, _ in
+            a
+        }
         // Per task, in stored order: by key, then window start (every window is in segment 0).
         let rows = Self.finalCounts(events).map { window, count in
             let parts = window.split(separator: "@")
-            return (task: "0_\(partitionOf[String(parts[0])]!)", key: String(parts[0]), start: Int64(parts[1])!, count: count)
+            return (
+                task: "0_\(partitionOf[String(parts[0])]!)", key: String(parts[0]), start: Int64(parts[1])!,
+                count: count
+            )
         }.sorted { ($0.task, $0.key, $0.start) < ($1.task, $1.key, $1.start) }
 
         let dump = try ProcessRunner.eddy(["store", "dump", f.appFile, "window-counts"])
         #expect(dump.status == 0, "\(dump.stderr)")
-        #expect(dump.stdout == rows.map { "\($0.task)\t\($0.key)\t\($0.start)\t\($0.start + 10_000)\t\($0.count)\n" }.joined())
+        #expect(
+            dump.stdout
+                == rows.map { "\($0.task)\t\($0.key)\t\($0.start)\t\($0.start + 10_000)\t\($0.count)\n" }.joined())
 
         let alpha = rows.filter { $0.key == "alpha" }
         #expect(alpha.count == 1)
         let get = try ProcessRunner.eddy(["store", "get", f.appFile, "window-counts", "alpha", "--format", "json"])
         #expect(get.status == 0, "\(get.stderr)")
-        #expect(get.stdout == alpha.map {
-            #"{"key":"alpha","task":"\#($0.task)","value":\#($0.count),"windowEnd":\#($0.start + 10_000),"windowStart":\#($0.start)}"# + "\n"
-        }.joined())
+        #expect(
+            get.stdout
+                == alpha.map {
+                    #"{"key":"alpha","task":"\#($0.task)","value":\#($0.count),"windowEnd":\#($0.start + 10_000),"windowStart":\#($0.start)}"#
+                        + "\n"
+                }.joined())
         let gamma = try ProcessRunner.eddy(["store", "get", f.appFile, "window-counts", "gamma"])
-        #expect(gamma.stdout == rows.filter { $0.key == "gamma" }.map { "\($0.task)\t\($0.start)\t\($0.start + 10_000)\t\($0.count)\n" }.joined())
+        #expect(
+            gamma.stdout
+                == rows.filter { $0.key == "gamma" }.map {
+                    "\($0.task)\t\($0.start)\t\($0.start + 10_000)\t\($0.count)\n"
+                }.joined())
 
         let missing = try ProcessRunner.eddy(["store", "get", f.appFile, "window-counts", "nothing"])
         #expect(missing.status == 1)
-        #expect(missing.stderr == "Error: key nothing is not in store 'window-counts' (tasks searched: 0_0, 0_1, 0_2, 0_3)\n")
+        #expect(
+            missing.stderr
+                == "Error: key nothing is not in store 'window-counts' (tasks searched: 0_0, 0_1, 0_2, 0_3)\n")
     }
 }

@@ -21,7 +21,8 @@ import Testing
         let exactlyOnce = guarantee == "exactly_once_v2"
         let config = try AppConfig.parse(
             yaml: appYAML(
-                id: uniqueName("wc"), cluster: cluster, guarantee: guarantee, threads: exactlyOnce ? 2 : 1, stateDir: dir.path,
+                id: uniqueName("wc"), cluster: cluster, guarantee: guarantee, threads: exactlyOnce ? 2 : 1,
+                stateDir: dir.path,
                 extra: "commit.interval.ms: 200",
                 topology: WordCountCase.topology),
             file: "app.yaml")

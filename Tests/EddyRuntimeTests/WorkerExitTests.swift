@@ -23,9 +23,12 @@ import Testing
         try cluster.createTopic("payments", partitions: 1)
         try cluster.createTopic("enriched", partitions: 1)
         let dir = TemporaryDirectory()
-        let app = try dir.write("app.yaml", appYAML(
-            id: uniqueName("exit-fail"), cluster: cluster, threads: 1, stateDir: dir.path,
-            extra: "default.deserialization.exception.handler: dead_letter\nprocessing.exception.handler: fail", topology: Self.payments))
+        let app = try dir.write(
+            "app.yaml",
+            appYAML(
+                id: uniqueName("exit-fail"), cluster: cluster, threads: 1, stateDir: dir.path,
+                extra: "default.deserialization.exception.handler: dead_letter\nprocessing.exception.handler: fail",
+                topology: Self.payments))
         // Valid JSON (the deserialization handler is not involved) that is not a payment.
         try cluster.produce("payments", [("p1", Array(#"{"unexpected":true}"#.utf8))])
         let worker = try WorkerProcess(app: app, instance: "a", directory: dir)
@@ -39,8 +42,11 @@ import Testing
         try cluster.createTopic("text-input", partitions: 2)
         try cluster.createTopic("word-counts", partitions: 2)
         let dir = TemporaryDirectory()
-        let app = try dir.write("app.yaml", appYAML(
-            id: uniqueName("exit-clean"), cluster: cluster, threads: 1, stateDir: dir.path, topology: WordCountCase.topology))
+        let app = try dir.write(
+            "app.yaml",
+            appYAML(
+                id: uniqueName("exit-clean"), cluster: cluster, threads: 1, stateDir: dir.path,
+                topology: WordCountCase.topology))
         let worker = try WorkerProcess(app: app, instance: "a", directory: dir)
         try worker.waitForLog("stream thread 0 joined group")
         #expect(try worker.stop() == 0)
@@ -54,15 +60,20 @@ import Testing
         let input = WordCountCase(lines: 3000, seed: 5)
         try cluster.produce("text-input", lines: input.lines, partitions: 3)
         let dir = TemporaryDirectory()
-        let app = try dir.write("app.yaml", appYAML(
-            id: uniqueName("exit-replace"), cluster: cluster, threads: 1, stateDir: dir.path,
-            extra: "uncaught.exception.handler: replace_thread", topology: WordCountCase.topology))
+        let app = try dir.write(
+            "app.yaml",
+            appYAML(
+                id: uniqueName("exit-replace"), cluster: cluster, threads: 1, stateDir: dir.path,
+                extra: "uncaught.exception.handler: replace_thread", topology: WordCountCase.topology))
         let worker = try WorkerProcess(
             app: app, instance: "a", directory: dir, environment: ["EDDY_FAULT": "fail-stream-thread:2"])
         let output = try cluster.read("word-counts", count: input.outputCount)
         #expect(WordCountCase.render(output) == input.expected)
         #expect(try worker.stop() == 0)
-        #expect(worker.log.contains("stream thread 0 died: EDDY_FAULT: fail-stream-thread at arrival 2 — replacing it (uncaught.exception.handler: replace_thread; replacement 1)"))
+        #expect(
+            worker.log.contains(
+                "stream thread 0 died: EDDY_FAULT: fail-stream-thread at arrival 2 — replacing it (uncaught.exception.handler: replace_thread; replacement 1)"
+            ))
         #expect(!worker.log.contains("replacement 2"))
     }
 
@@ -71,9 +82,11 @@ import Testing
         try cluster.createTopic("text-input", partitions: 4)
         try cluster.createTopic("word-counts", partitions: 4)
         let dir = TemporaryDirectory()
-        let app = try dir.write("app.yaml", appYAML(
-            id: uniqueName("exit-app"), cluster: cluster, threads: 1, stateDir: dir.path,
-            extra: "uncaught.exception.handler: shutdown_application", topology: WordCountCase.topology))
+        let app = try dir.write(
+            "app.yaml",
+            appYAML(
+                id: uniqueName("exit-app"), cluster: cluster, threads: 1, stateDir: dir.path,
+                extra: "uncaught.exception.handler: shutdown_application", topology: WordCountCase.topology))
         let healthy = try WorkerProcess(app: app, instance: "healthy", directory: dir)
         try healthy.waitForLog("stream thread 0 joined group")
         let failing = try WorkerProcess(
@@ -83,7 +96,13 @@ import Testing
         try cluster.produce("text-input", lines: WordCountCase(lines: 400).lines, partitions: 4)
         #expect(try failing.exitStatus() == 2)
         #expect(try healthy.exitStatus() == 2)
-        #expect(failing.log.contains("eddy run: application shut down (uncaught.exception.handler: shutdown_application) by this worker: stream thread 0 died: EDDY_FAULT: fail-stream-thread at arrival 1"))
-        #expect(healthy.log.contains("eddy run: application shut down (uncaught.exception.handler: shutdown_application) by worker failing: stream thread 0 died: EDDY_FAULT: fail-stream-thread at arrival 1"))
+        #expect(
+            failing.log.contains(
+                "eddy run: application shut down (uncaught.exception.handler: shutdown_application) by this worker: stream thread 0 died: EDDY_FAULT: fail-stream-thread at arrival 1"
+            ))
+        #expect(
+            healthy.log.contains(
+                "eddy run: application shut down (uncaught.exception.handler: shutdown_application) by worker failing: stream thread 0 died: EDDY_FAULT: fail-stream-thread at arrival 1"
+            ))
     }
 }

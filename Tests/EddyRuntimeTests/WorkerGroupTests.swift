@@ -16,9 +16,11 @@ import Testing
         let input = WordCountCase(lines: 2000)
         let half = input.lines.count / 2
         let dir = TemporaryDirectory()
-        let app = try dir.write("app.yaml", appYAML(
-            id: uniqueName("group"), cluster: cluster, guarantee: guarantee, threads: 1, stateDir: dir.path,
-            extra: "commit.interval.ms: 100", topology: WordCountCase.topology))
+        let app = try dir.write(
+            "app.yaml",
+            appYAML(
+                id: uniqueName("group"), cluster: cluster, guarantee: guarantee, threads: 1, stateDir: dir.path,
+                extra: "commit.interval.ms: 100", topology: WordCountCase.topology))
 
         try cluster.produce("text-input", lines: Array(input.lines[..<half]), partitions: 6)
         let a = try WorkerProcess(app: app, instance: "worker-a", directory: dir)
@@ -27,14 +29,16 @@ import Testing
         try b.waitForLog("created (")
         let exactlyOnce = guarantee == "exactly_once_v2"
         let firstExpected = Set(WordCountCase(lines: Array(input.lines[..<half])).expected)
-        let firstHalf = WordCountCase.render(try cluster.read("word-counts", until: "the first half's counts") {
-            firstExpected.isSubset(of: WordCountCase.render($0))
-        })
+        let firstHalf = WordCountCase.render(
+            try cluster.read("word-counts", until: "the first half's counts") {
+                firstExpected.isSubset(of: WordCountCase.render($0))
+            })
         if exactlyOnce { #expect(firstHalf.count == half * 4, "A:\n\(a.log.suffix(5000))\nB:\n\(b.log.suffix(5000))") }
         #expect(try b.stop() == 0)
         try cluster.produce("text-input", lines: Array(input.lines[half...]), partitions: 6)
         let expected = Set(input.expected)
-        let output = WordCountCase.render(try cluster.read("word-counts", until: "every count") { expected.isSubset(of: WordCountCase.render($0)) })
+        let output = WordCountCase.render(
+            try cluster.read("word-counts", until: "every count") { expected.isSubset(of: WordCountCase.render($0)) })
         #expect(try a.stop() == 0)
 
         if exactlyOnce {
@@ -57,9 +61,11 @@ import Testing
         let input = WordCountCase(lines: 1000)
         let dir = TemporaryDirectory()
         let applicationId = uniqueName("identity")
-        let app = try dir.write("app.yaml", appYAML(
-            id: applicationId, cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 100",
-            topology: WordCountCase.topology))
+        let app = try dir.write(
+            "app.yaml",
+            appYAML(
+                id: applicationId, cluster: cluster, threads: 1, stateDir: dir.path, extra: "commit.interval.ms: 100",
+                topology: WordCountCase.topology))
 
         let a = try WorkerProcess(app: app, instance: "a", directory: dir, givingInstanceId: false)
         let b = try WorkerProcess(app: app, instance: "b", directory: dir, givingInstanceId: false)
@@ -67,12 +73,15 @@ import Testing
         try b.waitForLog("created (")
         try cluster.produce("text-input", lines: input.lines, partitions: 6)
         let expected = Set(input.expected)
-        let output = WordCountCase.render(try cluster.read("word-counts", until: "every count") { expected.isSubset(of: WordCountCase.render($0)) })
+        let output = WordCountCase.render(
+            try cluster.read("word-counts", until: "every count") { expected.isSubset(of: WordCountCase.render($0)) })
 
         let intruder = try WorkerProcess(app: app, instance: "a", directory: dir, givingInstanceId: false)
         #expect(try intruder.exitStatus() != 0)
-        #expect(intruder.log.contains(
-            "state directory \(dir.path)/state-a/\(applicationId) is in use by another worker (pid \(a.process.processIdentifier) "),
+        #expect(
+            intruder.log.contains(
+                "state directory \(dir.path)/state-a/\(applicationId) is in use by another worker (pid \(a.process.processIdentifier) "
+            ),
             "log:\n\(intruder.log.suffix(3000))")
         #expect(try a.stop() == 0)
         #expect(try b.stop() == 0)
@@ -85,6 +94,7 @@ import Testing
 
     /// The instance id a worker's start-up line names (`… exactly_once_v2, instance eddy-…`).
     static func instanceId(in log: String) -> String? {
-        log.split(separator: "\n").first { $0.contains("stream thread(s) started") }?.split(separator: " ").last.map(String.init)
+        log.split(separator: "\n").first { $0.contains("stream thread(s) started") }?.split(separator: " ").last.map(
+            String.init)
     }
 }

@@ -10,7 +10,8 @@ final class WorkerProcess {
     /// its own machine), `directory/state-<instance>`, logging to a file in `directory`. Without
     /// `givingInstanceId` the worker takes the identity kept in that state directory instead.
     init(
-        app: String, instance: String, directory: TemporaryDirectory, givingInstanceId: Bool = true, environment: [String: String] = [:]
+        app: String, instance: String, directory: TemporaryDirectory, givingInstanceId: Bool = true,
+        environment: [String: String] = [:]
     ) throws {
         let eddy = URL(fileURLWithPath: productsDirectory).appendingPathComponent("eddy")
         guard FileManager.default.isExecutableFile(atPath: eddy.path) else {
@@ -21,7 +22,8 @@ final class WorkerProcess {
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = eddy
         let stateDir = (directory.path as NSString).appendingPathComponent("state-\(instance)")
-        process.arguments = ["run", app] + (givingInstanceId ? ["--instance-id", instance] : []) + ["--state-dir", stateDir, "--quiet"]
+        process.arguments =
+            ["run", app] + (givingInstanceId ? ["--instance-id", instance] : []) + ["--state-dir", stateDir, "--quiet"]
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
@@ -47,7 +49,9 @@ final class WorkerProcess {
     /// SIGTERM, then waits (bounded) for a clean exit; returns the exit status.
     func stop(timeout: Duration = .seconds(60)) throws -> Int32 {
         kill(process.processIdentifier, SIGTERM)
-        guard exits(within: timeout) else { throw WorkerError(description: "worker did not stop within \(timeout); log: \(log)") }
+        guard exits(within: timeout) else {
+            throw WorkerError(description: "worker did not stop within \(timeout); log: \(log)")
+        }
         return process.terminationStatus
     }
 
@@ -64,11 +68,14 @@ final class WorkerProcess {
     func waitUntilKilled(timeout: Duration = .seconds(120)) throws -> String {
         guard exits(within: timeout) else {
             kill(process.processIdentifier, SIGKILL)
-            throw WorkerError(description: "the worker armed with a crash point was not killed within \(timeout); log:\n\(log.suffix(4000))")
+            throw WorkerError(
+                description:
+                    "the worker armed with a crash point was not killed within \(timeout); log:\n\(log.suffix(4000))")
         }
         guard process.terminationReason == .uncaughtSignal, process.terminationStatus == SIGKILL else {
             throw WorkerError(
-                description: "the worker armed with a crash point exited with status \(process.terminationStatus) instead of "
+                description:
+                    "the worker armed with a crash point exited with status \(process.terminationStatus) instead of "
                     + "being killed by SIGKILL; log:\n\(log.suffix(4000))")
         }
         return log
@@ -88,9 +95,12 @@ final class WorkerProcess {
 
     /// Waits (bounded) until the worker's log contains `text`, e.g. until it owns a task.
     func waitForLog(_ text: String, timeout: Duration = .seconds(60)) throws {
-        try waitUntil("the worker log shows '\(text)'", timeout: timeout, detail: { "; log:\n\(self.log.suffix(4000))" }) {
+        try waitUntil(
+            "the worker log shows '\(text)'", timeout: timeout, detail: { "; log:\n\(self.log.suffix(4000))" }
+        ) {
             guard process.isRunning || log.contains(text) else {
-                throw WorkerError(description: "the worker exited before its log showed '\(text)'; log:\n\(log.suffix(4000))")
+                throw WorkerError(
+                    description: "the worker exited before its log showed '\(text)'; log:\n\(log.suffix(4000))")
             }
             return log.contains(text)
         }

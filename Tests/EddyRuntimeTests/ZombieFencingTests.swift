@@ -18,22 +18,29 @@ import Testing
         let applicationId = uniqueName("zombie")
         // A transaction timeout far past the stall: the group must fence the zombie, not the
         // coordinator's abort of a transaction open too long.
-        let app = try dir.write("app.yaml", appYAML(
-            id: applicationId, cluster: cluster, threads: 1, stateDir: dir.path,
-            extra: "commit.interval.ms: 100\ntransaction.timeout.ms: 60000", topology: countPerKeyTopology))
+        let app = try dir.write(
+            "app.yaml",
+            appYAML(
+                id: applicationId, cluster: cluster, threads: 1, stateDir: dir.path,
+                extra: "commit.interval.ms: 100\ntransaction.timeout.ms: 60000", topology: countPerKeyTopology))
         let keys = (0..<10).map { "k\($0)" }
-        let batch = (1...5).flatMap { _ in keys.map { (key: Optional($0), value: Optional<[UInt8]>([1])) } }
+        let batch = (1...5).flatMap { _ in keys.map { (key: Optional($0), value: [UInt8]?([1])) } }
 
         try cluster.produce("events", batch)
         let zombie = try WorkerProcess(
-            app: app, instance: "a", directory: dir, environment: ["EDDY_FAULT": "stop-before-offsets-to-transaction:1"])
+            app: app, instance: "a", directory: dir, environment: ["EDDY_FAULT": "stop-before-offsets-to-transaction:1"]
+        )
         try zombie.waitForLog("EDDY_FAULT: stopping")
         let successor = try WorkerProcess(app: app, instance: "b", directory: dir)
         // The successor gets the partition once the zombie's session (6 s) expires (a zombie
         // resumed early, by anything but this test, would keep it), and commits.
         try successor.waitForLog("task 0_0 created", timeout: .seconds(30))
-        try waitUntil("the successor committed the first batch", timeout: .seconds(30), detail: { "; B:\n\(successor.log.suffix(4000))" }) {
-            try cluster.broker.committedOffset(group: applicationId, topic: "events", partition: 0) == Int64(batch.count)
+        try waitUntil(
+            "the successor committed the first batch", timeout: .seconds(30),
+            detail: { "; B:\n\(successor.log.suffix(4000))" }
+        ) {
+            try cluster.broker.committedOffset(group: applicationId, topic: "events", partition: 0)
+                == Int64(batch.count)
         }
 
         zombie.resume()
@@ -44,8 +51,9 @@ import Testing
         let output = try cluster.read("counts", count: 2 * batch.count)
         var counts: [String: [Int64]] = [:]
         for record in output { counts[record.keyString ?? "null", default: []].append(decodeLong(record.value ?? [])) }
-        #expect(counts == Dictionary(uniqueKeysWithValues: keys.map { ($0, (1...10).map(Int64.init)) }),
-                "zombie:\n\(zombie.log.suffix(4000))\nsuccessor:\n\(successor.log.suffix(4000))")
+        #expect(
+            counts == Dictionary(uniqueKeysWithValues: keys.map { ($0, (1...10).map(Int64.init)) }),
+            "zombie:\n\(zombie.log.suffix(4000))\nsuccessor:\n\(successor.log.suffix(4000))")
         #expect(try zombie.stop() == 0)
         #expect(try successor.stop() == 0)
     }

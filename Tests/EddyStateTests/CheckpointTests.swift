@@ -68,12 +68,14 @@ import Testing
         try withStateDirectory { state in
             let task = try state.lockTask("0_0")
             defer { task.unlock() }
-            let first = try task.openKeyValueStore(kvSpec(persistent: false), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
+            let first = try task.openKeyValueStore(
+                kvSpec(persistent: false), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
             first.put("a", "1")
             try first.commit(checkpoint: [testPartition: 1])
             #expect(first.checkpoint == [testPartition: 1])
             first.close()
-            let second = try task.openKeyValueStore(kvSpec(persistent: false), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
+            let second = try task.openKeyValueStore(
+                kvSpec(persistent: false), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
             defer { second.close() }
             #expect(second.checkpoint == [:])
             #expect(try second.range(nil, nil) == [])
@@ -81,10 +83,13 @@ import Testing
     }
 
     @Test func aNegativeCheckpointOffsetIsRefusedAndNothingIsWritten() throws {
-        try withStore() { store in
+        try withStore { store in
             store.put("a", "1")
             let error = stateError { try store.commit(checkpoint: [testPartition: -1]) }
-            #expect(error == .invalidArgument(store: "counts", reason: "checkpoint offset -1 for app-counts-changelog-3 is negative"))
+            #expect(
+                error
+                    == .invalidArgument(
+                        store: "counts", reason: "checkpoint offset -1 for app-counts-changelog-3 is negative"))
             #expect(store.dirtyEntries() == ["a=1"])
             #expect(store.checkpoint == [:])
         }

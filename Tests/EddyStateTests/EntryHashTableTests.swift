@@ -27,6 +27,8 @@ import Testing
         // The tags (high 32 bits) that pick cells are spread too.
         let tags = Set(hashes.map { $0 >> 32 & 0x3FFF })
         #expect(tags.count > 7_000)
-        #expect([UInt8]().withUnsafeBytes { hashKey($0) } != [UInt8](repeating: 0, count: 1).withUnsafeBytes { hashKey($0) })
+        #expect(
+            [UInt8]().withUnsafeBytes { hashKey($0) } != [UInt8](repeating: 0, count: 1).withUnsafeBytes { hashKey($0) }
+        )
     }
 }

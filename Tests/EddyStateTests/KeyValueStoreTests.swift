@@ -32,11 +32,11 @@ import Testing
             for (k, v) in [("a", "1"), ("b", "2"), ("ba", "3"), ("bb", "4"), ("c", "5"), ("d", "6")] { store.put(k, v) }
             try store.commit(checkpoint: [testPartition: 6])
 
-            store.put("b", "20")   // shadows a committed value
-            store.delete("bb")     // hides a committed key
-            store.put("bc", "7")   // new key between committed ones
-            store.delete("zz")     // tombstone for a key that never existed
-            store.put("e", "8")    // new key after all committed ones
+            store.put("b", "20")  // shadows a committed value
+            store.delete("bb")  // hides a committed key
+            store.put("bc", "7")  // new key between committed ones
+            store.delete("zz")  // tombstone for a key that never existed
+            store.put("e", "8")  // new key after all committed ones
 
             #expect(try store.range(nil, nil) == ["a=1", "b=20", "ba=3", "bc=7", "c=5", "d=6", "e=8"])
             #expect(try store.range("b", "c") == ["b=20", "ba=3", "bc=7", "c=5"])

@@ -41,7 +41,9 @@ import Testing
             for t in 0..<storeCount {
                 let task = try state.lockTask("0_\(t)")
                 tasks.append(task)
-                stores.append(try task.openKeyValueStore(kvSpec(keySerde: "bytes", valueSerde: "bytes"), cacheBudget: cacheBudget))
+                stores.append(
+                    try task.openKeyValueStore(kvSpec(keySerde: "bytes", valueSerde: "bytes"), cacheBudget: cacheBudget)
+                )
             }
             defer {
                 for store in stores { store.close() }
@@ -58,7 +60,9 @@ import Testing
             func commitAll() throws {
                 for (s, store) in stores.enumerated() {
                     offsets[s] += Int64(store.dirtyEntryCount)
-                    try store.commit(checkpoint: [ChangelogPartition(topic: "app-counts-changelog", partition: Int32(s)): offsets[s]])
+                    try store.commit(checkpoint: [
+                        ChangelogPartition(topic: "app-counts-changelog", partition: Int32(s)): offsets[s]
+                    ])
                 }
                 let usage = environment.usage
                 if usage.total > peak.total { peak = usage }
@@ -80,7 +84,9 @@ import Testing
             }
             let afterReads = environment.usage
             if afterReads.total > peak.total { peak = afterReads }
-            print("RocksDB memory after 1M keys in 12 stores (budget \(budgetMB) MiB): peak \(peak), after reads \(afterReads)")
+            print(
+                "RocksDB memory after 1M keys in 12 stores (budget \(budgetMB) MiB): peak \(peak), after reads \(afterReads)"
+            )
             #expect(peak.memtables <= environment.memtableBudgetBytes)
             #expect(afterReads.blockCache <= environment.blockCacheBytes)
             #expect(peak.total <= environment.memoryBudgetBytes)

@@ -72,7 +72,8 @@ import Testing
                     #expect(listed == Self.sorted(model.contents()), "scan at step \(step)")
                 case 975..<990:
                     var dirty: [[UInt8]] = []
-                    store.forEachDirtyEntry { k, v in dirty.append(Array(k) + [0x3D] + (v.map { Array($0) } ?? [0xFF])) }
+                    store.forEachDirtyEntry { k, v in dirty.append(Array(k) + [0x3D] + (v.map { Array($0) } ?? [0xFF]))
+                    }
                     let expected = model.pending.sorted { $0.key.lexicographicallyPrecedes($1.key) }
                         .map { $0.key + [0x3D] + ($0.value ?? [0xFF]) }
                     #expect(dirty == expected, "dirty entries at step \(step)")
@@ -123,7 +124,9 @@ import Testing
         let budget = RecordCacheBudget(maxBytes: 1 << 20)
         var cache = RecordCache(budget: budget)
         let keys = (0..<100).map { Array("user-\($0)".utf8) }
-        for key in keys { key.withUnsafeBytes { k in [UInt8](repeating: 1, count: 8).withUnsafeBytes { cache.write(k, $0) } } }
+        for key in keys {
+            key.withUnsafeBytes { k in [UInt8](repeating: 1, count: 8).withUnsafeBytes { cache.write(k, $0) } }
+        }
         for (i, key) in keys.enumerated() {
             key.withUnsafeBytes { k in
                 let number = cache.find(k)

@@ -51,7 +51,9 @@ import Testing
             func restoreBatch(_ number: Int) throws {
                 try store.restore(testPartition, nextOffset: Int64((number + 1) * 5000)) { batch in
                     for i in 0..<5000 {
-                        bytes("k\(number * 5000 + i)").withUnsafeBytes { k in value.withUnsafeBytes { batch.apply(k, $0) } }
+                        bytes("k\(number * 5000 + i)").withUnsafeBytes { k in
+                            value.withUnsafeBytes { batch.apply(k, $0) }
+                        }
                     }
                 }
             }
@@ -82,9 +84,13 @@ import Testing
         try withStore(task: "0_3") { store in
             store.put("a", "1")
             let error = stateError { try store.restore([("b", "1")], nextOffset: 1) }
-            #expect(error == .misuse(
-                store: "counts",
-                reason: "restore called with 1 uncommitted writes; restore before processing, or commit or discard the writes first"))
+            #expect(
+                error
+                    == .misuse(
+                        store: "counts",
+                        reason:
+                            "restore called with 1 uncommitted writes; restore before processing, or commit or discard the writes first"
+                    ))
             #expect(store.checkpoint == [:])
         }
     }

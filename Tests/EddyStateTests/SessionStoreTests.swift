@@ -93,11 +93,15 @@ extension SessionStateStore {
             // Stream time 650, retention 500: sessions ending at 151 or later are live; segment
             // 0 (ends 0-99) was deleted at commit, segment 1 still holds the expired session 100.
             #expect(store.earliestLiveSessionEnd == 151)
-            #expect(try store.find("k") == ["200-200=v200", "300-300=v300", "400-400=v400", "500-500=v500", "600-600=v600", "640-650=v650"])
-            #expect(try store.storedEntries() == [
-                "1|k@100-100=v100", "2|k@200-200=v200", "3|k@300-300=v300", "4|k@400-400=v400", "5|k@500-500=v500",
-                "6|k@600-600=v600", "6|k@640-650=v650",
-            ])
+            #expect(
+                try store.find("k") == [
+                    "200-200=v200", "300-300=v300", "400-400=v400", "500-500=v500", "600-600=v600", "640-650=v650",
+                ])
+            #expect(
+                try store.storedEntries() == [
+                    "1|k@100-100=v100", "2|k@200-200=v200", "3|k@300-300=v300", "4|k@400-400=v400", "5|k@500-500=v500",
+                    "6|k@600-600=v600", "6|k@640-650=v650",
+                ])
             #expect(try store.put("k", 100, 150, "late") == false)
             #expect(try store.put("k", 100, 151, "ok") == true)
             store.advanceStreamTime(to: 1000)
@@ -118,15 +122,18 @@ extension SessionStateStore {
             try source.remove("a", 1, 2)
             var changelog: [([UInt8], [UInt8]?)] = []
             source.forEachDirtyEntry { k, v in changelog.append((Array(k), v.map { Array($0) })) }
-            #expect(changelog.map { $0.0 } == [
-                bytes("a") + [0, 0, 0, 0, 0, 0, 0, 2] + [0, 0, 0, 0, 0, 0, 0, 1],
-                bytes("b") + [0, 0, 0, 0, 0, 0, 0x01, 0x2C] + [0, 0, 0, 0, 0, 0, 0, 3],
-            ])
+            #expect(
+                changelog.map { $0.0 } == [
+                    bytes("a") + [0, 0, 0, 0, 0, 0, 0, 2] + [0, 0, 0, 0, 0, 0, 0, 1],
+                    bytes("b") + [0, 0, 0, 0, 0, 0, 0x01, 0x2C] + [0, 0, 0, 0, 0, 0, 0, 3],
+                ])
             #expect(changelog.map { $0.1.map { String(decoding: $0, as: UTF8.self) } } == [nil, "y"])
 
             let restored = try Self.open(task)
             try restored.restore(testPartition, nextOffset: 3) { batch in
-                for (key, value) in [(bytes("a") + [0, 0, 0, 0, 0, 0, 0, 2] + [0, 0, 0, 0, 0, 0, 0, 1], bytes("x"))] + changelog {
+                for (key, value) in [(bytes("a") + [0, 0, 0, 0, 0, 0, 0, 2] + [0, 0, 0, 0, 0, 0, 0, 1], bytes("x"))]
+                    + changelog
+                {
                     try key.withUnsafeBytes { k in try withOptionalBytes(value) { try batch.apply(k, $0) } }
                 }
             }
@@ -149,28 +156,43 @@ extension SessionStateStore {
             let task = try state.lockTask("0_0")
             defer { task.unlock() }
             let store = try Self.open(task)
-            #expect(stateError { try store.put("a", 5, 4, "x") } == .invalidArgument(
-                store: "sessions",
-                reason: "session [5, 4] is not a session window: times are epoch milliseconds with 0 ≤ start ≤ end"))
+            #expect(
+                stateError { try store.put("a", 5, 4, "x") }
+                    == .invalidArgument(
+                        store: "sessions",
+                        reason:
+                            "session [5, 4] is not a session window: times are epoch milliseconds with 0 ≤ start ≤ end")
+            )
             #expect(stateError { try store.remove("a", -1, 4) } != nil)
             let error = stateError {
                 try store.restore(testPartition, nextOffset: 1) { batch in
                     try [UInt8](repeating: 0, count: 15).withUnsafeBytes { try batch.apply($0, nil) }
                 }
             }
-            #expect(error == .invalidArgument(
-                store: "sessions",
-                reason: "a changelog key of 15 bytes does not end with a session's end and start (8 bytes each, 0 ≤ start ≤ end)"))
+            #expect(
+                error
+                    == .invalidArgument(
+                        store: "sessions",
+                        reason:
+                            "a changelog key of 15 bytes does not end with a session's end and start (8 bytes each, 0 ≤ start ≤ end)"
+                    ))
             #expect(store.checkpoint == [:])
             store.close()
 
-            #expect(stateError { _ = try Self.open(task, Self.spec(segmentIntervalMs: 50)) } == .incompatibleStore(
-                directory: task.storePath("sessions"), field: "session.segment.ms", onDisk: "100", declared: "50"))
+            #expect(
+                stateError { _ = try Self.open(task, Self.spec(segmentIntervalMs: 50)) }
+                    == .incompatibleStore(
+                        directory: task.storePath("sessions"), field: "session.segment.ms", onDisk: "100",
+                        declared: "50"))
             var longerRetention = Self.spec()
             longerRetention.kind = .session(retentionMs: 5000, segmentIntervalMs: 100)
             try Self.open(task, longerRetention).close()
-            #expect(stateError { _ = try task.openWindowStore(Self.spec(), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20)) }
-                == .invalidArgument(store: "sessions", reason: "declared as a session store; open it with openSessionStore"))
+            #expect(
+                stateError {
+                    _ = try task.openWindowStore(Self.spec(), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
+                }
+                    == .invalidArgument(
+                        store: "sessions", reason: "declared as a session store; open it with openSessionStore"))
         }
     }
 }

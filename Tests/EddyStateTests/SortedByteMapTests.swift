@@ -37,8 +37,12 @@ import Testing
             case 80..<82:
                 // A narrow range: from the key to the key extended by one byte.
                 let (from, to) = (key, key + [UInt8(g.next() % 256)])
-                let removed = from.withUnsafeBytes { f in to.withUnsafeBytes { t in map.removeAll(from: f, to: t) { _ in } } }
-                let doomed = reference.keys.filter { !$0.lexicographicallyPrecedes(from) && $0.lexicographicallyPrecedes(to) }
+                let removed = from.withUnsafeBytes { f in
+                    to.withUnsafeBytes { t in map.removeAll(from: f, to: t) { _ in } }
+                }
+                let doomed = reference.keys.filter {
+                    !$0.lexicographicallyPrecedes(from) && $0.lexicographicallyPrecedes(to)
+                }
                 for k in doomed { reference[k] = nil }
                 #expect(removed == doomed.count)
             default:
@@ -61,7 +65,9 @@ import Testing
     }
 
     @Test func bytePrefixOrdersKeysWheneverPrefixesDiffer() {
-        let keys: [[UInt8]] = [[], [0], [0, 0], [0x61], [0x61, 0], [0x61, 0, 1], [0x61, 1], Array(repeating: 0xFF, count: 9)]
+        let keys: [[UInt8]] = [
+            [], [0], [0, 0], [0x61], [0x61, 0], [0x61, 0, 1], [0x61, 1], Array(repeating: 0xFF, count: 9),
+        ]
         for a in keys {
             for b in keys {
                 let pa = a.withUnsafeBytes { bytePrefix($0) }

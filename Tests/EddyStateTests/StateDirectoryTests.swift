@@ -15,15 +15,16 @@ import Testing
             #expect(files.contains("EDDY-STORE"))
             #expect(files.contains("CURRENT"))
             let metadata = try String(contentsOfFile: store.directory! + "/EDDY-STORE", encoding: .utf8)
-            #expect(metadata == """
-                # Eddy state store metadata: written by Eddy, do not edit
-                format.version=1
-                key.serde=string
-                store.kind=keyValue
-                store.name=counts
-                value.serde=string
+            #expect(
+                metadata == """
+                    # Eddy state store metadata: written by Eddy, do not edit
+                    format.version=1
+                    key.serde=string
+                    store.kind=keyValue
+                    store.name=counts
+                    value.serde=string
 
-                """)
+                    """)
         }
     }
 
@@ -56,7 +57,9 @@ import Testing
             }
             #expect(directory == state.taskPath("0_1"))
             #expect(holder.hasPrefix("this process (pid \(pid) on host "))
-            #expect(error!.description.contains("task directory \(state.taskPath("0_1")) is locked by this process (pid \(pid)"))
+            #expect(
+                error!.description.contains(
+                    "task directory \(state.taskPath("0_1")) is locked by this process (pid \(pid)"))
             task.unlock()
             let again = try state.lockTask("0_1")
             again.unlock()
@@ -77,13 +80,16 @@ import Testing
             }
             #expect(directory == state.applicationPath)
             #expect(holder.hasPrefix("this process (pid \(getpid()) on host "))
-            #expect(error!.description.hasSuffix(
-                "each worker on one machine needs a state.dir of its own: give this one another "
-                    + "(`eddy run --state-dir DIR`, or state.dir in its app file)"))
+            #expect(
+                error!.description.hasSuffix(
+                    "each worker on one machine needs a state.dir of its own: give this one another "
+                        + "(`eddy run --state-dir DIR`, or state.dir in its app file)"))
 
             first.release()
             let restarted = try state.claim()
-            #expect(restarted.instanceId == first.instanceId, "a worker restarted on its state directory keeps its identity")
+            #expect(
+                restarted.instanceId == first.instanceId, "a worker restarted on its state directory keeps its identity"
+            )
             restarted.release()
         }
         let one = try withStateDirectory { try $0.claim().instanceId }
@@ -96,9 +102,11 @@ import Testing
             try FileManager.default.createDirectory(atPath: state.applicationPath, withIntermediateDirectories: true)
             try "\n".write(toFile: state.applicationPath + "/instance.id", atomically: true, encoding: .utf8)
             let error = stateError { _ = try state.claim() }
-            #expect(error == .corruptMetadata(
-                file: state.applicationPath + "/instance.id",
-                reason: "it holds no instance id; delete it and this state directory gets a new one"))
+            #expect(
+                error
+                    == .corruptMetadata(
+                        file: state.applicationPath + "/instance.id",
+                        reason: "it holds no instance id; delete it and this state directory gets a new one"))
             // The failed claim let the directory go.
             try FileManager.default.removeItem(atPath: state.applicationPath + "/instance.id")
             try state.claim().release()
@@ -111,7 +119,10 @@ import Testing
             let lockFile = state.taskPath("0_2") + "/.lock"
             let holder = Process()
             holder.executableURL = URL(fileURLWithPath: "/bin/sh")
-            holder.arguments = ["-c", "exec 9>>'\(lockFile)'; flock -x 9; echo \"pid $$ on host elsewhere\" > '\(lockFile)'; exec sleep 60"]
+            holder.arguments = [
+                "-c",
+                "exec 9>>'\(lockFile)'; flock -x 9; echo \"pid $$ on host elsewhere\" > '\(lockFile)'; exec sleep 60",
+            ]
             try holder.run()
             defer {
                 if holder.isRunning { kill(holder.processIdentifier, SIGKILL) }
@@ -126,8 +137,10 @@ import Testing
                 usleep(10_000)
             }
             let error = stateError { _ = try state.lockTask("0_2") }
-            #expect(error == .taskDirectoryLocked(
-                directory: state.taskPath("0_2"), holder: "pid \(holder.processIdentifier) on host elsewhere"))
+            #expect(
+                error
+                    == .taskDirectoryLocked(
+                        directory: state.taskPath("0_2"), holder: "pid \(holder.processIdentifier) on host elsewhere"))
             kill(holder.processIdentifier, SIGKILL)
             holder.waitUntilExit()
             let task = try state.lockTask("0_2")
@@ -146,15 +159,18 @@ import Testing
             store.close()
             let path = task.storePath("counts")
 
-            #expect(stateError { _ = try task.openKeyValueStore(kvSpec(valueSerde: "long"), cacheBudget: budget) }
-                == .incompatibleStore(directory: path, field: "value.serde", onDisk: "string", declared: "long"))
-            #expect(stateError { _ = try task.openKeyValueStore(kvSpec(keySerde: "bytes"), cacheBudget: budget) }
-                == .incompatibleStore(directory: path, field: "key.serde", onDisk: "string", declared: "bytes"))
+            #expect(
+                stateError { _ = try task.openKeyValueStore(kvSpec(valueSerde: "long"), cacheBudget: budget) }
+                    == .incompatibleStore(directory: path, field: "value.serde", onDisk: "string", declared: "long"))
+            #expect(
+                stateError { _ = try task.openKeyValueStore(kvSpec(keySerde: "bytes"), cacheBudget: budget) }
+                    == .incompatibleStore(directory: path, field: "key.serde", onDisk: "string", declared: "bytes"))
             let window = StoreSpec(
                 name: "counts", kind: .window(retentionMs: 1000, segmentIntervalMs: 500), keySerde: "string",
                 valueSerde: "string")
-            #expect(stateError { _ = try task.openWindowStore(window, cacheBudget: budget) }
-                == .incompatibleStore(directory: path, field: "store.kind", onDisk: "keyValue", declared: "window"))
+            #expect(
+                stateError { _ = try task.openWindowStore(window, cacheBudget: budget) }
+                    == .incompatibleStore(directory: path, field: "store.kind", onDisk: "keyValue", declared: "window"))
 
             let windows = StoreSpec(
                 name: "windows", kind: .window(retentionMs: 1000, segmentIntervalMs: 500), keySerde: "string",
@@ -162,9 +178,11 @@ import Testing
             try task.openWindowStore(windows, cacheBudget: budget).close()
             var resegmented = windows
             resegmented.kind = .window(retentionMs: 1000, segmentIntervalMs: 250)
-            #expect(stateError { _ = try task.openWindowStore(resegmented, cacheBudget: budget) }
-                == .incompatibleStore(
-                    directory: task.storePath("windows"), field: "window.segment.ms", onDisk: "500", declared: "250"))
+            #expect(
+                stateError { _ = try task.openWindowStore(resegmented, cacheBudget: budget) }
+                    == .incompatibleStore(
+                        directory: task.storePath("windows"), field: "window.segment.ms", onDisk: "500", declared: "250"
+                    ))
             var longerRetention = windows
             longerRetention.kind = .window(retentionMs: 5000, segmentIntervalMs: 500)
             try task.openWindowStore(longerRetention, cacheBudget: budget).close()
@@ -182,7 +200,9 @@ import Testing
             let path = task.storePath("counts")
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             try Data("precious".utf8).write(to: URL(fileURLWithPath: path + "/notes.txt"))
-            let error = stateError { _ = try task.openKeyValueStore(kvSpec(), cacheBudget: RecordCacheBudget(maxBytes: 1024)) }
+            let error = stateError {
+                _ = try task.openKeyValueStore(kvSpec(), cacheBudget: RecordCacheBudget(maxBytes: 1024))
+            }
             #expect(error == .foreignDirectory(directory: path, found: ["notes.txt"]))
             #expect(try FileManager.default.contentsOfDirectory(atPath: path) == ["notes.txt"])
             #expect(try String(contentsOfFile: path + "/notes.txt", encoding: .utf8) == "precious")
@@ -199,13 +219,16 @@ import Testing
 
             let metadata = try String(contentsOfFile: path + "/EDDY-STORE", encoding: .utf8)
             try Data("garbage\n".utf8).write(to: URL(fileURLWithPath: path + "/EDDY-STORE"))
-            #expect(stateError { _ = try task.openKeyValueStore(kvSpec(), cacheBudget: budget) }
-                == .corruptMetadata(file: path + "/EDDY-STORE", reason: "the first line is not Eddy's metadata header"))
+            #expect(
+                stateError { _ = try task.openKeyValueStore(kvSpec(), cacheBudget: budget) }
+                    == .corruptMetadata(
+                        file: path + "/EDDY-STORE", reason: "the first line is not Eddy's metadata header"))
             try Data(metadata.replacingOccurrences(of: "format.version=1", with: "format.version=9").utf8)
                 .write(to: URL(fileURLWithPath: path + "/EDDY-STORE"))
-            #expect(stateError { _ = try task.openKeyValueStore(kvSpec(), cacheBudget: budget) }
-                == .corruptMetadata(
-                    file: path + "/EDDY-STORE", reason: "format version 9 is not 1, the one this Eddy reads"))
+            #expect(
+                stateError { _ = try task.openKeyValueStore(kvSpec(), cacheBudget: budget) }
+                    == .corruptMetadata(
+                        file: path + "/EDDY-STORE", reason: "format version 9 is not 1, the one this Eddy reads"))
             try Data(metadata.utf8).write(to: URL(fileURLWithPath: path + "/EDDY-STORE"))
 
             try Data("MANIFEST-999999\n".utf8).write(to: URL(fileURLWithPath: path + "/CURRENT"))
@@ -217,7 +240,8 @@ import Testing
             #expect(operation == "open")
             #expect(directory == path)
             #expect(message.contains("MANIFEST-999999"))
-            #expect(message.hasSuffix("(if the store is damaged, delete its directory to rebuild it from its changelog)"))
+            #expect(
+                message.hasSuffix("(if the store is damaged, delete its directory to rebuild it from its changelog)"))
         }
     }
 
@@ -246,18 +270,24 @@ import Testing
             try Data("not a directory".utf8).write(to: URL(fileURLWithPath: state.applicationPath))
             let error = stateError { _ = try state.lockTask("0_0") }
             #expect(error == .io(operation: "create directory", path: state.taskPath("0_0"), errno: ENOTDIR))
-            #expect(error!.description == "create directory \(state.taskPath("0_0")) failed: Not a directory (errno 20)")
+            #expect(
+                error!.description == "create directory \(state.taskPath("0_0")) failed: Not a directory (errno 20)")
         }
     }
 
     @Test func namesThatCannotBeDirectoriesAreRefused() throws {
         try withStateDirectory { state in
-            #expect(stateError { _ = try state.lockTask("../0_0") } == .invalidArgument(
-                store: "../0_0", reason: "task id '../0_0' cannot name a directory: use a non-empty name without '/'"))
+            #expect(
+                stateError { _ = try state.lockTask("../0_0") }
+                    == .invalidArgument(
+                        store: "../0_0",
+                        reason: "task id '../0_0' cannot name a directory: use a non-empty name without '/'"))
             let task = try state.lockTask("0_0")
             defer { task.unlock() }
-            #expect(stateError { _ = try task.openKeyValueStore(kvSpec(""), cacheBudget: RecordCacheBudget(maxBytes: 1)) }
-                == .invalidArgument(store: "", reason: "store name '' cannot name a directory: use a non-empty name without '/'"))
+            #expect(
+                stateError { _ = try task.openKeyValueStore(kvSpec(""), cacheBudget: RecordCacheBudget(maxBytes: 1)) }
+                    == .invalidArgument(
+                        store: "", reason: "store name '' cannot name a directory: use a non-empty name without '/'"))
         }
     }
 }

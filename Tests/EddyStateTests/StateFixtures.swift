@@ -31,8 +31,10 @@ func withStore<R>(
 
 let testPartition = ChangelogPartition(topic: "app-counts-changelog", partition: 3)
 
-func kvSpec(_ name: String = "counts", persistent: Bool = true, keySerde: String = "string",
-            valueSerde: String = "string") -> StoreSpec {
+func kvSpec(
+    _ name: String = "counts", persistent: Bool = true, keySerde: String = "string",
+    valueSerde: String = "string"
+) -> StoreSpec {
     StoreSpec(name: name, kind: .keyValue, keySerde: keySerde, valueSerde: valueSerde, persistent: persistent)
 }
 
@@ -89,7 +91,9 @@ extension KeyValueStateStore {
     }
 
     /// Restores `records` (value nil = tombstone) as one batch.
-    func restore(_ records: [(String, String?)], nextOffset: Int64, partition: ChangelogPartition = testPartition) throws {
+    func restore(_ records: [(String, String?)], nextOffset: Int64, partition: ChangelogPartition = testPartition)
+        throws
+    {
         try restore(partition, nextOffset: nextOffset) { batch in
             for (key, value) in records {
                 bytes(key).withUnsafeBytes { k in

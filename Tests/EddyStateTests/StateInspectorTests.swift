@@ -14,7 +14,8 @@ import Testing
     @Test func aWindowStoreIsListedWithItsWindowSizeAndReadWindowByWindow() throws {
         try withStateDirectory { state in
             let task = try state.lockTask("0_1")
-            let store = try task.openWindowStore(Self.spec(windowSizeMs: 50), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
+            let store = try task.openWindowStore(
+                Self.spec(windowSizeMs: 50), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
             try store.put("b", 0, "b0")
             try store.put("a", 150, "a150")
             try store.put("a", 50, "a50")
@@ -25,11 +26,12 @@ import Testing
 
             let inspector = try StateInspector(root: state.root, applicationId: state.applicationId)
             let found = try inspector.stores()
-            #expect(found == [
-                StateInspector.StoreOnDisk(
-                    taskId: "0_1", name: "windows", directory: state.taskPath("0_1") + "/windows", kind: "window",
-                    keySerde: "string", valueSerde: "string", windowSizeMs: 50)
-            ])
+            #expect(
+                found == [
+                    StateInspector.StoreOnDisk(
+                        taskId: "0_1", name: "windows", directory: state.taskPath("0_1") + "/windows", kind: "window",
+                        keySerde: "string", valueSerde: "string", windowSizeMs: 50)
+                ])
             let inspected = try inspector.open(found[0])
             defer { inspected.close() }
             var windows: [String] = []
@@ -46,8 +48,10 @@ import Testing
             defer { task.unlock() }
             let budget = RecordCacheBudget(maxBytes: 1 << 20)
             try task.openWindowStore(Self.spec(windowSizeMs: 50), cacheBudget: budget).close()
-            #expect(stateError { _ = try task.openWindowStore(Self.spec(windowSizeMs: 60), cacheBudget: budget) }
-                == .incompatibleStore(directory: task.storePath("windows"), field: "window.size.ms", onDisk: "50", declared: "60"))
+            #expect(
+                stateError { _ = try task.openWindowStore(Self.spec(windowSizeMs: 60), cacheBudget: budget) }
+                    == .incompatibleStore(
+                        directory: task.storePath("windows"), field: "window.size.ms", onDisk: "50", declared: "60"))
             try task.openWindowStore(Self.spec(windowSizeMs: 50), cacheBudget: budget).close()
         }
     }

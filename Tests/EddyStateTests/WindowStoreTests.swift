@@ -55,7 +55,8 @@ extension WindowStateStore {
         try withStateDirectory { state in
             let task = try state.lockTask("0_0")
             defer { task.unlock() }
-            let store = try task.openWindowStore(Self.spec(persistent: persistent), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
+            let store = try task.openWindowStore(
+                Self.spec(persistent: persistent), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
             defer { store.close() }
             try store.put("a", 0, "a0")
             try store.put("a", 150, "a150")
@@ -73,9 +74,10 @@ extension WindowStateStore {
             #expect(try store.fetch("ab", 0, 1000) == ["100=ab100"])
             #expect(try store.fetch("zz", 0, 1000) == [])
             #expect(try store.fetchAll(100, 199) == ["a\u{0}@150=nul150", "a@150=a150'", "ab@100=ab100", "b@120=b120"])
-            #expect(try store.fetchAll(0, 1000) == [
-                "a@0=a0", "a\u{0}@150=nul150", "a@150=a150'", "ab@100=ab100", "b@120=b120", "a@220=a220",
-            ])
+            #expect(
+                try store.fetchAll(0, 1000) == [
+                    "a@0=a0", "a\u{0}@150=nul150", "a@150=a150'", "ab@100=ab100", "b@120=b120", "a@220=a220",
+                ])
             let key = bytes("a")
             let at150 = try key.withUnsafeBytes { k in try store.get(k, windowStart: 150) { $0.map(text) } }
             let at151 = try key.withUnsafeBytes { k in try store.get(k, windowStart: 151) { $0.map(text) } }
@@ -96,11 +98,15 @@ extension WindowStateStore {
             // Stream time 650, retention 500: windows from 151 on are live; segment 0 (0-99) was
             // deleted at commit, segment 1 (100-199) still holds the expired window 100.
             #expect(store.earliestLiveWindowStart == 151)
-            #expect(try store.fetch("k", 0, 10_000) == ["200=v200", "300=v300", "400=v400", "500=v500", "600=v600", "650=v650"])
-            #expect(try store.storedEntries() == [
-                "1|k@100=v100", "2|k@200=v200", "3|k@300=v300", "4|k@400=v400", "5|k@500=v500", "6|k@600=v600",
-                "6|k@650=v650",
-            ])
+            #expect(
+                try store.fetch("k", 0, 10_000) == [
+                    "200=v200", "300=v300", "400=v400", "500=v500", "600=v600", "650=v650",
+                ])
+            #expect(
+                try store.storedEntries() == [
+                    "1|k@100=v100", "2|k@200=v200", "3|k@300=v300", "4|k@400=v400", "5|k@500=v500", "6|k@600=v600",
+                    "6|k@650=v650",
+                ])
             #expect(try store.put("k", 150, "late") == false)
             #expect(try store.put("k", 151, "ok") == true)
             store.advanceStreamTime(to: 1000)
@@ -114,7 +120,8 @@ extension WindowStateStore {
         try withStateDirectory { state in
             let task = try state.lockTask("0_0")
             defer { task.unlock() }
-            let source = try task.openWindowStore(Self.spec(persistent: false), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
+            let source = try task.openWindowStore(
+                Self.spec(persistent: false), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
             defer { source.close() }
             try source.put("a", 100, "1")
             try source.put("b", 250, "2")
@@ -122,10 +129,11 @@ extension WindowStateStore {
             try source.put("a", 100, nil)
             var changelog: [([UInt8], [UInt8]?)] = []
             source.forEachDirtyEntry { k, v in changelog.append((Array(k), v.map { Array($0) })) }
-            #expect(changelog.map { $0.0 } == [
-                bytes("a") + [0, 0, 0, 0, 0, 0, 0, 100], bytes("b") + [0, 0, 0, 0, 0, 0, 0, 250],
-                bytes("a") + [0, 0, 0, 0, 0, 0, 0x01, 0x2C],
-            ])
+            #expect(
+                changelog.map { $0.0 } == [
+                    bytes("a") + [0, 0, 0, 0, 0, 0, 0, 100], bytes("b") + [0, 0, 0, 0, 0, 0, 0, 250],
+                    bytes("a") + [0, 0, 0, 0, 0, 0, 0x01, 0x2C],
+                ])
             #expect(changelog.map { $0.1.map { String(decoding: $0, as: UTF8.self) } } == [nil, "2", "3"])
 
             let restored = try task.openWindowStore(Self.spec(), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
@@ -152,15 +160,20 @@ extension WindowStateStore {
             defer { task.unlock() }
             let store = try task.openWindowStore(Self.spec(), cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
             defer { store.close() }
-            #expect(stateError { try store.put("a", -1, "x") } == .invalidArgument(
-                store: "windows", reason: "window start -1 is negative; window starts are epoch milliseconds"))
+            #expect(
+                stateError { try store.put("a", -1, "x") }
+                    == .invalidArgument(
+                        store: "windows", reason: "window start -1 is negative; window starts are epoch milliseconds"))
             let error = stateError {
                 try store.restore(testPartition, nextOffset: 1) { batch in
                     try [UInt8]([1, 2, 3]).withUnsafeBytes { try batch.apply($0, nil) }
                 }
             }
-            #expect(error == .invalidArgument(
-                store: "windows", reason: "a changelog key of 3 bytes does not end with an 8-byte window start"))
+            #expect(
+                error
+                    == .invalidArgument(
+                        store: "windows", reason: "a changelog key of 3 bytes does not end with an 8-byte window start")
+            )
             #expect(store.checkpoint == [:])
         }
     }

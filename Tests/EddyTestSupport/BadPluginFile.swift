@@ -84,21 +84,27 @@ public enum BadPluginFile: String, CaseIterable, Sendable, CustomStringConvertib
             guard let first = segments.first(where: { $0.fileEnd > UInt64(size) }) else {
                 throw ProcessRunner.Failure(description: "every segment of \(built) lies in its first \(size) bytes")
             }
-            return "plugin file \(path) is cut short: its segment \(first.index) (PT_\(first.type)) ends at byte \(Self.grouped(first.fileEnd)) but the file has \(Self.grouped(UInt64(size))) bytes — \(incomplete)"
+            return
+                "plugin file \(path) is cut short: its segment \(first.index) (PT_\(first.type)) ends at byte \(Self.grouped(first.fileEnd)) but the file has \(Self.grouped(UInt64(size))) bytes — \(incomplete)"
         case .empty:
             return "plugin file \(path) is empty — \(incomplete)"
         case .text:
-            return "plugin file \(path) is not an ELF shared library: it begins with 6a 75 73 74, not ELF's 7f 45 4c 46 — point at the plugin's shared library (.so) itself"
+            return
+                "plugin file \(path) is not an ELF shared library: it begins with 6a 75 73 74, not ELF's 7f 45 4c 46 — point at the plugin's shared library (.so) itself"
         case .foreignArchitecture:
             let (foreign, host) = (Self.foreignMachine, Self.hostMachine)
-            return "plugin file \(path) is built for \(foreign.name) (e_machine \(foreign.number)) but this host is \(host.name) (e_machine \(host.number)) — build the plugin on this machine, or cross-compile it for \(host.name) Linux"
+            return
+                "plugin file \(path) is built for \(foreign.name) (e_machine \(foreign.number)) but this host is \(host.name) (e_machine \(host.number)) — build the plugin on this machine, or cross-compile it for \(host.name) Linux"
         case .directory:
-            return "plugin path \(path) is a directory, not a regular file — point at the plugin's shared library itself"
+            return
+                "plugin path \(path) is a directory, not a regular file — point at the plugin's shared library itself"
         case .linkOutside:
             let target = try FileManager.default.destinationOfSymbolicLink(atPath: path)
-            return "plugin path \(path) is a symbolic link to \(Self.canonical(target)), which lies outside the plugin directory \(directory) — copy the plugin itself into \(directory)"
+            return
+                "plugin path \(path) is a symbolic link to \(Self.canonical(target)), which lies outside the plugin directory \(directory) — copy the plugin itself into \(directory)"
         case .fileOutside:
-            return "plugin file \(path) lies outside the plugin directory \(directory) — copy it into \(directory) or configure that directory"
+            return
+                "plugin file \(path) lies outside the plugin directory \(directory) — copy it into \(directory) or configure that directory"
         }
     }
 

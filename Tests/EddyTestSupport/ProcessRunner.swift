@@ -17,7 +17,8 @@ public enum ProcessRunner {
     }
 
     /// The build products directory: the test runner lives there, next to `eddy` and the plugins.
-    public static let productsDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+    public static let productsDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .path
 
     /// The built `eddy` executable, or a clear error when it was not built.
     public static func eddy() throws -> String {
@@ -30,7 +31,8 @@ public enum ProcessRunner {
 
     /// Runs `eddy arguments…` (see ``run(_:_:input:in:environment:timeout:)``).
     public static func eddy(
-        _ arguments: [String], input: String? = nil, environment: [String: String] = [:], timeout: Duration = .seconds(60)
+        _ arguments: [String], input: String? = nil, environment: [String: String] = [:],
+        timeout: Duration = .seconds(60)
     ) throws -> Result {
         try run(try eddy(), arguments, input: input, environment: environment, timeout: timeout)
     }
@@ -60,7 +62,8 @@ public enum ProcessRunner {
         }
         if exited.wait(timeout: .now() + .seconds(Int(timeout.components.seconds))) == .timedOut {
             process.terminate()
-            throw Failure(description: "\(([executable] + arguments).joined(separator: " ")) did not exit within \(timeout)")
+            throw Failure(
+                description: "\(([executable] + arguments).joined(separator: " ")) did not exit within \(timeout)")
         }
         return Result(
             status: process.terminationStatus,

@@ -34,7 +34,9 @@ public struct ReadElf: Sendable {
         guard result.status == 0 else {
             throw ProcessRunner.Failure(description: "readelf -hlW \(path) failed: \(result.stderr)")
         }
-        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         func header(_ name: String) throws -> UInt64 {
             guard let line = lines.first(where: { $0.hasPrefix(name + ":") }),
                 let value = line.dropFirst(name.count + 1).split(separator: " ").first.flatMap({ UInt64($0) })
@@ -58,7 +60,8 @@ public struct ReadElf: Sendable {
                 let address = UInt64(fields[2].dropFirst(2), radix: 16),
                 let size = UInt64(fields[4].dropFirst(2), radix: 16)
             else { throw ProcessRunner.Failure(description: "cannot read readelf's program header line \"\(row)\"") }
-            return Segment(index: index, type: String(fields[0]), offset: offset, virtualAddress: address, fileSize: size)
+            return Segment(
+                index: index, type: String(fields[0]), offset: offset, virtualAddress: address, fileSize: size)
         }
     }
 }

@@ -49,7 +49,8 @@ struct IntegerFilterMap: Processor {
 
     mutating func process(_ record: Record) throws {
         guard let amount = try record.value(.int64), amount > 10 else { return }
-        try context.forward(key: record.key, value: amount * 100, keySerde: .bytes, valueSerde: .int64, timestamp: record.timestamp)
+        try context.forward(
+            key: record.key, value: amount * 100, keySerde: .bytes, valueSerde: .int64, timestamp: record.timestamp)
     }
 }
 

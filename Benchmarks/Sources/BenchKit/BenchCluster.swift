@@ -21,7 +21,9 @@ public final class BenchCluster {
     /// Produces `count` records with 16-byte keys `key(first + i)` and 100-byte values,
     /// record i to partition `i % partitions`; returns the records per second.
     @discardableResult
-    public func produce(_ topic: String, count: Int, first: Int = 0, keys: Int = .max, partitions: Int32) throws -> Double {
+    public func produce(_ topic: String, count: Int, first: Int = 0, keys: Int = .max, partitions: Int32) throws
+        -> Double
+    {
         let value = [UInt8](repeating: UInt8(ascii: "v"), count: 100)
         return try produce(topic, count: count) { i, key in
             Self.fillKey(&key, (first + i) % keys)
@@ -32,7 +34,9 @@ public final class BenchCluster {
     /// Produces `count` records: `record(i, &key)` fills record i's 16-byte key and returns
     /// its partition and value; returns the records per second.
     @discardableResult
-    public func produce(_ topic: String, count: Int, _ record: (Int, inout [UInt8]) throws -> (Int32, [UInt8])) throws -> Double {
+    public func produce(_ topic: String, count: Int, _ record: (Int, inout [UInt8]) throws -> (Int32, [UInt8])) throws
+        -> Double
+    {
         let producer = try KafkaProducer(
             configuration: configuration.withDefaults([
                 "linger.ms": "20", "batch.num.messages": "10000", "queue.buffering.max.messages": "500000",
@@ -42,7 +46,8 @@ public final class BenchCluster {
         for i in 0..<count {
             let (partition, value) = try record(i, &key)
             try key.withUnsafeBytes { k in
-                try value.withUnsafeBytes { v in try producer.send(topic: topic, partition: partition, key: k, value: v) }
+                try value.withUnsafeBytes { v in try producer.send(topic: topic, partition: partition, key: k, value: v)
+                }
             }
             if i % 10_000 == 0 { producer.poll() }
         }
@@ -70,7 +75,10 @@ public final class BenchCluster {
 
     /// `key-` and the number in 12 decimal digits: 16 bytes.
     public static func fillKey(_ key: inout [UInt8], _ n: Int) {
-        key[0] = UInt8(ascii: "k"); key[1] = UInt8(ascii: "e"); key[2] = UInt8(ascii: "y"); key[3] = UInt8(ascii: "-")
+        key[0] = UInt8(ascii: "k")
+        key[1] = UInt8(ascii: "e")
+        key[2] = UInt8(ascii: "y")
+        key[3] = UInt8(ascii: "-")
         var rest = n
         for index in stride(from: 15, through: 4, by: -1) {
             key[index] = UInt8(ascii: "0") + UInt8(rest % 10)
@@ -88,8 +96,13 @@ public final class CommittedCounter: @unchecked Sendable {
 
     public init(cluster: BenchCluster, topic: String, partitions: Int32) throws {
         let consumer = try KafkaConsumer(
-            configuration: cluster.configuration.withDefaults(["isolation.level": "read_committed", "fetch.wait.max.ms": "5"]))
-        try consumer.assign((0..<partitions).map { KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaOffset.beginning) })
+            configuration: cluster.configuration.withDefaults([
+                "isolation.level": "read_committed", "fetch.wait.max.ms": "5",
+            ]))
+        try consumer.assign(
+            (0..<partitions).map {
+                KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaOffset.beginning)
+            })
         Thread { [self] in
             while !stopped.load(ordering: .relaxed) {
                 let n = (try? consumer.poll(maxRecords: 50_000, timeout: .milliseconds(5)) { _ in }) ?? 0
@@ -107,7 +120,9 @@ public final class CommittedCounter: @unchecked Sendable {
     public func waitFor(_ target: Int, timeout: Duration = .seconds(600)) throws -> ContinuousClock.Instant {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while count < target {
-            guard ContinuousClock.now < deadline else { throw BenchError("only \(count) of \(target) records committed within \(timeout)") }
+            guard ContinuousClock.now < deadline else {
+                throw BenchError("only \(count) of \(target) records committed within \(timeout)")
+            }
             usleep(1000)
         }
         return .now

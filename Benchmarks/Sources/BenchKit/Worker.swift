@@ -38,7 +38,9 @@ public final class Worker {
     /// Polls the log every 2 ms until `count` lines contain `text`; returns when that was
     /// seen, or throws after `timeout` or when the worker exits.
     @discardableResult
-    public func waitForLines(_ text: String, count: Int = 1, timeout: Duration = .seconds(600)) throws -> ContinuousClock.Instant {
+    public func waitForLines(_ text: String, count: Int = 1, timeout: Duration = .seconds(600)) throws
+        -> ContinuousClock.Instant
+    {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while lines(containing: text).count < count {
             guard process.isRunning, ContinuousClock.now < deadline else {
@@ -51,7 +53,9 @@ public final class Worker {
 
     /// Polls the log every 2 ms until `count` lines contain `text`; returns when each of them
     /// was first seen.
-    public func waitForEach(_ text: String, count: Int, timeout: Duration = .seconds(600)) throws -> [ContinuousClock.Instant] {
+    public func waitForEach(_ text: String, count: Int, timeout: Duration = .seconds(600)) throws -> [ContinuousClock
+        .Instant]
+    {
         var seen: [ContinuousClock.Instant] = []
         while seen.count < count {
             try waitForLines(text, count: seen.count + 1, timeout: timeout)
@@ -91,7 +95,8 @@ public func format(_ value: Double, _ digits: Int = 0) -> String {
 
 /// A scratch directory for one measurement, removed afterwards.
 public func withScratchDirectory<R>(_ name: String, _ body: (String) throws -> R) throws -> R {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8))").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8))")
+        .path
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: path) }
     return try body(path)

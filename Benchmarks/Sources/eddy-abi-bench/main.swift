@@ -134,7 +134,9 @@ let cABI = abiRun(cPlugin)
 let swiftBatch = abiBatchRun(swiftPlugin)
 let cBatch = abiBatchRun(cPlugin)
 
-precondition(direct.forwarded == records * rounds && swiftABI.forwarded == records * rounds && cABI.forwarded == records * rounds)
+precondition(
+    direct.forwarded == records * rounds && swiftABI.forwarded == records * rounds && cABI.forwarded == records * rounds
+)
 
 let scaleCaller = try! swiftPlugin.function(named: "scale")
 var checksum = 0.0
@@ -155,7 +157,8 @@ func format(_ ns: Double) -> String { String(format: "%6.2f", ns) }
 print("eddy ABI benchmark (release, best of \(rounds) runs; \(records) records, \(calls) calls per run)")
 print("per record: host -> process -> one forward back")
 print("  direct Swift (no ABI)        \(format(direct.ns)) ns")
-print("  Swift plugin through the ABI \(format(swiftABI.ns)) ns   (ABI crossing: \(format(swiftABI.ns - direct.ns)) ns)")
+print(
+    "  Swift plugin through the ABI \(format(swiftABI.ns)) ns   (ABI crossing: \(format(swiftABI.ns - direct.ns)) ns)")
 print("  C plugin through the ABI     \(format(cABI.ns)) ns   (ABI crossing: \(format(cABI.ns - direct.ns)) ns)")
 print("per record, in runs of \(batch) through process_batch")
 print("  Swift plugin                 \(format(swiftBatch)) ns   (ABI crossing: \(format(swiftBatch - direct.ns)) ns)")

@@ -53,11 +53,14 @@ func inputs(json: Bool) -> [[UInt8]] {
 }
 
 /// A task graph of `topology`'s sub-topology reading `topic`, with a counting sink.
-func graph(_ topology: Topology, reading topic: String, environment: BenchEnvironment) throws -> (TaskGraph, SourceNode, CountingSink) {
+func graph(_ topology: Topology, reading topic: String, environment: BenchEnvironment) throws -> (
+    TaskGraph, SourceNode, CountingSink
+) {
     let sub = topology.subTopology(readingTopic: topic)!
     var sink: CountingSink?
     let graph = try TaskGraph(
-        subTopology: sub, taskId: "0_0", applicationId: "bench", plugins: [plugin.name: plugin.description], stores: [:],
+        subTopology: sub, taskId: "0_0", applicationId: "bench", plugins: [plugin.name: plugin.description],
+        stores: [:],
         environment: environment
     ) { node in
         let made = CountingSink(name: node.name)
@@ -90,8 +93,10 @@ func measure(_ topology: Topology, topic: String, json: Bool) throws -> (ns: Dou
             defer { storage.forEach { $0.deallocate() } }
             for index in 0..<runLength {
                 views[index] = eddy_record(
-                    struct_size: recordStructSize, key: eddy_bytes(borrowing: keyBuffer), value: eddy_bytes(borrowing: UnsafeRawBufferPointer(storage[index])),
-                    timestamp: 1, topic: eddy_str(ptr: nil, len: 0), partition: 0, offset: Int64(index), headers: nil, header_count: 0)
+                    struct_size: recordStructSize, key: eddy_bytes(borrowing: keyBuffer),
+                    value: eddy_bytes(borrowing: UnsafeRawBufferPointer(storage[index])),
+                    timestamp: 1, topic: eddy_str(ptr: nil, len: 0), partition: 0, offset: Int64(index), headers: nil,
+                    header_count: 0)
             }
             var done = 0
             while done < records {
@@ -100,7 +105,9 @@ func measure(_ topology: Topology, topic: String, json: Bool) throws -> (ns: Dou
                     try origins.withUnsafeBufferPointer { originBuffer in
                         try times.withUnsafeBufferPointer { timeBuffer in
                             try graph.process(
-                                RecordRun(records: recordBuffer.baseAddress!, origins: originBuffer.baseAddress!, count: count), from: source,
+                                RecordRun(
+                                    records: recordBuffer.baseAddress!, origins: originBuffer.baseAddress!, count: count
+                                ), from: source,
                                 streamTimes: timeBuffer.baseAddress!)
                         }
                     }
@@ -118,18 +125,33 @@ func measure(_ topology: Topology, topic: String, json: Bool) throws -> (ns: Dou
 /// A topology of one processor of the plugin between a source and a sink.
 func processorTopology(_ processor: String, topic: String) throws -> Topology {
     let location = TopologyError.Location("bench")
-    return try Topology.build(applicationId: "bench", nodes: [
-        .init(Topology.Node(name: "in", kind: .source(.init(topics: [topic], keySerde: "bytes", valueSerde: "bytes")), parents: []), at: location),
-        .init(Topology.Node(name: "p", kind: .processor(plugin: plugin.name, processor: processor, config: [:]), parents: ["in"]), at: location),
-        .init(Topology.Node(name: "out", kind: .sink(.init(topic: "out", keySerde: "bytes", valueSerde: "bytes")), parents: ["p"]), at: location),
-    ])
+    return try Topology.build(
+        applicationId: "bench",
+        nodes: [
+            .init(
+                Topology.Node(
+                    name: "in", kind: .source(.init(topics: [topic], keySerde: "bytes", valueSerde: "bytes")),
+                    parents: []), at: location),
+            .init(
+                Topology.Node(
+                    name: "p", kind: .processor(plugin: plugin.name, processor: processor, config: [:]), parents: ["in"]
+                ), at: location),
+            .init(
+                Topology.Node(
+                    name: "out", kind: .sink(.init(topic: "out", keySerde: "bytes", valueSerde: "bytes")),
+                    parents: ["p"]), at: location),
+        ])
 }
 
 do {
-    let dsl = try Topology.build(applicationId: "bench", nodes: try Topology.declaredNodes(ofPlugin: plugin.name, plugin.description))
+    let dsl = try Topology.build(
+        applicationId: "bench", nodes: try Topology.declaredNodes(ofPlugin: plugin.name, plugin.description))
     let cases: [(String, Topology, String, Bool)] = [
         ("DSL filter + mapValues, JSON (Codable)", dsl, "json-in", true),
-        ("one Processor API processor, JSON (Codable)", try processorTopology("json-filter-map", topic: "json-in"), "json-in", true),
+        (
+            "one Processor API processor, JSON (Codable)", try processorTopology("json-filter-map", topic: "json-in"),
+            "json-in", true
+        ),
         ("DSL filter + mapValues, i64", dsl, "int-in", false),
         ("one Processor API processor, i64", try processorTopology("int-filter-map", topic: "int-in"), "int-in", false),
     ]

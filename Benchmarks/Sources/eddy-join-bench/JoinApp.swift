@@ -58,6 +58,7 @@ enum JoinApp {
         let path = directory + "/\(id).yaml"
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
         return try Worker(
-            eddy: products + "/eddy", app: path, instance: id, stateDir: directory + "/state", logPath: directory + "/\(id).log")
+            eddy: products + "/eddy", app: path, instance: id, stateDir: directory + "/state",
+            logPath: directory + "/\(id).log")
     }
 }

@@ -33,7 +33,9 @@ func benchStreamStreamLatency(products: String, rate: Int, duration: Int, guaran
                 let value = Array(#"{"i":\#(sent)}"#.utf8)
                 for topic in ["left", "right"] {
                     try key.withUnsafeBytes { k in
-                        try value.withUnsafeBytes { v in try producer.send(topic: topic, partition: Int32(sent % 6), key: k, value: v) }
+                        try value.withUnsafeBytes { v in
+                            try producer.send(topic: topic, partition: Int32(sent % 6), key: k, value: v)
+                        }
                     }
                 }
                 sent += 1
@@ -45,7 +47,9 @@ func benchStreamStreamLatency(products: String, rate: Int, duration: Int, guaran
         let sending = seconds(started, .now)
         let outputs = reader.settled(expecting: total, timeout: .seconds(120))
         let latencies = reader.stop(skippingFirst: 2_000).sorted()
-        func percentile(_ p: Double) -> Int64 { latencies.isEmpty ? -1 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+        func percentile(_ p: Double) -> Int64 {
+            latencies.isEmpty ? -1 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+        }
         print(
             "stream-stream join (1 s windows), \(guarantee), \(rate) records/s per side for \(duration) s "
                 + "(sent at \(format(Double(2 * total) / sending)) records/s in all), 1 stream thread: \(outputs) of \(total) pairs; "
@@ -63,8 +67,13 @@ final class LatencyReader: @unchecked Sendable {
 
     init(cluster: BenchCluster, topic: String, partitions: Int32) throws {
         let consumer = try KafkaConsumer(
-            configuration: cluster.configuration.withDefaults(["isolation.level": "read_committed", "fetch.wait.max.ms": "5"]))
-        try consumer.assign((0..<partitions).map { KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaOffset.beginning) })
+            configuration: cluster.configuration.withDefaults([
+                "isolation.level": "read_committed", "fetch.wait.max.ms": "5",
+            ]))
+        try consumer.assign(
+            (0..<partitions).map {
+                KafkaTopicPartitionOffset(topic: topic, partition: $0, offset: KafkaOffset.beginning)
+            })
         Thread { [self] in
             var local: [(arrival: Int64, latency: Int64)] = []
             while !stopped.load(ordering: .relaxed) {
@@ -93,7 +102,10 @@ final class LatencyReader: @unchecked Sendable {
         while last < expected, ContinuousClock.now < deadline, ContinuousClock.now - since < .seconds(5) {
             usleep(10_000)
             let now = count
-            if now != last { last = now; since = .now }
+            if now != last {
+                last = now
+                since = .now
+            }
         }
         return last
     }

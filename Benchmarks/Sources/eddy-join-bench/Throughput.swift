@@ -23,7 +23,8 @@ func benchStreamTableThroughput(products: String, records: Int, keys: Int, guara
             let counter = try CommittedCounter(cluster: cluster, topic: output, partitions: 6)
             defer { counter.stop() }
             let worker = try JoinApp.launch(
-                topology, id: "\(name.lowercased())-\(guarantee)", guarantee: guarantee, products: products, cluster: cluster,
+                topology, id: "\(name.lowercased())-\(guarantee)", guarantee: guarantee, products: products,
+                cluster: cluster,
                 directory: directory)
             defer { worker.stop() }
             let running = try worker.waitForLines("created (", count: 6, timeout: .seconds(120))
@@ -34,5 +35,6 @@ func benchStreamTableThroughput(products: String, records: Int, keys: Int, guara
     let join = rates["join"] ?? 0, count = rates["W3"] ?? 0
     print(
         "stream-table join, \(guarantee), \(records) orders x \(keys) customers, 1 stream thread: "
-            + "\(format(join)) records/s; W3 (count per key) \(format(count)) records/s; join/W3 \(format(join / count, 2))")
+            + "\(format(join)) records/s; W3 (count per key) \(format(count)) records/s; join/W3 \(format(join / count, 2))"
+    )
 }

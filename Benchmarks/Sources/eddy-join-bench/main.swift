@@ -10,8 +10,10 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 guard let products = arguments.first.map({ URL(fileURLWithPath: $0).standardizedFileURL.path }),
     FileManager.default.isExecutableFile(atPath: products + "/eddy")
 else {
-    FileHandle.standardError.write(Data(
-        "usage: eddy-join-bench <directory with a release eddy and libWordCount.so, e.g. .build/release> [orders] [records/s per side] [seconds]\n".utf8))
+    FileHandle.standardError.write(
+        Data(
+            "usage: eddy-join-bench <directory with a release eddy and libWordCount.so, e.g. .build/release> [orders] [records/s per side] [seconds]\n"
+                .utf8))
     exit(64)
 }
 let orders = arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000

@@ -58,7 +58,9 @@ struct BenchApp {
 /// The sum of the numbers in "(N changelog records restored)" over `lines`.
 func restoredCount(_ lines: [String]) -> Int {
     lines.compactMap { line -> Int? in
-        guard let open = line.range(of: "created ("), let end = line.range(of: " changelog records restored") else { return nil }
+        guard let open = line.range(of: "created ("), let end = line.range(of: " changelog records restored") else {
+            return nil
+        }
         return Int(line[open.upperBound..<end.lowerBound])
     }.reduce(0, +)
 }

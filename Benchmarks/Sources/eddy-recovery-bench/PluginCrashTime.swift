@@ -15,38 +15,41 @@ func benchPluginCrash(products: String, rounds: Int) throws {
     try withScratchDirectory("eddy-recovery-bench") { directory in
         let plugins = directory + "/plugins"
         let markers = directory + "/markers"
-        for path in [plugins, markers] { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+        for path in [plugins, markers] {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        }
         try compileCrashy(to: plugins + "/libCrashy.so")
         try cluster.createTopic("input", partitions: 1)
         try cluster.createTopic("output", partitions: 1)
         let app = directory + "/app.yaml"
         try """
-            application.id: plugin-crash-bench
-            bootstrap.servers: \(cluster.broker.bootstrapServers)
-            processing.guarantee: exactly_once_v2
-            num.stream.threads: 1
-            commit.interval.ms: 100
-            plugins.dir: \(plugins)
-            state.dir: \(directory)/state
-            plugins:
-              Crashy: {isolation: process}
-            plugin.max.restarts: \(rounds + 1)
-            kafka:
-              session.timeout.ms: "6000"
-              heartbeat.interval.ms: "500"
-              fetch.wait.max.ms: "10"
-            topology:
-              sources:
-                - {name: in, topics: [input]}
-              processors:
-                - {name: relay, plugin: Crashy, processor: relay, inputs: [in], config: {marker.dir: "\(markers)"}}
-              sinks:
-                - {name: out, topic: output, inputs: [relay]}
-            """.write(toFile: app, atomically: true, encoding: .utf8)
+        application.id: plugin-crash-bench
+        bootstrap.servers: \(cluster.broker.bootstrapServers)
+        processing.guarantee: exactly_once_v2
+        num.stream.threads: 1
+        commit.interval.ms: 100
+        plugins.dir: \(plugins)
+        state.dir: \(directory)/state
+        plugins:
+          Crashy: {isolation: process}
+        plugin.max.restarts: \(rounds + 1)
+        kafka:
+          session.timeout.ms: "6000"
+          heartbeat.interval.ms: "500"
+          fetch.wait.max.ms: "10"
+        topology:
+          sources:
+            - {name: in, topics: [input]}
+          processors:
+            - {name: relay, plugin: Crashy, processor: relay, inputs: [in], config: {marker.dir: "\(markers)"}}
+          sinks:
+            - {name: out, topic: output, inputs: [relay]}
+        """.write(toFile: app, atomically: true, encoding: .utf8)
         let output = try CommittedCounter(cluster: cluster, topic: "output", partitions: 1)
         defer { output.stop() }
         let worker = try Worker(
-            eddy: products + "/eddy", app: app, instance: "worker", stateDir: directory + "/state", logPath: directory + "/worker.log")
+            eddy: products + "/eddy", app: app, instance: "worker", stateDir: directory + "/state",
+            logPath: directory + "/worker.log")
         let warmUp = 10_000
         try cluster.produce("input", count: warmUp, partitions: 1)
         try output.waitFor(warmUp)
@@ -61,14 +64,17 @@ func benchPluginCrash(products: String, rounds: Int) throws {
             total += 1
             let crashDone = try output.waitFor(total)
             try FileManager.default.removeItem(atPath: markers + "/segv")
-            print("plugin crash round \(round): an ordinary record to its committed output \(format(seconds(plain, plainDone) * 1000)) ms; "
-                + "a record that crashes the plugin's process to its committed output (restart backoff \(100 << (round - 1)) ms included) "
-                + "\(format(seconds(crash, crashDone) * 1000)) ms")
+            print(
+                "plugin crash round \(round): an ordinary record to its committed output \(format(seconds(plain, plainDone) * 1000)) ms; "
+                    + "a record that crashes the plugin's process to its committed output (restart backoff \(100 << (round - 1)) ms included) "
+                    + "\(format(seconds(crash, crashDone) * 1000)) ms")
         }
         let restarts = worker.lines(containing: "restarting its process in").count
         worker.stop()
         let extra = output.settled(quiet: .milliseconds(500)) - total
-        print("plugin crash: \(restarts) restarts logged; \(extra == 0 ? "output exact (\(total) records)" : "\(extra) records too many")")
+        print(
+            "plugin crash: \(restarts) restarts logged; \(extra == 0 ? "output exact (\(total) records)" : "\(extra) records too many")"
+        )
     }
 }
 
@@ -78,7 +84,8 @@ private func compileCrashy(to output: String) throws {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = [
-        "cc", "-shared", "-fPIC", "-O2", "-I", repository + "/sdk/include", "-o", output, repository + "/Tests/Fixtures/crashy.c",
+        "cc", "-shared", "-fPIC", "-O2", "-I", repository + "/sdk/include", "-o", output,
+        repository + "/Tests/Fixtures/crashy.c",
     ]
     try process.run()
     process.waitUntilExit()

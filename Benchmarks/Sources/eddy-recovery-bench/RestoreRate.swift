@@ -20,18 +20,22 @@ func benchRestoreRate(products: String, records: Int, runs: Int) throws {
 
         for run in 1...runs {
             let stateDir = "\(directory)/state-\(run)"
-            let worker = try bench.launch(app, instance: "restore-\(run)", stateDir: stateDir, log: "restore-\(run).log")
+            let worker = try bench.launch(
+                app, instance: "restore-\(run)", stateDir: stateDir, log: "restore-\(run).log")
             let ready = try worker.waitForLines("task 0_0 created")
             let restorerLine = worker.lines(containing: "restored \(BenchApp.store) from").first ?? "(no restore line)"
             let restored = restoredCount(worker.lines(containing: "task 0_0 created"))
             worker.stop()
             guard restored == records else {
-                throw BenchError("run \(run) restored \(restored) records, not \(records); log:\n\(worker.log.suffix(3000))")
+                throw BenchError(
+                    "run \(run) restored \(restored) records, not \(records); log:\n\(worker.log.suffix(3000))")
             }
             let total = seconds(worker.launched, ready)
             let rate = restorerLine.split(separator: ", ").last.map(String.init) ?? "?"
-            print("restore run \(run): \(restored) records; restore loop \(rate); launch to task ready \(format(total, 2)) s "
-                + "= \(format(Double(restored) / total)) records/s overall; state on disk \(directorySize(stateDir) >> 20) MiB")
+            print(
+                "restore run \(run): \(restored) records; restore loop \(rate); launch to task ready \(format(total, 2)) s "
+                    + "= \(format(Double(restored) / total)) records/s overall; state on disk \(directorySize(stateDir) >> 20) MiB"
+            )
         }
     }
 }

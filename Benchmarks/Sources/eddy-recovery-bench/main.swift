@@ -9,8 +9,10 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 guard let products = arguments.first.map({ URL(fileURLWithPath: $0).standardizedFileURL.path }),
     FileManager.default.isExecutableFile(atPath: products + "/eddy")
 else {
-    FileHandle.standardError.write(Data(
-        "usage: eddy-recovery-bench <directory with a release eddy and libWordCount.so, e.g. .build/release> [all|restore|recovery|plugin-crash] [records] [session.timeout.ms]\n".utf8))
+    FileHandle.standardError.write(
+        Data(
+            "usage: eddy-recovery-bench <directory with a release eddy and libWordCount.so, e.g. .build/release> [all|restore|recovery|plugin-crash] [records] [session.timeout.ms]\n"
+                .utf8))
     exit(64)
 }
 let mode = arguments.dropFirst().first ?? "all"
@@ -28,7 +30,8 @@ do {
         for keys in records > 100_000 ? [100_000, records] : [records] {
             for staticMembership in [false, true] {
                 try benchRecoveryTime(
-                    products: products, keys: keys, updates: 200_000, sessionTimeoutMs: sessionTimeoutMs, staticMembership: staticMembership)
+                    products: products, keys: keys, updates: 200_000, sessionTimeoutMs: sessionTimeoutMs,
+                    staticMembership: staticMembership)
             }
         }
     }

@@ -12,7 +12,8 @@ import Synchronization
 let rate = Int(ProcessInfo.processInfo.environment["RATE"] ?? "") ?? 5_000  // lines/s, 4 words each
 let seconds = 24
 /// The release products holding libWordCount.so and libWordCountV2.so (run.sh passes its own).
-let products = ProcessInfo.processInfo.environment["EDDY_PLUGINS_BUILD"]
+let products =
+    ProcessInfo.processInfo.environment["EDDY_PLUGINS_BUILD"]
     ?? URL(fileURLWithPath: #filePath).appendingPathComponent("../../../../.build/release").standardized.path
 
 func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
@@ -53,8 +54,10 @@ let config = try AppConfig.parse(yaml: yaml, file: "reload-bench.yaml")
 let arrivals = Mutex<[(Int64, Int64)]>([])
 let stop = Atomic<Bool>(false)
 let reader = Thread {
-    let consumer = try! KafkaConsumer(configuration: kafka.withDefaults(["isolation.level": "read_committed", "fetch.wait.max.ms": "5"]))
-    try! consumer.assign((0..<6).map { KafkaTopicPartitionOffset(topic: "word-counts", partition: $0, offset: KafkaOffset.beginning) })
+    let consumer = try! KafkaConsumer(
+        configuration: kafka.withDefaults(["isolation.level": "read_committed", "fetch.wait.max.ms": "5"]))
+    try! consumer.assign(
+        (0..<6).map { KafkaTopicPartitionOffset(topic: "word-counts", partition: $0, offset: KafkaOffset.beginning) })
     var local: [(Int64, Int64)] = []
     while !stop.load(ordering: .relaxed) {
         _ = try? consumer.poll(maxRecords: 10_000, timeout: .milliseconds(20)) { record in
@@ -83,7 +86,9 @@ while nowMs() - start < Int64(seconds) * 1000 {
     let due = Int(elapsed) * rate / 1000
     while sent < due {
         let line = (0..<4).map { words[($0 * 7 + sent) % words.count] }.joined(separator: " ")
-        try producer.send(KafkaProducerRecord(topic: "text-input", partition: Int32(sent % 6), key: nil, value: Array(line.utf8), timestamp: nowMs()))
+        try producer.send(
+            KafkaProducerRecord(
+                topic: "text-input", partition: Int32(sent % 6), key: nil, value: Array(line.utf8), timestamp: nowMs()))
         sent += 1
     }
     producer.poll()
@@ -122,7 +127,9 @@ func percentile(_ values: [Int64], _ p: Double) -> Int64 {
 func longestGap(_ slice: [(Int64, Int64)]) -> Int64 {
     zip(slice.dropFirst(), slice).map { $0.0 - $1.0 }.max() ?? -1
 }
-print("eddy-reload-bench: \(rate) lines/s (\(rate * 4) outputs/s), exactly_once_v2, 2 stream threads, commit.interval.ms 100")
+print(
+    "eddy-reload-bench: \(rate) lines/s (\(rate * 4) outputs/s), exactly_once_v2, 2 stream threads, commit.interval.ms 100"
+)
 print("window                         outputs   p50 ms   p99 ms   longest output gap ms")
 let rows: [(String, Int64, Int64)] = [
     ("steady (5-8 s)", 5000, 8000), ("reload v1->v2 (8-9 s)", 8000, 9000), ("rollback v2->v1 (12-13 s)", 12000, 13000),

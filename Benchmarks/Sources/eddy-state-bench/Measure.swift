@@ -40,7 +40,8 @@ func format(_ value: Double, _ digits: Int = 0) -> String {
 
 /// A fresh state directory under the temp directory, removed afterwards.
 func withScratchDirectory<R>(_ body: (String) throws -> R) rethrows -> R {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("eddy-state-bench-\(UUID().uuidString)").path
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("eddy-state-bench-\(UUID().uuidString)")
+        .path
     defer { try? FileManager.default.removeItem(atPath: root) }
     return try body(root)
 }

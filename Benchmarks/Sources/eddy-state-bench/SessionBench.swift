@@ -6,14 +6,17 @@ import EddyState
 /// find), and a restore of the sessions from their changelog records.
 func benchSessions() throws {
     try withScratchDirectory { root in
-        let state = try StateDirectory(root: root, applicationId: "bench", environment: RocksDBEnvironment(memoryMB: memoryMB))
+        let state = try StateDirectory(
+            root: root, applicationId: "bench", environment: RocksDBEnvironment(memoryMB: memoryMB))
         let budget = RecordCacheBudget(maxBytes: 512 << 20)
         let retention: Int64 = 600_000, gap: Int64 = 5_000, spacing: Int64 = 10_000, length: Int64 = 3_000
         let keys: UInt64 = 10_000, sessionsPerKey: Int64 = 20
         let n = Double(keys) * Double(sessionsPerKey)
         let spec = StoreSpec(
             name: "sessions",
-            kind: .session(retentionMs: retention, segmentIntervalMs: SessionStateStore.defaultSegmentInterval(retentionMs: retention)),
+            kind: .session(
+                retentionMs: retention,
+                segmentIntervalMs: SessionStateStore.defaultSegmentInterval(retentionMs: retention)),
             keySerde: "bytes", valueSerde: "i64")
         let task = try state.lockTask("0_0")
         defer { task.unlock() }
@@ -28,7 +31,9 @@ func benchSessions() throws {
                     workload.fill(i)
                     count[7] = UInt8(truncatingIfNeeded: s)
                     try workload.key.withUnsafeBytes { k in
-                        try count.withUnsafeBytes { _ = try store.put(k, start: s * spacing, end: s * spacing + length, value: $0) }
+                        try count.withUnsafeBytes {
+                            _ = try store.put(k, start: s * spacing, end: s * spacing + length, value: $0)
+                        }
                     }
                 }
             }
@@ -95,9 +100,15 @@ func benchSessions() throws {
         func perOp(_ s: Double, _ count: Double = n) -> String { format(s * 1e9 / count) + " ns/op" }
         print("session put into the cache (new session): \(perOp(put))")
         print("findSessions through the cache (\(Int(n)) sessions cached): \(perOp(cachedFind))")
-        print("commit \(Int(n)) sessions + checkpoint in one write batch: \(perOp(commit)) (\(format(commit * 1000, 1)) ms)")
+        print(
+            "commit \(Int(n)) sessions + checkpoint in one write batch: \(perOp(commit)) (\(format(commit * 1000, 1)) ms)"
+        )
         print("findSessions from RocksDB: \(perOp(storedFind))")
-        print("extend a session (find + remove + put, a new key in the cache each time): \(perOp(extend, Double(extensions)))")
-        print("restore \(Int(n)) session changelog records (batches of 10k, until durable): \(format(n / restore)) records/s")
+        print(
+            "extend a session (find + remove + put, a new key in the cache each time): \(perOp(extend, Double(extensions)))"
+        )
+        print(
+            "restore \(Int(n)) session changelog records (batches of 10k, until durable): \(format(n / restore)) records/s"
+        )
     }
 }

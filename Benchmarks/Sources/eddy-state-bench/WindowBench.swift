@@ -6,13 +6,17 @@ import EddyState
 /// the commit that drops them all once stream time has passed their retention.
 func benchWindows() throws {
     try withScratchDirectory { root in
-        let state = try StateDirectory(root: root, applicationId: "bench", environment: RocksDBEnvironment(memoryMB: memoryMB))
+        let state = try StateDirectory(
+            root: root, applicationId: "bench", environment: RocksDBEnvironment(memoryMB: memoryMB))
         let budget = RecordCacheBudget(maxBytes: 512 << 20)
         let retention: Int64 = 600_000, size: Int64 = 10_000
         let keys: UInt64 = 10_000, windowsPerKey: Int64 = 20
         let n = Double(keys) * Double(windowsPerKey)
         let spec = StoreSpec(
-            name: "windows", kind: .window(retentionMs: retention, segmentIntervalMs: WindowStateStore.defaultSegmentInterval(retentionMs: retention)),
+            name: "windows",
+            kind: .window(
+                retentionMs: retention,
+                segmentIntervalMs: WindowStateStore.defaultSegmentInterval(retentionMs: retention)),
             keySerde: "bytes", valueSerde: "i64", windowSizeMs: size)
         let task = try state.lockTask("0_0")
         defer { task.unlock() }
@@ -26,7 +30,9 @@ func benchWindows() throws {
                 for i in 0..<keys {
                     workload.fill(i)
                     count[7] = UInt8(truncatingIfNeeded: w)
-                    try workload.key.withUnsafeBytes { k in try count.withUnsafeBytes { _ = try store.put(k, windowStart: w * size, value: $0) } }
+                    try workload.key.withUnsafeBytes { k in
+                        try count.withUnsafeBytes { _ = try store.put(k, windowStart: w * size, value: $0) }
+                    }
                 }
             }
         }
@@ -35,7 +41,9 @@ func benchWindows() throws {
             for w in 0..<windowsPerKey {
                 for i in 0..<keys {
                     workload.fill(i)
-                    found += try workload.key.withUnsafeBytes { k in try store.get(k, windowStart: w * size) { $0?.count ?? 0 } }
+                    found += try workload.key.withUnsafeBytes { k in
+                        try store.get(k, windowStart: w * size) { $0?.count ?? 0 }
+                    }
                 }
             }
         }
@@ -73,7 +81,8 @@ func benchWindows() throws {
             try restored.completeRestore()
         }
 
-        store.advanceStreamTime(to: windowsPerKey * size + retention + WindowStateStore.defaultSegmentInterval(retentionMs: retention))
+        store.advanceStreamTime(
+            to: windowsPerKey * size + retention + WindowStateStore.defaultSegmentInterval(retentionMs: retention))
         let purge = try seconds { try store.commit(checkpoint: [partition: Int64(n) + 1]) }
         var left = 0
         try store.fetchAll(from: 0, to: .max) { _, _, _ in
@@ -85,9 +94,15 @@ func benchWindows() throws {
         func perOp(_ s: Double, _ count: Double = n) -> String { format(s * 1e9 / count) + " ns/op" }
         print("window put into the cache (new window): \(perOp(put))")
         print("window get from the cache: \(perOp(cachedGet))")
-        print("commit \(Int(n)) windows + checkpoint in one write batch: \(perOp(commit)) (\(format(commit * 1000, 1)) ms)")
-        print("fetch of one key's \(windowsPerKey) windows from RocksDB: \(perOp(fetch, Double(keys))) per fetch, \(perOp(fetch)) per window")
-        print("restore \(Int(n)) window changelog records (batches of 10k, until durable): \(format(n / restore)) records/s")
+        print(
+            "commit \(Int(n)) windows + checkpoint in one write batch: \(perOp(commit)) (\(format(commit * 1000, 1)) ms)"
+        )
+        print(
+            "fetch of one key's \(windowsPerKey) windows from RocksDB: \(perOp(fetch, Double(keys))) per fetch, \(perOp(fetch)) per window"
+        )
+        print(
+            "restore \(Int(n)) window changelog records (batches of 10k, until durable): \(format(n / restore)) records/s"
+        )
         print("commit that drops every expired segment (\(Int(n)) windows): \(format(purge * 1000, 1)) ms")
     }
 }

@@ -15,9 +15,12 @@ let records = arguments.dropFirst().first.flatMap { UInt64($0) } ?? 1_000_000
 let partition = ChangelogPartition(topic: "bench-store-changelog", partition: 0)
 let memoryMB = arguments.dropFirst(2).first.flatMap { Int($0) } ?? RocksDBEnvironment.defaultMemoryMB
 
-func openStore(_ root: String, persistent: Bool, memoryMB: Int, task: String = "0_0",
-               budget: RecordCacheBudget) throws -> (TaskStateDirectory, KeyValueStateStore) {
-    let state = try StateDirectory(root: root, applicationId: "bench", environment: RocksDBEnvironment(memoryMB: memoryMB))
+func openStore(
+    _ root: String, persistent: Bool, memoryMB: Int, task: String = "0_0",
+    budget: RecordCacheBudget
+) throws -> (TaskStateDirectory, KeyValueStateStore) {
+    let state = try StateDirectory(
+        root: root, applicationId: "bench", environment: RocksDBEnvironment(memoryMB: memoryMB))
     let directory = try state.lockTask(task)
     let spec = StoreSpec(name: "store", keySerde: "bytes", valueSerde: "bytes", persistent: persistent)
     return (directory, try directory.openKeyValueStore(spec, cacheBudget: budget))
@@ -27,7 +30,8 @@ func openStore(_ root: String, persistent: Bool, memoryMB: Int, task: String = "
 /// changelog, until they are durable (`completeRestore` included).
 func benchRestore(persistent: Bool, batchSize: UInt64) throws {
     try withScratchDirectory { root in
-        let (task, store) = try openStore(root, persistent: persistent, memoryMB: memoryMB, budget: RecordCacheBudget(maxBytes: 1 << 20))
+        let (task, store) = try openStore(
+            root, persistent: persistent, memoryMB: memoryMB, budget: RecordCacheBudget(maxBytes: 1 << 20))
         defer {
             store.close()
             task.unlock()
@@ -48,9 +52,10 @@ func benchRestore(persistent: Bool, batchSize: UInt64) throws {
             try store.completeRestore()
         }
         let kind = persistent ? "rocksdb" : "in-memory"
-        print("restore \(kind) batch=\(batchSize): \(records) records in \(format(elapsed, 2)) s = "
-            + "\(format(Double(records) / elapsed)) records/s (\(format(cpu, 2)) CPU s = "
-            + "\(format(Double(records) / cpu)) records per CPU second)")
+        print(
+            "restore \(kind) batch=\(batchSize): \(records) records in \(format(elapsed, 2)) s = "
+                + "\(format(Double(records) / elapsed)) records/s (\(format(cpu, 2)) CPU s = "
+                + "\(format(Double(records) / cpu)) records per CPU second)")
     }
 }
 
@@ -213,8 +218,9 @@ func benchCountPerUser() throws {
         let records: UInt64 = 1_000_000
         let (wall, cpu) = try timed { try OperationsPhase.countPerUser(store, records: records) }
         func perRecord(_ s: Double) -> String { format(s * 1e9 / Double(records)) + " ns" }
-        print("count per user (10k users, get + put, commit every 20k records): \(perRecord(wall)) per record "
-            + "(\(perRecord(cpu)) CPU)")
+        print(
+            "count per user (10k users, get + put, commit every 20k records): \(perRecord(wall)) per record "
+                + "(\(perRecord(cpu)) CPU)")
     }
 }
 
@@ -222,7 +228,8 @@ func benchCountPerUser() throws {
 /// price of one instance per task and store rather than column families in one instance.
 func benchOpenCost() throws {
     try withScratchDirectory { root in
-        let state = try StateDirectory(root: root, applicationId: "bench", environment: RocksDBEnvironment(memoryMB: 64))
+        let state = try StateDirectory(
+            root: root, applicationId: "bench", environment: RocksDBEnvironment(memoryMB: 64))
         let budget = RecordCacheBudget(maxBytes: 1 << 20)
         let count = 48
         func openAll() throws -> ([TaskStateDirectory], [KeyValueStateStore]) {
@@ -231,8 +238,9 @@ func benchOpenCost() throws {
             for t in 0..<count {
                 let task = try state.lockTask("0_\(t)")
                 tasks.append(task)
-                stores.append(try task.openKeyValueStore(
-                    StoreSpec(name: "store", keySerde: "bytes", valueSerde: "bytes"), cacheBudget: budget))
+                stores.append(
+                    try task.openKeyValueStore(
+                        StoreSpec(name: "store", keySerde: "bytes", valueSerde: "bytes"), cacheBudget: budget))
             }
             return (tasks, stores)
         }
@@ -247,9 +255,10 @@ func benchOpenCost() throws {
         closeAll(opened)
         let reopen = try seconds { opened = try openAll() }
         closeAll(opened)
-        print("open: \(count) stores created in \(format(create * 1000, 0)) ms (\(format(create * 1000 / Double(count), 1)) ms "
-            + "each), reopened in \(format(reopen * 1000, 0)) ms (\(format(reopen * 1000 / Double(count), 1)) ms each); "
-            + "RSS +\(format((after - before) * 1024 / Double(count), 0)) KiB per open empty store")
+        print(
+            "open: \(count) stores created in \(format(create * 1000, 0)) ms (\(format(create * 1000 / Double(count), 1)) ms "
+                + "each), reopened in \(format(reopen * 1000, 0)) ms (\(format(reopen * 1000 / Double(count), 1)) ms each); "
+                + "RSS +\(format((after - before) * 1024 / Double(count), 0)) KiB per open empty store")
     }
 }
 
@@ -265,8 +274,9 @@ func benchMemory() throws {
         for t in 0..<12 {
             let task = try state.lockTask("0_\(t)")
             tasks.append(task)
-            stores.append(try task.openKeyValueStore(
-                StoreSpec(name: "store", keySerde: "bytes", valueSerde: "bytes"), cacheBudget: budget))
+            stores.append(
+                try task.openKeyValueStore(
+                    StoreSpec(name: "store", keySerde: "bytes", valueSerde: "bytes"), cacheBudget: budget))
         }
         var workload = Workload()
         var offset: Int64 = 0
@@ -289,12 +299,13 @@ func benchMemory() throws {
         precondition(found > 0)
         let usage = environment.usage
         let after = residentMemoryMB()
-        print("memory: \(records) keys in 12 stores, rocksdb.memory.mb=64: RocksDB holds "
-            + "\(format(Double(usage.total) / 1048576, 1)) MiB (block cache \(format(Double(usage.blockCache) / 1048576, 1)), "
-            + "memtables \(format(Double(usage.memtables) / 1048576, 1)), table readers "
-            + "\(format(Double(usage.tableReadersOutsideCache) / 1048576, 1))); RSS \(format(before.current, 1)) MiB before, "
-            + "\(format(after.current, 1)) MiB after, peak \(format(after.peak, 1)) MiB "
-            + "(includes the 16 MiB record cache)")
+        print(
+            "memory: \(records) keys in 12 stores, rocksdb.memory.mb=64: RocksDB holds "
+                + "\(format(Double(usage.total) / 1048576, 1)) MiB (block cache \(format(Double(usage.blockCache) / 1048576, 1)), "
+                + "memtables \(format(Double(usage.memtables) / 1048576, 1)), table readers "
+                + "\(format(Double(usage.tableReadersOutsideCache) / 1048576, 1))); RSS \(format(before.current, 1)) MiB before, "
+                + "\(format(after.current, 1)) MiB after, peak \(format(after.peak, 1)) MiB "
+                + "(includes the 16 MiB record cache)")
         for store in stores { store.close() }
         for task in tasks { task.unlock() }
         // A restart: how long the twelve stores with their million keys take to open again.
@@ -303,8 +314,9 @@ func benchMemory() throws {
             for t in 0..<12 {
                 let task = try state.lockTask("0_\(t)")
                 tasks[t] = task
-                reopened.append(try task.openKeyValueStore(
-                    StoreSpec(name: "store", keySerde: "bytes", valueSerde: "bytes"), cacheBudget: budget))
+                reopened.append(
+                    try task.openKeyValueStore(
+                        StoreSpec(name: "store", keySerde: "bytes", valueSerde: "bytes"), cacheBudget: budget))
             }
         }
         print("reopen: 12 stores holding \(records) keys in \(format(reopen * 1000, 0)) ms")
@@ -314,7 +326,8 @@ func benchMemory() throws {
 }
 
 guard ["all", "restore", "operations", "count", "memory", "windows", "sessions"].contains(mode) else {
-    print("usage: eddy-state-bench [all|restore|operations|count|memory|windows|sessions] [records] [rocksdb.memory.mb]")
+    print(
+        "usage: eddy-state-bench [all|restore|operations|count|memory|windows|sessions] [records] [rocksdb.memory.mb]")
     exit(2)
 }
 if mode == "all" || mode == "memory" {

@@ -8,13 +8,17 @@ import WordCount
     @Test func forwardsKeyValueTimestampAndHeadersUnchanged() throws {
         let driver = try TestDriver(WordCountPlugin.self, processor: "passthrough")
         let header = Header(key: "trace", value: [1, 2, 3])
-        try driver.pipe(key: Array("user-00000000042".utf8), value: Array(#"{"amount":12.5}"#.utf8), timestamp: 7, headers: [header])
+        try driver.pipe(
+            key: Array("user-00000000042".utf8), value: Array(#"{"amount":12.5}"#.utf8), timestamp: 7, headers: [header]
+        )
         try driver.pipe(key: nil, value: nil, timestamp: 9)
         try driver.pipe(key: [], value: [0, 255], timestamp: 11)
 
         #expect(
             driver.readOutput() == [
-                ForwardedRecord(key: Array("user-00000000042".utf8), value: Array(#"{"amount":12.5}"#.utf8), timestamp: 7, headers: [header]),
+                ForwardedRecord(
+                    key: Array("user-00000000042".utf8), value: Array(#"{"amount":12.5}"#.utf8), timestamp: 7,
+                    headers: [header]),
                 ForwardedRecord(key: nil, value: nil, timestamp: 9),
                 ForwardedRecord(key: [], value: [0, 255], timestamp: 11),
             ])

@@ -8,7 +8,8 @@ import WordCount
 @Suite struct WindowedCounterTests {
     @Test func countsPerKeyAndWindowAndForwardsKeyAtWindowStart() throws {
         let driver = try TestDriver(WordCountPlugin.self, processor: "windowed-count")
-        for (key, timestamp) in [("a", 1_000), ("b", 2_000), ("a", 9_999), ("a", 10_000), ("b", 15_000), ("a", 19_000)] {
+        for (key, timestamp) in [("a", 1_000), ("b", 2_000), ("a", 9_999), ("a", 10_000), ("b", 15_000), ("a", 19_000)]
+        {
             try driver.pipe(key: Array(key.utf8), value: nil, timestamp: Int64(timestamp))
         }
         let output = try driver.readOutput(keySerde: .string, valueSerde: .int64)
@@ -22,8 +23,9 @@ import WordCount
                 TestRecord(key: "a@10000", value: 2, timestamp: 19_000),
             ])
         let windows = try driver.windowStore("window-counts")
-        #expect(windows.map { "\(String(decoding: $0.key, as: UTF8.self))@\($0.windowStart)..\($0.windowEnd)" }
-            == ["a@0..10000", "a@10000..20000", "b@0..10000", "b@10000..20000"])
+        #expect(
+            windows.map { "\(String(decoding: $0.key, as: UTF8.self))@\($0.windowStart)..\($0.windowEnd)" }
+                == ["a@0..10000", "a@10000..20000", "b@0..10000", "b@10000..20000"])
         #expect(try windows.map { try decodeLong($0.value) } == [2, 2, 1, 1])
     }
 
@@ -45,16 +47,22 @@ import WordCount
         try driver.pipe(key: [0xff, 0xfe], value: nil, timestamp: 1_000)
         #expect(driver.readOutput() == [])
         #expect(try driver.windowStore("window-counts") == [])
-        #expect(driver.deadLetters == [
-            DeadLetter(key: [0xff, 0xfe], value: nil, timestamp: 1_000, offset: 0, reason: "cannot decode string key: the 2 bytes are not valid UTF-8")
-        ])
+        #expect(
+            driver.deadLetters == [
+                DeadLetter(
+                    key: [0xff, 0xfe], value: nil, timestamp: 1_000, offset: 0,
+                    reason: "cannot decode string key: the 2 bytes are not valid UTF-8")
+            ])
     }
 
     @Test func aNegativeGraceIsRefusedAtInit() {
         let error = #expect(throws: (any Error).self) {
             try TestDriver(WordCountPlugin.self, processor: "windowed-count", config: ["grace.ms": "-1"])
         }
-        #expect(error.map { "\($0)" } == "processor windowed-count failed to initialize: init failed: config grace.ms: -1 is negative; give 0 or more ms")
+        #expect(
+            error.map { "\($0)" }
+                == "processor windowed-count failed to initialize: init failed: config grace.ms: -1 is negative; give 0 or more ms"
+        )
     }
 
     /// A stored count, read with the serde the processor writes it with.

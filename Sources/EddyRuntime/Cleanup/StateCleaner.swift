@@ -74,7 +74,9 @@ final class StateCleaner: @unchecked Sendable {
             emptied.append(entry)
         }
         if !emptied.isEmpty {
-            logger.info("removed the state of task(s) \(emptied.joined(separator: ", ")), not run here for \(delayMs) ms (state.cleanup.delay.ms)")
+            logger.info(
+                "removed the state of task(s) \(emptied.joined(separator: ", ")), not run here for \(delayMs) ms (state.cleanup.delay.ms)"
+            )
         }
         return emptied
     }

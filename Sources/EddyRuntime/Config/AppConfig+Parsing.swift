@@ -10,18 +10,23 @@ extension AppConfig {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw AppConfigError(file: path, line: nil, key: "", message: "cannot read the file: \(error.localizedDescription)")
+            throw AppConfigError(
+                file: path, line: nil, key: "", message: "cannot read the file: \(error.localizedDescription)")
         }
         let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
         return try parse(yaml: text, file: path, relativeTo: base)
     }
 
     /// Parses and validates application YAML; relative paths resolve against `relativeTo`.
-    public static func parse(yaml: String, file: String, relativeTo base: String = ".") throws(AppConfigError) -> AppConfig {
+    public static func parse(yaml: String, file: String, relativeTo base: String = ".") throws(AppConfigError)
+        -> AppConfig
+    {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
-                throw AppConfigError(file: file, line: nil, key: "", message: "the file is empty — see the README for an example app.yaml")
+                throw AppConfigError(
+                    file: file, line: nil, key: "",
+                    message: "the file is empty — see the README for an example app.yaml")
             }
             root = node
         } catch let error as AppConfigError {
@@ -30,23 +35,30 @@ extension AppConfig {
             throw AppConfigError(file: file, line: nil, key: "", message: "not valid YAML: \(error)")
         }
         let r = try YAMLReader(file: file, path: "", node: root)
-        try r.rejectUnknownKeys(prefixes: [OperationsConfig.topicPrefix], [
-            "application.id", "bootstrap.servers", "processing.guarantee", "num.stream.threads", "commit.interval.ms",
-            "state.dir", "plugins.dir", "instance.id", "default.deserialization.exception.handler",
-            "dead.letter.topic", "transaction.timeout.ms", "cache.max.bytes.buffering", "rocksdb.memory.mb", "plugin.version.header", "plugins.watch", "static.membership",
-            "default.timestamp.extractor", "buffered.records.per.partition", "max.task.idle.ms",
-            "kafka",
-            "topology",
-        ] + OperationsConfig.keys + PluginIsolationConfig.keys)
+        try r.rejectUnknownKeys(
+            prefixes: [OperationsConfig.topicPrefix],
+            [
+                "application.id", "bootstrap.servers", "processing.guarantee", "num.stream.threads",
+                "commit.interval.ms",
+                "state.dir", "plugins.dir", "instance.id", "default.deserialization.exception.handler",
+                "dead.letter.topic", "transaction.timeout.ms", "cache.max.bytes.buffering", "rocksdb.memory.mb",
+                "plugin.version.header", "plugins.watch", "static.membership",
+                "default.timestamp.extractor", "buffered.records.per.partition", "max.task.idle.ms",
+                "kafka",
+                "topology",
+            ] + OperationsConfig.keys + PluginIsolationConfig.keys)
 
         let applicationId = try r.requiredString("application.id", "wordcount")
         guard applicationId.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) else {
-            throw r.error("application.id", "'\(applicationId)' may contain only letters, digits, '.', '_' and '-' (it names topics)")
+            throw r.error(
+                "application.id",
+                "'\(applicationId)' may contain only letters, digits, '.', '_' and '-' (it names topics)")
         }
         let bootstrap: BootstrapServers
         switch try r.stringList("bootstrap.servers") {
         case nil:
-            throw r.error("bootstrap.servers", "is required — give host:port list, or `embedded` for the development broker")
+            throw r.error(
+                "bootstrap.servers", "is required — give host:port list, or `embedded` for the development broker")
         case ["embedded"]?:
             bootstrap = .embedded
         case let servers?:
@@ -61,7 +73,8 @@ extension AppConfig {
             bootstrapServers: bootstrap,
             processingGuarantee: guarantee,
             numStreamThreads: try r.int("num.stream.threads", range: 1...64) ?? 1,
-            commitIntervalMs: try r.int("commit.interval.ms", range: 1...3_600_000) ?? (guarantee == .exactlyOnceV2 ? 100 : 30_000),
+            commitIntervalMs: try r.int("commit.interval.ms", range: 1...3_600_000)
+                ?? (guarantee == .exactlyOnceV2 ? 100 : 30_000),
             stateDir: Self.resolve(try r.string("state.dir") ?? "state", against: base),
             pluginsDir: Self.resolve(try r.string("plugins.dir") ?? "plugins", against: base),
             instanceId: try r.string("instance.id"),
@@ -76,7 +89,10 @@ extension AppConfig {
             staticMembership: try r.bool("static.membership") ?? false,
             topology: TopologySpec(sources: [], processors: [], sinks: [], stores: []))
         guard let topology = try r.child("topology") else {
-            throw r.error("topology", "is required — declare sources, processors and sinks, or name a plugin's exported topology with `plugin:` (see the README)")
+            throw r.error(
+                "topology",
+                "is required — declare sources, processors and sinks, or name a plugin's exported topology with `plugin:` (see the README)"
+            )
         }
         config.defaultTimestamp = try defaultTimestamp(r)
         try parseInputOrdering(r, into: &config)
@@ -85,8 +101,10 @@ extension AppConfig {
         config.pluginIsolation = try PluginIsolationConfig.parse(r)
         if let kafka = try r.child("kafka"), let node = kafka["group.instance.id"] {
             throw kafka.error(
-                "group.instance.id", "cannot be set here: every stream thread needs an id of its own — "
-                    + "set `static.membership: true` and each thread gets <application.id>-<instance.id>-<thread>", at: node)
+                "group.instance.id",
+                "cannot be set here: every stream thread needs an id of its own — "
+                    + "set `static.membership: true` and each thread gets <application.id>-<instance.id>-<thread>",
+                at: node)
         }
         return config
     }
@@ -121,14 +139,17 @@ extension AppConfig {
 
     // MARK: - Topology
 
-    private static func parseTopology(_ r: YAMLReader, defaultTimestamp: Topology.Timestamp) throws(AppConfigError) -> TopologySpec {
+    private static func parseTopology(_ r: YAMLReader, defaultTimestamp: Topology.Timestamp) throws(AppConfigError)
+        -> TopologySpec
+    {
         try r.rejectUnknownKeys(["plugin", "config", "topics", "sources", "tables", "processors", "sinks", "stores"])
         var spec = TopologySpec(sources: [], processors: [], sinks: [], stores: [])
         spec.plugin = try r.string("plugin")
         spec.pluginLine = r["plugin"].flatMap { YAMLReader.line(of: $0) }
         if let config = try r.child("config") {
             guard spec.plugin != nil else {
-                throw r.error("config", "configures the processor nodes of a plugin's topology — name the plugin with `plugin:`")
+                throw r.error(
+                    "config", "configures the processor nodes of a plugin's topology — name the plugin with `plugin:`")
             }
             for node in config.keys {
                 spec.pluginConfig[node] = try config.stringMap(node)
@@ -139,7 +160,9 @@ extension AppConfig {
             throw r.error("topics", "renames the topics of a plugin's topology — name the plugin with `plugin:`")
         }
         for s in try r.list("sources") {
-            try s.rejectUnknownKeys(["name", "topics", "key.serde", "value.serde", "timestamp.field", "timestamp.extractor"])
+            try s.rejectUnknownKeys([
+                "name", "topics", "key.serde", "value.serde", "timestamp.field", "timestamp.extractor",
+            ])
             let name = try s.requiredString("name", "lines")
             guard let topics = try s.stringList("topics"), !topics.isEmpty else {
                 throw s.error("topics", "is required — the topics this source reads, e.g. `topics: [text-input]`")
@@ -155,10 +178,12 @@ extension AppConfig {
         for t in try r.list("tables") {
             try t.rejectUnknownKeys(["name", "topic", "key.serde", "value.serde", "store", "global"])
             let name = try t.requiredString("name", "users")
-            spec.tables.append(TableSpec(
-                name: name, topic: try t.requiredString("topic", "users"), keySerde: try t.serde("key.serde") ?? .string,
-                valueSerde: try t.serde("value.serde") ?? .string, store: try t.string("store") ?? "\(name)-store",
-                global: try t.bool("global") ?? false, line: YAMLReader.line(of: t.node)))
+            spec.tables.append(
+                TableSpec(
+                    name: name, topic: try t.requiredString("topic", "users"),
+                    keySerde: try t.serde("key.serde") ?? .string,
+                    valueSerde: try t.serde("value.serde") ?? .string, store: try t.string("store") ?? "\(name)-store",
+                    global: try t.bool("global") ?? false, line: YAMLReader.line(of: t.node)))
         }
         for p in try r.list("processors") {
             spec.processors.append(try parseProcessor(p))
@@ -179,11 +204,14 @@ extension AppConfig {
             spec.stores.append(
                 StoreSpec(
                     name: try s.requiredString("name", "counts"), persistent: try s.bool("persistent") ?? true,
-                    logged: try s.bool("logged"), retentionMs: try s.int("retention.ms", range: 1...StoreSpec.maxRetentionMs),
+                    logged: try s.bool("logged"),
+                    retentionMs: try s.int("retention.ms", range: 1...StoreSpec.maxRetentionMs),
                     line: YAMLReader.line(of: s.node)))
         }
         if spec.plugin == nil {
-            guard !spec.sources.isEmpty || !spec.tables.isEmpty else { throw r.error("sources", "at least one source (or table) is required") }
+            guard !spec.sources.isEmpty || !spec.tables.isEmpty else {
+                throw r.error("sources", "at least one source (or table) is required")
+            }
             guard !spec.sinks.isEmpty else { throw r.error("sinks", "at least one sink is required") }
         }
         return spec
@@ -221,7 +249,8 @@ extension AppConfig {
             guard (field == nil) != (function == nil) else {
                 throw p.error(
                     field == nil ? "field" : "function",
-                    "give either `field:` (a JSON field of the value) or `function:` (a plugin's stream function), not \(field == nil ? "neither" : "both")")
+                    "give either `field:` (a JSON field of the value) or `function:` (a plugin's stream function), not \(field == nil ? "neither" : "both")"
+                )
             }
             kind =
                 type == "group_by"
@@ -241,14 +270,19 @@ extension AppConfig {
             try p.rejectUnknownKeys(common + ["branches"])
             let branches = try p.list("branches")
             guard !branches.isEmpty else {
-                throw p.error("branches", "is required — e.g. `branches: [{name: large, function: Enrich.is_large, fields: [amount]}, {name: rest}]`")
+                throw p.error(
+                    "branches",
+                    "is required — e.g. `branches: [{name: large, function: Enrich.is_large, fields: [amount]}, {name: rest}]`"
+                )
             }
-            kind = .branch(try branches.map { b throws(AppConfigError) in
-                try b.rejectUnknownKeys(["name", "function", "fields"])
-                return BranchSpec(
-                    name: try b.requiredString("name", "large"), function: b["function"] == nil ? nil : try functionCall(b),
-                    line: YAMLReader.line(of: b.node))
-            })
+            kind = .branch(
+                try branches.map { b throws(AppConfigError) in
+                    try b.rejectUnknownKeys(["name", "function", "fields"])
+                    return BranchSpec(
+                        name: try b.requiredString("name", "large"),
+                        function: b["function"] == nil ? nil : try functionCall(b),
+                        line: YAMLReader.line(of: b.node))
+                })
         case "merge":
             try p.rejectUnknownKeys(common)
             kind = .merge
@@ -260,14 +294,21 @@ extension AppConfig {
             kind = .count(store: try p.string("store") ?? "\(name)-store", windowing: try parseWindowing(p))
         case "reduce", "aggregate":
             let isAggregate = type == "aggregate"
-            try p.rejectUnknownKeys(common + ["store", "function", "field"] + (isAggregate ? ["initial"] : []) + windowingKeys)
+            try p.rejectUnknownKeys(
+                common + ["store", "function", "field"] + (isAggregate ? ["initial"] : []) + windowingKeys)
             let call = try functionCall(p)
-            kind = .aggregate(AggregationSpec(
-                operation: isAggregate ? .aggregate : .reduce, store: try p.string("store") ?? "\(name)-store",
-                function: FunctionCall(plugin: call.plugin, function: call.function, fields: []),
-                field: try p.string("field"), initial: isAggregate ? try p.string("initial") : nil, windowing: try parseWindowing(p)))
+            kind = .aggregate(
+                AggregationSpec(
+                    operation: isAggregate ? .aggregate : .reduce, store: try p.string("store") ?? "\(name)-store",
+                    function: FunctionCall(plugin: call.plugin, function: call.function, fields: []),
+                    field: try p.string("field"), initial: isAggregate ? try p.string("initial") : nil,
+                    windowing: try parseWindowing(p)))
         case "join":
-            try p.rejectUnknownKeys(common + ["join", "window", "key.field", "key.function", "foreign.key.field", "foreign.key.function", "joiner"])
+            try p.rejectUnknownKeys(
+                common + [
+                    "join", "window", "key.field", "key.function", "foreign.key.field", "foreign.key.function",
+                    "joiner",
+                ])
             kind = .join(try parseJoin(p))
         default:
             throw p.error(
@@ -293,16 +334,27 @@ extension AppConfig {
 
     /// A join's key selector: `<field>: a.b` (a JSON field path of the value) or
     /// `<function>: Plugin.name` (a `select_key` stream function), one of the two; nil for neither.
-    private static func keySelector(_ p: YAMLReader, field: String, function: String) throws(AppConfigError) -> KeySelectorSpec? {
+    private static func keySelector(_ p: YAMLReader, field: String, function: String) throws(AppConfigError)
+        -> KeySelectorSpec?
+    {
         switch (try p.string(field), p[function] != nil) {
         case (nil, false): return nil
         case (let path?, false):
-            guard !path.isEmpty, !path.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) else {
-                throw p.error(field, "'\(path)' is not a JSON field path — name a field of the value, e.g. `\(field): shop` or `\(field): order.shop`")
+            guard !path.isEmpty,
+                !path.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty)
+            else {
+                throw p.error(
+                    field,
+                    "'\(path)' is not a JSON field path — name a field of the value, e.g. `\(field): shop` or `\(field): order.shop`"
+                )
             }
             return .field(path)
         case (nil, true): return .function(try functionCall(p, key: function, example: "Orders.shop-of"))
-        case (_?, true): throw p.error(field, "give either `\(field):` (a JSON field of the value) or `\(function):` (a plugin's select_key stream function), not both")
+        case (_?, true):
+            throw p.error(
+                field,
+                "give either `\(field):` (a JSON field of the value) or `\(function):` (a plugin's select_key stream function), not both"
+            )
         }
     }
 
@@ -317,9 +369,13 @@ extension AppConfig {
             }
             return JoinWindows(before: Int64(difference), after: Int64(difference), grace: grace)
         }
-        guard let before = try w.int("before.ms", range: 0...StoreSpec.maxRetentionMs), let after = try w.int("after.ms", range: 0...StoreSpec.maxRetentionMs)
+        guard let before = try w.int("before.ms", range: 0...StoreSpec.maxRetentionMs),
+            let after = try w.int("after.ms", range: 0...StoreSpec.maxRetentionMs)
         else {
-            throw w.error("difference.ms", "is required — how far apart two records may be to join, e.g. `window: {difference.ms: 10000}` (or `before.ms:` and `after.ms:`)")
+            throw w.error(
+                "difference.ms",
+                "is required — how far apart two records may be to join, e.g. `window: {difference.ms: 10000}` (or `before.ms:` and `after.ms:`)"
+            )
         }
         return JoinWindows(before: Int64(before), after: Int64(after), grace: grace)
     }
@@ -329,7 +385,9 @@ extension AppConfig {
         _ p: YAMLReader, key: String = "function", example: String = "Enrich.risk_score"
     ) throws(AppConfigError) -> FunctionCall {
         let qualified = try p.requiredString(key, example)
-        guard let dot = qualified.firstIndex(of: "."), dot != qualified.startIndex, qualified.index(after: dot) != qualified.endIndex else {
+        guard let dot = qualified.firstIndex(of: "."), dot != qualified.startIndex,
+            qualified.index(after: dot) != qualified.endIndex
+        else {
             throw p.error(key, "'\(qualified)' must be Plugin.function, e.g. \(example)", at: p[key])
         }
         return FunctionCall(

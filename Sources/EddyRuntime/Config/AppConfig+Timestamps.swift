@@ -21,19 +21,25 @@ extension AppConfig {
         return try extractor.map { text throws(AppConfigError) in try timestamp(text, s, key: "timestamp.extractor") }
     }
 
-    private static func timestamp(_ text: String, _ r: YAMLReader, key: String) throws(AppConfigError) -> Topology.Timestamp {
+    private static func timestamp(_ text: String, _ r: YAMLReader, key: String) throws(AppConfigError)
+        -> Topology.Timestamp
+    {
         if text == "record" { return .record }
         if text.hasPrefix("field:") {
             let field = String(text.dropFirst("field:".count))
-            guard !field.isEmpty else { throw r.error(key, "'field:' needs the JSON field's name, e.g. `field:paidAt`", at: r[key]) }
+            guard !field.isEmpty else {
+                throw r.error(key, "'field:' needs the JSON field's name, e.g. `field:paidAt`", at: r[key])
+            }
             return .jsonField(field)
         }
         guard let dot = text.firstIndex(of: "."), dot != text.startIndex, text.index(after: dot) != text.endIndex else {
             throw r.error(
-                key, "'\(text)' is not `record`, `field:<name>` or `Plugin.function` (a plugin's timestamp extractor, e.g. Fraud.paid_at)",
+                key,
+                "'\(text)' is not `record`, `field:<name>` or `Plugin.function` (a plugin's timestamp extractor, e.g. Fraud.paid_at)",
                 at: r[key])
         }
-        return .extractor(Topology.PluginFunction(
-            plugin: String(text[..<dot]), node: String(text[text.index(after: dot)...]), place: .streamFunction))
+        return .extractor(
+            Topology.PluginFunction(
+                plugin: String(text[..<dot]), node: String(text[text.index(after: dot)...]), place: .streamFunction))
     }
 }

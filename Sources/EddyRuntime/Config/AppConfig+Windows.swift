@@ -20,7 +20,8 @@ public struct SuppressSpec: Sendable, Equatable {
     public var emitEarlyWhenFull: Bool
 
     /// `emit: final`: one result per window when it closes, with an unbounded buffer.
-    public static let final = SuppressSpec(until: .windowCloses, maxRecords: nil, maxBytes: nil, emitEarlyWhenFull: false)
+    public static let final = SuppressSpec(
+        until: .windowCloses, maxRecords: nil, maxBytes: nil, emitEarlyWhenFull: false)
 }
 
 extension AppConfig {
@@ -47,7 +48,10 @@ extension AppConfig {
             break
         case "final"?:
             guard spec.window != nil else {
-                throw p.error("emit", "`emit: final` gives one result per window, so it needs `window:` — or use `suppress: {until: time.limit, ...}` for a table without windows")
+                throw p.error(
+                    "emit",
+                    "`emit: final` gives one result per window, so it needs `window:` — or use `suppress: {until: time.limit, ...}` for a table without windows"
+                )
             }
             spec.suppress = .final
         case let other?:
@@ -55,7 +59,8 @@ extension AppConfig {
         }
         if let s = try p.child("suppress") {
             guard spec.suppress == nil else {
-                throw p.error("suppress", "`emit: final` already suppresses the updates — remove one of `emit:` and `suppress:`")
+                throw p.error(
+                    "suppress", "`emit: final` already suppresses the updates — remove one of `emit:` and `suppress:`")
             }
             spec.suppress = try parseSuppress(s, windowed: spec.window != nil)
         }
@@ -89,7 +94,10 @@ extension AppConfig {
             let size = try required("size.ms", 300_000)
             let advance = try required("advance.ms", 60_000)
             guard advance <= size else {
-                throw w.error("advance.ms", "\(advance) is larger than size.ms (\(size)), which would leave gaps between windows — use at most \(size)")
+                throw w.error(
+                    "advance.ms",
+                    "\(advance) is larger than size.ms (\(size)), which would leave gaps between windows — use at most \(size)"
+                )
             }
             return Topology.Window(.time(size: size, advance: advance), grace: grace)
         case "sliding":
@@ -105,13 +113,21 @@ extension AppConfig {
         switch try s.requiredString("until", "window.closes") {
         case "window.closes":
             guard windowed else {
-                throw s.error("until", "a table without windows has no window to close — use `until: time.limit` with `time.limit.ms:`, or add `window:`")
+                throw s.error(
+                    "until",
+                    "a table without windows has no window to close — use `until: time.limit` with `time.limit.ms:`, or add `window:`"
+                )
             }
-            guard s["time.limit.ms"] == nil else { throw s.error("time.limit.ms", "applies to `until: time.limit` only — remove it") }
+            guard s["time.limit.ms"] == nil else {
+                throw s.error("time.limit.ms", "applies to `until: time.limit` only — remove it")
+            }
             until = .windowCloses
         case "time.limit":
             guard let limit = try s.int("time.limit.ms", range: 0...maxMs) else {
-                throw s.error("time.limit.ms", "is required with `until: time.limit` — how long (ms of stream time) a key's updates wait, e.g. `time.limit.ms: 1000`")
+                throw s.error(
+                    "time.limit.ms",
+                    "is required with `until: time.limit` — how long (ms of stream time) a key's updates wait, e.g. `time.limit.ms: 1000`"
+                )
             }
             until = .timeLimit(Int64(limit))
         case let other:
@@ -127,7 +143,10 @@ extension AppConfig {
             emitEarly = until != .windowCloses
         case "emit_early"?:
             guard until != .windowCloses else {
-                throw s.error("when.full", "emitting early would give a window more than one result — `until: window.closes` takes `when.full: shut_down`")
+                throw s.error(
+                    "when.full",
+                    "emitting early would give a window more than one result — `until: window.closes` takes `when.full: shut_down`"
+                )
             }
             emitEarly = true
         case "shut_down"?:
@@ -136,7 +155,10 @@ extension AppConfig {
             throw s.error("when.full", "'\(other)' is not one of emit_early, shut_down", at: s["when.full"])
         }
         if maxRecords == nil, maxBytes == nil, s["when.full"] != nil {
-            throw s.error("when.full", "the buffer is unbounded, so it is never full — add `max.records:` or `max.bytes:`, or remove `when.full:`")
+            throw s.error(
+                "when.full",
+                "the buffer is unbounded, so it is never full — add `max.records:` or `max.bytes:`, or remove `when.full:`"
+            )
         }
         return SuppressSpec(until: until, maxRecords: maxRecords, maxBytes: maxBytes, emitEarlyWhenFull: emitEarly)
     }

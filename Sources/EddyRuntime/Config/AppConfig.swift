@@ -147,7 +147,8 @@ public struct JoinSpec: Sendable, Equatable {
     public var joiner: FunctionCall?
 
     public init(
-        type: Topology.Join.JoinType, windows: JoinWindows?, keySelector: KeySelectorSpec? = nil, foreignKey: KeySelectorSpec? = nil,
+        type: Topology.Join.JoinType, windows: JoinWindows?, keySelector: KeySelectorSpec? = nil,
+        foreignKey: KeySelectorSpec? = nil,
         joiner: FunctionCall? = nil
     ) {
         self.type = type
@@ -236,7 +237,9 @@ extension ProcessorSpec.Kind {
         case .selectKey(_, let function), .groupBy(_, let function, _):
             return function.map { [($0, "function")] } ?? []
         case .branch(let branches):
-            return branches.enumerated().compactMap { index, branch in branch.function.map { ($0, "branches[\(index)].function") } }
+            return branches.enumerated().compactMap { index, branch in
+                branch.function.map { ($0, "branches[\(index)].function") }
+            }
         case .aggregate(let spec):
             return [(spec.function, "function")]
         }

@@ -56,7 +56,8 @@ public struct OperationsConfig: Sendable, Equatable {
 
     /// The keys read here, for the application file's list of known keys.
     static let keys = [
-        "application.server", "application.server.bind", "processing.exception.handler", "default.production.exception.handler",
+        "application.server", "application.server.bind", "processing.exception.handler",
+        "default.production.exception.handler",
         "uncaught.exception.handler", "replication.factor", "state.cleanup.delay.ms", "metrics.recording.level",
     ]
     /// Key prefixes read here: `topic.<config>`.
@@ -75,7 +76,8 @@ public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `host:port`; nil when it is not one.
     public init?(_ text: String) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
         else { return nil }
         let host = String(text[..<colon])
         guard !host.isEmpty, !host.contains(where: \.isWhitespace) else { return nil }

@@ -55,7 +55,8 @@ public struct PluginIsolationConfig: Sendable, Equatable {
         }
         config.timeoutMs = try r.int("plugin.timeout.ms", range: 10...3_600_000) ?? config.timeoutMs
         config.maxRestarts = try r.int("plugin.max.restarts", range: 0...1_000_000) ?? config.maxRestarts
-        config.restartWindowMs = try r.int("plugin.restart.window.ms", range: 1000...86_400_000) ?? config.restartWindowMs
+        config.restartWindowMs =
+            try r.int("plugin.restart.window.ms", range: 1000...86_400_000) ?? config.restartWindowMs
         return config
     }
 }

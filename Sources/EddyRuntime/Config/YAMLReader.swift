@@ -15,7 +15,8 @@ struct YAMLReader {
         self.path = path
         self.node = node
         guard let mapping = node.mapping else {
-            throw AppConfigError(file: file, line: Self.line(of: node), key: path, message: "expected a mapping of key: value")
+            throw AppConfigError(
+                file: file, line: Self.line(of: node), key: path, message: "expected a mapping of key: value")
         }
         self.mapping = mapping
     }
@@ -37,7 +38,9 @@ struct YAMLReader {
     /// suggesting the closest known one.
     func rejectUnknownKeys(prefixes: [String] = [], _ known: [String]) throws(AppConfigError) {
         for (keyNode, _) in mapping {
-            guard let name = keyNode.string, !known.contains(name), !prefixes.contains(where: name.hasPrefix) else { continue }
+            guard let name = keyNode.string, !known.contains(name), !prefixes.contains(where: name.hasPrefix) else {
+                continue
+            }
             let hint = Suggestion.didYouMean(name, among: known)
             throw AppConfigError(
                 file: file, line: Self.line(of: keyNode), key: key(name),
@@ -61,7 +64,8 @@ struct YAMLReader {
     func int(_ name: String, range: ClosedRange<Int>) throws(AppConfigError) -> Int? {
         guard let text = try string(name) else { return nil }
         guard let value = Int(text), range.contains(value) else {
-            throw error(name, "'\(text)' is not a whole number in \(range.lowerBound)...\(range.upperBound)", at: mapping[name])
+            throw error(
+                name, "'\(text)' is not a whole number in \(range.lowerBound)...\(range.upperBound)", at: mapping[name])
         }
         return value
     }
@@ -79,7 +83,9 @@ struct YAMLReader {
     where T.RawValue == String, T: CaseIterable {
         guard let text = try string(name) else { return nil }
         guard let value = T(rawValue: text) else {
-            throw error(name, "'\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))", at: mapping[name])
+            throw error(
+                name, "'\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))", at: mapping[name]
+            )
         }
         return value
     }
@@ -91,7 +97,9 @@ struct YAMLReader {
         if let serde = SerdeName(rawValue: text) { return serde }
         let names = SerdeName.allCases.map(\.rawValue).joined(separator: ", ")
         if let suggestion = SerdeName.suggestion(for: text) {
-            throw error(name, "'\(text)' is not an Eddy serde name: write \(suggestion.rawValue) (the names are \(names))", at: mapping[name])
+            throw error(
+                name, "'\(text)' is not an Eddy serde name: write \(suggestion.rawValue) (the names are \(names))",
+                at: mapping[name])
         }
         throw error(name, "'\(text)' is not one of \(names)", at: mapping[name])
     }

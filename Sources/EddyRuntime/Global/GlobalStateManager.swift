@@ -34,11 +34,13 @@ final class GlobalStateManager: @unchecked Sendable {
                 let spec = EddyState.StoreSpec(
                     name: global.store.name, keySerde: global.store.keySerde, valueSerde: global.store.valueSerde,
                     persistent: options?.persistent ?? true)
-                let store = try GlobalKeyValueStateStore(spec, directory: directory.storePath(global.store.name), environment: stateDirectory.environment)
+                let store = try GlobalKeyValueStateStore(
+                    spec, directory: directory.storePath(global.store.name), environment: stateDirectory.environment)
                 let count = partitions[global.topic] ?? 0
-                opened.append(Table(
-                    declaration: global, store: store,
-                    partitions: (0..<count).map { KafkaTopicPartition(topic: global.topic, partition: $0) }))
+                opened.append(
+                    Table(
+                        declaration: global, store: store,
+                        partitions: (0..<count).map { KafkaTopicPartition(topic: global.topic, partition: $0) }))
             }
         } catch {
             for table in opened { table.store.close() }

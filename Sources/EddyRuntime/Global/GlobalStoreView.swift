@@ -50,17 +50,20 @@ final class GlobalStoreView: KeyValueStorage {
     // MARK: - Private
 
     private func refuseWrite(_ operation: String) {
-        fail(ProcessingFailed(
-            description:
-                "task \(taskId) tried to \(operation) in global store \(store.name), which is read-only: only records of its topic change a global table — produce to the topic instead"
-        ))
+        fail(
+            ProcessingFailed(
+                description:
+                    "task \(taskId) tried to \(operation) in global store \(store.name), which is read-only: only records of its topic change a global table — produce to the topic instead"
+            ))
     }
 
     private func fail(_ error: any Error) {
         if failure == nil { failure = error }
     }
 
-    private func collect(_ scan: ((UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws -> Void) -> any StoreIterator {
+    private func collect(_ scan: ((UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws -> Void)
+        -> any StoreIterator
+    {
         var entries: [StoreEntry] = []
         do {
             try scan { key, value in

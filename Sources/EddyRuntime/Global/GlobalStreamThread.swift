@@ -130,7 +130,8 @@ final class GlobalStreamThread: @unchecked Sendable {
     private func run() {
         var inputs: [Input] = []
         do {
-            let created = try KafkaConsumer(configuration: configuration.withDefaults(["fetch.wait.max.ms": "10"]), logger: logger)
+            let created = try KafkaConsumer(
+                configuration: configuration.withDefaults(["fetch.wait.max.ms": "10"]), logger: logger)
             consumer.withLock { $0 = created }
             defer {
                 consumer.withLock { $0 = nil }
@@ -169,12 +170,16 @@ final class GlobalStreamThread: @unchecked Sendable {
             input.start = input.next
             input.bootstrapped = input.next >= high
         }
-        try consumer.assign(inputs.map { KafkaTopicPartitionOffset(topic: $0.partition.topic, partition: $0.partition.partition, offset: $0.next) })
+        try consumer.assign(
+            inputs.map {
+                KafkaTopicPartitionOffset(topic: $0.partition.topic, partition: $0.partition.partition, offset: $0.next)
+            })
         let byPartition = routes(inputs)
         let total = inputs.reduce(Int64(0)) { $0 + max(0, $1.end - $1.next) }
         var lastReport = ContinuousClock.now
         logger.info(
-            "bootstrapping global store(s) \(manager.tables.map(\.declaration.store.name).joined(separator: ", ")) from \(inputs.count) partition(s): \(total) offsets to read")
+            "bootstrapping global store(s) \(manager.tables.map(\.declaration.store.name).joined(separator: ", ")) from \(inputs.count) partition(s): \(total) offsets to read"
+        )
         while inputs.contains(where: { !$0.bootstrapped }) {
             guard !stopRequested.load(ordering: .relaxed) else { throw GlobalBootstrapStopped() }
             try poll(consumer, routes: byPartition, timeout: .milliseconds(100))
@@ -186,13 +191,15 @@ final class GlobalStreamThread: @unchecked Sendable {
             if ContinuousClock.now - lastReport >= .seconds(2) {
                 lastReport = .now
                 let done = inputs.reduce(Int64(0)) { $0 + max(0, min($1.next, $1.end) - $1.start) }
-                logger.info("bootstrapping global stores: \(done)/\(total) offsets (\(total > 0 ? done * 100 / total : 100)%)")
+                logger.info(
+                    "bootstrapping global stores: \(done)/\(total) offsets (\(total > 0 ? done * 100 / total : 100)%)")
             }
         }
         let elapsed = ContinuousClock.now - started
         let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
         logger.info(
-            "global store(s) bootstrapped: \(applied.load(ordering: .relaxed)) records from \(inputs.count) partition(s) in \(milliseconds) ms")
+            "global store(s) bootstrapped: \(applied.load(ordering: .relaxed)) records from \(inputs.count) partition(s) in \(milliseconds) ms"
+        )
     }
 
     /// The inputs by topic-partition.
@@ -210,7 +217,10 @@ final class GlobalStreamThread: @unchecked Sendable {
             if run.topicHandle != lastHandle || run.partition != lastPartition {
                 lastHandle = run.topicHandle
                 lastPartition = run.partition
-                input = routes[KafkaTopicPartition(topic: KafkaRecordView.topicName(of: run.topicHandle), partition: run.partition)]
+                input =
+                    routes[
+                        KafkaTopicPartition(
+                            topic: KafkaRecordView.topicName(of: run.topicHandle), partition: run.partition)]
             }
             guard let input else { return }
             let records = copy run
@@ -224,7 +234,9 @@ final class GlobalStreamThread: @unchecked Sendable {
                             unusable += 1
                             continue
                         }
-                        if let reason = input.keyCheck.problem(key).map({ "key is \($0)" }) ?? input.valueCheck.problem(record.value).map({ "value is \($0)" }) {
+                        if let reason = input.keyCheck.problem(key).map({ "key is \($0)" })
+                            ?? input.valueCheck.problem(record.value).map({ "value is \($0)" })
+                        {
                             unusable += 1
                             if problem == nil { problem = (record.offset, reason) }
                             continue
@@ -238,7 +250,8 @@ final class GlobalStreamThread: @unchecked Sendable {
             if let problem, lastWarning.map({ ContinuousClock.now - $0 >= .seconds(10) }) ?? true {
                 lastWarning = .now
                 logger.warning(
-                    "global table \(input.partition.topic): skipped the record at offset \(problem.offset) of partition \(input.partition.partition): \(problem.reason) (skipped records are counted; logged at most every 10 s)")
+                    "global table \(input.partition.topic): skipped the record at offset \(problem.offset) of partition \(input.partition.partition): \(problem.reason) (skipped records are counted; logged at most every 10 s)"
+                )
             }
         }
     }

@@ -30,8 +30,13 @@ extension StreamsApp {
         _ stateDirectory: StateDirectory, partitions: [String: Int32]
     ) throws -> (stores: GlobalStateManager, thread: GlobalStreamThread)? {
         guard !topology.globalStores.isEmpty else { return nil }
-        let stores = try GlobalStateManager(topology: topology, config: config, partitions: partitions, stateDirectory: stateDirectory)
-        return (stores, GlobalStreamThread(manager: stores, kafka: kafkaConfiguration, exactlyOnce: config.isExactlyOnce, logger: logger))
+        let stores = try GlobalStateManager(
+            topology: topology, config: config, partitions: partitions, stateDirectory: stateDirectory)
+        return (
+            stores,
+            GlobalStreamThread(
+                manager: stores, kafka: kafkaConfiguration, exactlyOnce: config.isExactlyOnce, logger: logger)
+        )
     }
 
     /// Stops the global-store thread and closes the global stores; the stream threads must

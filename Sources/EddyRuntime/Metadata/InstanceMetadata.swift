@@ -55,7 +55,8 @@ public struct InstanceMetadata: Codable, Sendable, Equatable {
 
     /// Decodes a record's value; nil for a version or a shape this build does not know.
     static func decode(_ bytes: [UInt8]) -> InstanceMetadata? {
-        guard let metadata = try? JSONDecoder().decode(InstanceMetadata.self, from: Data(bytes)), metadata.version == 1 else { return nil }
+        guard let metadata = try? JSONDecoder().decode(InstanceMetadata.self, from: Data(bytes)), metadata.version == 1
+        else { return nil }
         return metadata
     }
 }

@@ -40,7 +40,8 @@ public final class MetadataChannel: @unchecked Sendable {
     /// Creates the topic if needed, reads it to its end, and (when another worker asks the
     /// application to shut down) reports that through `onShutdownRequest` before returning.
     public init(
-        kafka: KafkaConfiguration, topic: KafkaNewTopic, instanceId: String, server: String?, snapshot: @escaping Snapshot,
+        kafka: KafkaConfiguration, topic: KafkaNewTopic, instanceId: String, server: String?,
+        snapshot: @escaping Snapshot,
         logger: Logger, onShutdownRequest: @escaping @Sendable (InstanceMetadata) -> Void
     ) throws {
         self.topic = topic.name
@@ -51,8 +52,10 @@ public final class MetadataChannel: @unchecked Sendable {
         self.onShutdownRequest = onShutdownRequest
         self.logger = logger
         try KafkaAdmin(configuration: kafka, logger: logger).createTopics([topic], ifNotExists: true)
-        producer = try KafkaProducer(configuration: kafka.withDefaults(["acks": "all", "linger.ms": "0"]), logger: logger)
-        consumer = try KafkaConsumer(configuration: kafka.withDefaults(["enable.partition.eof": "true"]), logger: logger)
+        producer = try KafkaProducer(
+            configuration: kafka.withDefaults(["acks": "all", "linger.ms": "0"]), logger: logger)
+        consumer = try KafkaConsumer(
+            configuration: kafka.withDefaults(["enable.partition.eof": "true"]), logger: logger)
         try consumer.assign([KafkaTopicPartitionOffset(topic: topic.name, partition: 0, offset: KafkaOffset.beginning)])
         try readToEnd()
         try publish()
@@ -61,7 +64,9 @@ public final class MetadataChannel: @unchecked Sendable {
     /// Every worker whose record is fresh (this one included), by instance id.
     public var members: [InstanceMetadata] {
         let now = Self.nowMs()
-        return state.withLock { $0.members.values.filter { $0.isAlive(at: now) }.sorted { $0.instanceId < $1.instanceId } }
+        return state.withLock {
+            $0.members.values.filter { $0.isAlive(at: now) }.sorted { $0.instanceId < $1.instanceId }
+        }
     }
 
     /// Starts republishing and reading on a thread of its own.
@@ -138,10 +143,12 @@ public final class MetadataChannel: @unchecked Sendable {
         let tasks = tasks ?? snapshot()
         let now = Self.nowMs()
         let record = InstanceMetadata(
-            instanceId: instanceId, server: server, running: tasks.running.sorted(), restoring: tasks.restoring.sorted(), updatedMs: now,
+            instanceId: instanceId, server: server, running: tasks.running.sorted(),
+            restoring: tasks.restoring.sorted(), updatedMs: now,
             startedMs: startedMs, shutdownRequest: state.withLock { $0.shutdownRequest })
         state.withLock { $0.members[instanceId] = record }
-        try producer.send(KafkaProducerRecord(topic: topic, partition: 0, key: Array(instanceId.utf8), value: record.encoded()))
+        try producer.send(
+            KafkaProducerRecord(topic: topic, partition: 0, key: Array(instanceId.utf8), value: record.encoded()))
     }
 
     private func readToEnd() throws {
@@ -149,7 +156,9 @@ public final class MetadataChannel: @unchecked Sendable {
         // Only a request still standing after the whole backlog counts (one followed by its
         // worker's tombstone is over).
         let now = Self.nowMs()
-        if let request = state.withLock({ $0.members.values.first { $0.shutdownRequest != nil && $0.isAlive(at: now) && $0.instanceId != instanceId } }) {
+        if let request = state.withLock({
+            $0.members.values.first { $0.shutdownRequest != nil && $0.isAlive(at: now) && $0.instanceId != instanceId }
+        }) {
             heard(request)
         }
     }
@@ -159,7 +168,9 @@ public final class MetadataChannel: @unchecked Sendable {
             guard let key = record.keyString else { continue }
             let metadata = record.value.flatMap(InstanceMetadata.decode)
             apply(key, metadata)
-            if let metadata, metadata.shutdownRequest != nil, metadata.instanceId != instanceId, metadata.isAlive(at: Self.nowMs()) {
+            if let metadata, metadata.shutdownRequest != nil, metadata.instanceId != instanceId,
+                metadata.isAlive(at: Self.nowMs())
+            {
                 heard(metadata)
             }
         }
@@ -181,14 +192,18 @@ public final class MetadataChannel: @unchecked Sendable {
     /// Reads `consumer` (assigned partition 0 of `topic`) to the end, handing each record on.
     /// The end is the partition's high watermark when the read starts, asked of its leader:
     /// an empty partition is read at once, without waiting for a fetch to report its end.
-    private static func read(_ consumer: KafkaConsumer, topic: String, _ body: (String, InstanceMetadata?) -> Void) throws {
+    private static func read(_ consumer: KafkaConsumer, topic: String, _ body: (String, InstanceMetadata?) -> Void)
+        throws
+    {
         let partition = KafkaTopicPartition(topic: topic, partition: 0)
         let deadline = ContinuousClock.now.advanced(by: .seconds(30))
         let end = try consumer.watermarks(partition, timeout: .seconds(30)).high
         var next: Int64 = 0
         while next < end, !consumer.hasReachedEnd(partition) {
             guard ContinuousClock.now < deadline else {
-                throw KafkaError.client(operation: "read \(topic)", reason: "not read to its end (offset \(end)) within 30 s — is the cluster reachable?")
+                throw KafkaError.client(
+                    operation: "read \(topic)",
+                    reason: "not read to its end (offset \(end)) within 30 s — is the cluster reachable?")
             }
             for record in try consumer.poll(maxRecords: 1000, timeout: .milliseconds(100)) {
                 next = max(next, record.offset + 1)

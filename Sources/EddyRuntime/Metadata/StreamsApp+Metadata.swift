@@ -7,7 +7,9 @@ extension StreamsApp {
     func startMetadata(instanceId: String, supervisor: ThreadSupervisor) throws -> MetadataChannel {
         let channel = try MetadataChannel(
             kafka: kafkaConfiguration,
-            topic: config.internalTopic(InstanceMetadata.topic(applicationId: config.applicationId), partitions: 1, configs: ["cleanup.policy": "compact"]),
+            topic: config.internalTopic(
+                InstanceMetadata.topic(applicationId: config.applicationId), partitions: 1,
+                configs: ["cleanup.policy": "compact"]),
             instanceId: instanceId, server: config.operations.server?.description,
             snapshot: {
                 var running: Set<TaskId> = [], restoring: Set<TaskId> = []

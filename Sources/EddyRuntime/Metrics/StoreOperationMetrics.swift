@@ -41,7 +41,8 @@ final class StoreOperationMetrics {
         StoreSample(
             store: store,
             operations: Operation.allCases.filter { counts[$0.rawValue] > 0 }.map {
-                StoreSample.OperationCount(operation: $0.metricName, count: counts[$0.rawValue], nanos: nanos[$0.rawValue])
+                StoreSample.OperationCount(
+                    operation: $0.metricName, count: counts[$0.rawValue], nanos: nanos[$0.rawValue])
             })
     }
 }

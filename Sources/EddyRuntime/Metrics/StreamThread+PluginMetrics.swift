@@ -15,12 +15,16 @@ extension StreamThread {
             for case let node as ProcessorNode in task.graph.nodes {
                 let context = node.instance.context
                 for (name, value) in context.counters {
-                    collected.append(PluginMetric(
-                        kind: .counter, name: name, plugin: node.plugin, processor: node.name, task: id.description, value: Double(value)))
+                    collected.append(
+                        PluginMetric(
+                            kind: .counter, name: name, plugin: node.plugin, processor: node.name, task: id.description,
+                            value: Double(value)))
                 }
                 for (name, value) in context.gauges {
-                    collected.append(PluginMetric(
-                        kind: .gauge, name: name, plugin: node.plugin, processor: node.name, task: id.description, value: value))
+                    collected.append(
+                        PluginMetric(
+                            kind: .gauge, name: name, plugin: node.plugin, processor: node.name, task: id.description,
+                            value: value))
                 }
             }
         }
@@ -28,7 +32,8 @@ extension StreamThread {
         let samples = tasks.map { id, task in
             TaskSample(
                 task: id.description, dropped: task.droppedRecords, processNanos: task.processNanos,
-                enforcedProcessing: task.partitionGroup?.enforcedProcessings ?? 0, idleNanos: task.partitionGroup?.idleNanosNow ?? 0,
+                enforcedProcessing: task.partitionGroup?.enforcedProcessings ?? 0,
+                idleNanos: task.partitionGroup?.idleNanosNow ?? 0,
                 stores: task.stores.compactMap { store in store.operationMetrics?.sample(store: store.name) })
         }
         metrics.taskSamples.withLock { $0 = samples.sorted { $0.task < $1.task } }

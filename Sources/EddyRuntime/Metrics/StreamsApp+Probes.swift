@@ -15,9 +15,13 @@ extension StreamsApp {
     public func health() -> ProbeResult {
         if let cause = stopCause ?? stopRequested { return .failing("the worker is stopping: \(cause.summary)") }
         for thread in threads {
-            if let error = thread.failure.withLock({ $0 }) { return .failing("stream thread \(thread.index) died: \(error)") }
+            if let error = thread.failure.withLock({ $0 }) {
+                return .failing("stream thread \(thread.index) died: \(error)")
+            }
         }
-        if case .failed(let error)? = global?.thread.current { return .failing("the global-store thread died: \(error)") }
+        if case .failed(let error)? = global?.thread.current {
+            return .failing("the global-store thread died: \(error)")
+        }
         return .ok
     }
 
@@ -26,16 +30,21 @@ extension StreamsApp {
     public func readiness() -> ProbeResult {
         let health = health()
         guard health.ok else { return health }
-        if let global, !global.thread.isBootstrapped { return .failing("bootstrapping the global stores from their topics") }
+        if let global, !global.thread.isBootstrapped {
+            return .failing("bootstrapping the global stores from their topics")
+        }
         var restoring: [TaskId] = []
         for thread in threads {
             if thread.metrics.rebalanceEvents.load(ordering: .relaxed) == 0 {
-                return .failing("stream thread \(thread.index) waits for its first assignment from the group (rebalance)")
+                return .failing(
+                    "stream thread \(thread.index) waits for its first assignment from the group (rebalance)")
             }
             restoring += thread.metrics.assignment.withLock { $0.restoring }
         }
         guard restoring.isEmpty else {
-            return .failing("restoring task(s) \(restoring.sorted().map(\.description).joined(separator: ", ")) from their changelogs")
+            return .failing(
+                "restoring task(s) \(restoring.sorted().map(\.description).joined(separator: ", ")) from their changelogs"
+            )
         }
         return .ok
     }

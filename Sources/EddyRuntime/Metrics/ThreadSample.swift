@@ -52,13 +52,17 @@ extension StreamsApp {
         threads.map { thread in
             let m = thread.metrics
             return ThreadSample(
-                thread: thread.index, processed: m.processed.load(ordering: .relaxed), polls: m.polls.load(ordering: .relaxed),
-                processNanos: m.processNanos.load(ordering: .relaxed), processMaxNanos: m.processMaxNanos.exchange(0, ordering: .relaxed),
+                thread: thread.index, processed: m.processed.load(ordering: .relaxed),
+                polls: m.polls.load(ordering: .relaxed),
+                processNanos: m.processNanos.load(ordering: .relaxed),
+                processMaxNanos: m.processMaxNanos.exchange(0, ordering: .relaxed),
                 commits: m.commits.load(ordering: .relaxed), commitNanos: m.commitNanos.load(ordering: .relaxed),
-                commitMaxNanos: m.commitMaxNanos.exchange(0, ordering: .relaxed), dropped: m.dropped.load(ordering: .relaxed),
+                commitMaxNanos: m.commitMaxNanos.exchange(0, ordering: .relaxed),
+                dropped: m.dropped.load(ordering: .relaxed),
                 failed: m.failed.load(ordering: .relaxed), rebalances: m.rebalances.load(ordering: .relaxed),
                 tasks: m.tasks.load(ordering: .relaxed), restoringTasks: m.restoringTasks.load(ordering: .relaxed),
-                restoreDone: m.restoreDone.load(ordering: .relaxed), restoreTotal: m.restoreTotal.load(ordering: .relaxed),
+                restoreDone: m.restoreDone.load(ordering: .relaxed),
+                restoreTotal: m.restoreTotal.load(ordering: .relaxed),
                 restored: m.restored.load(ordering: .relaxed), punctuations: m.punctuations.load(ordering: .relaxed),
                 punctuateNanos: m.punctuateNanos.load(ordering: .relaxed), taskSamples: m.taskSamples.withLock { $0 })
         }

@@ -44,12 +44,15 @@ final class JSONAggregator: Aggregator {
     }
 
     func merge(key: eddy_bytes, _ aggregates: [eddy_bytes], at node: GraphNode) throws -> [UInt8] {
-        guard var merged = try Self.json(aggregates[0]) else { throw BuiltinError(reason: "a session of \(spec.store) has no aggregate") }
+        guard var merged = try Self.json(aggregates[0]) else {
+            throw BuiltinError(reason: "a session of \(spec.store) has no aggregate")
+        }
         for aggregate in aggregates.dropFirst() {
             guard let next = try Self.json(aggregate) else { continue }
             merged = try JSONValue(parsing: try fold(merged, next))
         }
-        return try Self.text(TypedValue(json: merged, as: caller.signature.arguments[0], position: 0, function: caller.name))
+        return try Self.text(
+            TypedValue(json: merged, as: caller.signature.arguments[0], position: 0, function: caller.name))
     }
 
     /// A stored aggregate (JSON text) as a value; nil when absent.
@@ -60,20 +63,25 @@ final class JSONAggregator: Aggregator {
     /// The record's `spec.field`, from its value's JSON index.
     private func field(of record: eddy_record, origin: Int32) throws -> JSONValue {
         let value = try JSONText.valueBytes(record)
-        guard index.object(value, origin: origin) != nil else { throw BuiltinError(reason: "the value is not a JSON object") }
-        return try JSONText.fields([spec.field], of: value, members: index.members(origin: origin), for: "to \(spec.operation.rawValue)")[0]
+        guard index.object(value, origin: origin) != nil else {
+            throw BuiltinError(reason: "the value is not a JSON object")
+        }
+        return try JSONText.fields(
+            [spec.field], of: value, members: index.members(origin: origin), for: "to \(spec.operation.rawValue)")[0]
     }
 
     /// `function(current, field)`, or the field itself for a reduce's first value; as JSON text.
     private func fold(_ current: JSONValue?, _ field: JSONValue) throws -> [UInt8] {
         let signature = caller.signature
         guard let current else {
-            return try Self.text(TypedValue(json: field, as: signature.arguments[0], position: 1, function: caller.name))
+            return try Self.text(
+                TypedValue(json: field, as: signature.arguments[0], position: 1, function: caller.name))
         }
-        return try Self.text(caller.call([
-            TypedValue(json: current, as: signature.arguments[0], position: 0, function: caller.name),
-            TypedValue(json: field, as: signature.arguments[1], position: 1, function: caller.name),
-        ]))
+        return try Self.text(
+            caller.call([
+                TypedValue(json: current, as: signature.arguments[0], position: 0, function: caller.name),
+                TypedValue(json: field, as: signature.arguments[1], position: 1, function: caller.name),
+            ]))
     }
 
     /// The aggregate as JSON text; a non-finite number cannot be stored, so it fails here.

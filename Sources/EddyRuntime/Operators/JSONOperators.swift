@@ -17,12 +17,16 @@ class JSONOperatorNode: GraphNode {
     /// The members of `record`'s value as a JSON object, indexed once per run.
     func object(_ record: eddy_record, origin: Int32) throws -> (value: UnsafeRawBufferPointer, end: Int, empty: Bool) {
         let value = try JSONText.valueBytes(record)
-        guard let (end, empty) = index.object(value, origin: origin) else { throw BuiltinError(reason: "the value is not a JSON object") }
+        guard let (end, empty) = index.object(value, origin: origin) else {
+            throw BuiltinError(reason: "the value is not a JSON object")
+        }
         return (value, end, empty)
     }
 
     /// Fields `names` of `record`'s JSON object value, in order.
-    func fields(_ names: [String], of record: eddy_record, origin: Int32, for use: @autoclosure () -> String) throws -> [JSONValue] {
+    func fields(_ names: [String], of record: eddy_record, origin: Int32, for use: @autoclosure () -> String) throws
+        -> [JSONValue]
+    {
         let (value, _, _) = try object(record, origin: origin)
         return try JSONText.fields(names, of: value, members: index.members(origin: origin), for: use())
     }
@@ -30,7 +34,9 @@ class JSONOperatorNode: GraphNode {
     /// Calls `caller` with the fields `call` names. One or two scalar arguments are read
     /// straight from the value's bytes; anything else (and every error, so that it reads the
     /// same) takes the general path through `JSONValue`s.
-    func call(_ caller: TypedFunctionCaller, _ call: FunctionCall, on record: eddy_record, origin: Int32) throws -> TypedValue {
+    func call(_ caller: TypedFunctionCaller, _ call: FunctionCall, on record: eddy_record, origin: Int32) throws
+        -> TypedValue
+    {
         if caller.takesScalars, call.fields.count == caller.signature.arguments.count, let value = record.value.buffer,
             index.object(value, origin: origin) != nil
         {
@@ -45,7 +51,8 @@ class JSONOperatorNode: GraphNode {
                 if let b = scalar(1) { return caller.call(scalar: a, b) }
             }
         }
-        return try caller.call(json: try fields(call.fields, of: record, origin: origin, for: "for \(call.plugin).\(call.function)"))
+        return try caller.call(
+            json: try fields(call.fields, of: record, origin: origin, for: "for \(call.plugin).\(call.function)"))
     }
 
     /// Runs `body` on every record of `run`, sending a failed record to the error policy.
@@ -80,7 +87,9 @@ final class JSONFilterNode: JSONOperatorNode {
 
     override func process(_ run: RecordRun) throws {
         try forEachRecord(run, plugin: call.plugin) { record, origin in
-            if case .bool(true) = try self.call(caller, call, on: record, origin: origin) { output.append(record, origin: origin) }
+            if case .bool(true) = try self.call(caller, call, on: record, origin: origin) {
+                output.append(record, origin: origin)
+            }
         }
         try deliverOutput()
     }
@@ -110,7 +119,9 @@ final class JSONMapValuesNode: JSONOperatorNode {
             let (value, end, empty) = try object(record, origin: origin)
             let existing = JSONScanner.find(field.name, in: index.members(origin: origin), of: value)
             JSONText.splice(field, result, into: value, at: existing, end: end, empty: empty, writing: &spliced)
-            spliced.withUnsafeBytes { output.append(record, key: nil, value: eddy_bytes(borrowing: $0), origin: origin) }
+            spliced.withUnsafeBytes {
+                output.append(record, key: nil, value: eddy_bytes(borrowing: $0), origin: origin)
+            }
         }
         try deliverOutput()
     }
@@ -130,7 +141,8 @@ final class JSONSelectKeyNode: JSONOperatorNode {
 
     override func process(_ run: RecordRun) throws {
         try forEachRecord(run, plugin: nil) { record, origin in
-            let key = try JSONText.key(try fields([field], of: record, origin: origin, for: "to use as the key")[0], ofField: field)
+            let key = try JSONText.key(
+                try fields([field], of: record, origin: origin, for: "to use as the key")[0], ofField: field)
             key.withUnsafeBytes { output.append(record, key: eddy_bytes(borrowing: $0), value: nil, origin: origin) }
         }
         try deliverOutput()
@@ -173,7 +185,9 @@ final class JSONBranchNode: JSONOperatorNode {
         for (branch, spec) in branches.enumerated() {
             guard let child = children.first(where: { $0.name == spec.name }) else { continue }
             scratch.reset()
-            for index in 0..<run.count where chosen[index] == branch { scratch.append(run.records[index], origin: run.origins[index]) }
+            for index in 0..<run.count where chosen[index] == branch {
+                scratch.append(run.records[index], origin: run.origins[index])
+            }
             if scratch.count > 0 { try child.process(scratch.run) }
         }
         scratch.reset()

@@ -41,7 +41,8 @@ struct JSONScanner {
     /// Validates `bytes` as exactly one JSON object (whitespace around allowed) and lists its
     /// members into `members` (emptied first, capacity kept); returns the offset of the
     /// closing brace and whether the object is empty, or nil when `bytes` is not an object.
-    static func index(_ bytes: UnsafeRawBufferPointer, into members: inout [IndexedMember]) -> (end: Int, empty: Bool)? {
+    static func index(_ bytes: UnsafeRawBufferPointer, into members: inout [IndexedMember]) -> (end: Int, empty: Bool)?
+    {
         members.removeAll(keepingCapacity: true)
         var scanner = JSONScanner(bytes)
         scanner.skipWhitespace()
@@ -87,14 +88,17 @@ struct JSONScanner {
         case UInt8(ascii: "n"): return .null
         case UInt8(ascii: "\""):
             if !slice.contains(UInt8(ascii: "\\")) {
-                return .string(String(decoding: UnsafeRawBufferPointer(rebasing: slice.dropFirst().dropLast()), as: UTF8.self))
+                return .string(
+                    String(decoding: UnsafeRawBufferPointer(rebasing: slice.dropFirst().dropLast()), as: UTF8.self))
             }
             return try JSONValue(parsing: Array(slice))
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             return try JSONValue(parsing: Array(slice))
         default:
             let text = String(decoding: slice, as: UTF8.self)
-            if !slice.contains(where: { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }), let integer = Int64(text) {
+            if !slice.contains(where: { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }),
+                let integer = Int64(text)
+            {
                 return .integer(integer)
             }
             guard let number = Double(text) else { throw BuiltinError(reason: "'\(text)' is not a number") }
@@ -182,19 +186,24 @@ struct JSONScanner {
             exponent += sign * given
         }
         guard abs(exponent) <= 22 else { return nil }
-        let magnitude = exponent >= 0 ? Double(mantissa) * exactPowersOfTen[exponent] : Double(mantissa) / exactPowersOfTen[-exponent]
+        let magnitude =
+            exponent >= 0
+            ? Double(mantissa) * exactPowersOfTen[exponent] : Double(mantissa) / exactPowersOfTen[-exponent]
         return negative ? -magnitude : magnitude
     }
 
     /// 10^0 … 10^22, each exactly representable as a Double.
-    private static let exactPowersOfTen: [Double] = (0...22).map { power in (0..<power).reduce(1.0) { total, _ in total * 10 } }
+    private static let exactPowersOfTen: [Double] = (0...22).map { power in
+        (0..<power).reduce(1.0) { total, _ in total * 10 }
+    }
 
     // MARK: - Grammar
 
     private static func equals(_ key: UnsafeRawBufferPointer, _ name: String) -> Bool {
         var name = name
         return name.withUTF8 { $0.elementsEqual(key) }
-            || (key.contains(UInt8(ascii: "\\")) && (try? JSONValue(parsing: [UInt8(ascii: "\"")] + Array(key) + [UInt8(ascii: "\"")])) == .string(name))
+            || (key.contains(UInt8(ascii: "\\"))
+                && (try? JSONValue(parsing: [UInt8(ascii: "\"")] + Array(key) + [UInt8(ascii: "\"")])) == .string(name))
     }
 
     private var current: UInt8? { index < count ? base[index] : nil }
@@ -255,7 +264,9 @@ struct JSONScanner {
                 index += 1
                 guard let escaped = current else { return false }
                 if escaped == UInt8(ascii: "u") {
-                    guard index + 4 < bytes.count, (1...4).allSatisfy({ bytes[index + $0].isHexDigit }) else { return false }
+                    guard index + 4 < bytes.count, (1...4).allSatisfy({ bytes[index + $0].isHexDigit }) else {
+                        return false
+                    }
                     index += 5
                 } else {
                     guard "\"\\/bfnrt".utf8.contains(escaped) else { return false }
@@ -303,5 +314,7 @@ struct JSONScanner {
 
 extension UInt8 {
     fileprivate var isDigit: Bool { self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9") }
-    fileprivate var isHexDigit: Bool { isDigit || (self | 0x20 >= UInt8(ascii: "a") && self | 0x20 <= UInt8(ascii: "f")) }
+    fileprivate var isHexDigit: Bool {
+        isDigit || (self | 0x20 >= UInt8(ascii: "a") && self | 0x20 <= UInt8(ascii: "f"))
+    }
 }

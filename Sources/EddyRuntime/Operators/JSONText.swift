@@ -16,7 +16,8 @@ enum JSONText {
 
     /// The fields `names` of `value`, whose members are `members`, in order.
     static func fields(
-        _ names: [String], of value: UnsafeRawBufferPointer, members: [JSONScanner.IndexedMember], for use: @autoclosure () -> String
+        _ names: [String], of value: UnsafeRawBufferPointer, members: [JSONScanner.IndexedMember],
+        for use: @autoclosure () -> String
     ) throws -> [JSONValue] {
         try names.map { name in
             guard let range = JSONScanner.find(name, in: members, of: value) else {
@@ -41,7 +42,8 @@ enum JSONText {
     /// with the value of `field`, at `existing` when the object has it, replaced by
     /// `result`'s JSON text, or the member appended.
     static func splice(
-        _ field: OutputField, _ result: TypedValue, into value: UnsafeRawBufferPointer, at existing: Range<Int>?, end: Int, empty: Bool,
+        _ field: OutputField, _ result: TypedValue, into value: UnsafeRawBufferPointer, at existing: Range<Int>?,
+        end: Int, empty: Bool,
         writing out: inout [UInt8]
     ) {
         out.removeAll(keepingCapacity: true)
@@ -118,7 +120,9 @@ enum JSONText {
         case .number(let d): return Array(String(d).utf8)
         case .bool(let b): return Array(String(b).utf8)
         case .null: throw BuiltinError(reason: "the value has no field '\(field)' to use as the key")
-        default: throw BuiltinError(reason: "field '\(field)' is an object or array; a key must be a string, number or boolean")
+        default:
+            throw BuiltinError(
+                reason: "field '\(field)' is an object or array; a key must be a string, number or boolean")
         }
     }
 }

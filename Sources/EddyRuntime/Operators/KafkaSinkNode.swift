@@ -25,7 +25,8 @@ final class KafkaSinkNode: GraphNode {
             let record = run.records[index]
             let headers = record.header_count == 0 ? versionHeaders : Self.headers(record) + versionHeaders
             try collector.send(
-                to: topic, partition: nil, key: record.key.buffer, value: record.value.buffer, headers: headers, timestamp: record.timestamp)
+                to: topic, partition: nil, key: record.key.buffer, value: record.value.buffer, headers: headers,
+                timestamp: record.timestamp)
         }
     }
 
@@ -37,7 +38,10 @@ final class KafkaSinkNode: GraphNode {
         let stride = Int(base.pointee.struct_size)
         return (0..<record.header_count).map { i in
             let header = (UnsafeRawPointer(base) + i * stride).assumingMemoryBound(to: eddy_header.self).pointee
-            let key = header.key.ptr.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: header.key.len), as: UTF8.self) } ?? ""
+            let key =
+                header.key.ptr.map {
+                    String(decoding: UnsafeRawBufferPointer(start: $0, count: header.key.len), as: UTF8.self)
+                } ?? ""
             return KafkaHeader(key: key, value: header.value.buffer.map { Array($0) })
         }
     }

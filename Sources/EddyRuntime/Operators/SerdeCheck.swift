@@ -30,7 +30,9 @@ enum SerdeCheck: Equatable {
         case .utf8:
             return Self.isValidUTF8(bytes) ? nil : "not valid UTF-8"
         case .fixedWidth(let width, let name):
-            return bytes.count == width ? nil : "\(bytes.count) bytes, but a\(name.first == "i" ? "n" : "") \(name) is \(width) big-endian bytes"
+            return bytes.count == width
+                ? nil
+                : "\(bytes.count) bytes, but a\(name.first == "i" ? "n" : "") \(name) is \(width) big-endian bytes"
         case .json:
             return JSONScanner.isValid(bytes) ? nil : "not valid JSON"
         }
@@ -40,7 +42,8 @@ enum SerdeCheck: Equatable {
     static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var index = 0
         while index + 32 <= bytes.count {
-            let any = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let any =
+                bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
                 | bytes.loadUnaligned(fromByteOffset: index + 8, as: UInt64.self)
                 | bytes.loadUnaligned(fromByteOffset: index + 16, as: UInt64.self)
                 | bytes.loadUnaligned(fromByteOffset: index + 24, as: UInt64.self)
@@ -48,7 +51,9 @@ enum SerdeCheck: Equatable {
             index += 32
         }
         while index + 8 <= bytes.count {
-            guard bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 else { break }
+            guard bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 else {
+                break
+            }
             index += 8
         }
         while index < bytes.count, bytes[index] < 0x80 { index += 1 }

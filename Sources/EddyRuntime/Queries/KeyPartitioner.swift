@@ -19,7 +19,8 @@ public enum KeyPartitioner {
         let blocks = bytes.count / 4
         for block in 0..<blocks {
             let i = block * 4
-            var k = UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
+            var k =
+                UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
             k &*= m
             k ^= k >> r
             k &*= m

@@ -33,7 +33,8 @@ extension StreamsApp {
                 case .session: (kind, size) = (.session, nil)
                 }
                 stores[store.name] = QueryableStore(
-                    name: store.name, kind: kind, keySerde: store.keySerde, valueSerde: store.valueSerde, subTopology: sub.id,
+                    name: store.name, kind: kind, keySerde: store.keySerde, valueSerde: store.valueSerde,
+                    subTopology: sub.id,
                     windowSizeMs: size)
             }
         }

@@ -14,7 +14,9 @@ public struct StoredValue {
     /// the timestamp (8 bytes) stored before it.
     public init(_ bytes: UnsafeRawBufferPointer, serde: String) {
         if serde.hasPrefix("timestamped:"), bytes.count >= 8 {
-            self.init(decoding: UnsafeRawBufferPointer(rebasing: bytes[8...]), serde: String(serde.dropFirst("timestamped:".count)))
+            self.init(
+                decoding: UnsafeRawBufferPointer(rebasing: bytes[8...]),
+                serde: String(serde.dropFirst("timestamped:".count)))
         } else {
             self.init(decoding: bytes, serde: serde)
         }
@@ -54,7 +56,8 @@ public struct StoredValue {
             return Array(text.utf8)
         case let numeric? where numeric.width != nil:
             guard let bytes = numeric.encodeNumber(text) else {
-                throw StoredKeyError("key '\(text)' is not an \(serde) number, but store '\(store)' declares \(serde) keys")
+                throw StoredKeyError(
+                    "key '\(text)' is not an \(serde) number, but store '\(store)' declares \(serde) keys")
             }
             return bytes
         default:
@@ -69,7 +72,8 @@ public struct StoredValue {
             }
             guard index == digits.endIndex else {
                 throw StoredKeyError(
-                    "key '\(text)' is not hex, but store '\(store)' declares \(serde) keys — write the key as hex digits, e.g. 0a1b")
+                    "key '\(text)' is not hex, but store '\(store)' declares \(serde) keys — write the key as hex digits, e.g. 0a1b"
+                )
             }
             return bytes
         }

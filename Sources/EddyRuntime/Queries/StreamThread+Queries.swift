@@ -8,7 +8,8 @@ extension StreamThread {
             var answer = LocalQueryAnswer()
             for id in pending.tasks {
                 guard let task = tasks[id] else {
-                    answer.unavailable[id.partition] = restoring[id] != nil
+                    answer.unavailable[id.partition] =
+                        restoring[id] != nil
                         ? "task \(id) is restoring its stores on instance \(instanceId)"
                         : "task \(id) is not running on instance \(instanceId) any more (it migrated in a rebalance)"
                     continue
@@ -21,7 +22,8 @@ extension StreamThread {
                     answer.entries += try store.answer(pending.query.operation, partition: id.partition)
                     answer.partitions.append(id.partition)
                 } catch {
-                    answer.unavailable[id.partition] = "task \(id) could not read store '\(pending.query.store)': \(error)"
+                    answer.unavailable[id.partition] =
+                        "task \(id) could not read store '\(pending.query.store)': \(error)"
                 }
             }
             answer.partitions.sort()

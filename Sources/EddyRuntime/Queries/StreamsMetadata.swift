@@ -43,9 +43,12 @@ extension StreamsApp {
             let running = member.running.compactMap(TaskId.init)
             let subs = Set(running.map(\.subTopology))
             return StreamsMetadata(
-                instanceId: member.instanceId, server: member.server, tasks: member.running, restoringTasks: member.restoring,
+                instanceId: member.instanceId, server: member.server, tasks: member.running,
+                restoringTasks: member.restoring,
                 stores: stores.filter { subs.contains($0.subTopology) }.map(\.name).sorted(),
-                topicPartitions: running.flatMap { task in (sourceTopics[task.subTopology] ?? []).map { "\($0)-\(task.partition)" } }.sorted())
+                topicPartitions: running.flatMap { task in
+                    (sourceTopics[task.subTopology] ?? []).map { "\($0)-\(task.partition)" }
+                }.sorted())
         }
     }
 
@@ -74,10 +77,14 @@ extension StreamsApp {
         guard let found = stores[store] else {
             throw StoreLookupError(
                 kind: .unknownStore,
-                description: "no store '\(store)' in application \(config.applicationId); its stores: \(stores.keys.sorted().joined(separator: ", "))")
+                description:
+                    "no store '\(store)' in application \(config.applicationId); its stores: \(stores.keys.sorted().joined(separator: ", "))"
+            )
         }
         guard let count = partitionCount(ofSubTopology: found.subTopology) else {
-            throw StoreLookupError(kind: .notStarted, description: "the worker has not started: the partitions of store '\(store)' are not known yet")
+            throw StoreLookupError(
+                kind: .notStarted,
+                description: "the worker has not started: the partitions of store '\(store)' are not known yet")
         }
         return (found, count)
     }

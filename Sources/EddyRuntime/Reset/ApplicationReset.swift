@@ -63,7 +63,9 @@ public struct ApplicationReset {
         let reader = try KafkaConsumer(configuration: kafka, logger: logger)
         defer { reader.close() }
         for topic in inputs + repartitions {
-            let partitions = (metadata.topic(topic)?.partitions ?? []).map { KafkaTopicPartition(topic: topic, partition: $0) }
+            let partitions = (metadata.topic(topic)?.partitions ?? []).map {
+                KafkaTopicPartition(topic: topic, partition: $0)
+            }
             let byTime: [KafkaTopicPartition: Int64?]
             if case .time(let time) = start, !repartitions.contains(topic), !partitions.isEmpty {
                 byTime = try reader.offsets(forTime: time, of: partitions, timeout: .seconds(10))
@@ -81,10 +83,16 @@ public struct ApplicationReset {
             }
         }
         if !offsets.isEmpty { try commitAsTheGroup(offsets, kafka: kafka) }
-        let changelogs = Set(topology.subTopologies.flatMap { StoreLayout.stores(of: $0, config: config, plugins: plugins, sourceChangelogs: topology.sourceChangelogs) }.filter(\.logged).map {
-            Topology.changelogTopic(config.applicationId, $0.name)
-        })
-        let deleted = (repartitions + changelogs.sorted()).filter { metadata.topic($0).map { $0.error == nil } ?? false }
+        let changelogs = Set(
+            topology.subTopologies.flatMap {
+                StoreLayout.stores(
+                    of: $0, config: config, plugins: plugins, sourceChangelogs: topology.sourceChangelogs)
+            }.filter(\.logged).map {
+                Topology.changelogTopic(config.applicationId, $0.name)
+            })
+        let deleted = (repartitions + changelogs.sorted()).filter {
+            metadata.topic($0).map { $0.error == nil } ?? false
+        }
         if !deleted.isEmpty { try admin.deleteTopics(deleted, ifExists: true) }
 
         var removed: [String] = []
@@ -93,7 +101,9 @@ public struct ApplicationReset {
             try FileManager.default.removeItem(atPath: stateDirectory.taskPath(entry))
             removed.append(entry)
         }
-        return Report(rewound: offsets.map { "\($0.topic)-\($0.partition)@\($0.offset)" }, deletedTopics: deleted, removedTaskDirectories: removed)
+        return Report(
+            rewound: offsets.map { "\($0.topic)-\($0.partition)@\($0.offset)" }, deletedTopics: deleted,
+            removedTaskDirectories: removed)
     }
 }
 
@@ -112,7 +122,8 @@ extension ApplicationReset {
         while try group.assignment().count < offsets.count {
             guard ContinuousClock.now < deadline else {
                 throw KafkaError.client(
-                    operation: "reset \(config.applicationId)", reason: "the group did not assign its partitions within 60 s — is a worker still running?")
+                    operation: "reset \(config.applicationId)",
+                    reason: "the group did not assign its partitions within 60 s — is a worker still running?")
             }
             _ = try group.poll(maxRecords: 1, timeout: .milliseconds(100))
         }

@@ -84,7 +84,8 @@ final class ChangelogReader {
 
     /// Registers a new task's logged stores; returns whether any of them has changelog records
     /// to replay. When none has, the task can run at once and nothing is registered.
-    func register(_ task: TaskId, stores: [TaskStore], sourceOffsets: [KafkaTopicPartition: Int64] = [:]) throws -> Bool {
+    func register(_ task: TaskId, stores: [TaskStore], sourceOffsets: [KafkaTopicPartition: Int64] = [:]) throws -> Bool
+    {
         var added: [Restoration] = []
         for store in stores {
             guard let changelog = store.changelog else { continue }
@@ -124,7 +125,11 @@ final class ChangelogReader {
         var ended: Set<TaskId> = [], unfinished: Set<TaskId> = []
         for restoration in restorations.values {
             if restoration.pending { try apply(restoration) }
-            if try reachedEnd(restoration) { ended.insert(restoration.task) } else { unfinished.insert(restoration.task) }
+            if try reachedEnd(restoration) {
+                ended.insert(restoration.task)
+            } else {
+                unfinished.insert(restoration.task)
+            }
         }
         return try ended.subtracting(unfinished).sorted().map { ($0, try finish($0)) }
     }
@@ -159,11 +164,14 @@ final class ChangelogReader {
     }
 
     /// `restoring counts from app-counts-changelog-3: 400000/1000000 offsets (40%), 512000/s, ETA 1.2 s`.
-    static func progress(_ store: String, _ tp: KafkaTopicPartition, done: Int64, of total: Int64, since started: ContinuousClock.Instant) -> String {
+    static func progress(
+        _ store: String, _ tp: KafkaTopicPartition, done: Int64, of total: Int64, since started: ContinuousClock.Instant
+    ) -> String {
         let seconds = Self.seconds(since: started)
         let rate = seconds > 0 ? Double(done) / seconds : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0
-        return "restoring \(store) from \(tp): \(done)/\(total) offsets (\(total > 0 ? done * 100 / total : 100)%), \(Int(rate))/s, ETA \(String(format: "%.1f", eta)) s"
+        return
+            "restoring \(store) from \(tp): \(done)/\(total) offsets (\(total > 0 ? done * 100 / total : 100)%), \(Int(rate))/s, ETA \(String(format: "%.1f", eta)) s"
     }
 
     // MARK: - Private
@@ -180,7 +188,8 @@ final class ChangelogReader {
         restoreConfiguration["enable.partition.eof"] = "true"
         restoreConfiguration["group.id"] = nil
         restoreConfiguration["group.instance.id"] = nil
-        let created = try KafkaConsumer(configuration: restoreConfiguration.withDefaults(["fetch.wait.max.ms": "10"]), logger: logger)
+        let created = try KafkaConsumer(
+            configuration: restoreConfiguration.withDefaults(["fetch.wait.max.ms": "10"]), logger: logger)
         consumer = created
         return created
     }
@@ -188,7 +197,8 @@ final class ChangelogReader {
     private func restoration(for record: borrowing KafkaRecordView) -> Restoration? {
         let route = RecordRoute(topic: record.topicHandle, partition: record.partition)
         if let known = routes[route] { return known }
-        let found = restorations[KafkaTopicPartition(topic: KafkaRecordView.topicName(of: route.topic), partition: route.partition)]
+        let found = restorations[
+            KafkaTopicPartition(topic: KafkaRecordView.topicName(of: route.topic), partition: route.partition)]
         routes[route] = found
         return found
     }
@@ -207,7 +217,9 @@ final class ChangelogReader {
         }
         if ContinuousClock.now - restoration.lastReport >= .seconds(2) {
             restoration.lastReport = .now
-            logger.info("\(Self.progress(restoration.store.name, restoration.partition, done: restoration.next - restoration.start, of: restoration.end - restoration.start, since: restoration.started))")
+            logger.info(
+                "\(Self.progress(restoration.store.name, restoration.partition, done: restoration.next - restoration.start, of: restoration.end - restoration.start, since: restoration.started))"
+            )
         }
     }
 
@@ -227,7 +239,8 @@ final class ChangelogReader {
             try restoration.store.completeRestore()
             let seconds = Self.seconds(since: restoration.started)
             logger.info(
-                "restored \(restoration.store.name) from \(restoration.partition): \(restoration.applied) records, offsets \(restoration.start)..<\(restoration.next)\(seconds > 0 ? ", \(Int(Double(restoration.applied) / seconds)) records/s" : "")")
+                "restored \(restoration.store.name) from \(restoration.partition): \(restoration.applied) records, offsets \(restoration.start)..<\(restoration.next)\(seconds > 0 ? ", \(Int(Double(restoration.applied) / seconds)) records/s" : "")"
+            )
         }
         routes = routes.filter { $0.value.task != task }
         // Paused rather than unassigned: the other partitions keep what they fetched. The
@@ -259,7 +272,8 @@ final class ChangelogReader {
     }
 
     private static func position(_ restoration: Restoration) -> KafkaTopicPartitionOffset {
-        KafkaTopicPartitionOffset(topic: restoration.partition.topic, partition: restoration.partition.partition, offset: restoration.next)
+        KafkaTopicPartitionOffset(
+            topic: restoration.partition.topic, partition: restoration.partition.partition, offset: restoration.next)
     }
 
     private static func seconds(since start: ContinuousClock.Instant) -> Double {

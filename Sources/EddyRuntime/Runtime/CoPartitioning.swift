@@ -37,7 +37,9 @@ enum CoPartitioning {
         var groups: [[String]] = []
         for sub in topology.subTopologies {
             groups += sub.coPartitionGroups.filter { $0.count > 1 }
-            if sub.sourceTopics.count > 1, isStateful(sub), !groups.contains(sub.sourceTopics) { groups.append(sub.sourceTopics) }
+            if sub.sourceTopics.count > 1, isStateful(sub), !groups.contains(sub.sourceTopics) {
+                groups.append(sub.sourceTopics)
+            }
         }
         return groups
     }
@@ -48,11 +50,15 @@ enum CoPartitioning {
         for group in groups {
             let counts = group.map { partitions[$0] }
             guard Set(counts).count > 1 else { continue }
-            let listed = zip(group, counts).map { "\($0) (\($1.map { "\($0) partitions" } ?? "unknown partition count"))" }
+            let listed = zip(group, counts).map {
+                "\($0) (\($1.map { "\($0) partitions" } ?? "unknown partition count"))"
+            }
             throw AppConfigError(
                 file: file, line: nil, key: "topology",
-                message: "topics \(listed.joined(separator: ", ")) must be co-partitioned — partition N of each is processed by "
-                    + "one task — but their partition counts differ; recreate them (or repartition one) with the same partition count")
+                message:
+                    "topics \(listed.joined(separator: ", ")) must be co-partitioned — partition N of each is processed by "
+                    + "one task — but their partition counts differ; recreate them (or repartition one) with the same partition count"
+            )
         }
     }
 }

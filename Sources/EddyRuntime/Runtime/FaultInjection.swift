@@ -44,7 +44,9 @@ enum FaultInjection {
         guard let armed, armed.point == point else { return }
         let count = arrivals.add(1, ordering: .relaxed).newValue
         guard count == armed.occurrence else { return }
-        let action = point.signal == SIGSTOP ? "stopping this process with SIGSTOP (SIGCONT resumes it)" : "killing this process with SIGKILL"
+        let action =
+            point.signal == SIGSTOP
+            ? "stopping this process with SIGSTOP (SIGCONT resumes it)" : "killing this process with SIGKILL"
         FileHandle.standardError.write(Data("EDDY_FAULT: \(action) at \(point.rawValue), arrival \(count)\n".utf8))
         kill(getpid(), point.signal)
     }
@@ -57,9 +59,11 @@ enum FaultInjection {
         guard let value = ProcessInfo.processInfo.environment["EDDY_FAULT"], !value.isEmpty else { return nil }
         let parts = value.split(separator: ":", maxSplits: 1).map(String.init)
         guard parts.count == 2, let point = Point(rawValue: parts[0]), let n = Int(parts[1]), n > 0 else {
-            FileHandle.standardError.write(Data(
-                ("EDDY_FAULT='\(value)' is not <point>:<n> with n ≥ 1 and a point among "
-                    + "\(Point.allCases.map(\.rawValue).joined(separator: ", ")); unset it, it is for tests only\n").utf8))
+            FileHandle.standardError.write(
+                Data(
+                    ("EDDY_FAULT='\(value)' is not <point>:<n> with n ≥ 1 and a point among "
+                        + "\(Point.allCases.map(\.rawValue).joined(separator: ", ")); unset it, it is for tests only\n")
+                        .utf8))
             exit(64)
         }
         return (point, n)

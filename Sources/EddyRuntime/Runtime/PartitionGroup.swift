@@ -63,7 +63,9 @@ final class PartitionGroup {
     init(partitions: [KafkaTopicPartition], maxBuffered: Int, maxIdleMs: Int) {
         self.maxBuffered = maxBuffered
         self.maxIdleMs = maxIdleMs
-        slots = partitions.map { Slot(partition: $0, buffer: KafkaRecordBuffer(capacity: maxBuffered + KafkaConsumer.pollBatchSize)) }
+        slots = partitions.map {
+            Slot(partition: $0, buffer: KafkaRecordBuffer(capacity: maxBuffered + KafkaConsumer.pollBatchSize))
+        }
     }
 
     /// How many records are buffered, over all partitions.
@@ -92,7 +94,9 @@ final class PartitionGroup {
     /// nothing is buffered or the task has to wait for an empty partition. `now` is the
     /// wall-clock time (ms) idle deadlines are measured in.
     @discardableResult
-    func process(now: Int64, _ process: (_ slot: Int, _ run: borrowing KafkaRecordRun) throws -> Void) throws -> Readiness {
+    func process(now: Int64, _ process: (_ slot: Int, _ run: borrowing KafkaRecordRun) throws -> Void) throws
+        -> Readiness
+    {
         var counted = false
         while true {
             switch readiness(now: now) {
@@ -170,7 +174,9 @@ final class PartitionGroup {
                 pause.append(slots[index].partition)
             } else if slots[index].paused, count < maxBuffered, let next = nextOffsets[slots[index].partition] {
                 slots[index].paused = false
-                resume.append(KafkaTopicPartitionOffset(topic: slots[index].partition.topic, partition: slots[index].partition.partition, offset: next))
+                resume.append(
+                    KafkaTopicPartitionOffset(
+                        topic: slots[index].partition.topic, partition: slots[index].partition.partition, offset: next))
             }
         }
         return (pause, resume)

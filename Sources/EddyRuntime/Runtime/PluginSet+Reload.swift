@@ -21,7 +21,10 @@ extension PluginSet {
     /// - Returns: nil when the file is the build already running.
     public func candidate(_ name: String, file: String?, config: AppConfig, topology: Topology) throws -> Candidate? {
         guard let current = plugins[name] else {
-            throw ReloadError(plugin: name, reason: "the topology uses no plugin '\(name)' (it uses: \(plugins.keys.sorted().joined(separator: ", ")))")
+            throw ReloadError(
+                plugin: name,
+                reason:
+                    "the topology uses no plugin '\(name)' (it uses: \(plugins.keys.sorted().joined(separator: ", ")))")
         }
         guard let path = file ?? Self.locate(name, in: config.pluginsDir) else {
             throw ReloadError(plugin: name, reason: "no file for it in plugins.dir \(config.pluginsDir)")
@@ -33,7 +36,8 @@ extension PluginSet {
             throw ReloadError(plugin: name, reason: "\(error)")
         }
         guard plugin.sha256 != current.sha256 else { return nil }
-        try Self.checkCompatible(name, plugin, replacing: current, topology: topology, runsItsTopology: config.topology.plugin == name)
+        try Self.checkCompatible(
+            name, plugin, replacing: current, topology: topology, runsItsTopology: config.topology.plugin == name)
         try Self.trialInit(name, plugin, config: config, topology: topology)
         // A build loaded before is the same image (content-addressed): keep one record of it.
         let known = state.withLock { $0.history[name]?.first { $0.sha256 == plugin.sha256 } }
@@ -87,7 +91,9 @@ extension PluginSet {
             if let change = TopologyShape.change(from: oldNodes, to: new.description.topology ?? []) {
                 throw ReloadError(
                     plugin: name,
-                    reason: "the new build's topology has another shape: \(change) — a topology keeps its nodes, stores, topics and serdes across a reload; restart the application with the new build")
+                    reason:
+                        "the new build's topology has another shape: \(change) — a topology keeps its nodes, stores, topics and serdes across a reload; restart the application with the new build"
+                )
             }
         }
         for node in topology.nodes {
@@ -96,19 +102,26 @@ extension PluginSet {
                 guard let newProcessor = new.processor(named: processor) else {
                     throw ReloadError(
                         plugin: name,
-                        reason: "the new build has no processor '\(processor)', which node '\(node.name)' runs (it offers: \(new.description.processors.map(\.name).joined(separator: ", ")))")
+                        reason:
+                            "the new build has no processor '\(processor)', which node '\(node.name)' runs (it offers: \(new.description.processors.map(\.name).joined(separator: ", ")))"
+                    )
                 }
                 let oldStores = old.processor(named: processor)?.stores ?? []
                 for store in oldStores where !newProcessor.stores.contains(where: { Self.declaresAlike($0, store) }) {
-                    let now = newProcessor.stores.first { $0.name == store.name }.map { Self.describe($0) } ?? "no such store"
+                    let now =
+                        newProcessor.stores.first { $0.name == store.name }.map { Self.describe($0) } ?? "no such store"
                     throw ReloadError(
                         plugin: name,
-                        reason: "processor '\(processor)' declares store \(Self.describe(store)) in the running build but \(now) in the new one — stores must keep their name, kind and serdes\(Self.layoutRule(store.kind))")
+                        reason:
+                            "processor '\(processor)' declares store \(Self.describe(store)) in the running build but \(now) in the new one — stores must keep their name, kind and serdes\(Self.layoutRule(store.kind))"
+                    )
                 }
                 for store in newProcessor.stores where !oldStores.contains(where: { $0.name == store.name }) {
                     throw ReloadError(
                         plugin: name,
-                        reason: "processor '\(processor)' declares store \(Self.describe(store)) in the new build but not in the running one — a new store is created (and its changelog topic) only when the application starts; restart it with the new build")
+                        reason:
+                            "processor '\(processor)' declares store \(Self.describe(store)) in the new build but not in the running one — a new store is created (and its changelog topic) only when the application starts; restart it with the new build"
+                    )
                 }
                 do {
                     _ = try ConfigResolver.resolve(config, for: processor, declared: newProcessor.config)
@@ -123,16 +136,22 @@ extension PluginSet {
 
     /// The stream functions and typed functions `node` calls from the plugin `name` are in
     /// the new build, of the same kind and signature.
-    private static func checkFunctions(of node: Topology.Node, _ name: String, _ old: LoadedPlugin, _ new: LoadedPlugin) throws {
+    private static func checkFunctions(of node: Topology.Node, _ name: String, _ old: LoadedPlugin, _ new: LoadedPlugin)
+        throws
+    {
         for function in node.kind.pluginFunctions where function.plugin == name && function.isStreamFunction {
             let before = old.description.streamFunction(named: function.node)
             guard let after = new.description.streamFunction(named: function.node), after.hasFunction else {
-                throw ReloadError(plugin: name, reason: "the new build has no stream function '\(function.node)', which node '\(node.name)' calls")
+                throw ReloadError(
+                    plugin: name,
+                    reason: "the new build has no stream function '\(function.node)', which node '\(node.name)' calls")
             }
             guard after.kind == before?.kind else {
                 throw ReloadError(
                     plugin: name,
-                    reason: "stream function '\(function.node)' is a \(before.map { "\($0.kind)" } ?? "?") function in the running build but a \(after.kind) function in the new one")
+                    reason:
+                        "stream function '\(function.node)' is a \(before.map { "\($0.kind)" } ?? "?") function in the running build but a \(after.kind) function in the new one"
+                )
             }
         }
         for call in node.kind.typedFunctionCalls where call.plugin == name {
@@ -141,7 +160,10 @@ extension PluginSet {
                 let before = try old.function(named: call.function)
                 guard caller.signature == before.signature else {
                     throw ReloadError(
-                        plugin: name, reason: "typed function \(call.function) changed its signature from \(before.signature) to \(caller.signature)")
+                        plugin: name,
+                        reason:
+                            "typed function \(call.function) changed its signature from \(before.signature) to \(caller.signature)"
+                    )
                 }
             } catch let error as ReloadError {
                 throw error
@@ -163,13 +185,16 @@ extension PluginSet {
                 switch declaration.kind {
                 case .keyValue: HostStore(name: declaration.name, storage: .keyValue(InMemoryKeyValueStore()))
                 case .window:
-                    HostStore(name: declaration.name, storage: .window(InMemoryWindowStore(windowSize: declaration.windowSizeMs)))
+                    HostStore(
+                        name: declaration.name,
+                        storage: .window(InMemoryWindowStore(windowSize: declaration.windowSizeMs)))
                 case .session: HostStore(name: declaration.name, storage: .session(InMemorySessionStore()))
                 }
             }
             do {
                 let resolved = try ConfigResolver.resolve(given, for: processor, declared: description.config)
-                let context = HostContext(taskId: "trial", applicationId: config.applicationId, config: resolved, stores: stores)
+                let context = HostContext(
+                    taskId: "trial", applicationId: config.applicationId, config: resolved, stores: stores)
                 try ProcessorInstance(processor: description.entry, context: context).close()
             } catch {
                 throw ReloadError(plugin: name, reason: "init of the new build failed: \(error)")
@@ -210,7 +235,8 @@ extension PluginSet {
         let path = URL(fileURLWithPath: plugin.loadedPath).resolvingSymlinksInPath().path
         return maps.split(separator: "\n").reduce(0) { total, line in
             guard line.hasSuffix(" " + path), let dash = line.firstIndex(of: "-"), let space = line.firstIndex(of: " "),
-                let start = Int(line[..<dash], radix: 16), let end = Int(line[line.index(after: dash)..<space], radix: 16)
+                let start = Int(line[..<dash], radix: 16),
+                let end = Int(line[line.index(after: dash)..<space], radix: 16)
             else { return total }
             return total + (end - start)
         }

@@ -26,7 +26,10 @@ public final class PluginSet: Sendable {
     let isolatedLoader: IsolatedPluginLoader?
     let isolation: PluginIsolationConfig
 
-    init(plugins: [String: LoadedPlugin], loader: PluginLoader, isolatedLoader: IsolatedPluginLoader?, isolation: PluginIsolationConfig) {
+    init(
+        plugins: [String: LoadedPlugin], loader: PluginLoader, isolatedLoader: IsolatedPluginLoader?,
+        isolation: PluginIsolationConfig
+    ) {
         state = Mutex(State(current: plugins, history: plugins.mapValues { [$0] }))
         self.loader = loader
         self.isolatedLoader = isolatedLoader
@@ -66,13 +69,17 @@ public final class PluginSet: Sendable {
             if code, isolation.isolation(of: name) == .process {
                 throw AppConfigError(
                     file: config.file, line: line, key: key,
-                    message: "plugin '\(name)' runs with isolation: process, which runs its processors only; its typed functions, stream functions and topologies run in the worker — set `plugins: {\(name): {isolation: in_process}}` or use its processors")
+                    message:
+                        "plugin '\(name)' runs with isolation: process, which runs its processors only; its typed functions, stream functions and topologies run in the worker — set `plugins: {\(name): {isolation: in_process}}` or use its processors"
+                )
             }
             if let loaded = plugins[name] { return loaded }
             guard let path = locate(name, in: config.pluginsDir) else {
                 throw AppConfigError(
                     file: config.file, line: line, key: key,
-                    message: "plugin '\(name)' not found in plugins.dir \(config.pluginsDir) (looked for lib\(name).so and \(name).so) — build it or fix plugins.dir")
+                    message:
+                        "plugin '\(name)' not found in plugins.dir \(config.pluginsDir) (looked for lib\(name).so and \(name).so) — build it or fix plugins.dir"
+                )
             }
             let loaded = try set.loadBuild(path, as: name)
             plugins[name] = loaded
@@ -83,7 +90,8 @@ public final class PluginSet: Sendable {
         }
         for (index, source) in config.topology.sources.enumerated() {
             if case .extractor(let function) = source.timestamp {
-                _ = try plugin(function.plugin, key: "topology.sources[\(index)].timestamp.extractor", line: source.line)
+                _ = try plugin(
+                    function.plugin, key: "topology.sources[\(index)].timestamp.extractor", line: source.line)
             }
         }
         if case .extractor(let function) = config.defaultTimestamp {
@@ -113,7 +121,9 @@ public final class PluginSet: Sendable {
                 if let other = storeUsers[store.name], isolation.isolation(of: name) == .process || other.isolated {
                     throw AppConfigError(
                         file: config.file, line: processor.line, key: "\(key).processor",
-                        message: "nodes '\(other.node)' and '\(processor.name)' both use store '\(store.name)', and one runs an isolated plugin — an isolated processor keeps what it read of its stores, so it must be their only user; give each node a processor with a store of its own, or run the plugin in_process")
+                        message:
+                            "nodes '\(other.node)' and '\(processor.name)' both use store '\(store.name)', and one runs an isolated plugin — an isolated processor keeps what it read of its stores, so it must be their only user; give each node a processor with a store of its own, or run the plugin in_process"
+                    )
                 }
                 storeUsers[store.name] = (processor.name, isolation.isolation(of: name) == .process)
             }
@@ -121,7 +131,9 @@ public final class PluginSet: Sendable {
         for name in isolation.isolated.sorted() where plugins[name] == nil {
             throw AppConfigError(
                 file: config.file, line: nil, key: "plugins.\(name)",
-                message: "the topology runs no processor of a plugin '\(name)' (its processor nodes use: \(plugins.keys.sorted().joined(separator: ", "))) — fix the name or remove the entry")
+                message:
+                    "the topology runs no processor of a plugin '\(name)' (its processor nodes use: \(plugins.keys.sorted().joined(separator: ", "))) — fix the name or remove the entry"
+            )
         }
         return PluginSet(plugins: plugins, loader: loader, isolatedLoader: isolatedLoader, isolation: isolation)
     }

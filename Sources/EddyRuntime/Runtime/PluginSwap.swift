@@ -20,7 +20,10 @@ final class PluginSwap: Sendable {
     func wait(timeout: Duration) -> Result<PluginSwapReport, ReloadError> {
         let milliseconds = Int(timeout.components.seconds * 1000)
         guard done.wait(timeout: .now() + .milliseconds(milliseconds)) == .success else {
-            return .failure(ReloadError(plugin: candidate.name, reason: "a stream thread did not reach a commit boundary within \(timeout)"))
+            return .failure(
+                ReloadError(
+                    plugin: candidate.name, reason: "a stream thread did not reach a commit boundary within \(timeout)")
+            )
         }
         return outcome.withLock { $0! }
     }
@@ -48,7 +51,9 @@ public struct ReloadReport: Sendable, CustomStringConvertible {
     public var longestPause: Duration { threads.map(\.pause).max() ?? .zero }
 
     public var description: String {
-        let pauses = threads.map { "thread \($0.thread): \($0.pause.formatted(.units(allowed: [.milliseconds], fractionalPart: .show(length: 1))))" }
+        let pauses = threads.map {
+            "thread \($0.thread): \($0.pause.formatted(.units(allowed: [.milliseconds], fractionalPart: .show(length: 1))))"
+        }
         return "\(plugin): \(from) -> \(to); pause per thread: \(pauses.joined(separator: ", "))"
     }
 }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import Foundation
 import Logging
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Watches `plugins.dir` with inotify and reloads a plugin when a new build of its file
 /// appears there (written and closed, or moved in), once the file has stopped changing.
@@ -17,12 +18,16 @@ final class PluginWatcher: @unchecked Sendable {
     static let settle: Duration = .milliseconds(200)
 
     /// Starts watching; `onChange` runs on the watcher's thread with the plugin name.
-    init(directory: String, plugins: @escaping @Sendable () -> [String], logger: Logger, onChange: @escaping @Sendable (String) -> Void) throws {
+    init(
+        directory: String, plugins: @escaping @Sendable () -> [String], logger: Logger,
+        onChange: @escaping @Sendable (String) -> Void
+    ) throws {
         self.directory = directory
         self.logger = logger
         fd = inotify_init1(Int32(IN_CLOEXEC))
         guard fd >= 0, inotify_add_watch(fd, directory, UInt32(IN_CLOSE_WRITE | IN_MOVED_TO)) >= 0 else {
-            throw ProcessingFailed(description: "cannot watch plugins.dir \(directory): \(String(cString: strerror(errno)))")
+            throw ProcessingFailed(
+                description: "cannot watch plugins.dir \(directory): \(String(cString: strerror(errno)))")
         }
         let thread = Thread { [self] in
             watch(plugins: plugins, onChange: onChange)
@@ -43,12 +48,18 @@ final class PluginWatcher: @unchecked Sendable {
         var pending: Set<String> = []
         while !stopped.load(ordering: .relaxed) {
             var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let waitMs = pending.isEmpty ? 200 : Int32(Self.settle.components.seconds * 1000 + Self.settle.components.attoseconds / 1_000_000_000_000_000)
+            let waitMs =
+                pending.isEmpty
+                ? 200
+                : Int32(
+                    Self.settle.components.seconds * 1000 + Self.settle.components.attoseconds / 1_000_000_000_000_000)
             if poll(&ready, 1, waitMs) > 0 {
                 let count = read(fd, &buffer, buffer.count)
                 guard count > 0 else { continue }
                 for name in Self.names(in: buffer[..<count]) {
-                    if let plugin = plugins().first(where: { PluginSet.fileNames(of: $0).contains(name) }) { pending.insert(plugin) }
+                    if let plugin = plugins().first(where: { PluginSet.fileNames(of: $0).contains(name) }) {
+                        pending.insert(plugin)
+                    }
                 }
                 continue
             }

@@ -36,14 +36,17 @@ final class RecordCollector {
                 to: topic, partition: partition, key: key, value: value, headers: headers,
                 timestamp: timestamp >= 0 ? timestamp : nil, tag: tag)
         } catch {
-            guard case .delivery(let name, _, let code, let reason) = error, code == .msgSizeTooLarge else { throw error }
+            guard case .delivery(let name, _, let code, let reason) = error, code == .msgSizeTooLarge else {
+                throw error
+            }
             let size = (key?.count ?? 0) + (value?.count ?? 0)
             guard productionHandler == .continue else {
                 throw ProductionRefused(topic: name, bytes: size, reason: reason)
             }
             skippedTooLarge += 1
             logger?.warning(
-                "skipped a record of \(size) bytes for \(name): \(reason) (default.production.exception.handler: continue; \(skippedTooLarge) skipped)")
+                "skipped a record of \(size) bytes for \(name): \(reason) (default.production.exception.handler: continue; \(skippedTooLarge) skipped)"
+            )
         }
     }
 

@@ -24,7 +24,8 @@ struct RestoreBuffer {
         bytes.withUnsafeBytes { all in
             for (keyStart, keyCount, valueStart, valueCount) in entries {
                 let key = UnsafeRawBufferPointer(rebasing: all[keyStart..<(keyStart + keyCount)])
-                let value = valueCount < 0 ? nil : UnsafeRawBufferPointer(rebasing: all[valueStart..<(valueStart + valueCount)])
+                let value =
+                    valueCount < 0 ? nil : UnsafeRawBufferPointer(rebasing: all[valueStart..<(valueStart + valueCount)])
                 body(key, value)
             }
         }

@@ -46,7 +46,10 @@ enum StoreLayout {
             case .keyValue:
                 return ["cleanup.policy": "compact"]
             case .window(_, let retentionMs, _), .session(let retentionMs, _):
-                return ["cleanup.policy": "compact,delete", "retention.ms": String(retentionMs + Self.changelogAdditionalRetentionMs)]
+                return [
+                    "cleanup.policy": "compact,delete",
+                    "retention.ms": String(retentionMs + Self.changelogAdditionalRetentionMs),
+                ]
             }
         }
 
@@ -61,7 +64,8 @@ enum StoreLayout {
     ) -> [Store] {
         var result: [Store] = []
         for node in sub.nodes {
-            for declaration in declarations(of: node, plugins: plugins) where !result.contains(where: { $0.name == declaration.name }) {
+            for declaration in declarations(of: node, plugins: plugins)
+            where !result.contains(where: { $0.name == declaration.name }) {
                 let options = config.topology.stores.first { $0.name == declaration.name }
                 let kind: Store.Kind
                 switch declaration.kind {
@@ -71,17 +75,22 @@ enum StoreLayout {
                     kind = .window(
                         sizeMs: declaration.windowSizeMs,
                         retentionMs: options?.retentionMs.map(Int64.init) ?? declaration.retentionMs,
-                        segmentIntervalMs: WindowStateStore.defaultSegmentInterval(retentionMs: declaration.retentionMs))
+                        segmentIntervalMs: WindowStateStore.defaultSegmentInterval(retentionMs: declaration.retentionMs)
+                    )
                 case .session:
                     kind = .session(
                         retentionMs: options?.retentionMs.map(Int64.init) ?? declaration.retentionMs,
-                        segmentIntervalMs: EddyState.SessionStateStore.defaultSegmentInterval(retentionMs: declaration.retentionMs))
+                        segmentIntervalMs: EddyState.SessionStateStore.defaultSegmentInterval(
+                            retentionMs: declaration.retentionMs))
                 }
                 let sourceTopic = sourceChangelogs[declaration.name]
-                result.append(Store(
-                    name: declaration.name, kind: kind, logged: sourceTopic == nil && (options?.logged ?? declaration.changelog),
-                    sourceTopic: sourceTopic, persistent: options?.persistent ?? true, keySerde: declaration.keySerde,
-                    valueSerde: declaration.valueSerde))
+                result.append(
+                    Store(
+                        name: declaration.name, kind: kind,
+                        logged: sourceTopic == nil && (options?.logged ?? declaration.changelog),
+                        sourceTopic: sourceTopic, persistent: options?.persistent ?? true,
+                        keySerde: declaration.keySerde,
+                        valueSerde: declaration.valueSerde))
             }
         }
         return result
@@ -91,7 +100,8 @@ enum StoreLayout {
     static func declarations(of node: Topology.Node, plugins: PluginSet) -> [StoreDeclaration] {
         let owned = node.kind.stores
         if !owned.isEmpty { return owned }
-        guard case .processor(let plugin, let processor, _) = node.kind, let description = plugins.plugins[plugin]?.processor(named: processor)
+        guard case .processor(let plugin, let processor, _) = node.kind,
+            let description = plugins.plugins[plugin]?.processor(named: processor)
         else { return [] }
         return description.stores
     }
@@ -110,17 +120,23 @@ enum StoreLayout {
                         if first.operator || isOperator {
                             throw AppConfigError(
                                 file: config.file, line: nil, key: "topology.processors",
-                                message: "store '\(declaration.name)' is declared by '\(first.node)' and '\(node.name)' — each aggregation needs a store of its own")
+                                message:
+                                    "store '\(declaration.name)' is declared by '\(first.node)' and '\(node.name)' — each aggregation needs a store of its own"
+                            )
                         }
                         if first.sub != sub.id {
                             throw AppConfigError(
                                 file: config.file, line: nil, key: "topology.processors",
-                                message: "store '\(declaration.name)' is declared by '\(first.node)' and '\(node.name)', which run in different sub-topologies — a store belongs to one sub-topology; rename one of them")
+                                message:
+                                    "store '\(declaration.name)' is declared by '\(first.node)' and '\(node.name)', which run in different sub-topologies — a store belongs to one sub-topology; rename one of them"
+                            )
                         }
                         if !PluginSet.declaresAlike(first.declaration, declaration) {
                             throw AppConfigError(
                                 file: config.file, line: nil, key: "topology.processors",
-                                message: "store '\(declaration.name)' is declared as \(PluginSet.describe(first.declaration)) by '\(first.node)' but as \(PluginSet.describe(declaration)) by '\(node.name)' — processors sharing a store must declare it alike")
+                                message:
+                                    "store '\(declaration.name)' is declared as \(PluginSet.describe(first.declaration)) by '\(first.node)' but as \(PluginSet.describe(declaration)) by '\(node.name)' — processors sharing a store must declare it alike"
+                            )
                         }
                     }
                     if case .processor(let plugin, _, _) = node.kind {
@@ -135,7 +151,9 @@ enum StoreLayout {
             if let first = owner[global.store.name] {
                 throw AppConfigError(
                     file: config.file, line: nil, key: "topology.tables",
-                    message: "store '\(global.store.name)' is the store of global table \(global.topic) and is also declared by '\(first.node)' — give one of them another name")
+                    message:
+                        "store '\(global.store.name)' is the store of global table \(global.topic) and is also declared by '\(first.node)' — give one of them another name"
+                )
             }
         }
         for (index, store) in config.topology.stores.enumerated() {
@@ -143,7 +161,9 @@ enum StoreLayout {
                 guard store.retentionMs == nil, store.logged != true else {
                     throw AppConfigError(
                         file: config.file, line: store.line, key: "topology.stores[\(index)]",
-                        message: "store '\(store.name)' is global table \(global.topic)'s, read from its topic and never changelogged; only `persistent:` applies — remove the other options")
+                        message:
+                            "store '\(store.name)' is global table \(global.topic)'s, read from its topic and never changelogged; only `persistent:` applies — remove the other options"
+                    )
                 }
                 continue
             }
@@ -151,21 +171,27 @@ enum StoreLayout {
                 let known = owner.keys.sorted().joined(separator: ", ")
                 throw AppConfigError(
                     file: config.file, line: store.line, key: "topology.stores[\(index)].name",
-                    message: "no processor declares a store '\(store.name)' (declared stores: \(known.isEmpty ? "none" : known))")
+                    message:
+                        "no processor declares a store '\(store.name)' (declared stores: \(known.isEmpty ? "none" : known))"
+                )
             }
             guard let retention = store.retentionMs else { continue }
             let key = "topology.stores[\(index)].retention.ms"
             guard found.declaration.kind != .keyValue else {
                 throw AppConfigError(
                     file: config.file, line: store.line, key: key,
-                    message: "store '\(store.name)' is a key-value store; retention.ms applies to window and session stores only — remove it")
+                    message:
+                        "store '\(store.name)' is a key-value store; retention.ms applies to window and session stores only — remove it"
+                )
             }
             guard found.declaration.kind == .window else { continue }
             let declaration = found.declaration
             guard Int64(retention) >= declaration.windowSizeMs else {
                 throw AppConfigError(
                     file: config.file, line: store.line, key: key,
-                    message: "\(retention) ms is shorter than the windows of store '\(store.name)' (\(declaration.windowSizeMs) ms), which would expire before they end — use at least \(declaration.windowSizeMs)")
+                    message:
+                        "\(retention) ms is shorter than the windows of store '\(store.name)' (\(declaration.windowSizeMs) ms), which would expire before they end — use at least \(declaration.windowSizeMs)"
+                )
             }
         }
     }
@@ -174,22 +200,32 @@ enum StoreLayout {
 
     /// A session store needs a positive retention: from its declaration, or from the
     /// `stores:` section's `retention.ms`.
-    private static func checkSession(_ declaration: StoreDeclaration, node: String, plugin: String, config: AppConfig) throws(AppConfigError) {
+    private static func checkSession(_ declaration: StoreDeclaration, node: String, plugin: String, config: AppConfig)
+        throws(AppConfigError)
+    {
         guard declaration.kind == .session, declaration.retentionMs <= 0 else { return }
-        guard !config.topology.stores.contains(where: { $0.name == declaration.name && $0.retentionMs != nil }) else { return }
+        guard !config.topology.stores.contains(where: { $0.name == declaration.name && $0.retentionMs != nil }) else {
+            return
+        }
         throw AppConfigError(
             file: config.file, line: nil, key: "topology.stores[].retention.ms",
-            message: "node '\(node)' (plugin \(plugin)) declares session store '\(declaration.name)' with retention \(declaration.retentionMs) ms, which must be positive — give it one with {name: \(declaration.name), retention.ms: N} under topology.stores, or fix the plugin's store declaration")
+            message:
+                "node '\(node)' (plugin \(plugin)) declares session store '\(declaration.name)' with retention \(declaration.retentionMs) ms, which must be positive — give it one with {name: \(declaration.name), retention.ms: N} under topology.stores, or fix the plugin's store declaration"
+        )
     }
 
     /// A window store needs a positive window size and retention.
-    private static func checkWindow(_ declaration: StoreDeclaration, node: String, plugin: String, config: AppConfig) throws(AppConfigError) {
+    private static func checkWindow(_ declaration: StoreDeclaration, node: String, plugin: String, config: AppConfig)
+        throws(AppConfigError)
+    {
         guard declaration.kind == .window else { return }
         let overridden = config.topology.stores.contains { $0.name == declaration.name && $0.retentionMs != nil }
         if declaration.windowSizeMs <= 0 || (declaration.retentionMs <= 0 && !overridden) {
             throw AppConfigError(
                 file: config.file, line: nil, key: "topology.processors",
-                message: "node '\(node)' (plugin \(plugin)) declares window store '\(declaration.name)' with window size \(declaration.windowSizeMs) ms and retention \(declaration.retentionMs) ms — both must be positive; fix the plugin's store declaration")
+                message:
+                    "node '\(node)' (plugin \(plugin)) declares window store '\(declaration.name)' with window size \(declaration.windowSizeMs) ms and retention \(declaration.retentionMs) ms — both must be positive; fix the plugin's store declaration"
+            )
         }
     }
 }

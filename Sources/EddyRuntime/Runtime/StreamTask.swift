@@ -94,7 +94,9 @@ final class StreamTask: TaskEnvironment {
         hasProcessors = subTopology.nodes.contains { if case .processor = $0.kind { true } else { false } }
         for (name, plugin) in plugins { versions[name] = Self.version(plugin) }
         var hostStores = Self.hostStores(of: stores)
-        for global in globalStores { hostStores[global.store.name] = HostStore(name: global.store.name, storage: .keyValue(global)) }
+        for global in globalStores {
+            hostStores[global.store.name] = HostStore(name: global.store.name, storage: .keyValue(global))
+        }
         let stamp = config.pluginVersionHeader
         graph = try TaskGraph(
             subTopology: subTopology, taskId: id.description, applicationId: config.applicationId,
@@ -109,12 +111,17 @@ final class StreamTask: TaskEnvironment {
     func input(topic: String, partition: Int32) throws -> Int {
         let tp = KafkaTopicPartition(topic: topic, partition: partition)
         if let known = inputs.firstIndex(where: { $0.partition == tp }) { return known }
-        guard let source = graph.sources[topic], let node = subTopology.node(source.name), let spec = node.kind.sourceSpec else {
-            throw ProcessingFailed(description: "task \(id) received a record of \(topic), which none of its sources reads")
+        guard let source = graph.sources[topic], let node = subTopology.node(source.name),
+            let spec = node.kind.sourceSpec
+        else {
+            throw ProcessingFailed(
+                description: "task \(id) received a record of \(topic), which none of its sources reads")
         }
-        inputs.append(Input(
-            partition: tp, source: source, sourceName: source.name, spec: spec, keyCheck: SerdeCheck(serde: spec.keySerde),
-            valueCheck: SerdeCheck(serde: spec.valueSerde), topicName: PermanentText(topic)))
+        inputs.append(
+            Input(
+                partition: tp, source: source, sourceName: source.name, spec: spec,
+                keyCheck: SerdeCheck(serde: spec.keySerde),
+                valueCheck: SerdeCheck(serde: spec.valueSerde), topicName: PermanentText(topic)))
         return inputs.count - 1
     }
 
@@ -126,7 +133,9 @@ final class StreamTask: TaskEnvironment {
         current = (copy run, input)
         defer { current = nil }
         jsonIndex.begin(count: run.count)
-        if streamTimes.count < run.count { streamTimes.append(contentsOf: repeatElement(-1, count: run.count - streamTimes.count)) }
+        if streamTimes.count < run.count {
+            streamTimes.append(contentsOf: repeatElement(-1, count: run.count - streamTimes.count))
+        }
         // What every record of the run needs, read once.
         let checks = (key: inputs[input].keyCheck, value: inputs[input].valueCheck)
         let timestampField = inputs[input].timestampField
@@ -140,12 +149,16 @@ final class StreamTask: TaskEnvironment {
             let record = run[position]
             streamTimes[position] = time
             let origin = Int32(position)
-            guard var timestamp = try checked(record, checks: checks, timestampField: timestampField, input: input, origin: origin) else {
+            guard
+                var timestamp = try checked(
+                    record, checks: checks, timestampField: timestampField, input: input, origin: origin)
+            else {
                 continue
             }
             sourceRun.append(
                 eddy_record(
-                    struct_size: recordStructSize, key: eddy_bytes(record.key), value: eddy_bytes(record.value), timestamp: timestamp,
+                    struct_size: recordStructSize, key: eddy_bytes(record.key), value: eddy_bytes(record.value),
+                    timestamp: timestamp,
                     topic: topic, partition: record.partition, offset: record.offset, headers: nil, header_count: 0),
                 headers: record.headers.map { ($0.key, $0.value) }, origin: origin)
             if source.extractor != nil {
@@ -184,7 +197,8 @@ final class StreamTask: TaskEnvironment {
     /// The record's event time when it reads as its source's serdes say, else nil after
     /// handing it to the error handler.
     private func checked(
-        _ record: KafkaRecordView, checks: (key: SerdeCheck, value: SerdeCheck), timestampField: String?, input: Int, origin: Int32
+        _ record: KafkaRecordView, checks: (key: SerdeCheck, value: SerdeCheck), timestampField: String?, input: Int,
+        origin: Int32
     ) throws -> Int64? {
         let key = record.key, value = record.value
         // A JSON object value is validated by indexing it, which the built-ins then reuse.
@@ -192,19 +206,23 @@ final class StreamTask: TaskEnvironment {
         let valueChecked = isJSON && value.map { jsonIndex.object($0, origin: origin) != nil } ?? false
         if let problem = checks.key.problem(key) {
             let spec = inputs[input].spec
-            try handle(deserialization: "key is \(problem) (key.serde: \(spec.keySerde))", record: record, input: input, origin: origin)
+            try handle(
+                deserialization: "key is \(problem) (key.serde: \(spec.keySerde))", record: record, input: input,
+                origin: origin)
             return nil
         }
         if !valueChecked, let problem = checks.value.problem(value) {
             let spec = inputs[input].spec
             try handle(
-                deserialization: "value is \(problem) (value.serde: \(spec.valueSerde))", record: record, input: input, origin: origin)
+                deserialization: "value is \(problem) (value.serde: \(spec.valueSerde))", record: record, input: input,
+                origin: origin)
             return nil
         }
         guard let field = timestampField else {
             guard record.timestamp >= 0 else {
                 try handle(
-                    deserialization: "the record's timestamp is negative (\(record.timestamp)); event time cannot be before 1970 — set a timestamp.extractor",
+                    deserialization:
+                        "the record's timestamp is negative (\(record.timestamp)); event time cannot be before 1970 — set a timestamp.extractor",
                     record: record, input: input, origin: origin)
                 return nil
             }
@@ -212,7 +230,8 @@ final class StreamTask: TaskEnvironment {
         }
         guard let extracted = jsonTimestamp(value, field: field, origin: origin), extracted >= 0 else {
             try handle(
-                deserialization: "value has no numeric, non-negative timestamp field '\(field)' (timestamp.field)", record: record, input: input,
+                deserialization: "value has no numeric, non-negative timestamp field '\(field)' (timestamp.field)",
+                record: record, input: input,
                 origin: origin)
             return nil
         }
@@ -253,7 +272,8 @@ final class StreamTask: TaskEnvironment {
             let tag = ends.tag(for: changelog)
             try store.forEachChangelogRecord { key, value in
                 try collector.send(
-                    to: topic, partition: changelog.partition, key: key, value: value, headers: [], timestamp: graph.streamTime, tag: tag)
+                    to: topic, partition: changelog.partition, key: key, value: value, headers: [],
+                    timestamp: graph.streamTime, tag: tag)
             }
         }
         graph.clearCommitRequests()
@@ -291,7 +311,9 @@ final class StreamTask: TaskEnvironment {
 
     /// Installs a prepared reload, and points the built-ins that call `name`'s typed
     /// functions at `plugin`. Returns how many records the replaced build processed.
-    func installReload(of name: String, to plugin: LoadedPlugin, _ prepared: PreparedReload) throws -> [PluginVersion: Int] {
+    func installReload(of name: String, to plugin: LoadedPlugin, _ prepared: PreparedReload) throws -> [PluginVersion:
+        Int]
+    {
         let replaced = versions[name]?.version
         let processed = try graph.install(prepared)
         for node in graph.nodes {
@@ -339,7 +361,8 @@ final class StreamTask: TaskEnvironment {
         let record = run[Int(origin)]
         try handle(
             RecordFailure(
-                kind: .processor, reason: reason, topic: inputs[input].partition.topic, partition: record.partition, offset: record.offset,
+                kind: .processor, reason: reason, topic: inputs[input].partition.topic, partition: record.partition,
+                offset: record.offset,
                 node: node, plugin: plugin.flatMap { versions[$0]?.version.description }),
             record: record)
     }
@@ -350,7 +373,9 @@ final class StreamTask: TaskEnvironment {
         let now = clock.now()
         guard now - lastDropLog >= 10_000 else { return }
         lastDropLog = now
-        logger.warning("\(node) skipped a record: \(reason) (counted in dropped records; logged at most every 10 s)", metadata: ["task": "\(id)"])
+        logger.warning(
+            "\(node) skipped a record: \(reason) (counted in dropped records; logged at most every 10 s)",
+            metadata: ["task": "\(id)"])
     }
 
     var wallClockTime: Int64 { clock.now() }
@@ -372,7 +397,8 @@ final class StreamTask: TaskEnvironment {
     private func handle(deserialization reason: String, record: KafkaRecordView, input: Int, origin: Int32) throws {
         try handle(
             RecordFailure(
-                kind: .deserialization, reason: reason, topic: inputs[input].partition.topic, partition: record.partition,
+                kind: .deserialization, reason: reason, topic: inputs[input].partition.topic,
+                partition: record.partition,
                 offset: record.offset, node: inputs[input].sourceName, plugin: nil),
             record: record)
     }
@@ -384,14 +410,16 @@ final class StreamTask: TaskEnvironment {
         metrics.failed.add(1, ordering: .relaxed)
         let (handler, key) =
             failure.kind == .processor
-            ? (processingHandler, "processing.exception.handler") : (errorHandler, "default.deserialization.exception.handler")
+            ? (processingHandler, "processing.exception.handler")
+            : (errorHandler, "default.deserialization.exception.handler")
         switch handler {
         case .fail:
             throw ProcessingFailed(description: "\(failure.description) — stopping (\(key): fail)")
         case .logAndContinue:
             logger.warning("skipping record: \(failure.description)", metadata: ["task": "\(id)"])
         case .deadLetter:
-            logger.warning("dead-lettering record to \(deadLetterTopic): \(failure.description)", metadata: ["task": "\(id)"])
+            logger.warning(
+                "dead-lettering record to \(deadLetterTopic): \(failure.description)", metadata: ["task": "\(id)"])
             try collector.send(
                 to: collector.topic(named: deadLetterTopic), partition: nil, key: record.key, value: record.value,
                 headers: record.headers + failure.headers, timestamp: graph.streamTime)
@@ -419,24 +447,30 @@ final class StreamTask: TaskEnvironment {
         switch node.kind {
         case .aggregate(let aggregation):
             guard case .typed(let spec) = aggregation.fold else { return nil }
-            let aggregator = try JSONAggregator(spec: spec, caller: try plugins[spec.function.plugin]!.function(named: spec.function.function), index: jsonIndex)
+            let aggregator = try JSONAggregator(
+                spec: spec, caller: try plugins[spec.function.plugin]!.function(named: spec.function.function),
+                index: jsonIndex)
             return try TaskGraph.aggregationNode(node, aggregation, aggregator, stores: stores, taskId: id.description)
         case .sink(let sink):
             return KafkaSinkNode(
                 name: node.name, topic: try collector.topic(named: sink.topic), collector: collector,
                 stamp: stamp ? { [unowned self] plugin in versions[plugin]?.headers ?? [] } : nil)
         case .builtin(let builtin):
-            func caller(_ call: FunctionCall) throws -> TypedFunctionCaller { try plugins[call.plugin]!.function(named: call.function) }
+            func caller(_ call: FunctionCall) throws -> TypedFunctionCaller {
+                try plugins[call.plugin]!.function(named: call.function)
+            }
             switch builtin {
             case .filter(let call):
                 return JSONFilterNode(name: node.name, call: call, caller: try caller(call), index: jsonIndex)
             case .mapValues(let call, let field):
-                return JSONMapValuesNode(name: node.name, call: call, caller: try caller(call), outputField: field, index: jsonIndex)
+                return JSONMapValuesNode(
+                    name: node.name, call: call, caller: try caller(call), outputField: field, index: jsonIndex)
             case .selectKey(let field):
                 return JSONSelectKeyNode(name: node.name, field: field, index: jsonIndex)
             case .branch(let branches):
                 return JSONBranchNode(
-                    name: node.name, branches: branches, callers: try branches.map { try $0.function.map(caller) }, index: jsonIndex)
+                    name: node.name, branches: branches, callers: try branches.map { try $0.function.map(caller) },
+                    index: jsonIndex)
             }
         default:
             return nil

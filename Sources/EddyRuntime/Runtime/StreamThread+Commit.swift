@@ -41,13 +41,16 @@ extension StreamThread {
                 // The membership the tasks were assigned under, not librdkafka's live metadata,
                 // which its own threads may already have cleared or renewed.
                 FaultInjection.reach(.beforeOffsetsToTransaction)
-                try producer.sendOffsetsToTransaction(offsets, groupMetadata: consumer.assignmentGroupMetadata(), timeout: .seconds(60))
+                try producer.sendOffsetsToTransaction(
+                    offsets, groupMetadata: consumer.assignmentGroupMetadata(), timeout: .seconds(60))
             }
             try producer.commitTransaction(timeout: .seconds(60))
             collector.transactionEnded()
             try checkpointStores()
         } else {
-            guard !offsets.isEmpty || producer.inFlightCount > 0 || tasks.values.contains(where: { $0.stores.contains { $0.dirtyEntryCount > 0 } })
+            guard
+                !offsets.isEmpty || producer.inFlightCount > 0
+                    || tasks.values.contains(where: { $0.stores.contains { $0.dirtyEntryCount > 0 } })
             else { return }
             try producer.flush(timeout: .seconds(60))
             if let failure = collector.deliveryFailure.take() { throw failure }

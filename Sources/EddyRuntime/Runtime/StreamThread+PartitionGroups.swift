@@ -47,7 +47,8 @@ extension StreamThread {
                 try consumer.pause(pause)
             }
             if !resume.isEmpty {
-                logger.debug("task \(task.id): buffers drained, resuming \(resume.map { "\($0.topicPartition)@\($0.offset)" })")
+                logger.debug(
+                    "task \(task.id): buffers drained, resuming \(resume.map { "\($0.topicPartition)@\($0.offset)" })")
                 try consumer.resume(at: resume)
             }
         }

@@ -11,11 +11,13 @@ extension StreamThread {
         guard let crash = PluginCrashes.takeForCurrentThread() else { return false }
         guard let (delayMs, restart) = pluginRestarts.admit() else {
             logger.error(
-                "plugin \(crash.plugin): \(crash) — \(pluginRestarts.maxRestarts) restarts within plugin.restart.window.ms (\(pluginRestarts.windowMs) ms) reached (plugin.max.restarts); the thread fails")
+                "plugin \(crash.plugin): \(crash) — \(pluginRestarts.maxRestarts) restarts within plugin.restart.window.ms (\(pluginRestarts.windowMs) ms) reached (plugin.max.restarts); the thread fails"
+            )
             return false
         }
         logger.error(
-            "plugin \(crash.plugin): \(crash) — aborting the open transaction and restarting its process in \(delayMs) ms, then reprocessing from the last commit (restart \(restart) of plugin.max.restarts \(pluginRestarts.maxRestarts) within \(pluginRestarts.windowMs) ms)")
+            "plugin \(crash.plugin): \(crash) — aborting the open transaction and restarting its process in \(delayMs) ms, then reprocessing from the last commit (restart \(restart) of plugin.max.restarts \(pluginRestarts.maxRestarts) within \(pluginRestarts.windowMs) ms)"
+        )
         closeSessionDirty()
         PluginCrashes.countRestart(after: crash)
         let until = Date().addingTimeInterval(Double(delayMs) / 1000)

@@ -22,7 +22,9 @@ extension StreamThread {
         }
         var prepared: [(task: StreamTask, reload: PreparedReload)] = []
         do {
-            for task in tasks.values { prepared.append((task, try task.prepareReload(of: name, to: swap.candidate.plugin))) }
+            for task in tasks.values {
+                prepared.append((task, try task.prepareReload(of: name, to: swap.candidate.plugin)))
+            }
         } catch {
             prepared.forEach { $0.reload.discard() }
             logger.error("swap of \(name) refused: init of the new build failed: \(error)")
@@ -39,6 +41,9 @@ extension StreamThread {
             throw error
         }
         pluginsInUse[name] = swap.candidate.plugin
-        swap.finish(.success(PluginSwapReport(thread: index, pause: .now - started, tasks: prepared.count, processedByReplaced: processed)))
+        swap.finish(
+            .success(
+                PluginSwapReport(
+                    thread: index, pause: .now - started, tasks: prepared.count, processedByReplaced: processed)))
     }
 }

@@ -7,7 +7,8 @@ import EddyState
 extension StreamThread {
     /// Restores one bounded slice of changelog records and starts the tasks it completed.
     func restoreSlice() throws {
-        let completed = try changelogReader.restoreSlice(maxRecords: 10_000, timeout: tasks.isEmpty ? .milliseconds(50) : .milliseconds(5))
+        let completed = try changelogReader.restoreSlice(
+            maxRecords: 10_000, timeout: tasks.isEmpty ? .milliseconds(50) : .milliseconds(5))
         for (id, restored) in completed { try activate(id, restored: restored) }
         publishRestoreProgress()
     }
@@ -98,8 +99,12 @@ extension StreamThread {
         let sub = topology.subTopologies[id.subTopology]
         let directory = try stateDirectory.lockTask(id.description, waitingUpTo: .milliseconds(500))
         do {
-            let stores = try StoreLayout.stores(of: sub, config: config, plugins: plugins, sourceChangelogs: topology.sourceChangelogs).map { spec in
-                let store = try TaskStore.open(spec, in: directory, partition: id.partition, applicationId: config.applicationId, cacheBudget: cacheBudget)
+            let stores = try StoreLayout.stores(
+                of: sub, config: config, plugins: plugins, sourceChangelogs: topology.sourceChangelogs
+            ).map { spec in
+                let store = try TaskStore.open(
+                    spec, in: directory, partition: id.partition, applicationId: config.applicationId,
+                    cacheBudget: cacheBudget)
                 if config.operations.recordingLevel == .debug { store.operationMetrics = StoreOperationMetrics() }
                 return store
             }
@@ -130,8 +135,10 @@ extension StreamThread {
 
     func makeTask(_ id: TaskId, stores: [TaskStore]) throws -> StreamTask {
         let task = try StreamTask(
-            id: id, subTopology: topology.subTopologies[id.subTopology], config: config, plugins: pluginsInUse, stores: stores,
-            collector: collector, clock: clock, metrics: metrics, logger: logger, globalStores: globalStores?.views(forTask: id.description) ?? [])
+            id: id, subTopology: topology.subTopologies[id.subTopology], config: config, plugins: pluginsInUse,
+            stores: stores,
+            collector: collector, clock: clock, metrics: metrics, logger: logger,
+            globalStores: globalStores?.views(forTask: id.description) ?? [])
         try attachPartitionGroup(task)
         return task
     }
@@ -144,7 +151,8 @@ extension StreamThread {
             do {
                 try changelogReader.abandon(id)
             } catch {
-                logger.error("task \(id): writing what it restored failed, its stores keep their previous checkpoint: \(error)")
+                logger.error(
+                    "task \(id): writing what it restored failed, its stores keep their previous checkpoint: \(error)")
             }
             for store in stores { store.close() }
             taskDirectories.removeValue(forKey: id)?.unlock()
@@ -182,9 +190,12 @@ extension StreamThread {
         for id in ids { try openTask(id) }
         let paused = assigned.filter(isRestoring)
         if !paused.isEmpty { try consumer.pause(paused) }
-        try consumer.seek(committedOffsets.map {
-            KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: $0.offset >= 0 ? $0.offset : KafkaOffset.beginning)
-        })
+        try consumer.seek(
+            committedOffsets.map {
+                KafkaTopicPartitionOffset(
+                    topic: $0.topic, partition: $0.partition, offset: $0.offset >= 0 ? $0.offset : KafkaOffset.beginning
+                )
+            })
         metrics.tasks.store(tasks.count, ordering: .relaxed)
         publishRestoreProgress()
     }

@@ -80,8 +80,10 @@ final class StreamThread: @unchecked Sendable {
     let queries = QueryMailbox()
 
     init(
-        index: Int, config: AppConfig, instanceId: String, topology: Topology, plugins: PluginSet, kafka: KafkaConfiguration, clock: WallClock,
-        stateDirectory: StateDirectory, globalStores: GlobalStateManager? = nil, restoreHold: RestoreHold? = nil, logger: Logger
+        index: Int, config: AppConfig, instanceId: String, topology: Topology, plugins: PluginSet,
+        kafka: KafkaConfiguration, clock: WallClock,
+        stateDirectory: StateDirectory, globalStores: GlobalStateManager? = nil, restoreHold: RestoreHold? = nil,
+        logger: Logger
     ) {
         self.clock = clock
         self.stateDirectory = stateDirectory
@@ -151,7 +153,8 @@ final class StreamThread: @unchecked Sendable {
                 continue
             } catch let error as KafkaError {
                 if case .transaction(let txn) = error, txn.kind == .fatal {
-                    let cause = txn.isFenced
+                    let cause =
+                        txn.isFenced
                         ? " (another producer started with transactional.id \(transactionalId): this worker restarted while its "
                             + "zombie ran, or another running worker has instance.id \(instanceId); each running worker needs its own)"
                         : ""
@@ -185,7 +188,8 @@ final class StreamThread: @unchecked Sendable {
             producerConfig["transaction.timeout.ms"] = String(config.transactionTimeoutMs)
         }
         let changelogEnds = self.changelogEnds
-        producer = try KafkaProducer(configuration: producerConfig, logger: logger, deliveryReports: .failuresAndTagged) { report in
+        producer = try KafkaProducer(configuration: producerConfig, logger: logger, deliveryReports: .failuresAndTagged)
+        { report in
             if let error = report.error {
                 deliveryFailures.record(error)
             } else {
@@ -193,7 +197,8 @@ final class StreamThread: @unchecked Sendable {
             }
         }
         if config.isExactlyOnce { try producer.initTransactions(timeout: .seconds(60)) }
-        collector = RecordCollector(producer: producer, transactional: config.isExactlyOnce, deliveryFailure: deliveryFailures)
+        collector = RecordCollector(
+            producer: producer, transactional: config.isExactlyOnce, deliveryFailure: deliveryFailures)
         collector.productionHandler = config.operations.productionHandler
         collector.logger = logger
 
@@ -211,11 +216,15 @@ final class StreamThread: @unchecked Sendable {
             rebalanceListener: { [unowned self] _, event in rebalance(event) },
             onStatistics: { stats in metrics.lag.withLock { $0 = stats.consumerLag } })
         assigned = []
-        if ordersInput { consumer.onPartitionEnd = { [unowned self] handle, partition in partitionEnded(handle, partition) } }
+        if ordersInput {
+            consumer.onPartitionEnd = { [unowned self] handle, partition in partitionEnded(handle, partition) }
+        }
         try consumer.subscribe(topics: topology.sourceTopics)
         queries.wake.withLock { [consumer] in $0 = { consumer?.wakeUp() } }
         let assignor = consumerConfig["partition.assignment.strategy"] ?? ""
-        logger.info("stream thread \(index) joined group \(config.applicationId) for \(topology.sourceTopics.joined(separator: ", ")) (assignor \(assignor))")
+        logger.info(
+            "stream thread \(index) joined group \(config.applicationId) for \(topology.sourceTopics.joined(separator: ", ")) (assignor \(assignor))"
+        )
 
         while !stopRequested.load(ordering: .relaxed) {
             // While anything restores, the main poll does not wait: the restore slice does.
@@ -303,7 +312,9 @@ final class StreamThread: @unchecked Sendable {
     /// A record of a partition this thread runs no task for. A restoring task's partitions
     /// are paused before their first fetch, so none should come; if one does, it is not
     /// dropped: the caller seeks its partition back to it.
-    private func unownedRecord(_ topic: String, _ sub: Int?, _ partition: Int32, _ offset: Int64) -> KafkaTopicPartitionOffset? {
+    private func unownedRecord(_ topic: String, _ sub: Int?, _ partition: Int32, _ offset: Int64)
+        -> KafkaTopicPartitionOffset?
+    {
         guard let sub, restoring[TaskId(subTopology: sub, partition: partition)] != nil else {
             logger.warning("no task for \(topic)-\(partition); record at offset \(offset) left for its owner")
             return nil
@@ -315,7 +326,9 @@ final class StreamThread: @unchecked Sendable {
     private func rewind(_ records: [KafkaTopicPartitionOffset]) throws {
         var first: [KafkaTopicPartition: KafkaTopicPartitionOffset] = [:]
         for record in records where first[record.topicPartition] == nil { first[record.topicPartition] = record }
-        logger.warning("records of restoring tasks were fetched; seeking back to \(first.values.map { "\($0.topicPartition)@\($0.offset)" })")
+        logger.warning(
+            "records of restoring tasks were fetched; seeking back to \(first.values.map { "\($0.topicPartition)@\($0.offset)" })"
+        )
         try consumer.pause(Array(first.keys))
         try consumer.seek(Array(first.values))
     }

@@ -79,11 +79,13 @@ extension StreamsApp {
             throw failure
         }
         plugins.adopt(candidate)
-        let report = ReloadReport(plugin: candidate.name, from: from, to: PluginVersion(candidate.plugin), threads: reports)
+        let report = ReloadReport(
+            plugin: candidate.name, from: from, to: PluginVersion(candidate.plugin), threads: reports)
         reloadCount.add(1, ordering: .relaxed)
         let replaced = reports.reduce(into: [PluginVersion: Int]()) { $0.merge($1.processedByReplaced) { $0 + $1 } }
         logger.notice(
-            "reloaded \(report); records processed by the replaced build: \(replaced.map { "\($0.key): \($0.value)" }.joined(separator: ", "))")
+            "reloaded \(report); records processed by the replaced build: \(replaced.map { "\($0.key): \($0.value)" }.joined(separator: ", "))"
+        )
         return report
     }
 }

@@ -42,9 +42,13 @@ public final class StreamsApp: @unchecked Sendable {
 
     /// Loads the plugins and validates the topology against them; starts the embedded broker
     /// when the application asks for one.
-    public convenience init(config: AppConfig, clock: WallClock = .system, logger: Logger = Logger(label: "eddy.runtime")) throws {
+    public convenience init(
+        config: AppConfig, clock: WallClock = .system, logger: Logger = Logger(label: "eddy.runtime")
+    ) throws {
         let plugins = try PluginSet.load(for: config)
-        try self.init(config: config, plugins: plugins, topology: try Topology.build(config, plugins: plugins), clock: clock, logger: logger)
+        try self.init(
+            config: config, plugins: plugins, topology: try Topology.build(config, plugins: plugins), clock: clock,
+            logger: logger)
     }
 
     /// The lowest-level entry point: runs `topology`, made in code, in place of the one the
@@ -52,9 +56,11 @@ public final class StreamsApp: @unchecked Sendable {
     /// threads, state, plugins) comes from `config`. The topology is validated as a compiled
     /// one is. For topologies the file cannot express yet, and for tests of the runtime.
     public convenience init(
-        config: AppConfig, topology: Topology, clock: WallClock = .system, logger: Logger = Logger(label: "eddy.runtime")
+        config: AppConfig, topology: Topology, clock: WallClock = .system,
+        logger: Logger = Logger(label: "eddy.runtime")
     ) throws {
-        try self.init(config: config, plugins: try PluginSet.load(for: config), topology: topology, clock: clock, logger: logger)
+        try self.init(
+            config: config, plugins: try PluginSet.load(for: config), topology: topology, clock: clock, logger: logger)
     }
 
     private init(config: AppConfig, plugins: PluginSet, topology: Topology, clock: WallClock, logger: Logger) throws {
@@ -87,7 +93,8 @@ public final class StreamsApp: @unchecked Sendable {
     /// source topics exist, creates the internal topics, and starts the threads.
     public func start() throws {
         let stateDirectory = try StateDirectory(
-            root: config.stateDir, applicationId: config.applicationId, environment: RocksDBEnvironment(memoryMB: config.rocksDBMemoryMB))
+            root: config.stateDir, applicationId: config.applicationId,
+            environment: RocksDBEnvironment(memoryMB: config.rocksDBMemoryMB))
         let claim = try stateDirectory.claim()
         self.claim = claim
         // The configured instance.id, or the one kept in the state directory.
@@ -107,8 +114,10 @@ public final class StreamsApp: @unchecked Sendable {
             shutdownApplication: { [weak self] reason in self?.metadata?.requestShutdown(reason) }
         ) { [config, topology, plugins, kafkaConfiguration, clock, restoreHold, logger, global] index in
             StreamThread(
-                index: index, config: config, instanceId: instanceId, topology: topology, plugins: plugins, kafka: kafkaConfiguration,
-                clock: clock, stateDirectory: stateDirectory, globalStores: global?.stores, restoreHold: restoreHold, logger: logger)
+                index: index, config: config, instanceId: instanceId, topology: topology, plugins: plugins,
+                kafka: kafkaConfiguration,
+                clock: clock, stateDirectory: stateDirectory, globalStores: global?.stores, restoreHold: restoreHold,
+                logger: logger)
         }
         self.supervisor = supervisor
         global?.thread.onFailure = { [weak supervisor] error in supervisor?.requestStop(.globalThreadFailed(error)) }
@@ -124,9 +133,10 @@ public final class StreamsApp: @unchecked Sendable {
             directory: stateDirectory, delayMs: config.operations.stateCleanupDelayMs,
             owned: { [weak supervisor] in
                 guard let supervisor, supervisor.stopRequest == nil else { return nil }
-                return Set(supervisor.threads.flatMap { thread in
-                    thread.metrics.assignment.withLock { Array($0.running.union($0.restoring)).map(\.description) }
-                })
+                return Set(
+                    supervisor.threads.flatMap { thread in
+                        thread.metrics.assignment.withLock { Array($0.running.union($0.restoring)).map(\.description) }
+                    })
             }, logger: logger)
         cleaner?.start()
         if config.watchPlugins {
@@ -136,7 +146,9 @@ public final class StreamsApp: @unchecked Sendable {
                 _ = try? self?.reload(name)
             }
         }
-        logger.info("\(config.applicationId): \(threads.count) stream thread(s) started, \(config.processingGuarantee.rawValue), instance \(instanceId)")
+        logger.info(
+            "\(config.applicationId): \(threads.count) stream thread(s) started, \(config.processingGuarantee.rawValue), instance \(instanceId)"
+        )
     }
 
     /// Asks every thread to commit, close its tasks and leave the group.
@@ -225,7 +237,9 @@ public final class StreamsApp: @unchecked Sendable {
                 guard let found = metadata.topic(topic), found.error == nil, !found.partitions.isEmpty else {
                     throw AppConfigError(
                         file: config.file, line: nil, key: "topology.sources",
-                        message: "source topic '\(topic)' does not exist — create it first, e.g. `eddy topic create \(topic) --partitions 6`")
+                        message:
+                            "source topic '\(topic)' does not exist — create it first, e.g. `eddy topic create \(topic) --partitions 6`"
+                    )
                 }
                 partitionsOf[sub.id] = max(partitionsOf[sub.id] ?? 0, Int32(found.partitions.count))
             }
@@ -234,22 +248,32 @@ public final class StreamsApp: @unchecked Sendable {
         // Every source topic's partition count: the cluster's, or what a new repartition topic gets.
         var sourcePartitions: [String: Int32] = [:]
         for topic in topology.sourceTopics {
-            if let found = metadata.topic(topic), found.error == nil, !found.partitions.isEmpty { sourcePartitions[topic] = Int32(found.partitions.count) }
+            if let found = metadata.topic(topic), found.error == nil, !found.partitions.isEmpty {
+                sourcePartitions[topic] = Int32(found.partitions.count)
+            }
         }
         for repartition in topology.internalTopics where repartition.kind == .repartition {
-            let upstream = topology.subTopologies.first { $0.sinkTopics.contains(repartition.name) }.flatMap { partitionsOf[$0.id] }
+            let upstream = topology.subTopologies.first { $0.sinkTopics.contains(repartition.name) }.flatMap {
+                partitionsOf[$0.id]
+            }
             let partitions = Int32(repartition.partitions ?? Int(upstream ?? 1))
             partitionsOf[repartition.subTopology] = partitions
             sourcePartitions[repartition.name] = sourcePartitions[repartition.name] ?? partitions
             newTopics.append(config.internalTopic(repartition.name, partitions: partitions))
         }
-        let groups = CoPartitioning.groups(of: topology) { [config, plugins] in !StoreLayout.stores(of: $0, config: config, plugins: plugins).isEmpty }
+        let groups = CoPartitioning.groups(of: topology) { [config, plugins] in
+            !StoreLayout.stores(of: $0, config: config, plugins: plugins).isEmpty
+        }
         try CoPartitioning.check(groups, partitions: sourcePartitions, file: config.file)
         for sub in topology.subTopologies {
-            for store in StoreLayout.stores(of: sub, config: config, plugins: plugins, sourceChangelogs: topology.sourceChangelogs) where store.logged {
-                newTopics.append(config.internalTopic(
-                    Topology.changelogTopic(config.applicationId, store.name), partitions: partitionsOf[sub.id] ?? 1,
-                    configs: store.changelogConfigs))
+            for store in StoreLayout.stores(
+                of: sub, config: config, plugins: plugins, sourceChangelogs: topology.sourceChangelogs)
+            where store.logged {
+                newTopics.append(
+                    config.internalTopic(
+                        Topology.changelogTopic(config.applicationId, store.name),
+                        partitions: partitionsOf[sub.id] ?? 1,
+                        configs: store.changelogConfigs))
             }
         }
         partitionCounts.withLock { [partitionsOf] in $0 = partitionsOf }

@@ -16,7 +16,9 @@ extension TaskStore {
             try store.readingCommitted {
                 try key.withUnsafeBytes { k in
                     try store.get(k) { value in
-                        if let value { entries.append(QueriedEntry(partition: partition, key: key, value: Array(value))) }
+                        if let value {
+                            entries.append(QueriedEntry(partition: partition, key: key, value: Array(value)))
+                        }
                     }
                 }
             }
@@ -32,7 +34,9 @@ extension TaskStore {
             try store.readingCommitted {
                 try key.withUnsafeBytes { k in
                     try store.fetch(k, from: from, to: to) { start, value in
-                        entries.append(QueriedEntry(partition: partition, key: key, value: Array(value), start: start, end: start + sizeMs))
+                        entries.append(
+                            QueriedEntry(
+                                partition: partition, key: key, value: Array(value), start: start, end: start + sizeMs))
                         return true
                     }
                 }
@@ -40,10 +44,13 @@ extension TaskStore {
         case (.session(let store), .sessionFetch(let key)):
             try store.readingCommitted {
                 let sessions = try key.withUnsafeBytes { try store.findSessions($0, earliestEnd: 0, latestStart: .max) }
-                entries = sessions.map { QueriedEntry(partition: partition, key: key, value: $0.value, start: $0.start, end: $0.end) }
+                entries = sessions.map {
+                    QueriedEntry(partition: partition, key: key, value: $0.value, start: $0.start, end: $0.end)
+                }
             }
         default:
-            throw StoreKindMismatch(store: name, operation: "query", kind: storage.kindName, expected: operation.storeKind)
+            throw StoreKindMismatch(
+                store: name, operation: "query", kind: storage.kindName, expected: operation.storeKind)
         }
         return entries
     }

@@ -40,7 +40,8 @@ extension TaskStore: WindowStorage {
         do {
             try key.withUnsafeBytes { k in
                 try store.fetch(k, from: from, to: to) { start, value in
-                    entries.append(StoreEntry(key: key, value: Array(value), windowStart: start, windowEnd: start + sizeMs))
+                    entries.append(
+                        StoreEntry(key: key, value: Array(value), windowStart: start, windowEnd: start + sizeMs))
                     return true
                 }
             }

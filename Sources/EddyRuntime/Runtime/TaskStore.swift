@@ -55,20 +55,25 @@ final class TaskStore: KeyValueStorage {
     /// Opens the store `spec` describes in a task's locked directory; `partition` is the
     /// task's, which its changelog partition matches (changelogs are co-partitioned).
     static func open(
-        _ spec: StoreLayout.Store, in directory: TaskStateDirectory, partition: Int32, applicationId: String, cacheBudget: RecordCacheBudget
+        _ spec: StoreLayout.Store, in directory: TaskStateDirectory, partition: Int32, applicationId: String,
+        cacheBudget: RecordCacheBudget
     ) throws -> TaskStore {
         let storage: Storage
         switch spec.kind {
         case .keyValue:
-            storage = .keyValue(try directory.openKeyValueStore(
-                EddyState.StoreSpec(name: spec.name, keySerde: spec.keySerde, valueSerde: spec.valueSerde, persistent: spec.persistent),
-                cacheBudget: cacheBudget))
+            storage = .keyValue(
+                try directory.openKeyValueStore(
+                    EddyState.StoreSpec(
+                        name: spec.name, keySerde: spec.keySerde, valueSerde: spec.valueSerde,
+                        persistent: spec.persistent),
+                    cacheBudget: cacheBudget))
         case .window(let sizeMs, let retentionMs, let segmentIntervalMs):
             storage = .window(
                 try directory.openWindowStore(
                     EddyState.StoreSpec(
                         name: spec.name, kind: .window(retentionMs: retentionMs, segmentIntervalMs: segmentIntervalMs),
-                        keySerde: spec.keySerde, valueSerde: spec.valueSerde, persistent: spec.persistent, windowSizeMs: sizeMs),
+                        keySerde: spec.keySerde, valueSerde: spec.valueSerde, persistent: spec.persistent,
+                        windowSizeMs: sizeMs),
                     cacheBudget: cacheBudget),
                 sizeMs: sizeMs)
         case .session(let retentionMs, let segmentIntervalMs):
@@ -81,11 +86,14 @@ final class TaskStore: KeyValueStorage {
         }
         if let sourceTopic = spec.sourceTopic {
             return TaskStore(
-                name: spec.name, storage: storage, changelog: ChangelogPartition(topic: sourceTopic, partition: partition), writesChangelog: false)
+                name: spec.name, storage: storage,
+                changelog: ChangelogPartition(topic: sourceTopic, partition: partition), writesChangelog: false)
         }
         return TaskStore(
             name: spec.name, storage: storage,
-            changelog: spec.logged ? ChangelogPartition(topic: Topology.changelogTopic(applicationId, spec.name), partition: partition) : nil)
+            changelog: spec.logged
+                ? ChangelogPartition(topic: Topology.changelogTopic(applicationId, spec.name), partition: partition)
+                : nil)
     }
 
     /// Calls `body` with the value of `key` (the cache first, then the disk), or nil.
@@ -160,9 +168,13 @@ final class TaskStore: KeyValueStorage {
         case .keyValue(let store):
             try store.restore(changelog, nextOffset: nextOffset) { batch in records.forEach { batch.apply($0, $1) } }
         case .window(let store, _):
-            try store.restore(changelog, nextOffset: nextOffset) { batch in try Self.apply(records, to: &batch) { try $0.apply($1, $2) } }
+            try store.restore(changelog, nextOffset: nextOffset) { batch in
+                try Self.apply(records, to: &batch) { try $0.apply($1, $2) }
+            }
         case .session(let store):
-            try store.restore(changelog, nextOffset: nextOffset) { batch in try Self.apply(records, to: &batch) { try $0.apply($1, $2) } }
+            try store.restore(changelog, nextOffset: nextOffset) { batch in
+                try Self.apply(records, to: &batch) { try $0.apply($1, $2) }
+            }
         }
     }
 
@@ -240,7 +252,9 @@ final class TaskStore: KeyValueStorage {
     }
 
     /// Runs a scan into a snapshot iterator (a plugin may write while it iterates).
-    private func collect(_ scan: ((UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws -> Void) -> any StoreIterator {
+    private func collect(_ scan: ((UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws -> Void)
+        -> any StoreIterator
+    {
         var entries: [StoreEntry] = []
         do {
             try scan { key, value in

@@ -33,7 +33,8 @@ final class ThreadSupervisor: @unchecked Sendable {
 
     /// `make(index)` creates (not starts) stream thread `index`.
     init(
-        policy: OperationsConfig.UncaughtExceptionHandler, logger: Logger, shutdownApplication: @escaping @Sendable (String) -> Void,
+        policy: OperationsConfig.UncaughtExceptionHandler, logger: Logger,
+        shutdownApplication: @escaping @Sendable (String) -> Void,
         make: @escaping (Int) -> StreamThread
     ) {
         self.policy = policy
@@ -104,7 +105,9 @@ final class ThreadSupervisor: @unchecked Sendable {
 
     private func handle(_ error: any Error, of thread: StreamThread, stopping: Bool) {
         if stopping {
-            state.withLock { state in if state.stop == nil || state.stop == .requested { state.stop = .failed(thread.index, error) } }
+            state.withLock { state in
+                if state.stop == nil || state.stop == .requested { state.stop = .failed(thread.index, error) }
+            }
             return
         }
         switch policy {
@@ -118,14 +121,19 @@ final class ThreadSupervisor: @unchecked Sendable {
             guard let successor else { return }
             let count = replacements.add(1, ordering: .relaxed).newValue
             logger.error(
-                "stream thread \(thread.index) died: \(error) — replacing it (uncaught.exception.handler: replace_thread; replacement \(count))")
+                "stream thread \(thread.index) died: \(error) — replacing it (uncaught.exception.handler: replace_thread; replacement \(count))"
+            )
             launch(successor)
         case .shutdownClient:
-            logger.error("stream thread \(thread.index) died: \(error) — stopping this worker (uncaught.exception.handler: shutdown_client)")
+            logger.error(
+                "stream thread \(thread.index) died: \(error) — stopping this worker (uncaught.exception.handler: shutdown_client)"
+            )
             requestStop(.failed(thread.index, error))
         case .shutdownApplication:
             let reason = "stream thread \(thread.index) died: \(error)"
-            logger.error("\(reason) — stopping every worker of the application (uncaught.exception.handler: shutdown_application)")
+            logger.error(
+                "\(reason) — stopping every worker of the application (uncaught.exception.handler: shutdown_application)"
+            )
             shutdownApplication(reason)
             requestStop(.applicationShutdown(ApplicationShutdown(requestedBy: nil, reason: reason)))
         }

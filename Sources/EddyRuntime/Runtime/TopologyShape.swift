@@ -9,11 +9,15 @@ enum TopologyShape {
     /// The first difference between two builds' topologies, in words; nil when they have the same shape.
     static func change(from old: [NodeDescription], to new: [NodeDescription]) -> String? {
         let oldStores = Set(old.compactMap(\.store?.name))
-        if let node = new.first(where: { $0.store.map { !oldStores.contains($0.name) } ?? false }), let store = node.store {
+        if let node = new.first(where: { $0.store.map { !oldStores.contains($0.name) } ?? false }),
+            let store = node.store
+        {
             return "it declares a new store \(PluginSet.describe(store)) at node '\(node.name)'"
         }
         let newStores = Set(new.compactMap(\.store?.name))
-        if let node = old.first(where: { $0.store.map { !newStores.contains($0.name) } ?? false }), let store = node.store {
+        if let node = old.first(where: { $0.store.map { !newStores.contains($0.name) } ?? false }),
+            let store = node.store
+        {
             return "it no longer declares store \(PluginSet.describe(store)) (node '\(node.name)')"
         }
         let newByName = Dictionary(new.map { ($0.name, $0) }) { first, _ in first }
@@ -22,7 +26,9 @@ enum TopologyShape {
             if let difference = difference(node, other) { return "node '\(node.name)' \(difference)" }
         }
         let oldNames = Set(old.map(\.name))
-        if let added = new.first(where: { !oldNames.contains($0.name) }) { return "node '\(added.name)' (\(added.kind)) is new" }
+        if let added = new.first(where: { !oldNames.contains($0.name) }) {
+            return "node '\(added.name)' (\(added.kind)) is new"
+        }
         return nil
     }
 
@@ -32,19 +38,23 @@ enum TopologyShape {
         if a.parents != b.parents { return "reads \(b.parents) instead of \(a.parents)" }
         if a.topics != b.topics { return "uses topics \(b.topics) instead of \(a.topics)" }
         if a.keySerde != b.keySerde || a.valueSerde != b.valueSerde {
-            return "changed its serdes from \(a.keySerde ?? "-") -> \(a.valueSerde ?? "-") to \(b.keySerde ?? "-") -> \(b.valueSerde ?? "-")"
+            return
+                "changed its serdes from \(a.keySerde ?? "-") -> \(a.valueSerde ?? "-") to \(b.keySerde ?? "-") -> \(b.valueSerde ?? "-")"
         }
         if a.store != b.store {
             switch (a.store, b.store) {
             case (nil, let store?): return "declares a new store \(PluginSet.describe(store))"
             case (let store?, nil): return "no longer declares store \(PluginSet.describe(store))"
-            case (let before?, let after?): return "declares store \(PluginSet.describe(after)) instead of \(PluginSet.describe(before))"
+            case (let before?, let after?):
+                return "declares store \(PluginSet.describe(after)) instead of \(PluginSet.describe(before))"
             default: break
             }
         }
         if a.processor != b.processor { return "runs processor \(b.processor ?? "-") instead of \(a.processor ?? "-")" }
         if a.branches != b.branches { return "has branches \(b.branches) instead of \(a.branches)" }
-        if a.partitions != b.partitions { return "repartitions to \(b.partitions) partitions instead of \(a.partitions)" }
+        if a.partitions != b.partitions {
+            return "repartitions to \(b.partitions) partitions instead of \(a.partitions)"
+        }
         if a.hasFunction != b.hasFunction { return a.hasFunction ? "lost its function" : "gained a function" }
         if let window = windowDifference(a.window, b.window) { return window }
         if let suppress = suppressDifference(a.suppress, b.suppress) { return suppress }
@@ -60,15 +70,19 @@ enum TopologyShape {
         let a = a ?? eddy_window(), b = b ?? eddy_window()
         func text(_ w: eddy_window) -> String {
             guard w.type != EDDY_WINDOW_NONE else { return "no windows" }
-            return "windows of type \(w.type) (size \(w.size_ms) ms, advance \(w.advance_ms) ms, grace \(w.grace_ms) ms)"
+            return
+                "windows of type \(w.type) (size \(w.size_ms) ms, advance \(w.advance_ms) ms, grace \(w.grace_ms) ms)"
         }
-        let same = a.type == b.type && a.size_ms == b.size_ms && a.advance_ms == b.advance_ms && a.grace_ms == b.grace_ms
+        let same =
+            a.type == b.type && a.size_ms == b.size_ms && a.advance_ms == b.advance_ms && a.grace_ms == b.grace_ms
         return same ? nil : "aggregates in \(text(b)) instead of \(text(a))"
     }
 
     private static func suppressDifference(_ a: eddy_suppress?, _ b: eddy_suppress?) -> String? {
         let a = a ?? eddy_suppress(), b = b ?? eddy_suppress()
-        let same = a.until == b.until && a.time_limit_ms == b.time_limit_ms && a.max_records == b.max_records && a.max_bytes == b.max_bytes
+        let same =
+            a.until == b.until && a.time_limit_ms == b.time_limit_ms && a.max_records == b.max_records
+            && a.max_bytes == b.max_bytes
             && a.when_full == b.when_full
         return same
             ? nil

@@ -73,29 +73,31 @@ public enum HostAPITable {
         with(ctx) { $0.setError(message.string) }
     }
 
-    static let forward: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafePointer<eddy_record>?) -> eddy_status = {
-        ctx, child, record in
-        with(ctx) { context in
-            guard let record else {
-                context.setError("forward: record is NULL")
-                return eddy_status(EDDY_INVALID_ARGUMENT)
+    static let forward:
+        @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafePointer<eddy_record>?) -> eddy_status = {
+            ctx, child, record in
+            with(ctx) { context in
+                guard let record else {
+                    context.setError("forward: record is NULL")
+                    return eddy_status(EDDY_INVALID_ARGUMENT)
+                }
+                return context.forward(record, to: child)
             }
-            return context.forward(record, to: child)
         }
-    }
 
     // MARK: - Stores
 
-    static let getStore: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<OpaquePointer?>?) -> eddy_status = {
-        ctx, name, storeOut in
-        with(ctx) { context in
-            guard let name, let storeOut, let store = context.stores[String(cString: name)] else {
-                return eddy_status(EDDY_NOT_FOUND)
+    static let getStore:
+        @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<OpaquePointer?>?) -> eddy_status = {
+            ctx, name, storeOut in
+            with(ctx) { context in
+                guard let name, let storeOut, let store = context.stores[String(cString: name)] else {
+                    return eddy_status(EDDY_NOT_FOUND)
+                }
+                storeOut.pointee = OpaquePointer(Unmanaged.passUnretained(store).toOpaque())
+                return eddy_status(EDDY_OK)
             }
-            storeOut.pointee = OpaquePointer(Unmanaged.passUnretained(store).toOpaque())
-            return eddy_status(EDDY_OK)
         }
-    }
 
     @inline(__always)
     static func withStore(_ store: OpaquePointer?, _ body: (HostStore) -> eddy_status) -> eddy_status {
@@ -127,29 +129,33 @@ public enum HostAPITable {
         return storage
     }
 
-    static let kvGet: @convention(c) (OpaquePointer?, OpaquePointer?, eddy_bytes, UnsafeMutablePointer<eddy_bytes>?) -> eddy_status = {
-        ctx, store, key, valueOut in
-        with(ctx) { context in
-            withStore(store) { store in
-                guard let storage = keyValue(store, context, "kv_get"), let valueOut else {
-                    return eddy_status(EDDY_INVALID_ARGUMENT)
+    static let kvGet:
+        @convention(c) (OpaquePointer?, OpaquePointer?, eddy_bytes, UnsafeMutablePointer<eddy_bytes>?) -> eddy_status =
+            {
+                ctx, store, key, valueOut in
+                with(ctx) { context in
+                    withStore(store) { store in
+                        guard let storage = keyValue(store, context, "kv_get"), let valueOut else {
+                            return eddy_status(EDDY_INVALID_ARGUMENT)
+                        }
+                        var status = eddy_status(EDDY_NOT_FOUND)
+                        storage.get(buffer(key)) { value in
+                            guard let value else { return }
+                            valueOut.pointee = context.scratch.lend(value)
+                            status = eddy_status(EDDY_OK)
+                        }
+                        return status
+                    }
                 }
-                var status = eddy_status(EDDY_NOT_FOUND)
-                storage.get(buffer(key)) { value in
-                    guard let value else { return }
-                    valueOut.pointee = context.scratch.lend(value)
-                    status = eddy_status(EDDY_OK)
-                }
-                return status
             }
-        }
-    }
 
     static let kvPut: @convention(c) (OpaquePointer?, OpaquePointer?, eddy_bytes, eddy_bytes) -> eddy_status = {
         ctx, store, key, value in
         with(ctx) { context in
             withStore(store) { store in
-                guard let storage = keyValue(store, context, "kv_put") else { return eddy_status(EDDY_INVALID_ARGUMENT) }
+                guard let storage = keyValue(store, context, "kv_put") else {
+                    return eddy_status(EDDY_INVALID_ARGUMENT)
+                }
                 storage.put(buffer(key), buffer(value))
                 return eddy_status(EDDY_OK)
             }
@@ -169,133 +175,157 @@ public enum HostAPITable {
         }
     }
 
-    static func open(_ iterator: any StoreIterator, in context: HostContext, _ out: UnsafeMutablePointer<OpaquePointer?>) {
+    static func open(
+        _ iterator: any StoreIterator, in context: HostContext, _ out: UnsafeMutablePointer<OpaquePointer?>
+    ) {
         let handle = OpenIterator(iterator)
         let pointer = Unmanaged.passUnretained(handle).toOpaque()
         context.openIterators[pointer] = handle
         out.pointee = OpaquePointer(pointer)
     }
 
-    static let kvRange: @convention(c) (OpaquePointer?, OpaquePointer?, eddy_bytes, eddy_bytes, UnsafeMutablePointer<OpaquePointer?>?) -> eddy_status = {
-        ctx, store, from, to, iteratorOut in
-        with(ctx) { context in
-            withStore(store) { store in
-                guard let storage = keyValue(store, context, "kv_range"), let iteratorOut else {
-                    return eddy_status(EDDY_INVALID_ARGUMENT)
+    static let kvRange:
+        @convention(c) (OpaquePointer?, OpaquePointer?, eddy_bytes, eddy_bytes, UnsafeMutablePointer<OpaquePointer?>?)
+            -> eddy_status = {
+                ctx, store, from, to, iteratorOut in
+                with(ctx) { context in
+                    withStore(store) { store in
+                        guard let storage = keyValue(store, context, "kv_range"), let iteratorOut else {
+                            return eddy_status(EDDY_INVALID_ARGUMENT)
+                        }
+                        open(storage.range(from: from.bytes, to: to.bytes), in: context, iteratorOut)
+                        return eddy_status(EDDY_OK)
+                    }
                 }
-                open(storage.range(from: from.bytes, to: to.bytes), in: context, iteratorOut)
-                return eddy_status(EDDY_OK)
             }
-        }
-    }
 
-    static let kvPrefixScan: @convention(c) (OpaquePointer?, OpaquePointer?, eddy_bytes, UnsafeMutablePointer<OpaquePointer?>?) -> eddy_status = {
-        ctx, store, prefix, iteratorOut in
-        with(ctx) { context in
-            withStore(store) { store in
-                guard let storage = keyValue(store, context, "kv_prefix_scan"), let iteratorOut else {
-                    return eddy_status(EDDY_INVALID_ARGUMENT)
+    static let kvPrefixScan:
+        @convention(c) (OpaquePointer?, OpaquePointer?, eddy_bytes, UnsafeMutablePointer<OpaquePointer?>?) ->
+            eddy_status = {
+                ctx, store, prefix, iteratorOut in
+                with(ctx) { context in
+                    withStore(store) { store in
+                        guard let storage = keyValue(store, context, "kv_prefix_scan"), let iteratorOut else {
+                            return eddy_status(EDDY_INVALID_ARGUMENT)
+                        }
+                        open(storage.prefixScan(prefix.bytes ?? []), in: context, iteratorOut)
+                        return eddy_status(EDDY_OK)
+                    }
                 }
-                open(storage.prefixScan(prefix.bytes ?? []), in: context, iteratorOut)
-                return eddy_status(EDDY_OK)
             }
-        }
-    }
 
-    static let windowPut: @convention(c) (OpaquePointer?, OpaquePointer?, eddy_bytes, Int64, eddy_bytes) -> eddy_status = {
-        ctx, store, key, windowStart, value in
-        with(ctx) { context in
-            withStore(store) { store in
-                guard let storage = window(store, context, "window_put") else { return eddy_status(EDDY_INVALID_ARGUMENT) }
-                storage.put(buffer(key), windowStart: windowStart, buffer(value))
-                return eddy_status(EDDY_OK)
-            }
-        }
-    }
-
-    static let windowFetch: @convention(c) (OpaquePointer?, OpaquePointer?, eddy_bytes, Int64, Int64, UnsafeMutablePointer<OpaquePointer?>?) -> eddy_status = {
-        ctx, store, key, from, to, iteratorOut in
-        with(ctx) { context in
-            withStore(store) { store in
-                guard let storage = window(store, context, "window_fetch"), let iteratorOut else {
-                    return eddy_status(EDDY_INVALID_ARGUMENT)
+    static let windowPut:
+        @convention(c) (OpaquePointer?, OpaquePointer?, eddy_bytes, Int64, eddy_bytes) -> eddy_status = {
+            ctx, store, key, windowStart, value in
+            with(ctx) { context in
+                withStore(store) { store in
+                    guard let storage = window(store, context, "window_put") else {
+                        return eddy_status(EDDY_INVALID_ARGUMENT)
+                    }
+                    storage.put(buffer(key), windowStart: windowStart, buffer(value))
+                    return eddy_status(EDDY_OK)
                 }
-                open(storage.fetch(key.bytes ?? [], from: from, to: to), in: context, iteratorOut)
-                return eddy_status(EDDY_OK)
             }
         }
-    }
+
+    static let windowFetch:
+        @convention(c) (OpaquePointer?, OpaquePointer?, eddy_bytes, Int64, Int64, UnsafeMutablePointer<OpaquePointer?>?)
+            -> eddy_status = {
+                ctx, store, key, from, to, iteratorOut in
+                with(ctx) { context in
+                    withStore(store) { store in
+                        guard let storage = window(store, context, "window_fetch"), let iteratorOut else {
+                            return eddy_status(EDDY_INVALID_ARGUMENT)
+                        }
+                        open(storage.fetch(key.bytes ?? [], from: from, to: to), in: context, iteratorOut)
+                        return eddy_status(EDDY_OK)
+                    }
+                }
+            }
 
     /// Whether `[start, end]` is a session window (`0 ≤ start ≤ end`); sets the error when not.
     static func checkSession(_ start: Int64, _ end: Int64, _ context: HostContext, _ operation: String) -> Bool {
         guard start >= 0, start <= end else {
-            context.setError("\(operation): session [\(start), \(end)] is not a session window; times are epoch ms with 0 <= start <= end")
+            context.setError(
+                "\(operation): session [\(start), \(end)] is not a session window; times are epoch ms with 0 <= start <= end"
+            )
             return false
         }
         return true
     }
 
-    static let sessionPut: @convention(c) (OpaquePointer?, OpaquePointer?, eddy_bytes, Int64, Int64, eddy_bytes) -> eddy_status = {
-        ctx, store, key, start, end, value in
-        with(ctx) { context in
-            withStore(store) { store in
-                guard let storage = session(store, context, "session_put"), checkSession(start, end, context, "session_put") else {
+    static let sessionPut:
+        @convention(c) (OpaquePointer?, OpaquePointer?, eddy_bytes, Int64, Int64, eddy_bytes) -> eddy_status = {
+            ctx, store, key, start, end, value in
+            with(ctx) { context in
+                withStore(store) { store in
+                    guard let storage = session(store, context, "session_put"),
+                        checkSession(start, end, context, "session_put")
+                    else {
+                        return eddy_status(EDDY_INVALID_ARGUMENT)
+                    }
+                    guard value.ptr != nil else {
+                        context.setError("session_put: the value is absent; remove a session with session_remove")
+                        return eddy_status(EDDY_INVALID_ARGUMENT)
+                    }
+                    storage.put(buffer(key), start: start, end: end, buffer(value))
+                    return eddy_status(EDDY_OK)
+                }
+            }
+        }
+
+    static let sessionRemove: @convention(c) (OpaquePointer?, OpaquePointer?, eddy_bytes, Int64, Int64) -> eddy_status =
+        {
+            ctx, store, key, start, end in
+            with(ctx) { context in
+                withStore(store) { store in
+                    guard let storage = session(store, context, "session_remove"),
+                        checkSession(start, end, context, "session_remove")
+                    else {
+                        return eddy_status(EDDY_INVALID_ARGUMENT)
+                    }
+                    storage.remove(buffer(key), start: start, end: end)
+                    return eddy_status(EDDY_OK)
+                }
+            }
+        }
+
+    static let sessionFetch:
+        @convention(c) (OpaquePointer?, OpaquePointer?, eddy_bytes, Int64, Int64, UnsafeMutablePointer<OpaquePointer?>?)
+            -> eddy_status = {
+                ctx, store, key, earliestEnd, latestStart, iteratorOut in
+                with(ctx) { context in
+                    withStore(store) { store in
+                        guard let storage = session(store, context, "session_fetch"), let iteratorOut else {
+                            return eddy_status(EDDY_INVALID_ARGUMENT)
+                        }
+                        let sessions = storage.findSessions(
+                            buffer(key), earliestEnd: earliestEnd, latestStart: latestStart)
+                        open(SnapshotIterator(sessions), in: context, iteratorOut)
+                        return eddy_status(EDDY_OK)
+                    }
+                }
+            }
+
+    static let iteratorNext:
+        @convention(c) (OpaquePointer?, OpaquePointer?, UnsafeMutablePointer<eddy_entry>?) -> eddy_status = {
+            ctx, iterator, entryOut in
+            with(ctx) { context in
+                guard let iterator, let entryOut, let open = context.openIterators[UnsafeMutableRawPointer(iterator)]
+                else {
+                    context.setError("iterator_next: unknown or closed iterator")
                     return eddy_status(EDDY_INVALID_ARGUMENT)
                 }
-                guard value.ptr != nil else {
-                    context.setError("session_put: the value is absent; remove a session with session_remove")
-                    return eddy_status(EDDY_INVALID_ARGUMENT)
+                guard let entry = open.iterator.next() else { return eddy_status(EDDY_NOT_FOUND) }
+                entryOut.pointee.key = open.keyScratch.lend(entry.key)
+                entryOut.pointee.value = open.valueScratch.lend(entry.value)
+                if EntryLayout.hasWindowFields(entryOut) {
+                    entryOut.pointee.window_start = entry.windowStart
+                    entryOut.pointee.window_end = entry.windowEnd
                 }
-                storage.put(buffer(key), start: start, end: end, buffer(value))
                 return eddy_status(EDDY_OK)
             }
         }
-    }
-
-    static let sessionRemove: @convention(c) (OpaquePointer?, OpaquePointer?, eddy_bytes, Int64, Int64) -> eddy_status = {
-        ctx, store, key, start, end in
-        with(ctx) { context in
-            withStore(store) { store in
-                guard let storage = session(store, context, "session_remove"), checkSession(start, end, context, "session_remove") else {
-                    return eddy_status(EDDY_INVALID_ARGUMENT)
-                }
-                storage.remove(buffer(key), start: start, end: end)
-                return eddy_status(EDDY_OK)
-            }
-        }
-    }
-
-    static let sessionFetch: @convention(c) (OpaquePointer?, OpaquePointer?, eddy_bytes, Int64, Int64, UnsafeMutablePointer<OpaquePointer?>?) -> eddy_status = {
-        ctx, store, key, earliestEnd, latestStart, iteratorOut in
-        with(ctx) { context in
-            withStore(store) { store in
-                guard let storage = session(store, context, "session_fetch"), let iteratorOut else {
-                    return eddy_status(EDDY_INVALID_ARGUMENT)
-                }
-                let sessions = storage.findSessions(buffer(key), earliestEnd: earliestEnd, latestStart: latestStart)
-                open(SnapshotIterator(sessions), in: context, iteratorOut)
-                return eddy_status(EDDY_OK)
-            }
-        }
-    }
-
-    static let iteratorNext: @convention(c) (OpaquePointer?, OpaquePointer?, UnsafeMutablePointer<eddy_entry>?) -> eddy_status = {
-        ctx, iterator, entryOut in
-        with(ctx) { context in
-            guard let iterator, let entryOut, let open = context.openIterators[UnsafeMutableRawPointer(iterator)] else {
-                context.setError("iterator_next: unknown or closed iterator")
-                return eddy_status(EDDY_INVALID_ARGUMENT)
-            }
-            guard let entry = open.iterator.next() else { return eddy_status(EDDY_NOT_FOUND) }
-            entryOut.pointee.key = open.keyScratch.lend(entry.key)
-            entryOut.pointee.value = open.valueScratch.lend(entry.value)
-            if EntryLayout.hasWindowFields(entryOut) {
-                entryOut.pointee.window_start = entry.windowStart
-                entryOut.pointee.window_end = entry.windowEnd
-            }
-            return eddy_status(EDDY_OK)
-        }
-    }
 
     static let iteratorClose: @convention(c) (OpaquePointer?, OpaquePointer?) -> Void = { ctx, iterator in
         with(ctx) { context in
@@ -306,30 +336,31 @@ public enum HostAPITable {
 
     // MARK: - Time and punctuation
 
-    static let schedule: @convention(c) (OpaquePointer?, eddy_punctuation_type, Int64, UnsafeMutablePointer<UInt64>?) -> eddy_status = {
-        ctx, type, interval, idOut in
-        with(ctx) { context in
-            guard let idOut, interval > 0 else {
-                context.setError("schedule: the interval must be positive, got \(interval) ms")
-                return eddy_status(EDDY_INVALID_ARGUMENT)
+    static let schedule:
+        @convention(c) (OpaquePointer?, eddy_punctuation_type, Int64, UnsafeMutablePointer<UInt64>?) -> eddy_status = {
+            ctx, type, interval, idOut in
+            with(ctx) { context in
+                guard let idOut, interval > 0 else {
+                    context.setError("schedule: the interval must be positive, got \(interval) ms")
+                    return eddy_status(EDDY_INVALID_ARGUMENT)
+                }
+                let now: Int64?
+                let kind: PunctuationType
+                switch type {
+                case eddy_punctuation_type(EDDY_PUNCTUATE_STREAM_TIME):
+                    kind = .streamTime
+                    now = context.streamTime >= 0 ? context.streamTime : nil
+                case eddy_punctuation_type(EDDY_PUNCTUATE_WALL_CLOCK):
+                    kind = .wallClockTime
+                    now = context.wallClockTime
+                default:
+                    context.setError("schedule: unknown punctuation type \(type)")
+                    return eddy_status(EDDY_INVALID_ARGUMENT)
+                }
+                idOut.pointee = context.schedules.add(kind, interval: interval, now: now)
+                return eddy_status(EDDY_OK)
             }
-            let now: Int64?
-            let kind: PunctuationType
-            switch type {
-            case eddy_punctuation_type(EDDY_PUNCTUATE_STREAM_TIME):
-                kind = .streamTime
-                now = context.streamTime >= 0 ? context.streamTime : nil
-            case eddy_punctuation_type(EDDY_PUNCTUATE_WALL_CLOCK):
-                kind = .wallClockTime
-                now = context.wallClockTime
-            default:
-                context.setError("schedule: unknown punctuation type \(type)")
-                return eddy_status(EDDY_INVALID_ARGUMENT)
-            }
-            idOut.pointee = context.schedules.add(kind, interval: interval, now: now)
-            return eddy_status(EDDY_OK)
         }
-    }
 
     static let cancel: @convention(c) (OpaquePointer?, UInt64) -> eddy_status = { ctx, id in
         with(ctx) { $0.schedules.cancel(id) ? eddy_status(EDDY_OK) : eddy_status(EDDY_NOT_FOUND) }
@@ -353,16 +384,17 @@ public enum HostAPITable {
         with(ctx) { $0.lent($0.applicationId) }
     }
 
-    static let config: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<eddy_str>?) -> eddy_status = {
-        ctx, key, valueOut in
-        with(ctx) { context in
-            guard let key, let valueOut, let value = context.config[String(cString: key)] else {
-                return eddy_status(EDDY_NOT_FOUND)
+    static let config:
+        @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<eddy_str>?) -> eddy_status = {
+            ctx, key, valueOut in
+            with(ctx) { context in
+                guard let key, let valueOut, let value = context.config[String(cString: key)] else {
+                    return eddy_status(EDDY_NOT_FOUND)
+                }
+                valueOut.pointee = context.lent(value)
+                return eddy_status(EDDY_OK)
             }
-            valueOut.pointee = context.lent(value)
-            return eddy_status(EDDY_OK)
         }
-    }
 
     static let log: @convention(c) (OpaquePointer?, eddy_log_level, eddy_str) -> Void = { ctx, level, message in
         with(ctx) { $0.log(LogLevel(rawValue: level) ?? .info, message.string) }
@@ -384,7 +416,8 @@ public enum HostAPITable {
 
     // MARK: - DSL nodes
 
-    static let emit: @convention(c) (OpaquePointer?, Int, eddy_bytes, eddy_bytes) -> eddy_status = { ctx, index, key, value in
+    static let emit: @convention(c) (OpaquePointer?, Int, eddy_bytes, eddy_bytes) -> eddy_status = {
+        ctx, index, key, value in
         with(ctx) { $0.emit(index: index, key: key, value: value) }
     }
 }

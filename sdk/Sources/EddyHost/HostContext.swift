@@ -1,9 +1,10 @@
+import EddySDK
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import EddySDK
 
 /// The host's side of one processor instance: what the `eddy_host_api` functions act on
 /// when a plugin calls them with this instance's `eddy_context`.

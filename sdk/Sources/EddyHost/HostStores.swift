@@ -28,7 +28,6 @@ public protocol WindowStorage: AnyObject {
     func get(_ key: UnsafeRawBufferPointer, windowStart: Int64, _ body: (UnsafeRawBufferPointer?) -> Void)
 }
 
-
 /// The storage behind a session store: values per (key, session window), where a session
 /// window `[start, end]` (both inclusive, ms) spans the records of one burst of activity.
 ///
@@ -215,7 +214,9 @@ public final class InMemorySessionStore: SessionStorage {
     public func sortedEntries() -> [StoreEntry] {
         contents.map { StoreEntry(key: $0.key.key, value: $0.value, windowStart: $0.key.start, windowEnd: $0.key.end) }
             .sorted {
-                $0.key == $1.key ? ($0.windowStart, $0.windowEnd) < ($1.windowStart, $1.windowEnd) : $0.key.lexicographicallyPrecedes($1.key)
+                $0.key == $1.key
+                    ? ($0.windowStart, $0.windowEnd) < ($1.windowStart, $1.windowEnd)
+                    : $0.key.lexicographicallyPrecedes($1.key)
             }
     }
 }

@@ -38,17 +38,21 @@ public struct PluginDescription: @unchecked Sendable {
         self.processors = try pointers(plugin.processors, plugin.processor_count).map(ProcessorDescription.init)
         self.functions = pointers(plugin.functions, plugin.function_count).map(FunctionDescription.init)
         let hasTopologyField =
-            Int(plugin.struct_size) >= MemoryLayout<eddy_plugin>.offset(of: \.topology)! + MemoryLayout<UnsafeRawPointer>.size
+            Int(plugin.struct_size) >= MemoryLayout<eddy_plugin>.offset(of: \.topology)!
+            + MemoryLayout<UnsafeRawPointer>.size
         if hasTopologyField, let topology = plugin.topology {
             guard Int(topology.pointee.struct_size) >= MemoryLayout<eddy_topology>.size else {
-                throw DescriptorError("its topology has struct_size \(topology.pointee.struct_size), smaller than ABI 1.2's \(MemoryLayout<eddy_topology>.size)")
+                throw DescriptorError(
+                    "its topology has struct_size \(topology.pointee.struct_size), smaller than ABI 1.2's \(MemoryLayout<eddy_topology>.size)"
+                )
             }
             self.topology = try pointers(topology.pointee.nodes, topology.pointee.node_count).map(NodeDescription.init)
         } else {
             self.topology = nil
         }
         let hasStreamFunctionFields =
-            Int(plugin.struct_size) >= MemoryLayout<eddy_plugin>.offset(of: \.stream_function_count)! + MemoryLayout<Int>.size
+            Int(plugin.struct_size) >= MemoryLayout<eddy_plugin>.offset(of: \.stream_function_count)!
+            + MemoryLayout<Int>.size
         self.streamFunctions =
             hasStreamFunctionFields
             ? try pointers(plugin.stream_functions, plugin.stream_function_count).map(NodeDescription.init) : []
@@ -93,7 +97,8 @@ public struct ProcessorDescription: @unchecked Sendable {
             let keyName = text(key.name) ?? ""
             guard let type = ConfigKey.ValueType(rawValue: key.type) else {
                 throw DescriptorError(
-                    "processor \(name): config key \(keyName) has type \(key.type), which is not one of EDDY_CONFIG_STRING/INT/DOUBLE/BOOL (1-4)")
+                    "processor \(name): config key \(keyName) has type \(key.type), which is not one of EDDY_CONFIG_STRING/INT/DOUBLE/BOOL (1-4)"
+                )
             }
             return ConfigKey(keyName, type, default: text(key.default_value), doc: text(key.doc))
         }
@@ -142,22 +147,27 @@ public struct NodeDescription: @unchecked Sendable {
 
     /// Whether `entry` was written against ABI 1.3 or later (it has windows, suppression and extractors).
     public static func hasABI13Fields(_ entry: UnsafePointer<eddy_node>) -> Bool {
-        Int(entry.pointee.struct_size) >= MemoryLayout<eddy_node>.offset(of: \.timestamp_extractor)! + MemoryLayout<UnsafeRawPointer>.size
+        Int(entry.pointee.struct_size) >= MemoryLayout<eddy_node>.offset(of: \.timestamp_extractor)!
+            + MemoryLayout<UnsafeRawPointer>.size
     }
 
     /// Whether `entry` was written against ABI 1.4 or later (it has tables and joins).
     public static func hasABI14Fields(_ entry: UnsafePointer<eddy_node>) -> Bool {
-        Int(entry.pointee.struct_size) >= MemoryLayout<eddy_node>.offset(of: \.key_selector)! + MemoryLayout<UnsafeRawPointer>.size
+        Int(entry.pointee.struct_size) >= MemoryLayout<eddy_node>.offset(of: \.key_selector)!
+            + MemoryLayout<UnsafeRawPointer>.size
     }
 
     init(_ entry: UnsafePointer<eddy_node>) throws {
         let node = entry.pointee
         let name = text(node.name) ?? ""
         guard Int(node.struct_size) >= Self.abi12Size else {
-            throw DescriptorError("topology node \(name) has struct_size \(node.struct_size), smaller than ABI 1.2's \(Self.abi12Size)")
+            throw DescriptorError(
+                "topology node \(name) has struct_size \(node.struct_size), smaller than ABI 1.2's \(Self.abi12Size)")
         }
         guard let kind = TopologyNode.Kind(rawValue: node.kind) else {
-            throw DescriptorError("topology node \(name) has kind \(node.kind), which is not one of eddy.h's EDDY_NODE_* (1-\(TopologyNode.Kind.allCases.count))")
+            throw DescriptorError(
+                "topology node \(name) has kind \(node.kind), which is not one of eddy.h's EDDY_NODE_* (1-\(TopologyNode.Kind.allCases.count))"
+            )
         }
         self.entry = entry
         self.name = name
@@ -176,15 +186,25 @@ public struct NodeDescription: @unchecked Sendable {
         self.suppress = modern && kind == .suppress ? node.suppress : nil
         self.timestampExtractor = modern ? node.timestamp_extractor : nil
         let joins = Self.hasABI14Fields(entry)
-        if [.tableSource, .globalTable, .streamStreamJoin, .streamTableJoin, .streamGlobalJoin, .tableTableJoin, .foreignKeyJoin].contains(kind), !joins {
-            throw DescriptorError("topology node \(name) is a \(kind) (ABI 1.4) but its struct_size \(node.struct_size) is that of an older eddy_node — rebuild the plugin against this SDK")
+        if [
+            .tableSource, .globalTable, .streamStreamJoin, .streamTableJoin, .streamGlobalJoin, .tableTableJoin,
+            .foreignKeyJoin,
+        ].contains(kind), !joins {
+            throw DescriptorError(
+                "topology node \(name) is a \(kind) (ABI 1.4) but its struct_size \(node.struct_size) is that of an older eddy_node — rebuild the plugin against this SDK"
+            )
         }
         self.joinType = joins ? TopologyNode.JoinType(rawValue: node.join_type) : nil
         self.joinWindows =
             joins && kind == .streamStreamJoin
-            ? JoinWindows(before: node.join_windows.before_ms, after: node.join_windows.after_ms, grace: node.join_windows.grace_ms) : nil
+            ? JoinWindows(
+                before: node.join_windows.before_ms, after: node.join_windows.after_ms,
+                grace: node.join_windows.grace_ms) : nil
         self.joinStores =
-            joins ? try pointers(node.join_stores, node.join_store_count).map { try StoreDeclaration(reading: $0, owner: "topology node \(name)") } : []
+            joins
+            ? try pointers(node.join_stores, node.join_store_count).map {
+                try StoreDeclaration(reading: $0, owner: "topology node \(name)")
+            } : []
         self.keySelector = joins ? node.key_selector : nil
     }
 }
@@ -219,7 +239,8 @@ extension StoreDeclaration {
         let storeName = text(store.name) ?? ""
         guard let kind = StoreDeclaration.Kind(rawValue: store.kind) else {
             throw DescriptorError(
-                "\(owner): store \(storeName) has kind \(store.kind), which is not EDDY_STORE_KEY_VALUE (1), EDDY_STORE_WINDOW (2) or EDDY_STORE_SESSION (3)")
+                "\(owner): store \(storeName) has kind \(store.kind), which is not EDDY_STORE_KEY_VALUE (1), EDDY_STORE_WINDOW (2) or EDDY_STORE_SESSION (3)"
+            )
         }
         self.init(
             name: storeName, kind: kind,

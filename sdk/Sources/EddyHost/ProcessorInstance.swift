@@ -32,7 +32,10 @@ public final class ProcessorInstance {
     let processEntry: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<eddy_record>?) -> eddy_status
     @usableFromInline
     let processBatchEntry:
-        (@convention(c) (UnsafeMutableRawPointer?, UnsafePointer<eddy_record>?, Int, UnsafeMutablePointer<Int>?) -> eddy_status)?
+        (
+            @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<eddy_record>?, Int, UnsafeMutablePointer<Int>?) ->
+                eddy_status
+        )?
     @usableFromInline
     var instance: UnsafeMutableRawPointer?
     /// Whether the node should hand this instance whole runs (`process(batch:)`) rather than
@@ -82,7 +85,9 @@ public final class ProcessorInstance {
     ///   that stopped the run (`.ok` when all succeeded). After a rejection, continue with
     ///   the record after it.
     @inlinable
-    public func process(batch records: UnsafePointer<eddy_record>, count: Int) -> (processed: Int, outcome: ProcessorOutcome) {
+    public func process(batch records: UnsafePointer<eddy_record>, count: Int) -> (
+        processed: Int, outcome: ProcessorOutcome
+    ) {
         guard count > 0 else { return (0, .ok) }
         if let processBatchEntry {
             var processed = 0
@@ -114,7 +119,8 @@ public final class ProcessorInstance {
                         record.value = valueSlice
                         record.timestamp = timestamp
                         record.topic =
-                            topic == nil ? eddy_str(ptr: nil, len: 0) : eddy_str(borrowing: UnsafeRawBufferPointer(topicBuffer))
+                            topic == nil
+                            ? eddy_str(ptr: nil, len: 0) : eddy_str(borrowing: UnsafeRawBufferPointer(topicBuffer))
                         record.partition = partition
                         record.offset = offset
                         record.headers = headerCount > 0 ? headerArray : nil

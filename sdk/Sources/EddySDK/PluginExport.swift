@@ -93,7 +93,8 @@ enum DescriptorBuilder {
             if function.merge != nil { entry.merge = NodeThunks.merge }
         }
         if let window = node.window {
-            entry.window = eddy_window(type: window.type, size_ms: window.size, advance_ms: window.advance, grace_ms: window.grace)
+            entry.window = eddy_window(
+                type: window.type, size_ms: window.size, advance_ms: window.advance, grace_ms: window.grace)
         }
         if let suppressed = node.suppress {
             var suppress = eddy_suppress()
@@ -106,22 +107,27 @@ enum DescriptorBuilder {
             }
             suppress.max_records = suppressed.maxRecords ?? 0
             suppress.max_bytes = suppressed.maxBytes ?? 0
-            suppress.when_full = eddy_suppress_full(suppressed.emitEarlyWhenFull ? EDDY_SUPPRESS_EMIT_EARLY : EDDY_SUPPRESS_SHUT_DOWN)
+            suppress.when_full = eddy_suppress_full(
+                suppressed.emitEarlyWhenFull ? EDDY_SUPPRESS_EMIT_EARLY : EDDY_SUPPRESS_SHUT_DOWN)
             entry.suppress = suppress
         }
         if let extractor = node.timestampExtractor {
             entry.timestamp_extractor = self.node(
-                from: TopologyNode(name: "\(node.name)-timestamps", kind: .timestampExtractor, parents: [], function: extractor))
+                from: TopologyNode(
+                    name: "\(node.name)-timestamps", kind: .timestampExtractor, parents: [], function: extractor))
         }
         if let joinType = node.joinType { entry.join_type = eddy_join_type(joinType.rawValue) }
         if let windows = node.joinWindows {
-            entry.join_windows = eddy_join_windows(before_ms: windows.before, after_ms: windows.after, grace_ms: windows.grace)
+            entry.join_windows = eddy_join_windows(
+                before_ms: windows.before, after_ms: windows.after, grace_ms: windows.grace)
         }
         let joinStores = node.joinStores.map(store(from:))
         entry.join_stores = joinStores.isEmpty ? nil : permanentArray(joinStores)
         entry.join_store_count = joinStores.count
         if let selector = node.keySelector {
-            entry.key_selector = self.node(from: TopologyNode(name: "\(node.name)-key-selector", kind: .selectKey, parents: [], function: selector))
+            entry.key_selector = self.node(
+                from: TopologyNode(name: "\(node.name)-key-selector", kind: .selectKey, parents: [], function: selector)
+            )
         }
         return permanentStruct(entry)
     }
@@ -224,7 +230,9 @@ class AnyProcessorBox {
     func processBatch(_ records: UnsafePointer<eddy_record>, _ count: Int, _ processed: UnsafeMutablePointer<Int>)
         -> eddy_status
     { preconditionFailure("ProcessorBox overrides") }
-    func punctuate(_ scheduleId: UInt64, _ timestamp: Int64) -> eddy_status { preconditionFailure("ProcessorBox overrides") }
+    func punctuate(_ scheduleId: UInt64, _ timestamp: Int64) -> eddy_status {
+        preconditionFailure("ProcessorBox overrides")
+    }
     func close() { preconditionFailure("ProcessorBox overrides") }
 }
 

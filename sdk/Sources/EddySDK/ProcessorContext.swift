@@ -194,7 +194,8 @@ public struct ProcessorContext {
         var handle: OpaquePointer?
         let status = host.pointee.get_store!(ctx, name, &handle)
         guard status == EDDY_OK, let handle else {
-            throw HostCallError(operation: "get_store(\(name)) — is it declared in the processor's stores?", status: status)
+            throw HostCallError(
+                operation: "get_store(\(name)) — is it declared in the processor's stores?", status: status)
         }
         return handle
     }
@@ -217,7 +218,8 @@ func withSerialized<S: Serde, R>(_ value: S.Value?, _ serde: S, _ body: (eddy_by
 /// Lays `headers` out as an `eddy_header` array, with its bytes in one buffer, for the
 /// duration of `body`.
 @_spi(EddyHost)
-public func withHeaderArray<R>(_ headers: [Header], _ body: (UnsafePointer<eddy_header>, Int) throws -> R) rethrows -> R {
+public func withHeaderArray<R>(_ headers: [Header], _ body: (UnsafePointer<eddy_header>, Int) throws -> R) rethrows -> R
+{
     let byteCount = headers.reduce(0) { $0 + $1.key.utf8.count + ($1.value?.count ?? 0) }
     let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(byteCount, 1), alignment: 1)
     let array = UnsafeMutablePointer<eddy_header>.allocate(capacity: headers.count)

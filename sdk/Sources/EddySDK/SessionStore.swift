@@ -52,7 +52,8 @@ public struct SessionStore<K: Serde, V: Serde> {
         var iterator: OpaquePointer?
         let status = try keySerde.serialize(key) { keyBuffer in
             host.pointee.session_fetch!(
-                ctx, handle, eddy_bytes(borrowing: keyBuffer), earliestSessionEndTime, latestSessionStartTime, &iterator)
+                ctx, handle, eddy_bytes(borrowing: keyBuffer), earliestSessionEndTime, latestSessionStartTime, &iterator
+            )
         }
         guard status == EDDY_OK, let iterator else {
             throw HostCallError(operation: "session_fetch(\(name))", status: status)
@@ -69,6 +70,7 @@ public struct SessionStore<K: Serde, V: Serde> {
 
     /// Whether the host's table is new enough (1.3) to have the session services.
     static func hostHasSessions(_ host: UnsafePointer<eddy_host_api>) -> Bool {
-        Int(host.pointee.struct_size) >= MemoryLayout<eddy_host_api>.offset(of: \.session_fetch)! + MemoryLayout<UnsafeRawPointer>.size
+        Int(host.pointee.struct_size) >= MemoryLayout<eddy_host_api>.offset(of: \.session_fetch)!
+            + MemoryLayout<UnsafeRawPointer>.size
     }
 }

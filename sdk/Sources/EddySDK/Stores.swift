@@ -66,7 +66,9 @@ public struct KeyValueStore<K: Serde, V: Serde> {
                 host.pointee.kv_range!(ctx, handle, fromSlice, toSlice, &iterator)
             }
         }
-        guard status == EDDY_OK, let iterator else { throw HostCallError(operation: "kv_range(\(name))", status: status) }
+        guard status == EDDY_OK, let iterator else {
+            throw HostCallError(operation: "kv_range(\(name))", status: status)
+        }
         return try drain(iterator) { entry in
             (try keySerde.deserializeKey(entry.key.buffer!), try valueSerde.deserialize(entry.value.buffer!))
         }

@@ -1,5 +1,5 @@
-@_spi(EddyHost) import EddySDK
 import EddyHost
+@_spi(EddyHost) import EddySDK
 
 /// Runs one processor of a plugin in-process, with no Kafka and no `dlopen`: the
 /// equivalent of Kafka Streams' `TopologyTestDriver` for a single processor node.
@@ -102,7 +102,8 @@ public final class TestDriver {
         let outcome = instance.process(
             key: key, value: value, timestamp: timestamp, topic: inputTopic, partition: partition, offset: offset,
             headers: headers)
-        try settle(outcome, record: DeadLetter(key: key, value: value, timestamp: timestamp, offset: offset, reason: ""))
+        try settle(
+            outcome, record: DeadLetter(key: key, value: value, timestamp: timestamp, offset: offset, reason: ""))
         try firePunctuations(.streamTime, now: context.streamTime)
     }
 
@@ -176,12 +177,16 @@ public final class TestDriver {
 
     /// The contents of the key-value store `name`, in key order.
     public func keyValueStore(_ name: String) throws -> [StoreEntry] {
-        guard let store = keyValueStores[name] else { throw TestDriverError.unknownStore(name, processor: processorName) }
+        guard let store = keyValueStores[name] else {
+            throw TestDriverError.unknownStore(name, processor: processorName)
+        }
         return store.sortedEntries()
     }
 
     /// The contents of the key-value store `name`, decoded, in key order.
-    public func keyValueStore<K: Serde, V: Serde>(_ name: String, key: K, value: V) throws -> [(key: K.Value, value: V.Value)] {
+    public func keyValueStore<K: Serde, V: Serde>(_ name: String, key: K, value: V) throws -> [(
+        key: K.Value, value: V.Value
+    )] {
         try keyValueStore(name).map { entry in
             (
                 try entry.key.withUnsafeBytes { try key.deserializeKey($0) },
@@ -199,7 +204,9 @@ public final class TestDriver {
     /// The contents of the session store `name`, ordered by key, then session start, then
     /// end (`windowStart`/`windowEnd` are the session's start and end, both inclusive).
     public func sessionStore(_ name: String) throws -> [StoreEntry] {
-        guard let store = sessionStores[name] else { throw TestDriverError.unknownStore(name, processor: processorName) }
+        guard let store = sessionStores[name] else {
+            throw TestDriverError.unknownStore(name, processor: processorName)
+        }
         return store.sortedEntries()
     }
 
@@ -212,7 +219,9 @@ public final class TestDriver {
 
     private func firePunctuations(_ type: PunctuationType, now: Int64) throws {
         for (_, outcome) in instance.punctuate(type, now: now) {
-            if case .failed(let message) = outcome { throw TestDriverError.failed(processor: processorName, message: message) }
+            if case .failed(let message) = outcome {
+                throw TestDriverError.failed(processor: processorName, message: message)
+            }
         }
     }
 

@@ -1,5 +1,5 @@
-@_spi(EddyHost) import EddySDK
 import EddyHost
+@_spi(EddyHost) import EddySDK
 
 /// The test driver's host context: records forwarded records and logs, and keeps a wall
 /// clock that only moves when the test says so.

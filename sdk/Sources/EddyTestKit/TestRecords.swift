@@ -1,4 +1,5 @@
 import EddySDK
+
 @_exported import struct EddyHost.StoreEntry
 
 /// A record a processor forwarded, as raw bytes.

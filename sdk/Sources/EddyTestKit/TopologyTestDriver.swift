@@ -1,6 +1,6 @@
-@_spi(EddyHost) import EddySDK
 import EddyEngine
 import EddyHost
+@_spi(EddyHost) import EddySDK
 
 /// Runs the whole Streams DSL topology a plugin exports, in-process, with no Kafka: the
 /// equivalent of Kafka Streams' `TopologyTestDriver`.
@@ -56,13 +56,15 @@ public final class TopologyTestDriver {
         wallClockTime: Int64 = 0, errorPolicy: ErrorPolicy = .deadLetter
     ) throws {
         try self.init(
-            descriptor: P.descriptor, applicationId: applicationId, processorConfig: processorConfig, wallClockTime: wallClockTime,
+            descriptor: P.descriptor, applicationId: applicationId, processorConfig: processorConfig,
+            wallClockTime: wallClockTime,
             errorPolicy: errorPolicy)
     }
 
     /// Builds the topology of the plugin whose descriptor is given (for hosts that loaded a plugin themselves).
     public init(
-        descriptor: UnsafePointer<eddy_plugin>, applicationId: String = "test-app", processorConfig: [String: [String: String]] = [:],
+        descriptor: UnsafePointer<eddy_plugin>, applicationId: String = "test-app",
+        processorConfig: [String: [String: String]] = [:],
         wallClockTime: Int64 = 0, errorPolicy: ErrorPolicy = .deadLetter
     ) throws {
         let plugin = try PluginDescription(descriptor)
@@ -89,7 +91,9 @@ public final class TopologyTestDriver {
                 stores: taskStores, environment: environment
             ) { [unowned self] node in
                 guard case .sink(let sink) = node.kind else { return nil }
-                return TestSinkNode(name: node.name, topic: sink.topic) { [unowned self] topic, record in self.written(topic, record) }
+                return TestSinkNode(name: node.name, topic: sink.topic) { [unowned self] topic, record in
+                    self.written(topic, record)
+                }
             }
             tasks.append(graph)
         }
@@ -171,7 +175,9 @@ public final class TopologyTestDriver {
     }
 
     /// The contents of the key-value store `name`, decoded, in key order.
-    public func keyValueStore<K: Serde, V: Serde>(_ name: String, key: K, value: V) throws -> [KeyValue<K.Value, V.Value>] {
+    public func keyValueStore<K: Serde, V: Serde>(_ name: String, key: K, value: V) throws -> [KeyValue<
+        K.Value, V.Value
+    >] {
         try keyValueStore(name).map { entry in
             KeyValue(
                 try entry.key.withUnsafeBytes { try key.deserializeKey($0) },
@@ -195,10 +201,14 @@ public final class TopologyTestDriver {
     }
 
     /// The windows of the window store `name`, decoded, ordered by key, then window start.
-    public func windowStore<K: Serde, V: Serde>(_ name: String, key: K, value: V) throws -> [KeyValue<Windowed<K.Value>, V.Value>] {
+    public func windowStore<K: Serde, V: Serde>(_ name: String, key: K, value: V) throws -> [KeyValue<
+        Windowed<K.Value>, V.Value
+    >] {
         try windowStore(name).map { entry in
             KeyValue(
-                Windowed(key: try entry.key.withUnsafeBytes { try key.deserializeKey($0) }, start: entry.windowStart, end: entry.windowEnd),
+                Windowed(
+                    key: try entry.key.withUnsafeBytes { try key.deserializeKey($0) }, start: entry.windowStart,
+                    end: entry.windowEnd),
                 try entry.value.withUnsafeBytes { try value.deserialize($0) })
         }
     }
@@ -221,11 +231,13 @@ public final class TopologyTestDriver {
 
     private func process(_ topic: String, _ record: ForwardedRecord) throws {
         guard let task = tasks.first(where: { $0.sources[topic] != nil }), let source = task.sources[topic] else {
-            throw TestDriverError.unknownTopic(topic, known: (topology.sourceTopics + topology.globalStores.map(\.topic)).filter { !isInternal($0) })
+            throw TestDriverError.unknownTopic(
+                topic, known: (topology.sourceTopics + topology.globalStores.map(\.topic)).filter { !isInternal($0) })
         }
         let offset = nextOffset[topic, default: 0]
         nextOffset[topic] = offset + 1
-        environment.current = DeadLetter(key: record.key, value: record.value, timestamp: record.timestamp, offset: offset, reason: "")
+        environment.current = DeadLetter(
+            key: record.key, value: record.value, timestamp: record.timestamp, offset: offset, reason: "")
         defer { environment.current = nil }
         do {
             try withRecordRun(record, topic: topic, offset: offset) { run in
@@ -233,7 +245,9 @@ public final class TopologyTestDriver {
                 guard let timestamp = try source.eventTime(of: run[0], origin: 0) else { return }
                 guard timestamp >= 0 else {
                     return try environment.reject(
-                        origin: 0, reason: "the record's timestamp is negative (\(timestamp)); set a timestamp extractor", node: source.name,
+                        origin: 0,
+                        reason: "the record's timestamp is negative (\(timestamp)); set a timestamp extractor",
+                        node: source.name,
                         plugin: nil)
                 }
                 UnsafeMutablePointer(mutating: run.records).pointee.timestamp = timestamp
@@ -267,14 +281,16 @@ public final class TopologyTestDriver {
     private static func stores(of sub: Topology.SubTopology, plugin: PluginDescription) throws -> [String: HostStore] {
         var declarations = sub.nodes.flatMap(\.kind.stores)
         for node in sub.nodes {
-            guard case .processor(_, let processor, _) = node.kind, let description = plugin.processor(named: processor) else { continue }
+            guard case .processor(_, let processor, _) = node.kind, let description = plugin.processor(named: processor)
+            else { continue }
             declarations += description.stores
         }
         var stores: [String: HostStore] = [:]
         for declaration in declarations where stores[declaration.name] == nil {
             switch declaration.kind {
             case .keyValue:
-                stores[declaration.name] = HostStore(name: declaration.name, storage: .keyValue(InMemoryKeyValueStore()))
+                stores[declaration.name] = HostStore(
+                    name: declaration.name, storage: .keyValue(InMemoryKeyValueStore()))
             case .window:
                 stores[declaration.name] = HostStore(
                     name: declaration.name, storage: .window(InMemoryWindowStore(windowSize: declaration.windowSizeMs)))
@@ -286,7 +302,9 @@ public final class TopologyTestDriver {
     }
 
     /// Calls `body` with a run of one record built from `record`.
-    private func withRecordRun(_ record: ForwardedRecord, topic: String, offset: Int64, _ body: (RecordRun) throws -> Void) throws {
+    private func withRecordRun(
+        _ record: ForwardedRecord, topic: String, offset: Int64, _ body: (RecordRun) throws -> Void
+    ) throws {
         var topicBytes = Array(topic.utf8)
         try withOptionalBuffer(record.key) { key in
             try withOptionalBuffer(record.value) { value in
@@ -385,7 +403,9 @@ final class TestSinkNode: GraphNode {
     override func process(_ run: RecordRun) throws {
         for index in 0..<run.count {
             let view = Record(unsafeRecord: run[index])
-            write(topic, ForwardedRecord(key: view.key, value: view.value, timestamp: view.timestamp, headers: view.headers))
+            write(
+                topic,
+                ForwardedRecord(key: view.key, value: view.value, timestamp: view.timestamp, headers: view.headers))
         }
     }
 

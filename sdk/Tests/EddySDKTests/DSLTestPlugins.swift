@@ -43,7 +43,9 @@ enum DSLOperators: Plugin {
         payments
             .peek(named: "audit") { _, p in if p.id == "boom" { throw ProcessorError.reject("boom is not a payment") } }
             .groupBy(.string, named: "by-user") { _, p in p.user }
-            .aggregate(.float64, .as("balances"), named: "balance", initializer: { 1000 }) { _, p, balance in balance - p.amount }
+            .aggregate(.float64, .as("balances"), named: "balance", initializer: { 1000 }) { _, p, balance in
+                balance - p.amount
+            }
             .filter(named: "overdrawn") { _, balance in balance < 0 }
             .toStream()
             .mapValues(.string) { balance in String(balance) }

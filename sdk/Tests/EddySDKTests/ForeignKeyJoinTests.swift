@@ -27,30 +27,45 @@ import Testing
 
     @Test func innerForeignKeyJoinFollowsUpdatesAndDeletionsOfBothSides() throws {
         let (records, driver) = try run("fk-inner")
-        #expect(records == [
-            TestRecord(key: "o1", value: "p1:2 with tea", timestamp: 3), TestRecord(key: "o2", value: nil, timestamp: 4),
-            TestRecord(key: "o2", value: "p3:1 with jam", timestamp: 5), TestRecord(key: "o1", value: "p1:2 with green tea", timestamp: 6),
-            TestRecord(key: "o1", value: "p2:5 with cake", timestamp: 7), TestRecord(key: "o1", value: nil, timestamp: 9),
-            TestRecord(key: "o2", value: nil, timestamp: 10),
-        ])
+        #expect(
+            records == [
+                TestRecord(key: "o1", value: "p1:2 with tea", timestamp: 3),
+                TestRecord(key: "o2", value: nil, timestamp: 4),
+                TestRecord(key: "o2", value: "p3:1 with jam", timestamp: 5),
+                TestRecord(key: "o1", value: "p1:2 with green tea", timestamp: 6),
+                TestRecord(key: "o1", value: "p2:5 with cake", timestamp: 7),
+                TestRecord(key: "o1", value: nil, timestamp: 9),
+                TestRecord(key: "o2", value: nil, timestamp: 10),
+            ])
         // o1 still subscribes to p2; o2's subscription to p3 is gone.
-        #expect(try driver.keyValueStore("fk-inner-subscription-store").map(\.key) == [[0, 0, 0, 2] + Array("p2o1".utf8)])
-        #expect(try driver.keyValueStore("fk-inner-foreign-keys-store", key: .string, value: .string) == [KeyValue("o1", "p2")])
+        #expect(
+            try driver.keyValueStore("fk-inner-subscription-store").map(\.key) == [[0, 0, 0, 2] + Array("p2o1".utf8)])
+        #expect(
+            try driver.keyValueStore("fk-inner-foreign-keys-store", key: .string, value: .string) == [
+                KeyValue("o1", "p2")
+            ])
         let registration = "test-app-fk-inner-subscription-registration-repartition"
         let response = "test-app-fk-inner-subscription-response-repartition"
-        #expect(driver.topology.subTopologies.flatMap(\.coPartitionGroups).filter { $0.contains(registration) || $0.contains(response) } == [
-            ["fk-inner-orders", response], ["fk-inner-products", registration],
-        ])
+        #expect(
+            driver.topology.subTopologies.flatMap(\.coPartitionGroups).filter {
+                $0.contains(registration) || $0.contains(response)
+            } == [
+                ["fk-inner-orders", response], ["fk-inner-products", registration],
+            ])
     }
 
     @Test func leftForeignKeyJoinJoinsEntriesWithoutARightEntryWithNull() throws {
         let (records, _) = try run("fk-left")
-        #expect(records == [
-            TestRecord(key: "o1", value: "p1:2 with tea", timestamp: 3), TestRecord(key: "o2", value: "p3:1 with null", timestamp: 4),
-            TestRecord(key: "o2", value: "p3:1 with jam", timestamp: 5), TestRecord(key: "o1", value: "p1:2 with green tea", timestamp: 6),
-            TestRecord(key: "o1", value: "p2:5 with cake", timestamp: 7), TestRecord(key: "o1", value: "p2:5 with null", timestamp: 9),
-            TestRecord(key: "o2", value: nil, timestamp: 10),
-        ])
+        #expect(
+            records == [
+                TestRecord(key: "o1", value: "p1:2 with tea", timestamp: 3),
+                TestRecord(key: "o2", value: "p3:1 with null", timestamp: 4),
+                TestRecord(key: "o2", value: "p3:1 with jam", timestamp: 5),
+                TestRecord(key: "o1", value: "p1:2 with green tea", timestamp: 6),
+                TestRecord(key: "o1", value: "p2:5 with cake", timestamp: 7),
+                TestRecord(key: "o1", value: "p2:5 with null", timestamp: 9),
+                TestRecord(key: "o2", value: nil, timestamp: 10),
+            ])
     }
 }
 
@@ -67,15 +82,19 @@ import Testing
 
     @Test func aResponseToAnOlderLeftValueIsDropped() throws {
         let driver = try TopologyTestDriver(DSLForeignKeyJoins.self)
-        try driver.inputTopic("fk-inner-products", key: .string, value: .string).pipe(key: "p1", value: "tea", timestamp: 1)
-        try driver.inputTopic("fk-inner-orders", key: .string, value: .string).pipe(key: "o1", value: "p1:2", timestamp: 2)
+        try driver.inputTopic("fk-inner-products", key: .string, value: .string).pipe(
+            key: "p1", value: "tea", timestamp: 1)
+        try driver.inputTopic("fk-inner-orders", key: .string, value: .string).pipe(
+            key: "o1", value: "p1:2", timestamp: 2)
         let output = driver.outputTopic("fk-inner-out", key: .string, value: .string)
         #expect(try output.readRecords() == [TestRecord(key: "o1", value: "p1:2 with tea", timestamp: 2)])
         // Responses arriving late on the response topic: one for the value o1 had before, one for its current value.
         let responses = "test-app-fk-inner-subscription-response-repartition"
-        try driver.pipe(responses, key: Array("o1".utf8), value: response(forLeftValue: "p1:1", right: "old tea"), timestamp: 3)
+        try driver.pipe(
+            responses, key: Array("o1".utf8), value: response(forLeftValue: "p1:1", right: "old tea"), timestamp: 3)
         #expect(try output.readRecords() == [])
-        try driver.pipe(responses, key: Array("o1".utf8), value: response(forLeftValue: "p1:2", right: "new tea"), timestamp: 4)
+        try driver.pipe(
+            responses, key: Array("o1".utf8), value: response(forLeftValue: "p1:2", right: "new tea"), timestamp: 4)
         #expect(try output.readRecords() == [TestRecord(key: "o1", value: "p1:2 with new tea", timestamp: 4)])
     }
 }

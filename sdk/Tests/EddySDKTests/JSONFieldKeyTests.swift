@@ -1,6 +1,7 @@
-@testable import EddyEngine
 import EddySDK
 import Testing
+
+@testable import EddyEngine
 
 /// The key a JSON field path picks out of a value (the application file's `key.field:` and
 /// `foreign.key.field:`): a string's text, a number's or boolean's JSON text, none otherwise.
@@ -8,7 +9,9 @@ import Testing
     private func key(_ path: String, _ json: String?) -> String? {
         let arena = ByteArena()
         guard let json else { return text(JSONFieldKey(path).key(of: .absent, arena: arena)) }
-        return Array(json.utf8).withUnsafeBytes { text(JSONFieldKey(path).key(of: eddy_bytes(borrowing: $0), arena: arena)) }
+        return Array(json.utf8).withUnsafeBytes {
+            text(JSONFieldKey(path).key(of: eddy_bytes(borrowing: $0), arena: arena))
+        }
     }
 
     private func text(_ bytes: eddy_bytes) -> String? {

@@ -17,12 +17,17 @@ enum DSLJoins: Plugin {
 
     static func topology(_ builder: StreamsBuilder) {
         func streams(_ prefix: String) -> (KStream<StringSerde, StringSerde>, KStream<StringSerde, StringSerde>) {
-            (builder.stream("\(prefix)-left", key: .string, value: .string), builder.stream("\(prefix)-right", key: .string, value: .string))
+            (
+                builder.stream("\(prefix)-left", key: .string, value: .string),
+                builder.stream("\(prefix)-right", key: .string, value: .string)
+            )
         }
         func tables(_ prefix: String) -> (KTable<StringSerde, StringSerde>, KTable<StringSerde, StringSerde>) {
             (
-                builder.table("\(prefix)-left", key: .string, value: .string, materialized: .as("\(prefix)-left-store")),
-                builder.table("\(prefix)-right", key: .string, value: .string, materialized: .as("\(prefix)-right-store"))
+                builder.table(
+                    "\(prefix)-left", key: .string, value: .string, materialized: .as("\(prefix)-left-store")),
+                builder.table(
+                    "\(prefix)-right", key: .string, value: .string, materialized: .as("\(prefix)-right-store"))
             )
         }
 
@@ -31,9 +36,11 @@ enum DSLJoins: Plugin {
         (left, right) = streams("ss-left")
         left.leftJoin(right, windows, value: .string, named: "ss-left-join") { joinedValue($0, $1) }.to("ss-left-out")
         (left, right) = streams("ss-outer")
-        left.outerJoin(right, windows, value: .string, named: "ss-outer-join") { joinedValue($0, $1) }.to("ss-outer-out")
+        left.outerJoin(right, windows, value: .string, named: "ss-outer-join") { joinedValue($0, $1) }.to(
+            "ss-outer-out")
 
-        let innerTable = builder.table("st-inner-right", key: .string, value: .string, materialized: .as("st-inner-table"))
+        let innerTable = builder.table(
+            "st-inner-right", key: .string, value: .string, materialized: .as("st-inner-table"))
         builder.stream("st-inner-left", key: .string, value: .string)
             .join(innerTable, value: .string, named: "st-inner-join") { joinedValue($0, $1) }.to("st-inner-out")
         let leftTable = builder.table("st-left-right", key: .string, value: .string)
@@ -47,12 +54,16 @@ enum DSLJoins: Plugin {
         (leftTables, rightTables) = tables("tt-outer")
         leftTables.outerJoin(rightTables, value: .string) { joinedValue($0, $1) }.toStream().to("tt-outer-out")
 
-        let innerGlobal = builder.globalTable("sg-inner-right", key: .string, value: .string, materialized: .as("sg-inner-global"))
+        let innerGlobal = builder.globalTable(
+            "sg-inner-right", key: .string, value: .string, materialized: .as("sg-inner-global"))
         builder.stream("sg-inner-left", key: .string, value: .string)
-            .join(innerGlobal, value: .string, keySelector: { key, _ in key ?? "" }) { joinedValue($0, $1) }.to("sg-inner-out")
-        let leftGlobal = builder.globalTable("sg-left-right", key: .string, value: .string, materialized: .as("sg-left-global"))
+            .join(innerGlobal, value: .string, keySelector: { key, _ in key ?? "" }) { joinedValue($0, $1) }.to(
+                "sg-inner-out")
+        let leftGlobal = builder.globalTable(
+            "sg-left-right", key: .string, value: .string, materialized: .as("sg-left-global"))
         builder.stream("sg-left-left", key: .string, value: .string)
-            .leftJoin(leftGlobal, value: .string, keySelector: { key, _ in key ?? "" }) { joinedValue($0, $1) }.to("sg-left-out")
+            .leftJoin(leftGlobal, value: .string, keySelector: { key, _ in key ?? "" }) { joinedValue($0, $1) }.to(
+                "sg-left-out")
     }
 }
 
@@ -70,9 +81,11 @@ enum DSLRekeyedJoins: Plugin {
             .join(users, value: .string, named: "clicks-with-users") { user, name in "\(user) is \(name)" }
             .to("named-clicks")
 
-        let products = builder.globalTable("products", key: .string, value: .string, materialized: .as("products-store"))
+        let products = builder.globalTable(
+            "products", key: .string, value: .string, materialized: .as("products-store"))
         builder.stream("orders", key: .string, value: .string)
-            .leftJoin(products, value: .string, keySelector: { _, order in String(order.split(separator: ":")[0]) }) { order, product in
+            .leftJoin(products, value: .string, keySelector: { _, order in String(order.split(separator: ":")[0]) }) {
+                order, product in
                 "\(order) (\(product ?? "unknown product"))"
             }
             .to("priced-orders")
@@ -88,13 +101,19 @@ enum DSLForeignKeyJoins: Plugin {
 
     static func topology(_ builder: StreamsBuilder) {
         func product(of order: String) -> String { String(order.split(separator: ":")[0]) }
-        var orders = builder.table("fk-inner-orders", key: .string, value: .string, materialized: .as("fk-inner-orders-store"))
-        var products = builder.table("fk-inner-products", key: .string, value: .string, materialized: .as("fk-inner-products-store"))
-        orders.join(products, value: .string, named: "fk-inner", foreignKey: product) { order, name in "\(order) with \(name)" }
-            .toStream().to("fk-inner-out")
+        var orders = builder.table(
+            "fk-inner-orders", key: .string, value: .string, materialized: .as("fk-inner-orders-store"))
+        var products = builder.table(
+            "fk-inner-products", key: .string, value: .string, materialized: .as("fk-inner-products-store"))
+        orders.join(products, value: .string, named: "fk-inner", foreignKey: product) { order, name in
+            "\(order) with \(name)"
+        }
+        .toStream().to("fk-inner-out")
         orders = builder.table("fk-left-orders", key: .string, value: .string)
         products = builder.table("fk-left-products", key: .string, value: .string)
-        orders.leftJoin(products, value: .string, named: "fk-left", foreignKey: product) { order, name in "\(order) with \(name ?? "null")" }
-            .toStream().to("fk-left-out")
+        orders.leftJoin(products, value: .string, named: "fk-left", foreignKey: product) { order, name in
+            "\(order) with \(name ?? "null")"
+        }
+        .toStream().to("fk-left-out")
     }
 }

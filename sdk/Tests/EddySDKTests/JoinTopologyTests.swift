@@ -11,7 +11,8 @@ import Testing
 @Suite struct JoinTopologyTests {
     private static let scenario: [(side: String, value: String?, time: Int64)] = [
         ("left", nil, 1), ("right", nil, 2), ("left", "A", 3), ("right", "a", 4), ("left", "B", 5), ("right", "b", 6),
-        ("left", nil, 7), ("right", nil, 8), ("left", "C", 9), ("right", "c", 10), ("right", nil, 11), ("left", nil, 12),
+        ("left", nil, 7), ("right", nil, 8), ("left", "C", 9), ("right", "c", 10), ("right", nil, 11),
+        ("left", nil, 12),
         ("right", nil, 13), ("right", "d", 14), ("left", "D", 15),
     ]
     private static let closingRecords: [(side: String, value: String?, time: Int64)] = [
@@ -37,7 +38,8 @@ import Testing
 
     /// The inner join's results within one window: every pair, at the later of its two timestamps.
     private static let windowedPairs: [(Int64, String?)] = [
-        (4, "A - a"), (5, "B - a"), (6, "A - b"), (6, "B - b"), (9, "C - a"), (9, "C - b"), (10, "A - c"), (10, "B - c"), (10, "C - c"),
+        (4, "A - a"), (5, "B - a"), (6, "A - b"), (6, "B - b"), (9, "C - a"), (9, "C - b"), (10, "A - c"),
+        (10, "B - c"), (10, "C - c"),
         (14, "A - d"), (14, "B - d"), (14, "C - d"), (15, "D - a"), (15, "D - b"), (15, "D - c"), (15, "D - d"),
     ]
 
@@ -94,9 +96,11 @@ import Testing
         #expect(driver.droppedRecords == 2)
         try right.pipe(key: "k", value: "c", timestamp: 48)
         try left.pipe(key: "k", value: "B", timestamp: 40)
-        #expect(try driver.outputTopic("ss-inner-out", key: .string, value: .string).readRecords() == [
-            TestRecord(key: "k", value: "B - c", timestamp: 48), TestRecord(key: "k", value: "B - a", timestamp: 50),
-        ])
+        #expect(
+            try driver.outputTopic("ss-inner-out", key: .string, value: .string).readRecords() == [
+                TestRecord(key: "k", value: "B - c", timestamp: 48),
+                TestRecord(key: "k", value: "B - a", timestamp: 50),
+            ])
     }
 
     // MARK: - Stream–table
@@ -107,11 +111,14 @@ import Testing
         #expect(driver.droppedRecords == 3)
         #expect(try driver.keyValueStore("st-inner-table", key: .string, value: .string) == [KeyValue("k", "d")])
         // The two inputs of every join but the global table ones must be co-partitioned.
-        #expect(driver.topology.subTopologies.flatMap(\.coPartitionGroups) == [
-            ["ss-inner-left", "ss-inner-right"], ["ss-left-left", "ss-left-right"], ["ss-outer-left", "ss-outer-right"],
-            ["st-inner-left", "st-inner-right"], ["st-left-left", "st-left-right"], ["tt-inner-left", "tt-inner-right"],
-            ["tt-left-left", "tt-left-right"], ["tt-outer-left", "tt-outer-right"],
-        ])
+        #expect(
+            driver.topology.subTopologies.flatMap(\.coPartitionGroups) == [
+                ["ss-inner-left", "ss-inner-right"], ["ss-left-left", "ss-left-right"],
+                ["ss-outer-left", "ss-outer-right"],
+                ["st-inner-left", "st-inner-right"], ["st-left-left", "st-left-right"],
+                ["tt-inner-left", "tt-inner-right"],
+                ["tt-left-left", "tt-left-right"], ["tt-outer-left", "tt-outer-right"],
+            ])
     }
 
     @Test func streamTableLeftJoinJoinsRecordsWithoutATableValueWithNull() throws {
@@ -123,29 +130,42 @@ import Testing
 
     @Test func tableTableInnerJoinEmitsOnUpdatesOfBothSidesAndRetractsWithTombstones() throws {
         let (records, driver) = try run("tt-inner")
-        #expect(records == results([(4, "A - a"), (5, "B - a"), (6, "B - b"), (7, nil), (10, "C - c"), (11, nil), (15, "D - d")]))
+        #expect(
+            records
+                == results([
+                    (4, "A - a"), (5, "B - a"), (6, "B - b"), (7, nil), (10, "C - c"), (11, nil), (15, "D - d"),
+                ]))
         #expect(try driver.keyValueStore("tt-inner-left-store", key: .string, value: .string) == [KeyValue("k", "D")])
-        #expect(driver.topology.sourceChangelogs == [
-            "tt-inner-left-store": "tt-inner-left", "tt-inner-right-store": "tt-inner-right", "tt-left-left-store": "tt-left-left",
-            "tt-left-right-store": "tt-left-right", "tt-outer-left-store": "tt-outer-left", "tt-outer-right-store": "tt-outer-right",
-            "st-inner-table": "st-inner-right", "st-left-right-STATE-STORE-0000000013": "st-left-right",
-        ])
+        #expect(
+            driver.topology.sourceChangelogs == [
+                "tt-inner-left-store": "tt-inner-left", "tt-inner-right-store": "tt-inner-right",
+                "tt-left-left-store": "tt-left-left",
+                "tt-left-right-store": "tt-left-right", "tt-outer-left-store": "tt-outer-left",
+                "tt-outer-right-store": "tt-outer-right",
+                "st-inner-table": "st-inner-right", "st-left-right-STATE-STORE-0000000013": "st-left-right",
+            ])
     }
 
     @Test func tableTableLeftJoin() throws {
         let (records, _) = try run("tt-left")
-        #expect(records == results([
-            (3, "A - null"), (4, "A - a"), (5, "B - a"), (6, "B - b"), (7, nil), (9, "C - null"), (10, "C - c"), (11, "C - null"), (12, nil),
-            (15, "D - d"),
-        ]))
+        #expect(
+            records
+                == results([
+                    (3, "A - null"), (4, "A - a"), (5, "B - a"), (6, "B - b"), (7, nil), (9, "C - null"), (10, "C - c"),
+                    (11, "C - null"), (12, nil),
+                    (15, "D - d"),
+                ]))
     }
 
     @Test func tableTableOuterJoin() throws {
         let (records, _) = try run("tt-outer")
-        #expect(records == results([
-            (3, "A - null"), (4, "A - a"), (5, "B - a"), (6, "B - b"), (7, "null - b"), (8, nil), (9, "C - null"), (10, "C - c"),
-            (11, "C - null"), (12, nil), (14, "null - d"), (15, "D - d"),
-        ]))
+        #expect(
+            records
+                == results([
+                    (3, "A - null"), (4, "A - a"), (5, "B - a"), (6, "B - b"), (7, "null - b"), (8, nil),
+                    (9, "C - null"), (10, "C - c"),
+                    (11, "C - null"), (12, nil), (14, "null - d"), (15, "D - d"),
+                ]))
     }
 
     // MARK: - Stream–global table
@@ -172,9 +192,11 @@ import Testing
         try clicks.pipe(key: "click-1", value: "u2", timestamp: 3)
         try clicks.pipe(key: "click-2", value: "u1", timestamp: 4)
         try clicks.pipe(key: "click-3", value: "u3", timestamp: 5)
-        #expect(try driver.outputTopic("named-clicks", key: .string, value: .string).readRecords() == [
-            TestRecord(key: "u2", value: "u2 is Grace", timestamp: 3), TestRecord(key: "u1", value: "u1 is Ada", timestamp: 4),
-        ])
+        #expect(
+            try driver.outputTopic("named-clicks", key: .string, value: .string).readRecords() == [
+                TestRecord(key: "u2", value: "u2 is Grace", timestamp: 3),
+                TestRecord(key: "u1", value: "u1 is Ada", timestamp: 4),
+            ])
         let repartition = "test-app-clicks-with-users-left-repartition-repartition"
         #expect(driver.topology.internalTopics.map(\.name) == [repartition])
         #expect(driver.topology.subTopologies.flatMap(\.coPartitionGroups) == [[repartition, "users"]])
@@ -190,12 +212,17 @@ import Testing
         try products.pipe(key: "p2", value: nil, timestamp: 6)
         try orders.pipe(key: "o2", value: "p2:1", timestamp: 7)
         try orders.pipe(key: "o3", value: "p1:3", timestamp: 8)
-        #expect(try driver.outputTopic("priced-orders", key: .string, value: .string).readRecords() == [
-            TestRecord(key: "o1", value: "p2:2 (cake)", timestamp: 5), TestRecord(key: "o2", value: "p2:1 (unknown product)", timestamp: 7),
-            TestRecord(key: "o3", value: "p1:3 (tea)", timestamp: 8),
-        ])
-        #expect(driver.topology.subTopologies.flatMap(\.coPartitionGroups) == [[
-            "test-app-clicks-with-users-left-repartition-repartition", "users",
-        ]])
+        #expect(
+            try driver.outputTopic("priced-orders", key: .string, value: .string).readRecords() == [
+                TestRecord(key: "o1", value: "p2:2 (cake)", timestamp: 5),
+                TestRecord(key: "o2", value: "p2:1 (unknown product)", timestamp: 7),
+                TestRecord(key: "o3", value: "p1:3 (tea)", timestamp: 8),
+            ])
+        #expect(
+            driver.topology.subTopologies.flatMap(\.coPartitionGroups) == [
+                [
+                    "test-app-clicks-with-users-left-repartition-repartition", "users",
+                ]
+            ])
     }
 }

@@ -1,5 +1,5 @@
-@_spi(EddyHost) import EddySDK
 import EddyHost
+@_spi(EddyHost) import EddySDK
 import Testing
 
 /// `process_batch`: a run of records in one ABI crossing, with the same outcomes as

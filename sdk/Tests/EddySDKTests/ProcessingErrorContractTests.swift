@@ -54,7 +54,10 @@ import Testing
         try lines.pipe(key: "k", value: "bad", timestamp: 1)
         try lines.pipe(key: "k", value: "fine", timestamp: 2)
         #expect(driver.deadLetters.map(\.reason) == ["bad line"])
-        #expect(try driver.outputTopic("out", key: .string, value: .string).readRecords() == [TestRecord(key: "k", value: "fine", timestamp: 2)])
+        #expect(
+            try driver.outputTopic("out", key: .string, value: .string).readRecords() == [
+                TestRecord(key: "k", value: "fine", timestamp: 2)
+            ])
         let failing = try TopologyTestDriver(Contract.self, errorPolicy: .fail)
         #expect(throws: TestDriverError.failed(processor: "KSTREAM-FILTER-0000000001", message: "bad line")) {
             try failing.inputTopic("lines", key: .string, value: .string).pipe(key: "k", value: "bad")

@@ -37,7 +37,9 @@ import Testing
 
     @Test func aKeyThatCannotBeDecodedIsCalledAKey() {
         let bad: [UInt8] = [0xc3]
-        let asKey = #expect(throws: SerdeError.self) { try bad.withUnsafeBytes { try StringSerde().deserializeKey($0) } }
+        let asKey = #expect(throws: SerdeError.self) {
+            try bad.withUnsafeBytes { try StringSerde().deserializeKey($0) }
+        }
         #expect(asKey == SerdeError(serde: "string", reason: "the 1 bytes are not valid UTF-8", part: .key))
         #expect(asKey?.description == "cannot decode string key: the 1 bytes are not valid UTF-8")
         let asValue = #expect(throws: SerdeError.self) { try decode(.string, bad) }

@@ -16,7 +16,8 @@ import Testing
                 ForwardedRecord(
                     key: Array("k".utf8), value: Array("orders/3/0/1_3/app/100/5000".utf8), timestamp: 101,
                     headers: [
-                        Header(key: "trace", text: "t1"), Header(key: "empty", value: nil), Header(key: "seen", text: "yes"),
+                        Header(key: "trace", text: "t1"), Header(key: "empty", value: nil),
+                        Header(key: "seen", text: "yes"),
                     ]),
                 ForwardedRecord(
                     key: Array("k".utf8), value: Array("v".utf8), timestamp: 100,
@@ -26,7 +27,8 @@ import Testing
                     headers: [Header(key: "seen", text: "yes")]),
                 ForwardedRecord(key: nil, value: nil, timestamp: 50, child: "audit"),
             ])
-        #expect(driver.logs.map(\.message) == ["echoed orders/3/0/1_3/app/100/5000", "echoed orders/0/1/1_3/app/100/5000"])
+        #expect(
+            driver.logs.map(\.message) == ["echoed orders/3/0/1_3/app/100/5000", "echoed orders/0/1/1_3/app/100/5000"])
         #expect(driver.logs.map(\.level) == [.info, .info])
         #expect(driver.counters == ["echoed": 2])
         #expect(driver.gauges == ["last-timestamp": 50])
@@ -39,7 +41,9 @@ import Testing
         #expect(
             throws: TestDriverError.failed(
                 processor: "echo",
-                message: "host call forward(to: audit) failed: EDDY_INVALID_ARGUMENT (undeclared store, wrong kind or unknown child)")
+                message:
+                    "host call forward(to: audit) failed: EDDY_INVALID_ARGUMENT (undeclared store, wrong kind or unknown child)"
+            )
         ) {
             try driver.pipe(key: nil, value: [], timestamp: 1)
         }
@@ -103,7 +107,9 @@ import Testing
         #expect(
             throws: TestDriverError.failed(
                 processor: "stores",
-                message: "host call get_store(nope) — is it declared in the processor's stores? failed: EDDY_NOT_FOUND (no such key, store or id)")
+                message:
+                    "host call get_store(nope) — is it declared in the processor's stores? failed: EDDY_NOT_FOUND (no such key, store or id)"
+            )
         ) {
             try driver.pipe(value: "undeclared", valueSerde: .string, timestamp: 1)
         }
@@ -116,7 +122,9 @@ import Testing
         #expect(driver.readOutput() == [ForwardedRecord(key: nil, value: Array("fine".utf8), timestamp: 1)])
         #expect(
             driver.deadLetters == [
-                DeadLetter(key: Array("k".utf8), value: Array("bad".utf8), timestamp: 2, offset: 1, reason: "bad is not allowed")
+                DeadLetter(
+                    key: Array("k".utf8), value: Array("bad".utf8), timestamp: 2, offset: 1,
+                    reason: "bad is not allowed")
             ])
         #expect(throws: TestDriverError.failed(processor: "judge", message: "boom broke it")) {
             try driver.pipe(value: "boom", valueSerde: .string, timestamp: 3)
@@ -131,7 +139,8 @@ import Testing
         }
         #expect(
             unknown.map { "\($0)" }
-                == "processor judge: config colour is not a key this processor accepts (it accepts: limit, mode, strict)")
+                == "processor judge: config colour is not a key this processor accepts (it accepts: limit, mode, strict)"
+        )
         let badBool = #expect(throws: (any Error).self) {
             _ = try TestDriver(SDKTestPlugin.self, processor: "judge", config: ["mode": "x", "strict": "yes"])
         }
@@ -139,8 +148,12 @@ import Testing
         let failedInit = #expect(throws: (any Error).self) {
             _ = try TestDriver(SDKTestPlugin.self, processor: "judge", config: ["mode": "refuse"])
         }
-        #expect(failedInit.map { "\($0)" } == "processor judge failed to initialize: init failed: mode refuse cannot start")
-        #expect(throws: TestDriverError.unknownProcessor("nope", plugin: "sdk-test", available: ["echo", "ticker", "stores", "sessions", "judge"])) {
+        #expect(
+            failedInit.map { "\($0)" } == "processor judge failed to initialize: init failed: mode refuse cannot start")
+        #expect(
+            throws: TestDriverError.unknownProcessor(
+                "nope", plugin: "sdk-test", available: ["echo", "ticker", "stores", "sessions", "judge"])
+        ) {
             _ = try TestDriver(SDKTestPlugin.self, processor: "nope")
         }
     }

@@ -132,8 +132,10 @@ struct SessionUser: Processor {
             try sessions.remove(words[1], start: times[0], end: times[1])
             result = "ok"
         case "find":
-            result = try sessions.findSessions(words[1], earliestSessionEndTime: times[0], latestSessionStartTime: times[1])
-                .map { "\($0.start)-\($0.end)=\($0.value)" }.joined(separator: ",")
+            result = try sessions.findSessions(
+                words[1], earliestSessionEndTime: times[0], latestSessionStartTime: times[1]
+            )
+            .map { "\($0.start)-\($0.end)=\($0.value)" }.joined(separator: ",")
         case "fetch":
             result = try sessions.fetch(words[1]).map { "\($0.start)-\($0.end)=\($0.value)" }.joined(separator: ",")
         default:

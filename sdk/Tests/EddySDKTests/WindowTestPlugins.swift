@@ -37,7 +37,9 @@ enum DSLWindows: Plugin {
         builder.stream("amounts", key: .string, value: .string)
             .groupByKey()
             .windowedBy(SessionWindows.ofInactivityGap(10, grace: 100))
-            .aggregate(.int64, .as("session-sums"), initializer: { Int64(0) }, merger: { _, left, right in left + right }) { _, value, sum in
+            .aggregate(
+                .int64, .as("session-sums"), initializer: { Int64(0) }, merger: { _, left, right in left + right }
+            ) { _, value, sum in
                 sum + (Int64(value) ?? 0)
             }
             .toStream().to("session-sums")

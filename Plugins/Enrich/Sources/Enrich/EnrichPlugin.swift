@@ -23,7 +23,9 @@ public enum EnrichPlugin: Plugin {
         TypedFunction(
             "is_large", signature: "bool(f64)", doc: "Whether a payment amount is above 10.", PaymentFunctions.isLarge),
         TypedFunction(
-            "amount_cents", signature: "i64(f64)", doc: "A payment amount in cents, rounded.", PaymentFunctions.amountCents),
-        TypedFunction("sum", signature: "f64(f64,f64)", doc: "total + amount, for reduce and aggregate.", PaymentFunctions.sum),
+            "amount_cents", signature: "i64(f64)", doc: "A payment amount in cents, rounded.",
+            PaymentFunctions.amountCents),
+        TypedFunction(
+            "sum", signature: "f64(f64,f64)", doc: "total + amount, for reduce and aggregate.", PaymentFunctions.sum),
     ]
 }

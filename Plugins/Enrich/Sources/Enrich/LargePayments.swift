@@ -11,7 +11,10 @@ public struct Purchase: Codable, Equatable, Sendable {
     /// The amount in cents; added by the large-payments pipeline.
     public var amountCents: Int64?
 
-    public init(user: String, amount: Double, ts: Int64, merchant: String, currency: String, country: String, amountCents: Int64? = nil) {
+    public init(
+        user: String, amount: Double, ts: Int64, merchant: String, currency: String, country: String,
+        amountCents: Int64? = nil
+    ) {
         self.user = user
         self.amount = amount
         self.ts = ts
@@ -53,13 +56,16 @@ public struct LargeCents: Processor {
     public mutating func process(_ record: Record) throws {
         let purchase: Purchase
         do {
-            guard let decoded = try record.value(.json(Purchase.self)) else { throw ProcessorError.reject("purchase has no value (tombstone)") }
+            guard let decoded = try record.value(.json(Purchase.self)) else {
+                throw ProcessorError.reject("purchase has no value (tombstone)")
+            }
             purchase = decoded
         } catch let error as SerdeError {
             throw ProcessorError.reject("not a purchase: \(error.reason)")
         }
         guard purchase.amount > PaymentFunctions.largeAmount else { return }
         try context.forward(
-            key: record.key, value: purchase.inCents, keySerde: .bytes, valueSerde: .json(Purchase.self), timestamp: record.timestamp)
+            key: record.key, value: purchase.inCents, keySerde: .bytes, valueSerde: .json(Purchase.self),
+            timestamp: record.timestamp)
     }
 }

@@ -36,11 +36,16 @@ public enum FraudTopology {
             .branch("block") { _, payment in rules.isLarge(payment) && rules.isWatched(payment) }
             .branch("review") { _, payment in rules.isLarge(payment) || rules.isWatched(payment) }
             .defaultBranch("normal")
-        let blocked = risk["block"]!.mapValues(.json(Alert.self), named: "blocked") { payment in rules.alert(payment, action: "block") }
-        let reviewed = risk["review"]!.mapValues(.json(Alert.self), named: "reviewed") { payment in rules.alert(payment, action: "review") }
+        let blocked = risk["block"]!.mapValues(.json(Alert.self), named: "blocked") { payment in
+            rules.alert(payment, action: "block")
+        }
+        let reviewed = risk["review"]!.mapValues(.json(Alert.self), named: "reviewed") { payment in
+            rules.alert(payment, action: "review")
+        }
         blocked.merge(reviewed, named: "alerts").to("fraud-alerts", named: "alerts-out")
         valid.groupBy(.string, named: "by-user") { _, payment in payment.user }
-            .aggregate(.json(Spend.self), .as("spend-by-user"), named: "spend", initializer: { Spend() }) { _, payment, spend in
+            .aggregate(.json(Spend.self), .as("spend-by-user"), named: "spend", initializer: { Spend() }) {
+                _, payment, spend in
                 spend.adding(payment.amount)
             }
             .toStream(named: "spend-updates")
@@ -72,6 +77,8 @@ public struct FraudRules: Sendable {
         var reasons: [String] = []
         if isLarge(payment) { reasons.append("amount \(payment.amount) is at least \(largeAmount)") }
         if isWatched(payment) { reasons.append("country \(payment.country) is watched") }
-        return Alert(id: payment.id, user: payment.user, amount: payment.amount, reason: "\(reasonPrefix)\(action): " + reasons.joined(separator: ", "))
+        return Alert(
+            id: payment.id, user: payment.user, amount: payment.amount,
+            reason: "\(reasonPrefix)\(action): " + reasons.joined(separator: ", "))
     }
 }

@@ -13,7 +13,8 @@ import EddySDK
 /// is not is rejected to the dead-letter topic.
 public struct SessionCounter: Processor {
     public static let name = "session-count"
-    public static let doc: String? = "Counts records per key in sessions of activity; forwards key@start-end -> count and a tombstone per merged session."
+    public static let doc: String? =
+        "Counts records per key in sessions of activity; forwards key@start-end -> count and a tombstone per merged session."
     /// How long the store keeps sessions behind stream time (the app may override it with
     /// `retention.ms` under `stores:`); keep it at least the gap plus the grace.
     public static let retention: Int64 = 300_000
@@ -21,8 +22,12 @@ public struct SessionCounter: Processor {
         .session("session-counts", key: .string, value: .int64, retention: retention)
     ]
     public static let config: [ConfigKey] = [
-        ConfigKey("inactivity.gap.ms", .int, default: "5000", doc: "Records of one key less than this apart, in event time, are one session."),
-        ConfigKey("grace.ms", .int, default: "0", doc: "How long after a session's close, in stream time, it still merges late records."),
+        ConfigKey(
+            "inactivity.gap.ms", .int, default: "5000",
+            doc: "Records of one key less than this apart, in event time, are one session."),
+        ConfigKey(
+            "grace.ms", .int, default: "0",
+            doc: "How long after a session's close, in stream time, it still merges late records."),
     ]
 
     private let context: ProcessorContext
@@ -35,7 +40,9 @@ public struct SessionCounter: Processor {
         sessions = try context.sessionStore("session-counts", key: .string, value: .int64)
         gap = try context.config("inactivity.gap.ms", as: Int64.self)
         grace = try context.config("grace.ms", as: Int64.self)
-        guard gap > 0 else { throw ProcessorError.fail("config inactivity.gap.ms: \(gap) is not positive; give 1 or more ms") }
+        guard gap > 0 else {
+            throw ProcessorError.fail("config inactivity.gap.ms: \(gap) is not positive; give 1 or more ms")
+        }
         guard grace >= 0 else { throw ProcessorError.fail("config grace.ms: \(grace) is negative; give 0 or more ms") }
     }
 
@@ -48,7 +55,8 @@ public struct SessionCounter: Processor {
             throw ProcessorError.reject("\(error)")
         }
         let time = record.timestamp
-        let merged = try sessions.findSessions(key, earliestSessionEndTime: time - gap, latestSessionStartTime: time + gap)
+        let merged = try sessions.findSessions(
+            key, earliestSessionEndTime: time - gap, latestSessionStartTime: time + gap)
         let start = merged.map(\.start).reduce(time, min)
         let end = merged.map(\.end).reduce(time, max)
         if let now = context.streamTime, end < now - grace - gap {
@@ -58,11 +66,13 @@ public struct SessionCounter: Processor {
         for session in merged where (session.start, session.end) != (start, end) {
             try sessions.remove(key, start: session.start, end: session.end)
             try context.forward(
-                key: "\(key)@\(session.start)-\(session.end)", value: nil as Int64?, keySerde: .string, valueSerde: .int64,
+                key: "\(key)@\(session.start)-\(session.end)", value: nil as Int64?, keySerde: .string,
+                valueSerde: .int64,
                 timestamp: session.end)
         }
         let count = merged.reduce(1) { $0 + $1.value }
         try sessions.put(key, count, start: start, end: end)
-        try context.forward(key: "\(key)@\(start)-\(end)", value: count, keySerde: .string, valueSerde: .int64, timestamp: end)
+        try context.forward(
+            key: "\(key)@\(start)-\(end)", value: count, keySerde: .string, valueSerde: .int64, timestamp: end)
     }
 }

@@ -11,7 +11,8 @@ import EddySDK
 /// dropped and counted in the `late-records-dropped` metric, as Kafka Streams drops it.
 public struct WindowedCounter: Processor {
     public static let name = "windowed-count"
-    public static let doc: String? = "Counts records per key in tumbling 10 s windows; forwards key@windowStart -> count."
+    public static let doc: String? =
+        "Counts records per key in tumbling 10 s windows; forwards key@windowStart -> count."
     /// Window size in ms: ten seconds of event time.
     public static let windowSize: Int64 = 10_000
     /// How long the store keeps windows behind stream time (the app may override it with
@@ -21,7 +22,9 @@ public struct WindowedCounter: Processor {
         .window("window-counts", key: .string, value: .int64, windowSize: windowSize, retention: retention)
     ]
     public static let config: [ConfigKey] = [
-        ConfigKey("grace.ms", .int, default: "0", doc: "How long after its end, in stream time, a window still counts late records.")
+        ConfigKey(
+            "grace.ms", .int, default: "0",
+            doc: "How long after its end, in stream time, a window still counts late records.")
     ]
 
     private let context: ProcessorContext

@@ -7,7 +7,12 @@ public enum WordCountPlugin: Plugin {
     public static let name = "wordcount"
     public static let version = "1.0.0"
     public static let doc: String? = "Word counting, the hello world of stream processing."
-    public static var processors: [any Processor.Type] { [WordCounter.self, WordSplitter.self, KeyCounter.self, ActivityReporter.self, Passthrough.self, WindowedCounter.self, SessionCounter.self] }
+    public static var processors: [any Processor.Type] {
+        [
+            WordCounter.self, WordSplitter.self, KeyCounter.self, ActivityReporter.self, Passthrough.self,
+            WindowedCounter.self, SessionCounter.self,
+        ]
+    }
     public static var streamFunctions: [StreamFunction] { WordCountTopology.streamFunctions }
     public static func topology(_ builder: StreamsBuilder) { WordCountTopology.build(builder) }
 }

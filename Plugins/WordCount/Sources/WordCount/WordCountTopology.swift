@@ -28,7 +28,9 @@ public enum WordCountTopology {
     /// lower-case words of a text value) and `word-key` (`select_key`/`group_by`: the value,
     /// a word, as the key).
     public static let streamFunctions: [StreamFunction] = [
-        .flatMapValues("split-words", key: .bytes, value: .string, output: .string) { line in WordCounter.words(in: line) },
+        .flatMapValues("split-words", key: .bytes, value: .string, output: .string) { line in
+            WordCounter.words(in: line)
+        },
         .selectKey("word-key", key: .bytes, value: .string, output: .string) { _, word in word },
     ]
 }

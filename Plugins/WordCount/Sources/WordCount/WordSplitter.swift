@@ -16,7 +16,8 @@ public struct WordSplitter: Processor {
     public mutating func process(_ record: Record) throws {
         guard let text = try record.value(.string) else { return }
         for word in WordCounter.words(in: text) {
-            try context.forward(key: word, value: word, keySerde: .string, valueSerde: .string, timestamp: record.timestamp)
+            try context.forward(
+                key: word, value: word, keySerde: .string, valueSerde: .string, timestamp: record.timestamp)
         }
     }
 }

@@ -47,11 +47,15 @@ final class ByteArena {
     func copyHeaders(of record: eddy_record) -> UnsafePointer<eddy_header>? {
         guard record.header_count > 0, let source = record.headers else { return nil }
         let stride = Int(source.pointee.struct_size)
-        let array = allocate(MemoryLayout<eddy_header>.stride * record.header_count, alignment: MemoryLayout<eddy_header>.alignment)
-            .bindMemory(to: eddy_header.self, capacity: record.header_count)
+        let array = allocate(
+            MemoryLayout<eddy_header>.stride * record.header_count, alignment: MemoryLayout<eddy_header>.alignment
+        )
+        .bindMemory(to: eddy_header.self, capacity: record.header_count)
         for index in 0..<record.header_count {
             let header = (UnsafeRawPointer(source) + index * stride).assumingMemoryBound(to: eddy_header.self).pointee
-            let key = copy(eddy_bytes(ptr: UnsafeRawPointer(header.key.ptr)?.assumingMemoryBound(to: UInt8.self), len: header.key.len))
+            let key = copy(
+                eddy_bytes(
+                    ptr: UnsafeRawPointer(header.key.ptr)?.assumingMemoryBound(to: UInt8.self), len: header.key.len))
             array[index] = eddy_header(
                 struct_size: UInt32(MemoryLayout<eddy_header>.size),
                 key: eddy_str(ptr: UnsafeRawPointer(key.ptr)?.assumingMemoryBound(to: CChar.self), len: key.len),

@@ -60,15 +60,19 @@ public final class RunBuffer {
     public func append(_ record: eddy_record, headers: [(key: String, value: [UInt8]?)], origin: Int32) {
         guard !headers.isEmpty else { return append(record, origin: origin) }
         var copy = record
-        let array = arena.allocate(MemoryLayout<eddy_header>.stride * headers.count, alignment: MemoryLayout<eddy_header>.alignment)
-            .bindMemory(to: eddy_header.self, capacity: headers.count)
+        let array = arena.allocate(
+            MemoryLayout<eddy_header>.stride * headers.count, alignment: MemoryLayout<eddy_header>.alignment
+        )
+        .bindMemory(to: eddy_header.self, capacity: headers.count)
         for (index, header) in headers.enumerated() {
             var key = header.key
             let keyBytes = key.withUTF8 { arena.copy(UnsafeRawBufferPointer($0)) }
             let value = header.value.map { bytes in bytes.withUnsafeBytes { arena.copy($0) } } ?? .absent
             array[index] = eddy_header(
                 struct_size: UInt32(MemoryLayout<eddy_header>.size),
-                key: eddy_str(ptr: UnsafeRawPointer(keyBytes.ptr)?.assumingMemoryBound(to: CChar.self), len: keyBytes.len), value: value)
+                key: eddy_str(
+                    ptr: UnsafeRawPointer(keyBytes.ptr)?.assumingMemoryBound(to: CChar.self), len: keyBytes.len),
+                value: value)
         }
         copy.headers = UnsafePointer(array)
         copy.header_count = headers.count

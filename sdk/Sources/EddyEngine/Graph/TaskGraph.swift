@@ -37,7 +37,8 @@ public final class TaskGraph {
     ///   - makeNode: builds the nodes only the caller knows how to run (sinks, the
     ///     application file's built-ins); nil for a kind it does not run, which fails.
     public init(
-        subTopology sub: Topology.SubTopology, taskId: String, applicationId: String, plugins: [String: PluginDescription],
+        subTopology sub: Topology.SubTopology, taskId: String, applicationId: String,
+        plugins: [String: PluginDescription],
         stores: [String: HostStore], environment: TaskEnvironment, makeNode: (Topology.Node) throws -> GraphNode?
     ) throws {
         self.taskId = taskId
@@ -47,7 +48,8 @@ public final class TaskGraph {
         var byName: [String: GraphNode] = [:]
         for declared in sub.nodes {
             let node = try Self.node(
-                for: declared, taskId: taskId, applicationId: applicationId, plugins: plugins, stores: stores, environment: environment,
+                for: declared, taskId: taskId, applicationId: applicationId, plugins: plugins, stores: stores,
+                environment: environment,
                 makeNode: makeNode)
             node.graph = self
             if let sourceNode = node as? SourceNode {
@@ -139,9 +141,14 @@ public final class TaskGraph {
         var prepared = PreparedReload(plugin: plugin, description: description)
         do {
             for case let node as ProcessorNode in nodes where node.plugin == plugin {
-                prepared.instances.append((node, try ProcessorNode.makeInstance(
-                    node.processor, config: node.config, description: description, taskId: taskId, applicationId: applicationId,
-                    stores: stores, environment: environment)))
+                prepared.instances.append(
+                    (
+                        node,
+                        try ProcessorNode.makeInstance(
+                            node.processor, config: node.config, description: description, taskId: taskId,
+                            applicationId: applicationId,
+                            stores: stores, environment: environment)
+                    ))
             }
             for caller in functionCallers where caller.function.plugin == plugin {
                 _ = try FunctionCaller.entry(of: caller.function, in: description)
@@ -174,7 +181,8 @@ public final class TaskGraph {
         nodes.flatMap { node -> [FunctionCaller] in
             switch node {
             case let function as FunctionNode: [function.caller]
-            case let aggregation as AggregationNode: [(aggregation.aggregator as? FunctionAggregator)?.caller].compactMap { $0 }
+            case let aggregation as AggregationNode:
+                [(aggregation.aggregator as? FunctionAggregator)?.caller].compactMap { $0 }
             case let source as SourceNode: [source.extractor].compactMap { $0 }
             case let join as JoinNode: join.callers
             case let subscribe as ForeignKeySubscribeNode: [subscribe.extractor.caller].compactMap { $0 }
@@ -190,11 +198,15 @@ public final class TaskGraph {
         stores: [String: HostStore], environment: TaskEnvironment, makeNode: (Topology.Node) throws -> GraphNode?
     ) throws -> GraphNode {
         func plugin(_ name: String) throws -> PluginDescription {
-            guard let plugin = plugins[name] else { throw GraphError("node \(declared.name) needs plugin \(name), which is not loaded") }
+            guard let plugin = plugins[name] else {
+                throw GraphError("node \(declared.name) needs plugin \(name), which is not loaded")
+            }
             return plugin
         }
         let lookup = TaskStoreLookup(stores: stores, node: declared.name, taskId: taskId)
-        func keyValueStore(_ declaration: StoreDeclaration) throws -> any KeyValueStorage { try lookup.keyValue(declaration.name) }
+        func keyValueStore(_ declaration: StoreDeclaration) throws -> any KeyValueStorage {
+            try lookup.keyValue(declaration.name)
+        }
         func entry(_ function: Topology.PluginFunction) throws -> UnsafePointer<eddy_node> {
             try FunctionCaller.entry(of: function, in: try plugin(function.plugin))
         }
@@ -208,7 +220,8 @@ public final class TaskGraph {
             }
             if case .extractor(let function) = source.timestamp {
                 node.extractor = FunctionCaller(
-                    function: function, entry: try entry(function), node: node, taskId: taskId, applicationId: applicationId,
+                    function: function, entry: try entry(function), node: node, taskId: taskId,
+                    applicationId: applicationId,
                     allowsSeveralOutputs: false)
             }
             return node
@@ -224,16 +237,21 @@ public final class TaskGraph {
             switch operation {
             case .filter(let negate, let table):
                 return FilterNode(
-                    name: name, function: function, entry: try entry(function), taskId: taskId, applicationId: applicationId, negate: negate,
+                    name: name, function: function, entry: try entry(function), taskId: taskId,
+                    applicationId: applicationId, negate: negate,
                     table: table)
             case .map, .flatMap, .mapValues, .flatMapValues, .selectKey:
                 return EmitNode(
-                    name: name, function: function, entry: try entry(function), taskId: taskId, applicationId: applicationId, operation: operation)
+                    name: name, function: function, entry: try entry(function), taskId: taskId,
+                    applicationId: applicationId, operation: operation)
             case .peek, .foreach:
-                return PeekNode(name: name, function: function, entry: try entry(function), taskId: taskId, applicationId: applicationId)
+                return PeekNode(
+                    name: name, function: function, entry: try entry(function), taskId: taskId,
+                    applicationId: applicationId)
             case .branch(let branches):
                 return BranchNode(
-                    name: name, function: function, entry: try entry(function), taskId: taskId, applicationId: applicationId, branches: branches)
+                    name: name, function: function, entry: try entry(function), taskId: taskId,
+                    applicationId: applicationId, branches: branches)
             }
         case .aggregate(let aggregation):
             let aggregator: Aggregator
@@ -242,9 +260,12 @@ public final class TaskGraph {
                 aggregator = CountAggregator()
             case .function(let function, let reduce):
                 let caller = FunctionCaller(
-                    function: function, entry: try entry(function), node: nil, taskId: taskId, applicationId: applicationId,
+                    function: function, entry: try entry(function), node: nil, taskId: taskId,
+                    applicationId: applicationId,
                     allowsSeveralOutputs: false)
-                let node = try aggregationNode(declared, aggregation, FunctionAggregator(caller: caller, isReduce: reduce), stores: stores, taskId: taskId)
+                let node = try aggregationNode(
+                    declared, aggregation, FunctionAggregator(caller: caller, isReduce: reduce), stores: stores,
+                    taskId: taskId)
                 // Failures of the plugin's function are reported at the aggregation node.
                 caller.node = node
                 return node
@@ -256,7 +277,8 @@ public final class TaskGraph {
             }
             return try aggregationNode(declared, aggregation, aggregator, stores: stores, taskId: taskId)
         case .suppress(let suppression):
-            return SuppressNode(name: declared.name, store: try keyValueStore(suppression.store), suppression: suppression)
+            return SuppressNode(
+                name: declared.name, store: try keyValueStore(suppression.store), suppression: suppression)
         case .toTable(let store):
             return ToTableNode(name: declared.name, store: try keyValueStore(store))
         case .join(let join):
@@ -266,9 +288,11 @@ public final class TaskGraph {
             return try ForeignKeySteps.node(
                 declared, step, stores: stores, taskId: taskId, applicationId: applicationId, entry: entry)
         case .globalTable:
-            throw GraphError("node \(declared.name) is a global table, which a built topology keeps outside its sub-topologies")
+            throw GraphError(
+                "node \(declared.name) is a global table, which a built topology keeps outside its sub-topologies")
         case .repartition:
-            throw GraphError("node \(declared.name) is a repartition, which a built topology splits into a sink and a source")
+            throw GraphError(
+                "node \(declared.name) is a repartition, which a built topology splits into a sink and a source")
         case .sink, .builtin:
             guard let node = try makeNode(declared) else {
                 throw GraphError("node \(declared.name) (\(declared.kind.summary)) cannot run here")
@@ -280,7 +304,8 @@ public final class TaskGraph {
     /// The node of an aggregation: per key, or per time, sliding or session window, over the
     /// task's store of it.
     public static func aggregationNode(
-        _ declared: Topology.Node, _ aggregation: Topology.Aggregation, _ aggregator: Aggregator, stores: [String: HostStore],
+        _ declared: Topology.Node, _ aggregation: Topology.Aggregation, _ aggregator: Aggregator,
+        stores: [String: HostStore],
         taskId: String
     ) throws -> GraphNode {
         let name = aggregation.store.name
@@ -291,13 +316,16 @@ public final class TaskGraph {
         switch window.kind {
         case .time(let size, let advance):
             return TimeWindowAggregateNode(
-                name: declared.name, store: try lookup.window(name), aggregator: aggregator, size: size, advance: advance, grace: window.grace)
+                name: declared.name, store: try lookup.window(name), aggregator: aggregator, size: size,
+                advance: advance, grace: window.grace)
         case .sliding(let difference):
             return SlidingWindowAggregateNode(
-                name: declared.name, store: try lookup.window(name), aggregator: aggregator, difference: difference, grace: window.grace)
+                name: declared.name, store: try lookup.window(name), aggregator: aggregator, difference: difference,
+                grace: window.grace)
         case .session(let gap):
             return SessionWindowAggregateNode(
-                name: declared.name, store: try lookup.session(name), aggregator: aggregator, gap: gap, grace: window.grace)
+                name: declared.name, store: try lookup.session(name), aggregator: aggregator, gap: gap,
+                grace: window.grace)
         }
     }
 }

@@ -81,7 +81,9 @@ public final class TimeWindowAggregateNode: GraphNode, AggregationNode {
     private var windowKeys: [eddy_bytes] = []
     private let output = RunBuffer()
 
-    public init(name: String, store: any WindowStorage, aggregator: Aggregator, size: Int64, advance: Int64, grace: Int64) {
+    public init(
+        name: String, store: any WindowStorage, aggregator: Aggregator, size: Int64, advance: Int64, grace: Int64
+    ) {
         self.store = store
         self.aggregator = aggregator
         self.size = size
@@ -101,14 +103,21 @@ public final class TimeWindowAggregateNode: GraphNode, AggregationNode {
                 defer { start += advance }
                 guard start + size > observed - grace else {
                     graph.environment.dropped(
-                        origin: origin, node: name, reason: "late: window [\(start), \(start + size)) closed (stream time \(observed), grace \(grace) ms)")
+                        origin: origin, node: name,
+                        reason:
+                            "late: window [\(start), \(start + size)) closed (stream time \(observed), grace \(grace) ms)"
+                    )
                     continue
                 }
                 let windowKey = WindowBytes.windowedKey(record.key, start, in: scratch)
-                if !keys.insert(windowKey.buffer!, index: windowKeys.count, keyOf: { [unowned(unsafe) self] in windowKeys[$0].buffer! }) {
+                if !keys.insert(
+                    windowKey.buffer!, index: windowKeys.count,
+                    keyOf: { [unowned(unsafe) self] in windowKeys[$0].buffer! })
+                {
                     try flush()
                     let copied = WindowBytes.windowedKey(record.key, start, in: scratch)
-                    _ = keys.insert(copied.buffer!, index: 0, keyOf: { [unowned(unsafe) self] in windowKeys[$0].buffer! })
+                    _ = keys.insert(
+                        copied.buffer!, index: 0, keyOf: { [unowned(unsafe) self] in windowKeys[$0].buffer! })
                     windowKeys.append(copied)
                 } else {
                     windowKeys.append(windowKey)
@@ -164,7 +173,9 @@ extension GraphNode {
     func deliver(_ output: RunBuffer, as aggregator: Aggregator) throws {
         defer { output.reset() }
         guard output.count > 0 else { return }
-        guard let plugin = (aggregator as? FunctionAggregator)?.caller.function.plugin else { return try forward(output.run) }
+        guard let plugin = (aggregator as? FunctionAggregator)?.caller.function.plugin else {
+            return try forward(output.run)
+        }
         let outer = graph.deliveringPlugin
         graph.deliveringPlugin = plugin
         defer { graph.deliveringPlugin = outer }

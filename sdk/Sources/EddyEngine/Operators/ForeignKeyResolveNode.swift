@@ -11,7 +11,10 @@ final class ForeignKeyResolveNode: JoinNode {
     let left: any KeyValueStorage
     private var currentHash: [UInt8] = []
 
-    init(name: String, type: Topology.Join.JoinType, leftParent: String, joiner: FunctionCaller?, left: any KeyValueStorage) {
+    init(
+        name: String, type: Topology.Join.JoinType, leftParent: String, joiner: FunctionCaller?,
+        left: any KeyValueStorage
+    ) {
         self.left = left
         super.init(name: name, type: type, leftParent: leftParent, joiner: joiner)
     }
@@ -20,21 +23,26 @@ final class ForeignKeyResolveNode: JoinNode {
         for index in 0..<run.count {
             let record = run.records[index]
             let origin = run.origins[index]
-            guard let key = record.key.buffer, let value = record.value.buffer, value.count >= ForeignKeyWire.hashSize + 1 else {
+            guard let key = record.key.buffer, let value = record.value.buffer,
+                value.count >= ForeignKeyWire.hashSize + 1
+            else {
                 graph.environment.dropped(origin: origin, node: name, reason: "not a foreign-key join response")
                 continue
             }
             let hash = value[0..<ForeignKeyWire.hashSize]
             let right: eddy_bytes =
                 value[ForeignKeyWire.hashSize] == 1
-                ? eddy_bytes(borrowing: UnsafeRawBufferPointer(rebasing: value[(ForeignKeyWire.hashSize + 1)...])) : .absent
+                ? eddy_bytes(borrowing: UnsafeRawBufferPointer(rebasing: value[(ForeignKeyWire.hashSize + 1)...]))
+                : .absent
             left.get(key) { leftValue in
                 let current = leftValue.map { eddy_bytes(borrowing: $0) } ?? .absent
                 currentHash.removeAll(keepingCapacity: true)
                 ForeignKeyWire.appendHash(of: current, to: &currentHash)
                 guard currentHash.elementsEqual(hash) else { return }
                 if current.ptr != nil, right.ptr != nil || type == .left {
-                    pairs.add(record, key: record.key, left: current, right: right, timestamp: record.timestamp, origin: origin)
+                    pairs.add(
+                        record, key: record.key, left: current, right: right, timestamp: record.timestamp,
+                        origin: origin)
                 } else {
                     pairs.addTombstone(record, key: record.key, timestamp: record.timestamp, origin: origin)
                 }

@@ -23,17 +23,23 @@ final class ForeignKeyRespondNode: JoinNode {
         defer { output.reset() }
         for index in 0..<run.count {
             let record = run.records[index]
-            guard let foreignKey = record.key.buffer, let value = record.value.buffer, value.count >= 1 + ForeignKeyWire.hashSize,
+            guard let foreignKey = record.key.buffer, let value = record.value.buffer,
+                value.count >= 1 + ForeignKeyWire.hashSize,
                 let instruction = ForeignKeyWire.Instruction(rawValue: value[0])
             else {
-                graph.environment.dropped(origin: run.origins[index], node: name, reason: "not a foreign-key join subscription")
+                graph.environment.dropped(
+                    origin: run.origins[index], node: name, reason: "not a foreign-key join subscription")
                 continue
             }
             let hash = UnsafeRawBufferPointer(rebasing: value[1..<1 + ForeignKeyWire.hashSize])
             let leftKey = UnsafeRawBufferPointer(rebasing: value[(1 + ForeignKeyWire.hashSize)...])
             ForeignKeyWire.subscriptionKey(foreignKey, leftKey: leftKey, into: &storeKey)
             storeKey.withUnsafeBytes { storeKey in
-                if instruction == .subscribe { subscriptions.put(storeKey, hash) } else { subscriptions.delete(storeKey) }
+                if instruction == .subscribe {
+                    subscriptions.put(storeKey, hash)
+                } else {
+                    subscriptions.delete(storeKey)
+                }
             }
             guard instruction != .unsubscribe else { continue }
             right.get(foreignKey) { rightValue in
@@ -55,7 +61,8 @@ final class ForeignKeyRespondNode: JoinNode {
                 subscriber.key.withUnsafeBytes { key in
                     subscriber.value.withUnsafeBytes { hash in
                         respond(
-                            to: UnsafeRawBufferPointer(rebasing: key[prefixLength...]), hash: hash, right: record.value.buffer, record: record,
+                            to: UnsafeRawBufferPointer(rebasing: key[prefixLength...]), hash: hash,
+                            right: record.value.buffer, record: record,
                             origin: run.origins[index])
                     }
                 }
@@ -65,7 +72,8 @@ final class ForeignKeyRespondNode: JoinNode {
     }
 
     private func respond(
-        to leftKey: UnsafeRawBufferPointer, hash: UnsafeRawBufferPointer, right: UnsafeRawBufferPointer?, record: eddy_record, origin: Int32
+        to leftKey: UnsafeRawBufferPointer, hash: UnsafeRawBufferPointer, right: UnsafeRawBufferPointer?,
+        record: eddy_record, origin: Int32
     ) {
         response.removeAll(keepingCapacity: true)
         response.append(contentsOf: hash)
@@ -75,7 +83,8 @@ final class ForeignKeyRespondNode: JoinNode {
         answer.headers = nil
         answer.header_count = 0
         response.withUnsafeBytes { value in
-            output.append(answer, key: eddy_bytes(borrowing: leftKey), value: eddy_bytes(borrowing: value), origin: origin)
+            output.append(
+                answer, key: eddy_bytes(borrowing: leftKey), value: eddy_bytes(borrowing: value), origin: origin)
         }
     }
 

@@ -4,7 +4,8 @@ import EddySDK
 /// Builds the node of one step of a foreign-key join for a task.
 enum ForeignKeySteps {
     static func node(
-        _ declared: Topology.Node, _ step: Topology.ForeignKeyStep, stores: [String: HostStore], taskId: String, applicationId: String,
+        _ declared: Topology.Node, _ step: Topology.ForeignKeyStep, stores: [String: HostStore], taskId: String,
+        applicationId: String,
         entry: (Topology.PluginFunction) throws -> UnsafePointer<eddy_node>
     ) throws -> GraphNode {
         let lookup = TaskStoreLookup(stores: stores, node: declared.name, taskId: taskId)
@@ -17,17 +18,21 @@ enum ForeignKeySteps {
         switch step {
         case .subscribe(let extractor, let foreignKeys):
             return try ForeignKeySubscribeNode(
-                name: declared.name, extractor: extractor, foreignKeys: try lookup.keyValue(foreignKeys.name), caller: caller)
+                name: declared.name, extractor: extractor, foreignKeys: try lookup.keyValue(foreignKeys.name),
+                caller: caller)
         case .respond(let subscriptions, let right):
             return ForeignKeyRespondNode(
-                name: declared.name, leftParent: leftParent, subscriptions: try lookup.keyValue(subscriptions.name), right: try lookup.keyValue(right))
+                name: declared.name, leftParent: leftParent, subscriptions: try lookup.keyValue(subscriptions.name),
+                right: try lookup.keyValue(right))
         case .resolve(let left, let type, let joiner):
             let function: FunctionCaller?
             switch joiner {
             case .function(let joinerFunction): function = try caller(joinerFunction)
             case .jsonMerge: function = nil
             }
-            return ForeignKeyResolveNode(name: declared.name, type: type, leftParent: leftParent, joiner: function, left: try lookup.keyValue(left))
+            return ForeignKeyResolveNode(
+                name: declared.name, type: type, leftParent: leftParent, joiner: function,
+                left: try lookup.keyValue(left))
         }
     }
 }

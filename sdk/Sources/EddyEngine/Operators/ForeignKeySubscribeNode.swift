@@ -40,7 +40,8 @@ final class ForeignKeySubscribeNode: GraphNode {
         for index in 0..<run.count {
             let record = run.records[index]
             guard let key = record.key.buffer else {
-                graph.environment.dropped(origin: run.origins[index], node: name, reason: "a table join drops updates with a null key")
+                graph.environment.dropped(
+                    origin: run.origins[index], node: name, reason: "a table join drops updates with a null key")
                 continue
             }
             let foreignKey = record.value.ptr != nil && extractor.kept[next] ? extractor.keys[next] : .absent
@@ -55,8 +56,11 @@ final class ForeignKeySubscribeNode: GraphNode {
             }
             let unchanged = hadPrevious && foreignKey.buffer.map { previous.elementsEqual($0) } == true
             if hadPrevious, !unchanged {
-                let instruction: ForeignKeyWire.Instruction = record.value.ptr == nil ? .unsubscribeAndRespond : .unsubscribe
-                previous.withUnsafeBytes { send(instruction, to: $0, record: record, key: key, origin: run.origins[index]) }
+                let instruction: ForeignKeyWire.Instruction =
+                    record.value.ptr == nil ? .unsubscribeAndRespond : .unsubscribe
+                previous.withUnsafeBytes {
+                    send(instruction, to: $0, record: record, key: key, origin: run.origins[index])
+                }
             }
             if let target = foreignKey.buffer {
                 send(.subscribe, to: target, record: record, key: key, origin: run.origins[index])
@@ -69,7 +73,8 @@ final class ForeignKeySubscribeNode: GraphNode {
     }
 
     private func send(
-        _ instruction: ForeignKeyWire.Instruction, to foreignKey: UnsafeRawBufferPointer, record: eddy_record, key: UnsafeRawBufferPointer,
+        _ instruction: ForeignKeyWire.Instruction, to foreignKey: UnsafeRawBufferPointer, record: eddy_record,
+        key: UnsafeRawBufferPointer,
         origin: Int32
     ) {
         scratch.removeAll(keepingCapacity: true)
@@ -80,7 +85,9 @@ final class ForeignKeySubscribeNode: GraphNode {
         subscription.headers = nil
         subscription.header_count = 0
         scratch.withUnsafeBytes { value in
-            output.append(subscription, key: eddy_bytes(borrowing: foreignKey), value: eddy_bytes(borrowing: value), origin: origin)
+            output.append(
+                subscription, key: eddy_bytes(borrowing: foreignKey), value: eddy_bytes(borrowing: value),
+                origin: origin)
         }
     }
 

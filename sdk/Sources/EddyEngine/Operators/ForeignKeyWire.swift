@@ -37,7 +37,9 @@ enum ForeignKeyWire {
     }
 
     /// The subscription store's key prefix of `foreignKey`, then `leftKey` when given.
-    static func subscriptionKey(_ foreignKey: UnsafeRawBufferPointer, leftKey: UnsafeRawBufferPointer?, into bytes: inout [UInt8]) {
+    static func subscriptionKey(
+        _ foreignKey: UnsafeRawBufferPointer, leftKey: UnsafeRawBufferPointer?, into bytes: inout [UInt8]
+    ) {
         bytes.removeAll(keepingCapacity: true)
         appendInteger(UInt32(foreignKey.count), to: &bytes)
         bytes.append(contentsOf: foreignKey)

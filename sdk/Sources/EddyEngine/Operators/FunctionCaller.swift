@@ -31,7 +31,8 @@ public final class FunctionCaller {
     var outputCount: () -> Int = { 0 }
 
     init(
-        function: Topology.PluginFunction, entry: UnsafePointer<eddy_node>, node: GraphNode?, taskId: String, applicationId: String,
+        function: Topology.PluginFunction, entry: UnsafePointer<eddy_node>, node: GraphNode?, taskId: String,
+        applicationId: String,
         allowsSeveralOutputs: Bool
     ) {
         self.function = function
@@ -45,16 +46,21 @@ public final class FunctionCaller {
 
     /// The entry of the node `function` names in a plugin: a topology node, a stream function,
     /// or a source's timestamp extractor.
-    static func entry(of function: Topology.PluginFunction, in plugin: PluginDescription) throws -> UnsafePointer<eddy_node> {
+    static func entry(of function: Topology.PluginFunction, in plugin: PluginDescription) throws -> UnsafePointer<
+        eddy_node
+    > {
         let entry: UnsafePointer<eddy_node>?
         switch function.place {
-        case .topologyNode: entry = plugin.topologyNode(named: function.node).flatMap { $0.hasFunction ? $0.entry : nil }
-        case .streamFunction: entry = plugin.streamFunction(named: function.node).flatMap { $0.hasFunction ? $0.entry : nil }
+        case .topologyNode:
+            entry = plugin.topologyNode(named: function.node).flatMap { $0.hasFunction ? $0.entry : nil }
+        case .streamFunction:
+            entry = plugin.streamFunction(named: function.node).flatMap { $0.hasFunction ? $0.entry : nil }
         case .timestampExtractor: entry = plugin.topologyNode(named: function.node)?.timestampExtractor
         case .keySelector: entry = plugin.topologyNode(named: function.node)?.keySelector
         }
         guard let entry, entry.pointee.apply != nil else {
-            throw GraphError("plugin \(plugin.name) \(plugin.version) exports no \(function.place.description) '\(function.node)'")
+            throw GraphError(
+                "plugin \(plugin.name) \(plugin.version) exports no \(function.place.description) '\(function.node)'")
         }
         return entry
     }
@@ -110,7 +116,9 @@ public final class FunctionCaller {
         defer { merged = nil }
         guard status == EDDY_OK, let merged else {
             let reason = status == EDDY_OK ? "merge emitted no aggregate" : context.takeError(status: status)
-            throw NodeFailure(node: node.name, plugin: function.plugin, taskId: node.graph.taskId, reason: "merging sessions: \(reason)")
+            throw NodeFailure(
+                node: node.name, plugin: function.plugin, taskId: node.graph.taskId,
+                reason: "merging sessions: \(reason)")
         }
         return merged
     }

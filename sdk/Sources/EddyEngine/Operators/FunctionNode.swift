@@ -11,7 +11,8 @@ public class FunctionNode: GraphNode {
     let output = RunBuffer()
 
     init(
-        name: String, function: Topology.PluginFunction, entry: UnsafePointer<eddy_node>, taskId: String, applicationId: String,
+        name: String, function: Topology.PluginFunction, entry: UnsafePointer<eddy_node>, taskId: String,
+        applicationId: String,
         allowsSeveralOutputs: Bool = false
     ) {
         super.init(name: name)

@@ -114,14 +114,16 @@ struct JSONFieldKey {
                 return Self.unescaped(text, arena: arena)
             }
             let start = at
-            while let byte = current, byte != UInt8(ascii: ","), byte != UInt8(ascii: "}"), byte != UInt8(ascii: "]"), byte != 0x20,
+            while let byte = current, byte != UInt8(ascii: ","), byte != UInt8(ascii: "}"), byte != UInt8(ascii: "]"),
+                byte != 0x20,
                 byte != 0x0A, byte != 0x0D, byte != 0x09
             {
                 at += 1
             }
             let text = UnsafeRawBufferPointer(rebasing: bytes[start..<at])
-            guard let head = text.first, head == UInt8(ascii: "-") || (head >= UInt8(ascii: "0") && head <= UInt8(ascii: "9"))
-                || text.elementsEqual("true".utf8) || text.elementsEqual("false".utf8)
+            guard let head = text.first,
+                head == UInt8(ascii: "-") || (head >= UInt8(ascii: "0") && head <= UInt8(ascii: "9"))
+                    || text.elementsEqual("true".utf8) || text.elementsEqual("false".utf8)
             else { return .absent }
             return eddy_bytes(borrowing: text)
         }
@@ -147,7 +149,9 @@ struct JSONFieldKey {
                 case UInt8(ascii: "r"): out.append(0x0D)
                 case UInt8(ascii: "t"): out.append(0x09)
                 case UInt8(ascii: "u"):
-                    guard index + 4 <= text.count, let unit = UInt32(String(decoding: text[index..<index + 4], as: UTF8.self), radix: 16) else {
+                    guard index + 4 <= text.count,
+                        let unit = UInt32(String(decoding: text[index..<index + 4], as: UTF8.self), radix: 16)
+                    else {
                         break
                     }
                     index += 4
@@ -155,7 +159,8 @@ struct JSONFieldKey {
                     // A surrogate pair: \uD83D\uDE00.
                     if (0xD800..<0xDC00).contains(unit), index + 6 <= text.count, text[index] == UInt8(ascii: "\\"),
                         text[index + 1] == UInt8(ascii: "u"),
-                        let low = UInt32(String(decoding: text[index + 2..<index + 6], as: UTF8.self), radix: 16), (0xDC00..<0xE000).contains(low)
+                        let low = UInt32(String(decoding: text[index + 2..<index + 6], as: UTF8.self), radix: 16),
+                        (0xDC00..<0xE000).contains(low)
                     {
                         scalar = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
                         index += 6

@@ -61,11 +61,13 @@ public class JoinNode: GraphNode {
         if calls.count > 0 {
             if let caller {
                 try pairs.rights.withUnsafeBufferPointer { rights in
-                    try caller.apply(calls, aggregates: rights.baseAddress) { [unowned(unsafe) self] in made[$0] = false }
+                    try caller.apply(calls, aggregates: rights.baseAddress) { [unowned(unsafe) self] in made[$0] = false
+                    }
                 }
             } else {
                 for index in 0..<calls.count {
-                    joined[index] = JSONMerge.merge(left: calls.records[index].value, right: pairs.rights[index], into: output.arena)
+                    joined[index] = JSONMerge.merge(
+                        left: calls.records[index].value, right: pairs.rights[index], into: output.arena)
                     made[index] = true
                 }
             }
@@ -95,7 +97,8 @@ public class JoinNode: GraphNode {
 
     /// The node of `join` for one task, over the task's stores.
     static func make(
-        _ declared: Topology.Node, _ join: Topology.Join, stores: [String: HostStore], taskId: String, applicationId: String,
+        _ declared: Topology.Node, _ join: Topology.Join, stores: [String: HostStore], taskId: String,
+        applicationId: String,
         entry: (Topology.PluginFunction) throws -> UnsafePointer<eddy_node>
     ) throws -> JoinNode {
         let lookup = TaskStoreLookup(stores: stores, node: declared.name, taskId: taskId)
@@ -114,17 +117,21 @@ public class JoinNode: GraphNode {
         switch join.shape {
         case .streamStream(let windows, let this, let other, let outer):
             return StreamStreamJoinNode(
-                name: name, type: join.type, leftParent: leftParent, joiner: joiner, windows: windows, leftStore: try lookup.window(this.name),
+                name: name, type: join.type, leftParent: leftParent, joiner: joiner, windows: windows,
+                leftStore: try lookup.window(this.name),
                 rightStore: try lookup.window(other.name), outerStore: try outer.map { try lookup.keyValue($0.name) })
         case .streamTable(let table):
-            return StreamTableJoinNode(name: name, type: join.type, leftParent: leftParent, joiner: joiner, table: try lookup.keyValue(table))
+            return StreamTableJoinNode(
+                name: name, type: join.type, leftParent: leftParent, joiner: joiner, table: try lookup.keyValue(table))
         case .streamGlobalTable(let global, let selector):
             return try StreamGlobalTableJoinNode(
-                name: name, type: join.type, leftParent: leftParent, joiner: joiner, global: try lookup.keyValue(global), selector: selector,
+                name: name, type: join.type, leftParent: leftParent, joiner: joiner,
+                global: try lookup.keyValue(global), selector: selector,
                 caller: caller)
         case .tableTable(let left, let right):
             return TableTableJoinNode(
-                name: name, type: join.type, leftParent: leftParent, joiner: joiner, left: try lookup.keyValue(left), right: try lookup.keyValue(right))
+                name: name, type: join.type, leftParent: leftParent, joiner: joiner, left: try lookup.keyValue(left),
+                right: try lookup.keyValue(right))
         }
     }
 }

@@ -19,7 +19,9 @@ final class JoinPairs {
     var count: Int { order.count }
 
     /// Adds a pair: `record` gives the key, headers and origin; `left` and `right` the values.
-    func add(_ record: eddy_record, key: eddy_bytes, left: eddy_bytes, right: eddy_bytes, timestamp: Int64, origin: Int32) {
+    func add(
+        _ record: eddy_record, key: eddy_bytes, left: eddy_bytes, right: eddy_bytes, timestamp: Int64, origin: Int32
+    ) {
         var pair = record
         pair.timestamp = timestamp
         calls.append(pair, key: key, value: left, origin: origin)

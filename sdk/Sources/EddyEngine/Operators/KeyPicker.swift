@@ -16,7 +16,10 @@ final class KeyPicker {
     private(set) var keys: [eddy_bytes] = []
     private(set) var kept: [Bool] = []
 
-    init(_ selector: Topology.Join.KeySelector, arena: ByteArena, caller make: (Topology.PluginFunction) throws -> FunctionCaller) throws {
+    init(
+        _ selector: Topology.Join.KeySelector, arena: ByteArena,
+        caller make: (Topology.PluginFunction) throws -> FunctionCaller
+    ) throws {
         self.arena = arena
         switch selector {
         case .function(let function):

@@ -35,9 +35,11 @@ public final class ProcessorNode: GraphNode {
         self.processor = processor
         self.config = config
         self.crashNote = PluginCallNote.make(
-            " in plugin \(plugin) (processor \(processor), node \(name)) — the worker stops; run the plugin with `plugins: {\(plugin): {isolation: process}}` to survive its crashes\n")
+            " in plugin \(plugin) (processor \(processor), node \(name)) — the worker stops; run the plugin with `plugins: {\(plugin): {isolation: process}}` to survive its crashes\n"
+        )
         self.instance = try Self.makeInstance(
-            processor, config: config, description: description, taskId: taskId, applicationId: applicationId, stores: stores,
+            processor, config: config, description: description, taskId: taskId, applicationId: applicationId,
+            stores: stores,
             environment: environment)
         super.init(name: name)
         (instance.context as! ProcessorNodeContext).node = self
@@ -46,7 +48,8 @@ public final class ProcessorNode: GraphNode {
     /// Creates (`init`) an instance of `processor` of the plugin `description` over the
     /// task's stores; its context is not yet attached to a node.
     static func makeInstance(
-        _ processor: String, config: [String: String], description: PluginDescription, taskId: String, applicationId: String,
+        _ processor: String, config: [String: String], description: PluginDescription, taskId: String,
+        applicationId: String,
         stores: [String: HostStore], environment: TaskEnvironment
     ) throws -> ProcessorInstance {
         guard let processorDescription = description.processor(named: processor) else {
@@ -166,7 +169,8 @@ public final class ProcessorNode: GraphNode {
             let childName = String(cString: child)
             guard let index = children.firstIndex(where: { $0.name == childName }) else {
                 instance.context.setError(
-                    "forward: \(name) has no child '\(childName)' (children: \(children.map(\.name).sorted().joined(separator: ", ")))")
+                    "forward: \(name) has no child '\(childName)' (children: \(children.map(\.name).sorted().joined(separator: ", ")))"
+                )
                 return eddy_status(EDDY_INVALID_ARGUMENT)
             }
             target = Int32(index)
@@ -215,7 +219,10 @@ final class ProcessorNodeContext: HostContext {
     unowned(unsafe) var node: ProcessorNode?
     unowned let environment: TaskEnvironment
 
-    init(taskId: String, applicationId: String, config: [String: String], stores: [HostStore], environment: TaskEnvironment) {
+    init(
+        taskId: String, applicationId: String, config: [String: String], stores: [HostStore],
+        environment: TaskEnvironment
+    ) {
         self.environment = environment
         super.init(taskId: taskId, applicationId: applicationId, config: config, stores: stores)
     }

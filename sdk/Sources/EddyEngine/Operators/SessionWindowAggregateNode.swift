@@ -47,7 +47,9 @@ public final class SessionWindowAggregateNode: GraphNode, AggregationNode {
             guard end >= observed - gap - grace else {
                 graph.environment.dropped(
                     origin: origin, node: name,
-                    reason: "late: session [\(start), \(end)] closed (stream time \(observed), gap \(gap) ms, grace \(grace) ms)")
+                    reason:
+                        "late: session [\(start), \(end)] closed (stream time \(observed), gap \(gap) ms, grace \(grace) ms)"
+                )
                 continue
             }
             let current: eddy_bytes
@@ -58,12 +60,16 @@ public final class SessionWindowAggregateNode: GraphNode, AggregationNode {
                 current = sessions[0].value.withUnsafeBytes { scratch.copy($0) }
             default:
                 let aggregates = sessions.map { session in session.value.withUnsafeBytes { scratch.copy($0) } }
-                current = try aggregator.merge(key: record.key, aggregates, at: self).withUnsafeBytes { scratch.copy($0) }
+                current = try aggregator.merge(key: record.key, aggregates, at: self).withUnsafeBytes {
+                    scratch.copy($0)
+                }
             }
             var new: eddy_bytes?
             entry.append(record, origin: origin)
             try withUnsafePointer(to: current) { pointer in
-                try aggregator.fold(FoldEntries(run: entry.run, aggregates: pointer), at: self) { _, folded in new = scratch.copy(folded) }
+                try aggregator.fold(FoldEntries(run: entry.run, aggregates: pointer), at: self) { _, folded in
+                    new = scratch.copy(folded)
+                }
             }
             guard let new else { continue }
             for session in sessions where session.windowStart != start || session.windowEnd != end {
@@ -71,13 +77,16 @@ public final class SessionWindowAggregateNode: GraphNode, AggregationNode {
                 var retraction = record
                 retraction.timestamp = session.windowEnd
                 output.append(
-                    retraction, key: WindowBytes.windowedKey(record.key, session.windowEnd, session.windowStart, in: scratch), value: .absent,
+                    retraction,
+                    key: WindowBytes.windowedKey(record.key, session.windowEnd, session.windowStart, in: scratch),
+                    value: .absent,
                     origin: origin)
             }
             store.put(key, start: start, end: end, new.buffer!)
             var updated = record
             updated.timestamp = end
-            output.append(updated, key: WindowBytes.windowedKey(record.key, end, start, in: scratch), value: new, origin: origin)
+            output.append(
+                updated, key: WindowBytes.windowedKey(record.key, end, start, in: scratch), value: new, origin: origin)
         }
         try deliver(output, as: aggregator)
     }

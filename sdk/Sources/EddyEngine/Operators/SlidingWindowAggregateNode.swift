@@ -58,7 +58,9 @@ public final class SlidingWindowAggregateNode: GraphNode, AggregationNode {
             observed = max(observed, timestamp)
             let closeTime = observed - grace
             guard timestamp + 1 + difference > closeTime else {
-                graph.environment.dropped(origin: origin, node: name, reason: "late: all windows of \(timestamp) closed (stream time \(observed), grace \(grace) ms)")
+                graph.environment.dropped(
+                    origin: origin, node: name,
+                    reason: "late: all windows of \(timestamp) closed (stream time \(observed), grace \(grace) ms)")
                 continue
             }
             let windows = fetch(key, from: max(0, timestamp - 2 * difference), to: timestamp + 1)
@@ -96,7 +98,8 @@ public final class SlidingWindowAggregateNode: GraphNode, AggregationNode {
             } else if window.start == timestamp + 1 {
                 rightExists = true
             } else {
-                throw GraphError("node \(name): unexpected window starting at \(window.start) for a record at \(timestamp)")
+                throw GraphError(
+                    "node \(name): unexpected window starting at \(window.start) for a record at \(timestamp)")
             }
         }
         // The previous record's right window, now that a record falls in it.
@@ -106,7 +109,10 @@ public final class SlidingWindowAggregateNode: GraphNode, AggregationNode {
         // This record's left window: the records since the window before it, and itself.
         if !leftExists {
             let seeded = previous.map { timestamp - difference <= $0 } ?? false
-            plan.append(.fold(start: timestamp - difference, aggregate: seeded ? left?.aggregate ?? .absent : .absent, timestamp: timestamp))
+            plan.append(
+                .fold(
+                    start: timestamp - difference, aggregate: seeded ? left?.aggregate ?? .absent : .absent,
+                    timestamp: timestamp))
         }
         // This record's right window, when later records are already there.
         if !rightExists, let right, right.timestamp > timestamp {
@@ -160,7 +166,10 @@ public final class SlidingWindowAggregateNode: GraphNode, AggregationNode {
             open.append(isOpen)
             guard isOpen else {
                 graph.environment.dropped(
-                    origin: origin, node: name, reason: "late: window [\(start), \(start + difference)] closed (stream time \(observed), grace \(grace) ms)")
+                    origin: origin, node: name,
+                    reason:
+                        "late: window [\(start), \(start + difference)] closed (stream time \(observed), grace \(grace) ms)"
+                )
                 continue
             }
             entries.append(record, origin: origin)
@@ -169,7 +178,8 @@ public final class SlidingWindowAggregateNode: GraphNode, AggregationNode {
         var folded: [eddy_bytes?] = Array(repeating: nil, count: entries.count)
         if entries.count > 0 {
             try aggregates.withUnsafeBufferPointer { buffer in
-                try aggregator.fold(FoldEntries(run: entries.run, aggregates: buffer.baseAddress!), at: self) { index, new in
+                try aggregator.fold(FoldEntries(run: entries.run, aggregates: buffer.baseAddress!), at: self) {
+                    index, new in
                     folded[index] = scratch.copy(new)
                 }
             }
@@ -183,16 +193,22 @@ public final class SlidingWindowAggregateNode: GraphNode, AggregationNode {
                 guard isOpen else { continue }
                 defer { next += 1 }
                 guard let new = folded[next] else { continue }
-                try put(record, start: start, aggregate: new, timestamp: max(record.timestamp, previous), origin: origin)
+                try put(
+                    record, start: start, aggregate: new, timestamp: max(record.timestamp, previous), origin: origin)
             }
         }
     }
 
-    private func put(_ record: eddy_record, start: Int64, aggregate: eddy_bytes, timestamp: Int64, origin: Int32) throws {
-        store.put(record.key.buffer!, windowStart: start, WindowBytes.timestamped(aggregate, at: timestamp, in: output.arena).buffer!)
+    private func put(_ record: eddy_record, start: Int64, aggregate: eddy_bytes, timestamp: Int64, origin: Int32) throws
+    {
+        store.put(
+            record.key.buffer!, windowStart: start,
+            WindowBytes.timestamped(aggregate, at: timestamp, in: output.arena).buffer!)
         var updated = record
         updated.timestamp = timestamp
-        output.append(updated, key: WindowBytes.windowedKey(record.key, start, in: output.arena), value: aggregate, origin: origin)
+        output.append(
+            updated, key: WindowBytes.windowedKey(record.key, start, in: output.arena), value: aggregate, origin: origin
+        )
     }
 
     /// `key`'s windows starting in `[from, to]`, in order of start.
@@ -200,7 +216,10 @@ public final class SlidingWindowAggregateNode: GraphNode, AggregationNode {
         let iterator = store.fetch(Array(key), from: from, to: to)
         var windows: [Stored] = []
         while let entry = iterator.next() {
-            guard let (timestamp, aggregate) = entry.value.withUnsafeBytes({ WindowBytes.split($0).map { ($0.timestamp, scratch.copy($0.aggregate)) } })
+            guard
+                let (timestamp, aggregate) = entry.value.withUnsafeBytes({
+                    WindowBytes.split($0).map { ($0.timestamp, scratch.copy($0.aggregate)) }
+                })
             else { continue }
             windows.append(Stored(start: entry.windowStart, timestamp: timestamp, aggregate: aggregate))
         }

@@ -11,7 +11,10 @@ final class FilterNode: FunctionNode {
     /// Table filters: the non-tombstones the predicate sees.
     private let tested = RunBuffer()
 
-    init(name: String, function: Topology.PluginFunction, entry: UnsafePointer<eddy_node>, taskId: String, applicationId: String, negate: Bool, table: Bool) {
+    init(
+        name: String, function: Topology.PluginFunction, entry: UnsafePointer<eddy_node>, taskId: String,
+        applicationId: String, negate: Bool, table: Bool
+    ) {
         self.negate = negate
         self.table = table
         super.init(name: name, function: function, entry: entry, taskId: taskId, applicationId: applicationId)
@@ -20,7 +23,9 @@ final class FilterNode: FunctionNode {
     override func process(_ run: RecordRun) throws {
         guard table else {
             try test(run)
-            for index in 0..<run.count where keeps(results[index]) { output.append(run.records[index], origin: run.origins[index]) }
+            for index in 0..<run.count where keeps(results[index]) {
+                output.append(run.records[index], origin: run.origins[index])
+            }
             return try deliverOutput()
         }
         tested.reset()
@@ -70,7 +75,8 @@ final class EmitNode: FunctionNode {
     private let mapped = RunBuffer()
 
     init(
-        name: String, function: Topology.PluginFunction, entry: UnsafePointer<eddy_node>, taskId: String, applicationId: String,
+        name: String, function: Topology.PluginFunction, entry: UnsafePointer<eddy_node>, taskId: String,
+        applicationId: String,
         operation: Topology.Operation
     ) {
         self.operation = operation
@@ -118,7 +124,8 @@ final class EmitNode: FunctionNode {
         let outputs = output.count - before
         guard allowsSeveralOutputs || outputs == run.count - rejected else {
             throw GraphError(
-                "node \(name) (plugin \(function.plugin)) emitted \(outputs) outputs for \(run.count - rejected) records; a \(operatorName) emits exactly one per record")
+                "node \(name) (plugin \(function.plugin)) emitted \(outputs) outputs for \(run.count - rejected) records; a \(operatorName) emits exactly one per record"
+            )
         }
     }
 
@@ -143,7 +150,9 @@ final class PeekNode: FunctionNode {
         try apply(run) { rejected.insert($0) }
         guard !children.isEmpty else { return }
         if rejected.isEmpty { return try forwardAsPlugin(run) }
-        for index in 0..<run.count where !rejected.contains(index) { output.append(run.records[index], origin: run.origins[index]) }
+        for index in 0..<run.count where !rejected.contains(index) {
+            output.append(run.records[index], origin: run.origins[index])
+        }
         try deliverOutput()
     }
 
@@ -165,7 +174,10 @@ final class BranchNode: FunctionNode {
     private var results: [Int32] = []
     private let scratch = RunBuffer()
 
-    init(name: String, function: Topology.PluginFunction, entry: UnsafePointer<eddy_node>, taskId: String, applicationId: String, branches: [String]) {
+    init(
+        name: String, function: Topology.PluginFunction, entry: UnsafePointer<eddy_node>, taskId: String,
+        applicationId: String, branches: [String]
+    ) {
         self.branches = branches
         super.init(name: name, function: function, entry: entry, taskId: taskId, applicationId: applicationId)
     }
@@ -188,7 +200,8 @@ final class BranchNode: FunctionNode {
             try apply(run, results: base) { base[$0] = -1 }
         }
         for index in 0..<run.count where results[index] < -1 || results[index] >= Int32(branches.count) {
-            throw GraphError("node \(name) (plugin \(function.plugin)) picked branch \(results[index]) of \(branches.count)")
+            throw GraphError(
+                "node \(name) (plugin \(function.plugin)) picked branch \(results[index]) of \(branches.count)")
         }
         let outer = graph.deliveringPlugin
         graph.deliveringPlugin = function.plugin

@@ -13,7 +13,8 @@ final class StreamGlobalTableJoinNode: JoinNode {
     private let selecting = RunBuffer()
 
     init(
-        name: String, type: Topology.Join.JoinType, leftParent: String, joiner: FunctionCaller?, global: any KeyValueStorage,
+        name: String, type: Topology.Join.JoinType, leftParent: String, joiner: FunctionCaller?,
+        global: any KeyValueStorage,
         selector: Topology.Join.KeySelector, caller: (Topology.PluginFunction) throws -> FunctionCaller
     ) throws {
         self.global = global
@@ -28,7 +29,9 @@ final class StreamGlobalTableJoinNode: JoinNode {
         defer { selecting.reset() }
         for index in 0..<run.count {
             guard run.records[index].value.ptr != nil else {
-                graph.environment.dropped(origin: run.origins[index], node: name, reason: "a global table join drops records with a null value")
+                graph.environment.dropped(
+                    origin: run.origins[index], node: name,
+                    reason: "a global table join drops records with a null value")
                 continue
             }
             selecting.append(run.records[index], origin: run.origins[index])
@@ -45,12 +48,15 @@ final class StreamGlobalTableJoinNode: JoinNode {
                     guard let right else { return }
                     found = true
                     pairs.add(
-                        record, key: record.key, left: record.value, right: eddy_bytes(borrowing: right), timestamp: record.timestamp,
+                        record, key: record.key, left: record.value, right: eddy_bytes(borrowing: right),
+                        timestamp: record.timestamp,
                         origin: origin)
                 }
             }
             if !found, type == .left {
-                pairs.add(record, key: record.key, left: record.value, right: .absent, timestamp: record.timestamp, origin: origin)
+                pairs.add(
+                    record, key: record.key, left: record.value, right: .absent, timestamp: record.timestamp,
+                    origin: origin)
             }
         }
         try deliver()

@@ -53,13 +53,15 @@ final class StreamStreamJoinNode: JoinNode {
             let record = run.records[index]
             let origin = run.origins[index]
             guard let key = record.key.buffer, let value = record.value.buffer else {
-                graph.environment.dropped(origin: origin, node: name, reason: "a stream-stream join drops records with a null key or value")
+                graph.environment.dropped(
+                    origin: origin, node: name, reason: "a stream-stream join drops records with a null key or value")
                 continue
             }
             let time = record.timestamp
             streamTime = max(streamTime, time)
             guard time + after + windows.grace >= streamTime else {
-                graph.environment.dropped(origin: origin, node: name, reason: "the record's join window closed (grace \(windows.grace) ms)")
+                graph.environment.dropped(
+                    origin: origin, node: name, reason: "the record's join window closed (grace \(windows.grace) ms)")
                 continue
             }
             if time == streamTime, let outerStore { emitUnmatched(outerStore, trigger: record, origin: origin) }
@@ -77,9 +79,13 @@ final class StreamStreamJoinNode: JoinNode {
                 let joinedTime = max(time, partner.windowStart)
                 Self.forEachValue(in: partner.value) { other in
                     if isLeft {
-                        pairs.add(record, key: record.key, left: record.value, right: other, timestamp: joinedTime, origin: origin)
+                        pairs.add(
+                            record, key: record.key, left: record.value, right: other, timestamp: joinedTime,
+                            origin: origin)
                     } else {
-                        pairs.add(record, key: record.key, left: other, right: record.value, timestamp: joinedTime, origin: origin)
+                        pairs.add(
+                            record, key: record.key, left: other, right: record.value, timestamp: joinedTime,
+                            origin: origin)
                     }
                 }
             }
@@ -89,7 +95,8 @@ final class StreamStreamJoinNode: JoinNode {
                     outerKey.withUnsafeBytes { append(value, toEntry: $0, of: outerStore) }
                     if let known = outerMinTime { outerMinTime = min(known, time) }
                 } else {
-                    addUnmatched(record, key: record.key, value: record.value, isLeft: isLeft, timestamp: time, origin: origin)
+                    addUnmatched(
+                        record, key: record.key, value: record.value, isLeft: isLeft, timestamp: time, origin: origin)
                 }
             }
             thisStore.get(key, windowStart: time) { existing in
@@ -123,7 +130,9 @@ final class StreamStreamJoinNode: JoinNode {
                     var record = trigger
                     record.headers = nil
                     record.header_count = 0
-                    addUnmatched(record, key: eddy_bytes(borrowing: key), value: value, isLeft: isLeft, timestamp: time, origin: origin)
+                    addUnmatched(
+                        record, key: eddy_bytes(borrowing: key), value: value, isLeft: isLeft, timestamp: time,
+                        origin: origin)
                 }
             }
             emitted.append(entry.key)
@@ -132,7 +141,9 @@ final class StreamStreamJoinNode: JoinNode {
         outerMinTime = earliest
     }
 
-    private func addUnmatched(_ record: eddy_record, key: eddy_bytes, value: eddy_bytes, isLeft: Bool, timestamp: Int64, origin: Int32) {
+    private func addUnmatched(
+        _ record: eddy_record, key: eddy_bytes, value: eddy_bytes, isLeft: Bool, timestamp: Int64, origin: Int32
+    ) {
         if isLeft {
             pairs.add(record, key: key, left: value, right: .absent, timestamp: timestamp, origin: origin)
         } else {
@@ -141,7 +152,9 @@ final class StreamStreamJoinNode: JoinNode {
     }
 
     /// Appends `value` to the list of values under `key` in `store`.
-    private func append(_ value: UnsafeRawBufferPointer, toEntry key: UnsafeRawBufferPointer, of store: any KeyValueStorage) {
+    private func append(
+        _ value: UnsafeRawBufferPointer, toEntry key: UnsafeRawBufferPointer, of store: any KeyValueStorage
+    ) {
         store.get(key) { existing in
             scratch.removeAll(keepingCapacity: true)
             if let existing { scratch.append(contentsOf: existing) }
@@ -163,7 +176,10 @@ final class StreamStreamJoinNode: JoinNode {
 
     private static func appendValue(_ value: UnsafeRawBufferPointer, to list: inout [UInt8]) {
         let count = UInt32(value.count)
-        list.append(contentsOf: [UInt8(count >> 24), UInt8(truncatingIfNeeded: count >> 16), UInt8(truncatingIfNeeded: count >> 8), UInt8(truncatingIfNeeded: count)])
+        list.append(contentsOf: [
+            UInt8(count >> 24), UInt8(truncatingIfNeeded: count >> 16), UInt8(truncatingIfNeeded: count >> 8),
+            UInt8(truncatingIfNeeded: count),
+        ])
         list.append(contentsOf: value)
     }
 
@@ -172,7 +188,8 @@ final class StreamStreamJoinNode: JoinNode {
         list.withUnsafeBytes { bytes in
             var at = 0
             while at + 4 <= bytes.count {
-                let count = Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
+                let count =
+                    Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
                 at += 4
                 guard at + count <= bytes.count else { return }
                 body(eddy_bytes(borrowing: UnsafeRawBufferPointer(rebasing: bytes[at..<at + count])))

@@ -9,7 +9,10 @@ import EddySDK
 final class StreamTableJoinNode: JoinNode {
     let table: any KeyValueStorage
 
-    init(name: String, type: Topology.Join.JoinType, leftParent: String, joiner: FunctionCaller?, table: any KeyValueStorage) {
+    init(
+        name: String, type: Topology.Join.JoinType, leftParent: String, joiner: FunctionCaller?,
+        table: any KeyValueStorage
+    ) {
         self.table = table
         super.init(name: name, type: type, leftParent: leftParent, joiner: joiner)
     }
@@ -19,18 +22,22 @@ final class StreamTableJoinNode: JoinNode {
             let record = run.records[index]
             let origin = run.origins[index]
             guard let key = record.key.buffer, record.value.ptr != nil else {
-                graph.environment.dropped(origin: origin, node: name, reason: "a stream-table join drops records with a null key or value")
+                graph.environment.dropped(
+                    origin: origin, node: name, reason: "a stream-table join drops records with a null key or value")
                 continue
             }
             table.get(key) { right in
                 guard let right else {
                     if type == .left {
-                        pairs.add(record, key: record.key, left: record.value, right: .absent, timestamp: record.timestamp, origin: origin)
+                        pairs.add(
+                            record, key: record.key, left: record.value, right: .absent, timestamp: record.timestamp,
+                            origin: origin)
                     }
                     return
                 }
                 pairs.add(
-                    record, key: record.key, left: record.value, right: eddy_bytes(borrowing: right), timestamp: record.timestamp, origin: origin)
+                    record, key: record.key, left: record.value, right: eddy_bytes(borrowing: right),
+                    timestamp: record.timestamp, origin: origin)
             }
         }
         try deliver()

@@ -55,7 +55,9 @@ public final class SuppressNode: GraphNode {
             switch suppression.until {
             case .windowCloses:
                 guard let window = suppression.window, let end = WindowBytes.windowEnd(of: key, window) else {
-                    throw GraphError("node \(name): untilWindowCloses needs a windowed table, and key of \(key.count) bytes names no window")
+                    throw GraphError(
+                        "node \(name): untilWindowCloses needs a windowed table, and key of \(key.count) bytes names no window"
+                    )
                 }
                 time = end
             case .timeLimit:
@@ -130,12 +132,14 @@ public final class SuppressNode: GraphNode {
     /// Keeps the buffer within its bounds: emits the oldest updates early, or fails.
     private func enforceBounds(origin: Int32) throws {
         func over() -> Bool {
-            (suppression.maxRecords.map { Int64(buffered.count) > $0 } ?? false) || (suppression.maxBytes.map { Int64(bufferedBytes) > $0 } ?? false)
+            (suppression.maxRecords.map { Int64(buffered.count) > $0 } ?? false)
+                || (suppression.maxBytes.map { Int64(bufferedBytes) > $0 } ?? false)
         }
         guard over() else { return }
         guard suppression.emitEarlyWhenFull else {
             throw GraphError(
-                "node \(name): the suppression buffer is full (\(buffered.count) records, \(bufferedBytes) bytes; bounds \(suppression.maxRecords.map(String.init) ?? "none") records, \(suppression.maxBytes.map(String.init) ?? "none") bytes) and its policy is to shut down — raise the bounds, or emit early")
+                "node \(name): the suppression buffer is full (\(buffered.count) records, \(bufferedBytes) bytes; bounds \(suppression.maxRecords.map(String.init) ?? "none") records, \(suppression.maxBytes.map(String.init) ?? "none") bytes) and its policy is to shut down — raise the bounds, or emit early"
+            )
         }
         while over(), head < order.count { try emitOldest(origin: origin) }
     }
@@ -156,7 +160,10 @@ public final class SuppressNode: GraphNode {
         record.timestamp = timestamp
         record.partition = -1
         record.offset = -1
-        let value = isValue ? stored.withUnsafeBytes { output.arena.copy(UnsafeRawBufferPointer(rebasing: $0[Self.headerSize...])) } : .absent
+        let value =
+            isValue
+            ? stored.withUnsafeBytes { output.arena.copy(UnsafeRawBufferPointer(rebasing: $0[Self.headerSize...])) }
+            : .absent
         key.withUnsafeBytes { output.append(record, key: eddy_bytes(borrowing: $0), value: value, origin: origin) }
     }
 

@@ -12,7 +12,8 @@ final class TableTableJoinNode: JoinNode {
     let right: any KeyValueStorage
 
     init(
-        name: String, type: Topology.Join.JoinType, leftParent: String, joiner: FunctionCaller?, left: any KeyValueStorage,
+        name: String, type: Topology.Join.JoinType, leftParent: String, joiner: FunctionCaller?,
+        left: any KeyValueStorage,
         right: any KeyValueStorage
     ) {
         self.left = left
@@ -30,7 +31,8 @@ final class TableTableJoinNode: JoinNode {
             let record = run.records[index]
             let origin = run.origins[index]
             guard let key = record.key.buffer else {
-                graph.environment.dropped(origin: origin, node: name, reason: "a table join drops updates with a null key")
+                graph.environment.dropped(
+                    origin: origin, node: name, reason: "a table join drops updates with a null key")
                 continue
             }
             other.get(key) { otherValue in
@@ -45,7 +47,9 @@ final class TableTableJoinNode: JoinNode {
                 case .outer: holds = leftValue.ptr != nil || rightValue.ptr != nil
                 }
                 if holds {
-                    pairs.add(record, key: record.key, left: leftValue, right: rightValue, timestamp: record.timestamp, origin: origin)
+                    pairs.add(
+                        record, key: record.key, left: leftValue, right: rightValue, timestamp: record.timestamp,
+                        origin: origin)
                     return
                 }
                 // The key is not in the result: a tombstone if it was before this update.

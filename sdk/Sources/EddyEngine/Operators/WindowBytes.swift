@@ -26,7 +26,9 @@ enum WindowBytes {
         let count = 8 + aggregate.len
         let target = arena.allocate(count)
         target.storeBytes(of: timestamp.bigEndian, as: Int64.self)
-        if aggregate.len > 0, let source = aggregate.ptr { (target + 8).copyMemory(from: source, byteCount: aggregate.len) }
+        if aggregate.len > 0, let source = aggregate.ptr {
+            (target + 8).copyMemory(from: source, byteCount: aggregate.len)
+        }
         return eddy_bytes(ptr: UnsafePointer(target.assumingMemoryBound(to: UInt8.self)), len: count)
     }
 
@@ -42,10 +44,12 @@ enum WindowBytes {
         switch window.kind {
         case .time(let size, _):
             guard windowedKey.count >= 8 else { return nil }
-            return Int64(bigEndian: windowedKey.loadUnaligned(fromByteOffset: windowedKey.count - 8, as: Int64.self)) + size
+            return Int64(bigEndian: windowedKey.loadUnaligned(fromByteOffset: windowedKey.count - 8, as: Int64.self))
+                + size
         case .sliding(let difference):
             guard windowedKey.count >= 8 else { return nil }
-            return Int64(bigEndian: windowedKey.loadUnaligned(fromByteOffset: windowedKey.count - 8, as: Int64.self)) + difference
+            return Int64(bigEndian: windowedKey.loadUnaligned(fromByteOffset: windowedKey.count - 8, as: Int64.self))
+                + difference
         case .session:
             guard windowedKey.count >= 16 else { return nil }
             return Int64(bigEndian: windowedKey.loadUnaligned(fromByteOffset: windowedKey.count - 16, as: Int64.self))

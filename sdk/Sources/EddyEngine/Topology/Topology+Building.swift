@@ -16,12 +16,17 @@ extension Topology {
     /// cycle, branch outputs where their branch says, and every sub-topology reaching a sink.
     /// Repartition nodes become a sink and a source around
     /// `<application.id>-<name>-repartition`.
-    public static func build(applicationId: String, nodes allDeclared: [DeclaredNode]) throws(TopologyError) -> Topology {
+    public static func build(applicationId: String, nodes allDeclared: [DeclaredNode]) throws(TopologyError) -> Topology
+    {
         // Global tables are read by store name, outside every sub-topology.
         var globalStores: [GlobalStore] = []
         var declared: [DeclaredNode] = []
         for entry in allDeclared {
-            if case .globalTable(let global) = entry.node.kind { globalStores.append(global) } else { declared.append(entry) }
+            if case .globalTable(let global) = entry.node.kind {
+                globalStores.append(global)
+            } else {
+                declared.append(entry)
+            }
         }
         var locationOf: [String: TopologyError.Location] = [:]
         for entry in declared {
@@ -40,7 +45,8 @@ extension Topology {
                     kinds[parent] == nil
                     ? "unknown input '\(parent)'\(Suggestion.didYouMean(parent, among: readable))"
                     : "'\(parent)' has no output (a sink or foreach ends the stream)"
-                throw TopologyError(entry.location.with(field: "inputs"), "\(why) (inputs must be sources or processors)")
+                throw TopologyError(
+                    entry.location.with(field: "inputs"), "\(why) (inputs must be sources or processors)")
             }
         }
         try rejectCycles(declared)
@@ -65,11 +71,19 @@ extension Topology {
             guard locationOf[sinkName] == nil else {
                 throw TopologyError(
                     entry.location.with(field: "name"),
-                    "repartition node '\(entry.node.name)' needs the name '\(sinkName)' for its sink, which another node has — rename one of them")
+                    "repartition node '\(entry.node.name)' needs the name '\(sinkName)' for its sink, which another node has — rename one of them"
+                )
             }
-            add(Node(name: sinkName, kind: .sink(Sink(topic: topic, keySerde: "bytes", valueSerde: "bytes")), parents: entry.node.parents))
-            add(Node(name: entry.node.name, kind: .source(Source(topics: [topic], keySerde: "bytes", valueSerde: "bytes")), parents: []))
-            repartitions.append((InternalTopic(name: topic, kind: .repartition, partitions: partitions, subTopology: -1), sinkName))
+            add(
+                Node(
+                    name: sinkName, kind: .sink(Sink(topic: topic, keySerde: "bytes", valueSerde: "bytes")),
+                    parents: entry.node.parents))
+            add(
+                Node(
+                    name: entry.node.name,
+                    kind: .source(Source(topics: [topic], keySerde: "bytes", valueSerde: "bytes")), parents: []))
+            repartitions.append(
+                (InternalTopic(name: topic, kind: .repartition, partitions: partitions, subTopology: -1), sinkName))
         }
         for name in order {
             for parent in nodes[name]!.parents { nodes[parent]!.children.append(name) }
@@ -90,15 +104,17 @@ extension Topology {
                 }
             }
             let members = order.filter { component[$0] == id }.map { nodes[$0]! }
-            subTopologies.append(SubTopology(
-                id: id, nodes: members, sourceTopics: members.flatMap { $0.kind.sourceTopics },
-                sinkTopics: members.compactMap { $0.kind.sinkTopic }))
+            subTopologies.append(
+                SubTopology(
+                    id: id, nodes: members, sourceTopics: members.flatMap { $0.kind.sourceTopics },
+                    sinkTopics: members.compactMap { $0.kind.sinkTopic }))
         }
         for sub in subTopologies where !sub.nodes.contains(where: \.kind.endsStream) {
             let last = sub.nodes.last!
             throw TopologyError(
                 TopologyError.Location("topology"),
-                "the nodes from '\(sub.nodes.first!.name)' to '\(last.name)' reach no sink — add a sink whose inputs include '\(last.name)'")
+                "the nodes from '\(sub.nodes.first!.name)' to '\(last.name)' reach no sink — add a sink whose inputs include '\(last.name)'"
+            )
         }
         var readers: [String: String] = [:]
         for sub in subTopologies {
@@ -107,7 +123,8 @@ extension Topology {
                     if let other = readers[topic] {
                         throw TopologyError(
                             locationOf[node.name] ?? TopologyError.Location("topology"),
-                            "topic '\(topic)' is read by both '\(other)' and '\(node.name)' — read each topic with one source and use its output twice")
+                            "topic '\(topic)' is read by both '\(other)' and '\(node.name)' — read each topic with one source and use its output twice"
+                        )
                     }
                     readers[topic] = node.name
                 }
@@ -121,10 +138,13 @@ extension Topology {
         for index in subTopologies.indices {
             subTopologies[index].coPartitionGroups = coPartitionGroups(of: subTopologies[index], nodes: nodes)
         }
-        var topology = Topology(applicationId: applicationId, subTopologies: subTopologies, internalTopics: internalTopics)
+        var topology = Topology(
+            applicationId: applicationId, subTopologies: subTopologies, internalTopics: internalTopics)
         topology.globalStores = globalStores
         for node in nodes.values {
-            if case .tableSource(let source, let store) = node.kind, let topic = source.topics.first { topology.sourceChangelogs[store.name] = topic }
+            if case .tableSource(let source, let store) = node.kind, let topic = source.topics.first {
+                topology.sourceChangelogs[store.name] = topic
+            }
         }
         return topology
     }
@@ -160,19 +180,24 @@ extension Topology {
             let parents = entry.node.parents
             if case .streamGlobalTable(let global, _) = join.shape {
                 guard parents.count == 1 else {
-                    throw TopologyError(entry.location.with(field: "inputs"), "a global table join reads one stream; it lists \(parents.count) inputs")
+                    throw TopologyError(
+                        entry.location.with(field: "inputs"),
+                        "a global table join reads one stream; it lists \(parents.count) inputs")
                 }
                 guard globalStores.contains(where: { $0.store.name == global }) else {
                     let known = globalStores.map(\.store.name).joined(separator: ", ")
                     throw TopologyError(
-                        entry.location, "it joins global table store '\(global)', which no global table declares (global tables: \(known.isEmpty ? "none" : known))")
+                        entry.location,
+                        "it joins global table store '\(global)', which no global table declares (global tables: \(known.isEmpty ? "none" : known))"
+                    )
                 }
                 continue
             }
             guard parents.count == 2, parents[0] != parents[1] else {
                 throw TopologyError(
                     entry.location.with(field: "inputs"),
-                    "a join reads two different inputs, the left and the right; it lists \(parents.count == 2 ? "'\(parents[0])' twice" : "\(parents.count)")")
+                    "a join reads two different inputs, the left and the right; it lists \(parents.count == 2 ? "'\(parents[0])' twice" : "\(parents.count)")"
+                )
             }
         }
     }
@@ -194,7 +219,8 @@ extension Topology {
             if let cycle = visit(entry.node.name, []) {
                 throw TopologyError(
                     entry.location.with(field: "inputs"),
-                    "the graph has a cycle: \(cycle.reversed().joined(separator: " -> ")) — a processor cannot read its own output; use a topic in between")
+                    "the graph has a cycle: \(cycle.reversed().joined(separator: " -> ")) — a processor cannot read its own output; use a topic in between"
+                )
             }
         }
     }
@@ -204,15 +230,20 @@ extension Topology {
         for entry in declared {
             guard let branches = entry.node.kind.branchNames else { continue }
             for branch in branches {
-                guard let reader = declared.first(where: { $0.node.name == branch }), reader.node.parents.contains(entry.node.name) else {
+                guard let reader = declared.first(where: { $0.node.name == branch }),
+                    reader.node.parents.contains(entry.node.name)
+                else {
                     throw TopologyError(
-                        entry.location, "branch '\(branch)' of '\(entry.node.name)' is not a node reading '\(entry.node.name)'")
+                        entry.location,
+                        "branch '\(branch)' of '\(entry.node.name)' is not a node reading '\(entry.node.name)'")
                 }
             }
-            for reader in declared where reader.node.parents.contains(entry.node.name) && !branches.contains(reader.node.name) {
+            for reader in declared
+            where reader.node.parents.contains(entry.node.name) && !branches.contains(reader.node.name) {
                 throw TopologyError(
                     reader.location.with(field: "inputs"),
-                    "'\(reader.node.name)' reads the split '\(entry.node.name)' directly — read one of its branches (\(branches.joined(separator: ", ")))")
+                    "'\(reader.node.name)' reads the split '\(entry.node.name)' directly — read one of its branches (\(branches.joined(separator: ", ")))"
+                )
             }
         }
     }

@@ -14,14 +14,18 @@ extension Topology {
                     lines.append("    Source: \(node.name) (topics: [\(source.topics.joined(separator: ", "))])")
                     lines.append("      --> \(next)")
                 case .tableSource(let source, let store):
-                    lines.append("    Source: \(node.name) (topics: [\(source.topics.joined(separator: ", "))]) (table, stores: [\(store.name)])")
+                    lines.append(
+                        "    Source: \(node.name) (topics: [\(source.topics.joined(separator: ", "))]) (table, stores: [\(store.name)])"
+                    )
                     lines.append("      --> \(next)")
                 case .sink(let sink):
                     lines.append("    Sink: \(node.name) (topic: \(sink.topic))")
                     lines.append("      <-- \(previous)")
                 default:
                     let names = stores[node.name] ?? node.kind.describedStores
-                    lines.append("    Processor: \(node.name) (\(node.kind.summary)) (stores: [\(names.joined(separator: ", "))])")
+                    lines.append(
+                        "    Processor: \(node.name) (\(node.kind.summary)) (stores: [\(names.joined(separator: ", "))])"
+                    )
                     lines.append("      --> \(next)")
                     lines.append("      <-- \(previous)")
                 }
@@ -81,9 +85,11 @@ extension Topology.Join {
             }
         switch shape {
         case .streamStream(let windows, _, _, _):
-            return "stream-stream \(type) join JoinWindows(before \(windows.before)ms, after \(windows.after)ms, grace \(windows.grace)ms): \(joiner)"
+            return
+                "stream-stream \(type) join JoinWindows(before \(windows.before)ms, after \(windows.after)ms, grace \(windows.grace)ms): \(joiner)"
         case .streamTable: return "stream-table \(type) join: \(joiner)"
-        case .streamGlobalTable(_, let selector): return "stream-globalTable \(type) join by \(selector.summary): \(joiner)"
+        case .streamGlobalTable(_, let selector):
+            return "stream-globalTable \(type) join by \(selector.summary): \(joiner)"
         case .tableTable: return "table-table \(type) join: \(joiner)"
         }
     }
@@ -121,12 +127,16 @@ extension Builtin {
     public var summary: String {
         switch self {
         case .filter(let call): "filter: \(call.plugin).\(call.function)(\(call.fields.joined(separator: ", ")))"
-        case .mapValues(let call, let field): "map_values: \(field) = \(call.plugin).\(call.function)(\(call.fields.joined(separator: ", ")))"
+        case .mapValues(let call, let field):
+            "map_values: \(field) = \(call.plugin).\(call.function)(\(call.fields.joined(separator: ", ")))"
         case .selectKey(let field): "select_key: \(field)"
         case .branch(let branches):
-            "branch: " + branches.map { branch in
-                branch.function.map { "\(branch.name) if \($0.plugin).\($0.function)(\($0.fields.joined(separator: ", ")))" } ?? "\(branch.name) otherwise"
-            }.joined(separator: "; ")
+            "branch: "
+                + branches.map { branch in
+                    branch.function.map {
+                        "\(branch.name) if \($0.plugin).\($0.function)(\($0.fields.joined(separator: ", ")))"
+                    } ?? "\(branch.name) otherwise"
+                }.joined(separator: "; ")
         }
     }
 }
@@ -137,7 +147,8 @@ extension Topology.Aggregation {
         let fold: String =
             switch self.fold {
             case .count: "count"
-            case .function(let function, let reduce): "\(reduce ? "reduce" : "aggregate"): \(function.plugin).\(function.node)"
+            case .function(let function, let reduce):
+                "\(reduce ? "reduce" : "aggregate"): \(function.plugin).\(function.node)"
             case .typed(let spec):
                 switch spec.operation {
                 case .reduce: "reduce: \(spec.function.plugin).\(spec.function.function)(current, \(spec.field))"
@@ -172,6 +183,7 @@ extension Topology.Suppression {
         if let maxRecords { bounds.append("\(maxRecords) records") }
         if let maxBytes { bounds.append("\(maxBytes) bytes") }
         guard !bounds.isEmpty else { return until }
-        return "\(until) (at most \(bounds.joined(separator: ", ")), then \(emitEarlyWhenFull ? "emit early" : "shut down"))"
+        return
+            "\(until) (at most \(bounds.joined(separator: ", ")), then \(emitEarlyWhenFull ? "emit early" : "shut down"))"
     }
 }

@@ -14,19 +14,26 @@ extension Topology {
     ) -> [Node] {
         func store(_ suffix: String) -> StoreDeclaration {
             StoreDeclaration(
-                name: "\(name)-\(suffix)", kind: .keyValue, keySerde: "bytes", valueSerde: "bytes", changelog: true, retentionMs: 0,
+                name: "\(name)-\(suffix)", kind: .keyValue, keySerde: "bytes", valueSerde: "bytes", changelog: true,
+                retentionMs: 0,
                 windowSizeMs: 0)
         }
         let subscribe = "\(name)-subscribe", registration = "\(name)-subscription-registration"
         let respond = "\(name)-respond", response = "\(name)-subscription-response"
         return [
-            Node(name: subscribe, kind: .foreignKey(.subscribe(extractor: extractor, foreignKeys: store("foreign-keys-store"))), parents: [left]),
+            Node(
+                name: subscribe,
+                kind: .foreignKey(.subscribe(extractor: extractor, foreignKeys: store("foreign-keys-store"))),
+                parents: [left]),
             Node(name: registration, kind: .repartition(partitions: nil), parents: [subscribe]),
             Node(
-                name: respond, kind: .foreignKey(.respond(subscriptions: store("subscription-store"), right: rightStore)),
+                name: respond,
+                kind: .foreignKey(.respond(subscriptions: store("subscription-store"), right: rightStore)),
                 parents: [registration, right]),
             Node(name: response, kind: .repartition(partitions: nil), parents: [respond]),
-            Node(name: name, kind: .foreignKey(.resolve(left: leftStore, type: type, joiner: joiner)), parents: [response, left]),
+            Node(
+                name: name, kind: .foreignKey(.resolve(left: leftStore, type: type, joiner: joiner)),
+                parents: [response, left]),
         ]
     }
 }

@@ -79,7 +79,8 @@ public struct Topology: Sendable {
         public enum Shape: Sendable, Equatable {
             /// Two streams within `windows`: each side's window store, and for left and outer
             /// joins the shared store of records still without a partner.
-            case streamStream(JoinWindows, thisStore: StoreDeclaration, otherStore: StoreDeclaration, outerStore: StoreDeclaration?)
+            case streamStream(
+                JoinWindows, thisStore: StoreDeclaration, otherStore: StoreDeclaration, outerStore: StoreDeclaration?)
             /// A stream with the table materialized in store `table`.
             case streamTable(table: String)
             /// A stream with the global table in store `global`, looked up by the key `keySelector` picks.
@@ -278,7 +279,10 @@ public struct Topology: Sendable {
         /// The changelogged store of the buffer.
         public var store: StoreDeclaration
 
-        public init(until: Until, maxRecords: Int64?, maxBytes: Int64?, emitEarlyWhenFull: Bool, window: Window?, store: StoreDeclaration) {
+        public init(
+            until: Until, maxRecords: Int64?, maxBytes: Int64?, emitEarlyWhenFull: Bool, window: Window?,
+            store: StoreDeclaration
+        ) {
             self.until = until
             self.maxRecords = maxRecords
             self.maxBytes = maxBytes

@@ -51,7 +51,8 @@ public struct BranchedKStream<K: Serde, V: Serde> {
         let nodeNames = names.map { "\(name)-\($0)" }
         let function = NodeFunction.branch(
             parent.decoder, predicates, defaultBranch: defaultBranch.map { _ in Int32(branchNames.count) })
-        builder.add(TopologyNode(name: name, kind: .branch, parents: [parent.node], branches: nodeNames, function: function))
+        builder.add(
+            TopologyNode(name: name, kind: .branch, parents: [parent.node], branches: nodeNames, function: function))
         var streams: [String: KStream<K, V>] = [:]
         for (branch, nodeName) in zip(names, nodeNames) {
             builder.add(TopologyNode(name: nodeName, kind: .passthrough, parents: [name]))

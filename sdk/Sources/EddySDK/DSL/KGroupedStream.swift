@@ -32,7 +32,8 @@ public struct KGroupedStream<K: Serde, V: Serde> {
         _ materialized: Materialized = Materialized(), named name: String? = nil,
         _ reducer: @escaping (V.Value, V.Value) throws -> V.Value
     ) -> KTable<K, V> {
-        let function = NodeFunction.aggregator(stream.decoder, aggregate: stream.valueSerde, initializer: nil) { _, value, current in
+        let function = NodeFunction.aggregator(stream.decoder, aggregate: stream.valueSerde, initializer: nil) {
+            _, value, current in
             try reducer(current, value)
         }
         return aggregation(.reduce, materialized, name, value: stream.valueSerde, function: function)
@@ -43,23 +44,28 @@ public struct KGroupedStream<K: Serde, V: Serde> {
     @inlinable
     public func aggregate<A: Serde>(
         _ aggregate: A, _ materialized: Materialized = Materialized(), named name: String? = nil,
-        initializer: @escaping () throws -> A.Value, _ aggregator: @escaping (K.Value, V.Value, A.Value) throws -> A.Value
+        initializer: @escaping () throws -> A.Value,
+        _ aggregator: @escaping (K.Value, V.Value, A.Value) throws -> A.Value
     ) -> KTable<K, A> {
-        let function = NodeFunction.aggregator(stream.decoder, aggregate: aggregate, initializer: initializer, aggregator)
+        let function = NodeFunction.aggregator(
+            stream.decoder, aggregate: aggregate, initializer: initializer, aggregator)
         return aggregation(.aggregate, materialized, name, value: aggregate, function: function)
     }
 
     /// The stream in time windows (tumbling or hopping), for a windowed aggregation.
     @inlinable
     public func windowedBy(_ windows: TimeWindows) -> TimeWindowedKStream<K, V> {
-        TimeWindowedKStream(grouped: self, window: TopologyNode.Window(windows), windowSize: windows.size, defaultRetention: windows.defaultRetention)
+        TimeWindowedKStream(
+            grouped: self, window: TopologyNode.Window(windows), windowSize: windows.size,
+            defaultRetention: windows.defaultRetention)
     }
 
     /// The stream in sliding windows, for a windowed aggregation.
     @inlinable
     public func windowedBy(_ windows: SlidingWindows) -> TimeWindowedKStream<K, V> {
         TimeWindowedKStream(
-            grouped: self, window: TopologyNode.Window(windows), windowSize: windows.difference, defaultRetention: windows.defaultRetention)
+            grouped: self, window: TopologyNode.Window(windows), windowSize: windows.difference,
+            defaultRetention: windows.defaultRetention)
     }
 
     /// The stream in session windows, for a session aggregation.
@@ -74,21 +80,26 @@ public struct KGroupedStream<K: Serde, V: Serde> {
     ) -> KTable<K, A> {
         let builder = stream.builder
         let storeName = materialized.name ?? builder.generatedName("KSTREAM-AGGREGATE-STATE-STORE")
-        let store = StoreDeclaration.keyValue(storeName, key: stream.keySerde, value: value, changelog: materialized.logging)
-        let node = aggregationNode(kind, storeName: storeName, name: name, store: store, window: nil, function: function)
+        let store = StoreDeclaration.keyValue(
+            storeName, key: stream.keySerde, value: value, changelog: materialized.logging)
+        let node = aggregationNode(
+            kind, storeName: storeName, name: name, store: store, window: nil, function: function)
         return KTable(builder: builder, node: node, keySerde: stream.keySerde, valueSerde: value, storeName: storeName)
     }
 
     /// Adds an aggregation node (after a repartition when the key may have changed) and returns its name.
     @usableFromInline
     func aggregationNode(
-        _ kind: TopologyNode.Kind, storeName: String, name: String?, store: StoreDeclaration, window: TopologyNode.Window?,
+        _ kind: TopologyNode.Kind, storeName: String, name: String?, store: StoreDeclaration,
+        window: TopologyNode.Window?,
         function: NodeFunction?
     ) -> String {
         let builder = stream.builder
         let input = stream.keyChanged ? stream.repartition(named: repartitionName ?? storeName) : stream
         let nodeName = name ?? builder.generatedName("KSTREAM-AGGREGATE")
-        builder.add(TopologyNode(name: nodeName, kind: kind, parents: [input.node], store: store, window: window, function: function))
+        builder.add(
+            TopologyNode(
+                name: nodeName, kind: kind, parents: [input.node], store: store, window: window, function: function))
         return nodeName
     }
 }

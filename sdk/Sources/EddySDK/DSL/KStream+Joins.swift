@@ -24,7 +24,9 @@ extension KStream {
         _ other: KStream<K, V2>, _ windows: JoinWindows, value: VR, named name: String? = nil,
         _ joiner: @escaping (V.Value, V2.Value?) throws -> VR.Value
     ) -> KStream<K, VR> {
-        streamJoin(other, windows, .left, "KSTREAM-LEFTJOIN", name, value) { left, right in try joiner(try present(left, "left"), right) }
+        streamJoin(other, windows, .left, "KSTREAM-LEFTJOIN", name, value) { left, right in
+            try joiner(try present(left, "left"), right)
+        }
     }
 
     /// As ``leftJoin(_:_:value:named:_:)``, for records of either side without a partner.
@@ -42,7 +44,8 @@ extension KStream {
     /// table does not hold are dropped. Table updates emit nothing.
     @inlinable
     public func join<V2: Serde, VR: Serde>(
-        _ table: KTable<K, V2>, value: VR, named name: String? = nil, _ joiner: @escaping (V.Value, V2.Value) throws -> VR.Value
+        _ table: KTable<K, V2>, value: VR, named name: String? = nil,
+        _ joiner: @escaping (V.Value, V2.Value) throws -> VR.Value
     ) -> KStream<K, VR> {
         tableJoin(table, .inner, "KSTREAM-JOIN", name, value) { left, right in
             try joiner(try present(left, "left"), try present(right, "right"))
@@ -52,9 +55,12 @@ extension KStream {
     /// As ``join(_:value:named:_:)``, and a record whose key the table does not hold is joined with nil.
     @inlinable
     public func leftJoin<V2: Serde, VR: Serde>(
-        _ table: KTable<K, V2>, value: VR, named name: String? = nil, _ joiner: @escaping (V.Value, V2.Value?) throws -> VR.Value
+        _ table: KTable<K, V2>, value: VR, named name: String? = nil,
+        _ joiner: @escaping (V.Value, V2.Value?) throws -> VR.Value
     ) -> KStream<K, VR> {
-        tableJoin(table, .left, "KSTREAM-LEFTJOIN", name, value) { left, right in try joiner(try present(left, "left"), right) }
+        tableJoin(table, .left, "KSTREAM-LEFTJOIN", name, value) { left, right in
+            try joiner(try present(left, "left"), right)
+        }
     }
 
     // MARK: - Stream–global table
@@ -63,7 +69,8 @@ extension KStream {
     /// the record; the result keeps the stream's key. Needs no co-partitioning.
     @inlinable
     public func join<GK: Serde, GV: Serde, VR: Serde>(
-        _ table: GlobalKTable<GK, GV>, value: VR, named name: String? = nil, keySelector: @escaping (K.Value?, V.Value) throws -> GK.Value,
+        _ table: GlobalKTable<GK, GV>, value: VR, named name: String? = nil,
+        keySelector: @escaping (K.Value?, V.Value) throws -> GK.Value,
         _ joiner: @escaping (V.Value, GV.Value) throws -> VR.Value
     ) -> KStream<K, VR> {
         globalJoin(table, .inner, "KSTREAM-JOIN", name, value, keySelector) { left, right in
@@ -74,10 +81,13 @@ extension KStream {
     /// As ``join(_:value:named:keySelector:_:)``, and a record whose key the table does not hold is joined with nil.
     @inlinable
     public func leftJoin<GK: Serde, GV: Serde, VR: Serde>(
-        _ table: GlobalKTable<GK, GV>, value: VR, named name: String? = nil, keySelector: @escaping (K.Value?, V.Value) throws -> GK.Value,
+        _ table: GlobalKTable<GK, GV>, value: VR, named name: String? = nil,
+        keySelector: @escaping (K.Value?, V.Value) throws -> GK.Value,
         _ joiner: @escaping (V.Value, GV.Value?) throws -> VR.Value
     ) -> KStream<K, VR> {
-        globalJoin(table, .left, "KSTREAM-LEFTJOIN", name, value, keySelector) { left, right in try joiner(try present(left, "left"), right) }
+        globalJoin(table, .left, "KSTREAM-LEFTJOIN", name, value, keySelector) { left, right in
+            try joiner(try present(left, "left"), right)
+        }
     }
 
     // MARK: - Internals
@@ -90,7 +100,8 @@ extension KStream {
 
     @usableFromInline
     func streamJoin<V2: Serde, VR: Serde>(
-        _ other: KStream<K, V2>, _ windows: JoinWindows, _ type: TopologyNode.JoinType, _ prefix: String, _ name: String?, _ value: VR,
+        _ other: KStream<K, V2>, _ windows: JoinWindows, _ type: TopologyNode.JoinType, _ prefix: String,
+        _ name: String?, _ value: VR,
         _ joiner: @escaping (V.Value?, V2.Value?) throws -> VR.Value
     ) -> KStream<K, VR> {
         let joinName = name ?? builder.generatedName(prefix)
@@ -98,16 +109,23 @@ extension KStream {
         let right = other.partitionedByKey(joinName, side: "right")
         var stores = [
             StoreDeclaration.window(
-                "\(joinName)-this-store", key: keySerde, value: BytesSerde(), windowSize: windows.size, retention: windows.retention),
+                "\(joinName)-this-store", key: keySerde, value: BytesSerde(), windowSize: windows.size,
+                retention: windows.retention),
             StoreDeclaration.window(
-                "\(joinName)-other-store", key: keySerde, value: BytesSerde(), windowSize: windows.size, retention: windows.retention),
+                "\(joinName)-other-store", key: keySerde, value: BytesSerde(), windowSize: windows.size,
+                retention: windows.retention),
         ]
-        if type != .inner { stores.append(.keyValue("\(joinName)-outer-store", key: BytesSerde(), value: BytesSerde())) }
-        builder.add(TopologyNode(
-            name: joinName, kind: .streamStreamJoin, parents: [left.node, right.node],
-            function: .joiner(left: valueSerde, right: other.valueSerde, output: value, joiner), joinType: type, joinWindows: windows,
-            joinStores: stores))
-        return KStream<K, VR>(builder: builder, node: joinName, keySerde: keySerde, valueSerde: value, keyChanged: false)
+        if type != .inner {
+            stores.append(.keyValue("\(joinName)-outer-store", key: BytesSerde(), value: BytesSerde()))
+        }
+        builder.add(
+            TopologyNode(
+                name: joinName, kind: .streamStreamJoin, parents: [left.node, right.node],
+                function: .joiner(left: valueSerde, right: other.valueSerde, output: value, joiner), joinType: type,
+                joinWindows: windows,
+                joinStores: stores))
+        return KStream<K, VR>(
+            builder: builder, node: joinName, keySerde: keySerde, valueSerde: value, keyChanged: false)
     }
 
     @usableFromInline
@@ -118,27 +136,33 @@ extension KStream {
         let joinName = name ?? builder.generatedName(prefix)
         let stream = partitionedByKey(joinName, side: "left")
         let materialized = table.materializedForJoin()
-        builder.add(TopologyNode(
-            name: joinName, kind: .streamTableJoin, parents: [stream.node, materialized.node],
-            function: .joiner(left: valueSerde, right: table.valueSerde, output: value, joiner), joinType: type,
-            joinStores: [materialized.store]))
-        return KStream<K, VR>(builder: builder, node: joinName, keySerde: keySerde, valueSerde: value, keyChanged: false)
+        builder.add(
+            TopologyNode(
+                name: joinName, kind: .streamTableJoin, parents: [stream.node, materialized.node],
+                function: .joiner(left: valueSerde, right: table.valueSerde, output: value, joiner), joinType: type,
+                joinStores: [materialized.store]))
+        return KStream<K, VR>(
+            builder: builder, node: joinName, keySerde: keySerde, valueSerde: value, keyChanged: false)
     }
 
     @usableFromInline
     func globalJoin<GK: Serde, GV: Serde, VR: Serde>(
         _ table: GlobalKTable<GK, GV>, _ type: TopologyNode.JoinType, _ prefix: String, _ name: String?, _ value: VR,
-        _ keySelector: @escaping (K.Value?, V.Value) throws -> GK.Value, _ joiner: @escaping (V.Value?, GV.Value?) throws -> VR.Value
+        _ keySelector: @escaping (K.Value?, V.Value) throws -> GK.Value,
+        _ joiner: @escaping (V.Value?, GV.Value?) throws -> VR.Value
     ) -> KStream<K, VR> {
         let joinName = name ?? builder.generatedName(prefix)
-        let selector = NodeFunction.emitting(decoder, rejectingTombstones: "a global table join's key selector") { k, v, call, index in
+        let selector = NodeFunction.emitting(decoder, rejectingTombstones: "a global table join's key selector") {
+            k, v, call, index in
             try call.emitKey(index, try keySelector(k, v), table.keySerde)
         }
-        builder.add(TopologyNode(
-            name: joinName, kind: .streamGlobalJoin, parents: [node],
-            function: .joiner(left: valueSerde, right: table.valueSerde, output: value, joiner), joinType: type,
-            joinStores: [table.store], keySelector: selector))
-        return KStream<K, VR>(builder: builder, node: joinName, keySerde: keySerde, valueSerde: value, keyChanged: keyChanged)
+        builder.add(
+            TopologyNode(
+                name: joinName, kind: .streamGlobalJoin, parents: [node],
+                function: .joiner(left: valueSerde, right: table.valueSerde, output: value, joiner), joinType: type,
+                joinStores: [table.store], keySelector: selector))
+        return KStream<K, VR>(
+            builder: builder, node: joinName, keySerde: keySerde, valueSerde: value, keyChanged: keyChanged)
     }
 }
 

@@ -35,20 +35,26 @@ public struct KStream<K: Serde, V: Serde> {
 
     /// Keeps the records for which `predicate` is true.
     @inlinable
-    public func filter(named name: String? = nil, _ predicate: @escaping (K.Value?, V.Value) throws -> Bool) -> KStream {
+    public func filter(named name: String? = nil, _ predicate: @escaping (K.Value?, V.Value) throws -> Bool) -> KStream
+    {
         next(.filter, "KSTREAM-FILTER", name, function: NodeFunction.predicate(decoder, passing: 1, predicate))
     }
 
     /// Keeps the records for which `predicate` is false.
     @inlinable
-    public func filterNot(named name: String? = nil, _ predicate: @escaping (K.Value?, V.Value) throws -> Bool) -> KStream {
-        next(.filter, "KSTREAM-FILTER", name, flags: .negate, function: NodeFunction.predicate(decoder, passing: 0, predicate))
+    public func filterNot(named name: String? = nil, _ predicate: @escaping (K.Value?, V.Value) throws -> Bool)
+        -> KStream
+    {
+        next(
+            .filter, "KSTREAM-FILTER", name, flags: .negate,
+            function: NodeFunction.predicate(decoder, passing: 0, predicate))
     }
 
     /// Replaces each record's key and value; the key may change.
     @inlinable
     public func map<K2: Serde, V2: Serde>(
-        key: K2, value: V2, named name: String? = nil, _ mapper: @escaping (K.Value?, V.Value) throws -> (K2.Value, V2.Value)
+        key: K2, value: V2, named name: String? = nil,
+        _ mapper: @escaping (K.Value?, V.Value) throws -> (K2.Value, V2.Value)
     ) -> KStream<K2, V2> {
         let function = NodeFunction.emitting(decoder, rejectingTombstones: "map") { k, v, call, index in
             let (newKey, newValue) = try mapper(k, v)
@@ -64,7 +70,9 @@ public struct KStream<K: Serde, V: Serde> {
         _ mapper: @escaping (K.Value?, V.Value) throws -> [(K2.Value, V2.Value)]
     ) -> KStream<K2, V2> {
         let function = NodeFunction.emitting(decoder, rejectingTombstones: "flatMap") { k, v, call, index in
-            for (newKey, newValue) in try mapper(k, v) { try call.emit(index, key: newKey, key, value: newValue, value) }
+            for (newKey, newValue) in try mapper(k, v) {
+                try call.emit(index, key: newKey, key, value: newValue, value)
+            }
         }
         return next(.flatMap, "KSTREAM-FLATMAP", name, key: key, value: value, keyChanged: true, function: function)
     }
@@ -74,8 +82,12 @@ public struct KStream<K: Serde, V: Serde> {
     public func mapValues<V2: Serde>(
         _ value: V2, named name: String? = nil, _ mapper: @escaping (V.Value) throws -> V2.Value
     ) -> KStream<K, V2> {
-        let function = NodeFunction.emitting(decoder.valuesOnly) { _, v, call, index in try call.emitValue(index, try mapper(v), value) }
-        return next(.mapValues, "KSTREAM-MAPVALUES", name, key: keySerde, value: value, keyChanged: keyChanged, function: function)
+        let function = NodeFunction.emitting(decoder.valuesOnly) { _, v, call, index in
+            try call.emitValue(index, try mapper(v), value)
+        }
+        return next(
+            .mapValues, "KSTREAM-MAPVALUES", name, key: keySerde, value: value, keyChanged: keyChanged,
+            function: function)
     }
 
     /// Replaces each record's value, computed from its key and value; the key stays.
@@ -83,8 +95,12 @@ public struct KStream<K: Serde, V: Serde> {
     public func mapValues<V2: Serde>(
         _ value: V2, named name: String? = nil, _ mapper: @escaping (K.Value?, V.Value) throws -> V2.Value
     ) -> KStream<K, V2> {
-        let function = NodeFunction.emitting(decoder) { k, v, call, index in try call.emitValue(index, try mapper(k, v), value) }
-        return next(.mapValues, "KSTREAM-MAPVALUES", name, key: keySerde, value: value, keyChanged: keyChanged, function: function)
+        let function = NodeFunction.emitting(decoder) { k, v, call, index in
+            try call.emitValue(index, try mapper(k, v), value)
+        }
+        return next(
+            .mapValues, "KSTREAM-MAPVALUES", name, key: keySerde, value: value, keyChanged: keyChanged,
+            function: function)
     }
 
     /// Replaces each record by any number of records with the same key.
@@ -95,7 +111,9 @@ public struct KStream<K: Serde, V: Serde> {
         let function = NodeFunction.emitting(decoder.valuesOnly) { _, v, call, index in
             for output in try mapper(v) { try call.emitValue(index, output, value) }
         }
-        return next(.flatMapValues, "KSTREAM-FLATMAPVALUES", name, key: keySerde, value: value, keyChanged: keyChanged, function: function)
+        return next(
+            .flatMapValues, "KSTREAM-FLATMAPVALUES", name, key: keySerde, value: value, keyChanged: keyChanged,
+            function: function)
     }
 
     /// Replaces each record by any number of records with the same key, computed from its key and value.
@@ -106,7 +124,9 @@ public struct KStream<K: Serde, V: Serde> {
         let function = NodeFunction.emitting(decoder) { k, v, call, index in
             for output in try mapper(k, v) { try call.emitValue(index, output, value) }
         }
-        return next(.flatMapValues, "KSTREAM-FLATMAPVALUES", name, key: keySerde, value: value, keyChanged: keyChanged, function: function)
+        return next(
+            .flatMapValues, "KSTREAM-FLATMAPVALUES", name, key: keySerde, value: value, keyChanged: keyChanged,
+            function: function)
     }
 
     /// Gives each record a new key computed from its key and value; the value stays.
@@ -117,7 +137,8 @@ public struct KStream<K: Serde, V: Serde> {
         let function = NodeFunction.emitting(decoder, rejectingTombstones: "selectKey") { k, v, call, index in
             try call.emitKey(index, try selector(k, v), key)
         }
-        return next(.selectKey, "KSTREAM-KEY-SELECT", name, key: key, value: valueSerde, keyChanged: true, function: function)
+        return next(
+            .selectKey, "KSTREAM-KEY-SELECT", name, key: key, value: valueSerde, keyChanged: true, function: function)
     }
 
     /// Calls `action` with each record and passes the records on unchanged.
@@ -144,9 +165,12 @@ public struct KStream<K: Serde, V: Serde> {
     /// One stream of the records of this stream and of `other`, as they come.
     @inlinable
     public func merge(_ other: KStream<K, V>, named name: String? = nil) -> KStream<K, V> {
-        let merged = builder.add(TopologyNode(
-            name: name ?? builder.generatedName("KSTREAM-MERGE"), kind: .passthrough, parents: [node, other.node]))
-        return KStream(builder: builder, node: merged, keySerde: keySerde, valueSerde: valueSerde, keyChanged: keyChanged || other.keyChanged)
+        let merged = builder.add(
+            TopologyNode(
+                name: name ?? builder.generatedName("KSTREAM-MERGE"), kind: .passthrough, parents: [node, other.node]))
+        return KStream(
+            builder: builder, node: merged, keySerde: keySerde, valueSerde: valueSerde,
+            keyChanged: keyChanged || other.keyChanged)
     }
 
     /// Runs a processor of the Processor API on every record; what it forwards is the new
@@ -157,8 +181,10 @@ public struct KStream<K: Serde, V: Serde> {
         _ processor: P.Type, key: K2, value: V2, named name: String? = nil
     ) -> KStream<K2, V2> {
         builder.register(processor)
-        let processed = builder.add(TopologyNode(
-            name: name ?? builder.generatedName("KSTREAM-PROCESSOR"), kind: .processor, parents: [node], processor: P.name))
+        let processed = builder.add(
+            TopologyNode(
+                name: name ?? builder.generatedName("KSTREAM-PROCESSOR"), kind: .processor, parents: [node],
+                processor: P.name))
         return KStream<K2, V2>(builder: builder, node: processed, keySerde: key, valueSerde: value, keyChanged: true)
     }
 
@@ -166,18 +192,21 @@ public struct KStream<K: Serde, V: Serde> {
     /// reads it back, partitioned by the current key.
     @inlinable
     public func repartition(named name: String? = nil, partitions: Int32 = 0) -> KStream {
-        let repartitioned = builder.add(TopologyNode(
-            name: name ?? builder.generatedName("KSTREAM-REPARTITION"), kind: .repartition, parents: [node],
-            keySerde: keySerde.name, valueSerde: valueSerde.name, partitions: partitions))
-        return KStream(builder: builder, node: repartitioned, keySerde: keySerde, valueSerde: valueSerde, keyChanged: false)
+        let repartitioned = builder.add(
+            TopologyNode(
+                name: name ?? builder.generatedName("KSTREAM-REPARTITION"), kind: .repartition, parents: [node],
+                keySerde: keySerde.name, valueSerde: valueSerde.name, partitions: partitions))
+        return KStream(
+            builder: builder, node: repartitioned, keySerde: keySerde, valueSerde: valueSerde, keyChanged: false)
     }
 
     /// Writes the stream to `topic` with the stream's serdes; the stream ends here.
     @inlinable
     public func to(_ topic: String, named name: String? = nil) {
-        builder.add(TopologyNode(
-            name: name ?? builder.generatedName("KSTREAM-SINK"), kind: .sink, parents: [node], topics: [topic],
-            keySerde: keySerde.name, valueSerde: valueSerde.name))
+        builder.add(
+            TopologyNode(
+                name: name ?? builder.generatedName("KSTREAM-SINK"), kind: .sink, parents: [node], topics: [topic],
+                keySerde: keySerde.name, valueSerde: valueSerde.name))
     }
 
     // MARK: - Tables and grouping
@@ -192,7 +221,8 @@ public struct KStream<K: Serde, V: Serde> {
             materialized.name ?? builder.generatedName("KSTREAM-TOTABLE-STATE-STORE"), key: keySerde, value: valueSerde,
             changelog: materialized.logging)
         builder.add(TopologyNode(name: nodeName, kind: .toTable, parents: [input.node], store: store))
-        return KTable(builder: builder, node: nodeName, keySerde: keySerde, valueSerde: valueSerde, storeName: store.name)
+        return KTable(
+            builder: builder, node: nodeName, keySerde: keySerde, valueSerde: valueSerde, storeName: store.name)
     }
 
     /// Groups the records by their key, for an aggregation. The records are repartitioned
@@ -216,9 +246,12 @@ public struct KStream<K: Serde, V: Serde> {
     /// A new node reading this stream, with the same types.
     @usableFromInline
     func next(
-        _ kind: TopologyNode.Kind, _ prefix: String, _ name: String?, flags: TopologyNode.Flags = [], function: NodeFunction
+        _ kind: TopologyNode.Kind, _ prefix: String, _ name: String?, flags: TopologyNode.Flags = [],
+        function: NodeFunction
     ) -> KStream {
-        next(kind, prefix, name, key: keySerde, value: valueSerde, keyChanged: keyChanged, flags: flags, function: function)
+        next(
+            kind, prefix, name, key: keySerde, value: valueSerde, keyChanged: keyChanged, flags: flags,
+            function: function)
     }
 
     /// A new node reading this stream, producing records of other types.
@@ -227,8 +260,10 @@ public struct KStream<K: Serde, V: Serde> {
         _ kind: TopologyNode.Kind, _ prefix: String, _ name: String?, key: K2, value: V2, keyChanged: Bool,
         flags: TopologyNode.Flags = [], function: NodeFunction
     ) -> KStream<K2, V2> {
-        let added = builder.add(TopologyNode(
-            name: name ?? builder.generatedName(prefix), kind: kind, flags: flags, parents: [node], function: function))
+        let added = builder.add(
+            TopologyNode(
+                name: name ?? builder.generatedName(prefix), kind: kind, flags: flags, parents: [node],
+                function: function))
         return KStream<K2, V2>(builder: builder, node: added, keySerde: key, valueSerde: value, keyChanged: keyChanged)
     }
 }

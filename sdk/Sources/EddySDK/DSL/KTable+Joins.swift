@@ -6,23 +6,30 @@ extension KTable {
     /// Joins the two tables on their keys: a key is in the result while both hold it.
     @inlinable
     public func join<V2: Serde, VR: Serde>(
-        _ other: KTable<K, V2>, value: VR, named name: String? = nil, _ joiner: @escaping (V.Value, V2.Value) throws -> VR.Value
+        _ other: KTable<K, V2>, value: VR, named name: String? = nil,
+        _ joiner: @escaping (V.Value, V2.Value) throws -> VR.Value
     ) -> KTable<K, VR> {
-        tableJoin(other, .inner, "KTABLE-JOIN", name, value) { left, right in try joiner(try present(left, "left"), try present(right, "right")) }
+        tableJoin(other, .inner, "KTABLE-JOIN", name, value) { left, right in
+            try joiner(try present(left, "left"), try present(right, "right"))
+        }
     }
 
     /// A key is in the result while this table holds it, joined with nil when `other` does not.
     @inlinable
     public func leftJoin<V2: Serde, VR: Serde>(
-        _ other: KTable<K, V2>, value: VR, named name: String? = nil, _ joiner: @escaping (V.Value, V2.Value?) throws -> VR.Value
+        _ other: KTable<K, V2>, value: VR, named name: String? = nil,
+        _ joiner: @escaping (V.Value, V2.Value?) throws -> VR.Value
     ) -> KTable<K, VR> {
-        tableJoin(other, .left, "KTABLE-LEFTJOIN", name, value) { left, right in try joiner(try present(left, "left"), right) }
+        tableJoin(other, .left, "KTABLE-LEFTJOIN", name, value) { left, right in
+            try joiner(try present(left, "left"), right)
+        }
     }
 
     /// A key is in the result while either table holds it.
     @inlinable
     public func outerJoin<V2: Serde, VR: Serde>(
-        _ other: KTable<K, V2>, value: VR, named name: String? = nil, _ joiner: @escaping (V.Value?, V2.Value?) throws -> VR.Value
+        _ other: KTable<K, V2>, value: VR, named name: String? = nil,
+        _ joiner: @escaping (V.Value?, V2.Value?) throws -> VR.Value
     ) -> KTable<K, VR> {
         tableJoin(other, .outer, "KTABLE-OUTERJOIN", name, value, joiner)
     }
@@ -34,7 +41,8 @@ extension KTable {
     /// key's partition, responses back), which need no co-partitioning of the two tables.
     @inlinable
     public func join<KO: Serde, VO: Serde, VR: Serde>(
-        _ other: KTable<KO, VO>, value: VR, named name: String? = nil, foreignKey: @escaping (V.Value) throws -> KO.Value,
+        _ other: KTable<KO, VO>, value: VR, named name: String? = nil,
+        foreignKey: @escaping (V.Value) throws -> KO.Value,
         _ joiner: @escaping (V.Value, VO.Value) throws -> VR.Value
     ) -> KTable<K, VR> {
         foreignKeyJoin(other, .inner, name, value, foreignKey) { left, right in
@@ -46,29 +54,35 @@ extension KTable {
     /// not hold is joined with nil.
     @inlinable
     public func leftJoin<KO: Serde, VO: Serde, VR: Serde>(
-        _ other: KTable<KO, VO>, value: VR, named name: String? = nil, foreignKey: @escaping (V.Value) throws -> KO.Value,
+        _ other: KTable<KO, VO>, value: VR, named name: String? = nil,
+        foreignKey: @escaping (V.Value) throws -> KO.Value,
         _ joiner: @escaping (V.Value, VO.Value?) throws -> VR.Value
     ) -> KTable<K, VR> {
-        foreignKeyJoin(other, .left, name, value, foreignKey) { left, right in try joiner(try present(left, "left"), right) }
+        foreignKeyJoin(other, .left, name, value, foreignKey) { left, right in
+            try joiner(try present(left, "left"), right)
+        }
     }
 
     // MARK: - Internals
 
     @usableFromInline
     func foreignKeyJoin<KO: Serde, VO: Serde, VR: Serde>(
-        _ other: KTable<KO, VO>, _ type: TopologyNode.JoinType, _ name: String?, _ value: VR, _ foreignKey: @escaping (V.Value) throws -> KO.Value,
+        _ other: KTable<KO, VO>, _ type: TopologyNode.JoinType, _ name: String?, _ value: VR,
+        _ foreignKey: @escaping (V.Value) throws -> KO.Value,
         _ joiner: @escaping (V.Value?, VO.Value?) throws -> VR.Value
     ) -> KTable<K, VR> {
         let joinName = name ?? builder.generatedName("KTABLE-FK-JOIN")
         let left = materializedForJoin()
         let right = other.materializedForJoin()
-        let extractor = NodeFunction.emitting(decoder.valuesOnly, rejectingTombstones: "a foreign-key extractor") { _, v, call, index in
+        let extractor = NodeFunction.emitting(decoder.valuesOnly, rejectingTombstones: "a foreign-key extractor") {
+            _, v, call, index in
             try call.emitKey(index, try foreignKey(v), other.keySerde)
         }
-        builder.add(TopologyNode(
-            name: joinName, kind: .foreignKeyJoin, parents: [left.node, right.node],
-            function: .joiner(left: valueSerde, right: other.valueSerde, output: value, joiner), joinType: type,
-            joinStores: [left.store, right.store], keySelector: extractor))
+        builder.add(
+            TopologyNode(
+                name: joinName, kind: .foreignKeyJoin, parents: [left.node, right.node],
+                function: .joiner(left: valueSerde, right: other.valueSerde, output: value, joiner), joinType: type,
+                joinStores: [left.store, right.store], keySelector: extractor))
         return KTable<K, VR>(builder: builder, node: joinName, keySerde: keySerde, valueSerde: value, storeName: nil)
     }
 
@@ -93,10 +107,11 @@ extension KTable {
         let joinName = name ?? builder.generatedName(prefix)
         let left = materializedForJoin()
         let right = other.materializedForJoin()
-        builder.add(TopologyNode(
-            name: joinName, kind: .tableTableJoin, parents: [left.node, right.node],
-            function: .joiner(left: valueSerde, right: other.valueSerde, output: value, joiner), joinType: type,
-            joinStores: [left.store, right.store]))
+        builder.add(
+            TopologyNode(
+                name: joinName, kind: .tableTableJoin, parents: [left.node, right.node],
+                function: .joiner(left: valueSerde, right: other.valueSerde, output: value, joiner), joinType: type,
+                joinStores: [left.store, right.store]))
         return KTable<K, VR>(builder: builder, node: joinName, keySerde: keySerde, valueSerde: value, storeName: nil)
     }
 }

@@ -16,7 +16,10 @@ public struct KTable<K: Serde, V: Serde> {
     @usableFromInline var decoder: RecordDecoder<K, V> { RecordDecoder(keySerde: keySerde, valueSerde: valueSerde) }
 
     @usableFromInline
-    init(builder: StreamsBuilder, node: String, keySerde: K, valueSerde: V, storeName: String?, window: TopologyNode.Window? = nil) {
+    init(
+        builder: StreamsBuilder, node: String, keySerde: K, valueSerde: V, storeName: String?,
+        window: TopologyNode.Window? = nil
+    ) {
         self.builder = builder
         self.node = node
         self.keySerde = keySerde
@@ -34,7 +37,8 @@ public struct KTable<K: Serde, V: Serde> {
 
     /// Keeps the entries for which `predicate` is false (updates that hold become tombstones).
     @inlinable
-    public func filterNot(named name: String? = nil, _ predicate: @escaping (K.Value, V.Value) throws -> Bool) -> KTable {
+    public func filterNot(named name: String? = nil, _ predicate: @escaping (K.Value, V.Value) throws -> Bool) -> KTable
+    {
         tableFilter(name, [.table, .negate], predicate)
     }
 
@@ -43,11 +47,16 @@ public struct KTable<K: Serde, V: Serde> {
     public func mapValues<V2: Serde>(
         _ value: V2, named name: String? = nil, _ mapper: @escaping (V.Value) throws -> V2.Value
     ) -> KTable<K, V2> {
-        let function = NodeFunction.emitting(decoder.valuesOnly) { _, v, call, index in try call.emitValue(index, try mapper(v), value) }
-        let added = builder.add(TopologyNode(
-            name: name ?? builder.generatedName("KTABLE-MAPVALUES"), kind: .mapValues, flags: .table, parents: [node],
-            function: function))
-        return KTable<K, V2>(builder: builder, node: added, keySerde: keySerde, valueSerde: value, storeName: nil, window: window)
+        let function = NodeFunction.emitting(decoder.valuesOnly) { _, v, call, index in
+            try call.emitValue(index, try mapper(v), value)
+        }
+        let added = builder.add(
+            TopologyNode(
+                name: name ?? builder.generatedName("KTABLE-MAPVALUES"), kind: .mapValues, flags: .table,
+                parents: [node],
+                function: function))
+        return KTable<K, V2>(
+            builder: builder, node: added, keySerde: keySerde, valueSerde: value, storeName: nil, window: window)
     }
 
     /// Holds the table's updates back (Kafka Streams' `suppress`): until each window closes
@@ -59,16 +68,22 @@ public struct KTable<K: Serde, V: Serde> {
     public func suppress(_ suppressed: Suppressed, named name: String? = nil) -> KTable {
         let nodeName = name ?? builder.generatedName("KTABLE-SUPPRESS")
         let store = StoreDeclaration.keyValue(
-            name.map { "\($0)-store" } ?? builder.generatedName("KTABLE-SUPPRESS-STATE-STORE"), key: BytesSerde(), value: BytesSerde())
-        builder.add(TopologyNode(name: nodeName, kind: .suppress, parents: [node], store: store, window: window, suppress: suppressed))
-        return KTable(builder: builder, node: nodeName, keySerde: keySerde, valueSerde: valueSerde, storeName: nil, window: window)
+            name.map { "\($0)-store" } ?? builder.generatedName("KTABLE-SUPPRESS-STATE-STORE"), key: BytesSerde(),
+            value: BytesSerde())
+        builder.add(
+            TopologyNode(
+                name: nodeName, kind: .suppress, parents: [node], store: store, window: window, suppress: suppressed))
+        return KTable(
+            builder: builder, node: nodeName, keySerde: keySerde, valueSerde: valueSerde, storeName: nil, window: window
+        )
     }
 
     /// The table's update stream: one record per update, tombstones included.
     @inlinable
     public func toStream(named name: String? = nil) -> KStream<K, V> {
-        let added = builder.add(TopologyNode(
-            name: name ?? builder.generatedName("KTABLE-TOSTREAM"), kind: .passthrough, parents: [node]))
+        let added = builder.add(
+            TopologyNode(
+                name: name ?? builder.generatedName("KTABLE-TOSTREAM"), kind: .passthrough, parents: [node]))
         return KStream(builder: builder, node: added, keySerde: keySerde, valueSerde: valueSerde, keyChanged: false)
     }
 
@@ -80,8 +95,11 @@ public struct KTable<K: Serde, V: Serde> {
             guard let key else { throw NullKeyError() }
             return try predicate(key, value)
         }
-        let added = builder.add(TopologyNode(
-            name: name ?? builder.generatedName("KTABLE-FILTER"), kind: .filter, flags: flags, parents: [node], function: function))
-        return KTable(builder: builder, node: added, keySerde: keySerde, valueSerde: valueSerde, storeName: nil, window: window)
+        let added = builder.add(
+            TopologyNode(
+                name: name ?? builder.generatedName("KTABLE-FILTER"), kind: .filter, flags: flags, parents: [node],
+                function: function))
+        return KTable(
+            builder: builder, node: added, keySerde: keySerde, valueSerde: valueSerde, storeName: nil, window: window)
     }
 }

@@ -84,7 +84,10 @@ struct NodeCall {
     @inlinable
     func send(_ index: Int, _ key: eddy_bytes, _ value: eddy_bytes) throws {
         guard let emit = host.pointee.emit, Self.hostHasEmit(host) else {
-            throw NodeCallError(message: "this host's ABI (\(host.pointee.abi_major).\(host.pointee.abi_minor)) has no emit; DSL topologies need 1.2")
+            throw NodeCallError(
+                message:
+                    "this host's ABI (\(host.pointee.abi_major).\(host.pointee.abi_minor)) has no emit; DSL topologies need 1.2"
+            )
         }
         let status = emit(ctx, index, key, value)
         guard status == EDDY_OK else { throw HostCallError(operation: "emit(\(index))", status: status) }
@@ -93,7 +96,8 @@ struct NodeCall {
     /// Whether the host's table is new enough (1.2) to have `emit`.
     @inlinable
     static func hostHasEmit(_ host: UnsafePointer<eddy_host_api>) -> Bool {
-        Int(host.pointee.struct_size) >= MemoryLayout<eddy_host_api>.offset(of: \.emit)! + MemoryLayout<UnsafeRawPointer>.size
+        Int(host.pointee.struct_size) >= MemoryLayout<eddy_host_api>.offset(of: \.emit)!
+            + MemoryLayout<UnsafeRawPointer>.size
     }
 }
 
@@ -108,7 +112,10 @@ struct MergeCall {
     @usableFromInline let count: Int
 
     @usableFromInline
-    init(host: UnsafePointer<eddy_host_api>, ctx: OpaquePointer, key: UnsafeRawBufferPointer, aggregates: UnsafePointer<eddy_bytes>, count: Int) {
+    init(
+        host: UnsafePointer<eddy_host_api>, ctx: OpaquePointer, key: UnsafeRawBufferPointer,
+        aggregates: UnsafePointer<eddy_bytes>, count: Int
+    ) {
         self.host = host
         self.ctx = ctx
         self.key = key
@@ -126,8 +133,11 @@ struct MergeCall {
     @inlinable
     func emit<A: Serde>(_ merged: A.Value, _ serde: A) throws {
         try serde.serialize(merged) { buffer in
-            try NodeCall(host: host, ctx: ctx, records: UnsafeRawPointer(aggregates), stride: 0, count: 1, aggregates: nil, results: nil)
-                .send(0, .absent, eddy_bytes(borrowing: buffer))
+            try NodeCall(
+                host: host, ctx: ctx, records: UnsafeRawPointer(aggregates), stride: 0, count: 1, aggregates: nil,
+                results: nil
+            )
+            .send(0, .absent, eddy_bytes(borrowing: buffer))
         }
     }
 }
@@ -170,7 +180,8 @@ enum NodeThunks {
                 return eddy_status(EDDY_INVALID_ARGUMENT)
             }
             let call = NodeCall(
-                host: host, ctx: ctx, records: UnsafeRawPointer(records), stride: Int(records.pointee.struct_size), count: count,
+                host: host, ctx: ctx, records: UnsafeRawPointer(records), stride: Int(records.pointee.struct_size),
+                count: count,
                 aggregates: aggregates, results: results)
             return Unmanaged<NodeFunction>.fromOpaque(data)._withUnsafeGuaranteedRef { function in
                 do {
@@ -181,7 +192,9 @@ enum NodeThunks {
                     processedOut.pointee = rejected.index
                     ProcessorContext.report(rejectionReason(rejected.cause), host: host, ctx: ctx)
                     // ProcessorError.fail means EDDY_ERROR in a closure as in a processor: fail the task.
-                    if rejected.cause is HostCallError || rejected.cause is NodeCallError { return eddy_status(EDDY_ERROR) }
+                    if rejected.cause is HostCallError || rejected.cause is NodeCallError {
+                        return eddy_status(EDDY_ERROR)
+                    }
                     if case ProcessorError.fail = rejected.cause { return eddy_status(EDDY_ERROR) }
                     return eddy_status(EDDY_REJECT)
                 } catch {
@@ -194,13 +207,15 @@ enum NodeThunks {
 
     static let merge:
         @convention(c) (
-            UnsafePointer<eddy_node>?, UnsafePointer<eddy_host_api>?, OpaquePointer?, eddy_bytes, UnsafePointer<eddy_bytes>?, Int
+            UnsafePointer<eddy_node>?, UnsafePointer<eddy_host_api>?, OpaquePointer?, eddy_bytes,
+            UnsafePointer<eddy_bytes>?, Int
         ) -> eddy_status = { node, host, ctx, key, aggregates, count in
             guard let node, let host, let ctx, let aggregates, count >= 2, let data = node.pointee.plugin_data else {
                 return eddy_status(EDDY_INVALID_ARGUMENT)
             }
             let call = MergeCall(
-                host: host, ctx: ctx, key: key.buffer ?? UnsafeRawBufferPointer(start: nil, count: 0), aggregates: aggregates, count: count)
+                host: host, ctx: ctx, key: key.buffer ?? UnsafeRawBufferPointer(start: nil, count: 0),
+                aggregates: aggregates, count: count)
             return Unmanaged<NodeFunction>.fromOpaque(data)._withUnsafeGuaranteedRef { function in
                 do {
                     guard let merge = function.merge else { throw NodeCallError(message: "this node has no merger") }

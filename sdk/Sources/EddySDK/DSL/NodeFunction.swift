@@ -140,7 +140,9 @@ extension NodeFunction {
 
     /// `peek` and `foreach`: the closure sees each record but tombstones; nothing is emitted.
     @inlinable
-    static func action<K, V>(_ decoder: RecordDecoder<K, V>, _ action: @escaping (K.Value?, V.Value) throws -> Void) -> NodeFunction {
+    static func action<K, V>(_ decoder: RecordDecoder<K, V>, _ action: @escaping (K.Value?, V.Value) throws -> Void)
+        -> NodeFunction
+    {
         NodeFunction { call in
             try call.forEachRecord { _, record in
                 guard let value = try decoder.value(record) else { return }
@@ -162,7 +164,9 @@ extension NodeFunction {
             { call in
                 let key = try decoder.keySerde.deserializeKey(call.key)
                 var merged = try aggregateSerde.deserialize(call.aggregate(0))
-                for index in 1..<call.count { merged = try merger(key, merged, try aggregateSerde.deserialize(call.aggregate(index))) }
+                for index in 1..<call.count {
+                    merged = try merger(key, merged, try aggregateSerde.deserialize(call.aggregate(index)))
+                }
                 try call.emit(merged, aggregateSerde)
             }
         }
@@ -185,7 +189,9 @@ extension NodeFunction {
 
     /// A timestamp extractor: each record's event time, from its key, value and timestamp.
     @inlinable
-    static func timestamps<K, V>(_ decoder: RecordDecoder<K, V>, _ extract: @escaping (K.Value?, V.Value?, Int64) throws -> Int64) -> NodeFunction {
+    static func timestamps<K, V>(
+        _ decoder: RecordDecoder<K, V>, _ extract: @escaping (K.Value?, V.Value?, Int64) throws -> Int64
+    ) -> NodeFunction {
         NodeFunction { call in
             try call.forEachRecord { index, record in
                 let time = try extract(try decoder.key(record), try decoder.value(record), record.timestamp)

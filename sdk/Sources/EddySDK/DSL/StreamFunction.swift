@@ -24,7 +24,9 @@ public struct StreamFunction: Sendable {
     public static func filter<K: Serde, V: Serde>(
         _ name: String, key: K, value: V, _ predicate: @escaping (K.Value?, V.Value) throws -> Bool
     ) -> StreamFunction {
-        StreamFunction(name, .filter, NodeFunction.predicate(RecordDecoder(keySerde: key, valueSerde: value), passing: 1, predicate))
+        StreamFunction(
+            name, .filter,
+            NodeFunction.predicate(RecordDecoder(keySerde: key, valueSerde: value), passing: 1, predicate))
     }
 
     /// For `map_values` nodes: a new value per record.
@@ -46,7 +48,8 @@ public struct StreamFunction: Sendable {
     ) -> StreamFunction {
         StreamFunction(
             name, .flatMapValues,
-            NodeFunction.emitting(RecordDecoder(keySerde: key, valueSerde: value, usesKey: false)) { _, v, call, index in
+            NodeFunction.emitting(RecordDecoder(keySerde: key, valueSerde: value, usesKey: false)) {
+                _, v, call, index in
                 for output2 in try mapper(v) { try call.emitValue(index, output2, output) }
             })
     }
@@ -59,7 +62,8 @@ public struct StreamFunction: Sendable {
     ) -> StreamFunction {
         StreamFunction(
             name, .map,
-            NodeFunction.emitting(RecordDecoder(keySerde: key, valueSerde: value), rejectingTombstones: "map") { k, v, call, index in
+            NodeFunction.emitting(RecordDecoder(keySerde: key, valueSerde: value), rejectingTombstones: "map") {
+                k, v, call, index in
                 let (newKey, newValue) = try mapper(k, v)
                 try call.emit(index, key: newKey, outputKey, value: newValue, outputValue)
             })
@@ -73,8 +77,11 @@ public struct StreamFunction: Sendable {
     ) -> StreamFunction {
         StreamFunction(
             name, .flatMap,
-            NodeFunction.emitting(RecordDecoder(keySerde: key, valueSerde: value), rejectingTombstones: "flatMap") { k, v, call, index in
-                for (newKey, newValue) in try mapper(k, v) { try call.emit(index, key: newKey, outputKey, value: newValue, outputValue) }
+            NodeFunction.emitting(RecordDecoder(keySerde: key, valueSerde: value), rejectingTombstones: "flatMap") {
+                k, v, call, index in
+                for (newKey, newValue) in try mapper(k, v) {
+                    try call.emit(index, key: newKey, outputKey, value: newValue, outputValue)
+                }
             })
     }
 
@@ -85,7 +92,8 @@ public struct StreamFunction: Sendable {
     ) -> StreamFunction {
         StreamFunction(
             name, .selectKey,
-            NodeFunction.emitting(RecordDecoder(keySerde: key, valueSerde: value), rejectingTombstones: "selectKey") { k, v, call, index in
+            NodeFunction.emitting(RecordDecoder(keySerde: key, valueSerde: value), rejectingTombstones: "selectKey") {
+                k, v, call, index in
                 try call.emitKey(index, try selector(k, v), output)
             })
     }
@@ -102,7 +110,8 @@ public struct StreamFunction: Sendable {
         StreamFunction(
             name, .aggregate,
             NodeFunction.aggregator(
-                RecordDecoder(keySerde: key, valueSerde: value), aggregate: aggregate, initializer: initializer, merger: merger, aggregator))
+                RecordDecoder(keySerde: key, valueSerde: value), aggregate: aggregate, initializer: initializer,
+                merger: merger, aggregator))
     }
 
     /// For `join` nodes (`joiner: Plugin.name`): the joined value of a pair, in place of the
@@ -133,7 +142,8 @@ public struct StreamFunction: Sendable {
         StreamFunction(
             name, .reduce,
             NodeFunction.aggregator(
-                RecordDecoder(keySerde: key, valueSerde: value), aggregate: value, initializer: nil, merger: { _, left, right in try reducer(left, right) }
+                RecordDecoder(keySerde: key, valueSerde: value), aggregate: value, initializer: nil,
+                merger: { _, left, right in try reducer(left, right) }
             ) { _, v, current in
                 try reducer(current, v)
             })

@@ -36,9 +36,10 @@ public final class StreamsBuilder {
     public func stream<K: Serde, V: Serde>(
         _ topics: String..., key: K, value: V, timestamps: TimestampExtractor<K, V>? = nil, named name: String? = nil
     ) -> KStream<K, V> {
-        let node = add(TopologyNode(
-            name: name ?? generatedName("KSTREAM-SOURCE"), kind: .source, parents: [], topics: topics,
-            keySerde: key.name, valueSerde: value.name, timestampExtractor: timestamps?.function))
+        let node = add(
+            TopologyNode(
+                name: name ?? generatedName("KSTREAM-SOURCE"), kind: .source, parents: [], topics: topics,
+                keySerde: key.name, valueSerde: value.name, timestampExtractor: timestamps?.function))
         return KStream(builder: self, node: node, keySerde: key, valueSerde: value, keyChanged: false)
     }
 
@@ -50,9 +51,12 @@ public final class StreamsBuilder {
         _ topic: String, key: K, value: V, materialized: Materialized = Materialized(), named name: String? = nil
     ) -> KTable<K, V> {
         let nodeName = name ?? generatedName("KTABLE-SOURCE")
-        let store = StoreDeclaration.keyValue(materialized.name ?? generatedName("\(topic)-STATE-STORE"), key: key, value: value)
-        add(TopologyNode(
-            name: nodeName, kind: .tableSource, parents: [], topics: [topic], keySerde: key.name, valueSerde: value.name, store: store))
+        let store = StoreDeclaration.keyValue(
+            materialized.name ?? generatedName("\(topic)-STATE-STORE"), key: key, value: value)
+        add(
+            TopologyNode(
+                name: nodeName, kind: .tableSource, parents: [], topics: [topic], keySerde: key.name,
+                valueSerde: value.name, store: store))
         return KTable(builder: self, node: nodeName, keySerde: key, valueSerde: value, storeName: store.name)
     }
 
@@ -66,8 +70,10 @@ public final class StreamsBuilder {
         let nodeName = name ?? generatedName("KTABLE-GLOBAL-SOURCE")
         let store = StoreDeclaration.keyValue(
             materialized.name ?? generatedName("\(topic)-STATE-STORE"), key: key, value: value, changelog: false)
-        add(TopologyNode(
-            name: nodeName, kind: .globalTable, parents: [], topics: [topic], keySerde: key.name, valueSerde: value.name, store: store))
+        add(
+            TopologyNode(
+                name: nodeName, kind: .globalTable, parents: [], topics: [topic], keySerde: key.name,
+                valueSerde: value.name, store: store))
         return GlobalKTable(storeName: store.name, keySerde: key, valueSerde: value, store: store)
     }
 
@@ -124,5 +130,7 @@ public struct Materialized: Sendable {
 
     /// The same store keeping windows `retention` ms behind stream time.
     @inlinable
-    public func withRetention(_ retention: Int64) -> Materialized { Materialized(name: name, logging: logging, retention: retention) }
+    public func withRetention(_ retention: Int64) -> Materialized {
+        Materialized(name: name, logging: logging, retention: retention)
+    }
 }

@@ -32,7 +32,9 @@ public struct TimeWindowedKStream<K: Serde, V: Serde> {
         _ materialized: Materialized = Materialized(), named name: String? = nil,
         _ reducer: @escaping (V.Value, V.Value) throws -> V.Value
     ) -> KTable<TimeWindowedSerde<K>, V> {
-        let function = NodeFunction.aggregator(grouped.stream.decoder, aggregate: grouped.stream.valueSerde, initializer: nil) { _, value, current in
+        let function = NodeFunction.aggregator(
+            grouped.stream.decoder, aggregate: grouped.stream.valueSerde, initializer: nil
+        ) { _, value, current in
             try reducer(current, value)
         }
         return windowed(.reduce, materialized, name, value: grouped.stream.valueSerde, function: function)
@@ -42,9 +44,11 @@ public struct TimeWindowedKStream<K: Serde, V: Serde> {
     @inlinable
     public func aggregate<A: Serde>(
         _ aggregate: A, _ materialized: Materialized = Materialized(), named name: String? = nil,
-        initializer: @escaping () throws -> A.Value, _ aggregator: @escaping (K.Value, V.Value, A.Value) throws -> A.Value
+        initializer: @escaping () throws -> A.Value,
+        _ aggregator: @escaping (K.Value, V.Value, A.Value) throws -> A.Value
     ) -> KTable<TimeWindowedSerde<K>, A> {
-        let function = NodeFunction.aggregator(grouped.stream.decoder, aggregate: aggregate, initializer: initializer, aggregator)
+        let function = NodeFunction.aggregator(
+            grouped.stream.decoder, aggregate: aggregate, initializer: initializer, aggregator)
         return windowed(.aggregate, materialized, name, value: aggregate, function: function)
     }
 
@@ -58,9 +62,11 @@ public struct TimeWindowedKStream<K: Serde, V: Serde> {
             name: storeName, kind: .window, keySerde: stream.keySerde.name, valueSerde: "timestamped:\(value.name)",
             changelog: materialized.logging, retentionMs: materialized.retention ?? defaultRetention,
             windowSizeMs: windowSize)
-        let node = grouped.aggregationNode(kind, storeName: storeName, name: name, store: store, window: window, function: function)
+        let node = grouped.aggregationNode(
+            kind, storeName: storeName, name: name, store: store, window: window, function: function)
         return KTable(
-            builder: stream.builder, node: node, keySerde: TimeWindowedSerde(stream.keySerde, windowSize: windowSize), valueSerde: value,
+            builder: stream.builder, node: node, keySerde: TimeWindowedSerde(stream.keySerde, windowSize: windowSize),
+            valueSerde: value,
             storeName: storeName, window: window)
     }
 }
@@ -96,7 +102,8 @@ public struct SessionWindowedKStream<K: Serde, V: Serde> {
         _ reducer: @escaping (V.Value, V.Value) throws -> V.Value
     ) -> KTable<SessionWindowedSerde<K>, V> {
         let function = NodeFunction.aggregator(
-            grouped.stream.decoder, aggregate: grouped.stream.valueSerde, initializer: nil, merger: { _, left, right in try reducer(left, right) }
+            grouped.stream.decoder, aggregate: grouped.stream.valueSerde, initializer: nil,
+            merger: { _, left, right in try reducer(left, right) }
         ) { _, value, current in try reducer(current, value) }
         return sessions(.reduce, materialized, name, value: grouped.stream.valueSerde, function: function)
     }
@@ -121,12 +128,15 @@ public struct SessionWindowedKStream<K: Serde, V: Serde> {
         let stream = grouped.stream
         let storeName = materialized.name ?? stream.builder.generatedName("KSTREAM-AGGREGATE-STATE-STORE")
         let store = StoreDeclaration(
-            name: storeName, kind: .session, keySerde: stream.keySerde.name, valueSerde: value.name, changelog: materialized.logging,
+            name: storeName, kind: .session, keySerde: stream.keySerde.name, valueSerde: value.name,
+            changelog: materialized.logging,
             retentionMs: materialized.retention ?? windows.defaultRetention, windowSizeMs: 0)
         let window = TopologyNode.Window(windows)
-        let node = grouped.aggregationNode(kind, storeName: storeName, name: name, store: store, window: window, function: function)
+        let node = grouped.aggregationNode(
+            kind, storeName: storeName, name: name, store: store, window: window, function: function)
         return KTable(
-            builder: stream.builder, node: node, keySerde: SessionWindowedSerde(stream.keySerde), valueSerde: value, storeName: storeName,
+            builder: stream.builder, node: node, keySerde: SessionWindowedSerde(stream.keySerde), valueSerde: value,
+            storeName: storeName,
             window: window)
     }
 }

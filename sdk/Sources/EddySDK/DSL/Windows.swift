@@ -119,7 +119,8 @@ public struct SessionWindowedSerde<Inner: Serde>: Serde {
 
     public func deserialize(_ bytes: UnsafeRawBufferPointer) throws -> Windowed<Inner.Value> {
         guard bytes.count >= 16 else {
-            throw SerdeError(serde: name, reason: "\(bytes.count) bytes, shorter than a session's end and start (16 bytes)")
+            throw SerdeError(
+                serde: name, reason: "\(bytes.count) bytes, shorter than a session's end and start (16 bytes)")
         }
         let end = Int64(bigEndian: bytes.loadUnaligned(fromByteOffset: bytes.count - 16, as: Int64.self))
         let start = Int64(bigEndian: bytes.loadUnaligned(fromByteOffset: bytes.count - 8, as: Int64.self))
@@ -129,7 +130,9 @@ public struct SessionWindowedSerde<Inner: Serde>: Serde {
 }
 
 /// Calls `body` with `key` followed by `times` (8 bytes each, big-endian).
-private func withWindowBytes<R>(_ key: UnsafeRawBufferPointer, _ times: [Int64], _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+private func withWindowBytes<R>(
+    _ key: UnsafeRawBufferPointer, _ times: [Int64], _ body: (UnsafeRawBufferPointer) throws -> R
+) rethrows -> R {
     var bytes = [UInt8](key)
     for time in times { withUnsafeBytes(of: time.bigEndian) { bytes.append(contentsOf: $0) } }
     return try bytes.withUnsafeBytes(body)
@@ -161,6 +164,7 @@ public struct Suppressed: Sendable, Equatable {
     public static func untilTimeLimit(
         _ limit: Int64, maxRecords: Int64? = nil, maxBytes: Int64? = nil, emitEarlyWhenFull: Bool = true
     ) -> Suppressed {
-        Suppressed(until: .timeLimit(limit), maxRecords: maxRecords, maxBytes: maxBytes, emitEarlyWhenFull: emitEarlyWhenFull)
+        Suppressed(
+            until: .timeLimit(limit), maxRecords: maxRecords, maxBytes: maxBytes, emitEarlyWhenFull: emitEarlyWhenFull)
     }
 }
