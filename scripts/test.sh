@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The README's test command: set up the machine, build everything (host, plugins, the
-# embedded broker, tests) and run every test.
+# The README's test command: set up the machine, check the sources' format, build everything
+# (host, plugins, the embedded broker, tests) and run every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash broker/build.sh
+echo "==> checking the format of the Swift sources (bash scripts/format.sh fixes it)"
+bash scripts/format.sh --check
 echo "==> building host, plugins and tests"
 swift build --build-tests -q
 echo "==> testing"
