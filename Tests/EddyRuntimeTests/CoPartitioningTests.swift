@@ -48,44 +48,9 @@ import Testing
             for topic in ["left", "right"] { try cluster.produce(topic, keys.map { ($0, [UInt8(batch)]) }) }
             for key in keys { produced[key, default: 0] += 2 }
         }
-        func waitForOwners(_ names: Set<String>, _ what: String) throws {
-            try waitUntil(
-                "\(what): every task owned once, by \(names.sorted())", timeout: .seconds(90),
-                detail: { "; owned: \(monitor.owned())" }
-            ) {
-                let owned = monitor.owned().filter { names.contains($0.key) }
-                let all = owned.values.flatMap { $0 }
-                return Set(owned.keys) == names && owned.values.allSatisfy { !$0.isEmpty } && all.count == 6
-                    && Set(all) == Self.allTasks
-            }
-        }
-
-        let a = try WorkerProcess(app: app, instance: "a", directory: dir)
-        monitor.watch("a", a)
-        let b = try WorkerProcess(app: app, instance: "b", directory: dir)
-        monitor.watch("b", b)
-        try waitForOwners(["a", "b"], "a and b started")
+        let (a, b2, _) = try churnWorkers(
+            app: app, directory: dir, monitor: monitor, tasks: Self.allTasks, step: produceBatch)
         #expect(a.log.contains("(assignor range)"))
-        try produceBatch()
-
-        let c = try WorkerProcess(app: app, instance: "c", directory: dir)
-        monitor.watch("c", c)
-        try produceBatch()
-        try waitForOwners(["a", "b", "c"], "c joined")
-        try produceBatch()
-
-        #expect(try b.stop() == 0)
-        try produceBatch()
-        try waitForOwners(["a", "c"], "b left")
-
-        monitor.forget("c")
-        c.crash()
-        try produceBatch()
-        let b2 = try WorkerProcess(app: app, instance: "b", directory: dir)
-        monitor.watch("b2", b2)
-        try produceBatch()
-        try waitForOwners(["a", "b2"], "c killed and b back")
-        try produceBatch()
 
         let expected = produced.flatMap { key, n in (1...n).map { "\(key):\($0)" } }.sorted()
         let output = try cluster.read("counts", count: expected.count).map {

@@ -26,7 +26,9 @@ import Testing
         }
     }
 
-    private static let left: [(String?, Int64)] = [(nil, 1), ("A", 3), ("B", 5), (nil, 7), ("C", 9), (nil, 12), ("D", 15)]
+    private static let left: [(String?, Int64)] = [
+        (nil, 1), ("A", 3), ("B", 5), (nil, 7), ("C", 9), (nil, 12), ("D", 15),
+    ]
     private static let right: [(String?, Int64)] = [
         (nil, 2), ("a", 4), ("b", 6), (nil, 8), ("c", 10), (nil, 11), (nil, 13), ("d", 14),
     ]
@@ -42,7 +44,9 @@ import Testing
 
     static let cases: [Case] = [
         Case(join: "inner", leftIsTable: false, rightIsTable: false, expected: windowedPairs),
-        Case(join: "left", leftIsTable: false, rightIsTable: false, expected: windowedPairs + [(40, "E - null"), (60, "F - null")]),
+        Case(
+            join: "left", leftIsTable: false, rightIsTable: false,
+            expected: windowedPairs + [(40, "E - null"), (60, "F - null")]),
         Case(
             join: "outer", leftIsTable: false, rightIsTable: false,
             expected: windowedPairs + [(40, "E - null"), (60, "F - null"), (80, "null - f")]),
@@ -78,10 +82,16 @@ import Testing
         try produce("left", Self.left + (join.isStreamStream ? Self.closingLeft : []))
         try produce("right", Self.right + (join.isStreamStream ? Self.closingRight : []))
         func input(_ name: String, table: Bool) -> String {
-            table ? "{name: \(name), topic: \(name), value.serde: json}" : "{name: \(name), topics: [\(name)], value.serde: json}"
+            table
+                ? "{name: \(name), topic: \(name), value.serde: json}"
+                : "{name: \(name), topics: [\(name)], value.serde: json}"
         }
-        let streams = [("left", join.leftIsTable), ("right", join.rightIsTable)].filter { !$0.1 }.map { input($0.0, table: false) }
-        let tables = [("left", join.leftIsTable), ("right", join.rightIsTable)].filter { $0.1 }.map { input($0.0, table: true) }
+        let streams = [("left", join.leftIsTable), ("right", join.rightIsTable)].filter { !$0.1 }.map {
+            input($0.0, table: false)
+        }
+        let tables = [("left", join.leftIsTable), ("right", join.rightIsTable)].filter { $0.1 }.map {
+            input($0.0, table: true)
+        }
         let dir = TemporaryDirectory()
         let config = try AppConfig.parse(
             yaml: appYAML(

@@ -63,44 +63,9 @@ import Testing
             }
             try cluster.produce("clicks", clicks)
         }
-        func waitForOwners(_ names: Set<String>, _ what: String) throws {
-            try waitUntil(
-                "\(what): every task owned once, by \(names.sorted())", timeout: .seconds(90),
-                detail: { "; owned: \(monitor.owned())" }
-            ) {
-                let owned = monitor.owned().filter { names.contains($0.key) }
-                let all = owned.values.flatMap { $0 }
-                return Set(owned.keys) == names && owned.values.allSatisfy { !$0.isEmpty } && all.count == 6
-                    && Set(all) == Self.allTasks
-            }
-        }
-
-        let a = try WorkerProcess(app: app, instance: "a", directory: dir)
-        monitor.watch("a", a)
-        let b = try WorkerProcess(app: app, instance: "b", directory: dir)
-        monitor.watch("b", b)
-        try waitForOwners(["a", "b"], "a and b started")
-        _ = try cluster.read("users-seen", count: users)
-        try produceBatch()
-
-        let c = try WorkerProcess(app: app, instance: "c", directory: dir)
-        monitor.watch("c", c)
-        try produceBatch()
-        try waitForOwners(["a", "b", "c"], "c joined")
-        try produceBatch()
-
-        #expect(try b.stop() == 0)
-        try produceBatch()
-        try waitForOwners(["a", "c"], "b left")
-
-        monitor.forget("c")
-        c.crash()
-        try produceBatch()
-        let b2 = try WorkerProcess(app: app, instance: "b", directory: dir)
-        monitor.watch("b2", b2)
-        try produceBatch()
-        try waitForOwners(["a", "b2"], "c killed and b back")
-        try produceBatch()
+        let (a, b2, c) = try churnWorkers(
+            app: app, directory: dir, monitor: monitor, tasks: Self.allTasks,
+            started: { _ = try cluster.read("users-seen", count: users) }, step: produceBatch)
 
         let render = { (record: KafkaConsumerRecord) in
             "\(record.keyString ?? "") \(String(decoding: record.value ?? [], as: UTF8.self))"
