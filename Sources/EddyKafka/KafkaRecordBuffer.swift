@@ -40,6 +40,13 @@ public final class KafkaRecordBuffer {
         return rd_kafka_message_timestamp(storage[head + index]!, &type)
     }
 
+    /// The value of the record `index` places after the head (nil for a null value), valid
+    /// while the record is held.
+    public func value(at index: Int) -> UnsafeRawBufferPointer? {
+        let message = storage[head + index]!
+        return message.pointee.payload.map { UnsafeRawBufferPointer(start: $0, count: message.pointee.len) }
+    }
+
     /// The offset of the last record held, or nil when empty.
     public var lastOffset: Int64? { isEmpty ? nil : storage[tail - 1]!.pointee.offset }
 

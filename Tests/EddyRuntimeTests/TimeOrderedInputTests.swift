@@ -174,6 +174,38 @@ import Testing
         #expect(output.map(\.timestamp) == Array(1...10))
     }
 
+    /// Sources that take event time from a JSON field are ordered by it, not by the Kafka
+    /// timestamps, which here run the other way (100 - event time).
+    @Test func mergeOfTwoTopicsComesOutInTheOrderOfTheirTimestampField() throws {
+        let cluster = try Cluster()
+        for topic in ["a", "b", "merged"] { try cluster.createTopic(topic, partitions: 1) }
+        func produce(_ topic: String, _ times: [Int]) throws {
+            try cluster.produce(
+                topic, timed: times.map { (0, "k", #"{"ts":\#($0),"v":"\#(topic)\#($0)"}"#, Int64(100 - $0)) })
+        }
+        try produce("a", [1, 4, 5, 8, 9])
+        try produce("b", [2, 3, 6, 7, 10])
+        let dir = TemporaryDirectory()
+        let config = try AppConfig.parse(
+            yaml: appYAML(
+                id: uniqueName("ordered-field"), cluster: cluster, threads: 1, stateDir: dir.path,
+                topology: """
+                    sources:
+                      - {name: a, topics: [a], value.serde: json, timestamp.field: ts}
+                      - {name: b, topics: [b], value.serde: json, timestamp.field: ts}
+                    sinks:
+                      - {name: out, topic: merged, inputs: [a, b], value.serde: json}
+                    """),
+            file: "app.yaml")
+        var output: [KafkaConsumerRecord] = []
+        try runWorker(config) { output = try cluster.read("merged", count: 10) }
+        let values = output.map { record -> String in
+            let object = try? JSONSerialization.jsonObject(with: Data(record.value ?? [])) as? [String: Any]
+            return object?["v"] as? String ?? "?"
+        }
+        #expect(values == ["a1", "b2", "b3", "a4", "a5", "b6", "b7", "a8", "a9", "b10"])
+    }
+
     /// With `buffered.records.per.partition: 5`, the 3000 records of each topic go through
     /// buffers of at most five records beyond a poll's: a full partition is paused and resumed
     /// at the offset after its last buffered record, and the merge is still exactly in order.

@@ -19,8 +19,10 @@ import EddyKafka
 /// While it waits the task processes nothing; its buffered records wait with it, and the
 /// time it spends so is counted (`idle time`).
 ///
-/// Records are ordered by their Kafka timestamps (the sources' `timestamp.field` or a
-/// plugin's timestamp extractor give event time later, when the task processes them).
+/// Records are ordered by event time: the JSON field a source names in `timestamp.field`,
+/// else the Kafka timestamp (also for a plugin's timestamp extractor, which runs only when
+/// the task processes the record; and for a record without the field, which its source will
+/// hand to the error handler).
 ///
 /// **Bounds**: a partition whose buffer holds `buffered.records.per.partition` records is
 /// paused and resumed (at the offset after its last buffered record) once the task drained
@@ -32,6 +34,8 @@ final class PartitionGroup {
     struct Slot {
         let partition: KafkaTopicPartition
         let buffer: KafkaRecordBuffer
+        /// The JSON field of the value holding event time (the source's `timestamp.field`).
+        let timestampField: String?
         /// Whether the consumer read to the partition's end after its last buffered record.
         var atEnd = false
         /// Whether the group paused the partition because its buffer is full.
@@ -60,11 +64,15 @@ final class PartitionGroup {
     private(set) var idleNanos = 0
     private var waitingSince: ContinuousClock.Instant?
 
-    init(partitions: [KafkaTopicPartition], maxBuffered: Int, maxIdleMs: Int) {
+    /// `timestampFields[i]`: the JSON field holding event time in partition `i`'s values, or
+    /// nil to order it by Kafka timestamps.
+    init(partitions: [KafkaTopicPartition], timestampFields: [String?], maxBuffered: Int, maxIdleMs: Int) {
         self.maxBuffered = maxBuffered
         self.maxIdleMs = maxIdleMs
-        slots = partitions.map {
-            Slot(partition: $0, buffer: KafkaRecordBuffer(capacity: maxBuffered + KafkaConsumer.pollBatchSize))
+        slots = zip(partitions, timestampFields).map {
+            Slot(
+                partition: $0, buffer: KafkaRecordBuffer(capacity: maxBuffered + KafkaConsumer.pollBatchSize),
+                timestampField: $1)
         }
     }
 
@@ -144,7 +152,7 @@ final class PartitionGroup {
         var bestTime = Int64.max
         var bound = Int64.max
         for index in slots.indices where !slots[index].buffer.isEmpty {
-            let time = slots[index].buffer.timestamp(at: 0)
+            let time = eventTime(slot: index, at: 0)
             if best < 0 || time < bestTime {
                 if best >= 0 { bound = min(bound, bestTime) }
                 best = index
@@ -153,11 +161,29 @@ final class PartitionGroup {
                 bound = min(bound, time)
             }
         }
-        let buffer = slots[best].buffer
         var count = 1
-        while count < buffer.count, buffer.timestamp(at: count) <= bound { count += 1 }
+        while count < slots[best].buffer.count, eventTime(slot: best, at: count) <= bound { count += 1 }
         return (best, count)
     }
+
+    /// The event time of slot `slot`'s record `index` places after its head: its
+    /// `timestamp.field` when the value is a JSON object with a number there, else its Kafka
+    /// timestamp.
+    private func eventTime(slot: Int, at index: Int) -> Int64 {
+        let buffer = slots[slot].buffer
+        guard let field = slots[slot].timestampField, let value = buffer.value(at: index),
+            JSONScanner.index(value, into: &members) != nil,
+            let range = JSONScanner.find(field, in: members, of: value)
+        else { return buffer.timestamp(at: index) }
+        switch try? JSONScanner.value(value, range) {
+        case .integer(let time)?: return time
+        case .number(let time)?: return Int64(time)
+        default: return buffer.timestamp(at: index)
+        }
+    }
+
+    /// Scratch space for indexing JSON values, reused from record to record.
+    private var members: [JSONScanner.IndexedMember] = []
 
     // MARK: - Flow control
 

@@ -238,6 +238,9 @@ final class StreamTask: TaskEnvironment {
         return extracted
     }
 
+    /// The JSON field input `input`'s source takes event time from (`timestamp.field`), if any.
+    func timestampField(input: Int) -> String? { inputs[input].timestampField }
+
     /// A storage error (or a write to a global store) met inside a plugin call, once.
     private func storeFailure() -> (any Error)? {
         stores.lazy.compactMap { $0.takeFailure() }.first ?? globalStores.lazy.compactMap { $0.takeFailure() }.first

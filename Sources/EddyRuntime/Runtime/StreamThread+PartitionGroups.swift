@@ -16,7 +16,8 @@ extension StreamThread {
             precondition(input == slot, "task \(task.id): input \(tp) registered as \(input), expected \(slot)")
         }
         task.partitionGroup = PartitionGroup(
-            partitions: partitions, maxBuffered: config.bufferedRecordsPerPartition, maxIdleMs: config.maxTaskIdleMs)
+            partitions: partitions, timestampFields: (0..<partitions.count).map(task.timestampField(input:)),
+            maxBuffered: config.bufferedRecordsPerPartition, maxIdleMs: config.maxTaskIdleMs)
     }
 
     /// The consumer read a partition to its end (`enable.partition.eof`): its task, if it
