@@ -104,7 +104,7 @@ import Testing
         let path = try fixture.compileC(CPluginSources.plugin(abiMajor: "3"), as: "libodd.so")
         #expect(
             loadError(path, fixture)
-                == "plugin libodd.so declares ABI major 3 in its descriptor but exports eddy_plugin_v1 — rebuild it against this host's sdk (ABI 1.4)"
+                == "plugin libodd.so declares ABI major 3 in its descriptor but exports eddy_plugin_v1 — rebuild it against this host's sdk (ABI 1.5)"
         )
     }
 
