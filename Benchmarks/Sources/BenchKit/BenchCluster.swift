@@ -56,15 +56,6 @@ public final class BenchCluster {
     }
 
     /// Produces one record with a null key and `value` to `partition`, and waits until it is written.
-    func produce(_ topic: String, value: String, partition: Int32) throws {
-        let producer = try KafkaProducer(configuration: configuration.withDefaults(["linger.ms": "0"]))
-        try Array(value.utf8).withUnsafeBytes { v in
-            try producer.send(topic: topic, partition: partition, key: nil, value: v)
-        }
-        try producer.flush(timeout: .seconds(30))
-    }
-
-    /// Produces one record with a null key and `value` to `partition`, and waits until it is written.
     public func produce(_ topic: String, value: String, partition: Int32) throws {
         let producer = try KafkaProducer(configuration: configuration.withDefaults(["linger.ms": "0"]))
         try Array(value.utf8).withUnsafeBytes { v in
