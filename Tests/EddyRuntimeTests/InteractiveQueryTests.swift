@@ -141,6 +141,16 @@ import Testing
             last = (try? EndpointClient.get(port: a.port, "/stores/counts/all"))?.body ?? ""
             return last == all
         }
+        // The window and session stores are filled by other nodes; under load they may still
+        // be catching up when the counts are final.
+        try waitUntil("worker a answers every key's windows and sessions", timeout: .seconds(90)) {
+            Self.keys.allSatisfy { key in
+                (try? EndpointClient.get(port: a.port, "/stores/window-counts/windows/\(key)?from=0&to=100000"))?.body
+                    == Self.windows(key)
+                    && (try? EndpointClient.get(port: a.port, "/stores/session-counts/sessions/\(key)"))?.body
+                        == Self.sessions(key)
+            }
+        }
         // Both workers run tasks, so each key is answered once locally and once forwarded.
         let members =
             try JSONSerialization.jsonObject(with: Data(EndpointClient.get(port: a.port, "/metadata").body.utf8))
