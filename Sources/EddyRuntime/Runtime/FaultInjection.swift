@@ -19,13 +19,18 @@ import Synchronization
 /// - `stop-before-offsets-to-transaction`: an exactly-once commit has produced its records
 ///   and is about to send the consumed offsets to its open transaction; counted per commit
 ///   with offsets, across the threads of the process. The process stops (SIGSTOP), as a
-///   worker stalled past its session timeout, a "zombie", would.
+///   worker stalled past its session timeout, a "zombie", would;
+/// - `stop-before-commit-transaction`: the offsets are in the open transaction and it is about
+///   to be committed; counted per commit with offsets, as the point before it is. The group then holds offsets that are not
+///   stable until the transaction ends (KIP-447), which for a stopped owner is when the
+///   transaction coordinator aborts it after `transaction.timeout.ms`.
 enum FaultInjection {
     enum Point: String, CaseIterable {
         case afterCommitBeforeCheckpoint = "crash-after-commit-before-checkpoint"
         case duringRestoration = "crash-during-restoration"
         case streamThreadFailure = "fail-stream-thread"
         case beforeOffsetsToTransaction = "stop-before-offsets-to-transaction"
+        case beforeCommitTransaction = "stop-before-commit-transaction"
 
         /// SIGSTOP for a stall, SIGKILL for a crash.
         var signal: Int32 { rawValue.hasPrefix("stop-") ? SIGSTOP : SIGKILL }

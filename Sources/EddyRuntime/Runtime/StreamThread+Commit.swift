@@ -43,6 +43,7 @@ extension StreamThread {
                 FaultInjection.reach(.beforeOffsetsToTransaction)
                 try producer.sendOffsetsToTransaction(
                     offsets, groupMetadata: consumer.assignmentGroupMetadata(), timeout: .seconds(60))
+                FaultInjection.reach(.beforeCommitTransaction)
             }
             try producer.commitTransaction(timeout: .seconds(60))
             collector.transactionEnded()

@@ -20,13 +20,24 @@ extension StreamThread {
         let partitions = try consumer.assignment().filter { taskId($0) == id }
         if !partitions.isEmpty {
             // Nothing of these partitions was processed since their committed offsets.
-            let known = try consumer.committed(partitions, timeout: .seconds(30)).filter { $0.offset >= 0 }
+            let known = try consumer.committed(partitions, timeout: committedOffsetsTimeout).filter { $0.offset >= 0 }
             let unknown = partitions.filter { tp in !known.contains { $0.topicPartition == tp } }
             if !unknown.isEmpty { try consumer.resume(unknown) }
             if !known.isEmpty { try consumer.resume(at: known) }
         }
         metrics.tasks.store(tasks.count, ordering: .relaxed)
         logger.info("task \(id) created (\(restored) changelog records restored)")
+    }
+
+    /// How long a stream thread waits for its partitions' committed offsets. Under exactly-once
+    /// they are read as stable only (KIP-447): while a previous owner's transaction holds
+    /// offsets it never committed, the group answers "unstable" until the transaction coordinator
+    /// aborts that transaction, which it does once `transaction.timeout.ms` has passed; so the
+    /// wait outlasts that timeout instead of failing the thread first.
+    var committedOffsetsTimeout: Duration {
+        let fallback = Duration.seconds(30)
+        guard config.isExactlyOnce else { return fallback }
+        return max(fallback, .milliseconds(config.transactionTimeoutMs) + .seconds(10))
     }
 
     func publishRestoreProgress() {
@@ -129,7 +140,7 @@ extension StreamThread {
             store.changelog.map { KafkaTopicPartition(topic: $0.topic, partition: $0.partition) }
         }
         guard !partitions.isEmpty else { return [:] }
-        let committed = try consumer.committed(partitions, timeout: .seconds(30)).filter { $0.offset >= 0 }
+        let committed = try consumer.committed(partitions, timeout: committedOffsetsTimeout).filter { $0.offset >= 0 }
         return Dictionary(committed.map { ($0.topicPartition, $0.offset) }) { $1 }
     }
 
@@ -185,7 +196,7 @@ extension StreamThread {
         let partitions = tasks.values.flatMap { $0.positions.keys }
         closeAllTasks()
         let assigned = try consumer.assignment()
-        let committedOffsets = try consumer.committed(assigned, timeout: .seconds(30))
+        let committedOffsets = try consumer.committed(assigned, timeout: committedOffsetsTimeout)
         for tp in partitions { committed[tp] = nil }
         for id in ids { try openTask(id) }
         let paused = assigned.filter(isRestoring)
