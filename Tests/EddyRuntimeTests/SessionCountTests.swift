@@ -106,6 +106,9 @@ import Testing
             var restored = -1
             try runWorker(config) { (app: StreamsApp) in
                 _ = try cluster.read("session-out", count: outputs)
+                // The outputs may all be there from an earlier run: count the restored records
+                // once all four tasks run, each restored.
+                try waitUntil("all 4 tasks running", timeout: .seconds(60)) { app.progress().tasks == 4 }
                 restored = app.progress().restored
             }
             return restored
