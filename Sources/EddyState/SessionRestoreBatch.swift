@@ -1,6 +1,6 @@
 /// The changelog records of one session-store restore batch: keys in changelog form
 /// (`[record key][end: 8][start: 8]`, big-endian, as Kafka Streams' session keys).
-public struct SessionRestoreBatch {
+public struct SessionRestoreBatch: SegmentedRestoreBatch {
     var inner: StoreRestoreBatch
     let codec: SessionKeyCodec
     let storeName: String
@@ -10,6 +10,7 @@ public struct SessionRestoreBatch {
 
     /// Records added so far.
     public var count: Int { inner.count }
+    var latestTime: Int64 { latestSessionEnd }
 
     /// Adds a changelog record; `value` nil is a tombstone. Throws on a key that does not
     /// end with a session's end and start.

@@ -1,64 +1,21 @@
-/// A window store of one task: (record key, window start) → value, with retention by
-/// stream time, built on a ``KeyValueStateStore`` (same cache, commit, checkpoint and restore
-/// path). Layout: see ``WindowKeyCodec``.
-///
-/// Retention: with observed stream time `t` (the greatest window start put, or what the
-/// runtime passes to ``advanceStreamTime(to:)``), a window is live while its start is at
-/// least `t - retentionMs + 1`. Puts to expired windows are dropped, reads never return
-/// them, and whole segments that have expired are deleted at the next commit in the same
-/// write batch as the data.
+/// A window store of one task: (record key, window start) → value, a ``SegmentedStateStore``
+/// (built on a ``KeyValueStateStore``: same cache, commit, checkpoint and restore path) whose
+/// entries are retained by their window start: stream time is the greatest window start put
+/// (or what the runtime passes to ``advanceStreamTime(to:)``); puts to expired windows are
+/// dropped and reads never return them. Layout: see ``WindowKeyCodec``.
 ///
 /// Not thread-safe; belongs to the stream thread that owns the task, like ``KeyValueStateStore``.
-public final class WindowStateStore {
-    /// How long windows are kept behind stream time.
-    public let retentionMs: Int64
-    /// The time span of one segment; fixed at creation (it is part of the layout).
-    public let segmentIntervalMs: Int64
-    /// The greatest stream time seen; `Int64.min` before any.
-    public private(set) var observedStreamTime: Int64 = .min
-
-    let store: KeyValueStateStore
+public final class WindowStateStore: SegmentedStateStore {
     private let codec: WindowKeyCodec
-    private var keyBuffer: [UInt8] = []
-    private var upperBuffer: [UInt8] = []
-    private var purgedBelowSegment: Int64 = 0
 
-    /// The segment interval Kafka Streams would choose: half the retention, at least a minute.
-    public static func defaultSegmentInterval(retentionMs: Int64) -> Int64 {
-        max(retentionMs / 2, 60_000)
-    }
-
-    init(store: KeyValueStateStore, retentionMs: Int64, segmentIntervalMs: Int64) throws {
-        guard retentionMs > 0, segmentIntervalMs > 0 else {
-            throw StateStoreError.invalidArgument(
-                store: store.name,
-                reason: "retention (\(retentionMs) ms) and segment interval (\(segmentIntervalMs) ms) must be positive")
-        }
-        self.store = store
-        self.retentionMs = retentionMs
-        self.segmentIntervalMs = segmentIntervalMs
+    override init(store: KeyValueStateStore, retentionMs: Int64, segmentIntervalMs: Int64) throws {
         codec = WindowKeyCodec(segmentIntervalMs: segmentIntervalMs)
-        try recoverStreamTime()
+        try super.init(store: store, retentionMs: retentionMs, segmentIntervalMs: segmentIntervalMs)
+        try recoverStreamTime { k in k.count >= 16 ? WindowKeyCodec.readInt64(k, at: k.count - 8) : nil }
     }
-
-    /// The store's name.
-    public var name: String { store.name }
-    /// The changelog offsets the committed data reaches (see ``KeyValueStateStore/checkpoint``).
-    public var checkpoint: [ChangelogPartition: Int64] { store.checkpoint }
-    /// Whether the shared record-cache budget is full: the runtime should commit now.
-    public var needsCommit: Bool { store.needsCommit }
-    /// The number of (key, window) entries written since the last commit.
-    public var dirtyEntryCount: Int { store.dirtyEntryCount }
 
     /// The earliest window start that is still live.
-    public var earliestLiveWindowStart: Int64 {
-        observedStreamTime == .min ? 0 : max(0, observedStreamTime - retentionMs + 1)
-    }
-
-    /// Moves stream time forward (never back); windows that fall out of retention disappear.
-    public func advanceStreamTime(to time: Int64) {
-        if time > observedStreamTime { observedStreamTime = time }
-    }
+    public var earliestLiveWindowStart: Int64 { earliestLiveTime }
 
     // MARK: - Reads and writes
 
@@ -148,48 +105,16 @@ public final class WindowStateStore {
         }
     }
 
-    /// Writes the uncommitted windows, deletes expired segments and records the checkpoint,
-    /// in one atomic batch. See ``KeyValueStateStore/commit(checkpoint:)``.
-    public func commit(checkpoint offsets: [ChangelogPartition: Int64]) throws {
-        let firstLiveSegment = codec.segment(of: earliestLiveWindowStart)
-        if firstLiveSegment > purgedBelowSegment {
-            store.deleteRangeAtCommit(
-                from: WindowKeyCodec.segmentPrefix(0), to: WindowKeyCodec.segmentPrefix(firstLiveSegment))
-        }
-        try store.commit(checkpoint: offsets)
-        purgedBelowSegment = max(purgedBelowSegment, firstLiveSegment)
-    }
-
-    /// Drops every uncommitted write (after an aborted transaction).
-    public func discardUncommitted() {
-        store.discardUncommitted()
-    }
-
     /// Applies a batch of changelog records (keys in changelog form) and advances the
     /// checkpoint, atomically. See ``KeyValueStateStore/restore(_:nextOffset:_:)``.
     public func restore(
         _ partition: ChangelogPartition, nextOffset: Int64, _ fill: (inout WindowRestoreBatch) throws -> Void
     ) throws {
-        var latest = observedStreamTime
-        try store.restore(partition, nextOffset: nextOffset) { inner in
-            var batch = WindowRestoreBatch(inner: inner, codec: codec, storeName: store.name, buffer: keyBuffer)
-            try fill(&batch)
-            inner = batch.inner
-            keyBuffer = batch.buffer
-            latest = max(latest, batch.latestWindowStart)
-        }
-        advanceStreamTime(to: latest)
-    }
-
-    /// Writes the changelog records gathered by ``restore(_:nextOffset:_:)``; see
-    /// ``KeyValueStateStore/completeRestore()``.
-    public func completeRestore() throws {
-        try store.completeRestore()
-    }
-
-    /// Closes the store, dropping uncommitted writes.
-    public func close() {
-        store.close()
+        try restore(
+            partition, nextOffset: nextOffset,
+            make: { inner, buffer in
+                WindowRestoreBatch(inner: inner, codec: codec, storeName: store.name, buffer: buffer)
+            }, fill)
     }
 
     // MARK: - Private
@@ -209,25 +134,11 @@ public final class WindowStateStore {
         let high = min(to, observedStreamTime)
         return low <= high ? (low, high) : nil
     }
-
-    /// Stream time after a restart: the greatest window start in the newest segment.
-    private func recoverStreamTime() throws {
-        guard let last = try store.lastCommittedKey(), last.count >= 16 else { return }
-        let prefix = Array(last[0..<8])
-        var latest = Int64.min
-        try prefix.withUnsafeBytes { p in
-            try store.prefixScan(p) { k, _ in
-                if k.count >= 16 { latest = max(latest, WindowKeyCodec.readInt64(k, at: k.count - 8)) }
-                return true
-            }
-        }
-        advanceStreamTime(to: latest)
-    }
 }
 
 /// The changelog records of one window-store restore batch: keys in changelog form
 /// (`[record key][window start: 8 bytes big-endian]`).
-public struct WindowRestoreBatch {
+public struct WindowRestoreBatch: SegmentedRestoreBatch {
     var inner: StoreRestoreBatch
     let codec: WindowKeyCodec
     let storeName: String
@@ -237,6 +148,7 @@ public struct WindowRestoreBatch {
 
     /// Records added so far.
     public var count: Int { inner.count }
+    var latestTime: Int64 { latestWindowStart }
 
     /// Adds a changelog record; `value` nil is a tombstone. Throws on a key too short to
     /// hold a window start.
