@@ -184,19 +184,22 @@ struct StoreQueryRoutes {
         func value(_ bytes: [UInt8], _ serde: String) -> Any {
             bytes.withUnsafeBytes { StoredValue($0, serde: serde).json }
         }
+        /// The key and value, and the timestamp a table's (key-value) store keeps with its value.
+        func keyValue(_ entry: QueriedEntry) -> [String: Any] {
+            let stored = entry.value.withUnsafeBytes { StoredValue($0, serde: store.valueSerde) }
+            let object: [String: Any] = ["key": value(entry.key, store.keySerde), "value": stored.json]
+            guard case .keyValue = store.kind else { return object }
+            return stored.addingTimestamp(to: object)
+        }
         if case .get = query.operation {
             guard let entry = sorted.first else {
                 throw QueryFailure(
                     .notFound, "no key \(Self.text(query.operation.key!, store.keySerde)) in store '\(store.name)'")
             }
-            return Self.json(
-                status: .ok,
-                object: ["key": value(entry.key, store.keySerde), "value": value(entry.value, store.valueSerde)])
+            return Self.json(status: .ok, object: keyValue(entry))
         }
         let results: [[String: Any]] = sorted.map { entry in
-            var object: [String: Any] = [
-                "key": value(entry.key, store.keySerde), "value": value(entry.value, store.valueSerde),
-            ]
+            var object = keyValue(entry)
             switch store.kind {
             case .window:
                 object["windowStart"] = entry.start

@@ -9,11 +9,11 @@ import EddySDK
 /// the subscription came with.
 final class ForeignKeyRespondNode: JoinNode {
     let subscriptions: any KeyValueStorage
-    let right: any KeyValueStorage
+    let right: TableStore
     private var storeKey: [UInt8] = []
     private var response: [UInt8] = []
 
-    init(name: String, leftParent: String, subscriptions: any KeyValueStorage, right: any KeyValueStorage) {
+    init(name: String, leftParent: String, subscriptions: any KeyValueStorage, right: TableStore) {
         self.subscriptions = subscriptions
         self.right = right
         super.init(name: name, type: .inner, leftParent: leftParent, joiner: nil)
@@ -42,7 +42,7 @@ final class ForeignKeyRespondNode: JoinNode {
                 }
             }
             guard instruction != .unsubscribe else { continue }
-            right.get(foreignKey) { rightValue in
+            right.get(foreignKey) { rightValue, _ in
                 respond(to: leftKey, hash: hash, right: rightValue, record: record, origin: run.origins[index])
             }
         }

@@ -7,11 +7,11 @@ import EddySDK
 /// own node): its updates emit nothing. Stream records with a null key or value are dropped
 /// and counted. A result keeps the stream record's timestamp.
 final class StreamTableJoinNode: JoinNode {
-    let table: any KeyValueStorage
+    let table: TableStore
 
     init(
         name: String, type: Topology.Join.JoinType, leftParent: String, joiner: FunctionCaller?,
-        table: any KeyValueStorage
+        table: TableStore
     ) {
         self.table = table
         super.init(name: name, type: type, leftParent: leftParent, joiner: joiner)
@@ -26,7 +26,7 @@ final class StreamTableJoinNode: JoinNode {
                     origin: origin, node: name, reason: "a stream-table join drops records with a null key or value")
                 continue
             }
-            table.get(key) { right in
+            table.get(key) { right, _ in
                 guard let right else {
                     if type == .left {
                         pairs.add(
