@@ -4,8 +4,9 @@ import EddySDK
 /// A stream–table join (Kafka Streams' `KStreamKTableJoin`): each stream record is joined
 /// with the table's current value of its key — an inner join drops the record when there is
 /// none, a left join joins it with nil. The table side only materializes (in the table's
-/// own node): its updates emit nothing. Stream records with a null key or value are dropped
-/// and counted. A result keeps the stream record's timestamp.
+/// own node): its updates emit nothing. Stream records with a null value are dropped and
+/// counted; so are those with a null key in an inner join, while a left join joins them with
+/// nil (Kafka Streams 3.7+, KIP-962). A result keeps the stream record's timestamp.
 final class StreamTableJoinNode: JoinNode {
     let table: TableStore
 
@@ -21,9 +22,20 @@ final class StreamTableJoinNode: JoinNode {
         for index in 0..<run.count {
             let record = run.records[index]
             let origin = run.origins[index]
-            guard let key = record.key.buffer, record.value.ptr != nil else {
+            guard record.value.ptr != nil else {
                 graph.environment.dropped(
-                    origin: origin, node: name, reason: "a stream-table join drops records with a null key or value")
+                    origin: origin, node: name, reason: "a stream-table join drops records with a null value")
+                continue
+            }
+            guard let key = record.key.buffer else {
+                if type == .left {
+                    pairs.add(
+                        record, key: record.key, left: record.value, right: .absent, timestamp: record.timestamp,
+                        origin: origin)
+                } else {
+                    graph.environment.dropped(
+                        origin: origin, node: name, reason: "an inner stream-table join drops records with a null key")
+                }
                 continue
             }
             table.get(key) { right, _ in
