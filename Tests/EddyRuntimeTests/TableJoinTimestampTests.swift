@@ -1,7 +1,9 @@
 import EddyKafka
 import EddyRuntime
+import EddyServer
 import EddyTestSupport
 import Foundation
+import Logging
 import Testing
 
 /// Table–table joins of the application file on a real broker give each result the larger of
@@ -49,7 +51,8 @@ import Testing
 
     /// A table store restored from its source topic (its state directory gone) keeps each
     /// value with its record's timestamp: a left update older than the restored right value
-    /// is joined at the right value's timestamp, and with the right value itself.
+    /// is joined at the right value's timestamp, and with the right value itself. An
+    /// interactive query and `eddy store dump` show the value, and in JSON its timestamp.
     @Test func aTableRestoredFromItsSourceTopicKeepsItsTimestamps() throws {
         let cluster = try Cluster()
         try Self.produceUpdates(cluster)
@@ -61,9 +64,19 @@ import Testing
         try cluster.produce("left", timed: [(0, "k", "\"D\"", 40)])
         let second = TemporaryDirectory()
         var output: [KafkaConsumerRecord] = []
-        try runWorker(try Self.config(id, join: "inner", cluster: cluster, stateDir: second.path)) {
+        try runWorker(try Self.config(id, join: "inner", cluster: cluster, stateDir: second.path)) { app in
             output = try cluster.read("joined", count: 7)
+            let endpoint = try WorkerEndpoint(app: app, bind: "127.0.0.1", port: 0, logger: Logger(label: "test"))
+            defer { endpoint.stop() }
+            let answer = try EndpointClient.get(port: endpoint.port, "/stores/right-store/keys/k")
+            #expect(answer.body == #"{"key":"k","timestamp":80,"value":"\"c\""}"# + "\n")
         }
+        let app = try second.write(
+            "app.yaml", Self.yaml(id, join: "inner", cluster: cluster, stateDir: second.path))
+        let text = try ProcessRunner.eddy(["store", "dump", app, "right-store"])
+        #expect(text.stdout == "0_0\tk\t\"c\"\n", "\(text.stderr)")
+        let json = try ProcessRunner.eddy(["store", "dump", app, "right-store", "--format", "json"])
+        #expect(json.stdout == #"{"key":"k","task":"0_0","timestamp":80,"value":"\"c\""}"# + "\n", "\(json.stderr)")
         #expect(
             output.map(JoinSemanticsTests.rendered) == [
                 "60 A - a", "50 A - b", "80 A - c", "90 B - c", "80 C - c", "80 tombstone", "80 D - c",
@@ -82,16 +95,18 @@ import Testing
     }
 
     private static func config(_ id: String, join: String, cluster: Cluster, stateDir: String) throws -> AppConfig {
-        try AppConfig.parse(
-            yaml: appYAML(
-                id: id, cluster: cluster, threads: 1, stateDir: stateDir, extra: "commit.interval.ms: 50",
-                topology: """
-                    tables: [{name: left, topic: left, value.serde: json}, {name: right, topic: right, value.serde: json}]
-                    processors:
-                      - {name: joined, type: join, join: \(join), inputs: [left, right]}
-                    sinks:
-                      - {name: out, topic: joined, inputs: [joined], value.serde: json}
-                    """),
-            file: "app.yaml")
+        try AppConfig.parse(yaml: yaml(id, join: join, cluster: cluster, stateDir: stateDir), file: "app.yaml")
+    }
+
+    private static func yaml(_ id: String, join: String, cluster: Cluster, stateDir: String) -> String {
+        appYAML(
+            id: id, cluster: cluster, threads: 1, stateDir: stateDir, extra: "commit.interval.ms: 50",
+            topology: """
+                tables: [{name: left, topic: left, value.serde: json}, {name: right, topic: right, value.serde: json}]
+                processors:
+                  - {name: joined, type: join, join: \(join), inputs: [left, right]}
+                sinks:
+                  - {name: out, topic: joined, inputs: [joined], value.serde: json}
+                """)
     }
 }
