@@ -6,7 +6,8 @@ import EddySDK
 /// key) are kept in the subscription store or forgotten, and answered with the right table's
 /// current value; every update of the right table (the right input, already in its store)
 /// answers all subscribers of its key. Answers are keyed by the left key and carry the hash
-/// the subscription came with.
+/// the subscription came with. A subscription with a null key (a left join's entry without a
+/// foreign key) is answered at once with no right value and kept nowhere.
 final class ForeignKeyRespondNode: JoinNode {
     let subscriptions: any KeyValueStorage
     let right: TableStore
@@ -23,9 +24,9 @@ final class ForeignKeyRespondNode: JoinNode {
         defer { output.reset() }
         for index in 0..<run.count {
             let record = run.records[index]
-            guard let foreignKey = record.key.buffer, let value = record.value.buffer,
-                value.count >= 1 + ForeignKeyWire.hashSize,
-                let instruction = ForeignKeyWire.Instruction(rawValue: value[0])
+            guard let value = record.value.buffer, value.count >= 1 + ForeignKeyWire.hashSize,
+                let instruction = ForeignKeyWire.Instruction(rawValue: value[0]),
+                record.key.ptr != nil || instruction == .subscribe
             else {
                 graph.environment.dropped(
                     origin: run.origins[index], node: name, reason: "not a foreign-key join subscription")
@@ -33,6 +34,10 @@ final class ForeignKeyRespondNode: JoinNode {
             }
             let hash = UnsafeRawBufferPointer(rebasing: value[1..<1 + ForeignKeyWire.hashSize])
             let leftKey = UnsafeRawBufferPointer(rebasing: value[(1 + ForeignKeyWire.hashSize)...])
+            guard let foreignKey = record.key.buffer else {
+                respond(to: leftKey, hash: hash, right: nil, record: record, origin: run.origins[index])
+                continue
+            }
             ForeignKeyWire.subscriptionKey(foreignKey, leftKey: leftKey, into: &storeKey)
             storeKey.withUnsafeBytes { storeKey in
                 if instruction == .subscribe {

@@ -15,10 +15,10 @@ enum ForeignKeySteps {
         }
         let leftParent = declared.parents.first ?? ""
         switch step {
-        case .subscribe(let extractor, let foreignKeys):
+        case .subscribe(let extractor, let foreignKeys, let type):
             return try ForeignKeySubscribeNode(
                 name: declared.name, extractor: extractor, foreignKeys: try lookup.keyValue(foreignKeys.name),
-                caller: caller)
+                propagatesNullForeignKey: type == .left, caller: caller)
         case .respond(let subscriptions, let right):
             return ForeignKeyRespondNode(
                 name: declared.name, leftParent: leftParent, subscriptions: try lookup.keyValue(subscriptions.name),
