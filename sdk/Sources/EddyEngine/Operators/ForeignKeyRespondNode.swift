@@ -47,6 +47,10 @@ final class ForeignKeyRespondNode: JoinNode {
                 }
             }
             guard instruction != .unsubscribe else { continue }
+            guard instruction != .unsubscribeAndRespondWithoutValue else {
+                respond(to: leftKey, hash: hash, right: nil, record: record, origin: run.origins[index])
+                continue
+            }
             right.get(foreignKey) { rightValue, _ in
                 respond(to: leftKey, hash: hash, right: rightValue, record: record, origin: run.origins[index])
             }

@@ -62,8 +62,14 @@ final class ForeignKeySubscribeNode: GraphNode {
             }
             let unchanged = hadPrevious && foreignKey.buffer.map { previous.elementsEqual($0) } == true
             if hadPrevious, !unchanged {
+                // A tombstone retracts through the answer; an entry that lost its foreign key
+                // retracts an inner result through an answer without a value (a left join
+                // answers it through the null-key subscription below instead).
                 let instruction: ForeignKeyWire.Instruction =
-                    record.value.ptr == nil ? .unsubscribeAndRespond : .unsubscribe
+                    record.value.ptr == nil
+                    ? .unsubscribeAndRespond
+                    : foreignKey.ptr == nil && extracted && !propagatesNullForeignKey
+                        ? .unsubscribeAndRespondWithoutValue : .unsubscribe
                 previous.withUnsafeBytes {
                     send(instruction, to: $0, record: record, key: key, origin: run.origins[index])
                 }
