@@ -47,6 +47,11 @@ public final class KafkaRecordBuffer {
         return message.pointee.payload.map { UnsafeRawBufferPointer(start: $0, count: message.pointee.len) }
     }
 
+    /// The record `index` places after the head, valid while the record is held.
+    public func record(at index: Int) -> KafkaRecordView {
+        KafkaRecordView(storage[head + index]!, trustsLayout: trustsLayout)
+    }
+
     /// The offset of the last record held, or nil when empty.
     public var lastOffset: Int64? { isEmpty ? nil : storage[tail - 1]!.pointee.offset }
 

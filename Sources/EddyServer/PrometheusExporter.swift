@@ -74,6 +74,19 @@ final class PrometheusExporter: @unchecked Sendable {
                 "kafka_consumer_fetch_manager_metrics_records_lag",
                 [("topic", partition.topic), ("partition", "\(partition.partition)")], Double(lag))
         }
+        if let global = app.globalThreadFigures {
+            // Kafka Streams reports its global thread under the stream-thread metrics too.
+            let thread = [("thread_id", "GlobalStreamThread")]
+            set("kafka_streams_stream_thread_metrics_process_total", thread, Double(global.applied))
+            set("kafka_streams_stream_thread_metrics_dropped_records_total", thread, Double(global.skipped))
+            set("eddy_global_stream_thread_bootstrapped", [], global.bootstrapped ? 1 : 0)
+            set("eddy_global_stream_thread_bootstrap_remaining_records", [], Double(global.bootstrapRemaining))
+            for (partition, lag) in global.lag {
+                set(
+                    "kafka_consumer_fetch_manager_metrics_records_lag",
+                    [("topic", partition.topic), ("partition", "\(partition.partition)")], Double(lag))
+            }
+        }
         set("eddy_stream_thread_replacements_total", [], Double(app.threadReplacements))
         set("eddy_plugin_reloads_total", [], Double(app.reloadCount.load(ordering: .relaxed)))
         set("eddy_plugin_reload_refusals_total", [], Double(app.reloadRefusals))

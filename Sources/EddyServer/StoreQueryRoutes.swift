@@ -12,8 +12,9 @@ import NIOCore
 /// - `range?from=&to=`, `all` and `prefix/<prefix>` ask every live worker and merge, and
 ///   answer only when every partition was answered.
 ///
-/// A task restoring, migrating or without a live owner answers 503 with the reason, never a
-/// value. Stores are read only by their stream threads (see ``StreamsApp/queryLocally``).
+/// A global store's queries are answered by the worker asked, from its own copy (503 while it
+/// bootstraps). A task restoring, migrating or without a live owner answers 503 with the
+/// reason, never a value. Stores are read only by their stream threads (see ``StreamsApp/queryLocally``).
 /// Workers ask each other with `?local=<partitions>|all`, answered in ``QueryWire`` form.
 struct StoreQueryRoutes {
     let app: StreamsApp
@@ -30,6 +31,10 @@ struct StoreQueryRoutes {
                     "subTopology": store.subTopology,
                 ]
                 object["windowSize"] = store.windowSizeMs
+                if store.isGlobal {
+                    object["subTopology"] = nil
+                    object["global"] = true
+                }
                 return Self.json(status: .ok, object: object)
             } catch let error as QueryFailure {
                 return error.response
@@ -89,6 +94,15 @@ struct StoreQueryRoutes {
             let target = try Target(app: app, name: Self.decoded(context.parameters.get("store")))
             let query = StoreQuery(store: target.store.name, operation: try operation(target))
             try target.check(query.operation)
+            if target.store.isGlobal {
+                let entries: [QueriedEntry]
+                do {
+                    entries = try app.queryGlobalStore(query)
+                } catch {
+                    throw QueryFailure(error.retry ? .serviceUnavailable : .badRequest, error.reason)
+                }
+                return try render(query, target: target, entries: entries)
+            }
             if let local = request.uri.queryParameters.get("local") {
                 let partitions = local == "all" ? nil : local.split(separator: ",").compactMap { Int32($0) }
                 let answer = await app.queryLocally(query, partitions: partitions, timeout: timeout)
@@ -184,19 +198,22 @@ struct StoreQueryRoutes {
         func value(_ bytes: [UInt8], _ serde: String) -> Any {
             bytes.withUnsafeBytes { StoredValue($0, serde: serde).json }
         }
+        /// The key and value, and the timestamp a table's (key-value) store keeps with its value.
+        func keyValue(_ entry: QueriedEntry) -> [String: Any] {
+            let stored = entry.value.withUnsafeBytes { StoredValue($0, serde: store.valueSerde) }
+            let object: [String: Any] = ["key": value(entry.key, store.keySerde), "value": stored.json]
+            guard case .keyValue = store.kind else { return object }
+            return stored.addingTimestamp(to: object)
+        }
         if case .get = query.operation {
             guard let entry = sorted.first else {
                 throw QueryFailure(
                     .notFound, "no key \(Self.text(query.operation.key!, store.keySerde)) in store '\(store.name)'")
             }
-            return Self.json(
-                status: .ok,
-                object: ["key": value(entry.key, store.keySerde), "value": value(entry.value, store.valueSerde)])
+            return Self.json(status: .ok, object: keyValue(entry))
         }
         let results: [[String: Any]] = sorted.map { entry in
-            var object: [String: Any] = [
-                "key": value(entry.key, store.keySerde), "value": value(entry.value, store.valueSerde),
-            ]
+            var object = keyValue(entry)
             switch store.kind {
             case .window:
                 object["windowStart"] = entry.start
@@ -277,6 +294,10 @@ private struct Target {
     let partitions: Int32
 
     init(app: StreamsApp, name: String) throws {
+        if let global = app.globalQueryableStores[name] {
+            (store, partitions) = (global, 1)
+            return
+        }
         do {
             (store, partitions) = try app.lookup(name)
         } catch {

@@ -20,6 +20,9 @@ public enum StateStoreError: Error, Equatable, CustomStringConvertible {
     case corruptMetadata(file: String, reason: String)
     /// The store on disk was created with a different kind, serde or layout than declared now.
     case incompatibleStore(directory: String, field: String, onDisk: String, declared: String)
+    /// A table's store written by an older Eddy, which kept plain values (value serde
+    /// `onDisk`), where tables now keep each value with its timestamp (`timestamped:<onDisk>`).
+    case plainTableLayout(directory: String, valueSerde: String)
     /// RocksDB refused an operation; `message` is RocksDB's own text.
     case rocksDB(operation: String, directory: String, message: String)
     /// A file system call failed.
@@ -50,6 +53,12 @@ public enum StateStoreError: Error, Equatable, CustomStringConvertible {
             return "store at \(directory) was created with \(field) '\(onDisk)' but is now declared with "
                 + "'\(declared)'; declare '\(onDisk)' again, or delete the directory to rebuild the store "
                 + "from its changelog with the new \(field)"
+        case let .plainTableLayout(directory, valueSerde):
+            return
+                "store at \(directory) keeps a table's values without their timestamps (value.serde '\(valueSerde)'), "
+                + "as Eddy did before table stores kept each value's timestamp ('timestamped:\(valueSerde)'); "
+                + "stop the worker and delete the directory: the store is rebuilt in the new layout from its "
+                + "changelog (or its source topic); or reset the application (`eddy app reset app.yaml`)"
         case let .rocksDB(operation, directory, message):
             return "RocksDB \(operation) failed for \(directory): \(message)"
         case let .io(operation, path, code):

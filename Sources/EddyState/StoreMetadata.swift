@@ -104,6 +104,9 @@ struct StoreMetadata: Equatable {
         ] {
             let onDisk = fields[field] ?? "(none)"
             let wanted = declared.fields[field] ?? "(none)"
+            if field == "value.serde", wanted == "timestamped:" + onDisk {
+                throw StateStoreError.plainTableLayout(directory: directory, valueSerde: onDisk)
+            }
             if onDisk != wanted {
                 throw StateStoreError.incompatibleStore(
                     directory: directory, field: field, onDisk: onDisk, declared: wanted)

@@ -167,7 +167,8 @@ struct StoreCommand: ParsableCommand {
                         emit(
                             location.format == .text
                                 ? "\(found.taskId)\t\(k.text)\t\(v.text)"
-                                : StoredValue.jsonLine(["task": found.taskId, "key": k.json, "value": v.json]))
+                                : StoredValue.jsonLine(
+                                    v.addingTimestamp(to: ["task": found.taskId, "key": k.json, "value": v.json])))
                     }
                 }
                 FileHandle.standardOutput.write(Data(lines.utf8))
@@ -215,10 +216,11 @@ struct StoreCommand: ParsableCommand {
                             let v = StoredValue(value, serde: candidate.valueSerde)
                             return location.format == .text
                                 ? "\(candidate.taskId)\t\(v.text)"
-                                : StoredValue.jsonLine([
-                                    "task": candidate.taskId, "key": StoredValue(k, serde: candidate.keySerde).json,
-                                    "value": v.json,
-                                ])
+                                : StoredValue.jsonLine(
+                                    v.addingTimestamp(to: [
+                                        "task": candidate.taskId, "key": StoredValue(k, serde: candidate.keySerde).json,
+                                        "value": v.json,
+                                    ]))
                         }
                     }
                 }

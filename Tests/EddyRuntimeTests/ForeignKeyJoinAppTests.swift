@@ -95,6 +95,54 @@ import Testing
             ])
     }
 
+    /// KIP-962: a left join's order without a customer (no `customer.id`) is joined with null
+    /// at once, and again when it loses its customer; the inner join skips it, and retracts its
+    /// result (a tombstone) when the order loses its customer.
+    @Test func aLeftJoinEntryWithoutAForeignKeyIsJoinedWithNull() throws {
+        let cluster = try Cluster()
+        for topic in ["orders", "customers", "customers-seen", "orders-left", "orders-inner"] {
+            try cluster.createTopic(topic, partitions: 1)
+        }
+        let dir = TemporaryDirectory()
+        let config = try AppConfig.parse(
+            yaml: appYAML(
+                id: uniqueName("fk-null"), cluster: cluster, threads: 1, stateDir: dir.path,
+                extra: "commit.interval.ms: 50",
+                topology: """
+                    tables:
+                      - {name: orders, topic: orders, value.serde: json}
+                      - {name: customers, topic: customers, value.serde: json}
+                    processors:
+                      - {name: with-customer, type: join, join: left, inputs: [orders, customers], foreign.key.field: customer.id}
+                      - {name: with-known-customer, type: join, inputs: [orders, customers], foreign.key.field: customer.id}
+                    sinks:
+                      - {name: seen, topic: customers-seen, inputs: [customers], value.serde: json}
+                      - {name: left, topic: orders-left, inputs: [with-customer], value.serde: json}
+                      - {name: inner, topic: orders-inner, inputs: [with-known-customer], value.serde: json}
+                    """),
+            file: "app.yaml")
+        func order(_ json: String) -> [(key: String?, value: [UInt8]?)] { [("o3", Array(json.utf8))] }
+        var left: [String] = [], inner: [String] = []
+        try runWorker(config) {
+            try cluster.produce("customers", [("c1", Array(#"{"name":"Ada"}"#.utf8))])
+            _ = try cluster.read("customers-seen", count: 1)
+            try cluster.produce("orders", order(#"{"item":"pen"}"#))
+            _ = try cluster.read("orders-left", count: 1)
+            try cluster.produce("orders", order(#"{"customer":{"id":"c1"},"item":"ink"}"#))
+            _ = try cluster.read("orders-left", count: 2)
+            try cluster.produce("orders", order(#"{"item":"cap"}"#))
+            left = try cluster.read("orders-left", count: 3).map(render)
+            inner = try cluster.read("orders-inner", count: 2).map(render)
+        }
+        #expect(
+            left == [
+                #"o3 {"left":{"item":"pen"},"right":null}"#,
+                #"o3 {"left":{"customer":{"id":"c1"},"item":"ink"},"right":{"name":"Ada"}}"#,
+                #"o3 {"left":{"item":"cap"},"right":null}"#,
+            ])
+        #expect(inner == [#"o3 {"left":{"customer":{"id":"c1"},"item":"ink"},"right":{"name":"Ada"}}"#, "o3 null"])
+    }
+
     private func render(_ record: KafkaConsumerRecord) -> String {
         "\(String(decoding: record.key ?? [], as: UTF8.self)) \(record.value.map { String(decoding: $0, as: UTF8.self) } ?? "null")"
     }

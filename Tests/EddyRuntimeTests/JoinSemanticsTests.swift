@@ -113,7 +113,7 @@ import Testing
 
     /// An output as `time left - right` (the JSON merge's sides, `null` for a missing one), or
     /// `time tombstone`.
-    private static func rendered(_ record: KafkaConsumerRecord) -> String {
+    static func rendered(_ record: KafkaConsumerRecord) -> String {
         guard let value = record.value else { return "\(record.timestamp) tombstone" }
         let merged = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any]
         func side(_ name: String) -> String { (merged?[name] as? String) ?? "null" }

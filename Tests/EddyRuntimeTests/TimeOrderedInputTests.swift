@@ -206,6 +206,48 @@ import Testing
         #expect(values == ["a1", "b2", "b3", "a4", "a5", "b6", "b7", "a8", "a9", "b10"])
     }
 
+    /// The same merge through a plugin's timestamp extractor (`Enrich.purchase-time`: a
+    /// purchase's `ts`), whose times run against the Kafka timestamps: the group takes each
+    /// record's extracted time when it first looks at it, orders by it, and the task keeps it as
+    /// the record's event time (the outputs carry it).
+    @Test func mergeOfTwoTopicsComesOutInTheOrderOfTheirExtractedTimestamps() throws {
+        let cluster = try Cluster()
+        for topic in ["a", "b", "merged"] { try cluster.createTopic(topic, partitions: 1) }
+        func produce(_ topic: String, _ times: [Int]) throws {
+            try cluster.produce(
+                topic,
+                timed: times.map {
+                    (
+                        0, "k",
+                        #"{"user":"u","amount":1,"ts":\#($0),"merchant":"m","currency":"EUR","country":"DE","v":"\#(topic)\#($0)"}"#,
+                        Int64(100 - $0)
+                    )
+                })
+        }
+        try produce("a", [1, 4, 5, 8, 9])
+        try produce("b", [2, 3, 6, 7, 10])
+        let dir = TemporaryDirectory()
+        let config = try AppConfig.parse(
+            yaml: appYAML(
+                id: uniqueName("ordered-extractor"), cluster: cluster, threads: 1, stateDir: dir.path,
+                topology: """
+                    sources:
+                      - {name: a, topics: [a], value.serde: json, timestamp.extractor: Enrich.purchase-time}
+                      - {name: b, topics: [b], value.serde: json, timestamp.extractor: Enrich.purchase-time}
+                    sinks:
+                      - {name: out, topic: merged, inputs: [a, b], value.serde: json}
+                    """),
+            file: "app.yaml")
+        var output: [KafkaConsumerRecord] = []
+        try runWorker(config) { output = try cluster.read("merged", count: 10) }
+        let values = output.map { record -> String in
+            let object = try? JSONSerialization.jsonObject(with: Data(record.value ?? [])) as? [String: Any]
+            return "\(record.timestamp) \(object?["v"] as? String ?? "?")"
+        }
+        #expect(
+            values == ["1 a1", "2 b2", "3 b3", "4 a4", "5 a5", "6 b6", "7 b7", "8 a8", "9 a9", "10 b10"])
+    }
+
     /// With `buffered.records.per.partition: 5`, the 3000 records of each topic go through
     /// buffers of at most five records beyond a poll's: a full partition is paused and resumed
     /// at the offset after its last buffered record, and the merge is still exactly in order.

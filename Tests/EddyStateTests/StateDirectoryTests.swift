@@ -148,6 +148,28 @@ import Testing
         }
     }
 
+    /// A table's store written before tables kept timestamps (`value.serde=string`) is not
+    /// read as `timestamped:string`: the refusal says to delete it so it restores in the new layout.
+    @Test func aTableStoreInThePlainLayoutIsRefusedWithTheFix() throws {
+        try withStateDirectory { state in
+            let task = try state.lockTask("0_0")
+            defer { task.unlock() }
+            let budget = RecordCacheBudget(maxBytes: 1 << 20)
+            let store = try task.openKeyValueStore(kvSpec(valueSerde: "string"), cacheBudget: budget)
+            store.put("a", "1")
+            try store.commit(checkpoint: [testPartition: 1])
+            store.close()
+            let path = task.storePath("counts")
+            let refusal = stateError {
+                _ = try task.openKeyValueStore(kvSpec(valueSerde: "timestamped:string"), cacheBudget: budget)
+            }
+            #expect(refusal == .plainTableLayout(directory: path, valueSerde: "string"))
+            #expect(refusal.map { "\($0)" }?.contains("delete the directory") == true)
+            let reopened = try task.openKeyValueStore(kvSpec(valueSerde: "string"), cacheBudget: budget)
+            reopened.close()
+        }
+    }
+
     @Test func aChangedSerdeKindOrSegmentIntervalIsRefused() throws {
         try withStateDirectory { state in
             let task = try state.lockTask("0_0")

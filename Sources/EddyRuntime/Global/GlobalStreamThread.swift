@@ -68,6 +68,10 @@ final class GlobalStreamThread: @unchecked Sendable {
     /// Records applied to the global stores, and keyless records skipped, since the start.
     let applied = Atomic<Int>(0)
     let skipped = Atomic<Int>(0)
+    /// Offsets the bootstrap has still to read (0 once bootstrapped), and each partition's
+    /// lag behind its (stable) end from librdkafka's statistics, for `/metrics`.
+    let bootstrapRemaining = Atomic<Int>(0)
+    let lag = Mutex<[KafkaTopicPartition: Int64]>([:])
     /// When an unreadable record was last logged.
     private var lastWarning: ContinuousClock.Instant?
     /// Called on the thread when it fails after the bootstrap.
@@ -131,7 +135,9 @@ final class GlobalStreamThread: @unchecked Sendable {
         var inputs: [Input] = []
         do {
             let created = try KafkaConsumer(
-                configuration: configuration.withDefaults(["fetch.wait.max.ms": "10"]), logger: logger)
+                configuration: configuration.withDefaults(["fetch.wait.max.ms": "10", "statistics.interval.ms": "1000"]
+                ),
+                logger: logger, onStatistics: { [unowned self] stats in lag.withLock { $0 = stats.consumerLag } })
             consumer.withLock { $0 = created }
             defer {
                 consumer.withLock { $0 = nil }
@@ -176,6 +182,7 @@ final class GlobalStreamThread: @unchecked Sendable {
             })
         let byPartition = routes(inputs)
         let total = inputs.reduce(Int64(0)) { $0 + max(0, $1.end - $1.next) }
+        bootstrapRemaining.store(Int(total), ordering: .relaxed)
         var lastReport = ContinuousClock.now
         logger.info(
             "bootstrapping global store(s) \(manager.tables.map(\.declaration.store.name).joined(separator: ", ")) from \(inputs.count) partition(s): \(total) offsets to read"
@@ -188,6 +195,8 @@ final class GlobalStreamThread: @unchecked Sendable {
                     try input.next >= input.end || consumer.hasReachedEnd(input.partition)
                     || (consumer.position([input.partition]).first.map { $0.offset >= input.end } ?? false)
             }
+            let remaining = inputs.reduce(Int64(0)) { $0 + ($1.bootstrapped ? 0 : max(0, $1.end - $1.next)) }
+            bootstrapRemaining.store(Int(remaining), ordering: .relaxed)
             if ContinuousClock.now - lastReport >= .seconds(2) {
                 lastReport = .now
                 let done = inputs.reduce(Int64(0)) { $0 + max(0, min($1.next, $1.end) - $1.start) }

@@ -1,3 +1,4 @@
+import EddyEngine
 import EddySDK
 import Foundation
 
@@ -9,17 +10,29 @@ public struct StoredValue {
     public let text: String
     /// The value as a JSON value: a string or a number.
     public let json: Any
+    /// The timestamp stored with the value (`timestamped:<serde>`: a table's value, a windowed
+    /// aggregate), nil for values stored alone.
+    public private(set) var timestamp: Int64?
 
-    /// A windowed aggregation's value (`timestamped:<serde>`) prints as its aggregate, without
-    /// the timestamp (8 bytes) stored before it.
+    /// A table's value or a windowed aggregation's (`timestamped:<serde>`) prints as itself,
+    /// without the timestamp (8 bytes) stored before it, which ``timestamp`` holds.
     public init(_ bytes: UnsafeRawBufferPointer, serde: String) {
-        if serde.hasPrefix("timestamped:"), bytes.count >= 8 {
+        if Topology.isTimestamped(valueSerde: serde), bytes.count >= 8 {
             self.init(
                 decoding: UnsafeRawBufferPointer(rebasing: bytes[8...]),
-                serde: String(serde.dropFirst("timestamped:".count)))
+                serde: String(serde.dropFirst(Topology.timestampedSerdePrefix.count)))
+            timestamp = Int64(bigEndian: bytes.loadUnaligned(as: Int64.self))
         } else {
             self.init(decoding: bytes, serde: serde)
         }
+    }
+
+    /// `object` with the value's stored timestamp under `timestamp`, when it has one.
+    public func addingTimestamp(to object: [String: Any]) -> [String: Any] {
+        guard let timestamp else { return object }
+        var object = object
+        object["timestamp"] = timestamp
+        return object
     }
 
     private init(decoding bytes: UnsafeRawBufferPointer, serde: String) {

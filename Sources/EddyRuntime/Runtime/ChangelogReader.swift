@@ -120,7 +120,9 @@ final class ChangelogReader {
             restoration.next = record.offset + 1
             restoration.pending = true
             guard let key = record.key else { return }
-            restoration.buffer.append(key: key, value: record.value)
+            restoration.buffer.append(
+                key: key, value: record.value,
+                timestamp: restoration.store.restoresTimestamps ? record.timestamp : nil)
         }
         var ended: Set<TaskId> = [], unfinished: Set<TaskId> = []
         for restoration in restorations.values {

@@ -19,10 +19,11 @@ import EddyKafka
 /// While it waits the task processes nothing; its buffered records wait with it, and the
 /// time it spends so is counted (`idle time`).
 ///
-/// Records are ordered by event time: the JSON field a source names in `timestamp.field`,
-/// else the Kafka timestamp (also for a plugin's timestamp extractor, which runs only when
-/// the task processes the record; and for a record without the field, which its source will
-/// hand to the error handler).
+/// Records are ordered by event time — a source's `timestamp.field`, its plugin timestamp
+/// extractor, else the Kafka timestamp — taken once per record (``HeadEventTime``) when the
+/// group first looks at it and handed to the task with the record, which uses the same time.
+/// A record whose event time cannot be taken ahead (no such field, an extractor that rejects
+/// it) is ordered by its Kafka timestamp; its source hands it to the error handler.
 ///
 /// **Bounds**: a partition whose buffer holds `buffered.records.per.partition` records is
 /// paused and resumed (at the offset after its last buffered record) once the task drained
@@ -34,8 +35,11 @@ final class PartitionGroup {
     struct Slot {
         let partition: KafkaTopicPartition
         let buffer: KafkaRecordBuffer
-        /// The JSON field of the value holding event time (the source's `timestamp.field`).
-        let timestampField: String?
+        /// How the records' event times are taken.
+        let eventTime: HeadEventTime
+        /// The event times of the buffered records taken so far, from the head on (-1: to be
+        /// taken when processed): `times.count <= buffer.count`.
+        var times: [Int64] = []
         /// Whether the consumer read to the partition's end after its last buffered record.
         var atEnd = false
         /// Whether the group paused the partition because its buffer is full.
@@ -64,15 +68,16 @@ final class PartitionGroup {
     private(set) var idleNanos = 0
     private var waitingSince: ContinuousClock.Instant?
 
-    /// `timestampFields[i]`: the JSON field holding event time in partition `i`'s values, or
-    /// nil to order it by Kafka timestamps.
-    init(partitions: [KafkaTopicPartition], timestampFields: [String?], maxBuffered: Int, maxIdleMs: Int) {
+    /// `eventTimes[i]`: how partition `i`'s records' event times are taken.
+    init(partitions: [KafkaTopicPartition], eventTimes: [HeadEventTime], maxBuffered: Int, maxIdleMs: Int) {
         self.maxBuffered = maxBuffered
         self.maxIdleMs = maxIdleMs
-        slots = zip(partitions, timestampFields).map {
-            Slot(
+        slots = zip(partitions, eventTimes).map {
+            var slot = Slot(
                 partition: $0, buffer: KafkaRecordBuffer(capacity: maxBuffered + KafkaConsumer.pollBatchSize),
-                timestampField: $1)
+                eventTime: $1)
+            slot.times.reserveCapacity(maxBuffered + KafkaConsumer.pollBatchSize)
+            return slot
         }
     }
 
@@ -98,13 +103,15 @@ final class PartitionGroup {
 
     // MARK: - Processing
 
-    /// Hands the buffered records to `process` in timestamp order, as runs of one slot, until
-    /// nothing is buffered or the task has to wait for an empty partition. `now` is the
-    /// wall-clock time (ms) idle deadlines are measured in.
+    /// Hands the buffered records to `process` in timestamp order, as runs of one slot with
+    /// their event times (-1: to be taken by the task), until nothing is buffered or the task
+    /// has to wait for an empty partition. `now` is the wall-clock time (ms) idle deadlines are
+    /// measured in.
     @discardableResult
-    func process(now: Int64, _ process: (_ slot: Int, _ run: borrowing KafkaRecordRun) throws -> Void) throws
-        -> Readiness
-    {
+    func process(
+        now: Int64,
+        _ process: (_ slot: Int, _ run: borrowing KafkaRecordRun, _ eventTimes: UnsafePointer<Int64>) throws -> Void
+    ) throws -> Readiness {
         var counted = false
         while true {
             switch readiness(now: now) {
@@ -122,8 +129,12 @@ final class PartitionGroup {
                 enforcedProcessings += 1
                 counted = true
             }
-            let (slot, count) = nextRun()
-            try slots[slot].buffer.consume(count) { run in try process(slot, run) }
+            let (slot, count) = try nextRun()
+            let buffer = slots[slot].buffer
+            defer { slots[slot].times.removeFirst(min(count, slots[slot].times.count)) }
+            try slots[slot].times.withUnsafeBufferPointer { times in
+                try buffer.consume(count) { run in try process(slot, run, times.baseAddress!) }
+            }
         }
     }
 
@@ -147,12 +158,12 @@ final class PartitionGroup {
 
     /// The slot whose head record has the smallest timestamp (the first such slot on a tie),
     /// and how many of its records in a row stay at or below every other slot's head.
-    private func nextRun() -> (slot: Int, count: Int) {
+    private func nextRun() throws -> (slot: Int, count: Int) {
         var best = -1
         var bestTime = Int64.max
         var bound = Int64.max
         for index in slots.indices where !slots[index].buffer.isEmpty {
-            let time = eventTime(slot: index, at: 0)
+            let time = try eventTime(slot: index, at: 0)
             if best < 0 || time < bestTime {
                 if best >= 0 { bound = min(bound, bestTime) }
                 best = index
@@ -162,28 +173,21 @@ final class PartitionGroup {
             }
         }
         var count = 1
-        while count < slots[best].buffer.count, eventTime(slot: best, at: count) <= bound { count += 1 }
+        while count < slots[best].buffer.count, try eventTime(slot: best, at: count) <= bound { count += 1 }
         return (best, count)
     }
 
-    /// The event time of slot `slot`'s record `index` places after its head: its
-    /// `timestamp.field` when the value is a JSON object with a number there, else its Kafka
-    /// timestamp.
-    private func eventTime(slot: Int, at index: Int) -> Int64 {
+    /// The time slot `slot`'s record `index` places after its head is ordered by: its event
+    /// time, taken the first time it is asked for and kept in `times`, else its Kafka timestamp.
+    private func eventTime(slot: Int, at index: Int) throws -> Int64 {
         let buffer = slots[slot].buffer
-        guard let field = slots[slot].timestampField, let value = buffer.value(at: index),
-            JSONScanner.index(value, into: &members) != nil,
-            let range = JSONScanner.find(field, in: members, of: value)
-        else { return buffer.timestamp(at: index) }
-        switch try? JSONScanner.value(value, range) {
-        case .integer(let time)?: return time
-        case .number(let time)?: return Int64(time)
-        default: return buffer.timestamp(at: index)
+        while slots[slot].times.count <= index {
+            let time = try slots[slot].eventTime.eventTime(of: buffer.record(at: slots[slot].times.count))
+            slots[slot].times.append(time)
         }
+        let time = slots[slot].times[index]
+        return time >= 0 ? time : buffer.timestamp(at: index)
     }
-
-    /// Scratch space for indexing JSON values, reused from record to record.
-    private var members: [JSONScanner.IndexedMember] = []
 
     // MARK: - Flow control
 
@@ -215,7 +219,10 @@ final class PartitionGroup {
     /// Drops every buffered record (the task closes, or rewinds to its committed offsets) and
     /// returns the partitions the group had paused, to be resumed.
     func close() -> [KafkaTopicPartition] {
-        for slot in slots { slot.buffer.removeAll() }
+        for index in slots.indices {
+            slots[index].buffer.removeAll()
+            slots[index].times.removeAll(keepingCapacity: true)
+        }
         let paused = slots.filter(\.paused).map(\.partition)
         for index in slots.indices { slots[index].paused = false }
         nextOffsets.removeAll()

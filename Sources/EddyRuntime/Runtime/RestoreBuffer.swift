@@ -12,12 +12,17 @@ struct RestoreBuffer {
         entries.removeAll(keepingCapacity: true)
     }
 
-    mutating func append(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer?) {
+    /// Adds a record; `timestamp`, when given, is stored before a value (a table's store in
+    /// the timestamped layout restored from its source topic, whose records hold the value alone).
+    mutating func append(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer?, timestamp: Int64? = nil) {
         let keyStart = bytes.count
         bytes.append(contentsOf: key)
         let valueStart = bytes.count
-        if let value { bytes.append(contentsOf: value) }
-        entries.append((keyStart, key.count, valueStart, value?.count ?? -1))
+        if let value {
+            if let timestamp { withUnsafeBytes(of: timestamp.bigEndian) { bytes.append(contentsOf: $0) } }
+            bytes.append(contentsOf: value)
+        }
+        entries.append((keyStart, key.count, valueStart, value == nil ? -1 : bytes.count - valueStart))
     }
 
     func forEach(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) -> Void) {

@@ -52,7 +52,7 @@ final class StreamTask: TaskEnvironment {
     let applicationId: String
     /// The build of each plugin the task runs, and its output header.
     private var versions: [String: (version: PluginVersion, headers: [KafkaHeader])] = [:]
-    private var inputs: [Input] = []
+    private(set) var inputs: [Input] = []
     /// The JSON index of the current run's values, shared by the built-ins.
     let jsonIndex = JSONIndexCache()
     /// The run being processed and its input, for error reports.
@@ -128,8 +128,9 @@ final class StreamTask: TaskEnvironment {
     /// Processes a run of records (borrowed for the call) of input partition `input` (see
     /// ``input(topic:partition:)``): checks each against the source's serdes, takes its event
     /// time, runs the good ones through the graph, and records the offset for the next
-    /// commit. Throws when the `fail` handler stops processing.
-    func process(_ run: borrowing KafkaRecordRun, input: Int) throws {
+    /// commit. Throws when the `fail` handler stops processing. `eventTimes`, when given, holds
+    /// the event time a ``PartitionGroup`` took of each record (-1: none), which it keeps.
+    func process(_ run: borrowing KafkaRecordRun, input: Int, eventTimes: UnsafePointer<Int64>? = nil) throws {
         current = (copy run, input)
         defer { current = nil }
         jsonIndex.begin(count: run.count)
@@ -149,9 +150,10 @@ final class StreamTask: TaskEnvironment {
             let record = run[position]
             streamTimes[position] = time
             let origin = Int32(position)
+            let known = eventTimes?[position] ?? -1
             guard
                 var timestamp = try checked(
-                    record, checks: checks, timestampField: timestampField, input: input, origin: origin)
+                    record, checks: checks, timestampField: timestampField, known: known, input: input, origin: origin)
             else {
                 continue
             }
@@ -161,7 +163,7 @@ final class StreamTask: TaskEnvironment {
                     timestamp: timestamp,
                     topic: topic, partition: record.partition, offset: record.offset, headers: nil, header_count: 0),
                 headers: record.headers.map { ($0.key, $0.value) }, origin: origin)
-            if source.extractor != nil {
+            if source.extractor != nil, known < 0 {
                 // The plugin's extractor sees the record as the graph will, headers included.
                 let last = sourceRun.count - 1
                 guard let extracted = try source.eventTime(of: sourceRun.run[last], origin: origin) else {
@@ -195,10 +197,10 @@ final class StreamTask: TaskEnvironment {
     }
 
     /// The record's event time when it reads as its source's serdes say, else nil after
-    /// handing it to the error handler.
+    /// handing it to the error handler. `known` ≥ 0 is the event time a partition group took.
     private func checked(
-        _ record: KafkaRecordView, checks: (key: SerdeCheck, value: SerdeCheck), timestampField: String?, input: Int,
-        origin: Int32
+        _ record: KafkaRecordView, checks: (key: SerdeCheck, value: SerdeCheck), timestampField: String?,
+        known: Int64 = -1, input: Int, origin: Int32
     ) throws -> Int64? {
         let key = record.key, value = record.value
         // A JSON object value is validated by indexing it, which the built-ins then reuse.
@@ -218,6 +220,7 @@ final class StreamTask: TaskEnvironment {
                 origin: origin)
             return nil
         }
+        if known >= 0 { return known }
         guard let field = timestampField else {
             guard record.timestamp >= 0 else {
                 try handle(
@@ -237,9 +240,6 @@ final class StreamTask: TaskEnvironment {
         }
         return extracted
     }
-
-    /// The JSON field input `input`'s source takes event time from (`timestamp.field`), if any.
-    func timestampField(input: Int) -> String? { inputs[input].timestampField }
 
     /// A storage error (or a write to a global store) met inside a plugin call, once.
     private func storeFailure() -> (any Error)? {

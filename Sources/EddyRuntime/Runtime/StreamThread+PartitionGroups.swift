@@ -16,7 +16,7 @@ extension StreamThread {
             precondition(input == slot, "task \(task.id): input \(tp) registered as \(input), expected \(slot)")
         }
         task.partitionGroup = PartitionGroup(
-            partitions: partitions, timestampFields: (0..<partitions.count).map(task.timestampField(input:)),
+            partitions: partitions, eventTimes: (0..<partitions.count).map(task.headEventTime(input:)),
             maxBuffered: config.bufferedRecordsPerPartition, maxIdleMs: config.maxTaskIdleMs)
     }
 
@@ -38,8 +38,8 @@ extension StreamThread {
         let now = clock.now()
         for task in tasks.values {
             guard let group = task.partitionGroup else { continue }
-            try group.process(now: now) { slot, run in
-                try timedProcess(run.count, for: task) { try task.process(run, input: slot) }
+            try group.process(now: now) { slot, run, eventTimes in
+                try timedProcess(run.count, for: task) { try task.process(run, input: slot, eventTimes: eventTimes) }
                 processed += run.count
             }
             let (pause, resume) = group.flowChanges()

@@ -37,6 +37,10 @@ final class TaskStore: KeyValueStorage {
     /// Whether the store writes its changelog; false for a source-topic store, whose
     /// changelog is its source topic and whose checkpoint is a source offset.
     let writesChangelog: Bool
+    /// Whether restored records get their timestamp put before their value: a table's store in
+    /// the timestamped layout whose changelog is its source topic (the records hold the value
+    /// alone); a changelog the store writes holds the stored bytes, timestamp included.
+    let restoresTimestamps: Bool
     /// A storage error met inside a plugin call (which cannot throw); the task raises it.
     private(set) var failure: (any Error)?
     /// Operation counts and times, at `metrics.recording.level: DEBUG` only.
@@ -45,11 +49,15 @@ final class TaskStore: KeyValueStorage {
     /// stores keep windows and sessions by it. Set once by the task that takes the store.
     var streamTime: () -> Int64 = { -1 }
 
-    init(name: String, storage: Storage, changelog: ChangelogPartition?, writesChangelog: Bool = true) {
+    init(
+        name: String, storage: Storage, changelog: ChangelogPartition?, writesChangelog: Bool = true,
+        restoresTimestamps: Bool = false
+    ) {
         self.name = name
         self.storage = storage
         self.changelog = changelog
         self.writesChangelog = writesChangelog
+        self.restoresTimestamps = restoresTimestamps
     }
 
     /// Opens the store `spec` describes in a task's locked directory; `partition` is the
@@ -87,7 +95,8 @@ final class TaskStore: KeyValueStorage {
         if let sourceTopic = spec.sourceTopic {
             return TaskStore(
                 name: spec.name, storage: storage,
-                changelog: ChangelogPartition(topic: sourceTopic, partition: partition), writesChangelog: false)
+                changelog: ChangelogPartition(topic: sourceTopic, partition: partition), writesChangelog: false,
+                restoresTimestamps: Topology.isTimestamped(valueSerde: spec.valueSerde))
         }
         return TaskStore(
             name: spec.name, storage: storage,

@@ -36,9 +36,10 @@ public final class TopologyTestDriver {
     public let applicationId: String
     private let environment: TestEnvironment
     private var tasks: [TaskGraph] = []
-    private var stores: [String: HostStore] = [:]
-    /// The window stores of windowed aggregations, whose values start with a timestamp.
-    private var timestampedStores: Set<String> = []
+    var stores: [String: HostStore] = [:]
+    /// The stores whose values start with a timestamp: the window stores of windowed
+    /// aggregations, and the stores of tables (`timestamped:<serde>`).
+    var timestampedStores: Set<String> = []
     private var outputs: [String: [ForwardedRecord]] = [:]
     /// Records written to topics the topology reads, waiting to be fed back in.
     private var loopback: [(topic: String, record: ForwardedRecord)] = []
@@ -166,12 +167,10 @@ public final class TopologyTestDriver {
 
     // MARK: - Stores
 
-    /// The contents of the key-value store `name`, in key order.
+    /// The contents of the key-value store `name`, in key order; a table's store's values
+    /// without the timestamps it keeps (see ``timestampedKeyValueStore(_:)``).
     public func keyValueStore(_ name: String) throws -> [StoreEntry] {
-        guard case .keyValue(let storage as InMemoryKeyValueStore)? = stores[name]?.storage else {
-            throw TestDriverError.unknownStore(name, processor: "the topology")
-        }
-        return storage.sortedEntries()
+        try timestampedKeyValueStore(name).map(\.entry)
     }
 
     /// The contents of the key-value store `name`, decoded, in key order.

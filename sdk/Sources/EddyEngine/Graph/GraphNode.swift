@@ -81,6 +81,23 @@ public class SourceNode: GraphNode {
         try graph.reject(origin: origin, reason: reason, node: name, plugin: extractor.function.plugin)
         return nil
     }
+
+    /// The event time the source's timestamp extractor gives `record` ahead of processing (a
+    /// task ordering its input by event time): nil when it rejects the record or gives no
+    /// time or a negative one, which is then reported when the record is processed.
+    public func extractedTime(of record: UnsafePointer<eddy_record>) throws -> Int64? {
+        guard let extractor else { return record.pointee.timestamp }
+        extracted = nil
+        var origin: Int32 = 0
+        var rejected = false
+        try withUnsafePointer(to: &origin) { originPointer in
+            try extractor.apply(
+                RecordRun(records: record, origins: originPointer, count: 1), reportsRejections: false
+            ) { _ in rejected = true }
+        }
+        guard !rejected, let time = extracted, time >= 0 else { return nil }
+        return time
+    }
 }
 
 /// A passthrough node: merges, branch outputs and `toStream` pass records on unchanged.

@@ -46,10 +46,11 @@ public final class TaskGraph {
         self.environment = environment
         self.stores = stores
         var byName: [String: GraphNode] = [:]
+        let timestamped = sub.timestampedTableStores
         for declared in sub.nodes {
             let node = try Self.node(
                 for: declared, taskId: taskId, applicationId: applicationId, plugins: plugins, stores: stores,
-                environment: environment,
+                timestamped: timestamped, environment: environment,
                 makeNode: makeNode)
             node.graph = self
             if let sourceNode = node as? SourceNode {
@@ -195,7 +196,8 @@ public final class TaskGraph {
 
     private static func node(
         for declared: Topology.Node, taskId: String, applicationId: String, plugins: [String: PluginDescription],
-        stores: [String: HostStore], environment: TaskEnvironment, makeNode: (Topology.Node) throws -> GraphNode?
+        stores: [String: HostStore], timestamped: Set<String>, environment: TaskEnvironment,
+        makeNode: (Topology.Node) throws -> GraphNode?
     ) throws -> GraphNode {
         func plugin(_ name: String) throws -> PluginDescription {
             guard let plugin = plugins[name] else {
@@ -203,7 +205,8 @@ public final class TaskGraph {
             }
             return plugin
         }
-        let lookup = TaskStoreLookup(stores: stores, node: declared.name, taskId: taskId)
+        let lookup = TaskStoreLookup(
+            stores: stores, node: declared.name, taskId: taskId, timestamped: timestamped)
         func keyValueStore(_ declaration: StoreDeclaration) throws -> any KeyValueStorage {
             try lookup.keyValue(declaration.name)
         }
@@ -214,7 +217,7 @@ public final class TaskGraph {
         case .source(let source), .tableSource(let source, _):
             let node: SourceNode
             if case .tableSource(_, let store) = declared.kind {
-                node = TableSourceNode(name: declared.name, store: try keyValueStore(store))
+                node = TableSourceNode(name: declared.name, store: try lookup.table(store.name))
             } else {
                 node = SourceNode(name: declared.name)
             }
@@ -280,13 +283,13 @@ public final class TaskGraph {
             return SuppressNode(
                 name: declared.name, store: try keyValueStore(suppression.store), suppression: suppression)
         case .toTable(let store):
-            return ToTableNode(name: declared.name, store: try keyValueStore(store))
+            return ToTableNode(name: declared.name, store: try lookup.table(store.name))
         case .join(let join):
             return try JoinNode.make(
-                declared, join, stores: stores, taskId: taskId, applicationId: applicationId, entry: entry)
+                declared, join, lookup: lookup, taskId: taskId, applicationId: applicationId, entry: entry)
         case .foreignKey(let step):
             return try ForeignKeySteps.node(
-                declared, step, stores: stores, taskId: taskId, applicationId: applicationId, entry: entry)
+                declared, step, lookup: lookup, taskId: taskId, applicationId: applicationId, entry: entry)
         case .globalTable:
             throw GraphError(
                 "node \(declared.name) is a global table, which a built topology keeps outside its sub-topologies")

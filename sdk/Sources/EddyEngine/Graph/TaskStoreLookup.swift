@@ -7,10 +7,17 @@ struct TaskStoreLookup {
     let stores: [String: HostStore]
     let node: String
     let taskId: String
+    /// The key-value stores whose values start with their timestamp (declared `timestamped:<serde>`).
+    var timestamped: Set<String> = []
 
     func keyValue(_ name: String) throws -> any KeyValueStorage {
         guard case .keyValue(let store)? = stores[name]?.storage else { throw missing(name, kind: "key-value") }
         return store
+    }
+
+    /// The store of a `KTable`, read and written with timestamps where its layout has them.
+    func table(_ name: String) throws -> TableStore {
+        TableStore(try keyValue(name), timestamped: timestamped.contains(name))
     }
 
     func window(_ name: String) throws -> any WindowStorage {

@@ -8,12 +8,12 @@ import EddySDK
 /// there is none) or a tombstone (no left value any more, or an inner join without a right
 /// value). The right input is the left table, read only through its store.
 final class ForeignKeyResolveNode: JoinNode {
-    let left: any KeyValueStorage
+    let left: TableStore
     private var currentHash: [UInt8] = []
 
     init(
         name: String, type: Topology.Join.JoinType, leftParent: String, joiner: FunctionCaller?,
-        left: any KeyValueStorage
+        left: TableStore
     ) {
         self.left = left
         super.init(name: name, type: type, leftParent: leftParent, joiner: joiner)
@@ -34,7 +34,7 @@ final class ForeignKeyResolveNode: JoinNode {
                 value[ForeignKeyWire.hashSize] == 1
                 ? eddy_bytes(borrowing: UnsafeRawBufferPointer(rebasing: value[(ForeignKeyWire.hashSize + 1)...]))
                 : .absent
-            left.get(key) { leftValue in
+            left.get(key) { leftValue, _ in
                 let current = leftValue.map { eddy_bytes(borrowing: $0) } ?? .absent
                 currentHash.removeAll(keepingCapacity: true)
                 ForeignKeyWire.appendHash(of: current, to: &currentHash)

@@ -6,14 +6,15 @@ import EddySDK
 /// key) are kept in the subscription store or forgotten, and answered with the right table's
 /// current value; every update of the right table (the right input, already in its store)
 /// answers all subscribers of its key. Answers are keyed by the left key and carry the hash
-/// the subscription came with.
+/// the subscription came with. A subscription with a null key (a left join's entry without a
+/// foreign key) is answered at once with no right value and kept nowhere.
 final class ForeignKeyRespondNode: JoinNode {
     let subscriptions: any KeyValueStorage
-    let right: any KeyValueStorage
+    let right: TableStore
     private var storeKey: [UInt8] = []
     private var response: [UInt8] = []
 
-    init(name: String, leftParent: String, subscriptions: any KeyValueStorage, right: any KeyValueStorage) {
+    init(name: String, leftParent: String, subscriptions: any KeyValueStorage, right: TableStore) {
         self.subscriptions = subscriptions
         self.right = right
         super.init(name: name, type: .inner, leftParent: leftParent, joiner: nil)
@@ -23,9 +24,9 @@ final class ForeignKeyRespondNode: JoinNode {
         defer { output.reset() }
         for index in 0..<run.count {
             let record = run.records[index]
-            guard let foreignKey = record.key.buffer, let value = record.value.buffer,
-                value.count >= 1 + ForeignKeyWire.hashSize,
-                let instruction = ForeignKeyWire.Instruction(rawValue: value[0])
+            guard let value = record.value.buffer, value.count >= 1 + ForeignKeyWire.hashSize,
+                let instruction = ForeignKeyWire.Instruction(rawValue: value[0]),
+                record.key.ptr != nil || instruction == .subscribe
             else {
                 graph.environment.dropped(
                     origin: run.origins[index], node: name, reason: "not a foreign-key join subscription")
@@ -33,6 +34,10 @@ final class ForeignKeyRespondNode: JoinNode {
             }
             let hash = UnsafeRawBufferPointer(rebasing: value[1..<1 + ForeignKeyWire.hashSize])
             let leftKey = UnsafeRawBufferPointer(rebasing: value[(1 + ForeignKeyWire.hashSize)...])
+            guard let foreignKey = record.key.buffer else {
+                respond(to: leftKey, hash: hash, right: nil, record: record, origin: run.origins[index])
+                continue
+            }
             ForeignKeyWire.subscriptionKey(foreignKey, leftKey: leftKey, into: &storeKey)
             storeKey.withUnsafeBytes { storeKey in
                 if instruction == .subscribe {
@@ -42,7 +47,11 @@ final class ForeignKeyRespondNode: JoinNode {
                 }
             }
             guard instruction != .unsubscribe else { continue }
-            right.get(foreignKey) { rightValue in
+            guard instruction != .unsubscribeAndRespondWithoutValue else {
+                respond(to: leftKey, hash: hash, right: nil, record: record, origin: run.origins[index])
+                continue
+            }
+            right.get(foreignKey) { rightValue, _ in
                 respond(to: leftKey, hash: hash, right: rightValue, record: record, origin: run.origins[index])
             }
         }

@@ -4,11 +4,10 @@ import EddySDK
 /// Builds the node of one step of a foreign-key join for a task.
 enum ForeignKeySteps {
     static func node(
-        _ declared: Topology.Node, _ step: Topology.ForeignKeyStep, stores: [String: HostStore], taskId: String,
+        _ declared: Topology.Node, _ step: Topology.ForeignKeyStep, lookup: TaskStoreLookup, taskId: String,
         applicationId: String,
         entry: (Topology.PluginFunction) throws -> UnsafePointer<eddy_node>
     ) throws -> GraphNode {
-        let lookup = TaskStoreLookup(stores: stores, node: declared.name, taskId: taskId)
         func caller(_ function: Topology.PluginFunction) throws -> FunctionCaller {
             FunctionCaller(
                 function: function, entry: try entry(function), node: nil, taskId: taskId, applicationId: applicationId,
@@ -16,14 +15,14 @@ enum ForeignKeySteps {
         }
         let leftParent = declared.parents.first ?? ""
         switch step {
-        case .subscribe(let extractor, let foreignKeys):
+        case .subscribe(let extractor, let foreignKeys, let type):
             return try ForeignKeySubscribeNode(
                 name: declared.name, extractor: extractor, foreignKeys: try lookup.keyValue(foreignKeys.name),
-                caller: caller)
+                propagatesNullForeignKey: type == .left, caller: caller)
         case .respond(let subscriptions, let right):
             return ForeignKeyRespondNode(
                 name: declared.name, leftParent: leftParent, subscriptions: try lookup.keyValue(subscriptions.name),
-                right: try lookup.keyValue(right))
+                right: try lookup.table(right))
         case .resolve(let left, let type, let joiner):
             let function: FunctionCaller?
             switch joiner {
@@ -32,7 +31,7 @@ enum ForeignKeySteps {
             }
             return ForeignKeyResolveNode(
                 name: declared.name, type: type, leftParent: leftParent, joiner: function,
-                left: try lookup.keyValue(left))
+                left: try lookup.table(left))
         }
     }
 }

@@ -7,10 +7,14 @@ import EddySDK
 /// node sends a subscription (the left key and the hash of its new value) keyed by it —
 /// after an unsubscription from the key the entry referred to before, kept per left key in
 /// the `foreign-keys` store. A left tombstone unsubscribes and asks for an answer, through
-/// which the result is retracted. An entry whose extractor gives no key subscribes nowhere.
+/// which the result is retracted. An entry whose extractor gives no key subscribes nowhere —
+/// but in a left join (`propagatesNullForeignKey`), as in Kafka Streams 3.7+ (KIP-962), it
+/// sends a subscription with a null key, which the respond step answers with no right value,
+/// so the entry is joined with null.
 final class ForeignKeySubscribeNode: GraphNode {
     let extractor: KeyPicker
     let foreignKeys: any KeyValueStorage
+    let propagatesNullForeignKey: Bool
     private let output = RunBuffer()
     /// The updates with a value (the extractor's input); the keys it picks live in its arena.
     private let extracting = RunBuffer()
@@ -19,10 +23,11 @@ final class ForeignKeySubscribeNode: GraphNode {
 
     init(
         name: String, extractor: Topology.Join.KeySelector, foreignKeys: any KeyValueStorage,
-        caller: (Topology.PluginFunction) throws -> FunctionCaller
+        propagatesNullForeignKey: Bool = false, caller: (Topology.PluginFunction) throws -> FunctionCaller
     ) throws {
         self.extractor = try KeyPicker(extractor, arena: extracting.arena, caller: caller)
         self.foreignKeys = foreignKeys
+        self.propagatesNullForeignKey = propagatesNullForeignKey
         super.init(name: name)
         self.extractor.attach(to: self)
     }
@@ -44,7 +49,8 @@ final class ForeignKeySubscribeNode: GraphNode {
                     origin: run.origins[index], node: name, reason: "a table join drops updates with a null key")
                 continue
             }
-            let foreignKey = record.value.ptr != nil && extractor.kept[next] ? extractor.keys[next] : .absent
+            let extracted = record.value.ptr != nil && extractor.kept[next]
+            let foreignKey = extracted ? extractor.keys[next] : .absent
             if record.value.ptr != nil { next += 1 }
             var hadPrevious = false
             foreignKeys.get(key) { stored in
@@ -56,8 +62,14 @@ final class ForeignKeySubscribeNode: GraphNode {
             }
             let unchanged = hadPrevious && foreignKey.buffer.map { previous.elementsEqual($0) } == true
             if hadPrevious, !unchanged {
+                // A tombstone retracts through the answer; an entry that lost its foreign key
+                // retracts an inner result through an answer without a value (a left join
+                // answers it through the null-key subscription below instead).
                 let instruction: ForeignKeyWire.Instruction =
-                    record.value.ptr == nil ? .unsubscribeAndRespond : .unsubscribe
+                    record.value.ptr == nil
+                    ? .unsubscribeAndRespond
+                    : foreignKey.ptr == nil && extracted && !propagatesNullForeignKey
+                        ? .unsubscribeAndRespondWithoutValue : .unsubscribe
                 previous.withUnsafeBytes {
                     send(instruction, to: $0, record: record, key: key, origin: run.origins[index])
                 }
@@ -68,12 +80,15 @@ final class ForeignKeySubscribeNode: GraphNode {
             } else if hadPrevious {
                 foreignKeys.delete(key)
             }
+            if extracted, foreignKey.ptr == nil, propagatesNullForeignKey {
+                send(.subscribe, to: nil, record: record, key: key, origin: run.origins[index])
+            }
         }
         try forward(output.run)
     }
 
     private func send(
-        _ instruction: ForeignKeyWire.Instruction, to foreignKey: UnsafeRawBufferPointer, record: eddy_record,
+        _ instruction: ForeignKeyWire.Instruction, to foreignKey: UnsafeRawBufferPointer?, record: eddy_record,
         key: UnsafeRawBufferPointer,
         origin: Int32
     ) {
@@ -86,7 +101,8 @@ final class ForeignKeySubscribeNode: GraphNode {
         subscription.header_count = 0
         scratch.withUnsafeBytes { value in
             output.append(
-                subscription, key: eddy_bytes(borrowing: foreignKey), value: eddy_bytes(borrowing: value),
+                subscription, key: foreignKey.map { eddy_bytes(borrowing: $0) } ?? .absent,
+                value: eddy_bytes(borrowing: value),
                 origin: origin)
         }
     }

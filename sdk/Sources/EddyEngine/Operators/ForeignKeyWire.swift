@@ -19,6 +19,9 @@ enum ForeignKeyWire {
         case subscribe = 1
         /// Forget the subscription and answer, so the left side retracts its result (a left tombstone).
         case unsubscribeAndRespond = 2
+        /// Forget the subscription and answer with no right value: the left entry lost its
+        /// foreign key, so an inner join retracts its result (Kafka Streams' `DELETE_KEY_AND_PROPAGATE`).
+        case unsubscribeAndRespondWithoutValue = 3
     }
 
     static let hashSize = 9

@@ -73,10 +73,12 @@ public final class FunctionCaller {
     // MARK: - Calls
 
     /// Calls `apply` on `run`, going on after each record the plugin rejects: `rejected(index)`
-    /// is told (the caller discards that record's outputs) and the error policy gets it.
+    /// is told (the caller discards that record's outputs) and the error policy gets it —
+    /// unless `reportsRejections` is false (a look ahead at a record that is processed, and
+    /// reported, later).
     func apply(
         _ run: RecordRun, aggregates: UnsafePointer<eddy_bytes>? = nil, results: UnsafeMutablePointer<Int32>? = nil,
-        rejected: (Int) -> Void = { _ in }
+        reportsRejections: Bool = true, rejected: (Int) -> Void = { _ in }
     ) throws {
         var start = 0
         while start < run.count {
@@ -96,6 +98,10 @@ public final class FunctionCaller {
             }
             if lastEmitted == failed - start { discard(lastEmittedStart) }
             rejected(failed)
+            guard reportsRejections else {
+                start = failed + 1
+                continue
+            }
             try node.graph.reject(origin: run.origins[failed], reason: reason, node: node.name, plugin: function.plugin)
             start = failed + 1
         }

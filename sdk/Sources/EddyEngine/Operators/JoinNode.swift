@@ -97,11 +97,10 @@ public class JoinNode: GraphNode {
 
     /// The node of `join` for one task, over the task's stores.
     static func make(
-        _ declared: Topology.Node, _ join: Topology.Join, stores: [String: HostStore], taskId: String,
+        _ declared: Topology.Node, _ join: Topology.Join, lookup: TaskStoreLookup, taskId: String,
         applicationId: String,
         entry: (Topology.PluginFunction) throws -> UnsafePointer<eddy_node>
     ) throws -> JoinNode {
-        let lookup = TaskStoreLookup(stores: stores, node: declared.name, taskId: taskId)
         func caller(_ function: Topology.PluginFunction) throws -> FunctionCaller {
             FunctionCaller(
                 function: function, entry: try entry(function), node: nil, taskId: taskId, applicationId: applicationId,
@@ -122,7 +121,7 @@ public class JoinNode: GraphNode {
                 rightStore: try lookup.window(other.name), outerStore: try outer.map { try lookup.keyValue($0.name) })
         case .streamTable(let table):
             return StreamTableJoinNode(
-                name: name, type: join.type, leftParent: leftParent, joiner: joiner, table: try lookup.keyValue(table))
+                name: name, type: join.type, leftParent: leftParent, joiner: joiner, table: try lookup.table(table))
         case .streamGlobalTable(let global, let selector):
             return try StreamGlobalTableJoinNode(
                 name: name, type: join.type, leftParent: leftParent, joiner: joiner,
@@ -130,8 +129,8 @@ public class JoinNode: GraphNode {
                 caller: caller)
         case .tableTable(let left, let right):
             return TableTableJoinNode(
-                name: name, type: join.type, leftParent: leftParent, joiner: joiner, left: try lookup.keyValue(left),
-                right: try lookup.keyValue(right))
+                name: name, type: join.type, leftParent: leftParent, joiner: joiner, left: try lookup.table(left),
+                right: try lookup.table(right))
         }
     }
 }

@@ -4,8 +4,10 @@ import EddySDK
 /// A stream–global-table join (Kafka Streams' `KStreamGlobalKTableJoin`): the key selector
 /// (a plugin function, or a JSON field of the value) picks, per stream record, the global
 /// table's key; the record is joined with the global store's value of it (inner: dropped when
-/// there is none; left: joined with nil). The output keeps the stream's key and timestamp.
-/// Records with a null value are dropped and counted; the global store is only read.
+/// there is none; left: joined with nil — also when the selector picks no key, as Kafka
+/// Streams 3.7+ (KIP-962), where an inner join drops and counts the record). The output keeps
+/// the stream's key and timestamp. Records with a null value are dropped and counted; the
+/// global store is only read.
 final class StreamGlobalTableJoinNode: JoinNode {
     let global: any KeyValueStorage
     let selector: KeyPicker
@@ -57,6 +59,10 @@ final class StreamGlobalTableJoinNode: JoinNode {
                 pairs.add(
                     record, key: record.key, left: record.value, right: .absent, timestamp: record.timestamp,
                     origin: origin)
+            } else if selector.keys[index].ptr == nil, type == .inner {
+                graph.environment.dropped(
+                    origin: origin, node: name,
+                    reason: "an inner global table join drops records whose selected key is null")
             }
         }
         try deliver()

@@ -11,8 +11,11 @@ import EddySDK
 /// time order) until the join's stream time passes its window's end plus the grace — then
 /// it is emitted with nil for the other side, unless a partner came first, which removes it.
 /// A record already past its window's end when it arrives (within the grace) is emitted
-/// unmatched at once; one past the grace is dropped and counted. Records with a null key or
-/// value are dropped and counted.
+/// unmatched at once; one past the grace is dropped and counted. Records with a null value
+/// are dropped and counted. A record with a null key can match nothing: as in Kafka Streams
+/// 3.7+ (KIP-962) a side that keeps unmatched records (the left side of a left join, both
+/// sides of an outer join) emits it at once joined with nil, without moving stream time;
+/// other sides drop and count it.
 ///
 /// Several records of a key at one timestamp share a window store entry (and an outer store
 /// entry): their values, each after its 4-byte big-endian length.
@@ -52,9 +55,24 @@ final class StreamStreamJoinNode: JoinNode {
         for index in 0..<run.count {
             let record = run.records[index]
             let origin = run.origins[index]
-            guard let key = record.key.buffer, let value = record.value.buffer else {
+            guard let value = record.value.buffer else {
                 graph.environment.dropped(
-                    origin: origin, node: name, reason: "a stream-stream join drops records with a null key or value")
+                    origin: origin, node: name, reason: "a stream-stream join drops records with a null value")
+                continue
+            }
+            guard let key = record.key.buffer else {
+                if keepsUnmatched {
+                    let value = eddy_bytes(borrowing: value)
+                    let (left, right) = isLeft ? (value, eddy_bytes.absent) : (.absent, value)
+                    pairs.add(
+                        record, key: record.key, left: left, right: right, timestamp: record.timestamp, origin: origin)
+                } else {
+                    graph.environment.dropped(
+                        origin: origin, node: name,
+                        reason:
+                            "a stream-stream join drops records with a null key (but for a left join's left side and an outer join)"
+                    )
+                }
                 continue
             }
             let time = record.timestamp

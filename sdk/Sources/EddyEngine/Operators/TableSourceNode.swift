@@ -5,12 +5,13 @@ import EddySDK
 /// under its key in the table's store, a tombstone deletes the key, and every change is
 /// forwarded. A tombstone of a key the table does not hold changes nothing and is not
 /// forwarded (downstream joins would otherwise retract results that never existed). Null
-/// keys are dropped and counted. The store's changelog is the source topic itself.
+/// keys are dropped and counted. The store's changelog is the source topic itself; it keeps
+/// each value with its record's timestamp (a `TimestampedKeyValueStore`).
 public final class TableSourceNode: SourceNode {
-    let store: any KeyValueStorage
+    let store: TableStore
     private let output = RunBuffer()
 
-    init(name: String, store: any KeyValueStorage) {
+    init(name: String, store: TableStore) {
         self.store = store
         super.init(name: name)
     }
@@ -24,11 +25,9 @@ public final class TableSourceNode: SourceNode {
                 continue
             }
             if let value = record.value.buffer {
-                store.put(key, value)
+                store.put(key, value, timestamp: record.timestamp)
             } else {
-                var held = false
-                store.get(key) { held = $0 != nil }
-                guard held else { continue }
+                guard store.contains(key) else { continue }
                 store.delete(key)
             }
             output.append(record, origin: run.origins[index])

@@ -5,16 +5,18 @@ import EddySDK
 /// update of either table (already in that table's store) looks its key up in the other
 /// table's store. The result is the joined value while the join holds for the key (inner:
 /// both sides; left: the left side; outer: either side) and a tombstone when an update ends
-/// it; an update that neither makes nor ends a result emits nothing. A result takes the
-/// updating record's timestamp. Updates with a null key are dropped and counted.
+/// it; an update that neither makes nor ends a result emits nothing. A result (or tombstone)
+/// takes, as Kafka Streams', the larger of the update's timestamp and the timestamp the other
+/// table stored with its value, or the update's when the other side is missing (or its store
+/// keeps no timestamps). Updates with a null key are dropped and counted.
 final class TableTableJoinNode: JoinNode {
-    let left: any KeyValueStorage
-    let right: any KeyValueStorage
+    let left: TableStore
+    let right: TableStore
 
     init(
         name: String, type: Topology.Join.JoinType, leftParent: String, joiner: FunctionCaller?,
-        left: any KeyValueStorage,
-        right: any KeyValueStorage
+        left: TableStore,
+        right: TableStore
     ) {
         self.left = left
         self.right = right
@@ -35,8 +37,9 @@ final class TableTableJoinNode: JoinNode {
                     origin: origin, node: name, reason: "a table join drops updates with a null key")
                 continue
             }
-            other.get(key) { otherValue in
+            other.get(key) { otherValue, otherTimestamp in
                 let updated = record.value
+                let timestamp = max(record.timestamp, otherTimestamp ?? record.timestamp)
                 let found = otherValue.map { eddy_bytes(borrowing: $0) } ?? .absent
                 let (leftValue, rightValue) = fromLeft ? (updated, found) : (found, updated)
                 // Whether the key is in the result now, and whether this update can have changed that.
@@ -48,7 +51,7 @@ final class TableTableJoinNode: JoinNode {
                 }
                 if holds {
                     pairs.add(
-                        record, key: record.key, left: leftValue, right: rightValue, timestamp: record.timestamp,
+                        record, key: record.key, left: leftValue, right: rightValue, timestamp: timestamp,
                         origin: origin)
                     return
                 }
@@ -60,7 +63,7 @@ final class TableTableJoinNode: JoinNode {
                 case .outer: heldBefore = true  // both sides are missing now, and the updated one was there
                 }
                 if updated.ptr == nil, heldBefore {
-                    pairs.addTombstone(record, key: record.key, timestamp: record.timestamp, origin: origin)
+                    pairs.addTombstone(record, key: record.key, timestamp: timestamp, origin: origin)
                 }
             }
         }

@@ -3,12 +3,12 @@ import EddySDK
 
 /// `toTable` (Kafka Streams' `KStreamToTable`, materialized): puts each value under its
 /// key, deletes the key on a tombstone, and forwards every update. Null keys are skipped
-/// and counted as dropped.
+/// and counted as dropped. The store keeps each value with its record's timestamp.
 public final class ToTableNode: GraphNode {
-    let store: any KeyValueStorage
+    let store: TableStore
     private let output = RunBuffer()
 
-    init(name: String, store: any KeyValueStorage) {
+    init(name: String, store: TableStore) {
         self.store = store
         super.init(name: name)
     }
@@ -20,7 +20,11 @@ public final class ToTableNode: GraphNode {
                 graph.environment.dropped(origin: run.origins[index], node: name, reason: "null key")
                 continue
             }
-            if let value = record.value.buffer { store.put(key, value) } else { store.delete(key) }
+            if let value = record.value.buffer {
+                store.put(key, value, timestamp: record.timestamp)
+            } else {
+                store.delete(key)
+            }
             output.append(record, origin: run.origins[index])
         }
         defer { output.reset() }

@@ -25,7 +25,7 @@ extension Topology {
             if case .globalTable(let global) = entry.node.kind {
                 globalStores.append(global)
             } else {
-                declared.append(entry)
+                declared.append(entry.withTimestampedTableStore)
             }
         }
         var locationOf: [String: TopologyError.Location] = [:]

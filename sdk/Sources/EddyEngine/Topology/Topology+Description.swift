@@ -55,7 +55,8 @@ extension Topology.Kind {
         case .tableSource(let source, _): "table \(source.topics.joined(separator: ","))"
         case .globalTable(let global): "global table \(global.topic)"
         case .join(let join): join.summary
-        case .foreignKey(.subscribe(let extractor, _)): "foreign-key join subscribe: \(extractor.summary) key selector"
+        case .foreignKey(.subscribe(let extractor, _, _)):
+            "foreign-key join subscribe: \(extractor.summary) key selector"
         case .foreignKey(.respond): "foreign-key join respond"
         case .foreignKey(.resolve(_, let type, _)): "foreign-key \(type) join resolve"
         }

@@ -23,7 +23,8 @@ extension Topology {
         return [
             Node(
                 name: subscribe,
-                kind: .foreignKey(.subscribe(extractor: extractor, foreignKeys: store("foreign-keys-store"))),
+                kind: .foreignKey(
+                    .subscribe(extractor: extractor, foreignKeys: store("foreign-keys-store"), type: type)),
                 parents: [left]),
             Node(name: registration, kind: .repartition(partitions: nil), parents: [subscribe]),
             Node(

@@ -61,8 +61,10 @@ public struct Topology: Sendable {
     /// table's partition subscribes to the right entry's, which responds.
     public enum ForeignKeyStep: Sendable, Equatable {
         /// Left table updates become subscriptions keyed by the foreign key the extractor
-        /// picks (and unsubscriptions from a previous one, kept in `foreignKeys`).
-        case subscribe(extractor: Join.KeySelector, foreignKeys: StoreDeclaration)
+        /// picks (and unsubscriptions from a previous one, kept in `foreignKeys`); in a left
+        /// join, an entry without a foreign key subscribes with a null key, answered with no
+        /// right value (KIP-962).
+        case subscribe(extractor: Join.KeySelector, foreignKeys: StoreDeclaration, type: Join.JoinType)
         /// Subscriptions (the left input), kept in `subscriptions`, and updates of the right
         /// table in store `right` (the right input) become responses keyed by the left key.
         case respond(subscriptions: StoreDeclaration, right: String)
@@ -420,7 +422,7 @@ extension Topology.Kind {
     public var stores: [StoreDeclaration] {
         switch self {
         case .join(let join): return join.ownedStores
-        case .foreignKey(.subscribe(_, let store)), .foreignKey(.respond(let store, _)): return [store]
+        case .foreignKey(.subscribe(_, let store, _)), .foreignKey(.respond(let store, _)): return [store]
         default: return store.map { [$0] } ?? []
         }
     }
@@ -456,7 +458,7 @@ extension Topology.Kind {
             if case .extractor(let function) = source.timestamp { return [function] }
             return []
         case .join(let join): return join.pluginFunctions
-        case .foreignKey(.subscribe(.function(let extractor), _)): return [extractor]
+        case .foreignKey(.subscribe(.function(let extractor), _, _)): return [extractor]
         case .foreignKey(.resolve(_, _, .function(let joiner))): return [joiner]
         default: return []
         }
