@@ -100,7 +100,8 @@ enum DSLForeignKeyJoins: Plugin {
     static let version = "1.0.0"
 
     static func topology(_ builder: StreamsBuilder) {
-        func product(of order: String) -> String { String(order.split(separator: ":")[0]) }
+        // An order without a product ("none") refers to no product.
+        func product(of order: String) -> String? { order.contains(":") ? String(order.split(separator: ":")[0]) : nil }
         var orders = builder.table(
             "fk-inner-orders", key: .string, value: .string, materialized: .as("fk-inner-orders-store"))
         var products = builder.table(

@@ -70,4 +70,34 @@ import Testing
         #expect(records == [TestRecord(key: "k", value: "A - a", timestamp: 3)])
         #expect(dropped == 1)
     }
+
+    /// Orders `o1` (which then loses its product) and `o2` (which never has one) against product `p1`.
+    private func ordersWithoutAProduct(_ prefix: String) throws -> [TestRecord<String, String>] {
+        let driver = try TopologyTestDriver(DSLForeignKeyJoins.self)
+        let orders = driver.inputTopic("\(prefix)-orders", key: .string, value: .string)
+        let products = driver.inputTopic("\(prefix)-products", key: .string, value: .string)
+        try products.pipe(key: "p1", value: "tea", timestamp: 1)
+        try orders.pipe(key: "o1", value: "p1:2", timestamp: 2)
+        try orders.pipe(key: "o1", value: "none", timestamp: 3)
+        try orders.pipe(key: "o2", value: "none", timestamp: 4)
+        try products.pipe(key: "p1", value: "green tea", timestamp: 5)
+        return try driver.outputTopic("\(prefix)-out", key: .string, value: .string).readRecords()
+    }
+
+    @Test func leftForeignKeyJoinJoinsAnEntryWithoutAForeignKeyWithNull() throws {
+        #expect(
+            try ordersWithoutAProduct("fk-left") == [
+                TestRecord(key: "o1", value: "p1:2 with tea", timestamp: 2),
+                TestRecord(key: "o1", value: "none with null", timestamp: 3),
+                TestRecord(key: "o2", value: "none with null", timestamp: 4),
+            ])
+    }
+
+    @Test func innerForeignKeyJoinRetractsTheResultOfAnEntryThatLosesItsForeignKey() throws {
+        #expect(
+            try ordersWithoutAProduct("fk-inner") == [
+                TestRecord(key: "o1", value: "p1:2 with tea", timestamp: 2),
+                TestRecord(key: "o1", value: nil, timestamp: 3),
+            ])
+    }
 }

@@ -39,10 +39,12 @@ extension KTable {
     /// updated when either entry changes; a key is in the result while its entry and the one
     /// it refers to exist. Runs through two internal topics (subscriptions to the foreign
     /// key's partition, responses back), which need no co-partitioning of the two tables.
+    /// An entry whose `foreignKey` is nil refers to nothing: it has no result (one it had is
+    /// retracted).
     @inlinable
     public func join<KO: Serde, VO: Serde, VR: Serde>(
         _ other: KTable<KO, VO>, value: VR, named name: String? = nil,
-        foreignKey: @escaping (V.Value) throws -> KO.Value,
+        foreignKey: @escaping (V.Value) throws -> KO.Value?,
         _ joiner: @escaping (V.Value, VO.Value) throws -> VR.Value
     ) -> KTable<K, VR> {
         foreignKeyJoin(other, .inner, name, value, foreignKey) { left, right in
@@ -51,11 +53,12 @@ extension KTable {
     }
 
     /// As ``join(_:value:named:foreignKey:_:)``, and an entry whose foreign key `other` does
-    /// not hold is joined with nil.
+    /// not hold — or whose `foreignKey` is nil, as in Kafka Streams 3.7+ (KIP-962) — is joined
+    /// with nil.
     @inlinable
     public func leftJoin<KO: Serde, VO: Serde, VR: Serde>(
         _ other: KTable<KO, VO>, value: VR, named name: String? = nil,
-        foreignKey: @escaping (V.Value) throws -> KO.Value,
+        foreignKey: @escaping (V.Value) throws -> KO.Value?,
         _ joiner: @escaping (V.Value, VO.Value?) throws -> VR.Value
     ) -> KTable<K, VR> {
         foreignKeyJoin(other, .left, name, value, foreignKey) { left, right in
@@ -68,7 +71,7 @@ extension KTable {
     @usableFromInline
     func foreignKeyJoin<KO: Serde, VO: Serde, VR: Serde>(
         _ other: KTable<KO, VO>, _ type: TopologyNode.JoinType, _ name: String?, _ value: VR,
-        _ foreignKey: @escaping (V.Value) throws -> KO.Value,
+        _ foreignKey: @escaping (V.Value) throws -> KO.Value?,
         _ joiner: @escaping (V.Value?, VO.Value?) throws -> VR.Value
     ) -> KTable<K, VR> {
         let joinName = name ?? builder.generatedName("KTABLE-FK-JOIN")
@@ -76,7 +79,11 @@ extension KTable {
         let right = other.materializedForJoin()
         let extractor = NodeFunction.emitting(decoder.valuesOnly, rejectingTombstones: "a foreign-key extractor") {
             _, v, call, index in
-            try call.emitKey(index, try foreignKey(v), other.keySerde)
+            if let key = try foreignKey(v) {
+                try call.emitKey(index, key, other.keySerde)
+            } else {
+                try call.emitNoKey(index)
+            }
         }
         builder.add(
             TopologyNode(

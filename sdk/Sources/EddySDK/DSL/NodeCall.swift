@@ -81,6 +81,13 @@ struct NodeCall {
         try serde.serialize(key) { try send(index, eddy_bytes(borrowing: $0), .absent) }
     }
 
+    /// Emits an absent key for record `index`: a key selector's "no key" (a foreign-key
+    /// extractor's nil).
+    @inlinable
+    func emitNoKey(_ index: Int) throws {
+        try send(index, .absent, .absent)
+    }
+
     @inlinable
     func send(_ index: Int, _ key: eddy_bytes, _ value: eddy_bytes) throws {
         guard let emit = host.pointee.emit, Self.hostHasEmit(host) else {
