@@ -23,6 +23,11 @@ struct IsolatedPluginManifest: Codable {
         var doc: String?
     }
 
+    struct Function: Codable {
+        var name: String
+        var signature: String
+    }
+
     struct Processor: Codable {
         var name: String
         var doc: String?
@@ -42,9 +47,10 @@ struct IsolatedPluginManifest: Codable {
     var loadedPath: String
     var byteCount: Int
     var processors: [Processor]
-    /// Typed functions, stream functions and whether it exports a topology: these run only
-    /// in the worker's process, so an isolated plugin that is asked for them is refused.
-    var functions: [String]
+    /// Typed functions, which run in the plugin's process too (``IsolatedFunction``).
+    var functions: [Function]
+    /// Stream functions and whether it exports a topology: these run only in the worker's
+    /// process, so an isolated plugin that is asked for them is refused.
     var streamFunctions: [String]
     var hasTopology: Bool
 
@@ -71,7 +77,7 @@ struct IsolatedPluginManifest: Codable {
                     ConfigKey(name: $0.name, type: $0.type.rawValue, defaultValue: $0.defaultValue, doc: $0.doc)
                 })
         }
-        functions = description.functions.map(\.name)
+        functions = description.functions.map { Function(name: $0.name, signature: $0.signature) }
         streamFunctions = description.streamFunctions.map(\.name)
         hasTopology = description.topology != nil
     }

@@ -50,6 +50,9 @@ enum Request: UInt32 {
     case punctuate
     /// `u64 instance`: close the instance.
     case close
+    /// `function name, u32 count, u64 byte count, arguments` (``TypedCallBatch``'s
+    /// encoding): call a typed function `count` times, answering each with a ``Call/result``.
+    case callFunction
 }
 
 /// A host call the plugin made in the child, or the end of a request. Each starts with its
@@ -85,6 +88,9 @@ enum Call: UInt32 {
     case sessionPut
     case sessionRemove
     case sessionFetch
+    /// `u8 tag, u64 word` (``TypedCallBatch/encode(result:)``): the result of the typed
+    /// function call numbered by the call's index.
+    case result
     /// `i32 status, u32 processed`: the request is done.
     case done
     /// The calls region is full: apply what it holds and answer with an empty reply.
@@ -97,7 +103,7 @@ enum Call: UInt32 {
         switch self {
         case .setError, .forward, .kvPut, .kvDelete, .windowPut, .iteratorClose, .log, .counterAdd, .gaugeSet,
             .requestCommit,
-            .sessionPut, .sessionRemove, .done:
+            .sessionPut, .sessionRemove, .result, .done:
             false
         default:
             true

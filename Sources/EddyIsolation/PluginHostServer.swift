@@ -11,7 +11,7 @@ import Foundation
 /// the worker's own ``PluginLoader`` (every check an in-process load makes), then serves
 /// the worker's requests over ``IsolationProtocol``: creating instances, processing runs
 /// record by record with `process` (as the worker's processor node does in-process),
-/// punctuations and closes. The plugin gets ``RelayHostAPI``, the same ABI as in-process.
+/// punctuations and closes, and the calls of a typed function for a run of records. The plugin gets ``RelayHostAPI``, the same ABI as in-process.
 public enum PluginHostServer {
     /// Loads the plugin and returns its manifest as JSON (`--describe`).
     public static func describe(path: String, pluginDirectory: String, cacheDirectory: String) throws -> Data {
@@ -68,6 +68,8 @@ private final class Server {
     var recordCapacity = 64
     let headers = HeaderBuffer()
     var headerStarts: [Int] = []
+    /// The arguments of one typed function call, reused from call to call.
+    var arguments: [TypedValue] = []
 
     init(plugin: LoadedPlugin, channel: ChildChannel) {
         self.plugin = plugin
@@ -111,9 +113,35 @@ private final class Server {
             let id = reader.get(UInt64.self)
             if let live = instances.removeValue(forKey: id) { live.processor.pointee.close?(live.instance) }
             channel.done(eddy_status(EDDY_OK), processed: 0)
+        case .callFunction:
+            callFunction(&reader)
         case nil:
             fail("unknown request")
         }
+    }
+
+    /// Calls a typed function once per call of the request, answering each with its result.
+    private func callFunction(_ reader: inout WireReader) {
+        let name = reader.string() ?? ""
+        guard let function = plugin.functions[name] else { return fail("the plugin has no typed function \(name)") }
+        let count = Int(reader.get(UInt32.self))
+        _ = reader.get(UInt64.self)
+        var offset = reader.offset
+        for index in 0..<count {
+            TypedCallBatch.readCall(function.signature, from: channel.requestBase, offset: &offset, into: &arguments)
+            let result: TypedValue
+            do {
+                result = try function.call(arguments)
+            } catch {
+                return fail("typed function \(name): \(error)")
+            }
+            let (tag, word) = TypedCallBatch.encode(result: result)
+            channel.currentRecord = Int32(index)
+            _ = channel.begin(.result, size: 9)
+            channel.calls.put(tag)
+            channel.calls.put(word)
+        }
+        channel.done(eddy_status(EDDY_OK), processed: count)
     }
 
     /// Reads `count` records into `records`, their headers into `headers`.

@@ -246,7 +246,7 @@ final class ProxyInstance {
             let earliestEnd = reader.get(Int64.self)
             var iterator: OpaquePointer?
             reply(api.session_fetch(ctx, store, key, earliestEnd, reader.get(Int64.self), &iterator), handle: iterator)
-        case .done, .flush:
+        case .done, .flush, .result:
             break
         }
     }

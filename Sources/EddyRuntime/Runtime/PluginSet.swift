@@ -70,7 +70,7 @@ public final class PluginSet: Sendable {
                 throw AppConfigError(
                     file: config.file, line: line, key: key,
                     message:
-                        "plugin '\(name)' runs with isolation: process, which runs its processors only; its typed functions, stream functions and topologies run in the worker — set `plugins: {\(name): {isolation: in_process}}` or use its processors"
+                        "plugin '\(name)' runs with isolation: process, which runs its processors and typed functions only; its stream functions and topologies run in the worker — set `plugins: {\(name): {isolation: in_process}}` or use its processors"
                 )
             }
             if let loaded = plugins[name] { return loaded }
@@ -101,7 +101,14 @@ public final class PluginSet: Sendable {
             let key = "topology.processors[\(index)]"
             guard case .plugin(let name, let processorName, let given) = processor.kind else {
                 for (call, field) in processor.kind.functionCalls {
-                    _ = try plugin(call.plugin, key: "\(key).\(field)", line: processor.line)
+                    let loaded = try plugin(call.plugin, key: "\(key).\(field)", line: processor.line, code: false)
+                    if isolation.isolation(of: call.plugin) == .process, loaded.functions[call.function] == nil {
+                        throw AppConfigError(
+                            file: config.file, line: processor.line, key: "\(key).\(field)",
+                            message:
+                                "plugin '\(call.plugin)' runs with isolation: process, which runs its processors and typed functions only; \(call.plugin).\(call.function) is no typed function (its stream functions and topologies run in the worker) — set `plugins: {\(call.plugin): {isolation: in_process}}` or call a typed function"
+                        )
+                    }
                 }
                 continue
             }
