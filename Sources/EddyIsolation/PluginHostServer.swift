@@ -13,6 +13,15 @@ import Foundation
 /// record by record with `process` (as the worker's processor node does in-process),
 /// punctuations and closes, and the calls of a typed function for a run of records. The plugin gets ``RelayHostAPI``, the same ABI as in-process.
 public enum PluginHostServer {
+    /// Keeps this process's standard output for the manifest and points fd 1 at standard
+    /// error, so that what a plugin prints while it loads (a constructor, its entry function)
+    /// goes to standard error and cannot corrupt the manifest. Returns the kept output.
+    public static func reserveStandardOutput() -> FileHandle {
+        let kept = dup(STDOUT_FILENO)
+        dup2(STDERR_FILENO, STDOUT_FILENO)
+        return FileHandle(fileDescriptor: kept, closeOnDealloc: true)
+    }
+
     /// Loads the plugin and returns its manifest as JSON (`--describe`).
     public static func describe(path: String, pluginDirectory: String, cacheDirectory: String) throws -> Data {
         let loaded = try PluginLoader(pluginDirectory: pluginDirectory, cacheDirectory: cacheDirectory).load(path)

@@ -10,13 +10,14 @@ final class CrashPluginDirectory {
     /// Where the plugin notes the crashes it already made (it crashes once per marker).
     let markers: String
 
-    init() throws {
+    /// With `printing`, the plugin prints to standard output while it loads.
+    init(printing: Bool = false) throws {
         directory = TemporaryDirectory()
         plugins = directory.path + "/plugins"
         markers = directory.path + "/markers"
         try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: markers, withIntermediateDirectories: true)
-        try Self.compileCrashy(to: plugins + "/libCrashy.so")
+        try Self.compileCrashy(to: plugins + "/libCrashy.so", defines: printing ? ["CRASHY_PRINTS_WHILE_LOADING"] : [])
     }
 
     /// An application running `Crashy/relay` from `input` to `output`, with the extra keys.
@@ -78,10 +79,11 @@ final class CrashPluginDirectory {
     /// Compiles `Tests/Fixtures/crashy.c` — the `Crashy` plugin: a `relay` processor that
     /// forwards every record, and crashes once per `marker.dir` on the values `segv`, `abort`
     /// and `hang` — against `eddy.h` into `output`.
-    static func compileCrashy(to output: String) throws {
+    static func compileCrashy(to output: String, defines: [String] = []) throws {
         let tests = (#filePath as NSString).deletingLastPathComponent as NSString
         try CPlugin.compile(
-            (tests.appendingPathComponent("../Fixtures/crashy.c") as NSString).standardizingPath, to: output)
+            (tests.appendingPathComponent("../Fixtures/crashy.c") as NSString).standardizingPath, to: output,
+            defines: defines)
     }
 }
 

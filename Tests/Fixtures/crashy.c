@@ -10,7 +10,9 @@
  * filter of an application file: true for every value, after crashing (or hanging) the first
  * time per `marker_dir` on `segv`, `abort`, `trap` or `hang`. A typed function gets no
  * config, so each record carries the marker directory.
-
+ *
+ * Compiled with CRASHY_PRINTS_WHILE_LOADING, it prints to standard output while it loads
+ * (from a constructor and from its entry function), as a chatty plugin might.
  *
  * Compiled by Tests/EddyRuntimeTests (PluginIsolationTests) and by the recovery benchmark
  * with `cc -shared -fPIC -I sdk/include`.
@@ -93,4 +95,17 @@ static const eddy_plugin plugin = {
     sizeof(eddy_plugin), EDDY_ABI_MAJOR, EDDY_ABI_MINOR, EDDY_TOOLCHAIN_NONE, "crashy", "1.0.0", NULL,
     processors, 1, functions, 1, NULL, NULL, 0 };
 
-const eddy_plugin *eddy_plugin_v1(void) { return &plugin; }
+#ifdef CRASHY_PRINTS_WHILE_LOADING
+__attribute__((constructor)) static void say_loaded(void) {
+    printf("crashy: loaded {\"not\": \"a manifest\"}\n");
+    fflush(stdout);
+}
+#endif
+
+const eddy_plugin *eddy_plugin_v1(void) {
+#ifdef CRASHY_PRINTS_WHILE_LOADING
+    printf("crashy: describing myself\n");
+#endif
+    return &plugin;
+}
+
