@@ -11,7 +11,8 @@ import Foundation
 /// the worker's own ``PluginLoader`` (every check an in-process load makes), then serves
 /// the worker's requests over ``IsolationProtocol``: creating instances, processing runs
 /// record by record with `process` (as the worker's processor node does in-process),
-/// punctuations and closes, and the calls of a typed function for a run of records. The plugin gets ``RelayHostAPI``, the same ABI as in-process.
+/// punctuations and closes, the calls of a typed function for a run of records, and the
+/// `apply` and `merge` of its exported nodes and stream functions on runs. The plugin gets ``RelayHostAPI``, the same ABI as in-process.
 public enum PluginHostServer {
     /// Keeps this process's standard output for the manifest and points fd 1 at standard
     /// error, so that what a plugin prints while it loads (a constructor, its entry function)
@@ -79,6 +80,9 @@ private final class Server {
     var headerStarts: [Int] = []
     /// The arguments of one typed function call, reused from call to call.
     var arguments: [TypedValue] = []
+    /// An `apply`'s aggregates and results, reused from run to run.
+    var aggregates: [eddy_bytes] = []
+    var results: [Int32] = []
 
     init(plugin: LoadedPlugin, channel: ChildChannel) {
         self.plugin = plugin
@@ -124,6 +128,10 @@ private final class Server {
             channel.done(eddy_status(EDDY_OK), processed: 0)
         case .callFunction:
             callFunction(&reader)
+        case .apply:
+            apply(&reader)
+        case .merge:
+            merge(&reader)
         case nil:
             fail("unknown request")
         }
@@ -151,6 +159,56 @@ private final class Server {
             channel.calls.put(word)
         }
         channel.done(eddy_status(EDDY_OK), processed: count)
+    }
+
+    /// An exported node's `apply` on a run of records, with a context of its own for the call
+    /// (what the plugin is lent through it is valid for the call, as `eddy.h` says).
+    private func apply(_ reader: inout WireReader) {
+        let reference = reader.string() ?? ""
+        guard let node = IsolatedNodeReference.resolve(reference, in: plugin.description),
+            let apply = node.pointee.apply
+        else { return fail("the plugin has no node \(reference) with an apply") }
+        let count = Int(reader.get(UInt32.self))
+        let hasAggregates = reader.get(UInt8.self) != 0
+        let wantsResults = reader.get(UInt8.self) != 0
+        decode(count, from: &reader)
+        aggregates.removeAll(keepingCapacity: true)
+        if hasAggregates { for _ in 0..<count { aggregates.append(reader.bytes()) } }
+        results.removeAll(keepingCapacity: true)
+        results.append(contentsOf: repeatElement(0, count: wantsResults ? count : 0))
+        let context = ChildContext(instance: 0)
+        var processed = 0
+        let status = aggregates.withUnsafeBufferPointer { aggregates in
+            results.withUnsafeMutableBufferPointer { results in
+                apply(
+                    node, RelayHostAPI.pointer, context.pointer, records, count,
+                    hasAggregates ? aggregates.baseAddress : nil, wantsResults ? results.baseAddress : nil,
+                    &processed)
+            }
+        }
+        if wantsResults {
+            _ = channel.begin(.results, size: 4 + 4 * count)
+            channel.calls.put(UInt32(count))
+            for value in results { channel.calls.put(value) }
+        }
+        channel.done(status, processed: processed)
+    }
+
+    /// An exported node's `merge` of session aggregates.
+    private func merge(_ reader: inout WireReader) {
+        let reference = reader.string() ?? ""
+        guard let node = IsolatedNodeReference.resolve(reference, in: plugin.description),
+            let merge = node.pointee.merge
+        else { return fail("the plugin has no node \(reference) with a merge") }
+        let key = reader.bytes()
+        let count = Int(reader.get(UInt32.self))
+        aggregates.removeAll(keepingCapacity: true)
+        for _ in 0..<count { aggregates.append(reader.bytes()) }
+        let context = ChildContext(instance: 0)
+        let status = aggregates.withUnsafeBufferPointer {
+            merge(node, RelayHostAPI.pointer, context.pointer, key, $0.baseAddress, count)
+        }
+        channel.done(status, processed: 0)
     }
 
     /// Reads `count` records into `records`, their headers into `headers`.

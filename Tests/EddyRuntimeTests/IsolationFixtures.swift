@@ -73,6 +73,27 @@ final class CrashPluginDirectory {
             """)
     }
 
+    /// An application running Crashy's exported topology (`input` → filter → `output`).
+    func topologyApp(id: String, cluster: Cluster, extra: String) throws -> String {
+        try directory.write(
+            "app.yaml",
+            """
+            application.id: \(id)
+            bootstrap.servers: \(cluster.bootstrap)
+            processing.guarantee: exactly_once_v2
+            num.stream.threads: 1
+            plugins.dir: \(plugins)
+            state.dir: \(directory.path)/state
+            \(extra)
+            kafka:
+              session.timeout.ms: "6000"
+              heartbeat.interval.ms: "500"
+              fetch.wait.max.ms: "10"
+            topology:
+              plugin: Crashy
+            """)
+    }
+
     /// The JSON value the filter app reads for `value`.
     func filterRecord(_ value: String) -> String { #"{"v":"\#(value)","m":"\#(markers)"}"# }
 

@@ -11,6 +11,11 @@
  * time per `marker_dir` on `segv`, `abort`, `trap` or `hang`. A typed function gets no
  * config, so each record carries the marker directory.
  *
+ * Its exported topology (`topology: {plugin: Crashy}`) reads `input`, keeps every record
+ * with a FILTER node whose `apply` -- a DSL closure's C equivalent -- crashes or hangs the
+ * same way on those values, with the marker directory from the environment variable
+ * CRASHY_MARKERS, and writes `output`.
+ *
  * Compiled with CRASHY_PRINTS_WHILE_LOADING, it prints to standard output while it loads
  * (from a constructor and from its entry function), as a chatty plugin might.
  *
@@ -87,13 +92,45 @@ static const eddy_processor relay_processor = {
     sizeof(eddy_processor), "relay", "forwards records; crashes once on segv, abort or hang",
     NULL, 0, keys, 1, NULL, relay_init, relay_process, NULL, relay_close, NULL };
 static const eddy_processor *const processors[] = { &relay_processor };
+
+static eddy_status survive_apply(const eddy_node *node, const eddy_host_api *host, eddy_context *ctx,
+                                 const eddy_record *records, size_t count, const eddy_bytes *aggregates,
+                                 int32_t *results, size_t *processed_out) {
+    (void)node; (void)host; (void)ctx; (void)aggregates;
+    const char *dir = getenv("CRASHY_MARKERS");
+    const char *record = (const char *)records;
+    for (size_t i = 0; i < count; i++, record += records->struct_size) {
+        const eddy_record *r = (const eddy_record *)record;
+        if (dir && r->value.ptr) crash_on((const char *)r->value.ptr, r->value.len, dir);
+        results[i] = 1;
+    }
+    *processed_out = count;
+    return EDDY_OK;
+}
+
+static const char *const input_topics[] = { "input" };
+static const char *const output_topics[] = { "output" };
+static const char *const in_parent[] = { "in" };
+static const char *const survive_parent[] = { "survive" };
+static const eddy_node in_node = {
+    .struct_size = sizeof(eddy_node), .name = "in", .kind = EDDY_NODE_SOURCE,
+    .topics = input_topics, .topic_count = 1, .key_serde = "bytes", .value_serde = "bytes" };
+static const eddy_node survive_node = {
+    .struct_size = sizeof(eddy_node), .name = "survive", .kind = EDDY_NODE_FILTER,
+    .parents = in_parent, .parent_count = 1, .apply = survive_apply };
+static const eddy_node out_node = {
+    .struct_size = sizeof(eddy_node), .name = "out", .kind = EDDY_NODE_SINK,
+    .parents = survive_parent, .parent_count = 1, .topics = output_topics, .topic_count = 1,
+    .key_serde = "bytes", .value_serde = "bytes" };
+static const eddy_node *const nodes[] = { &in_node, &survive_node, &out_node };
+static const eddy_topology topology = { sizeof(eddy_topology), nodes, 3 };
 static const eddy_function survives_function = {
     sizeof(eddy_function), "survives", "bool(str,str)", (void (*)(void))survives,
     "true, after crashing once per marker directory on segv, abort, trap or hang" };
 static const eddy_function *const functions[] = { &survives_function };
 static const eddy_plugin plugin = {
     sizeof(eddy_plugin), EDDY_ABI_MAJOR, EDDY_ABI_MINOR, EDDY_TOOLCHAIN_NONE, "crashy", "1.0.0", NULL,
-    processors, 1, functions, 1, NULL, NULL, 0 };
+    processors, 1, functions, 1, &topology, NULL, 0 };
 
 #ifdef CRASHY_PRINTS_WHILE_LOADING
 __attribute__((constructor)) static void say_loaded(void) {

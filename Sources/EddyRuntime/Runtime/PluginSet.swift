@@ -65,14 +65,7 @@ public final class PluginSet: Sendable {
         var plugins: [String: LoadedPlugin] = [:]
         /// The first processor node using each store, and whether its plugin is isolated.
         var storeUsers: [String: (node: String, isolated: Bool)] = [:]
-        func plugin(_ name: String, key: String, line: Int?, code: Bool = true) throws -> LoadedPlugin {
-            if code, isolation.isolation(of: name) == .process {
-                throw AppConfigError(
-                    file: config.file, line: line, key: key,
-                    message:
-                        "plugin '\(name)' runs with isolation: process, which runs its processors and typed functions only; its stream functions and topologies run in the worker — set `plugins: {\(name): {isolation: in_process}}` or use its processors"
-                )
-            }
+        func plugin(_ name: String, key: String, line: Int?) throws -> LoadedPlugin {
             if let loaded = plugins[name] { return loaded }
             guard let path = locate(name, in: config.pluginsDir) else {
                 throw AppConfigError(
@@ -101,18 +94,11 @@ public final class PluginSet: Sendable {
             let key = "topology.processors[\(index)]"
             guard case .plugin(let name, let processorName, let given) = processor.kind else {
                 for (call, field) in processor.kind.functionCalls {
-                    let loaded = try plugin(call.plugin, key: "\(key).\(field)", line: processor.line, code: false)
-                    if isolation.isolation(of: call.plugin) == .process, loaded.functions[call.function] == nil {
-                        throw AppConfigError(
-                            file: config.file, line: processor.line, key: "\(key).\(field)",
-                            message:
-                                "plugin '\(call.plugin)' runs with isolation: process, which runs its processors and typed functions only; \(call.plugin).\(call.function) is no typed function (its stream functions and topologies run in the worker) — set `plugins: {\(call.plugin): {isolation: in_process}}` or call a typed function"
-                        )
-                    }
+                    _ = try plugin(call.plugin, key: "\(key).\(field)", line: processor.line)
                 }
                 continue
             }
-            let loaded = try plugin(name, key: "\(key).plugin", line: processor.line, code: false)
+            let loaded = try plugin(name, key: "\(key).plugin", line: processor.line)
             guard let description = loaded.processor(named: processorName) else {
                 let known = loaded.description.processors.map(\.name).joined(separator: ", ")
                 throw AppConfigError(
