@@ -72,13 +72,15 @@ final class IsolatedNode {
             requests.requests.put(UInt32(0))
             requests.requests.put(UInt8(aggregates == nil ? 0 : 1))
             requests.requests.put(UInt8(results == nil ? 0 : 1))
+            // The aggregates follow the records: room is kept for those of the records taken.
             var taken = 0
+            var aggregateBytes = 0
             while start + taken < count {
-                let size =
-                    RecordWire.size(of: record(start + taken))
-                    + (aggregates.map { WireWriter.size(of: $0[start + taken]) } ?? 0)
-                guard requests.requests.fits(size + 8 * (taken + 1)) else { break }
+                let aggregateSize = aggregates.map { WireWriter.size(of: $0[start + taken]) } ?? 0
+                let size = RecordWire.size(of: record(start + taken)) + aggregateSize
+                guard requests.requests.fits(size + aggregateBytes) else { break }
                 RecordWire.write(record(start + taken), to: &requests.requests)
+                aggregateBytes += aggregateSize
                 taken += 1
             }
             guard taken > 0 else {
