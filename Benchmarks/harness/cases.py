@@ -79,14 +79,21 @@ TOPOLOGIES = {
 """,
 }
 
-# W1 and W3 with WordCount under `isolation: process`: the same topologies, the plugin's
-# processors in an `eddy plugin-host` child per stream thread (issue 22).
+# W1, W2 and W3 under `isolation: process`: the same topologies, WordCount's processors (W1,
+# W3), Enrich's typed functions (W2) or the closures of Enrich's DSL topology (W2dsl), one
+# request per run of records, in an `eddy plugin-host` child per stream thread (issue 22).
 TOPOLOGIES["W1iso"] = TOPOLOGIES["W1"]
+TOPOLOGIES["W2iso"] = TOPOLOGIES["W2"]
+TOPOLOGIES["W2dsliso"] = TOPOLOGIES["W2dsl"]
 TOPOLOGIES["W3iso"] = TOPOLOGIES["W3"]
 
-#: Workloads whose WordCount runs isolated, and the app-file key that does it.
-ISOLATED = {"W1iso", "W3iso"}
-ISOLATION_KEYS = "plugins:\n  WordCount: {isolation: process}\n"
+#: Workloads whose plugin runs isolated, and the app-file keys that do it.
+ISOLATED = {
+    "W1iso": "plugins:\n  WordCount: {isolation: process}\n",
+    "W2iso": "plugins:\n  Enrich: {isolation: process}\n",
+    "W2dsliso": "plugins:\n  Enrich: {isolation: process}\n",
+    "W3iso": "plugins:\n  WordCount: {isolation: process}\n",
+}
 
 GUARANTEES = {"alo": "at_least_once", "eos": "exactly_once_v2"}
 
@@ -143,14 +150,14 @@ class Case:
             f"commit.interval.ms: {commit_ms}\n"
             f"plugins.dir: {plugins_dir}\n"
             f"state.dir: {state_dir}\n"
-            + (ISOLATION_KEYS if self.workload in ISOLATED else "")
+            + ISOLATED.get(self.workload, "")
             + f"kafka:\n{kafka}\n"
             f"topology:{topology}")
 
 
-#: W2's work written as a DSL topology and as one processor, W3 in windows, and W1 and W3 with
-#: an isolated plugin: run them by name (--cases).
-EXTRA_WORKLOADS = ("W2dsl", "W2proc", "W3win", "W3fin", "W1iso", "W3iso")
+#: W2's work written as a DSL topology and as one processor, W3 in windows, and W1, W2 and W3
+#: with an isolated plugin: run them by name (--cases).
+EXTRA_WORKLOADS = ("W2dsl", "W2proc", "W3win", "W3fin", "W1iso", "W2iso", "W2dsliso", "W3iso")
 
 
 def all_cases(extra=False):

@@ -10,7 +10,8 @@ import Foundation
 /// child `eddy plugin-host --describe` checks and loads the file exactly as the worker
 /// would (file and ELF checks, content-addressed copy, `dlopen`, ABI and toolchain) and
 /// answers with the plugin's manifest; the worker builds a stand-in descriptor whose
-/// processors run in `eddy plugin-host` children (``IsolatedBuild``).
+/// processors, and typed functions whose calls, run in `eddy plugin-host` children
+/// (``IsolatedBuild``).
 public struct IsolatedPluginLoader: Sendable {
     /// Plugins must lie inside this directory.
     public let pluginDirectory: String
@@ -51,10 +52,16 @@ public struct IsolatedPluginLoader: Sendable {
             timeoutMs: timeoutMs)
         var description = try PluginDescription(StandInDescriptor.make(manifest, build: build))
         description.runsIsolated = true
+        var functions: [String: TypedFunctionCaller] = [:]
+        for function in manifest.functions {
+            functions[function.name] = try TypedFunctionCaller(
+                name: function.name, signature: try FunctionSignature(parsing: function.signature),
+                runner: IsolatedFunction(build: build, name: function.name))
+        }
         return LoadedPlugin(
             description: description, sha256: manifest.sha256, sourcePath: manifest.sourcePath,
             loadedPath: manifest.loadedPath,
-            byteCount: manifest.byteCount, functions: [:])
+            byteCount: manifest.byteCount, functions: functions)
     }
 
     private func describe(_ path: String, as plugin: String) throws -> IsolatedPluginManifest {

@@ -3,8 +3,8 @@ import EddySDK
 
 /// What `eddy plugin-host --describe` tells the worker about a plugin it loaded and
 /// validated: the descriptor's identity and processors (their stores and config keys), the
-/// build (sha256 and content-addressed copy), and what else the plugin exports, which an
-/// isolated plugin does not run.
+/// build (sha256 and content-addressed copy), its typed functions, and its exported topology
+/// and stream functions.
 struct IsolatedPluginManifest: Codable {
     struct Store: Codable {
         var name: String
@@ -21,6 +21,11 @@ struct IsolatedPluginManifest: Codable {
         var type: Int32
         var defaultValue: String?
         var doc: String?
+    }
+
+    struct Function: Codable {
+        var name: String
+        var signature: String
     }
 
     struct Processor: Codable {
@@ -42,11 +47,12 @@ struct IsolatedPluginManifest: Codable {
     var loadedPath: String
     var byteCount: Int
     var processors: [Processor]
-    /// Typed functions, stream functions and whether it exports a topology: these run only
-    /// in the worker's process, so an isolated plugin that is asked for them is refused.
-    var functions: [String]
-    var streamFunctions: [String]
-    var hasTopology: Bool
+    /// Typed functions, which run in the plugin's process too (``IsolatedFunction``).
+    var functions: [Function]
+    /// The exported topology's nodes (nil: none) and the stream functions, whose `apply` and
+    /// `merge` run in the plugin's process too (``IsolatedNode``).
+    var topology: [IsolatedNodeManifest]?
+    var streamFunctions: [IsolatedNodeManifest]
 
     init(description: PluginDescription, sha256: String, sourcePath: String, loadedPath: String, byteCount: Int) {
         name = description.name
@@ -71,8 +77,8 @@ struct IsolatedPluginManifest: Codable {
                     ConfigKey(name: $0.name, type: $0.type.rawValue, defaultValue: $0.defaultValue, doc: $0.doc)
                 })
         }
-        functions = description.functions.map(\.name)
-        streamFunctions = description.streamFunctions.map(\.name)
-        hasTopology = description.topology != nil
+        functions = description.functions.map { Function(name: $0.name, signature: $0.signature) }
+        topology = description.topology?.map { IsolatedNodeManifest($0.entry, reference: "t:" + $0.name) }
+        streamFunctions = description.streamFunctions.map { IsolatedNodeManifest($0.entry, reference: "s:" + $0.name) }
     }
 }

@@ -50,6 +50,15 @@ enum Request: UInt32 {
     case punctuate
     /// `u64 instance`: close the instance.
     case close
+    /// `function name, u32 count, u64 byte count, arguments` (``TypedCallBatch``'s
+    /// encoding): call a typed function `count` times, answering each with a ``Call/result``.
+    case callFunction
+    /// `node reference, u32 count, u8 has aggregates, u8 wants results, records, then the
+    /// aggregates`: an exported node's `apply` on a run; answered by the node's emits, a
+    /// ``Call/results`` when results are wanted, and ``Call/done`` with the processed count.
+    case apply
+    /// `node reference, key, u32 count, aggregates`: a node's `merge`; answered by its emit.
+    case merge
 }
 
 /// A host call the plugin made in the child, or the end of a request. Each starts with its
@@ -85,19 +94,24 @@ enum Call: UInt32 {
     case sessionPut
     case sessionRemove
     case sessionFetch
+    /// `u8 tag, u64 word` (``TypedCallBatch/encode(result:)``): the result of the typed
+    /// function call numbered by the call's index.
+    case result
+    /// `u32 count, i32 × count`: what an `apply` wrote to its `results` (filter, branch).
+    case results
     /// `i32 status, u32 processed`: the request is done.
     case done
     /// The calls region is full: apply what it holds and answer with an empty reply.
     case flush
 
     /// Whether the child waits for an answer: the call returns data or a status the plugin
-    /// acts on. Writes and forwards to every child are applied in order without one; a host
-    /// that refuses one of them fails the request with its message.
+    /// acts on. Writes, forwards to every child and emits are applied in order without one; a
+    /// host that refuses one of them fails the request with its message.
     var needsReply: Bool {
         switch self {
         case .setError, .forward, .kvPut, .kvDelete, .windowPut, .iteratorClose, .log, .counterAdd, .gaugeSet,
             .requestCommit,
-            .sessionPut, .sessionRemove, .done:
+            .sessionPut, .sessionRemove, .result, .results, .emit, .done:
             false
         default:
             true

@@ -45,7 +45,8 @@ final class PluginProcess {
     }
 
     /// Starts `executable plugin-host --serve …` for the plugin build at `path`, with the
-    /// socket as fd 3 and the shared memory as fd 4.
+    /// socket as fd 3 and the shared memory as fd 4: the child holds its standard input,
+    /// output and error, and these two, nothing more.
     static func start(plugin: String, executable: String, arguments: [String]) throws(PluginProcessFailure)
         -> PluginProcess
     {
@@ -73,6 +74,9 @@ final class PluginProcess {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, pair[1], 3)
         posix_spawn_file_actions_adddup2(&actions, memoryFd, 4)
+        // Nothing else of the worker's: fds it opened without close-on-exec (RocksDB's files,
+        // sockets) would otherwise stay open in the child for as long as it runs.
+        closeFrom(5, in: &actions)
         let argv = ([executable, "plugin-host"] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
@@ -196,6 +200,26 @@ final class PluginProcess {
         return failure
     }
 }
+
+/// Adds to `actions` the closing of every descriptor from `first` on: glibc's
+/// `posix_spawn_file_actions_addclosefrom_np` (2.34 and later; looked up at run time, as
+/// Swift's Glibc module does not import it), or else a close per descriptor open now.
+private func closeFrom(_ first: Int32, in actions: inout posix_spawn_file_actions_t) {
+    if let addCloseFrom {
+        _ = addCloseFrom(&actions, first)
+        return
+    }
+    let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    for fd in open.compactMap({ Int32($0) }) where fd >= first {
+        posix_spawn_file_actions_addclose(&actions, fd)
+    }
+}
+
+private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+private let addCloseFrom: AddCloseFrom? = dlsym(
+    UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np"
+)
+.map { unsafeBitCast($0, to: AddCloseFrom.self) }
 
 /// Makes the names of shared memory files unique within the worker.
 private let sharedMemoryCounter = Atomic<Int>(0)

@@ -228,7 +228,7 @@ final class ProxyInstance {
         case .emit:
             let index = Int(reader.get(UInt64.self))
             let key = reader.bytes()
-            reply(api.emit(ctx, index, key, reader.bytes()))
+            applied(api.emit(ctx, index, key, reader.bytes()))
         case .sessionPut:
             let store = handle(&reader)
             let key = reader.bytes()
@@ -246,7 +246,7 @@ final class ProxyInstance {
             let earliestEnd = reader.get(Int64.self)
             var iterator: OpaquePointer?
             reply(api.session_fetch(ctx, store, key, earliestEnd, reader.get(Int64.self), &iterator), handle: iterator)
-        case .done, .flush:
+        case .done, .flush, .result, .results:
             break
         }
     }

@@ -39,6 +39,13 @@ struct WireWriter {
         offset += bytes.len
     }
 
+    /// Raw bytes, without a length (the message says how many).
+    mutating func put(raw bytes: UnsafeRawBufferPointer) {
+        guard let pointer = bytes.baseAddress else { return }
+        (base + offset).copyMemory(from: pointer, byteCount: bytes.count)
+        offset += bytes.count
+    }
+
     mutating func put(_ text: eddy_str) {
         put(eddy_bytes(ptr: UnsafeRawPointer(text.ptr)?.assumingMemoryBound(to: UInt8.self), len: text.len))
     }

@@ -5,7 +5,8 @@ import EddySDK
     import Glibc
 #endif
 
-/// Calls one typed function of a loaded plugin through libffi.
+/// Calls one typed function of a loaded plugin through libffi, or, for an isolated plugin,
+/// through its process (``runner``).
 ///
 /// The `ffi_cif` (the call interface for the function's C signature) is prepared once, when
 /// the caller is made; every call then only converts arguments and runs `ffi_call`. Use it
@@ -15,7 +16,11 @@ public final class TypedFunctionCaller: @unchecked Sendable {
     public let name: String
     /// Its parsed signature.
     public let signature: FunctionSignature
-    private let address: UnsafeRawPointer
+    /// Where the function runs when it is not in this process (an isolated plugin's process);
+    /// callers that make many calls gather them in a ``TypedCallBatch`` for ``call(batch:)``.
+    public let runner: (any TypedFunctionRunner)?
+    /// The function's address in this process; nil when ``runner`` makes the calls.
+    private let address: UnsafeRawPointer?
     private let cif: UnsafeMutablePointer<ffi_cif>
     private let argumentTypes: UnsafeMutablePointer<UnsafeMutablePointer<ffi_type>?>
     /// The call without libffi, for all-scalar signatures.
@@ -28,9 +33,29 @@ public final class TypedFunctionCaller: @unchecked Sendable {
         self.name = name
         self.signature = signature
         self.address = address
+        runner = nil
         scalar = ScalarCall(signature, address: address)
-        cif = .allocate(capacity: 1)
-        argumentTypes = .allocate(capacity: max(signature.arguments.count, 1))
+        (cif, argumentTypes) = try Self.prepare(name: name, signature: signature)
+    }
+
+    /// A function with `signature` whose calls `runner` makes elsewhere.
+    ///
+    /// - Throws: `FFIError` when libffi refuses the signature (as it would in-process).
+    public init(name: String, signature: FunctionSignature, runner: any TypedFunctionRunner) throws {
+        self.name = name
+        self.signature = signature
+        self.runner = runner
+        address = nil
+        scalar = nil
+        (cif, argumentTypes) = try Self.prepare(name: name, signature: signature)
+    }
+
+    private static func prepare(name: String, signature: FunctionSignature) throws -> (
+        UnsafeMutablePointer<ffi_cif>, UnsafeMutablePointer<UnsafeMutablePointer<ffi_type>?>
+    ) {
+        let cif = UnsafeMutablePointer<ffi_cif>.allocate(capacity: 1)
+        let argumentTypes = UnsafeMutablePointer<UnsafeMutablePointer<ffi_type>?>.allocate(
+            capacity: max(signature.arguments.count, 1))
         for (index, type) in signature.arguments.enumerated() {
             argumentTypes[index] = FFITypes.shared.type(of: type)
         }
@@ -43,6 +68,7 @@ public final class TypedFunctionCaller: @unchecked Sendable {
             throw FFIError(
                 function: name, reason: "ffi_prep_cif refused signature \(signature) (status \(status.rawValue))")
         }
+        return (cif, argumentTypes)
     }
 
     deinit {
@@ -67,7 +93,27 @@ public final class TypedFunctionCaller: @unchecked Sendable {
                 function: name, position: index + 1, type: expected,
                 reason: "expects \(expected.rawValue), got \(value.type?.rawValue ?? "void") \(value)")
         }
-        return invoke(arguments)
+        return try invoke(arguments)
+    }
+
+    /// Makes the calls gathered in `batch` (arguments of this function's types) and sets
+    /// `batch.results`: in one request where a ``runner`` makes them, one by one here.
+    ///
+    /// - Throws: the runner's failure (its process died or hung).
+    public func call(batch: inout TypedCallBatch) throws {
+        if let runner { return try runner.run(&batch) }
+        var offset = 0
+        var values: [TypedValue] = []
+        batch.results.removeAll(keepingCapacity: true)
+        let arguments = batch.arguments
+        arguments.withUnsafeBytes { bytes in
+            // A function of no arguments has no bytes to read; any address serves.
+            let base = bytes.baseAddress ?? UnsafeRawPointer(emptyArguments)
+            for _ in 0..<batch.count {
+                TypedCallBatch.readCall(signature, from: base, offset: &offset, into: &values)
+                batch.results.append(invoke(local: values))
+            }
+        }
     }
 
     /// Whether the function takes one or two scalar arguments (bool, i32, i64, f64) and
@@ -96,7 +142,7 @@ public final class TypedFunctionCaller: @unchecked Sendable {
         let values = try zip(texts, signature.arguments).enumerated().map { index, pair in
             try TypedValue(argument: pair.0, as: pair.1, position: index + 1, function: name)
         }
-        return invoke(values)
+        return try invoke(values)
     }
 
     /// Calls the function with JSON values (e.g. fields of a record), converted to its types.
@@ -117,7 +163,7 @@ public final class TypedFunctionCaller: @unchecked Sendable {
         let converted = try zip(values, signature.arguments).enumerated().map { index, pair in
             try TypedValue(json: pair.0, as: pair.1, position: index + 1, function: name)
         }
-        return invoke(converted)
+        return try invoke(converted)
     }
 
     // MARK: - The call
@@ -125,7 +171,21 @@ public final class TypedFunctionCaller: @unchecked Sendable {
     /// One stack buffer holds everything a call needs: the result register, a pointer per
     /// argument, a 16-byte slot per argument (big enough for a slice by value), and the
     /// string and byte contents, copied so they stay valid for the call.
-    private func invoke(_ arguments: [TypedValue]) -> TypedValue {
+    private func invoke(_ arguments: [TypedValue]) throws -> TypedValue {
+        guard runner == nil else { return try invoke(remote: arguments) }
+        return invoke(local: arguments)
+    }
+
+    /// One call through the ``runner``: a batch of one.
+    private func invoke(remote arguments: [TypedValue]) throws -> TypedValue {
+        var batch = TypedCallBatch()
+        arguments.forEach { batch.append($0) }
+        batch.endCall()
+        try runner!.run(&batch)
+        return batch.results[0]
+    }
+
+    private func invoke(local arguments: [TypedValue]) -> TypedValue {
         if let scalar, let returnType = signature.returnType { return scalar.call(arguments, returning: returnType) }
         let slotSize = 16
         let count = arguments.count
@@ -170,7 +230,7 @@ public final class TypedFunctionCaller: @unchecked Sendable {
                 argumentPointers[index] = slot
             }
             result.storeBytes(of: 0, as: UInt64.self)
-            ffi_call(cif, unsafeBitCast(address, to: (@convention(c) () -> Void).self), result, argumentPointers)
+            ffi_call(cif, unsafeBitCast(address!, to: (@convention(c) () -> Void).self), result, argumentPointers)
             // libffi widens integral returns narrower than a register to `ffi_arg`.
             let register = result.load(as: UInt64.self)
             switch signature.returnType {
@@ -184,6 +244,9 @@ public final class TypedFunctionCaller: @unchecked Sendable {
         }
     }
 }
+
+/// The arguments of a call of no arguments.
+private nonisolated(unsafe) let emptyArguments = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
 
 /// libffi refused to prepare a call.
 public struct FFIError: Error, CustomStringConvertible {

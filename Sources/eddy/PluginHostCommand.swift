@@ -8,7 +8,7 @@ import Foundation
 
 /// `eddy plugin-host` (hidden): the process a worker starts for a plugin with
 /// `isolation: process`. With `--describe` it loads the plugin file, checks it as the worker
-/// would and prints its manifest; otherwise it serves the worker's processor instances over
+/// would and prints its manifest (what the plugin prints goes to standard error); otherwise it serves the worker's processor instances over
 /// the socket (fd 3) and shared memory (fd 4) the worker passed, until the worker closes it.
 struct PluginHostCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,9 +34,10 @@ struct PluginHostCommand: ParsableCommand {
     func run() throws {
         do {
             if describe {
+                let output = PluginHostServer.reserveStandardOutput()
                 let manifest = try PluginHostServer.describe(
                     path: path, pluginDirectory: pluginsDir, cacheDirectory: cacheDir)
-                FileHandle.standardOutput.write(manifest)
+                output.write(manifest)
                 return
             }
             guard let sha256 else { throw ValidationError("--sha256 is required to serve a plugin") }

@@ -10,13 +10,14 @@ final class CrashPluginDirectory {
     /// Where the plugin notes the crashes it already made (it crashes once per marker).
     let markers: String
 
-    init() throws {
+    /// With `printing`, the plugin prints to standard output while it loads.
+    init(printing: Bool = false) throws {
         directory = TemporaryDirectory()
         plugins = directory.path + "/plugins"
         markers = directory.path + "/markers"
         try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: markers, withIntermediateDirectories: true)
-        try Self.compileCrashy(to: plugins + "/libCrashy.so")
+        try Self.compileCrashy(to: plugins + "/libCrashy.so", defines: printing ? ["CRASHY_PRINTS_WHILE_LOADING"] : [])
     }
 
     /// An application running `Crashy/relay` from `input` to `output`, with the extra keys.
@@ -45,12 +46,78 @@ final class CrashPluginDirectory {
             """)
     }
 
+    /// An application filtering JSON records `{"v": …, "m": <markers>}` of `input` into
+    /// `output` with the typed function `Crashy.survives(v, m)`, with the extra keys.
+    func filterApp(id: String, cluster: Cluster, extra: String) throws -> String {
+        try directory.write(
+            "app.yaml",
+            """
+            application.id: \(id)
+            bootstrap.servers: \(cluster.bootstrap)
+            processing.guarantee: exactly_once_v2
+            num.stream.threads: 1
+            plugins.dir: \(plugins)
+            state.dir: \(directory.path)/state
+            \(extra)
+            kafka:
+              session.timeout.ms: "6000"
+              heartbeat.interval.ms: "500"
+              fetch.wait.max.ms: "10"
+            topology:
+              sources:
+                - {name: in, topics: [input], value.serde: json}
+              processors:
+                - {name: keep, type: filter, function: Crashy.survives, fields: [v, m], inputs: [in]}
+              sinks:
+                - {name: out, topic: output, inputs: [keep], value.serde: json}
+            """)
+    }
+
+    /// An application running Crashy's exported topology (`input` → filter → `output`).
+    func topologyApp(id: String, cluster: Cluster, extra: String) throws -> String {
+        try directory.write(
+            "app.yaml",
+            """
+            application.id: \(id)
+            bootstrap.servers: \(cluster.bootstrap)
+            processing.guarantee: exactly_once_v2
+            num.stream.threads: 1
+            plugins.dir: \(plugins)
+            state.dir: \(directory.path)/state
+            \(extra)
+            kafka:
+              session.timeout.ms: "6000"
+              heartbeat.interval.ms: "500"
+              fetch.wait.max.ms: "10"
+            topology:
+              plugin: Crashy
+            """)
+    }
+
+    /// The JSON value the filter app reads for `value`.
+    func filterRecord(_ value: String) -> String { #"{"v":"\#(value)","m":"\#(markers)"}"# }
+
     /// Compiles `Tests/Fixtures/crashy.c` — the `Crashy` plugin: a `relay` processor that
     /// forwards every record, and crashes once per `marker.dir` on the values `segv`, `abort`
     /// and `hang` — against `eddy.h` into `output`.
-    static func compileCrashy(to output: String) throws {
+    static func compileCrashy(to output: String, defines: [String] = []) throws {
         let tests = (#filePath as NSString).deletingLastPathComponent as NSString
         try CPlugin.compile(
-            (tests.appendingPathComponent("../Fixtures/crashy.c") as NSString).standardizingPath, to: output)
+            (tests.appendingPathComponent("../Fixtures/crashy.c") as NSString).standardizingPath, to: output,
+            defines: defines)
     }
+}
+
+/// The pids of the processes `pid` started that still run (`/proc/<pid>/task/*/children`).
+func childPids(of pid: Int32) -> [Int32] {
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+    return tasks.flatMap { task in
+        ((try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? "")
+            .split(separator: " ").compactMap { Int32($0) }
+    }.sorted()
+}
+
+/// Whether process `pid` has a file whose path contains `name` mapped (`/proc/<pid>/maps`).
+func maps(_ pid: Int32, _ name: String) -> Bool {
+    ((try? String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8)) ?? "").contains(name)
 }

@@ -87,10 +87,21 @@ import Testing
                     """)
     }
 
-    @Test func functionsOfAnIsolatedPluginAreRefusedWithTheFix() {
+    @Test func typedFunctionsOfAnIsolatedPluginAreAccepted() {
+        #expect(error("plugins:\n  Enrich: {isolation: process}\n" + Self.functionCall) == nil)
+    }
+
+    @Test func streamFunctionsAndTopologiesOfAnIsolatedPluginAreAccepted() {
         #expect(
-            error("plugins:\n  Enrich: {isolation: process}\n" + Self.functionCall) == """
-                app.yaml:8: topology.processors[0].function: plugin 'Enrich' runs with isolation: process, which runs its processors only; its typed functions, stream functions and topologies run in the worker — set `plugins: {Enrich: {isolation: in_process}}` or use its processors
-                """)
+            error(
+                """
+                plugins:
+                  Enrich: {isolation: process}
+                topology:
+                  sources: [{name: in, topics: [a], value.serde: json, timestamp.extractor: Enrich.purchase-time}]
+                  processors: [{name: large, type: filter, function: Enrich.is_large, fields: [amount], inputs: [in]}]
+                  sinks: [{name: out, topic: b, inputs: [large], value.serde: json}]
+                """) == nil)
+        #expect(error("plugins:\n  WordCount: {isolation: process}\ntopology: {plugin: WordCount}\n") == nil)
     }
 }

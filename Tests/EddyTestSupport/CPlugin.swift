@@ -9,11 +9,12 @@ public enum CPlugin {
         return ((support as NSString).appendingPathComponent("../../sdk/include") as NSString).standardizingPath
     }()
 
-    /// Compiles the C file at `source` into the shared object `output` (mode 0755), throwing
-    /// the compiler's message when it fails.
-    public static func compile(_ source: String, to output: String) throws {
+    /// Compiles the C file at `source` into the shared object `output` (mode 0755), with the
+    /// preprocessor symbols `defines`, throwing the compiler's message when it fails.
+    public static func compile(_ source: String, to output: String, defines: [String] = []) throws {
         let result = try ProcessRunner.run(
-            "/usr/bin/cc", ["-shared", "-fPIC", "-O1", "-I", sdkInclude, "-o", output, source])
+            "/usr/bin/cc",
+            ["-shared", "-fPIC", "-O1", "-I", sdkInclude] + defines.map { "-D" + $0 } + ["-o", output, source])
         guard result.status == 0 else {
             throw ProcessRunner.Failure(description: "cc failed for \(source): \(result.stderr)")
         }

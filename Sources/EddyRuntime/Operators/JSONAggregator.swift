@@ -13,6 +13,10 @@ final class JSONAggregator: Aggregator {
     var caller: TypedFunctionCaller
     private let initial: JSONValue?
     private let index: JSONIndexCache
+    /// For a function of an isolated plugin: the calls of a run, and the position of each.
+    private var batch = TypedCallBatch()
+    /// The positions folded, in order, with their call in ``batch`` (-1: a reduce's first value).
+    private var calls: [(position: Int, call: Int)] = []
 
     init(spec: AggregateSpec, caller: TypedFunctionCaller, index: JSONIndexCache) throws {
         self.spec = spec
@@ -28,6 +32,7 @@ final class JSONAggregator: Aggregator {
     }
 
     func fold(_ entries: FoldEntries, at node: GraphNode, folded: (Int, eddy_bytes) throws -> Void) throws {
+        if caller.runner != nil { return try foldIsolated(entries, at: node, folded: folded) }
         for position in 0..<entries.run.count {
             let record = entries.run.records[position], origin = entries.run.origins[position]
             let next: [UInt8]
@@ -37,6 +42,54 @@ final class JSONAggregator: Aggregator {
                 next = try fold(current, field)
             } catch {
                 try node.graph.reject(origin: origin, reason: "\(error)", node: node.name, plugin: spec.function.plugin)
+                continue
+            }
+            try next.withUnsafeBytes { try folded(position, eddy_bytes(borrowing: $0)) }
+        }
+    }
+
+    /// ``fold(_:at:folded:)`` for a function of an isolated plugin: every `(current, field)`
+    /// of the run in one request, then the results folded in the run's order. A reduce's
+    /// first value needs no call.
+    private func foldIsolated(_ entries: FoldEntries, at node: GraphNode, folded: (Int, eddy_bytes) throws -> Void)
+        throws
+    {
+        let signature = caller.signature
+        batch.reset()
+        calls.removeAll(keepingCapacity: true)
+        func reject(_ position: Int, _ error: any Error) throws {
+            try node.graph.reject(
+                origin: entries.run.origins[position], reason: "\(error)", node: node.name, plugin: spec.function.plugin
+            )
+        }
+        for position in 0..<entries.run.count {
+            do {
+                let field = try self.field(of: entries.run.records[position], origin: entries.run.origins[position])
+                guard let current = try Self.json(entries.aggregates[position]) ?? initial else {
+                    calls.append((position, -1))
+                    continue
+                }
+                batch.append(
+                    try TypedValue(json: current, as: signature.arguments[0], position: 0, function: caller.name))
+                batch.append(
+                    try TypedValue(json: field, as: signature.arguments[1], position: 1, function: caller.name))
+                batch.endCall()
+                calls.append((position, batch.count - 1))
+            } catch {
+                batch.discardCall()
+                try reject(position, error)
+            }
+        }
+        if batch.count > 0 { try caller.call(batch: &batch) }
+        for (position, call) in calls {
+            let next: [UInt8]
+            do {
+                next =
+                    call >= 0
+                    ? try Self.text(batch.results[call])
+                    : try fold(nil, field(of: entries.run.records[position], origin: entries.run.origins[position]))
+            } catch {
+                try reject(position, error)
                 continue
             }
             try next.withUnsafeBytes { try folded(position, eddy_bytes(borrowing: $0)) }

@@ -8,6 +8,8 @@ import EddySDK
 class JSONOperatorNode: GraphNode {
     let index: JSONIndexCache
     let output = RunBuffer()
+    /// The calls of a run, for a typed function of an isolated plugin.
+    lazy var isolatedCalls = TypedCallsOfRun()
 
     init(name: String, index: JSONIndexCache) {
         self.index = index
@@ -86,6 +88,7 @@ final class JSONFilterNode: JSONOperatorNode {
     }
 
     override func process(_ run: RecordRun) throws {
+        if caller.runner != nil { return try processIsolated(run) }
         try forEachRecord(run, plugin: call.plugin) { record, origin in
             if case .bool(true) = try self.call(caller, call, on: record, origin: origin) {
                 output.append(record, origin: origin)
@@ -114,16 +117,21 @@ final class JSONMapValuesNode: JSONOperatorNode {
     }
 
     override func process(_ run: RecordRun) throws {
+        if caller.runner != nil { return try processIsolated(run) }
         try forEachRecord(run, plugin: call.plugin) { record, origin in
-            let result = try self.call(caller, call, on: record, origin: origin)
-            let (value, end, empty) = try object(record, origin: origin)
-            let existing = JSONScanner.find(field.name, in: index.members(origin: origin), of: value)
-            JSONText.splice(field, result, into: value, at: existing, end: end, empty: empty, writing: &spliced)
-            spliced.withUnsafeBytes {
-                output.append(record, key: nil, value: eddy_bytes(borrowing: $0), origin: origin)
-            }
+            try append(try self.call(caller, call, on: record, origin: origin), to: record, origin: origin)
         }
         try deliverOutput()
+    }
+
+    /// Writes `result` into `record`'s value and collects it for the output.
+    func append(_ result: TypedValue, to record: eddy_record, origin: Int32) throws {
+        let (value, end, empty) = try object(record, origin: origin)
+        let existing = JSONScanner.find(field.name, in: index.members(origin: origin), of: value)
+        JSONText.splice(field, result, into: value, at: existing, end: end, empty: empty, writing: &spliced)
+        spliced.withUnsafeBytes {
+            output.append(record, key: nil, value: eddy_bytes(borrowing: $0), origin: origin)
+        }
     }
 
     override var operatorName: String { "map_values" }
@@ -156,7 +164,8 @@ final class JSONSelectKeyNode: JSONOperatorNode {
 final class JSONBranchNode: JSONOperatorNode {
     let branches: [JSONBranch]
     var callers: [TypedFunctionCaller?]
-    private var chosen: [Int] = []
+    /// The branch of each record of the run; -1 while none is chosen (or it was rejected).
+    var chosen: [Int] = []
     private let scratch = RunBuffer()
 
     init(name: String, branches: [JSONBranch], callers: [TypedFunctionCaller?], index: JSONIndexCache) {
@@ -168,6 +177,16 @@ final class JSONBranchNode: JSONOperatorNode {
     override func process(_ run: RecordRun) throws {
         chosen.removeAll(keepingCapacity: true)
         chosen.append(contentsOf: repeatElement(-1, count: run.count))
+        if callers.contains(where: { $0?.runner != nil }) {
+            try chooseIsolated(run)
+        } else {
+            try choose(run)
+        }
+        try deliver(run)
+    }
+
+    /// Chooses each record's branch, calling the functions record by record.
+    private func choose(_ run: RecordRun) throws {
         var position = 0
         try forEachRecord(run, plugin: branches.first?.function?.plugin) { record, origin in
             defer { position += 1 }
@@ -182,6 +201,10 @@ final class JSONBranchNode: JSONOperatorNode {
                 }
             }
         }
+    }
+
+    /// Sends each record to the branch chosen for it.
+    private func deliver(_ run: RecordRun) throws {
         for (branch, spec) in branches.enumerated() {
             guard let child = children.first(where: { $0.name == spec.name }) else { continue }
             scratch.reset()

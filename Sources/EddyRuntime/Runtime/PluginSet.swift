@@ -65,14 +65,7 @@ public final class PluginSet: Sendable {
         var plugins: [String: LoadedPlugin] = [:]
         /// The first processor node using each store, and whether its plugin is isolated.
         var storeUsers: [String: (node: String, isolated: Bool)] = [:]
-        func plugin(_ name: String, key: String, line: Int?, code: Bool = true) throws -> LoadedPlugin {
-            if code, isolation.isolation(of: name) == .process {
-                throw AppConfigError(
-                    file: config.file, line: line, key: key,
-                    message:
-                        "plugin '\(name)' runs with isolation: process, which runs its processors only; its typed functions, stream functions and topologies run in the worker — set `plugins: {\(name): {isolation: in_process}}` or use its processors"
-                )
-            }
+        func plugin(_ name: String, key: String, line: Int?) throws -> LoadedPlugin {
             if let loaded = plugins[name] { return loaded }
             guard let path = locate(name, in: config.pluginsDir) else {
                 throw AppConfigError(
@@ -105,7 +98,7 @@ public final class PluginSet: Sendable {
                 }
                 continue
             }
-            let loaded = try plugin(name, key: "\(key).plugin", line: processor.line, code: false)
+            let loaded = try plugin(name, key: "\(key).plugin", line: processor.line)
             guard let description = loaded.processor(named: processorName) else {
                 let known = loaded.description.processors.map(\.name).joined(separator: ", ")
                 throw AppConfigError(

@@ -53,7 +53,10 @@ extension StreamThread {
     /// The rebalance listener, on this thread inside `poll`.
     func rebalance(_ event: KafkaRebalanceEvent) {
         metrics.rebalanceEvents.add(1, ordering: .relaxed)
-        if !event.partitions.isEmpty { metrics.rebalances.add(1, ordering: .relaxed) }
+        if !event.partitions.isEmpty {
+            metrics.rebalances.add(1, ordering: .relaxed)
+            logger.info("stream thread \(index) rebalance: \(event)")
+        }
         do {
             switch event {
             case .assigned(let partitions):

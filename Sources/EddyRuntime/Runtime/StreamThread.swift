@@ -228,12 +228,14 @@ final class StreamThread: @unchecked Sendable {
 
         while !stopRequested.load(ordering: .relaxed) {
             // While anything restores, the main poll does not wait: the restore slice does.
-            try pollAndProcess(timeout: changelogReader.isRestoring ? .zero : .milliseconds(50))
+            try recoveringPluginFailures {
+                try pollAndProcess(timeout: changelogReader.isRestoring ? .zero : .milliseconds(50))
+            }
             if changelogReader.isRestoring { try restoreSlice() }
             if queries.hasPending { answerQueries() }
             if let swap = swaps.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { try perform(swap) }
             let now = clock.now()
-            for task in tasks.values { try task.punctuateWallClock(now: now) }
+            try recoveringPluginFailures { for task in tasks.values { try task.punctuateWallClock(now: now) } }
             if ContinuousClock.now - lastCommit >= .milliseconds(config.commitIntervalMs)
                 || tasks.values.contains(where: { $0.commitRequested || $0.storesNeedCommit })
             {
