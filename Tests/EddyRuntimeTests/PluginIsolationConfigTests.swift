@@ -1,3 +1,4 @@
+import EddyEngine
 import EddyRuntime
 import Testing
 
@@ -85,6 +86,32 @@ import Testing
                 """) == """
                     app.yaml:10: topology.processors[1].processor: nodes 'c1' and 'c2' both use store 'key-counts', and one runs an isolated plugin — an isolated processor keeps what it read of its stores, so it must be their only user; give each node a processor with a store of its own, or run the plugin in_process
                     """)
+    }
+
+    /// The same rule for a topology that is not the application file's (a plugin's exported
+    /// one, or one made in code): two processor nodes of the isolated WordCount share `key-counts`.
+    @Test func aStoreSharedWithAnIsolatedProcessorOfATopologyInCodeIsRefused() throws {
+        var config = try AppConfig.parse(
+            yaml: AppConfigTests.header + "plugins:\n  WordCount: {isolation: process}\n" + Self.wordCount,
+            file: "app.yaml")
+        config.pluginIsolation.hostExecutable = productsDirectory + "/eddy"
+        func node(_ name: String, _ kind: Topology.Kind, _ parents: [String]) -> Topology.DeclaredNode {
+            .init(.init(name: name, kind: kind, parents: parents), at: .init("test"))
+        }
+        let count: Topology.Kind = .processor(plugin: "WordCount", processor: "count", config: [:])
+        let topology = try Topology.build(
+            applicationId: "shop",
+            nodes: [
+                node("in", .source(.init(topics: ["a"], keySerde: "string", valueSerde: "string")), []),
+                node("c1", count, ["in"]), node("c2", count, ["in"]),
+                node("out", .sink(.init(topic: "b", keySerde: "string", valueSerde: "bytes")), ["c1", "c2"]),
+            ])
+        #expect {
+            _ = try StreamsApp(config: config, topology: topology)
+        } throws: { error in
+            "\(error)"
+                == "app.yaml: topology: nodes 'c1' and 'c2' both use store 'key-counts', and one runs a processor of an isolated plugin — an isolated processor keeps what it read of its stores, so it must be their only user; give each node a processor with a store of its own, or run the plugin in_process"
+        }
     }
 
     @Test func typedFunctionsOfAnIsolatedPluginAreAccepted() {

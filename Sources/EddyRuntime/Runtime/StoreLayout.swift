@@ -111,12 +111,28 @@ enum StoreLayout {
     /// positive retentions; and every entry of
     /// the `stores:` section names a store some processor declares, with options that fit it.
     static func validate(_ topology: Topology, config: AppConfig, plugins: PluginSet) throws(AppConfigError) {
-        var owner: [String: (sub: Int, node: String, declaration: StoreDeclaration, operator: Bool)] = [:]
+        var owner: [String: (sub: Int, node: String, declaration: StoreDeclaration, operator: Bool, isolated: Bool)] =
+            [:]
         for sub in topology.subTopologies {
             for node in sub.nodes {
                 let isOperator = !node.kind.stores.isEmpty
+                let isIsolated: Bool
+                if case .processor(let plugin, _, _) = node.kind {
+                    isIsolated = plugins.isolation.isolation(of: plugin) == .process
+                } else {
+                    isIsolated = false
+                }
                 for declaration in declarations(of: node, plugins: plugins) {
                     if let first = owner[declaration.name] {
+                        // An isolated processor answers reads of its stores from what it read and
+                        // wrote before (`StoreMirror`): another writer would leave it stale.
+                        if first.isolated || isIsolated {
+                            throw AppConfigError(
+                                file: config.file, line: nil, key: "topology",
+                                message:
+                                    "nodes '\(first.node)' and '\(node.name)' both use store '\(declaration.name)', and one runs a processor of an isolated plugin — an isolated processor keeps what it read of its stores, so it must be their only user; give each node a processor with a store of its own, or run the plugin in_process"
+                            )
+                        }
                         if first.operator || isOperator {
                             throw AppConfigError(
                                 file: config.file, line: nil, key: "topology.processors",
@@ -143,7 +159,7 @@ enum StoreLayout {
                         try checkWindow(declaration, node: node.name, plugin: plugin, config: config)
                         try checkSession(declaration, node: node.name, plugin: plugin, config: config)
                     }
-                    owner[declaration.name] = (sub.id, node.name, declaration, isOperator)
+                    owner[declaration.name] = (sub.id, node.name, declaration, isOperator, isIsolated)
                 }
             }
         }
