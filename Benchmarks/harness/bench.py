@@ -50,10 +50,15 @@ def parse_arguments():
                         help="a librdkafka property for Eddy's app file only, over the shared tuning (repeatable)")
     parser.add_argument("--perf", action="store_true",
                         help="sample every Eddy run with perf record -g (the data lands in the run's directory)")
+    parser.add_argument("--count-mallocs", metavar="SHIM",
+                        help="preload this build of baseline/malloc_count.c into every measured process and print "
+                             "allocations per million records (slows both sides: count in runs of their own)")
     parser.add_argument("--commit", help="the commit measured, when not this checkout's HEAD (default: git's)")
     arguments = parser.parse_args()
     for path in ("eddy", "plugins", "broker", "tools", "results"):
         setattr(arguments, path, os.path.abspath(getattr(arguments, path)))
+    if arguments.count_mallocs:
+        arguments.count_mallocs = os.path.abspath(arguments.count_mallocs)
     arguments.records = arguments.records or (300_000 if arguments.quick else 1_000_000)
     arguments.runs = arguments.runs or (2 if arguments.quick else 5)
     arguments.latency_seconds = arguments.latency_seconds or (3 if arguments.quick else 10)
@@ -87,6 +92,10 @@ def summarize(case, runs, latency, baselines):
         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
         "latency_ms": latency,
     }
+    if "mallocs_per_million" in runs[0]:
+        row["mallocs_per_million"] = {
+            scope: statistics.median(r["mallocs_per_million"][scope] for r in runs)
+            for scope in ("process", "processing_threads")}
     if not case.is_baseline and case.guarantee in baselines:
         ratio = row["records_per_s"]["median"] / baselines[case.guarantee]
         goal = GOALS.get((case.workload, case.guarantee))
@@ -95,8 +104,9 @@ def summarize(case, runs, latency, baselines):
 
 
 def format_table(rows):
+    counted = any("mallocs_per_million" in row for row in rows)
     header = ("case", "records/s median", "min", "max", "ratio (goal)", "p50 ms", "p99 ms", "peak RSS MB",
-              "CPU s/M rec")
+              "CPU s/M rec") + (("mallocs/M rec: process", "processing threads") if counted else ())
     lines = [header]
     for row in rows:
         rate = row["records_per_s"]
@@ -109,7 +119,9 @@ def format_table(rows):
         latency = row["latency_ms"] or {}
         lines.append((row["case"], f"{rate['median']:,.0f}", f"{rate['min']:,.0f}", f"{rate['max']:,.0f}", ratio,
                       str(latency.get("p50_ms", "-")), str(latency.get("p99_ms", "-")), f"{row['peak_rss_mb']:.0f}",
-                      f"{row['cpu_s_per_million']:.2f}"))
+                      f"{row['cpu_s_per_million']:.2f}")
+                     + ((f"{row['mallocs_per_million']['process']:,.0f}",
+                         f"{row['mallocs_per_million']['processing_threads']:,.0f}") if counted else ()))
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     def render(line):
         return "| " + " | ".join(cell.ljust(width) for cell, width in zip(line, widths)) + " |"
@@ -136,7 +148,7 @@ def main():
     tools = Tools(eddy=arguments.eddy, plugins_dir=arguments.plugins,
                   passthrough=os.path.join(arguments.tools, "passthrough"), load=os.path.join(arguments.tools, "load"),
                   observe=os.path.join(arguments.tools, "observe"), work_dir=work_dir,
-                  perf=arguments.perf)
+                  perf=arguments.perf, malloc_count=arguments.count_mallocs)
     consumer, producer, overrides = (properties(arguments, name) for name in ("consumer", "producer", "eddy_kafka"))
     settings = Settings(partitions=6, threads=arguments.threads, commit_ms=arguments.commit_ms, timeout_s=600,
                         kafka={**KAFKA_TUNING, **consumer, **producer, **overrides}, consumer=consumer, producer=producer)
@@ -158,7 +170,10 @@ def main():
                 result = run_throughput(case, tools, settings, broker, run_id, INPUT_TOPIC, arguments.records)
                 runs[case.name].append(result)
                 print(f"  run {repetition + 1}/{arguments.runs} {case.name:13} {result['records_per_s']:>12,.0f} records/s"
-                      f"  cpu {result['cpu_s']:.2f} s  rss {result['peak_rss_mb']:.0f} MB", flush=True)
+                      f"  cpu {result['cpu_s']:.2f} s  rss {result['peak_rss_mb']:.0f} MB"
+                      + (f"  mallocs/M rec {result['mallocs_per_million']['process']:,.0f} "
+                         f"(processing threads {result['mallocs_per_million']['processing_threads']:,.0f})"
+                         if "mallocs_per_million" in result else ""), flush=True)
 
         latencies = {}
         if not arguments.no_latency:
