@@ -19,6 +19,7 @@ import uuid
 
 from broker import Broker
 from cases import GOALS, KAFKA_TUNING, all_cases
+from recovery import format_recovery, recovery_rows, run_recovery
 from runner import Settings, Tools, run_latency, run_throughput, run_tool
 
 INPUT_TOPIC = "bench-input"
@@ -37,6 +38,10 @@ def parse_arguments():
     parser.add_argument("--latency-seconds", type=int, help="length of each paced run (default 10)")
     parser.add_argument("--cases", help="comma-separated case names to run, e.g. baseline-alo,W1-alo")
     parser.add_argument("--no-latency", action="store_true", help="skip the paced latency runs")
+    parser.add_argument("--recovery-kills", type=int,
+                        help="rounds of kill -9 of one of three W3-eos workers per membership (static.membership "
+                             "false, true), timed to the output flowing again on every partition (default 3, 1 with "
+                             "--quick, 0 with --cases)")
     parser.add_argument("--eddy", required=True)
     parser.add_argument("--plugins", required=True, help="directory holding libWordCount.so and libEnrich.so")
     parser.add_argument("--broker", required=True)
@@ -62,6 +67,8 @@ def parse_arguments():
     arguments.records = arguments.records or (300_000 if arguments.quick else 1_000_000)
     arguments.runs = arguments.runs or (2 if arguments.quick else 5)
     arguments.latency_seconds = arguments.latency_seconds or (3 if arguments.quick else 10)
+    if arguments.recovery_kills is None:
+        arguments.recovery_kills = 0 if arguments.cases else 1 if arguments.quick else 3
     return arguments
 
 
@@ -153,6 +160,7 @@ def main():
     settings = Settings(partitions=6, threads=arguments.threads, commit_ms=arguments.commit_ms, timeout_s=600,
                         kafka={**KAFKA_TUNING, **consumer, **producer, **overrides}, consumer=consumer, producer=producer)
     tag = uuid.uuid4().hex[:6]
+    recoveries = {}
 
     broker = Broker(arguments.broker, arguments.eddy, os.path.join(work_dir, "broker.log"),
                     initial_rebalance_delay_ms=REBALANCE_DELAY_MS if arguments.threads > 1 else 0)
@@ -183,6 +191,11 @@ def main():
                 latencies[case.name] = latency
                 print(f"  latency at {arguments.latency_rate:,}/s {case.name:13} p50 {latency['p50_ms']} ms"
                       f"  p99 {latency['p99_ms']} ms  max {latency['max_ms']} ms", flush=True)
+
+        for static_membership in (False, True) if arguments.recovery_kills > 0 else ():
+            recoveries[static_membership] = run_recovery(
+                tools, settings, broker, f"recovery-{'static' if static_membership else 'dynamic'}-{tag}",
+                static_membership, arguments.recovery_kills)
     finally:
         broker.stop()
 
@@ -203,6 +216,9 @@ def main():
         "cases": rows,
         "table": table,
     }
+    if recoveries:
+        report["recovery"] = recovery_rows(recoveries)
+        report["recovery_table"] = format_recovery(report["recovery"])
     path = os.path.join(arguments.results, f"bench-{stamp}.json")
     with open(path, "w") as file:
         json.dump(report, file, indent=2)
@@ -211,6 +227,9 @@ def main():
           f"{arguments.threads} stream thread(s) / baseline loop(s); latency at {arguments.latency_rate:,} records/s; commit {report['commit']}; "
           f"librdkafka {load['librdkafka']}")
     print(table)
+    if recoveries:
+        print()
+        print(report["recovery_table"])
     print(f"\nwritten to {path}")
 
 
