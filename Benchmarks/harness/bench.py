@@ -54,7 +54,8 @@ def parse_arguments():
     parser.add_argument("--eddy-kafka", action="append", default=[], metavar="KEY=VALUE",
                         help="a librdkafka property for Eddy's app file only, over the shared tuning (repeatable)")
     parser.add_argument("--perf", action="store_true",
-                        help="sample every Eddy run with perf record -g (the data lands in the run's directory)")
+                        help="sample every run, both sides, with perf record -g (the data lands in the run's directory; "
+                             "harness/perf_layers.py sorts it by layer)")
     parser.add_argument("--count-mallocs", metavar="SHIM",
                         help="preload this build of baseline/malloc_count.c into every measured process and print "
                              "allocations per million records (slows both sides: count in runs of their own)")

@@ -21,8 +21,9 @@ class Tools:
     load: str
     observe: str
     work_dir: str
-    #: Sample every Eddy run with `perf record -g` into work_dir/<run>.perf.data; the run's
-    #: CPU and RSS figures then include perf's own.
+    #: Sample every run (both sides, so that their threads can be compared with
+    #: `perf_layers.py`) with `perf record -g` into work_dir/<run>.perf.data; the run's CPU
+    #: and RSS figures then include perf's own.
     perf: bool = False
     #: The allocation-counting shim (`baseline/malloc_count.c`), preloaded into every measured
     #: process when set (`--count-mallocs`); its counts land in work_dir/<run>.mallocs.json.
@@ -30,7 +31,7 @@ class Tools:
 
     def profiled(self, case, app_id, command):
         """The command, under `perf record` when sampling (perf passes the final SIGTERM on)."""
-        if not self.perf or case.is_baseline:
+        if not self.perf:
             return command
         return ["perf", "record", "-F", "1999", "-g", "-o", os.path.join(self.work_dir, f"{app_id}.perf.data"), "--",
                 *command]
