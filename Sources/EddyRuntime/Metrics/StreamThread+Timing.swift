@@ -62,7 +62,8 @@ extension StreamThread {
     var timeSpent: String {
         func seconds(_ nanos: Int) -> String { "\((Double(nanos) / 1e6).rounded() / 1000) s" }
         let m = metrics
-        return "\(m.processed.load(ordering: .relaxed)) records, processing \(seconds(m.processNanos.load(ordering: .relaxed))); "
+        return
+            "\(m.processed.load(ordering: .relaxed)) records, processing \(seconds(m.processNanos.load(ordering: .relaxed))); "
             + "\(m.commits.load(ordering: .relaxed)) commits, \(seconds(m.commitNanos.load(ordering: .relaxed))) "
             + "(waiting for the broker \(seconds(m.commitWaitNanos.load(ordering: .relaxed))), "
             + "checkpoints \(seconds(m.checkpointNanos.load(ordering: .relaxed))))"
