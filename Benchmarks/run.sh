@@ -10,7 +10,9 @@
 #
 #   bash Benchmarks/run.sh [--quick] [--only NAME[,NAME…]] [side-by-side options…]
 #
-# --quick makes every benchmark a short smoke run; options it does not know go to the
+# --quick makes every benchmark a short smoke run; --count-mallocs runs the side-by-side cases
+# with the allocation-counting shim preloaded (baseline/malloc_count.c) and adds allocations
+# per million records to its table (slower: count in runs of their own); options it does not know go to the
 # side-by-side harness (`python3 Benchmarks/harness/bench.py --help` lists them). Results of
 # the side-by-side run are copied as JSON to Benchmarks/results/. EDDY_BENCH_SCRATCH picks the
 # root package's release scratch path (default .build-bench).
@@ -21,11 +23,13 @@ scratch=${EDDY_BENCH_SCRATCH:-.build-bench}
 tools="$root/Benchmarks/.build-bench/baseline"
 
 quick=false
+count_mallocs=false
 only="side-by-side,abi,state,dsl,reload,recovery,join"
 harness_options=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=true; harness_options+=("--quick") ;;
+        --count-mallocs) count_mallocs=true ;;
         --only) only="$2"; shift ;;
         --only=*) only="${1#--only=}" ;;
         *) harness_options+=("$1") ;;
@@ -88,6 +92,8 @@ if selected side-by-side; then
     for program in passthrough load observe; do
         cc -O2 -Wall -Wextra -o "$tools/$program" "Benchmarks/baseline/$program.c" Benchmarks/baseline/common.c -lrdkafka
     done
+    cc -O2 -Wall -Wextra -shared -fPIC -o "$tools/malloc_count.so" Benchmarks/baseline/malloc_count.c
+    if $count_mallocs; then harness_options+=("--count-mallocs" "$tools/malloc_count.so"); fi
     mkdir -p Benchmarks/results
     echo "==> side by side with the raw librdkafka loop"
     python3 -B Benchmarks/harness/bench.py \

@@ -19,6 +19,7 @@ import uuid
 
 from broker import Broker
 from cases import GOALS, KAFKA_TUNING, all_cases
+from recovery import format_recovery, recovery_rows, run_recovery
 from runner import Settings, Tools, run_latency, run_throughput, run_tool
 
 INPUT_TOPIC = "bench-input"
@@ -37,6 +38,10 @@ def parse_arguments():
     parser.add_argument("--latency-seconds", type=int, help="length of each paced run (default 10)")
     parser.add_argument("--cases", help="comma-separated case names to run, e.g. baseline-alo,W1-alo")
     parser.add_argument("--no-latency", action="store_true", help="skip the paced latency runs")
+    parser.add_argument("--recovery-kills", type=int,
+                        help="rounds of kill -9 of one of three W3-eos workers per membership (static.membership "
+                             "false, true), timed to the output flowing again on every partition (default 3, 1 with "
+                             "--quick, 0 with --cases)")
     parser.add_argument("--eddy", required=True)
     parser.add_argument("--plugins", required=True, help="directory holding libWordCount.so and libEnrich.so")
     parser.add_argument("--broker", required=True)
@@ -49,14 +54,22 @@ def parse_arguments():
     parser.add_argument("--eddy-kafka", action="append", default=[], metavar="KEY=VALUE",
                         help="a librdkafka property for Eddy's app file only, over the shared tuning (repeatable)")
     parser.add_argument("--perf", action="store_true",
-                        help="sample every Eddy run with perf record -g (the data lands in the run's directory)")
+                        help="sample every run, both sides, with perf record -g (the data lands in the run's directory; "
+                             "harness/perf_layers.py sorts it by layer)")
+    parser.add_argument("--count-mallocs", metavar="SHIM",
+                        help="preload this build of baseline/malloc_count.c into every measured process and print "
+                             "allocations per million records (slows both sides: count in runs of their own)")
     parser.add_argument("--commit", help="the commit measured, when not this checkout's HEAD (default: git's)")
     arguments = parser.parse_args()
     for path in ("eddy", "plugins", "broker", "tools", "results"):
         setattr(arguments, path, os.path.abspath(getattr(arguments, path)))
+    if arguments.count_mallocs:
+        arguments.count_mallocs = os.path.abspath(arguments.count_mallocs)
     arguments.records = arguments.records or (300_000 if arguments.quick else 1_000_000)
     arguments.runs = arguments.runs or (2 if arguments.quick else 5)
     arguments.latency_seconds = arguments.latency_seconds or (3 if arguments.quick else 10)
+    if arguments.recovery_kills is None:
+        arguments.recovery_kills = 0 if arguments.cases else 1 if arguments.quick else 3
     return arguments
 
 
@@ -87,6 +100,10 @@ def summarize(case, runs, latency, baselines):
         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
         "latency_ms": latency,
     }
+    if "mallocs_per_million" in runs[0]:
+        row["mallocs_per_million"] = {
+            scope: statistics.median(r["mallocs_per_million"][scope] for r in runs)
+            for scope in ("process", "processing_threads")}
     if not case.is_baseline and case.guarantee in baselines:
         ratio = row["records_per_s"]["median"] / baselines[case.guarantee]
         goal = GOALS.get((case.workload, case.guarantee))
@@ -95,8 +112,9 @@ def summarize(case, runs, latency, baselines):
 
 
 def format_table(rows):
+    counted = any("mallocs_per_million" in row for row in rows)
     header = ("case", "records/s median", "min", "max", "ratio (goal)", "p50 ms", "p99 ms", "peak RSS MB",
-              "CPU s/M rec")
+              "CPU s/M rec") + (("mallocs/M rec: process", "processing threads") if counted else ())
     lines = [header]
     for row in rows:
         rate = row["records_per_s"]
@@ -109,7 +127,9 @@ def format_table(rows):
         latency = row["latency_ms"] or {}
         lines.append((row["case"], f"{rate['median']:,.0f}", f"{rate['min']:,.0f}", f"{rate['max']:,.0f}", ratio,
                       str(latency.get("p50_ms", "-")), str(latency.get("p99_ms", "-")), f"{row['peak_rss_mb']:.0f}",
-                      f"{row['cpu_s_per_million']:.2f}"))
+                      f"{row['cpu_s_per_million']:.2f}")
+                     + ((f"{row['mallocs_per_million']['process']:,.0f}",
+                         f"{row['mallocs_per_million']['processing_threads']:,.0f}") if counted else ()))
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     def render(line):
         return "| " + " | ".join(cell.ljust(width) for cell, width in zip(line, widths)) + " |"
@@ -136,11 +156,12 @@ def main():
     tools = Tools(eddy=arguments.eddy, plugins_dir=arguments.plugins,
                   passthrough=os.path.join(arguments.tools, "passthrough"), load=os.path.join(arguments.tools, "load"),
                   observe=os.path.join(arguments.tools, "observe"), work_dir=work_dir,
-                  perf=arguments.perf)
+                  perf=arguments.perf, malloc_count=arguments.count_mallocs)
     consumer, producer, overrides = (properties(arguments, name) for name in ("consumer", "producer", "eddy_kafka"))
     settings = Settings(partitions=6, threads=arguments.threads, commit_ms=arguments.commit_ms, timeout_s=600,
                         kafka={**KAFKA_TUNING, **consumer, **producer, **overrides}, consumer=consumer, producer=producer)
     tag = uuid.uuid4().hex[:6]
+    recoveries = {}
 
     broker = Broker(arguments.broker, arguments.eddy, os.path.join(work_dir, "broker.log"),
                     initial_rebalance_delay_ms=REBALANCE_DELAY_MS if arguments.threads > 1 else 0)
@@ -158,7 +179,10 @@ def main():
                 result = run_throughput(case, tools, settings, broker, run_id, INPUT_TOPIC, arguments.records)
                 runs[case.name].append(result)
                 print(f"  run {repetition + 1}/{arguments.runs} {case.name:13} {result['records_per_s']:>12,.0f} records/s"
-                      f"  cpu {result['cpu_s']:.2f} s  rss {result['peak_rss_mb']:.0f} MB", flush=True)
+                      f"  cpu {result['cpu_s']:.2f} s  rss {result['peak_rss_mb']:.0f} MB"
+                      + (f"  mallocs/M rec {result['mallocs_per_million']['process']:,.0f} "
+                         f"(processing threads {result['mallocs_per_million']['processing_threads']:,.0f})"
+                         if "mallocs_per_million" in result else ""), flush=True)
 
         latencies = {}
         if not arguments.no_latency:
@@ -168,6 +192,11 @@ def main():
                 latencies[case.name] = latency
                 print(f"  latency at {arguments.latency_rate:,}/s {case.name:13} p50 {latency['p50_ms']} ms"
                       f"  p99 {latency['p99_ms']} ms  max {latency['max_ms']} ms", flush=True)
+
+        for static_membership in (False, True) if arguments.recovery_kills > 0 else ():
+            recoveries[static_membership] = run_recovery(
+                tools, settings, broker, f"recovery-{'static' if static_membership else 'dynamic'}-{tag}",
+                static_membership, arguments.recovery_kills)
     finally:
         broker.stop()
 
@@ -188,6 +217,9 @@ def main():
         "cases": rows,
         "table": table,
     }
+    if recoveries:
+        report["recovery"] = recovery_rows(recoveries)
+        report["recovery_table"] = format_recovery(report["recovery"])
     path = os.path.join(arguments.results, f"bench-{stamp}.json")
     with open(path, "w") as file:
         json.dump(report, file, indent=2)
@@ -196,6 +228,9 @@ def main():
           f"{arguments.threads} stream thread(s) / baseline loop(s); latency at {arguments.latency_rate:,} records/s; commit {report['commit']}; "
           f"librdkafka {load['librdkafka']}")
     print(table)
+    if recoveries:
+        print()
+        print(report["recovery_table"])
     print(f"\nwritten to {path}")
 
 

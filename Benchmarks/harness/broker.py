@@ -40,6 +40,10 @@ class Broker:
         """The sum of the group's committed offsets over the topic's partitions (none: 0)."""
         return sum(max(int(self._ask(f"committed {group} {topic} {p}")), 0) for p in range(partitions))
 
+    def committed_partition(self, group, topic, partition):
+        """The group's committed offset of one partition (-1: none)."""
+        return int(self._ask(f"committed {group} {topic} {partition}"))
+
     def end_offsets(self, topic, partitions):
         """The sum of the topic's partitions' end offsets: how many records were appended."""
         return sum(int(self._ask(f"end-offset {topic} {p}")) for p in range(partitions))

@@ -21,16 +21,29 @@ class Tools:
     load: str
     observe: str
     work_dir: str
-    #: Sample every Eddy run with `perf record -g` into work_dir/<run>.perf.data; the run's
-    #: CPU and RSS figures then include perf's own.
+    #: Sample every run (both sides, so that their threads can be compared with
+    #: `perf_layers.py`) with `perf record -g` into work_dir/<run>.perf.data; the run's CPU
+    #: and RSS figures then include perf's own.
     perf: bool = False
+    #: The allocation-counting shim (`baseline/malloc_count.c`), preloaded into every measured
+    #: process when set (`--count-mallocs`); its counts land in work_dir/<run>.mallocs.json.
+    malloc_count: str = None
 
     def profiled(self, case, app_id, command):
         """The command, under `perf record` when sampling (perf passes the final SIGTERM on)."""
-        if not self.perf or case.is_baseline:
+        if not self.perf:
             return command
         return ["perf", "record", "-F", "1999", "-g", "-o", os.path.join(self.work_dir, f"{app_id}.perf.data"), "--",
                 *command]
+
+    def environment(self, app_id):
+        """The measured process's environment: this one, with the counting shim when counting."""
+        if not self.malloc_count:
+            return None
+        return {**os.environ, "LD_PRELOAD": self.malloc_count, "EDDY_MALLOC_COUNT_OUT": self.mallocs_file(app_id)}
+
+    def mallocs_file(self, app_id):
+        return os.path.join(self.work_dir, f"{app_id}.mallocs.json")
 
     def app_file(self, app_id):
         return os.path.join(self.work_dir, f"{app_id}.yaml")
@@ -64,7 +77,8 @@ class Measured:
         self.log_path = tools.log_file(app_id)
         self.log = open(self.log_path, "w")
         command = case.command(tools, app_id, input_topic, output_topic, settings, broker)
-        self.process = subprocess.Popen(tools.profiled(case, app_id, command), stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(tools.profiled(case, app_id, command), stdout=self.log, stderr=subprocess.STDOUT,
+                                        env=tools.environment(app_id))
         self.usage = None
 
     def _reap(self, flags):
@@ -169,9 +183,35 @@ def run_throughput(case, tools, settings, broker, run_id, input_topic, records):
     broker.delete_topic(output_topic)
     rate, method = throughput(samples, records, case.expected_outputs(0, records))
     start = samples[0][0]
-    return {"records_per_s": rate, "rate_from": method,
-            "samples": [[round(t - start, 4), c, a] for t, c, a in samples], "cpu_s": cpu,
-            "cpu_s_per_million": cpu / records * 1e6, "peak_rss_mb": rss}
+    result = {"records_per_s": rate, "rate_from": method,
+              "samples": [[round(t - start, 4), c, a] for t, c, a in samples], "cpu_s": cpu,
+              "cpu_s_per_million": cpu / records * 1e6, "peak_rss_mb": rss}
+    if tools.malloc_count:
+        result["mallocs_per_million"] = malloc_counts(case, tools.mallocs_file(run_id), records)
+    return result
+
+
+#: The threads that process records: Eddy's stream threads, the baseline's loops (unnamed
+#: threads of `passthrough` carry its name; its main thread only waits for them).
+PROCESSING_THREADS = {False: "eddy-stream-", True: "passthrough"}
+
+
+def malloc_counts(case, path, records):
+    """Allocations per million input records, start-up included, of the whole process and of
+    its processing threads, from the counting shim's file (written when the process exits)."""
+    try:
+        with open(path) as file:
+            threads = json.load(file)["threads"]
+    except (OSError, ValueError) as error:
+        raise RuntimeError(f"no allocation counts in {path} ({error}); did the process exit cleanly?")
+    prefix = PROCESSING_THREADS[case.is_baseline]
+    total = sum(t["allocations"] for t in threads)
+    processing = sum(t["allocations"] for t in threads if t["name"].startswith(prefix))
+    by_name = {}
+    for thread in threads:
+        by_name[thread["name"]] = by_name.get(thread["name"], 0) + thread["allocations"]
+    return {"process": total / records * 1e6, "processing_threads": processing / records * 1e6,
+            "by_thread_name": {name: count for name, count in sorted(by_name.items()) if count > 0}}
 
 
 def run_tool(command, timeout_s):

@@ -41,6 +41,33 @@ extension StreamThread {
         metrics.commitNanos.add(nanos, ordering: .relaxed)
         _ = metrics.commitMaxNanos.max(nanos, ordering: .relaxed)
     }
+
+    /// Runs `body` (a commit's wait for the broker) and adds its time to the commit waits.
+    func timedCommitWait(_ body: () throws -> Void) rethrows {
+        let start = ContinuousClock.now
+        defer { metrics.commitWaitNanos.add((ContinuousClock.now - start).nanoseconds, ordering: .relaxed) }
+        try body()
+    }
+
+    /// Runs `body` (writing the stores' checkpoints) and adds its time.
+    func timedCheckpoint(_ body: () throws -> Void) rethrows {
+        let start = ContinuousClock.now
+        defer { metrics.checkpointNanos.add((ContinuousClock.now - start).nanoseconds, ordering: .relaxed) }
+        try body()
+    }
+
+    /// Where the thread's time went, for its last log line: records processed, time
+    /// processing them, and time committing (of it, waiting for the broker and writing
+    /// checkpoints).
+    var timeSpent: String {
+        func seconds(_ nanos: Int) -> String { "\((Double(nanos) / 1e6).rounded() / 1000) s" }
+        let m = metrics
+        return
+            "\(m.processed.load(ordering: .relaxed)) records, processing \(seconds(m.processNanos.load(ordering: .relaxed))); "
+            + "\(m.commits.load(ordering: .relaxed)) commits, \(seconds(m.commitNanos.load(ordering: .relaxed))) "
+            + "(waiting for the broker \(seconds(m.commitWaitNanos.load(ordering: .relaxed))), "
+            + "checkpoints \(seconds(m.checkpointNanos.load(ordering: .relaxed))))"
+    }
 }
 
 extension Duration {

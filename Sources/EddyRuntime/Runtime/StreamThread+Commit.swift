@@ -45,17 +45,17 @@ extension StreamThread {
                     offsets, groupMetadata: consumer.assignmentGroupMetadata(), timeout: .seconds(60))
                 FaultInjection.reach(.beforeCommitTransaction)
             }
-            try producer.commitTransaction(timeout: .seconds(60))
+            try timedCommitWait { try producer.commitTransaction(timeout: .seconds(60)) }
             collector.transactionEnded()
-            try checkpointStores()
+            try timedCheckpoint { try checkpointStores() }
         } else {
             guard
                 !offsets.isEmpty || producer.inFlightCount > 0
                     || tasks.values.contains(where: { $0.stores.contains { $0.dirtyEntryCount > 0 } })
             else { return }
-            try producer.flush(timeout: .seconds(60))
+            try timedCommitWait { try producer.flush(timeout: .seconds(60)) }
             if let failure = collector.deliveryFailure.take() { throw failure }
-            try checkpointStores()
+            try timedCheckpoint { try checkpointStores() }
             if !offsets.isEmpty, try !commitOffsetsUnlessRebalancing(offsets) { return }
         }
         for offset in offsets { committed[offset.topicPartition] = offset.offset }

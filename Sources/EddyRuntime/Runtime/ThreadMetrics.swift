@@ -32,6 +32,11 @@ final class ThreadMetrics: Sendable {
     let processMaxNanos = Atomic<Int>(0)
     let commitNanos = Atomic<Int>(0)
     let commitMaxNanos = Atomic<Int>(0)
+    /// Of the commits' time (ns): waiting for the broker (the transaction's commit under
+    /// exactly-once, the producer's flush under at-least-once) and writing the stores'
+    /// checkpoints, for the summary a stream thread logs when it stops.
+    let commitWaitNanos = Atomic<Int>(0)
+    let checkpointNanos = Atomic<Int>(0)
     /// What the plugins' processors recorded through their context (`count`, `gauge`),
     /// copied from the stream thread about once a second.
     let pluginMetrics = Mutex<[PluginMetric]>([])

@@ -113,6 +113,21 @@ public enum HostAPITable {
         return storage
     }
 
+    /// Calls `body` with the key-value storage of `store` borrowed from it, or sets the error
+    /// and returns `EDDY_INVALID_ARGUMENT` when it is another kind: the per-record `kv_get`,
+    /// `kv_put` and `kv_delete` use it, because ``keyValue(_:_:_:)`` hands out a retained
+    /// copy (a retain and a release per call).
+    @inline(__always)
+    static func withKeyValue(
+        _ store: HostStore, _ context: HostContext, _ operation: String, _ body: (any KeyValueStorage) -> eddy_status
+    ) -> eddy_status {
+        guard case .keyValue(let storage) = store.storage else {
+            context.setError("\(operation): store \(store.name) is a \(store.kindName) store, not a key-value store")
+            return eddy_status(EDDY_INVALID_ARGUMENT)
+        }
+        return body(storage)
+    }
+
     static func window(_ store: HostStore, _ context: HostContext, _ operation: String) -> (any WindowStorage)? {
         guard case .window(let storage) = store.storage else {
             context.setError("\(operation): store \(store.name) is a \(store.kindName) store, not a window store")
@@ -135,16 +150,16 @@ public enum HostAPITable {
                 ctx, store, key, valueOut in
                 with(ctx) { context in
                     withStore(store) { store in
-                        guard let storage = keyValue(store, context, "kv_get"), let valueOut else {
-                            return eddy_status(EDDY_INVALID_ARGUMENT)
+                        guard let valueOut else { return eddy_status(EDDY_INVALID_ARGUMENT) }
+                        return withKeyValue(store, context, "kv_get") { storage in
+                            var status = eddy_status(EDDY_NOT_FOUND)
+                            storage.get(buffer(key)) { value in
+                                guard let value else { return }
+                                valueOut.pointee = context.scratch.lend(value)
+                                status = eddy_status(EDDY_OK)
+                            }
+                            return status
                         }
-                        var status = eddy_status(EDDY_NOT_FOUND)
-                        storage.get(buffer(key)) { value in
-                            guard let value else { return }
-                            valueOut.pointee = context.scratch.lend(value)
-                            status = eddy_status(EDDY_OK)
-                        }
-                        return status
                     }
                 }
             }
@@ -153,11 +168,10 @@ public enum HostAPITable {
         ctx, store, key, value in
         with(ctx) { context in
             withStore(store) { store in
-                guard let storage = keyValue(store, context, "kv_put") else {
-                    return eddy_status(EDDY_INVALID_ARGUMENT)
+                withKeyValue(store, context, "kv_put") { storage in
+                    storage.put(buffer(key), buffer(value))
+                    return eddy_status(EDDY_OK)
                 }
-                storage.put(buffer(key), buffer(value))
-                return eddy_status(EDDY_OK)
             }
         }
     }
@@ -166,11 +180,10 @@ public enum HostAPITable {
         ctx, store, key in
         with(ctx) { context in
             withStore(store) { store in
-                guard let storage = keyValue(store, context, "kv_delete") else {
-                    return eddy_status(EDDY_INVALID_ARGUMENT)
+                withKeyValue(store, context, "kv_delete") { storage in
+                    storage.delete(buffer(key))
+                    return eddy_status(EDDY_OK)
                 }
-                storage.delete(buffer(key))
-                return eddy_status(EDDY_OK)
             }
         }
     }

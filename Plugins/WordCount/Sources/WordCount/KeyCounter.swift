@@ -9,17 +9,20 @@ public struct KeyCounter: Processor {
     public static let stores: [StoreDeclaration] = [.keyValue("key-counts", key: .bytes, value: .int64)]
 
     private let context: ProcessorContext
-    private let counts: KeyValueStore<BytesSerde, BigEndianIntegerSerde<Int64>>
+    /// Keyed by the record's own key bytes, borrowed for the call (``BorrowedBytes``): the
+    /// count reads, writes and forwards them without copying them into an array.
+    private let counts: KeyValueStore<BorrowedBytes, BigEndianIntegerSerde<Int64>>
 
     public init(context: ProcessorContext) throws {
         self.context = context
-        self.counts = try context.keyValueStore("key-counts", key: .bytes, value: .int64)
+        self.counts = try context.keyValueStore("key-counts", key: BorrowedBytes(), value: .int64)
     }
 
     public mutating func process(_ record: Record) throws {
-        guard let key = record.key else { return }
+        guard let key = try record.key(BorrowedBytes()) else { return }
         let count = (try counts.get(key) ?? 0) + 1
         try counts.put(key, count)
-        try context.forward(key: key, value: count, keySerde: .bytes, valueSerde: .int64, timestamp: record.timestamp)
+        try context.forward(
+            key: key, value: count, keySerde: BorrowedBytes(), valueSerde: .int64, timestamp: record.timestamp)
     }
 }

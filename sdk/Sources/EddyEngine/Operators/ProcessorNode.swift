@@ -70,7 +70,11 @@ public final class ProcessorNode: GraphNode {
         if instance.takesWholeRuns { return try processWhole(run) }
         let outerNote = PluginCallNote.enter(crashNote)
         defer { PluginCallNote.leave(outerNote) }
+        // Held once per run: read through `self` per record, the instance and the graph were
+        // retained and released around every record (the plugin call is opaque to Swift).
+        let instance = self.instance
         let context = instance.context
+        let graph = self.graph!
         for index in 0..<run.count {
             origin = run.origins[index]
             context.streamTime = graph.streamTime(at: origin)
@@ -215,8 +219,12 @@ public final class ProcessorNode: GraphNode {
 /// the wall clock and logs are the environment's.
 final class ProcessorNodeContext: HostContext {
     /// The node, which owns the instance and this context (unowned and unchecked: reached on
-    /// every emit or forward).
-    unowned(unsafe) var node: ProcessorNode?
+    /// every emit or forward, where it is used without a retain).
+    var node: ProcessorNode? {
+        get { unmanagedNode?.takeUnretainedValue() }
+        set { unmanagedNode = newValue.map { Unmanaged.passUnretained($0) } }
+    }
+    private var unmanagedNode: Unmanaged<ProcessorNode>?
     unowned let environment: TaskEnvironment
 
     init(
@@ -228,11 +236,11 @@ final class ProcessorNodeContext: HostContext {
     }
 
     override func forward(_ record: UnsafePointer<eddy_record>, to child: UnsafePointer<CChar>?) -> eddy_status {
-        guard let node else {
+        guard let node = unmanagedNode else {
             setError("forward outside the task graph (during init or after close)")
             return eddy_status(EDDY_UNSUPPORTED)
         }
-        return node.forwarded(record, to: child)
+        return node._withUnsafeGuaranteedRef { $0.forwarded(record, to: child) }
     }
 
     override func recordStarted(at index: Int) {
