@@ -13,6 +13,10 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// The consumer queue, read in batches by ``poll(maxRecords:timeout:_:)``.
     private let queue: OpaquePointer
     private var closed = false
+    /// Whether this consumer subscribed (joins a group) with cooperative-sticky among its
+    /// `partition.assignment.strategy` (see ``awaitFirstAssignmentIfJoining(timeout:)``).
+    private var joinsCooperatively = false
+    private let offersCooperativeSticky: Bool
     /// Records still to check before trusting ``HeaderlessLayout``; -1 once it failed a check.
     private var layoutChecksLeft = HeaderlessLayout.verifiedRecords
     private var endReached: Set<KafkaTopicPartition> = []
@@ -40,6 +44,9 @@ public final class KafkaConsumer: @unchecked Sendable {
         // librdkafka 2.0.2 refuses even a manual assign() without a group.id; a private one
         // that is never joined or committed to keeps assign-only readers working.
         let groupDefault = ["group.id": "eddy-reader-\(UInt64.random(in: 0...UInt64.max))"]
+        offersCooperativeSticky =
+            configuration.withDefaults(KafkaConfiguration.consumerDefaults)["partition.assignment.strategy"]?
+            .contains(KafkaRebalanceProtocol.cooperativeStickyStrategy) ?? false
         client = try KafkaClient(
             type: RD_KAFKA_CONSUMER,
             configuration: configuration.withDefaults(KafkaConfiguration.consumerDefaults).withDefaults(groupDefault),
@@ -71,6 +78,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         let list = TopicPartitionList(topics.map { KafkaTopicPartition(topic: $0, partition: -1) })
         try KafkaError.check(
             list.withNative { rd_kafka_subscribe(client.handle, $0) }, "subscribe to \(topics.joined(separator: ", "))")
+        joinsCooperatively = offersCooperativeSticky
     }
 
     /// Reads exactly these partitions from these offsets, outside any group rebalancing.
@@ -321,12 +329,14 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// librdkafka 2.0.2 aborts the process when a consumer whose group chose cooperative-sticky
     /// is destroyed before its first assignment: the assignor's state is made only with that
     /// assignment, and its destructor asserts it exists (librdkafka #4312, fixed in 2.3.0).
-    /// A member caught between its JoinGroup and SyncGroup responses therefore takes its
-    /// assignment (bounded by `timeout`) before it leaves; the listener is not told, so the
-    /// revocation that `close` then makes finds nothing of it open. Records polled meanwhile
-    /// are dropped unprocessed, their offsets neither stored nor committed.
+    /// A member that subscribed offering cooperative-sticky therefore takes its first
+    /// assignment (bounded by `timeout`) before it leaves — whether or not its JoinGroup
+    /// response has been handled yet: asking the negotiated protocol instead left a window in
+    /// which the response landed between the question and the close. The listener is not
+    /// told, so the revocation that `close` then makes finds nothing of it open. Records
+    /// polled meanwhile are dropped unprocessed, their offsets neither stored nor committed.
     private func awaitFirstAssignmentIfJoining(timeout: Duration = .seconds(30)) {
-        guard !client.context.hasBeenAssigned, rebalanceProtocol == .cooperative else { return }
+        guard !client.context.hasBeenAssigned, joinsCooperatively || rebalanceProtocol == .cooperative else { return }
         let listener = client.context.onRebalance
         client.context.onRebalance = nil
         defer { client.context.onRebalance = listener }

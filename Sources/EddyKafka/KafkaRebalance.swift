@@ -8,6 +8,9 @@ public enum KafkaRebalanceProtocol: String, Sendable {
     case cooperative = "COOPERATIVE"
     /// The consumer has not joined a group yet.
     case none = "NONE"
+
+    /// The `partition.assignment.strategy` name of the cooperative protocol's assignor.
+    static let cooperativeStickyStrategy = "cooperative-sticky"
 }
 
 /// One change to a consumer's assignment, seen synchronously inside ``KafkaConsumer/poll``.
