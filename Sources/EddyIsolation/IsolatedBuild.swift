@@ -51,6 +51,16 @@ public final class IsolatedBuild: @unchecked Sendable {
         process.shutDown()
     }
 
+    /// The calling thread moved every use of this build to another one (a hot reload): its
+    /// process ends now, or, while an instance of the build is still open on it, with that
+    /// instance's close. Functions and nodes keep no instance, so without this the process of
+    /// a thread that only called them would outlive the reload, idle, until the worker exits.
+    func retireCallingThread() {
+        let thread = pthread_self()
+        guard let process = processes.withLock({ $0.removeValue(forKey: thread)?.process }) else { return }
+        if process.instanceCount <= 0 { process.shutDown() }
+    }
+
     /// Pids of the processes running now (for tests and `eddy plugin status`).
     public var runningPids: [Int32] {
         processes.withLock { $0.values.compactMap { $0.process.failure == nil ? $0.process.pid : nil } }

@@ -61,7 +61,7 @@ public struct IsolatedPluginLoader: Sendable {
         return LoadedPlugin(
             description: description, sha256: manifest.sha256, sourcePath: manifest.sourcePath,
             loadedPath: manifest.loadedPath,
-            byteCount: manifest.byteCount, functions: functions)
+            byteCount: manifest.byteCount, functions: functions, retire: { build.retireCallingThread() })
     }
 
     private func describe(_ path: String, as plugin: String) throws -> IsolatedPluginManifest {

@@ -18,18 +18,29 @@ public final class LoadedPlugin: @unchecked Sendable {
     public let byteCount: Int
     /// A libffi caller per typed function, by name.
     public let functions: [String: TypedFunctionCaller]
+    /// Called on a thread that has moved every use of this build to another one (a hot reload):
+    /// a plugin whose code runs in another process ends the calling thread's process there.
+    private let retire: (@Sendable () -> Void)?
 
-    /// A loaded build; `functions` empty for a plugin whose code runs in another process.
+    /// A loaded build; `functions` empty for a plugin whose code runs in another process,
+    /// which passes `retire` to end a thread's process of this build (see ``retireFromCallingThread()``).
     public init(
         description: PluginDescription, sha256: String, sourcePath: String, loadedPath: String, byteCount: Int,
-        functions: [String: TypedFunctionCaller]
+        functions: [String: TypedFunctionCaller], retire: (@Sendable () -> Void)? = nil
     ) {
+        self.retire = retire
         self.description = description
         self.sha256 = sha256
         self.sourcePath = sourcePath
         self.loadedPath = loadedPath
         self.byteCount = byteCount
         self.functions = functions
+    }
+
+    /// The calling thread no longer uses this build (it moved its tasks to another): releases
+    /// what the build keeps for the thread. Nothing for a build loaded into this process.
+    public func retireFromCallingThread() {
+        retire?()
     }
 
     /// The plugin's name.

@@ -154,6 +154,55 @@ import Testing
         #expect(byVersion[v2]!.count >= WordCountCase(lines: Array(input.lines[300...])).outputCount)
     }
 
+    /// A thread that only calls an isolated build's DSL closures (no processor instance to
+    /// close) ends that build's process when a hot reload moves it to the next build: after the
+    /// reload exactly one plugin process runs for the worker's one stream thread, the new
+    /// build's, and the outputs are the same as in-process (`DSLReloadTests`).
+    @Test func hotReloadEndsTheOldBuildsProcessOfADSLTopology() throws {
+        let cluster = try Cluster()
+        for topic in ["payments", "fraud-alerts", "spend-by-user", "payments-per-country"] {
+            try cluster.createTopic(topic, partitions: 3)
+        }
+        let dir = TemporaryDirectory()
+        let plugins = try PluginsDirectory(in: dir, installing: ["libFraud.so"])
+        let yaml = appYAML(
+            id: uniqueName("isolated-dsl-reload"), cluster: cluster, threads: 1, stateDir: dir.path,
+            extra: "plugins.watch: false\ncommit.interval.ms: 100\nplugins:\n  Fraud: {isolation: process}",
+            topology: "plugin: Fraud"
+        ).using(plugins)
+        var config = try AppConfig.parse(yaml: yaml, file: "app.yaml")
+        config.pluginIsolation.hostExecutable = productsDirectory + "/eddy"
+        var logger = Logger(label: "eddy.test")
+        logger.logLevel = .warning
+        let app = try StreamsApp(config: config, logger: logger)
+        try app.start()
+        // This test's plugin processes: children of this process that map a file of its state dir.
+        func pluginProcesses() -> Set<Int32> { Set(childPids(of: getpid()).filter { maps($0, dir.path) }) }
+        let records = FraudCase.records
+        try cluster.produce("payments", Array(records[..<3])) { FraudCase.partition(of: $0) }
+        _ = try cluster.read("spend-by-user", count: 3)
+        let before = pluginProcesses()
+
+        try plugins.install("libFraudV2.so", as: "libFraud.so")
+        _ = try app.reload("Fraud")
+        try cluster.produce("payments", Array(records[3...])) { FraudCase.partition(of: $0 + 3) }
+        let alerts = try cluster.read("fraud-alerts", count: 3)
+        try waitUntil("only the new build's process runs", timeout: .seconds(10)) {
+            let now = pluginProcesses()
+            return now.count == 1 && now.isDisjoint(with: before)
+        }
+        app.requestStop()
+        if let error = app.join() { Issue.record("worker ended with an error: \(error)") }
+
+        #expect(before.count == 1)
+        #expect(
+            alerts.map(FraudCase.render).sorted() == [
+                #"p2 {"amount":1500,"id":"p2","reason":"review: amount 1500.0 is at least 1000.0","user":"bob"}"#,
+                #"p3 {"amount":60,"id":"p3","reason":"review: country BR is watched","user":"ann"}"#,
+                #"p7 {"amount":5000,"id":"p7","reason":"v2 block: amount 5000.0 is at least 1000.0, country JP is watched","user":"cy"}"#,
+            ])
+    }
+
     /// The signal a trap instruction raises (a Swift `fatalError`'s end): SIGILL on x86-64.
     #if arch(x86_64)
         static let trapSignal = "SIGILL"

@@ -40,7 +40,9 @@ extension StreamThread {
             swap.finish(.failure(ReloadError(plugin: name, reason: "installing the new build failed: \(error)")))
             throw error
         }
+        let retired = pluginsInUse[name]
         pluginsInUse[name] = swap.candidate.plugin
+        if let retired, retired !== swap.candidate.plugin { retired.retireFromCallingThread() }
         swap.finish(
             .success(
                 PluginSwapReport(
