@@ -22,7 +22,9 @@ import Testing
         let config = try AppConfig.parse(
             yaml: appYAML(
                 id: uniqueName("null-key-join"), cluster: cluster, threads: 1, stateDir: dir.path,
-                extra: "commit.interval.ms: 50",
+                // As in `JoinTests`: the clicks wait (bounded) for the user the table reads a
+                // moment later under load; this test is about null keys, not the first fetch.
+                extra: "commit.interval.ms: 50\nmax.task.idle.ms: 500",
                 topology: """
                     sources: [{name: clicks, topics: [clicks], value.serde: json}]
                     tables: [{name: users, topic: users, value.serde: json}]
