@@ -43,42 +43,21 @@ final class HostCallRelay {
     }
 
     private func apply(_ call: Call, _ reader: inout WireReader) {
-        let api = host.pointee
+        if CommonHostCalls.handles(call) {
+            CommonHostCalls.apply(call, &reader, host: host, ctx: ctx, process: process)
+            return
+        }
         switch call {
-        case .setError:
-            api.set_error(ctx, reader.str())
         case .emit:
             let index = indexOffset + Int(reader.get(UInt64.self))
             let key = reader.bytes()
-            if api.emit(ctx, index, key, reader.bytes()) != EDDY_OK { refused = true }
+            if host.pointee.emit(ctx, index, key, reader.bytes()) != EDDY_OK { refused = true }
         case .results:
             let count = Int(reader.get(UInt32.self))
             for index in 0..<count {
                 let value = reader.get(Int32.self)
                 results?[index] = value
             }
-        case .log:
-            let level = reader.get(Int32.self)
-            api.log(ctx, level, reader.str())
-        case .counterAdd:
-            let name = reader.cString()
-            api.counter_add(ctx, name, reader.get(Int64.self))
-        case .gaugeSet:
-            let name = reader.cString()
-            api.gauge_set(ctx, name, Double(bitPattern: reader.get(UInt64.self)))
-        case .streamTime:
-            process.replies.put(api.stream_time(ctx))
-        case .wallClockTime:
-            process.replies.put(api.wall_clock_time(ctx))
-        case .taskId:
-            process.replies.put(api.task_id(ctx))
-        case .applicationId:
-            process.replies.put(api.application_id(ctx))
-        case .config:
-            var value = eddy_str(ptr: nil, len: 0)
-            let status = api.config(ctx, reader.cString(), &value)
-            process.replies.put(status)
-            process.replies.put(value)
         default:
             // Answer a call that waits with an error status; the request then fails.
             unexpected = unexpected ?? call

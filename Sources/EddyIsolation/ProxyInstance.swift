@@ -134,8 +134,8 @@ final class ProxyInstance {
         }
         let api = host.pointee
         switch call {
-        case .setError:
-            api.set_error(ctx, reader.str())
+        case .setError, .log, .counterAdd, .gaugeSet, .streamTime, .wallClockTime, .taskId, .applicationId, .config:
+            CommonHostCalls.apply(call, &reader, host: host, ctx: ctx, process: process)
         case .forward, .forwardTo:
             let child = call == .forwardTo ? reader.cString() : nil
             headers.reset()
@@ -201,28 +201,6 @@ final class ProxyInstance {
             process.replies.put(schedule)
         case .cancel:
             reply(api.cancel(ctx, reader.get(UInt64.self)))
-        case .streamTime:
-            process.replies.put(api.stream_time(ctx))
-        case .wallClockTime:
-            process.replies.put(api.wall_clock_time(ctx))
-        case .taskId:
-            process.replies.put(api.task_id(ctx))
-        case .applicationId:
-            process.replies.put(api.application_id(ctx))
-        case .config:
-            var value = eddy_str(ptr: nil, len: 0)
-            let status = api.config(ctx, reader.cString(), &value)
-            reply(status)
-            process.replies.put(value)
-        case .log:
-            let level = reader.get(Int32.self)
-            api.log(ctx, level, reader.str())
-        case .counterAdd:
-            let name = reader.cString()
-            api.counter_add(ctx, name, reader.get(Int64.self))
-        case .gaugeSet:
-            let name = reader.cString()
-            api.gauge_set(ctx, name, Double(bitPattern: reader.get(UInt64.self)))
         case .requestCommit:
             api.request_commit(ctx)
         case .emit:
