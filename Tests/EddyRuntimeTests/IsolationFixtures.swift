@@ -121,3 +121,28 @@ func childPids(of pid: Int32) -> [Int32] {
 func maps(_ pid: Int32, _ name: String) -> Bool {
     ((try? String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8)) ?? "").contains(name)
 }
+
+/// 600 values `v0`… with the four crash markers at 100 (`segv`), 300 (`abort`), 400 (`trap`)
+/// and 500 (`hang`): what each crash test feeds the Crashy plugin.
+func crashMarkedValues() -> [String] {
+    var values = (0..<600).map { "v\($0)" }
+    values[100] = "segv"
+    values[300] = "abort"
+    values[400] = "trap"
+    values[500] = "hang"
+    return values
+}
+
+/// Waits (bounded) until the worker's `/metrics` on `port` counts exactly one restart of the
+/// Crashy plugin for each of the four crashes; returns the last scrape.
+@discardableResult
+func waitForOneRestartPerCrash(port: Int) throws -> String {
+    var text = ""
+    try waitUntil("/metrics counts one restart per crash", detail: { "; last scrape:\n\(text)" }) {
+        text = (try? EndpointClient.get(port: port, "/metrics").body) ?? ""
+        return ["SIGSEGV", "SIGABRT", PluginIsolationTests.trapSignal, "timeout"].allSatisfy {
+            PluginIsolationTests.restarts(text, reason: $0) == 1
+        }
+    }
+    return text
+}

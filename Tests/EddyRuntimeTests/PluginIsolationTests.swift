@@ -17,11 +17,7 @@ import Testing
         try cluster.createTopic("input", partitions: 2)
         try cluster.createTopic("output", partitions: 2)
         let plugins = try CrashPluginDirectory()
-        var values = (0..<600).map { "v\($0)" }
-        values[100] = "segv"
-        values[300] = "abort"
-        values[400] = "trap"
-        values[500] = "hang"
+        let values = crashMarkedValues()
         try cluster.produce("input", values.map { (nil, Array($0.utf8)) }) { Int32($0 % 2) }
         let port = try freePort()
         let app = try plugins.app(
@@ -37,13 +33,7 @@ import Testing
         let output = try cluster.read("output", count: values.count, timeout: .seconds(120))
         #expect(output.map { String(decoding: $0.value ?? [], as: UTF8.self) }.sorted() == values.sorted())
         #expect(worker.process.isRunning)
-        var text = ""
-        try waitUntil("/metrics counts one restart per crash", detail: { "; last scrape:\n\(text)" }) {
-            text = (try? EndpointClient.get(port: port, "/metrics").body) ?? ""
-            return ["SIGSEGV", "SIGABRT", Self.trapSignal, "timeout"].allSatisfy {
-                Self.restarts(text, reason: $0) == 1
-            }
-        }
+        try waitForOneRestartPerCrash(port: port)
         let log = worker.log
         #expect(log.contains("was killed by signal 11 (SIGSEGV) during a run of"))
         #expect(log.contains("was killed by signal 6 (SIGABRT) during a run of"))
