@@ -37,7 +37,7 @@ import Testing
         try successor.waitForLog("task 0_0 created", timeout: .seconds(30))
         try waitUntil(
             "the successor committed the first batch", timeout: .seconds(30),
-            detail: { "; B:\n\(successor.log.suffix(4000))" }
+            detail: { "; B:\n\(successor.log.suffix(4000))\nA:\n\(zombie.log.suffix(4000))" }
         ) {
             try cluster.broker.committedOffset(group: applicationId, topic: "events", partition: 0)
                 == Int64(batch.count)

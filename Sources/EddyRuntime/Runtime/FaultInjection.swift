@@ -53,7 +53,10 @@ enum FaultInjection {
             point.signal == SIGSTOP
             ? "stopping this process with SIGSTOP (SIGCONT resumes it)" : "killing this process with SIGKILL"
         FileHandle.standardError.write(Data("EDDY_FAULT: \(action) at \(point.rawValue), arrival \(count)\n".utf8))
-        kill(getpid(), point.signal)
+        // `raise` signals this thread, so it stops (or dies) before it returns to the caller;
+        // `kill(getpid(), SIGSTOP)` may wake another thread to start the stop, and under load this
+        // one ran on through the point first (it sent its offsets and began the commit).
+        raise(point.signal)
     }
 
     // MARK: - Private
