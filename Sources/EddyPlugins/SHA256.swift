@@ -33,14 +33,20 @@ struct SHA256 {
 
     mutating func update(_ bytes: [UInt8]) {
         length += UInt64(bytes.count)
-        pending.append(contentsOf: bytes)
-        let whole = pending.count / 64 * 64
-        var offset = 0
-        while offset < whole {
-            compress(pending[offset..<(offset + 64)])
-            offset += 64
+        var consumed = 0
+        if !pending.isEmpty {
+            consumed = min(64 - pending.count, bytes.count)
+            pending.append(contentsOf: bytes[0..<consumed])
+            guard pending.count == 64 else { return }
+            let block = pending
+            block.withUnsafeBytes { compress(blocks: $0) }
+            pending.removeAll(keepingCapacity: true)
         }
-        pending.removeFirst(whole)
+        let whole = (bytes.count - consumed) / 64 * 64
+        bytes.withUnsafeBytes { buffer in
+            compress(blocks: UnsafeRawBufferPointer(rebasing: buffer[consumed..<(consumed + whole)]))
+        }
+        pending.append(contentsOf: bytes[(consumed + whole)...])
     }
 
     mutating func finish() -> [UInt8] {
@@ -51,21 +57,35 @@ struct SHA256 {
         for shift in stride(from: 56, through: 0, by: -8) {
             tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
         }
-        var offset = 0
-        while offset < tail.count {
-            compress(tail[offset..<(offset + 64)])
-            offset += 64
-        }
+        tail.withUnsafeBytes { compress(blocks: $0) }
         return state.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (24 - 8 * UInt32($0))) } }
     }
 
-    private mutating func compress(_ block: ArraySlice<UInt8>) {
-        let start = block.startIndex
+    /// Compresses whole 64-byte blocks through raw pointers: a plugin file is megabytes, and
+    /// debug builds (the tests') spent seconds retaining array slices per block.
+    private mutating func compress(blocks: UnsafeRawBufferPointer) {
+        guard let base = blocks.baseAddress else { return }
+        var state = self.state
+        state.withUnsafeMutableBufferPointer { state in
+            words.withUnsafeMutableBufferPointer { words in
+                Self.roundConstants.withUnsafeBufferPointer { constants in
+                    var offset = 0
+                    while offset + 64 <= blocks.count {
+                        Self.compress(base + offset, state: state, words: words, constants: constants)
+                        offset += 64
+                    }
+                }
+            }
+        }
+        self.state = state
+    }
+
+    private static func compress(
+        _ block: UnsafeRawPointer, state: UnsafeMutableBufferPointer<UInt32>, words: UnsafeMutableBufferPointer<UInt32>,
+        constants: UnsafeBufferPointer<UInt32>
+    ) {
         for index in 0..<16 {
-            let base = start + index * 4
-            words[index] =
-                UInt32(block[base]) << 24 | UInt32(block[base + 1]) << 16 | UInt32(block[base + 2]) << 8
-                | UInt32(block[base + 3])
+            words[index] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))
         }
         for index in 16..<64 {
             let s0 = rotr(words[index - 15], 7) ^ rotr(words[index - 15], 18) ^ (words[index - 15] >> 3)
@@ -76,7 +96,7 @@ struct SHA256 {
         for index in 0..<64 {
             let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
             let choice = (e & f) ^ (~e & g)
-            let t1 = h &+ s1 &+ choice &+ Self.roundConstants[index] &+ words[index]
+            let t1 = h &+ s1 &+ choice &+ constants[index] &+ words[index]
             let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
             let majority = (a & b) ^ (a & c) ^ (b & c)
             let t2 = s0 &+ majority
@@ -92,7 +112,8 @@ struct SHA256 {
         state[7] &+= h
     }
 
-    private func rotr(_ value: UInt32, _ count: UInt32) -> UInt32 {
+    /// Transparent so that debug builds, which the tests load plugins with, inline it too.
+    @_transparent private static func rotr(_ value: UInt32, _ count: UInt32) -> UInt32 {
         (value >> count) | (value << (32 - count))
     }
 }
