@@ -3,10 +3,11 @@ import EddySDK
 
 /// The stores of tables with the timestamps they keep (Kafka Streams' `TopologyTestDriver.
 /// getTimestampedKeyValueStore`): a table's store holds each value with the timestamp of the
-/// update that wrote it.
+/// update that wrote it, an aggregation's (without windows) each aggregate with the largest
+/// timestamp folded into it.
 extension TopologyTestDriver {
     /// The contents of the key-value store `name` in key order, each value without its
-    /// timestamp and, for a table's store, with it (nil for a store that keeps none).
+    /// timestamp and, for a table's or an aggregation's store, with it (nil for a store that keeps none).
     public func timestampedKeyValueStore(_ name: String) throws -> [(entry: StoreEntry, timestamp: Int64?)] {
         guard case .keyValue(let storage as InMemoryKeyValueStore)? = stores[name]?.storage else {
             throw TestDriverError.unknownStore(name, processor: "the topology")
