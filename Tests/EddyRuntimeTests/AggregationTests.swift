@@ -48,7 +48,9 @@ import Testing
         // Every store is changelogged: the final value per key is in its changelog topic, as the
         // store keeps it (the aggregate's 8-byte timestamp, then the aggregate).
         let changelog = try cluster.readToEnd(Topology.changelogTopic(id, "balances"))
-        let last = Dictionary(changelog.map { ($0.keyString ?? "", String(decoding: $0.value!.dropFirst(8), as: UTF8.self)) }) {
+        let last = Dictionary(
+            changelog.map { ($0.keyString ?? "", String(decoding: $0.value!.dropFirst(8), as: UTF8.self)) }
+        ) {
             _, new in new
         }
         #expect(last == ["alice": "112.75", "bob": "107.0"])

@@ -1,8 +1,8 @@
 import EddyEngine
 import EddyKafka
 import EddyRuntime
-import EddyServer
 import EddySDK
+import EddyServer
 import EddyTestSupport
 import Foundation
 import Logging
@@ -49,12 +49,15 @@ import Testing
         let app = try dir.write("app.yaml", yaml)
         var counts: [String] = [], totals: [String] = [], windows: [String] = []
         try runWorker(try AppConfig.load(path: app)) { worker in
-            counts = try cluster.read("counts", count: 5).map { "\($0.keyString!)=\(decodeLong($0.value!))@\($0.timestamp)" }
+            counts = try cluster.read("counts", count: 5).map {
+                "\($0.keyString!)=\(decodeLong($0.value!))@\($0.timestamp)"
+            }
             totals = try cluster.read("totals", count: 5).map { "\($0.keyString!)=\($0.valueString!)@\($0.timestamp)" }
             windows = try cluster.read("window-counts", count: 5).map { record in
                 let key = record.key!
                 let start = key.suffix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
-                return "\(String(decoding: key.dropLast(8), as: UTF8.self))[\(start)]=\(decodeLong(record.value!))@\(record.timestamp)"
+                return
+                    "\(String(decoding: key.dropLast(8), as: UTF8.self))[\(start)]=\(decodeLong(record.value!))@\(record.timestamp)"
             }
             let endpoint = try WorkerEndpoint(app: worker, bind: "127.0.0.1", port: 0, logger: Logger(label: "test"))
             defer { endpoint.stop() }
@@ -79,7 +82,8 @@ import Testing
                 + #"{"key":"6b","task":"0_0","timestamp":70,"value":"15.0"}"# + "\n", "\(json.stderr)")
         let window = try ProcessRunner.eddy(["store", "get", app, "window-counts", "6b", "--format", "json"])
         #expect(
-            window.stdout == #"{"key":"6b","task":"0_0","timestamp":70,"value":4,"windowEnd":100,"windowStart":0}"# + "\n",
+            window.stdout == #"{"key":"6b","task":"0_0","timestamp":70,"value":4,"windowEnd":100,"windowStart":0}"#
+                + "\n",
             "\(window.stderr)")
     }
 
@@ -93,7 +97,8 @@ import Testing
         let cluster = try Cluster()
         for topic in ["events", "users", "joined"] { try cluster.createTopic(topic, partitions: 1) }
         try cluster.produce(
-            "events", timed: [(0, "k", #"{"amount":1}"#, 50), (0, "k", #"{"amount":2}"#, 30), (0, "k", #"{"amount":4}"#, 80)])
+            "events",
+            timed: [(0, "k", #"{"amount":1}"#, 50), (0, "k", #"{"amount":2}"#, 30), (0, "k", #"{"amount":4}"#, 80)])
         try cluster.produce("users", timed: [(0, "k", #""U""#, 40), (0, "k", #""V""#, 85), (0, "k", #""W""#, 60)])
         let dir = TemporaryDirectory()
         let id = uniqueName("agg-join-ts")
@@ -137,11 +142,14 @@ import Testing
                 node("totals", .aggregate(.init(fold: .typed(reduce), store: store("totals"))), ["events"]),
                 node(
                     "users",
-                    .tableSource(.init(topics: ["users"], keySerde: "string", valueSerde: "json"), store("users-store")),
+                    .tableSource(
+                        .init(topics: ["users"], keySerde: "string", valueSerde: "json"), store("users-store")),
                     []),
                 node(
                     "joined",
-                    .join(.init(shape: .tableTable(left: "totals", right: "users-store"), type: .inner, joiner: .jsonMerge)),
+                    .join(
+                        .init(
+                            shape: .tableTable(left: "totals", right: "users-store"), type: .inner, joiner: .jsonMerge)),
                     ["totals", "users"]),
                 node("out", .sink(.init(topic: "joined", keySerde: "string", valueSerde: "json")), ["joined"]),
             ])

@@ -136,7 +136,8 @@ import Testing
         try CrashPointTests.forEachStore(config, stateDir: stateDir) { task, opened in
             try opened.forEach { key, value in
                 // The count's store keeps each count after its 8-byte timestamp.
-                contents[task, default: [:]][String(decoding: key, as: UTF8.self)] = decodeLong(Array(value.dropFirst(8)))
+                contents[task, default: [:]][String(decoding: key, as: UTF8.self)] = decodeLong(
+                    Array(value.dropFirst(8)))
             }
         }
         return contents

@@ -31,8 +31,10 @@ import Testing
                 "k=1@50", "k=2@50", "j=1@20", "k=3@70", "k=4@70",
             ])
         let stored = try driver.timestampedKeyValueStore("ts-counts", key: .string, value: .int64)
-        #expect(stored.map { "\($0.key)=\($0.value)@\($0.timestamp.map(String.init) ?? "none")" } == ["j=1@20", "k=4@70"])
-        #expect(try driver.keyValueStore("ts-counts", key: .string, value: .int64) == [KeyValue("j", 1), KeyValue("k", 4)])
+        #expect(
+            stored.map { "\($0.key)=\($0.value)@\($0.timestamp.map(String.init) ?? "none")" } == ["j=1@20", "k=4@70"])
+        #expect(
+            try driver.keyValueStore("ts-counts", key: .string, value: .int64) == [KeyValue("j", 1), KeyValue("k", 4)])
     }
 
     @Test func reduceAndAggregateForwardTheLargestTimestampOfTheirRecords() throws {
@@ -46,7 +48,10 @@ import Testing
                 "k=-a@50", "k=-ab@50", "j=-x@20", "k=-abc@70", "k=-abcd@70",
             ])
         let stored = try driver.timestampedKeyValueStore("ts-aggregated", key: .string, value: .string)
-        #expect(stored.map { "\($0.key)=\($0.value)@\($0.timestamp.map(String.init) ?? "none")" } == ["j=-x@20", "k=-abcd@70"])
+        #expect(
+            stored.map { "\($0.key)=\($0.value)@\($0.timestamp.map(String.init) ?? "none")" } == [
+                "j=-x@20", "k=-abcd@70",
+            ])
     }
 
     @Test func windowedAggregationsForwardTheLargestTimestampOfTheirWindowsRecords() throws {

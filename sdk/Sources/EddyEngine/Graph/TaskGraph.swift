@@ -316,7 +316,8 @@ public final class TaskGraph {
         let lookup = TaskStoreLookup(stores: stores, node: declared.name, taskId: taskId)
         guard let window = aggregation.window else {
             let store = TableStore(
-                try lookup.keyValue(name), timestamped: Topology.isTimestamped(valueSerde: aggregation.store.valueSerde))
+                try lookup.keyValue(name), timestamped: Topology.isTimestamped(valueSerde: aggregation.store.valueSerde)
+            )
             return KeyAggregateNode(name: declared.name, store: store, aggregator: aggregator)
         }
         switch window.kind {
