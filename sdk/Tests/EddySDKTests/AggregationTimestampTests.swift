@@ -70,6 +70,12 @@ import Testing
             rendered(try driver.outputTopic("ts-windowed-reduced", key: serde, value: .string).readRecords()) == [
                 "k[0,100)=a@50", "k[0,100)=ab@50", "j[0,100)=x@20", "k[0,100)=abc@70", "k[0,100)=abcd@70",
             ])
+        let stored = try driver.timestampedWindowStore("ts-windowed-counts", key: .string, value: .int64)
+        #expect(
+            stored.map {
+                "\($0.key.key)[\($0.key.start),\($0.key.end))=\($0.value)@\($0.timestamp.map(String.init) ?? "none")"
+            }
+                == ["j[0,100)=1@20", "k[0,100)=4@70"])
     }
 
     /// The count table joined with the users table: each result has the larger of both
