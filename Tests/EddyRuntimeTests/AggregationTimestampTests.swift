@@ -3,6 +3,7 @@ import EddyKafka
 import EddyRuntime
 import EddySDK
 import EddyServer
+import EddyState
 import EddyTestSupport
 import Foundation
 import Logging
@@ -117,6 +118,50 @@ import Testing
                 #"50 {"left":1.0,"right":"U"}"#, #"50 {"left":3.0,"right":"U"}"#, #"80 {"left":7.0,"right":"U"}"#,
                 #"85 {"left":7.0,"right":"V"}"#, #"80 {"left":7.0,"right":"W"}"#,
             ])
+    }
+
+    /// A count's store left by an Eddy that kept aggregates without timestamps (value serde
+    /// `i64`; now `timestamped:i64`) is refused when its task opens, with the fix, and the
+    /// worker stops with that error (`uncaught.exception.handler: shutdown_client`).
+    @Test func aCountStoreFromBeforeAggregationsKeptTimestampsIsRefusedWithTheFix() throws {
+        let cluster = try Cluster()
+        for topic in ["events", "counts", "totals", "window-counts"] { try cluster.createTopic(topic, partitions: 1) }
+        try cluster.produce("events", timed: [(0, "k", #"{"amount":1}"#, 50)])
+        let dir = TemporaryDirectory()
+        let id = uniqueName("agg-ts-plain")
+        let state = try StateDirectory(
+            root: dir.path, applicationId: id, environment: RocksDBEnvironment(memoryMB: 16))
+        let task = try state.lockTask("0_0")
+        let plain = try task.openKeyValueStore(
+            StoreSpec(name: "counts", keySerde: "bytes", valueSerde: "i64"),
+            cacheBudget: RecordCacheBudget(maxBytes: 1 << 20))
+        plain.close()
+        task.unlock()
+        let config = try AppConfig.parse(
+            yaml: appYAML(id: id, cluster: cluster, threads: 1, stateDir: dir.path, topology: Self.topology),
+            file: "app.yaml")
+        var logger = Logger(label: "eddy.test")
+        logger.logLevel = .critical
+        let app = try StreamsApp(config: config, logger: logger)
+        try app.start()
+        let stopped = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var error: (any Error)?
+        Thread.detachNewThread {
+            error = app.join()
+            stopped.signal()
+        }
+        guard stopped.wait(timeout: .now() + 90) == .success else {
+            app.requestStop()
+            stopped.wait()
+            Issue.record("the worker did not stop within 90 s on the plain-layout store")
+            return
+        }
+        let message = error.map { "\($0)" } ?? "no error"
+        #expect(
+            message.contains(
+                "store at \(task.storePath("counts")) keeps values without their timestamps (value.serde 'i64')"),
+            "\(message)")
+        #expect(message.contains("reset the application (`eddy app reset app.yaml`)"), "\(message)")
     }
 
     // MARK: - Private
