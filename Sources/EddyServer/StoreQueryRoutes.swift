@@ -198,12 +198,11 @@ struct StoreQueryRoutes {
         func value(_ bytes: [UInt8], _ serde: String) -> Any {
             bytes.withUnsafeBytes { StoredValue($0, serde: serde).json }
         }
-        /// The key and value, and the timestamp a table's (key-value) store keeps with its value.
+        /// The key and value, and the timestamp a timestamped store (a table's, an
+        /// aggregation's, a windowed aggregation's) keeps with its value.
         func keyValue(_ entry: QueriedEntry) -> [String: Any] {
             let stored = entry.value.withUnsafeBytes { StoredValue($0, serde: store.valueSerde) }
-            let object: [String: Any] = ["key": value(entry.key, store.keySerde), "value": stored.json]
-            guard case .keyValue = store.kind else { return object }
-            return stored.addingTimestamp(to: object)
+            return stored.addingTimestamp(to: ["key": value(entry.key, store.keySerde), "value": stored.json])
         }
         if case .get = query.operation {
             guard let entry = sorted.first else {

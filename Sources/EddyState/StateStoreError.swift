@@ -20,8 +20,9 @@ public enum StateStoreError: Error, Equatable, CustomStringConvertible {
     case corruptMetadata(file: String, reason: String)
     /// The store on disk was created with a different kind, serde or layout than declared now.
     case incompatibleStore(directory: String, field: String, onDisk: String, declared: String)
-    /// A table's store written by an older Eddy, which kept plain values (value serde
-    /// `onDisk`), where tables now keep each value with its timestamp (`timestamped:<onDisk>`).
+    /// A table's or a key-value aggregation's store written by an older Eddy, which kept plain
+    /// values (value serde `onDisk`), where they now keep each value with its timestamp
+    /// (`timestamped:<onDisk>`).
     case plainTableLayout(directory: String, valueSerde: String)
     /// RocksDB refused an operation; `message` is RocksDB's own text.
     case rocksDB(operation: String, directory: String, message: String)
@@ -55,10 +56,12 @@ public enum StateStoreError: Error, Equatable, CustomStringConvertible {
                 + "from its changelog with the new \(field)"
         case let .plainTableLayout(directory, valueSerde):
             return
-                "store at \(directory) keeps a table's values without their timestamps (value.serde '\(valueSerde)'), "
-                + "as Eddy did before table stores kept each value's timestamp ('timestamped:\(valueSerde)'); "
-                + "stop the worker and delete the directory: the store is rebuilt in the new layout from its "
-                + "changelog (or its source topic); or reset the application (`eddy app reset app.yaml`)"
+                "store at \(directory) keeps values without their timestamps (value.serde '\(valueSerde)'), "
+                + "as Eddy did before the stores of tables and aggregations kept each value's timestamp "
+                + "('timestamped:\(valueSerde)'); its changelog holds the same plain values, so stop the workers "
+                + "and reset the application (`eddy app reset app.yaml`): the next run rebuilds the store in the "
+                + "new layout from the input (a table read from its source topic is rebuilt too if you stop the "
+                + "worker and delete the directory: it is restored with timestamps from the topic)"
         case let .rocksDB(operation, directory, message):
             return "RocksDB \(operation) failed for \(directory): \(message)"
         case let .io(operation, path, code):

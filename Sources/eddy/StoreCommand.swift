@@ -89,7 +89,8 @@ struct StoreCommand: ParsableCommand {
 
         /// One window of a window store: task, key (left out of text lines with `withKey`
         /// false, as `get` leaves it out), window start, window end (exclusive; empty when the
-        /// store's metadata does not record its window size) and value.
+        /// store's metadata does not record its window size) and value; in JSON also the
+        /// timestamp a windowed aggregation's store keeps with the aggregate.
         func windowLine(
             _ found: StateInspector.StoreOnDisk, key: UnsafeRawBufferPointer, start: Int64,
             value: UnsafeRawBufferPointer,
@@ -103,7 +104,7 @@ struct StoreCommand: ParsableCommand {
             }
             var object: [String: Any] = ["task": found.taskId, "key": k.json, "windowStart": start, "value": v.json]
             if let end { object["windowEnd"] = end }
-            return StoredValue.jsonLine(object)
+            return StoredValue.jsonLine(v.addingTimestamp(to: object))
         }
 
         /// One session of a session store: `task key start end value`, or a JSON object with

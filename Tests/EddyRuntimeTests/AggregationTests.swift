@@ -45,9 +45,14 @@ import Testing
         #expect(counts == ["alice 1", "alice 2", "alice 3", "bob 1", "bob 2"])
         #expect(totals == ["alice 10.5", "alice 12.5", "alice 12.75", "bob 3.0", "bob 7.0"])
         #expect(balances == ["alice 110.5", "alice 112.5", "alice 112.75", "bob 103.0", "bob 107.0"])
-        // Every store is changelogged: the final value per key is in its changelog topic.
+        // Every store is changelogged: the final value per key is in its changelog topic, as the
+        // store keeps it (the aggregate's 8-byte timestamp, then the aggregate).
         let changelog = try cluster.readToEnd(Topology.changelogTopic(id, "balances"))
-        let last = Dictionary(changelog.map { ($0.keyString ?? "", $0.valueString ?? "") }) { _, new in new }
+        let last = Dictionary(
+            changelog.map { ($0.keyString ?? "", String(decoding: $0.value!.dropFirst(8), as: UTF8.self)) }
+        ) {
+            _, new in new
+        }
         #expect(last == ["alice": "112.75", "bob": "107.0"])
     }
 

@@ -135,7 +135,9 @@ import Testing
         var contents: [String: [String: Int64]] = [:]
         try CrashPointTests.forEachStore(config, stateDir: stateDir) { task, opened in
             try opened.forEach { key, value in
-                contents[task, default: [:]][String(decoding: key, as: UTF8.self)] = decodeLong(Array(value))
+                // The count's store keeps each count after its 8-byte timestamp.
+                contents[task, default: [:]][String(decoding: key, as: UTF8.self)] = decodeLong(
+                    Array(value.dropFirst(8)))
             }
         }
         return contents

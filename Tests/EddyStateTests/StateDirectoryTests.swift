@@ -170,6 +170,34 @@ import Testing
         }
     }
 
+    /// An aggregation's store written before aggregations kept timestamps (`value.serde=i64`,
+    /// a count's) is refused by the same check, with the fix that also replaces its plain
+    /// changelog: resetting the application.
+    @Test func anAggregationStoreInThePlainLayoutIsRefusedWithTheFix() throws {
+        try withStateDirectory { state in
+            let task = try state.lockTask("0_0")
+            defer { task.unlock() }
+            let budget = RecordCacheBudget(maxBytes: 1 << 20)
+            let store = try task.openKeyValueStore(kvSpec(keySerde: "bytes", valueSerde: "i64"), cacheBudget: budget)
+            try store.commit(checkpoint: [testPartition: 0])
+            store.close()
+            let path = task.storePath("counts")
+            let refusal = stateError {
+                _ = try task.openKeyValueStore(
+                    kvSpec(keySerde: "bytes", valueSerde: "timestamped:i64"), cacheBudget: budget)
+            }
+            #expect(refusal == .plainTableLayout(directory: path, valueSerde: "i64"))
+            #expect(
+                refusal.map { "\($0)" }
+                    == "store at \(path) keeps values without their timestamps (value.serde 'i64'), as Eddy did "
+                    + "before the stores of tables and aggregations kept each value's timestamp ('timestamped:i64'); "
+                    + "its changelog holds the same plain values, so stop the workers and reset the application "
+                    + "(`eddy app reset app.yaml`): the next run rebuilds the store in the new layout from the input "
+                    + "(a table read from its source topic is rebuilt too if you stop the worker and delete the "
+                    + "directory: it is restored with timestamps from the topic)")
+        }
+    }
+
     @Test func aChangedSerdeKindOrSegmentIntervalIsRefused() throws {
         try withStateDirectory { state in
             let task = try state.lockTask("0_0")

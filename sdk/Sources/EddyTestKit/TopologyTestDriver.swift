@@ -167,8 +167,9 @@ public final class TopologyTestDriver {
 
     // MARK: - Stores
 
-    /// The contents of the key-value store `name`, in key order; a table's store's values
-    /// without the timestamps it keeps (see ``timestampedKeyValueStore(_:)``).
+    /// The contents of the key-value store `name`, in key order; a table's or an
+    /// aggregation's store's values without the timestamps it keeps (see
+    /// ``timestampedKeyValueStore(_:)``).
     public func keyValueStore(_ name: String) throws -> [StoreEntry] {
         try timestampedKeyValueStore(name).map(\.entry)
     }

@@ -1,11 +1,13 @@
 import EddyHost
 
 /// The store of a `KTable` as the nodes that write and read it see it (Kafka Streams'
-/// `TimestampedKeyValueStore` and the value getters of its joins): values with the timestamp
-/// of the update that wrote them. In the timestamped layout (a store declared
-/// `timestamped:<serde>`, see `Topology+TableStores.swift`) the stored bytes are the timestamp,
-/// 8 bytes big-endian, then the value; a store in the plain layout (an aggregation's, which a
-/// join may read too) holds the value alone, and its timestamps are unknown (nil).
+/// `TimestampedKeyValueStore` and the value getters of its joins): values with their
+/// timestamps — a table's the update's that wrote it, an aggregation's the largest folded into
+/// it. In the timestamped layout (a store declared
+/// `timestamped:<serde>`, see `Topology+TableStores.swift`: a table's, an aggregation's) the
+/// stored bytes are the timestamp, 8 bytes big-endian, then the value; a store in the plain
+/// layout (one declared by hand, not through `Topology.build`) holds the value alone, and its
+/// timestamps are unknown (nil).
 ///
 /// Used only by the stream thread that owns the task; writes go through one reused buffer.
 final class TableStore {

@@ -305,7 +305,8 @@ public final class TaskGraph {
     }
 
     /// The node of an aggregation: per key, or per time, sliding or session window, over the
-    /// task's store of it.
+    /// task's store of it (per key: with timestamps when the store is declared
+    /// `timestamped:<serde>`, as `Topology.build` declares it).
     public static func aggregationNode(
         _ declared: Topology.Node, _ aggregation: Topology.Aggregation, _ aggregator: Aggregator,
         stores: [String: HostStore],
@@ -314,7 +315,10 @@ public final class TaskGraph {
         let name = aggregation.store.name
         let lookup = TaskStoreLookup(stores: stores, node: declared.name, taskId: taskId)
         guard let window = aggregation.window else {
-            return KeyAggregateNode(name: declared.name, store: try lookup.keyValue(name), aggregator: aggregator)
+            let store = TableStore(
+                try lookup.keyValue(name), timestamped: Topology.isTimestamped(valueSerde: aggregation.store.valueSerde)
+            )
+            return KeyAggregateNode(name: declared.name, store: store, aggregator: aggregator)
         }
         switch window.kind {
         case .time(let size, let advance):

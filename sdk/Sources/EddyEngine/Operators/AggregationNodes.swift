@@ -1,21 +1,27 @@
 import EddyHost
 import EddySDK
 
-/// `count`, `reduce` and `aggregate` per key (Kafka Streams' `KStreamAggregate`): folds each
-/// record into its key's aggregate in a key-value store and forwards (key, new aggregate) for
-/// every record, in input order. The aggregator folds runs of records with distinct keys (a
-/// record's aggregate depends on the one before it of the same key), so a run is cut where a
-/// key repeats. Records with a null key or value are skipped and counted as dropped.
+/// `count`, `reduce` and `aggregate` per key (Kafka Streams' `KStreamAggregate` and
+/// `KStreamReduce`): folds each record into its key's aggregate in a key-value store and
+/// forwards (key, new aggregate) for every record, in input order. The aggregate's timestamp,
+/// stored with it and forwarded, is the record's for a key's first record and then the larger
+/// of the record's and the stored aggregate's — so a late record does not take an aggregate
+/// back in time. The aggregator folds runs of records with distinct keys (a record's aggregate
+/// depends on the one before it of the same key), so a run is cut where a key repeats.
+/// Records with a null key or value are skipped and counted as dropped.
 public final class KeyAggregateNode: GraphNode, AggregationNode {
-    let store: any KeyValueStorage
+    let store: TableStore
     public let aggregator: Aggregator
     private var keys = KeySet()
     private let segment = RunBuffer()
     private var aggregates: [eddy_bytes] = []
+    /// The stored timestamp of each entry's aggregate; nil for a key's first record (or a
+    /// store in the plain layout).
+    private var previousTimestamps: [Int64?] = []
     private let stored = ByteArena()
     private let output = RunBuffer()
 
-    public init(name: String, store: any KeyValueStorage, aggregator: Aggregator) {
+    init(name: String, store: TableStore, aggregator: Aggregator) {
         self.store = store
         self.aggregator = aggregator
         super.init(name: name)
@@ -30,9 +36,15 @@ public final class KeyAggregateNode: GraphNode, AggregationNode {
                 _ = keys.insert(key, index: 0, keyOf: { [segment] in segment.run.records[$0].key.buffer! })
             }
             var current = eddy_bytes.absent
-            store.get(key) { bytes in if let bytes { current = stored.copy(bytes) } }
+            var previous: Int64?
+            store.get(key) { bytes, timestamp in
+                guard let bytes else { return }
+                current = stored.copy(bytes)
+                previous = timestamp
+            }
             segment.append(record, origin: run.origins[index])
             aggregates.append(current)
+            previousTimestamps.append(previous)
         }
         try flush()
         try deliver(output, as: aggregator)
@@ -42,6 +54,7 @@ public final class KeyAggregateNode: GraphNode, AggregationNode {
         defer {
             segment.reset()
             aggregates.removeAll(keepingCapacity: true)
+            previousTimestamps.removeAll(keepingCapacity: true)
             keys.removeAll()
             stored.reset()
         }
@@ -49,8 +62,9 @@ public final class KeyAggregateNode: GraphNode, AggregationNode {
         let run = segment.run
         try aggregates.withUnsafeBufferPointer { buffer in
             try aggregator.fold(FoldEntries(run: run, aggregates: buffer.baseAddress!), at: self) { index, new in
-                let record = run.records[index]
-                store.put(record.key.buffer!, new.buffer!)
+                var record = run.records[index]
+                record.timestamp = max(record.timestamp, previousTimestamps[index] ?? record.timestamp)
+                store.put(record.key.buffer!, new.buffer!, timestamp: record.timestamp)
                 output.append(record, key: nil, value: new, origin: run.origins[index])
             }
         }

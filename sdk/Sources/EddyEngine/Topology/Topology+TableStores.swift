@@ -1,8 +1,11 @@
 import EddySDK
 
-/// The stores that materialize a `KTable` (a table source's, a `toTable`'s) keep each value
-/// with the timestamp of the update that wrote it, as Kafka Streams' `TimestampedKeyValueStore`
-/// does: the stored bytes are the timestamp (8 bytes, big-endian) and then the value, and
+/// The stores that materialize a `KTable` (a table source's, a `toTable`'s, an aggregation's
+/// without windows) keep each value with its timestamp, as Kafka Streams'
+/// `TimestampedKeyValueStore` does: a table's the timestamp of the update that wrote it, an
+/// aggregation's the largest timestamp folded into the aggregate (windowed aggregations'
+/// window stores are declared so where they are built; session stores keep no timestamps,
+/// as Kafka Streams' do not). The stored bytes are the timestamp (8 bytes, big-endian) and then the value, and
 /// the store declares its value serde as `timestamped:<serde>` — which the store's metadata
 /// records, so a store written before in the plain layout is refused, not misread. Joins
 /// read the timestamp to give a table–table result the larger of both sides' timestamps.
@@ -15,13 +18,16 @@ extension Topology {
 }
 
 extension Topology.DeclaredNode {
-    /// This node with its table store (a table source's or a `toTable`'s) declared in the
-    /// timestamped layout; other nodes unchanged.
+    /// This node with its table store (a table source's, a `toTable`'s, or an aggregation's
+    /// key-value store) declared in the timestamped layout; other nodes unchanged.
     var withTimestampedTableStore: Topology.DeclaredNode {
         var node = self
         switch node.node.kind {
         case .tableSource(let source, let store): node.node.kind = .tableSource(source, store.timestamped)
         case .toTable(let store): node.node.kind = .toTable(store.timestamped)
+        case .aggregate(var aggregation) where aggregation.store.kind == .keyValue:
+            aggregation.store = aggregation.store.timestamped
+            node.node.kind = .aggregate(aggregation)
         default: break
         }
         return node
