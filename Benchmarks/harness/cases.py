@@ -136,7 +136,8 @@ class Case:
                                                                           ("producer", settings.producer))
                      for key, value in properties.items()]
             return [tools.passthrough, broker.bootstrap, input_topic, output_topic, app_id, self.guarantee,
-                    str(settings.commit_ms), str(settings.threads), *extra]
+                    str(settings.commit_ms), str(settings.threads), *extra,
+                    *([f"wake:{settings.baseline_wake_ms}"] if settings.baseline_wake_ms else [])]
         return [tools.eddy, "run", "--quiet", tools.app_file(app_id)]
 
     def app_yaml(self, app_id, bootstrap, input_topic, output_topic, threads, commit_ms, plugins_dir, state_dir, kafka):
