@@ -2,14 +2,16 @@
 
 from dataclasses import dataclass
 
-#: librdkafka settings both sides run with (the baseline sets the same in passthrough.c).
+#: librdkafka settings both sides run with (the baseline sets the same in passthrough.c), except
+#: `queued.min.messages`: the baseline keeps 1M (an unbounded pre-fetch queue for this input, its
+#: fastest setting), Eddy its default bounded queue (50,000 per partition, refetched within
+#: `fetch.queue.backoff.ms` 5 once drained; README "A bounded pre-fetch queue on librdkafka 2.0.2").
 KAFKA_TUNING = {
     "linger.ms": "5",
     "batch.num.messages": "10000",
     "batch.size": "1048576",
     "queue.buffering.max.messages": "1000000",
     "queue.buffering.max.kbytes": "1048576",
-    "queued.min.messages": "1000000",
     "fetch.wait.max.ms": "10",
     "fetch.max.bytes": "52428800",
     "max.partition.fetch.bytes": "4194304",
