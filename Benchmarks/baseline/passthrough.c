@@ -3,13 +3,22 @@
  * Eddy's workloads are compared with. Each input record is written unchanged (key, value,
  * timestamp) to the same partition number of the output topic.
  *
- *   passthrough BOOTSTRAP INPUT OUTPUT GROUP alo|eos [COMMIT_MS [LOOPS [consumer:K=V|producer:K=V ...]]]
+ *   passthrough BOOTSTRAP INPUT OUTPUT GROUP alo|eos [COMMIT_MS [LOOPS [consumer:K=V|producer:K=V|wake:MS ...]]]
  *
  * LOOPS (default 1) runs that many loops on their own threads, each with its own consumer
  * (a member of GROUP) and producer: the same scale-out as Eddy's `num.stream.threads`.
  * Each `consumer:K=V` / `producer:K=V` sets one more librdkafka property on every consumer
  * or producer, over the tuning below (the harness's --consumer / --producer, which Eddy's
- * app file gets too).
+ * app file gets too). `wake:MS` gives each loop a fetcher waker (below) ticking every MS ms.
+ *
+ * The fetcher waker: librdkafka 2.0.2 stops fetching a partition whose pre-fetch queue is at
+ * its cap (`queued.min.messages`, `queued.max.messages.kbytes`) and re-decides only when its
+ * broker thread wakes (I/O, an op, or its 1 s idle timeout), so a capped queue the loop drains
+ * refills up to a second late. A side thread that, every MS ms in which the loop consumed
+ * something, asks the assigned partitions' leaders for their offsets
+ * (`rd_kafka_offsets_for_times`: one ListOffsets request per leader, whose enqueue wakes
+ * that leader's broker thread) bounds the delay to MS ms; the round trip blocks the side
+ * thread only.
  *
  * alo: at-least-once. An input offset is stored only once the output record it produced is
  *      acknowledged (delivery report), and stored offsets are committed every COMMIT_MS by
@@ -29,6 +38,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_PARTITIONS 256
 #define BATCH 2048
@@ -47,6 +57,10 @@ struct loop {
     int64_t acknowledged[MAX_PARTITIONS];
     int64_t consumed[MAX_PARTITIONS];
     int partition_limit;
+    /* Records consumed so far (read by the waker), the waker's period (0: none), its wakes. */
+    atomic_llong consumed_total;
+    int wake_ms;
+    long long wakes;
 };
 
 /* The consumer:K=V / producer:K=V arguments. */
@@ -162,6 +176,34 @@ static void store_acknowledged(struct loop *loop, rd_kafka_t *consumer) {
     rd_kafka_topic_partition_list_destroy(offsets);
 }
 
+/* The fetcher waker of one loop (see the top of the file). */
+struct waker {
+    struct loop *loop;
+    rd_kafka_t *consumer;
+    pthread_t thread;
+};
+
+static void *run_waker(void *argument) {
+    struct waker *waker = argument;
+    struct loop *loop = waker->loop;
+    long long seen = 0;
+    struct timespec period = {.tv_sec = 0, .tv_nsec = (long)loop->wake_ms * 1000000L};
+    while (!atomic_load(&stopping)) {
+        nanosleep(&period, NULL);
+        long long consumed = atomic_load_explicit(&loop->consumed_total, memory_order_relaxed);
+        if (consumed == seen) continue;
+        seen = consumed;
+        rd_kafka_topic_partition_list_t *assigned = NULL;
+        if (rd_kafka_assignment(waker->consumer, &assigned) == RD_KAFKA_RESP_ERR_NO_ERROR && assigned->cnt > 0) {
+            for (int i = 0; i < assigned->cnt; i++) assigned->elems[i].offset = -1;
+            rd_kafka_offsets_for_times(waker->consumer, assigned, 1000);
+            loop->wakes++;
+        }
+        if (assigned) rd_kafka_topic_partition_list_destroy(assigned);
+    }
+    return NULL;
+}
+
 static void *run_loop(void *argument) {
     struct loop *loop = argument;
     const char *input = loop->input, *output = loop->output;
@@ -181,12 +223,15 @@ static void *run_loop(void *argument) {
     }
 
     rd_kafka_queue_t *queue = rd_kafka_queue_get_consumer(consumer);
+    struct waker waker = {.loop = loop, .consumer = consumer};
+    if (loop->wake_ms > 0 && pthread_create(&waker.thread, NULL, run_waker, &waker)) bench_die("cannot start the waker");
     rd_kafka_message_t *batch[BATCH];
     double transaction_start = bench_monotonic_s();
     long long in_transaction = 0;
     while (!atomic_load(&stopping)) {
         ssize_t count = rd_kafka_consume_batch_queue(queue, 5, batch, BATCH);
         if (count < 0) bench_die("consume failed: %s", rd_kafka_err2str(rd_kafka_last_error()));
+        if (count > 0) atomic_fetch_add_explicit(&loop->consumed_total, count, memory_order_relaxed);
         for (ssize_t i = 0; i < count; i++) {
             rd_kafka_message_t *msg = batch[i];
             if (msg->err) {
@@ -226,6 +271,10 @@ static void *run_loop(void *argument) {
         }
     }
 
+    if (loop->wake_ms > 0) {
+        pthread_join(waker.thread, NULL);
+        fprintf(stderr, "passthrough: loop %d: %lld fetcher wakes\n", loop->index, loop->wakes);
+    }
     if (transactional) {
         commit_transaction(loop, producer, consumer);
     } else {
@@ -244,16 +293,22 @@ static void *run_loop(void *argument) {
 int main(int argc, char **argv) {
     bench_program = "passthrough";
     if (argc < 6 || (strcmp(argv[5], "alo") && strcmp(argv[5], "eos")))
-        bench_die("usage: passthrough BOOTSTRAP INPUT OUTPUT GROUP alo|eos [COMMIT_MS [LOOPS [consumer:K=V|producer:K=V ...]]]");
+        bench_die("usage: passthrough BOOTSTRAP INPUT OUTPUT GROUP alo|eos [COMMIT_MS [LOOPS [consumer:K=V|producer:K=V|wake:MS ...]]]");
     const char *commit_ms = argc >= 7 ? argv[6] : "100";
     long long loop_count = argc >= 8 ? bench_parse_count("LOOPS", argv[7]) : 1;
     if (loop_count < 1 || loop_count > 64) bench_die("LOOPS must be 1 to 64, not %lld", loop_count);
     extra_properties = argv + 8;
     extra_property_count = argc > 8 ? argc - 8 : 0;
+    int wake_ms = 0;
     for (int i = 0; i < extra_property_count; i++) {
         const char *property = extra_properties[i];
+        if (!strncmp(property, "wake:", 5)) {
+            wake_ms = (int)bench_parse_count("wake:MS", property + 5);
+            if (wake_ms < 1 || wake_ms > 1000) bench_die("wake:MS must be 1 to 1000, not %d", wake_ms);
+            continue;
+        }
         if ((strncmp(property, "consumer:", 9) && strncmp(property, "producer:", 9)) || !strchr(property, '='))
-            bench_die("'%s' is not consumer:K=V or producer:K=V", property);
+            bench_die("'%s' is not consumer:K=V, producer:K=V or wake:MS", property);
     }
 
     /* The allocator setting `eddy run` applies (Sources/eddy/MallocTuning.swift): glibc keeps
@@ -271,7 +326,7 @@ int main(int argc, char **argv) {
         *loop = (struct loop){
             .index = l, .bootstrap = argv[1], .input = argv[2], .output = argv[3], .group = argv[4],
             .commit_ms = commit_ms, .transactional = strcmp(argv[5], "eos") == 0,
-            .commit_interval = (double)bench_parse_count("COMMIT_MS", commit_ms) / 1000.0};
+            .commit_interval = (double)bench_parse_count("COMMIT_MS", commit_ms) / 1000.0, .wake_ms = wake_ms};
         for (int p = 0; p < MAX_PARTITIONS; p++) loop->acknowledged[p] = loop->consumed[p] = -1;
         if (pthread_create(&threads[l], NULL, run_loop, loop)) bench_die("cannot start loop %d", l);
     }

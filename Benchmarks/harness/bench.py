@@ -53,6 +53,8 @@ def parse_arguments():
                         help="a librdkafka property for both sides' producers, over the shared tuning (repeatable)")
     parser.add_argument("--eddy-kafka", action="append", default=[], metavar="KEY=VALUE",
                         help="a librdkafka property for Eddy's app file only, over the shared tuning (repeatable)")
+    parser.add_argument("--baseline-wake-ms", type=int, default=0, metavar="MS",
+                        help="give the baseline's loops passthrough.c's fetcher waker, ticking every MS ms (default: none)")
     parser.add_argument("--perf", action="store_true",
                         help="sample every run, both sides, with perf record -g (the data lands in the run's directory; "
                              "harness/perf_layers.py sorts it by layer)")
@@ -159,7 +161,8 @@ def main():
                   perf=arguments.perf, malloc_count=arguments.count_mallocs)
     consumer, producer, overrides = (properties(arguments, name) for name in ("consumer", "producer", "eddy_kafka"))
     settings = Settings(partitions=6, threads=arguments.threads, commit_ms=arguments.commit_ms, timeout_s=600,
-                        kafka={**KAFKA_TUNING, **consumer, **producer, **overrides}, consumer=consumer, producer=producer)
+                        kafka={**KAFKA_TUNING, **consumer, **producer, **overrides}, consumer=consumer, producer=producer,
+                        baseline_wake_ms=arguments.baseline_wake_ms)
     tag = uuid.uuid4().hex[:6]
     recoveries = {}
 

@@ -2,14 +2,16 @@
 
 from dataclasses import dataclass
 
-#: librdkafka settings both sides run with (the baseline sets the same in passthrough.c).
+#: librdkafka settings both sides run with (the baseline sets the same in passthrough.c), except
+#: `queued.min.messages`: the baseline keeps 1M (an unbounded pre-fetch queue for this input, its
+#: fastest setting), Eddy its default bounded queue (50,000 per partition, refetched within
+#: `fetch.queue.backoff.ms` 5 once drained; README "A bounded pre-fetch queue on librdkafka 2.0.2").
 KAFKA_TUNING = {
     "linger.ms": "5",
     "batch.num.messages": "10000",
     "batch.size": "1048576",
     "queue.buffering.max.messages": "1000000",
     "queue.buffering.max.kbytes": "1048576",
-    "queued.min.messages": "1000000",
     "fetch.wait.max.ms": "10",
     "fetch.max.bytes": "52428800",
     "max.partition.fetch.bytes": "4194304",
@@ -136,7 +138,8 @@ class Case:
                                                                           ("producer", settings.producer))
                      for key, value in properties.items()]
             return [tools.passthrough, broker.bootstrap, input_topic, output_topic, app_id, self.guarantee,
-                    str(settings.commit_ms), str(settings.threads), *extra]
+                    str(settings.commit_ms), str(settings.threads), *extra,
+                    *([f"wake:{settings.baseline_wake_ms}"] if settings.baseline_wake_ms else [])]
         return [tools.eddy, "run", "--quiet", tools.app_file(app_id)]
 
     def app_yaml(self, app_id, bootstrap, input_topic, output_topic, threads, commit_ms, plugins_dir, state_dir, kafka):

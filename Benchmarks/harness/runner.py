@@ -63,6 +63,8 @@ class Settings:
     #: Extra librdkafka properties for both sides' consumers and producers (--consumer, --producer).
     consumer: dict
     producer: dict
+    #: The baseline's fetcher waker period (passthrough.c's `wake:MS`), 0 for none (--baseline-wake-ms).
+    baseline_wake_ms: int = 0
 
 
 class Measured:

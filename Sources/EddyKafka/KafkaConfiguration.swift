@@ -45,12 +45,18 @@ public struct KafkaConfiguration: Sendable, Equatable, CustomStringConvertible {
 
     // MARK: - Defaults Eddy ships
 
-    /// Consumer defaults that keep librdkafka 2.0.2's fetcher from stalling.
+    /// Consumer defaults: a bounded pre-fetch queue that refills as soon as it drains.
     ///
-    /// With the stock `queued.min.messages` the 2.0.2 consumer pauses for about 0.9 s each
-    /// time 100k messages are queued (measured here: 176k records/s instead of ~620k/s).
+    /// `queued.min.messages` caps each partition's pre-fetch queue at 50,000 records (plus
+    /// the fetch that crossed it), so a stream thread slower than the fetcher holds a bounded
+    /// part of its input in memory instead of all of it. On librdkafka 2.0.2 a capped
+    /// partition is fetched again only when its broker thread wakes, up to a second later
+    /// (measured: ~185k records/s instead of ~1M with a 100k cap); `fetch.queue.backoff.ms`
+    /// (librdkafka 2.3's key, emulated by ``KafkaFetchWaker`` on older versions) bounds that
+    /// wait to 5 ms.
     public static let consumerDefaults: [String: String] = [
-        "queued.min.messages": "1000000",
+        "queued.min.messages": "50000",
+        "fetch.queue.backoff.ms": "5",
         "enable.partition.eof": "false",
         "enable.auto.commit": "false",
         "enable.auto.offset.store": "false",
@@ -69,14 +75,16 @@ public struct KafkaConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// Builds a `rd_kafka_conf_t` for a client of `type`, turning each rejected property into a
     /// typed error that names the key and carries librdkafka's message. Properties of the other
     /// kind of client are left out (see ``KafkaPropertyScope``), so one set of properties
-    /// configures consumers and producers alike. The caller owns the returned handle.
+    /// configures consumers and producers alike, and `fetch.queue.backoff.ms` is left out for a
+    /// librdkafka without it (see ``KafkaFetchQueueBackoff``). The caller owns the returned handle.
     func makeNativeConfiguration(for type: rd_kafka_type_t, requireBootstrapServers: Bool = true) throws(KafkaError)
         -> OpaquePointer
     {
         if requireBootstrapServers { try Self.validateBootstrapServers(bootstrapServers) }
         let conf = rd_kafka_conf_new()!
         var errstr = CErrorBuffer()
-        for key in properties.keys.sorted() where KafkaPropertyScope.of(key)?.applies(to: type) ?? true {
+        for key in properties.keys.sorted()
+        where !KafkaFetchQueueBackoff.isEmulated(key) && KafkaPropertyScope.of(key)?.applies(to: type) ?? true {
             let value = properties[key]!
             let result = rd_kafka_conf_set(conf, key, value, &errstr.bytes, errstr.count)
             guard result == RD_KAFKA_CONF_OK else {

@@ -1,5 +1,6 @@
 import CRdKafka
 import Logging
+import Synchronization
 
 /// A Kafka consumer in a consumer group.
 ///
@@ -20,6 +21,9 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Records still to check before trusting ``HeaderlessLayout``; -1 once it failed a check.
     private var layoutChecksLeft = HeaderlessLayout.verifiedRecords
     private var endReached: Set<KafkaTopicPartition> = []
+    /// Wakes the fetching broker threads while records are taken, on a librdkafka without
+    /// `fetch.queue.backoff.ms` (see ``KafkaFetchQueueBackoff``); nil when not needed.
+    private(set) var fetchWaker: KafkaFetchWaker?
 
     /// Called on the polling thread when a fetch reaches the end of a partition (its last
     /// stable offset under `read_committed`), with the partition's topic handle (as
@@ -44,6 +48,8 @@ public final class KafkaConsumer: @unchecked Sendable {
         // librdkafka 2.0.2 refuses even a manual assign() without a group.id; a private one
         // that is never joined or committed to keeps assign-only readers working.
         let groupDefault = ["group.id": "eddy-reader-\(UInt64.random(in: 0...UInt64.max))"]
+        let wakerPeriod = try KafkaFetchQueueBackoff.wakerPeriod(
+            for: configuration.withDefaults(KafkaConfiguration.consumerDefaults))
         offersCooperativeSticky =
             configuration.withDefaults(KafkaConfiguration.consumerDefaults)["partition.assignment.strategy"]?
             .contains(KafkaRebalanceProtocol.cooperativeStickyStrategy) ?? false
@@ -60,6 +66,7 @@ public final class KafkaConsumer: @unchecked Sendable {
             client.context.onRebalance = { [unowned self] event in rebalanceListener(self, event) }
         }
         rd_kafka_poll_set_consumer(client.handle)
+        if let wakerPeriod { fetchWaker = KafkaFetchWaker(consumer: client.handle, period: wakerPeriod) }
     }
 
     deinit {
@@ -199,6 +206,7 @@ public final class KafkaConsumer: @unchecked Sendable {
                     start = end
                 }
             }
+            if visited > 0 { fetchWaker?.taken.add(visited, ordering: .relaxed) }
             return visited
         }
     }
@@ -317,6 +325,8 @@ public final class KafkaConsumer: @unchecked Sendable {
     public func close() {
         guard !closed else { return }
         closed = true
+        fetchWaker?.stop()
+        fetchWaker = nil
         awaitFirstAssignmentIfJoining()
         let err = rd_kafka_consumer_close(client.handle)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
