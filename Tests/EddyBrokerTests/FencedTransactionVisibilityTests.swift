@@ -105,7 +105,8 @@ extension BrokerTests {
             try reader.assign([KafkaTopicPartitionOffset(topic: topic, partition: 0, offset: 0)])
 
             let id = uniqueName("txn")
-            let probe = try TransactionProbe(broker: broker, topic: topic, transactionalID: id, count: 4, timeoutMs: 600_000)
+            let probe = try TransactionProbe(
+                broker: broker, topic: topic, transactionalID: id, count: 4, timeoutMs: 600_000)
             // Offsets 0-3 are the open transaction's: the reader waits at the last stable offset 0.
             #expect(try pollFor(reader, .milliseconds(300)) == [])
             probe.kill()
@@ -117,7 +118,8 @@ extension BrokerTests {
             try successor.commitTransaction(timeout: .seconds(30))
             // 5-7 the successor's records, 8 its COMMIT marker.
             #expect(
-                try readUntilPosition(reader, topic: topic, position: 9, timeout: .seconds(10)) == values("successor", 3))
+                try readUntilPosition(reader, topic: topic, position: 9, timeout: .seconds(10))
+                    == values("successor", 3))
             #expect(try pollFor(reader, .milliseconds(200)) == [])
         }
 
