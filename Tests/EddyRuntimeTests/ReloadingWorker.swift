@@ -6,8 +6,11 @@ import Logging
 import Testing
 
 /// A WordCount worker (in this process, 2 threads) over a private plugins directory holding
-/// `libWordCount.so` (v1): the worker of the hot-reload tests.
-struct ReloadingWorker {
+/// `libWordCount.so` (v1): the worker of the hot-reload tests. It stops when it goes away, on
+/// every path out of a test: a worker left running after a failed wait outlives its broker
+/// and reconnects to whichever test's broker binds that port next, where it reads and writes
+/// the same topic names.
+final class ReloadingWorker {
     let cluster: Cluster
     let dir = TemporaryDirectory()
     let plugins: PluginsDirectory
@@ -48,5 +51,12 @@ struct ReloadingWorker {
     func stop() {
         app.requestStop()
         if let error = app.join() { Issue.record("worker ended with an error: \(error)") }
+    }
+
+    /// Stops the worker before its broker goes (a no-op after ``stop()``: joining again
+    /// returns at once).
+    deinit {
+        app.requestStop()
+        _ = app.join()
     }
 }

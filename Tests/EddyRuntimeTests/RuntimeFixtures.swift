@@ -196,10 +196,17 @@ struct WordCountCase {
         records.map { "\($0.keyString ?? "null"):\($0.value.map(decodeLong) ?? -1)" }.sorted()
     }
 
-    static let topology = """
+    static let topology = topology(input: "text-input", output: "word-counts")
+
+    /// The word-count topology reading `input` and writing `output`. A test whose topics have
+    /// names of its own cannot be reached by another test's worker: one that outlived its own
+    /// broker reconnects to whichever broker binds that port next, and with the fixed names
+    /// it would read and write this test's topics.
+    static func topology(input: String, output: String) -> String {
+        """
         sources:
           - name: lines
-            topics: [text-input]
+            topics: [\(input)]
         processors:
           - name: split
             plugin: WordCount
@@ -214,10 +221,11 @@ struct WordCountCase {
             inputs: [by-word]
         sinks:
           - name: out
-            topic: word-counts
+            topic: \(output)
             inputs: [count]
             value.serde: i64
         """
+    }
 }
 
 func decodeLong(_ bytes: [UInt8]) -> Int64 { bytes.reduce(Int64(0)) { $0 << 8 | Int64($1) } }
