@@ -48,14 +48,14 @@ public final class KafkaConsumer: @unchecked Sendable {
         // librdkafka 2.0.2 refuses even a manual assign() without a group.id; a private one
         // that is never joined or committed to keeps assign-only readers working.
         let groupDefault = ["group.id": "eddy-reader-\(UInt64.random(in: 0...UInt64.max))"]
-        let wakerPeriod = try KafkaFetchQueueBackoff.wakerPeriod(
-            for: configuration.withDefaults(KafkaConfiguration.consumerDefaults))
+        let configuration = configuration.withDefaults(KafkaConfiguration.consumerDefaults)
+        let wakerPeriod = try KafkaFetchQueueBackoff.wakerPeriod(for: configuration)
         offersCooperativeSticky =
-            configuration.withDefaults(KafkaConfiguration.consumerDefaults)["partition.assignment.strategy"]?
-            .contains(KafkaRebalanceProtocol.cooperativeStickyStrategy) ?? false
+            configuration["partition.assignment.strategy"]?.contains(KafkaRebalanceProtocol.cooperativeStickyStrategy)
+            ?? false
         client = try KafkaClient(
             type: RD_KAFKA_CONSUMER,
-            configuration: configuration.withDefaults(KafkaConfiguration.consumerDefaults).withDefaults(groupDefault),
+            configuration: configuration.withDefaults(groupDefault),
             logger: logger
         ) { conf in
             rd_kafka_conf_set_rebalance_cb(conf, KafkaConsumer.rebalanceCallback)

@@ -42,17 +42,11 @@ extension StreamThread {
         _ = metrics.commitMaxNanos.max(nanos, ordering: .relaxed)
     }
 
-    /// Runs `body` (a commit's wait for the broker) and adds its time to the commit waits.
-    func timedCommitWait(_ body: () throws -> Void) rethrows {
+    /// Runs `body` (a part of a commit: its wait for the broker, its checkpoints) and adds its
+    /// time to `total` (``ThreadMetrics/commitWaitNanos``, ``ThreadMetrics/checkpointNanos``).
+    func timedCommitPart(_ total: borrowing Atomic<Int>, _ body: () throws -> Void) rethrows {
         let start = ContinuousClock.now
-        defer { metrics.commitWaitNanos.add((ContinuousClock.now - start).nanoseconds, ordering: .relaxed) }
-        try body()
-    }
-
-    /// Runs `body` (writing the stores' checkpoints) and adds its time.
-    func timedCheckpoint(_ body: () throws -> Void) rethrows {
-        let start = ContinuousClock.now
-        defer { metrics.checkpointNanos.add((ContinuousClock.now - start).nanoseconds, ordering: .relaxed) }
+        defer { total.add((ContinuousClock.now - start).nanoseconds, ordering: .relaxed) }
         try body()
     }
 

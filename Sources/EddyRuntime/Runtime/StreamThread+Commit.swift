@@ -45,17 +45,17 @@ extension StreamThread {
                     offsets, groupMetadata: consumer.assignmentGroupMetadata(), timeout: .seconds(60))
                 FaultInjection.reach(.beforeCommitTransaction)
             }
-            try timedCommitWait { try producer.commitTransaction(timeout: .seconds(60)) }
+            try timedCommitPart(metrics.commitWaitNanos) { try producer.commitTransaction(timeout: .seconds(60)) }
             collector.transactionEnded()
-            try timedCheckpoint { try checkpointStores() }
+            try timedCommitPart(metrics.checkpointNanos) { try checkpointStores() }
         } else {
             guard
                 !offsets.isEmpty || producer.inFlightCount > 0
                     || tasks.values.contains(where: { $0.stores.contains { $0.dirtyEntryCount > 0 } })
             else { return }
-            try timedCommitWait { try producer.flush(timeout: .seconds(60)) }
+            try timedCommitPart(metrics.commitWaitNanos) { try producer.flush(timeout: .seconds(60)) }
             if let failure = collector.deliveryFailure.take() { throw failure }
-            try timedCheckpoint { try checkpointStores() }
+            try timedCommitPart(metrics.checkpointNanos) { try checkpointStores() }
             if !offsets.isEmpty, try !commitOffsetsUnlessRebalancing(offsets) { return }
         }
         for offset in offsets { committed[offset.topicPartition] = offset.offset }
