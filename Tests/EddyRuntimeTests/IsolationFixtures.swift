@@ -1,6 +1,8 @@
 import EddyKafka
+import EddyRuntime
 import EddyTestSupport
 import Foundation
+import Logging
 
 /// A plugins directory of one test with the `Crashy` C plugin compiled into it from `eddy.h`
 /// alone, and the application files that run it.
@@ -106,6 +108,18 @@ final class CrashPluginDirectory {
             (tests.appendingPathComponent("../Fixtures/crashy.c") as NSString).standardizingPath, to: output,
             defines: defines)
     }
+}
+
+/// Starts, in this process, the worker of application file `yaml` whose plugins run isolated:
+/// the test runner is no `eddy`, so the plugin processes come from the built one.
+func startIsolatedApp(yaml: String) throws -> StreamsApp {
+    var config = try AppConfig.parse(yaml: yaml, file: "app.yaml")
+    config.pluginIsolation.hostExecutable = productsDirectory + "/eddy"
+    var logger = Logger(label: "eddy.test")
+    logger.logLevel = .warning
+    let app = try StreamsApp(config: config, logger: logger)
+    try app.start()
+    return app
 }
 
 /// The pids of the processes `pid` started that still run (`/proc/<pid>/task/*/children`).

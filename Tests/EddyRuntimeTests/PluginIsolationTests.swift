@@ -2,7 +2,6 @@ import EddyKafka
 import EddyRuntime
 import EddyTestSupport
 import Foundation
-import Logging
 import Testing
 
 /// `isolation: process` on real workers and a real broker: a plugin that segfaults, aborts,
@@ -117,13 +116,11 @@ import Testing
             extra: "plugins.watch: false\nplugin.version.header: true\nplugins:\n  WordCount: {isolation: process}",
             topology: WordCountCase.topology
         ).using(plugins)
-        var config = try AppConfig.parse(yaml: yaml, file: "app.yaml")
-        // The test runner is no `eddy`: the plugin processes come from the built one.
-        config.pluginIsolation.hostExecutable = productsDirectory + "/eddy"
-        var logger = Logger(label: "eddy.test")
-        logger.logLevel = .warning
-        let app = try StreamsApp(config: config, logger: logger)
-        try app.start()
+        let app = try startIsolatedApp(yaml: yaml)
+        defer {  // a failed wait or read still stops the worker (joining again is a no-op)
+            app.requestStop()
+            _ = app.join()
+        }
         try cluster.produce("text-input", lines: Array(input.lines[..<300]), partitions: 2)
         _ = try cluster.read("word-counts", count: WordCountCase(lines: Array(input.lines[..<300])).outputCount)
         let v1 = app.pluginStatus()[0].current
@@ -160,12 +157,11 @@ import Testing
             extra: "plugins.watch: false\ncommit.interval.ms: 100\nplugins:\n  Fraud: {isolation: process}",
             topology: "plugin: Fraud"
         ).using(plugins)
-        var config = try AppConfig.parse(yaml: yaml, file: "app.yaml")
-        config.pluginIsolation.hostExecutable = productsDirectory + "/eddy"
-        var logger = Logger(label: "eddy.test")
-        logger.logLevel = .warning
-        let app = try StreamsApp(config: config, logger: logger)
-        try app.start()
+        let app = try startIsolatedApp(yaml: yaml)
+        defer {  // a failed wait or read still stops the worker (joining again is a no-op)
+            app.requestStop()
+            _ = app.join()
+        }
         // This test's plugin processes: children of this process that map a file of its state dir.
         func pluginProcesses() -> Set<Int32> { Set(childPids(of: getpid()).filter { maps($0, dir.path) }) }
         let records = FraudCase.records
